@@ -1,0 +1,60 @@
+"""The `dunmore` command: the root callback builds the settings; sub-commands live beside it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from dunmore import __version__
+from dunmore.cli.context import AppState, console, reported
+from dunmore.settings import Settings
+
+app = typer.Typer(
+    name="dunmore",
+    help="Dunmore — accounts-receivable collections (催款 / 催收): ledger, aging, dunning runs.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"dunmore {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Database URL (default: $DUNMORE_DATABASE_URL, then sqlite:///dunmore.db). "
+            "PostgreSQL: postgresql://user@host/dbname.",
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    with reported():
+        settings = Settings() if db is None else Settings(database_url=db)
+        ctx.obj = AppState(settings)
+
+
+def _register() -> None:
+    """Sub-commands, one module per capability; imported here so `app` is whole when used."""
+    from dunmore.cli import db
+
+    db.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    app()

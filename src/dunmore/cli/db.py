@@ -1,0 +1,34 @@
+"""`dunmore db …`: the database itself."""
+
+from __future__ import annotations
+
+import typer
+
+from dunmore.cli.context import console, reported, state
+from dunmore.store.db import current_revision, head_revision, make_engine, upgrade
+
+db_app = typer.Typer(help="The database: schema upgrades and status.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def upgrade_command(ctx: typer.Context) -> None:
+    """Bring the database to the newest schema (every command also does this by itself)."""
+    with reported():
+        engine = make_engine(state(ctx).settings.database_url)
+        changed = upgrade(engine)
+        console.print("upgraded to the newest schema" if changed else "already at the newest schema")
+
+
+@db_app.command("status")
+def status_command(ctx: typer.Context) -> None:
+    """Show the database URL and its schema revision."""
+    with reported():
+        engine = state(ctx).engine()
+        with engine.connect() as conn:
+            revision = current_revision(conn)
+        console.print(f"database: {engine.url.render_as_string(hide_password=True)}")
+        console.print(f"schema:   {revision} (newest: {head_revision()})")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(db_app, name="db")

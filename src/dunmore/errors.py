@@ -1,0 +1,113 @@
+"""The one error tree of Dunmore.
+
+Every error a user can cause is a `DunmoreError` with a stable `code`; interfaces map them to exit
+codes (CLI) or HTTP statuses (API). Validation never uses `assert`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DunmoreError(Exception):
+    """Root of every error Dunmore raises on purpose."""
+
+    code = "dunmore_error"
+    exit_code = 1
+
+
+class CurrencyError(DunmoreError):
+    """An unknown ISO 4217 code, or two currencies mixed in one operation."""
+
+    code = "currency"
+
+
+class AmountError(DunmoreError):
+    """An amount that is malformed, negative where it may not be, or finer than its currency allows."""
+
+    code = "amount"
+
+
+@dataclass(frozen=True, order=True)
+class ImportProblem:
+    """A bad cell or row. `line` is the 1-based line in the file, the header being line 1."""
+
+    line: int
+    column: str
+    reason: str
+    value: str = ""
+
+    def __str__(self) -> str:
+        shown = f" (got {self.value!r})" if self.value else ""
+        return f"line {self.line}, column {self.column}: {self.reason}{shown}"
+
+
+class ImportRejected(DunmoreError):
+    """An import file failed validation; nothing was written. `problems` lists every bad row."""
+
+    code = "import_rejected"
+    exit_code = 2
+
+    def __init__(self, message: str, problems: list[ImportProblem]) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
+class InputFileError(DunmoreError):
+    """A file that cannot be read at all: missing, wrong format, undecodable, missing columns."""
+
+    code = "input_file"
+    exit_code = 2
+
+
+class DatabaseError(DunmoreError):
+    """The database cannot be opened or migrated."""
+
+    code = "database"
+
+
+class NotFound(DunmoreError):
+    """A customer, invoice or other record named by the user does not exist."""
+
+    code = "not_found"
+    exit_code = 3
+
+
+@dataclass(frozen=True, order=True)
+class PolicyProblem:
+    """A bad entry of a dunning-policy file: where it is (file, 1-based line, dotted path) and why."""
+
+    file: str
+    line: int
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}: " if self.path else ""
+        return f"{self.file}:{self.line}: {where}{self.reason}"
+
+
+class PolicyError(DunmoreError):
+    """A dunning-policy file failed validation; `problems` lists every problem found, in line order."""
+
+    code = "policy"
+    exit_code = 2
+
+    def __init__(self, problems: list[PolicyProblem]) -> None:
+        count = f"{len(problems)} problem{'' if len(problems) == 1 else 's'}"
+        super().__init__("\n".join([f"{count} in the dunning policy:", *map(str, problems)]))
+        self.problems = problems
+
+
+__all__ = [
+    "AmountError",
+    "CurrencyError",
+    "DatabaseError",
+    "DunmoreError",
+    "ImportProblem",
+    "ImportRejected",
+    "InputFileError",
+    "NotFound",
+    "PolicyError",
+    "PolicyProblem",
+]

@@ -1,0 +1,1 @@
+"""The receivables ledger (C1): customers, contacts, invoices, credit notes, payments, allocations."""

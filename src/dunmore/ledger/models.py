@@ -1,0 +1,131 @@
+"""Ledger tables. Money columns end in `_minor`: integer minor units of the row's `currency`.
+
+`open_minor` and `unapplied_minor` are derived (see `dunmore.domain.allocation`) and kept current by
+`dunmore.ledger.service.reallocate`, so that aging and runs read them without recomputing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import cast
+
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Table
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dunmore.store.base import Base
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(5), default="zh-CN")
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    country: Mapped[str] = mapped_column(String(2), default="CN")
+    grade: Mapped[str | None] = mapped_column(String(8))
+    tags: Mapped[str] = mapped_column(String(500), default="")  # sorted, ';'-separated
+    credit_limit_minor: Mapped[int | None] = mapped_column(BigInteger)
+    credit_currency: Mapped[str | None] = mapped_column(String(3))
+    owner: Mapped[str | None] = mapped_column(String(100))
+    on_hold: Mapped[bool] = mapped_column(default=False)
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    address: Mapped[str | None] = mapped_column(String(500))
+    preferred_channel: Mapped[str | None] = mapped_column(String(16))
+    is_primary: Mapped[bool] = mapped_column(default=False)
+
+
+class Invoice(Base):
+    __tablename__ = "invoices"
+    __table_args__ = (
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
+        CheckConstraint("disputed_minor >= 0 AND disputed_minor <= amount_minor", name="disputed_range"),
+        CheckConstraint("open_minor >= 0", name="open_not_negative"),
+        Index("ix_invoices_group", "customer_id", "currency"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    issue_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date, index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    disputed_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The open amount an ERP reported at import (`open_amount` column), or NULL: the part of the amount
+    # above it counts as settled outside Dunmore, with no known date.
+    snapshot_open_minor: Mapped[int | None] = mapped_column(BigInteger)
+    open_minor: Mapped[int] = mapped_column(BigInteger)
+    on_hold: Mapped[bool] = mapped_column(default=False)
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+    __table_args__ = (
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
+        Index("ix_payments_group", "customer_id", "currency"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    date: Mapped[date] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+    unapplied_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+class CreditNote(Base):
+    __tablename__ = "credit_notes"
+    __table_args__ = (
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
+        Index("ix_credit_notes_group", "customer_id", "currency"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    date: Mapped[date] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+    unapplied_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+class Allocation(Base):
+    """A part of a payment or credit note applied to an invoice, effective on `date`."""
+
+    __tablename__ = "allocations"
+    __table_args__ = (
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
+        CheckConstraint("(payment_id IS NULL) <> (credit_note_id IS NULL)", name="one_source"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id", ondelete="CASCADE"), index=True)
+    credit_note_id: Mapped[int | None] = mapped_column(
+        ForeignKey("credit_notes.id", ondelete="CASCADE"), index=True
+    )
+    date: Mapped[date] = mapped_column(Date)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+# Core handles on the tables, for set-based statements (the ORM classes type them loosely).
+CUSTOMERS = cast(Table, Customer.__table__)
+CONTACTS = cast(Table, Contact.__table__)
+INVOICES = cast(Table, Invoice.__table__)
+PAYMENTS = cast(Table, Payment.__table__)
+CREDIT_NOTES = cast(Table, CreditNote.__table__)
+ALLOCATIONS = cast(Table, Allocation.__table__)

@@ -1,0 +1,1 @@
+"""Storage: tables, migrations, bulk paths. The only layer that talks SQL."""
