@@ -60,6 +60,20 @@ class InputFileError(DunmoreError):
     exit_code = 2
 
 
+class BadArgument(DunmoreError):
+    """A command-line value that cannot be understood (a date, a number, a choice)."""
+
+    code = "bad_argument"
+    exit_code = 2
+
+
+class ConfigError(DunmoreError):
+    """Settings (environment, dunmore.toml) that are invalid."""
+
+    code = "config"
+    exit_code = 2
+
+
 class DatabaseError(DunmoreError):
     """The database cannot be opened or migrated."""
 
@@ -101,6 +115,8 @@ class PolicyError(DunmoreError):
 
 __all__ = [
     "AmountError",
+    "BadArgument",
+    "ConfigError",
     "CurrencyError",
     "DatabaseError",
     "DunmoreError",

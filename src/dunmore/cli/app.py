@@ -8,7 +8,7 @@ import typer
 
 from dunmore import __version__
 from dunmore.cli.context import AppState, console, reported
-from dunmore.settings import Settings
+from dunmore.settings import load_settings
 
 app = typer.Typer(
     name="dunmore",
@@ -42,15 +42,15 @@ def root(
     ] = False,
 ) -> None:
     with reported():
-        settings = Settings() if db is None else Settings(database_url=db)
-        ctx.obj = AppState(settings)
+        ctx.obj = AppState(load_settings() if db is None else load_settings(database_url=db))
 
 
 def _register() -> None:
     """Sub-commands, one module per capability; imported here so `app` is whole when used."""
-    from dunmore.cli import db
+    from dunmore.cli import db, reports
 
     db.register(app)
+    reports.register(app)
 
 
 _register()

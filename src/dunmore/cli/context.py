@@ -5,17 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
 from sqlalchemy import Engine
 
-from dunmore.errors import DunmoreError, ImportRejected
+from dunmore.errors import BadArgument, DunmoreError, ImportRejected
 from dunmore.settings import Settings
 from dunmore.store.db import open_database
 
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 
 @dataclass
@@ -54,3 +56,13 @@ def reported() -> Iterator[None]:
     except DunmoreError as exc:
         errors.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(exc.exit_code) from exc
+
+
+def parse_as_of(text: str | None, settings: Settings) -> date:
+    """A `--as-of` value; without one, today in the creditor's timezone (the business date)."""
+    if text is None:
+        return datetime.now(ZoneInfo(settings.timezone)).date()
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise BadArgument(f"--as-of {text!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-11-23") from exc

@@ -1,0 +1,115 @@
+"""`dunmore aging`: open amounts by days past due."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dunmore.cli.context import console, parse_as_of, reported, state
+from dunmore.domain.aging import DEFAULT_BOUNDS, buckets, parse_bounds
+from dunmore.errors import DunmoreError
+from dunmore.reports.aging import AgingReport, aging_report
+from dunmore.reports.render import rich_table, to_csv, to_json, to_json_records, write_xlsx
+
+
+class By(StrEnum):
+    currency = "currency"
+    customer = "customer"
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    xlsx = "xlsx"
+
+
+DEFAULT_BOUNDS_TEXT = ",".join(map(str, DEFAULT_BOUNDS))
+
+
+class OutputMissing(DunmoreError):
+    code = "output_missing"
+    exit_code = 2
+
+
+def show_aging(report: AgingReport, *, limit: int) -> None:
+    """Print the report as Rich tables: the rows (at most `limit`) and the totals per currency."""
+    if report.totals.is_empty():
+        console.print(f"no open items as of {report.as_of.isoformat()}")
+        return
+    money = [*report.labels, "total"]
+    title = f"Aging as of {report.as_of.isoformat()} (by {report.by})"
+    if report.by == "customer":
+        shown = report.rows.sort("total", descending=True).head(limit)
+        console.print(rich_table(shown, title=title, money=money))
+        if report.rows.height > limit:
+            console.print(
+                f"[dim]showing the {limit} largest of {report.rows.height} rows; --format csv for all[/]"
+            )
+        title = "Totals per currency"
+    console.print(rich_table(report.totals, title=title, money=money))
+
+
+def _json(report: AgingReport) -> str:
+    money = [*report.labels, "total"]
+    payload = {
+        "as_of": report.as_of.isoformat(),
+        "by": report.by,
+        "buckets": report.labels,
+        "rows": to_json_records(report.rows, money=money),
+        "totals": to_json_records(report.totals, money=money),
+    }
+    return to_json(payload)
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {output}")
+
+
+def aging_command(
+    ctx: typer.Context,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="The date to age at, YYYY-MM-DD (default: today).")
+    ] = None,
+    by: Annotated[By, typer.Option(help="One row per currency, or per customer and currency.")] = By.currency,
+    output_format: Annotated[
+        Format, typer.Option("--format", help="How to print the report.")
+    ] = Format.table,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file (required for xlsx).")
+    ] = None,
+    bucket_bounds: Annotated[
+        str,
+        typer.Option("--buckets", help="Upper bounds of the overdue buckets in days, comma-separated."),
+    ] = DEFAULT_BOUNDS_TEXT,
+    limit: Annotated[int, typer.Option(help="With --by customer and --format table: rows to show.")] = 50,
+) -> None:
+    """Open amounts by bucket of days past due, as of a date; each currency apart, never summed."""
+    with reported():
+        day = parse_as_of(as_of, state(ctx).settings)
+        chosen = buckets(parse_bounds(bucket_bounds))
+        with state(ctx).engine().connect() as conn:
+            report = aging_report(conn, as_of=day, buckets=chosen, by=by.value)
+        money = [*report.labels, "total"]
+        if output_format is Format.table:
+            show_aging(report, limit=limit)
+        elif output_format is Format.csv:
+            _write(to_csv(report.rows, money=money), output)
+        elif output_format is Format.json:
+            _write(_json(report) + "\n", output)
+        else:
+            if output is None:
+                raise OutputMissing("--format xlsx needs --output FILE.xlsx")
+            write_xlsx(output, {"aging": report.rows, "totals": report.totals}, money=money)
+            console.print(f"wrote {output}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("aging")(aging_command)

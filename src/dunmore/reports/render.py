@@ -1,0 +1,68 @@
+"""Rendering money frames for people and machines: Rich tables, CSV, JSON, XLSX.
+
+Frames carry integer minor units; rendering turns them into decimal strings (or exact Decimals for
+Excel) with the currency's own number of places. Nothing here computes.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+from openpyxl import Workbook
+from rich.table import Table
+
+from dunmore.domain.money import exponent
+from dunmore.domain.money_frames import minor_to_text
+
+
+def money_columns(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """Minor units → exact decimal strings, per row's `currency`."""
+    if not columns or frame.is_empty():
+        return frame.with_columns(pl.col(columns).cast(pl.String))
+    currencies = frame["currency"].unique().to_list()
+    return frame.with_columns(minor_to_text(column, "currency", currencies) for column in columns)
+
+
+def rich_table(frame: pl.DataFrame, *, title: str, money: list[str]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in frame.columns:
+        table.add_column(column, justify="right" if column in money else "left")
+    for row in money_columns(frame, money).iter_rows():
+        table.add_row(*("" if value is None else str(value) for value in row))
+    return table
+
+
+def to_csv(frame: pl.DataFrame, *, money: list[str]) -> str:
+    buffer = io.StringIO()
+    money_columns(frame, money).write_csv(buffer)
+    return buffer.getvalue()
+
+
+def to_json_records(frame: pl.DataFrame, *, money: list[str]) -> list[dict[str, object]]:
+    return money_columns(frame, money).to_dicts()
+
+
+def to_json(payload: object) -> str:
+    return json.dumps(payload, ensure_ascii=False, indent=2, default=str)
+
+
+def write_xlsx(path: Path, sheets: dict[str, pl.DataFrame], *, money: list[str]) -> None:
+    """One sheet per frame; money as exact numbers formatted with the currency's places."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, frame in sheets.items():
+        sheet = workbook.create_sheet(title)
+        sheet.append(frame.columns)
+        for row in frame.iter_rows(named=True):
+            places = exponent(row["currency"])
+            cells = [Decimal(v).scaleb(-places) if c in money else v for c, v in row.items()]
+            sheet.append(cells)
+            number_format = "#,##0" + ("." + "0" * places if places else "")
+            for cell in sheet[sheet.max_row]:
+                if frame.columns[cell.column - 1] in money:
+                    cell.number_format = number_format
+    workbook.save(path)
