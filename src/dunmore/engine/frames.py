@@ -1,0 +1,173 @@
+"""Frame schemas of the engine's input and output, and conversions to and from `engine.model`.
+
+The run service reads the ledger straight into `SnapshotFrames`; tests build them from model
+values with `snapshot_frames`. `DecisionFrames.to_decisions` gives the value form used to compare
+the engine with the reference evaluator and to print small results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, cast
+
+import polars as pl
+
+from dunmore.engine.model import (
+    Decisions,
+    GroupChange,
+    ItemKind,
+    LevelChange,
+    Notice,
+    NoticeItem,
+    NoticeKind,
+    ReminderRecord,
+    ReminderStatus,
+    Snapshot,
+)
+
+ITEMS: dict[str, Any] = {
+    "item_id": pl.Int64,
+    "customer_id": pl.Int64,
+    "currency": pl.String,
+    "kind": pl.String,
+    "due_date": pl.Date,
+    "open_minor": pl.Int64,
+    "disputed_minor": pl.Int64,
+    "on_hold": pl.Boolean,
+    "level": pl.Int64,
+    "level_date": pl.Date,
+    "reminders_had": pl.List(pl.String),
+    "paid_minor_days": pl.Int64,
+    "interest_charged_minor": pl.Int64,
+}
+CUSTOMERS: dict[str, Any] = {
+    "customer_id": pl.Int64,
+    "grade": pl.String,
+    "tags": pl.List(pl.String),
+    "on_hold": pl.Boolean,
+}
+GROUPS: dict[str, Any] = {
+    "customer_id": pl.Int64,
+    "currency": pl.String,
+    "last_level_notice": pl.Date,
+    "fee_levels": pl.List(pl.Int64),
+    "episode_open": pl.Boolean,
+    "awaiting_approval": pl.Boolean,
+}
+NOTICES: dict[str, Any] = {
+    "notice_key": pl.Int64,
+    "customer_id": pl.Int64,
+    "currency": pl.String,
+    "kind": pl.String,
+    "step": pl.String,
+    "policy": pl.String,
+    "level": pl.Int64,
+    "fee_minor": pl.Int64,
+    "interest_charge_minor": pl.Int64,
+    "pending_approval": pl.Boolean,
+}
+NOTICE_ITEMS: dict[str, Any] = {
+    "notice_key": pl.Int64,
+    "item_id": pl.Int64,
+    "kind": pl.String,
+    "level": pl.Int64,
+    "days_past_due": pl.Int64,
+    "open_minor": pl.Int64,
+    "interest_minor": pl.Int64,
+}
+LEVEL_CHANGES: dict[str, Any] = {"item_id": pl.Int64, "level": pl.Int64}
+REMINDERS: dict[str, Any] = {"item_id": pl.Int64, "step": pl.String, "status": pl.String}
+GROUP_CHANGES: dict[str, Any] = {
+    "customer_id": pl.Int64,
+    "currency": pl.String,
+    "last_level_notice": pl.Date,
+    "fee_levels": pl.List(pl.Int64),
+    "episode_open": pl.Boolean,
+}
+
+
+@dataclass(frozen=True)
+class SnapshotFrames:
+    as_of: date
+    items: pl.DataFrame
+    customers: pl.DataFrame
+    groups: pl.DataFrame
+
+
+def _frame(rows: list[tuple[Any, ...]], schema: dict[str, Any]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def snapshot_frames(snapshot: Snapshot) -> SnapshotFrames:
+    """The frame form of a model snapshot (sets become sorted lists)."""
+    items = [
+        (i.item_id, i.customer_id, i.currency, i.kind, i.due_date, i.open_minor, i.disputed_minor, i.on_hold,
+         i.level, i.level_date, sorted(i.reminders_had), i.paid_minor_days, i.interest_charged_minor)
+        for i in snapshot.items
+    ]  # fmt: skip
+    customers = [(c.customer_id, c.grade, sorted(c.tags), c.on_hold) for c in snapshot.customers]
+    groups = [
+        (
+            g.customer_id,
+            g.currency,
+            g.last_level_notice,
+            sorted(g.fee_levels),
+            g.episode_open,
+            g.awaiting_approval,
+        )
+        for g in snapshot.groups
+    ]
+    return SnapshotFrames(
+        snapshot.as_of, _frame(items, ITEMS), _frame(customers, CUSTOMERS), _frame(groups, GROUPS)
+    )
+
+
+@dataclass(frozen=True)
+class DecisionFrames:
+    """The engine's result. `evaluated` keeps every item with its rule columns, for `explain`."""
+
+    as_of: date
+    notices: pl.DataFrame
+    notice_items: pl.DataFrame
+    level_changes: pl.DataFrame
+    reminders: pl.DataFrame
+    group_changes: pl.DataFrame
+    evaluated: pl.DataFrame
+    groups: pl.DataFrame
+
+    def to_decisions(self) -> Decisions:
+        return Decisions(
+            as_of=self.as_of,
+            notices=self._notices(),
+            level_changes=tuple(LevelChange(*row) for row in self.level_changes.iter_rows()),
+            reminders=tuple(
+                ReminderRecord(item, step, cast(ReminderStatus, status))
+                for item, step, status in self.reminders.iter_rows()
+            ),
+            group_changes=tuple(
+                GroupChange(c, cur, last, frozenset(levels), bool(is_open))
+                for c, cur, last, levels, is_open in self.group_changes.iter_rows()
+            ),
+        )
+
+    def _notices(self) -> tuple[Notice, ...]:
+        items_by_key: dict[int, list[NoticeItem]] = {}
+        for key, item_id, kind, level, dpd, open_minor, interest in self.notice_items.iter_rows():
+            entry = NoticeItem(item_id, cast(ItemKind, kind), level, dpd, open_minor, interest)
+            items_by_key.setdefault(key, []).append(entry)
+        return tuple(
+            Notice(
+                customer_id=row["customer_id"],
+                currency=row["currency"],
+                kind=cast(NoticeKind, row["kind"]),
+                step=row["step"],
+                policy=row["policy"],
+                level=row["level"],
+                fee_minor=row["fee_minor"],
+                interest_charge_minor=row["interest_charge_minor"],
+                pending_approval=row["pending_approval"],
+                items=tuple(items_by_key.get(row["notice_key"], [])),
+            )
+            for row in self.notices.iter_rows(named=True)
+        )

@@ -1,0 +1,144 @@
+"""The values the dunning decision takes and returns. Pure data: no session, no clock.
+
+A `Snapshot` is the ledger as the run sees it on the as-of date D: the open items (invoices, and
+fee and interest items created by earlier notices), the customers, and the per-group state left by
+earlier runs. `Decisions` is what the run decides for D: notices with their items, new item levels,
+reminder records and group state changes. The run service turns a snapshot into frames for the
+engine and commits the decisions in one transaction.
+
+Every amount is integer minor units of the row's currency.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+ItemKind = Literal["invoice", "fee", "interest"]
+NoticeKind = Literal["reminder", "level"]
+ReminderStatus = Literal["sent", "skipped"]
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """An open item on D (issued on or before D, open amount as of D).
+
+    `paid_minor_days` is Σ amount × max(0, P − due_date) over the payment allocations dated P ≤ D:
+    the interest basis of what was paid late (credit notes and an ERP snapshot's settled part add
+    nothing). `interest_charged_minor` is the interest earlier notices charged on this item.
+    `level_date` is the as-of date of the item's last level rise (None if it never rose).
+    """
+
+    item_id: int
+    customer_id: int
+    currency: str
+    kind: ItemKind
+    due_date: date
+    open_minor: int
+    disputed_minor: int = 0
+    on_hold: bool = False
+    level: int = 0
+    level_date: date | None = None
+    reminders_had: frozenset[str] = frozenset()
+    paid_minor_days: int = 0
+    interest_charged_minor: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    customer_id: int
+    grade: str | None = None
+    tags: frozenset[str] = frozenset()
+    on_hold: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class GroupState:
+    """What earlier runs left for one (customer, currency) group.
+
+    `fee_levels` are the levels whose fee was charged in the current episode; `episode_open` says
+    whether the group had an eligible past-due item at the last run that looked at it.
+    `awaiting_approval` is true while a level notice of the group waits for approval.
+    """
+
+    customer_id: int
+    currency: str
+    last_level_notice: date | None = None
+    fee_levels: frozenset[int] = frozenset()
+    episode_open: bool = False
+    awaiting_approval: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    as_of: date
+    items: tuple[Item, ...]
+    customers: tuple[Customer, ...]
+    groups: tuple[GroupState, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeItem:
+    item_id: int
+    kind: ItemKind
+    level: int
+    days_past_due: int
+    open_minor: int  # the undisputed remainder
+    interest_minor: int  # accrued to D and not charged by an earlier notice
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One notice for a group. Reminders: `level` and `fee_minor` are None.
+
+    `interest_charge_minor` is the amount of the interest item this notice adds (None: none), and
+    `pending_approval` marks a level notice that waits for a person before it changes anything.
+    """
+
+    customer_id: int
+    currency: str
+    kind: NoticeKind
+    step: str
+    policy: str
+    level: int | None
+    fee_minor: int | None
+    interest_charge_minor: int | None
+    pending_approval: bool
+    items: tuple[NoticeItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LevelChange:
+    item_id: int
+    level: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderRecord:
+    item_id: int
+    step: str
+    status: ReminderStatus
+
+
+@dataclass(frozen=True, slots=True)
+class GroupChange:
+    """The new state of a group whose state changed today (a field the run did not touch keeps its value)."""
+
+    customer_id: int
+    currency: str
+    last_level_notice: date | None
+    fee_levels: frozenset[int]
+    episode_open: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Decisions:
+    """Everything decided for D. Lists are sorted so that two engines can be compared as values."""
+
+    as_of: date
+    notices: tuple[Notice, ...] = ()
+    level_changes: tuple[LevelChange, ...] = ()
+    reminders: tuple[ReminderRecord, ...] = ()
+    group_changes: tuple[GroupChange, ...] = ()
+    extra: dict[str, object] = field(default_factory=dict, compare=False)

@@ -1,0 +1,401 @@
+"""The dunning run as a plain per-customer evaluator, written to be read next to the specification.
+
+`decide_reference(snapshot, policies)` decides, for the snapshot's as-of date D, the same
+`Decisions` as the vectorised engine, one (customer, currency) group at a time, with one small
+function per rule of `docs/design/dunning-run.md`. A rule's function name is its reason code
+(`eligible`, `balance_at_least_minimum`, `min_days_since_last_notice`, …). Property tests hold the
+fast engine equal to this one, so clarity wins over speed here: nothing is vectorised or cached.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from dunmore.domain.policy import Policy, PolicySet, Step
+from dunmore.engine.model import (
+    Customer,
+    Decisions,
+    GroupChange,
+    GroupState,
+    Item,
+    LevelChange,
+    Notice,
+    NoticeItem,
+    ReminderRecord,
+    Snapshot,
+)
+
+__all__ = ["decide_reference"]
+
+GroupKey = tuple[int, str]
+DAYS_PER_YEAR = Decimal(365)  # ACT/365
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """One (customer, currency) group as the run sees it on D: its items and earlier state."""
+
+    as_of: date
+    customer: Customer
+    currency: str
+    items: tuple[Item, ...]
+    state: GroupState
+    policy: Policy
+
+
+@dataclass(frozen=True, slots=True)
+class Episode:
+    """A group's episode after today's transition: open or not, and the levels already fined in it."""
+
+    open: bool
+    fee_levels: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupOutcome:
+    """Everything decided for one group."""
+
+    notices: tuple[Notice, ...]
+    level_changes: tuple[LevelChange, ...]
+    reminders: tuple[ReminderRecord, ...]
+    change: GroupChange | None
+
+
+def decide_reference(snapshot: Snapshot, policies: PolicySet) -> Decisions:
+    """Decide the reminders, level notices, level rises and group changes for `snapshot.as_of`.
+
+    Pure: reads only its arguments. Every list of the result is sorted as the specification says,
+    so two evaluations of the same inputs compare equal as values.
+    """
+    outcomes = [decide_group(group) for group in groups_of(snapshot, policies)]
+    return Decisions(
+        as_of=snapshot.as_of,
+        notices=tuple(sorted((n for o in outcomes for n in o.notices), key=notice_order)),
+        level_changes=tuple(sorted((c for o in outcomes for c in o.level_changes), key=lambda c: c.item_id)),
+        reminders=tuple(
+            sorted((r for o in outcomes for r in o.reminders), key=lambda r: (r.item_id, r.step))
+        ),
+        group_changes=tuple(o.change for o in outcomes if o.change is not None),
+    )
+
+
+def notice_order(notice: Notice) -> tuple[int, str, str, str]:
+    """Notices are listed by (customer_id, currency, kind, step)."""
+    return notice.customer_id, notice.currency, notice.kind, notice.step
+
+
+# --- Gathering the groups -------------------------------------------------------------------------
+
+
+def groups_of(snapshot: Snapshot, policies: PolicySet) -> list[Group]:
+    """Every group of the snapshot's items or of its group states, in (customer_id, currency) order."""
+    customers = {customer.customer_id: customer for customer in snapshot.customers}
+    states = {(state.customer_id, state.currency): state for state in snapshot.groups}
+    items: defaultdict[GroupKey, list[Item]] = defaultdict(list)
+    for item in snapshot.items:
+        items[(item.customer_id, item.currency)].append(item)
+    groups = []
+    for key in sorted(items.keys() | states.keys()):
+        customer = customers.get(key[0], Customer(key[0]))
+        state = states.get(key, GroupState(key[0], key[1]))
+        policy = route(customer, policies)
+        groups.append(Group(snapshot.as_of, customer, key[1], tuple(items[key]), state, policy))
+    return groups
+
+
+def route(customer: Customer, policies: PolicySet) -> Policy:
+    """The customer's policy: the first route of the policy set whose conditions hold."""
+    return policies.policy_for(customer.grade, customer.tags)
+
+
+# --- Definitions ----------------------------------------------------------------------------------
+
+
+def days_past_due(item: Item, as_of: date) -> int:
+    """`dpd = D − due_date` in calendar days (negative before the due date)."""
+    return (as_of - item.due_date).days
+
+
+def undisputed(item: Item) -> int:
+    """The open amount that is not in dispute: the only amount that counts anywhere."""
+    return item.open_minor - item.disputed_minor
+
+
+def item_not_on_hold(item: Item) -> bool:
+    return not item.on_hold
+
+
+def customer_not_on_hold(customer: Customer) -> bool:
+    return not customer.on_hold
+
+
+def eligible(item: Item, customer: Customer) -> bool:
+    """Something undisputed is open, and neither the item nor its customer is on hold."""
+    return undisputed(item) > 0 and item_not_on_hold(item) and customer_not_on_hold(customer)
+
+
+def is_invoice(item: Item) -> bool:
+    """Reminders, levels and interest apply to invoices only, never to fee or interest items."""
+    return item.kind == "invoice"
+
+
+def past_due_items(group: Group) -> list[Item]:
+    """The group's eligible items with `dpd > 0` (fee and interest items included)."""
+    return [
+        item
+        for item in group.items
+        if eligible(item, group.customer) and days_past_due(item, group.as_of) > 0
+    ]
+
+
+# --- Reminders ------------------------------------------------------------------------------------
+
+
+def reminder_due(item: Item, policy: Policy, as_of: date) -> Step | None:
+    """The latest reminder whose `at ≤ dpd` (None before the first reminder)."""
+    dpd = days_past_due(item, as_of)
+    reached = [step for step in policy.reminders if step.at <= dpd]
+    return reached[-1] if reached else None
+
+
+def reminder_records(item: Item, policy: Policy, as_of: date) -> list[ReminderRecord]:
+    """The due reminder as sent if the item never had it, and every earlier one it never had as skipped."""
+    due = reminder_due(item, policy, as_of)
+    if due is None or due.name in item.reminders_had:
+        return []
+    earlier = policy.reminders[: policy.reminders.index(due)]
+    skipped = [
+        ReminderRecord(item.item_id, s.name, "skipped") for s in earlier if s.name not in item.reminders_had
+    ]
+    return [*skipped, ReminderRecord(item.item_id, due.name, "sent")]
+
+
+def reminder_candidates(group: Group) -> list[Item]:
+    """Eligible invoices on or before their due date: the only items that get reminders."""
+    return [
+        item
+        for item in group.items
+        if is_invoice(item) and eligible(item, group.customer) and days_past_due(item, group.as_of) <= 0
+    ]
+
+
+def reminder_notice(group: Group, step: Step, items: Sequence[Item]) -> Notice:
+    """One reminder notice of the group for `step`, listing the items that got it (interest 0)."""
+    return Notice(
+        customer_id=group.customer.customer_id,
+        currency=group.currency,
+        kind="reminder",
+        step=step.name,
+        policy=group.policy.name,
+        level=None,
+        fee_minor=None,
+        interest_charge_minor=None,
+        pending_approval=False,
+        items=tuple(reminder_item(group, item) for item in sorted(items, key=lambda item: item.item_id)),
+    )
+
+
+def reminder_item(group: Group, item: Item) -> NoticeItem:
+    """An item on a reminder notice: its current level, `dpd`, undisputed amount and interest 0."""
+    dpd = days_past_due(item, group.as_of)
+    return NoticeItem(item.item_id, item.kind, item.level, dpd, undisputed(item), interest_minor=0)
+
+
+def reminders_of_group(group: Group) -> tuple[list[ReminderRecord], list[Notice]]:
+    """The group's reminder records, and one reminder notice per reminder step sent today."""
+    records: list[ReminderRecord] = []
+    sent: defaultdict[str, list[Item]] = defaultdict(list)
+    for item in reminder_candidates(group):
+        item_records = reminder_records(item, group.policy, group.as_of)
+        records += item_records
+        for record in item_records:
+            if record.status == "sent":
+                sent[record.step].append(item)
+    steps = [step for step in group.policy.reminders if step.name in sent]
+    return records, [reminder_notice(group, step, sent[step.name]) for step in steps]
+
+
+# --- Levels ---------------------------------------------------------------------------------------
+
+
+def target_level(policy: Policy, dpd: int) -> int:
+    """The highest level n whose `at ≤ dpd` (0 if none)."""
+    return sum(1 for step in policy.levels if step.at <= dpd)
+
+
+def new_level(item: Item, policy: Policy, dpd: int) -> int:
+    """The target with `allow_skip`, else at most one level above the current one."""
+    target = target_level(policy, dpd)
+    return target if policy.allow_skip else min(target, item.level + 1)
+
+
+def not_risen_today(item: Item, as_of: date) -> bool:
+    """A second run for the same D acts only on what is new: an item rises at most once a day."""
+    return item.level_date != as_of
+
+
+def would_rise(item: Item, policy: Policy, as_of: date) -> bool:
+    """An eligible past-due invoice whose new level is above its level, and that did not rise today."""
+    dpd = days_past_due(item, as_of)
+    return is_invoice(item) and new_level(item, policy, dpd) > item.level and not_risen_today(item, as_of)
+
+
+def balance_at_least_minimum(past_due: Iterable[Item], policy: Policy, currency: str) -> bool:
+    """The undisputed past-due balance reaches the policy's minimum for the currency (none if unlisted)."""
+    return sum(undisputed(item) for item in past_due) >= policy.minimum_overdue.get(currency, 0)
+
+
+def min_days_since_last_notice(state: GroupState, policy: Policy, as_of: date) -> bool:
+    """No level notice yet, or at least `min_days_between_notices` days since the last one."""
+    last = state.last_level_notice
+    return last is None or (as_of - last).days >= policy.min_days_between_notices
+
+
+def not_awaiting_approval(state: GroupState) -> bool:
+    """No level notice of the group is waiting for a person's approval."""
+    return not state.awaiting_approval
+
+
+def group_may_rise(group: Group, past_due: Sequence[Item]) -> bool:
+    """All three group conditions hold; otherwise nothing in the group rises today."""
+    return (
+        balance_at_least_minimum(past_due, group.policy, group.currency)
+        and min_days_since_last_notice(group.state, group.policy, group.as_of)
+        and not_awaiting_approval(group.state)
+    )
+
+
+def risen_levels(group: Group, past_due: Sequence[Item]) -> dict[int, int]:
+    """item_id → new level of every item that rises today (empty when the group may not rise)."""
+    if not group_may_rise(group, past_due):
+        return {}
+    return {
+        item.item_id: new_level(item, group.policy, days_past_due(item, group.as_of))
+        for item in past_due
+        if would_rise(item, group.policy, group.as_of)
+    }
+
+
+# --- Fees and interest ----------------------------------------------------------------------------
+
+
+def round_minor_half_up(minor: Decimal) -> int:
+    """An amount already in minor units, rounded half-up to a whole minor unit."""
+    return int(minor.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def interest_for(item: Item, policy: Policy, as_of: date) -> int:
+    """Simple ACT/365 interest accrued to D and not charged before; invoices of an interest policy only."""
+    if policy.interest_rate is None or not is_invoice(item):
+        return 0
+    minor_days = item.paid_minor_days + max(0, undisputed(item)) * max(0, days_past_due(item, as_of))
+    accrued = round_minor_half_up(Decimal(minor_days) * policy.interest_rate / DAYS_PER_YEAR)
+    return max(0, accrued - item.interest_charged_minor)
+
+
+def fee_for(step: Step, level: int, currency: str, fee_levels: frozenset[int]) -> int | None:
+    """`fee_once_per_level_per_episode`: the level's fee, unless already charged in this episode."""
+    if currency not in step.fee or level in fee_levels:
+        return None
+    return step.fee[currency]
+
+
+def interest_charge_for(step: Step, notice_items: Iterable[NoticeItem]) -> int | None:
+    """The interest item a `charge_interest` level adds: the items' interest, when positive."""
+    total = sum(notice_item.interest_minor for notice_item in notice_items)
+    return total if step.charge_interest and total > 0 else None
+
+
+# --- The level notice -----------------------------------------------------------------------------
+
+
+def level_after_today(item: Item, risen: dict[int, int]) -> int:
+    """An invoice's level once the notice is made; fee and interest items show level 0."""
+    return risen.get(item.item_id, item.level) if is_invoice(item) else 0
+
+
+def notice_item(group: Group, item: Item, risen: dict[int, int]) -> NoticeItem:
+    return NoticeItem(
+        item_id=item.item_id,
+        kind=item.kind,
+        level=level_after_today(item, risen),
+        days_past_due=days_past_due(item, group.as_of),
+        open_minor=undisputed(item),
+        interest_minor=interest_for(item, group.policy, group.as_of),
+    )
+
+
+def level_notice(group: Group, past_due: Sequence[Item], risen: dict[int, int], episode: Episode) -> Notice:
+    """The group's one level notice: every past-due item, at the highest level any item rose to."""
+    level = max(risen.values())
+    step = group.policy.levels[level - 1]
+    items = tuple(notice_item(group, item, risen) for item in sorted(past_due, key=lambda i: i.item_id))
+    return Notice(
+        customer_id=group.customer.customer_id,
+        currency=group.currency,
+        kind="level",
+        step=step.name,
+        policy=group.policy.name,
+        level=level,
+        fee_minor=fee_for(step, level, group.currency, episode.fee_levels),
+        interest_charge_minor=interest_charge_for(step, items),
+        pending_approval=step.requires_approval,
+        items=items,
+    )
+
+
+# --- Episodes and the group's new state -----------------------------------------------------------
+
+
+def episode_transition(state: GroupState, has_past_due: bool) -> Episode:
+    """Open an episode at the first eligible past-due item, close it at the last; both reset fee levels."""
+    if has_past_due != state.episode_open:
+        return Episode(open=has_past_due, fee_levels=frozenset())
+    return Episode(open=state.episode_open, fee_levels=state.fee_levels)
+
+
+def fee_levels_after(episode: Episode, applied: Notice | None) -> frozenset[int]:
+    """The episode's fee levels, plus the level of an applied notice that charged a fee."""
+    if applied is None or applied.level is None or applied.fee_minor is None:
+        return episode.fee_levels
+    return episode.fee_levels | {applied.level}
+
+
+def group_change(group: Group, episode: Episode, applied: Notice | None) -> GroupChange | None:
+    """The group's whole new state when it differs from the old one; None when nothing changed."""
+    state = group.state
+    last = group.as_of if applied is not None else state.last_level_notice
+    new = GroupChange(
+        state.customer_id, state.currency, last, fee_levels_after(episode, applied), episode.open
+    )
+    unchanged = (new.last_level_notice, new.fee_levels, new.episode_open) == (
+        state.last_level_notice, state.fee_levels, state.episode_open,
+    )  # fmt: skip
+    return None if unchanged else new
+
+
+def level_changes_of(applied: Notice | None, risen: dict[int, int]) -> tuple[LevelChange, ...]:
+    """The rises of an applied notice (a pending notice changes nothing until approved)."""
+    if applied is None:
+        return ()
+    return tuple(LevelChange(item_id, level) for item_id, level in sorted(risen.items()))
+
+
+def decide_group(group: Group) -> GroupOutcome:
+    """Reminders, then the episode transition, then at most one level notice, for one group."""
+    records, notices = reminders_of_group(group)
+    past_due = past_due_items(group)
+    episode = episode_transition(group.state, has_past_due=bool(past_due))
+    risen = risen_levels(group, past_due)
+    notice = level_notice(group, past_due, risen, episode) if risen else None
+    applied = notice if notice is not None and not notice.pending_approval else None
+    return GroupOutcome(
+        notices=(*notices, notice) if notice is not None else tuple(notices),
+        level_changes=level_changes_of(applied, risen),
+        reminders=tuple(records),
+        change=group_change(group, episode, applied),
+    )
