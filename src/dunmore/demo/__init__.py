@@ -1,0 +1,1 @@
+"""Reproducible demo portfolios (customers, contacts, invoices, payments) for demos and benchmarks."""

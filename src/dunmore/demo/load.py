@@ -1,0 +1,72 @@
+"""Loading a generated demo portfolio into the ledger, set-based, then deriving allocations."""
+
+from __future__ import annotations
+
+import polars as pl
+from sqlalchemy import Connection, Table, delete, func, select
+
+from dunmore.demo.generator import DemoPortfolio
+from dunmore.errors import DunmoreError
+from dunmore.ledger.models import ALLOCATIONS, CONTACTS, CREDIT_NOTES, CUSTOMERS, INVOICES, PAYMENTS
+from dunmore.ledger.service import reallocate
+from dunmore.run.models import DELIVERIES, DUNNING_GROUPS, NOTICE_ITEMS, NOTICES, REMINDER_RECORDS, RUNS
+from dunmore.store.bulk import insert_frame, read_frame
+
+# Children before parents, so that deleting in this order never breaks a foreign key.
+LEDGER_TABLES = (
+    DELIVERIES, NOTICE_ITEMS, NOTICES, REMINDER_RECORDS, RUNS, DUNNING_GROUPS,
+    ALLOCATIONS, PAYMENTS, CREDIT_NOTES, INVOICES, CONTACTS, CUSTOMERS,
+)  # fmt: skip
+
+
+class LedgerNotEmpty(DunmoreError):
+    code = "ledger_not_empty"
+    exit_code = 2
+
+
+def clear_ledger(conn: Connection) -> None:
+    """Delete every ledger document and run (policy versions stay)."""
+    for table in LEDGER_TABLES:
+        conn.execute(delete(table))
+
+
+def _ids(conn: Connection, table: Table, key: str) -> pl.DataFrame:
+    """Database id beside external id: columns `{key}_id`, `{key}_external_id`."""
+    query = select(table.c.id, table.c.external_id)
+    return read_frame(conn, query, {f"{key}_id": pl.Int64, f"{key}_external_id": pl.String})
+
+
+def _sources(frame: pl.DataFrame, customers: pl.DataFrame, invoices: pl.DataFrame) -> pl.DataFrame:
+    linked = frame.join(customers, on="customer_external_id").join(
+        invoices, on="invoice_external_id", how="left"
+    )
+    return linked.select(
+        "external_id",
+        "customer_id",
+        "date",
+        "currency",
+        "amount_minor",
+        "invoice_id",
+        unapplied_minor="amount_minor",
+    )
+
+
+def load_portfolio(conn: Connection, portfolio: DemoPortfolio) -> None:
+    """Write the portfolio into an empty ledger and derive open amounts."""
+    if conn.execute(select(func.count()).select_from(CUSTOMERS)).scalar_one():
+        raise LedgerNotEmpty(
+            "the database already holds customers: use --reset to replace them, or another --db"
+        )
+    customer_columns = [c.name for c in CUSTOMERS.columns if c.name in portfolio.customers.columns]
+    insert_frame(
+        conn, CUSTOMERS, portfolio.customers.select(customer_columns).with_columns(on_hold=pl.lit(False))
+    )
+    customers = _ids(conn, CUSTOMERS, "customer")
+    contacts = portfolio.contacts.join(customers, on="customer_external_id").drop("customer_external_id")
+    insert_frame(conn, CONTACTS, contacts)
+    invoices = portfolio.invoices.join(customers, on="customer_external_id").drop("customer_external_id")
+    insert_frame(conn, INVOICES, invoices.with_columns(open_minor="amount_minor", on_hold=pl.lit(False)))
+    invoice_ids = _ids(conn, INVOICES, "invoice")
+    insert_frame(conn, PAYMENTS, _sources(portfolio.payments, customers, invoice_ids))
+    insert_frame(conn, CREDIT_NOTES, _sources(portfolio.credit_notes, customers, invoice_ids))
+    reallocate(conn, None)
