@@ -124,6 +124,22 @@ __all__ = [
     "ImportRejected",
     "InputFileError",
     "NotFound",
+    "RunConflict",
+    "RunError",
     "PolicyError",
     "PolicyProblem",
 ]
+
+
+class RunError(DunmoreError):
+    """A dunning run or approval that cannot go ahead; the message says why and what to do."""
+
+    code = "run"
+    exit_code = 2
+
+
+class RunConflict(RunError):
+    """Another run committed while this one was deciding: one wins, the other changes nothing."""
+
+    code = "run_conflict"
+    exit_code = 4

@@ -47,10 +47,12 @@ def root(
 
 def _register() -> None:
     """Sub-commands, one module per capability; imported here so `app` is whole when used."""
-    from dunmore.cli import db, reports
+    from dunmore.cli import db, demo, dunning, reports
 
+    demo.register(app)
     db.register(app)
     reports.register(app)
+    dunning.register(app)
 
 
 _register()

@@ -12,7 +12,14 @@ from dunmore.cli.context import console, parse_as_of, reported, state
 from dunmore.domain.aging import DEFAULT_BOUNDS, buckets, parse_bounds
 from dunmore.errors import DunmoreError
 from dunmore.reports.aging import AgingReport, aging_report
-from dunmore.reports.render import rich_table, to_csv, to_json, to_json_records, write_xlsx
+from dunmore.reports.render import (
+    rich_buckets_table,
+    rich_table,
+    to_csv,
+    to_json,
+    to_json_records,
+    write_xlsx,
+)
 
 
 class By(StrEnum):
@@ -50,7 +57,7 @@ def show_aging(report: AgingReport, *, limit: int) -> None:
                 f"[dim]showing the {limit} largest of {report.rows.height} rows; --format csv for all[/]"
             )
         title = "Totals per currency"
-    console.print(rich_table(report.totals, title=title, money=money))
+    console.print(rich_buckets_table(report.totals, title=title, labels=report.labels))
 
 
 def _json(report: AgingReport) -> str:

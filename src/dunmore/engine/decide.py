@@ -132,7 +132,7 @@ def _reminders(items: pl.DataFrame, tables: PolicyTables) -> tuple[pl.DataFrame,
             skipped.select("item_id", "step", status=pl.lit("skipped")),
         ]
     )
-    return records.sort("item_id", "step").cast(REMINDERS), sent  # type: ignore[arg-type]
+    return records.sort("item_id", "step").cast(REMINDERS), sent
 
 
 def _reminder_notices(sent: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -223,12 +223,12 @@ def _group_changes(groups: pl.DataFrame, notices: pl.DataFrame, as_of: object) -
         pl.col("new_fees").alias("fee_levels"),
         pl.col("has_past_due").alias("episode_open"),
     )
-    return out.sort(GROUP).cast(GROUP_CHANGES)  # type: ignore[arg-type]
+    return out.sort(GROUP).cast(GROUP_CHANGES)
 
 
 def _assemble(notices: list[pl.DataFrame], items: list[pl.DataFrame]) -> tuple[pl.DataFrame, pl.DataFrame]:
     columns = [c for c in NOTICES if c != "notice_key"]
-    all_notices = pl.concat([n.select(columns).cast(NOTICES_NO_KEY) for n in notices])  # type: ignore[arg-type]
+    all_notices = pl.concat([n.select(columns).cast(NOTICES_NO_KEY) for n in notices])
     all_notices = (
         all_notices.sort(*GROUP, "kind", "step").with_row_index("notice_key").cast({"notice_key": pl.Int64})
     )
@@ -238,11 +238,11 @@ def _assemble(notices: list[pl.DataFrame], items: list[pl.DataFrame]) -> tuple[p
         all_notices.select(*GROUP, pl.col("kind").alias("notice_kind"), "step", "notice_key"),
         on=[*GROUP, "notice_kind", "step"],
     )
-    notice_items = keyed.select(list(NOTICE_ITEMS)).cast(NOTICE_ITEMS).sort("notice_key", "item_id")  # type: ignore[arg-type]
+    notice_items = keyed.select(list(NOTICE_ITEMS)).cast(NOTICE_ITEMS).sort("notice_key", "item_id")
     return all_notices.select(list(NOTICES)), notice_items
 
 
-NOTICES_NO_KEY = {k: v for k, v in NOTICES.items() if k != "notice_key"}
+NOTICES_NO_KEY = pl.Schema({k: v for k, v in NOTICES.items() if k != "notice_key"})
 
 
 def decide(snapshot: SnapshotFrames, policies: PolicySet) -> DecisionFrames:
@@ -260,7 +260,7 @@ def decide(snapshot: SnapshotFrames, policies: PolicySet) -> DecisionFrames:
         as_of=snapshot.as_of,
         notices=notices,
         notice_items=notice_items,
-        level_changes=level_changes.sort("item_id").cast(LEVEL_CHANGES),  # type: ignore[arg-type]
+        level_changes=level_changes.sort("item_id").cast(LEVEL_CHANGES),
         reminders=reminder_records,
         group_changes=_group_changes(groups, level_notices, snapshot.as_of),
         evaluated=items,

@@ -26,65 +26,84 @@ from dunmore.engine.model import (
     Snapshot,
 )
 
-ITEMS: dict[str, Any] = {
-    "item_id": pl.Int64,
-    "customer_id": pl.Int64,
-    "currency": pl.String,
-    "kind": pl.String,
-    "due_date": pl.Date,
-    "open_minor": pl.Int64,
-    "disputed_minor": pl.Int64,
-    "on_hold": pl.Boolean,
-    "level": pl.Int64,
-    "level_date": pl.Date,
-    "reminders_had": pl.List(pl.String),
-    "paid_minor_days": pl.Int64,
-    "interest_charged_minor": pl.Int64,
-}
-CUSTOMERS: dict[str, Any] = {
-    "customer_id": pl.Int64,
-    "grade": pl.String,
-    "tags": pl.List(pl.String),
-    "on_hold": pl.Boolean,
-}
-GROUPS: dict[str, Any] = {
-    "customer_id": pl.Int64,
-    "currency": pl.String,
-    "last_level_notice": pl.Date,
-    "fee_levels": pl.List(pl.Int64),
-    "episode_open": pl.Boolean,
-    "awaiting_approval": pl.Boolean,
-}
-NOTICES: dict[str, Any] = {
-    "notice_key": pl.Int64,
-    "customer_id": pl.Int64,
-    "currency": pl.String,
-    "kind": pl.String,
-    "step": pl.String,
-    "policy": pl.String,
-    "level": pl.Int64,
-    "fee_minor": pl.Int64,
-    "interest_charge_minor": pl.Int64,
-    "pending_approval": pl.Boolean,
-}
-NOTICE_ITEMS: dict[str, Any] = {
-    "notice_key": pl.Int64,
-    "item_id": pl.Int64,
-    "kind": pl.String,
-    "level": pl.Int64,
-    "days_past_due": pl.Int64,
-    "open_minor": pl.Int64,
-    "interest_minor": pl.Int64,
-}
-LEVEL_CHANGES: dict[str, Any] = {"item_id": pl.Int64, "level": pl.Int64}
-REMINDERS: dict[str, Any] = {"item_id": pl.Int64, "step": pl.String, "status": pl.String}
-GROUP_CHANGES: dict[str, Any] = {
-    "customer_id": pl.Int64,
-    "currency": pl.String,
-    "last_level_notice": pl.Date,
-    "fee_levels": pl.List(pl.Int64),
-    "episode_open": pl.Boolean,
-}
+PolarsType = pl.DataType | type[pl.DataType]
+
+
+def _schema(columns: dict[str, PolarsType]) -> pl.Schema:
+    return pl.Schema(columns)
+
+
+ITEMS = _schema(
+    {
+        "item_id": pl.Int64,
+        "customer_id": pl.Int64,
+        "currency": pl.String,
+        "kind": pl.String,
+        "due_date": pl.Date,
+        "open_minor": pl.Int64,
+        "disputed_minor": pl.Int64,
+        "on_hold": pl.Boolean,
+        "level": pl.Int64,
+        "level_date": pl.Date,
+        "reminders_had": pl.List(pl.String),
+        "paid_minor_days": pl.Int64,
+        "interest_charged_minor": pl.Int64,
+    }
+)
+CUSTOMERS = _schema(
+    {
+        "customer_id": pl.Int64,
+        "grade": pl.String,
+        "tags": pl.List(pl.String),
+        "on_hold": pl.Boolean,
+    }
+)
+GROUPS = _schema(
+    {
+        "customer_id": pl.Int64,
+        "currency": pl.String,
+        "last_level_notice": pl.Date,
+        "fee_levels": pl.List(pl.Int64),
+        "episode_open": pl.Boolean,
+        "awaiting_approval": pl.Boolean,
+    }
+)
+NOTICES = _schema(
+    {
+        "notice_key": pl.Int64,
+        "customer_id": pl.Int64,
+        "currency": pl.String,
+        "kind": pl.String,
+        "step": pl.String,
+        "policy": pl.String,
+        "level": pl.Int64,
+        "fee_minor": pl.Int64,
+        "interest_charge_minor": pl.Int64,
+        "pending_approval": pl.Boolean,
+    }
+)
+NOTICE_ITEMS = _schema(
+    {
+        "notice_key": pl.Int64,
+        "item_id": pl.Int64,
+        "kind": pl.String,
+        "level": pl.Int64,
+        "days_past_due": pl.Int64,
+        "open_minor": pl.Int64,
+        "interest_minor": pl.Int64,
+    }
+)
+LEVEL_CHANGES = _schema({"item_id": pl.Int64, "level": pl.Int64})
+REMINDERS = _schema({"item_id": pl.Int64, "step": pl.String, "status": pl.String})
+GROUP_CHANGES = _schema(
+    {
+        "customer_id": pl.Int64,
+        "currency": pl.String,
+        "last_level_notice": pl.Date,
+        "fee_levels": pl.List(pl.Int64),
+        "episode_open": pl.Boolean,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -95,7 +114,7 @@ class SnapshotFrames:
     groups: pl.DataFrame
 
 
-def _frame(rows: list[tuple[Any, ...]], schema: dict[str, Any]) -> pl.DataFrame:
+def _frame(rows: list[tuple[Any, ...]], schema: pl.Schema) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 

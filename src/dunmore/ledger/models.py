@@ -67,6 +67,12 @@ class Invoice(Base):
     snapshot_open_minor: Mapped[int | None] = mapped_column(BigInteger)
     open_minor: Mapped[int] = mapped_column(BigInteger)
     on_hold: Mapped[bool] = mapped_column(default=False)
+    # Dunning state (see docs/design/dunning-run.md). Fee and interest items added by notices are
+    # invoices of kind fee/interest, due on the run date; they never rise and bear no interest.
+    kind: Mapped[str] = mapped_column(String(10), default="invoice", server_default="invoice")
+    level: Mapped[int] = mapped_column(default=0, server_default="0")
+    level_date: Mapped[date | None] = mapped_column(Date)
+    interest_charged_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class Payment(Base):

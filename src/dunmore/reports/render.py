@@ -30,7 +30,10 @@ def money_columns(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
 def rich_table(frame: pl.DataFrame, *, title: str, money: list[str]) -> Table:
     table = Table(title=title, title_justify="left")
     for column in frame.columns:
-        table.add_column(column, justify="right" if column in money else "left")
+        if column in money:  # amounts fold onto a second line rather than lose digits
+            table.add_column(column, justify="right", overflow="fold", min_width=len(column))
+        else:
+            table.add_column(column, overflow="fold")
     for row in money_columns(frame, money).iter_rows():
         table.add_row(*("" if value is None else str(value) for value in row))
     return table
@@ -66,3 +69,16 @@ def write_xlsx(path: Path, sheets: dict[str, pl.DataFrame], *, money: list[str])
                 if frame.columns[cell.column - 1] in money:
                     cell.number_format = number_format
     workbook.save(path)
+
+
+def rich_buckets_table(totals: pl.DataFrame, *, title: str, labels: list[str]) -> Table:
+    """Totals per currency transposed: one row per bucket, one column per currency (fits 80 columns)."""
+    table = Table(title=title, title_justify="left")
+    table.add_column("bucket")
+    currencies = totals["currency"].to_list()
+    for currency in currencies:
+        table.add_column(currency, justify="right", overflow="fold")
+    text = money_columns(totals, [*labels, "total"])
+    for label in [*labels, "total"]:
+        table.add_row(label, *text[label].to_list(), end_section=label == labels[-1])
+    return table

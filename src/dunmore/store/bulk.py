@@ -7,7 +7,7 @@ from our own table definitions (never from user input) and are quoted by the dia
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -78,7 +78,7 @@ def update_frame(conn: Connection, table: Table | str, frame: pl.DataFrame, *, k
     return frame.height
 
 
-def read_frame(conn: Connection, statement: Executable, schema: dict[str, Any]) -> pl.DataFrame:
+def read_frame(conn: Connection, statement: Executable, schema: Mapping[str, Any]) -> pl.DataFrame:
     """Run a SELECT and return its rows as a frame with the given column names and dtypes."""
     if not isinstance(statement, ClauseElement):  # pragma: no cover - a typing aid
         raise TypeError("read_frame takes a SQLAlchemy statement")

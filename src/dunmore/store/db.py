@@ -33,12 +33,19 @@ def normalize_url(url: str) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy open transactions (see _sqlite_begin): the driver would otherwise start one
+    # only before a write, so the reads of a unit of work would not share its snapshot.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def make_engine(url: str) -> Engine:
@@ -54,6 +61,7 @@ def make_engine(url: str) -> Engine:
             raise DatabaseError(f"folder {Path(database).parent} of the database file does not exist")
         engine = create_engine(parsed)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(parsed, pool_pre_ping=True)
 
@@ -93,7 +101,14 @@ def open_database(url: str) -> Engine:
 
 
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Connection]:
-    """The unit of work: commits on success, rolls back on any error. Only interfaces open one."""
-    with engine.begin() as connection:
+def transaction(engine: Engine, *, snapshot: bool = False) -> Iterator[Connection]:
+    """The unit of work: commits on success, rolls back on any error. Only interfaces open one.
+
+    `snapshot=True` reads one consistent snapshot throughout (REPEATABLE READ on PostgreSQL; a
+    SQLite transaction always does), so that a concurrent commit makes this one fail, not mix.
+    """
+    options = (
+        {"isolation_level": "REPEATABLE READ"} if snapshot and engine.dialect.name == "postgresql" else {}
+    )
+    with engine.connect().execution_options(**options) as connection, connection.begin():
         yield connection

@@ -1,0 +1,91 @@
+"""`dunmore demo`: build the demo portfolio, run today's dunning, and show what there is."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from sqlalchemy import Connection, func, select
+
+from dunmore.cli.context import console, parse_as_of, reported, state
+from dunmore.cli.reports import show_aging
+from dunmore.demo.generator import generate
+from dunmore.demo.load import clear_ledger, load_portfolio
+from dunmore.domain.aging import buckets
+from dunmore.ledger.models import CUSTOMERS, INVOICES
+from dunmore.reports.aging import aging_report
+from dunmore.reports.render import rich_table
+from dunmore.run import service
+from dunmore.run.models import POLICY_VERSIONS
+from dunmore.store.db import transaction
+
+EXAMPLE_POLICY = Path(__file__).resolve().parents[3] / "examples" / "dunning.yaml"
+
+
+def _progress() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console)
+
+
+def _ensure_policy(conn: Connection, now: datetime) -> None:
+    if conn.execute(select(func.count()).select_from(POLICY_VERSIONS)).scalar_one() == 0:
+        service.load_policy(conn, EXAMPLE_POLICY, now=now)
+
+
+def _summary(conn: Connection, as_of: date) -> None:
+    customers = conn.execute(select(func.count()).select_from(CUSTOMERS)).scalar_one()
+    open_items = conn.execute(select(func.count()).where(INVOICES.c.open_minor > 0)).scalar_one()
+    console.print(f"[bold]{customers}[/] customers, [bold]{open_items}[/] open items")
+    report = aging_report(conn, as_of=as_of, buckets=buckets(), by="currency")
+    overdue = report.totals.select("currency", overdue=pl.col("total") - pl.col("not due"))
+    console.print(rich_table(overdue, title="Overdue total per currency", money=["overdue"]))
+    show_aging(report, limit=20)
+
+
+def _run_summary(outcome: service.RunOutcome) -> None:
+    counts = outcome.notices.group_by("kind", "step", "status").agg(notices=pl.len()).sort("kind", "step")
+    console.print(rich_table(counts, title=f"Dunning run for {outcome.as_of.isoformat()}", money=[]))
+
+
+def demo_command(
+    ctx: typer.Context,
+    customers: Annotated[int, typer.Option(min=1, help="How many customers to generate.")] = 500,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same portfolio.")] = 7,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Last day of the 12 months of history (default: today).")
+    ] = None,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Delete the ledger's documents and runs first.")
+    ] = False,
+) -> None:
+    """Build a realistic demo portfolio (12 months of history), run the day's dunning, and summarise."""
+    with reported():
+        engine = state(ctx).engine()
+        day = parse_as_of(as_of, state(ctx).settings)
+        now = datetime.now(UTC)
+        with _progress() as progress:
+            task = progress.add_task(f"generating {customers} customers", total=None)
+            portfolio = generate(customers=customers, seed=seed, as_of=day)
+            progress.update(task, description=f"writing {portfolio.invoices.height} invoices to the ledger")
+            with transaction(engine) as conn:
+                if reset:
+                    clear_ledger(conn)
+                load_portfolio(conn, portfolio)
+                _ensure_policy(conn, now)
+            progress.update(task, description="running the day's dunning")
+            with transaction(engine, snapshot=True) as conn:
+                outcome = service.commit(conn, as_of=day, now=now)
+        console.print(
+            f"demo ledger in {engine.url.render_as_string(hide_password=True)} as of {day.isoformat()}"
+        )
+        with engine.connect() as conn:
+            _summary(conn, day)
+        _run_summary(outcome)
+        console.print("next: [bold]dunmore explain C000001[/], [bold]dunmore aging --by customer[/]")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo_command)

@@ -1,0 +1,145 @@
+"""`dunmore policy …`, `run`, `approve`, `reject`, `explain`: the daily dunning cycle."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from dunmore.cli.context import console, parse_as_of, reported, state
+from dunmore.domain.policy import load_policy_file
+from dunmore.reports.render import rich_table, to_json
+from dunmore.run import service
+from dunmore.run.explain import explain
+from dunmore.run.explain_text import LANGUAGES
+from dunmore.run.views import notices_json, notices_table_rows
+from dunmore.store.db import transaction
+
+policy_app = typer.Typer(
+    help="Dunning policies: check a YAML file, load it as a new version.", no_args_is_help=True
+)
+PolicyFile = Annotated[Path, typer.Argument(help="The policy file (YAML), e.g. examples/dunning.yaml.")]
+AsOf = Annotated[
+    str | None,
+    typer.Option("--as-of", help="The business date, YYYY-MM-DD (default: today in the creditor's zone)."),
+]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@policy_app.command("check")
+def policy_check(path: PolicyFile) -> None:
+    """Validate a policy file and show its policies; writes nothing."""
+    with reported():
+        policies = load_policy_file(path)
+        table = Table("policy", "reminders", "levels", "min. days apart", "interest", title=str(path))
+        for name, policy in policies.policies.items():
+            reminders = ", ".join(f"{s.name} ({s.at:+d})" for s in policy.reminders)
+            levels = ", ".join(f"{s.name} (+{s.at})" for s in policy.levels)
+            rate = f"{policy.interest_rate * 100}%" if policy.interest_rate is not None else "-"
+            table.add_row(name, reminders, levels, str(policy.min_days_between_notices), rate)
+        console.print(table)
+        console.print(f"valid; fingerprint {policies.fingerprint()[:12]}")
+
+
+@policy_app.command("load")
+def policy_load(ctx: typer.Context, path: PolicyFile) -> None:
+    """Validate a policy file and store it as the new current version (runs record which they used)."""
+    with reported(), transaction(state(ctx).engine()) as conn:
+        loaded = service.load_policy(conn, path, now=_now())
+        console.print(
+            f"loaded {path} as policy version {loaded.version} (fingerprint {loaded.fingerprint[:12]})"
+        )
+
+
+def run_command(
+    ctx: typer.Context,
+    as_of: AsOf = None,
+    approve: Annotated[
+        bool, typer.Option("--approve", help="Commit the run (without it, nothing is written).")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the notices as JSON.")] = False,
+    limit: Annotated[int, typer.Option(help="Notices to show in the table.")] = 50,
+) -> None:
+    """Decide today's reminders and level notices; show them, and with --approve commit them."""
+    with reported():
+        engine = state(ctx).engine()
+        day = parse_as_of(as_of, state(ctx).settings)
+        with transaction(engine, snapshot=True) as conn:
+            outcome = (
+                service.commit(conn, as_of=day, now=_now()) if approve else service.propose(conn, as_of=day)
+            )
+            if as_json:
+                typer.echo(to_json(notices_json(conn, outcome.notices, outcome.decisions)))
+                return
+            rows = notices_table_rows(conn, outcome.notices, outcome.decisions)
+        money = ["open", "interest", "fee"]
+        verb = "committed" if outcome.committed else "proposed"
+        version = outcome.policy.version
+        title = f"Run for {day.isoformat()} with policy version {version}: {rows.height} notices {verb}"
+        console.print(rich_table(rows.head(limit), title=title, money=money))
+        if rows.height > limit:
+            console.print(f"showing {limit} of {rows.height}; --json for all", style="dim", markup=False)
+        if not outcome.committed:
+            console.print("nothing was written; add --approve to commit this run", style="dim", markup=False)
+
+
+NoticeId = Annotated[int, typer.Argument(help="The notice id shown by `dunmore run`.")]
+
+
+def approve_command(ctx: typer.Context, notice_id: NoticeId) -> None:
+    """Approve a notice waiting for approval: it applies as of its run date."""
+    with reported(), transaction(state(ctx).engine()) as conn:
+        service.approve(conn, notice_id, now=_now())
+        console.print(f"notice {notice_id} approved")
+
+
+def reject_command(ctx: typer.Context, notice_id: NoticeId) -> None:
+    """Reject a notice waiting for approval: it changes nothing."""
+    with reported(), transaction(state(ctx).engine()) as conn:
+        service.reject(conn, notice_id, now=_now())
+        console.print(f"notice {notice_id} rejected")
+
+
+def explain_command(
+    ctx: typer.Context,
+    customer: Annotated[str, typer.Argument(help="The customer_id (as in your import files).")],
+    as_of: AsOf = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the explanation as JSON.")] = False,
+    lang: Annotated[str, typer.Option(help=f"Language of the sentences: {', '.join(LANGUAGES)}.")] = "zh-CN",
+) -> None:
+    """Why each open item of a customer is where it is, and what comes next on which date."""
+    with reported():
+        day = parse_as_of(as_of, state(ctx).settings)
+        with transaction(state(ctx).engine()) as conn:
+            stories = explain(conn, customer=customer, as_of=day, lang=lang)
+        if as_json:
+            payload = [
+                {"invoice_id": s.invoice_id, "reasons": s.reasons, "text": s.sentences, **s.facts}
+                for s in stories
+            ]
+            typer.echo(to_json({"customer_id": customer, "as_of": day.isoformat(), "items": payload}))
+            return
+        if not stories:
+            console.print(f"{customer} has no open item on {day.isoformat()}")
+        for story in stories:
+            facts = story.facts
+            console.print(
+                f"[bold]{story.invoice_id}[/] {facts['kind']} {facts['open_amount']} {facts['currency']}, "
+                f"due {facts['due_date']} ({facts['days_past_due']:+d} days), level {facts['level']}"
+            )
+            for sentence in story.sentences:
+                console.print(f"  · {sentence}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(policy_app, name="policy")
+    app.command("run")(run_command)
+    app.command("approve")(approve_command)
+    app.command("reject")(reject_command)
+    app.command("explain")(explain_command)

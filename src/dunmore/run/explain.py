@@ -1,0 +1,185 @@
+"""`explain`: for one customer on D, each item's policy, level, why it did or did not rise, what next.
+
+The engine runs on the customer's part of the snapshot (groups are independent, so this is exact)
+and its named rule columns become reasons, in words and as codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, select
+
+from dunmore.domain.money import format_minor
+from dunmore.domain.policy import Policy, PolicySet
+from dunmore.engine.decide import decide
+from dunmore.engine.frames import SnapshotFrames
+from dunmore.errors import NotFound
+from dunmore.ledger.models import CUSTOMERS, INVOICES
+from dunmore.run.explain_text import say
+from dunmore.run.service import current_policy
+from dunmore.run.snapshot import read_snapshot
+
+
+@dataclass(frozen=True)
+class ItemStory:
+    invoice_id: str
+    reasons: list[str]
+    sentences: list[str]
+    facts: dict[str, Any]
+
+
+def _customer_id(conn: Connection, external_id: str) -> int:
+    found = conn.execute(select(CUSTOMERS.c.id).where(CUSTOMERS.c.external_id == external_id)).scalar()
+    if found is None:
+        raise NotFound(f"no customer {external_id!r}: use the customer_id of your import files")
+    return int(found)
+
+
+def _only(snapshot: SnapshotFrames, customer_id: int) -> SnapshotFrames:
+    mine = pl.col("customer_id") == customer_id
+    return SnapshotFrames(
+        snapshot.as_of,
+        snapshot.items.filter(mine),
+        snapshot.customers.filter(mine),
+        snapshot.groups.filter(mine),
+    )
+
+
+def _route(policies: PolicySet, grade: str | None, tags: list[str], lang: str) -> tuple[str, str]:
+    for index, route in enumerate(policies.routes, start=1):
+        if route.holds(grade, frozenset(tags)):
+            if route.is_default:
+                return "route_default", say("route_default", lang, policy=route.policy)
+            conditions = [
+                f"grade {grade}" if route.when_grade else "",
+                f"tags {sorted(route.when_tags_any or [])}",
+            ]
+            shown = ", ".join(c for c in conditions if c and not c.endswith("[]"))
+            return "route_matched", say(
+                "route_matched", lang, policy=route.policy, index=index, conditions=shown
+            )
+    raise AssertionError("a policy set always has a default route")  # pragma: no cover
+
+
+def _not_eligible(item: dict[str, Any]) -> str:
+    if not item["customer_not_on_hold"]:
+        return "customer_on_hold"
+    if not item["item_not_on_hold"]:
+        return "item_on_hold"
+    return "disputed" if item["disputed_minor"] > 0 else "settled"
+
+
+def _blocked(group: dict[str, Any]) -> str:
+    if not group["not_awaiting_approval"]:
+        return "awaiting_approval"
+    return "below_minimum" if not group["balance_at_least_minimum"] else "spacing"
+
+
+def _next_step(
+    item: dict[str, Any], policy: Policy, level: int, last_notice: date | None, as_of: date
+) -> tuple[str, date] | None:
+    due: date = item["due_date"]
+    if item["dpd"] <= 0:
+        later = [s for s in policy.reminders if s.at > item["dpd"]] + list(policy.levels[:1])
+        return (later[0].name, due + timedelta(days=later[0].at)) if later else None
+    if level >= len(policy.levels):
+        return None
+    step = policy.levels[level]
+    when = max(due + timedelta(days=step.at), as_of + timedelta(days=1))
+    if last_notice is not None:
+        when = max(when, last_notice + timedelta(days=policy.min_days_between_notices))
+    return step.name, when
+
+
+def _story(item: dict[str, Any], group: dict[str, Any], ctx: dict[str, Any]) -> ItemStory:
+    lang, policy, as_of = ctx["lang"], ctx["policies"].policies[item["policy"]], ctx["as_of"]
+
+    def money(minor: int) -> str:
+        return f"{format_minor(minor, item['currency'])} {item['currency']}"
+
+    codes, words = [ctx["route"][0]], [ctx["route"][1]]
+    rising = bool(item["would_rise"] and group["may_rise"])
+    level = item["new_level"] if rising else item["level"]
+
+    def add(code: str, **values: object) -> None:
+        codes.append(code)
+        words.append(say(code, lang, **values))
+
+    if not item["eligible"]:
+        add(_not_eligible(item), disputed=money(item["disputed_minor"]))
+    elif item["kind"] != "invoice":
+        add("fee_item")
+    elif item["dpd"] <= 0:
+        add("not_due", days=-item["dpd"])
+        if item["item_id"] in ctx["reminded"]:
+            add("reminder_today", step=ctx["reminded"][item["item_id"]])
+    elif rising:
+        add("rises", old=item["level"], new=item["new_level"], step=policy.levels[item["new_level"] - 1].name)
+    elif not item["would_rise"]:
+        add(
+            "risen_today" if not item["not_risen_today"] else "at_target",
+            level=item["level"],
+            days=item["dpd"],
+        )
+    else:
+        last = group["last_level_notice"]
+        next_day = last + timedelta(days=policy.min_days_between_notices) if last else as_of
+        minimum = group["minimum_minor"] or 0
+        add(
+            _blocked(group),
+            balance=money(group["balance"] or 0),
+            minimum=money(minimum),
+            last=last,
+            next=next_day,
+        )
+    nxt = None
+    if item["eligible"] and item["kind"] == "invoice":
+        last_notice = as_of if group["notice_today"] else group["last_level_notice"]
+        nxt = _next_step(item, policy, level, last_notice, as_of)
+        if nxt:
+            add("next_step", step=nxt[0], date=nxt[1].isoformat())
+        else:
+            add("last_step")
+    facts = {
+        "kind": item["kind"], "currency": item["currency"], "due_date": item["due_date"].isoformat(),
+        "days_past_due": item["dpd"], "open_amount": money(max(item["undisputed"], 0)).split()[0],
+        "policy": item["policy"], "level": item["level"], "level_after_today": level,
+        "target_level": item["target"], "rises_today": rising,
+        "interest": format_minor(item["interest"], item["currency"]),
+        "next_step": None if nxt is None else {"step": nxt[0], "date": nxt[1].isoformat()},
+    }  # fmt: skip
+    return ItemStory(item["invoice_id"], codes, words, facts)
+
+
+def explain(conn: Connection, *, customer: str, as_of: date, lang: str) -> list[ItemStory]:
+    """Every open item of the customer on D with its reasons."""
+    customer_id = _customer_id(conn, customer)
+    policies = current_policy(conn).policies
+    snapshot = _only(read_snapshot(conn, as_of), customer_id)
+    decisions = decide(snapshot, policies)
+    customer_row = snapshot.customers.row(0, named=True)
+    noticed = decisions.notices.filter(pl.col("kind") == "level").select(
+        "currency", notice_today=pl.lit(True)
+    )
+    groups = decisions.groups.join(noticed, on="currency", how="left").with_columns(
+        pl.col("notice_today").fill_null(False)
+    )
+    reminders = decisions.reminders.filter(pl.col("status") == "sent")
+    ctx = {
+        "lang": lang, "policies": policies, "as_of": as_of,
+        "route": _route(policies, customer_row["grade"], customer_row["tags"], lang),
+        "reminded": dict(zip(reminders["item_id"].to_list(), reminders["step"].to_list(), strict=True)),
+    }  # fmt: skip
+    ids = decisions.evaluated["item_id"].to_list()
+    query = select(INVOICES.c.id, INVOICES.c.external_id).where(INVOICES.c.id.in_(ids))
+    external = dict(conn.execute(query).tuples().all())
+    evaluated = decisions.evaluated.with_columns(
+        invoice_id=pl.col("item_id").replace_strict(external, return_dtype=pl.String)
+    )
+    by_group = {row["currency"]: row for row in groups.iter_rows(named=True)}
+    rows = evaluated.sort("currency", "due_date", "invoice_id").iter_rows(named=True)
+    return [_story(item, by_group[item["currency"]], ctx) for item in rows]

@@ -1,0 +1,116 @@
+"""Tables of the dunning run: policy versions, runs, notices and their items, reminder records,
+group state and the delivery outbox. Fee and interest items are rows of `invoices` (kind fee/interest).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import cast
+
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dunmore.store.base import Base
+
+
+class PolicyVersion(Base):
+    __tablename__ = "policy_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(unique=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(500))
+    text: Mapped[str] = mapped_column(Text)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Run(Base):
+    """A committed run. `sequence` is unique: of two runs committing at once, one wins."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sequence: Mapped[int] = mapped_column(unique=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    policy_version_id: Mapped[int] = mapped_column(ForeignKey("policy_versions.id"))
+    committed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    notices: Mapped[int] = mapped_column(default=0)
+
+
+class Notice(Base):
+    __tablename__ = "notices"
+    __table_args__ = (Index("ix_notices_group", "customer_id", "currency"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    currency: Mapped[str] = mapped_column(String(3))
+    kind: Mapped[str] = mapped_column(String(10))  # reminder | level
+    step: Mapped[str] = mapped_column(String(100))
+    policy: Mapped[str] = mapped_column(String(100))
+    level: Mapped[int | None]
+    fee_minor: Mapped[int | None] = mapped_column(BigInteger)
+    interest_charge_minor: Mapped[int | None] = mapped_column(BigInteger)
+    # committed | pending_approval | approved | rejected
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class NoticeItem(Base):
+    __tablename__ = "notice_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    level: Mapped[int]
+    days_past_due: Mapped[int]
+    open_minor: Mapped[int] = mapped_column(BigInteger)
+    interest_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+class ReminderRecord(Base):
+    """A reminder step an item had: sent, or skipped because it came in too late for it."""
+
+    __tablename__ = "reminder_records"
+    __table_args__ = (UniqueConstraint("invoice_id", "step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"))
+    step: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(10))
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+
+
+class DunningGroup(Base):
+    """State of a (customer, currency) group between runs; see docs/design/dunning-run.md."""
+
+    __tablename__ = "dunning_groups"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    last_level_notice: Mapped[date | None] = mapped_column(Date)
+    fee_levels: Mapped[str] = mapped_column(String(200), default="")  # ';'-separated level numbers
+    episode_open: Mapped[bool] = mapped_column(default=False)
+
+
+class Delivery(Base):
+    """The outbox: one row per notice and channel, written with the notice, sent by the worker."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20), index=True)  # pending, later sent/failed/…
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+POLICY_VERSIONS = cast(Table, PolicyVersion.__table__)
+RUNS = cast(Table, Run.__table__)
+NOTICES = cast(Table, Notice.__table__)
+NOTICE_ITEMS = cast(Table, NoticeItem.__table__)
+REMINDER_RECORDS = cast(Table, ReminderRecord.__table__)
+DUNNING_GROUPS = cast(Table, DunningGroup.__table__)
+DELIVERIES = cast(Table, Delivery.__table__)

@@ -1,0 +1,166 @@
+"""The run as a service: gather → decide → apply, plus policy versions and approvals.
+
+Functions take the caller's connection (the caller owns the transaction) and the current time as
+values; nothing here reads the clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from dunmore.domain.policy import PolicySet, load_policy_file, load_policy_text
+from dunmore.engine.decide import decide
+from dunmore.engine.frames import DecisionFrames
+from dunmore.errors import NotFound, RunConflict, RunError
+from dunmore.run.apply import (
+    apply_level_effects,
+    group_after_approval,
+    insert_deliveries,
+    insert_notice_items,
+    insert_notices,
+    insert_reminder_records,
+    notice_rows,
+    write_group_state,
+)
+from dunmore.run.models import NOTICES, POLICY_VERSIONS, RUNS
+from dunmore.run.snapshot import read_snapshot
+
+
+@dataclass(frozen=True)
+class LoadedPolicy:
+    version: int
+    version_id: int
+    fingerprint: str
+    policies: PolicySet
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """A decided run; `notices` has `notice_id` (None while proposed) and `status` columns."""
+
+    as_of: date
+    policy: LoadedPolicy
+    decisions: DecisionFrames
+    notices: pl.DataFrame
+    committed: bool
+
+
+def load_policy(conn: Connection, path: Path, *, now: datetime) -> LoadedPolicy:
+    """Check a policy file and store it as a new version (every load is a new version)."""
+    policies = load_policy_file(path)
+    text = path.read_text(encoding="utf-8-sig")
+    version = (conn.execute(select(func.max(POLICY_VERSIONS.c.version))).scalar() or 0) + 1
+    values = {"version": version, "fingerprint": policies.fingerprint(), "source": str(path), "text": text}
+    row_id = conn.execute(
+        insert(POLICY_VERSIONS).values({**values, "loaded_at": now}).returning(POLICY_VERSIONS.c.id)
+    )
+    return LoadedPolicy(version, int(row_id.scalar_one()), policies.fingerprint(), policies)
+
+
+def current_policy(conn: Connection) -> LoadedPolicy:
+    query = select(POLICY_VERSIONS).order_by(POLICY_VERSIONS.c.version.desc()).limit(1)
+    row = conn.execute(query).mappings().first()
+    if row is None:
+        raise RunError("no dunning policy loaded yet: run `dunmore policy load examples/dunning.yaml` first")
+    policies = load_policy_text(row["text"], source=row["source"])
+    return LoadedPolicy(row["version"], row["id"], row["fingerprint"], policies)
+
+
+def _last_run(conn: Connection) -> tuple[int, date | None]:
+    row = conn.execute(
+        select(RUNS.c.sequence, RUNS.c.as_of).order_by(RUNS.c.sequence.desc()).limit(1)
+    ).first()
+    return (0, None) if row is None else (int(row.sequence), row.as_of)
+
+
+def _with_status(decisions: DecisionFrames, committed: bool) -> pl.DataFrame:
+    pending = pl.when(pl.col("pending_approval")).then(pl.lit("pending_approval"))
+    status = pending.otherwise(pl.lit("committed" if committed else "proposed"))
+    return decisions.notices.with_columns(status=status)
+
+
+def propose(conn: Connection, *, as_of: date) -> RunOutcome:
+    """Decide the run for `as_of` and write nothing."""
+    policy = current_policy(conn)
+    _, last = _last_run(conn)
+    if last is not None and as_of < last:
+        raise RunError(f"a run for {last.isoformat()} is already committed: runs cannot go back to {as_of}")
+    decisions = decide(read_snapshot(conn, as_of), policy.policies)
+    notices = _with_status(decisions, committed=False).with_columns(notice_id=pl.lit(None, dtype=pl.Int64))
+    return RunOutcome(as_of, policy, decisions, notices, committed=False)
+
+
+def commit(conn: Connection, *, as_of: date, now: datetime) -> RunOutcome:
+    """Decide and commit the run for `as_of` in the caller's transaction."""
+    sequence, _ = _last_run(conn)
+    proposal = propose(conn, as_of=as_of)
+    try:
+        run_id = _insert_run(conn, sequence + 1, as_of, proposal, now)
+    except (IntegrityError, OperationalError) as exc:
+        raise RunConflict("another run committed while this one was deciding; nothing was written") from exc
+    decisions = proposal.decisions
+    keyed = insert_notices(conn, decisions.notices, run_id=run_id, as_of=as_of)
+    insert_notice_items(conn, decisions.notice_items, keyed)
+    insert_reminder_records(conn, decisions.reminders, run_id=run_id)
+    applied = keyed.filter(~pl.col("pending_approval"))
+    items = decisions.notice_items.join(applied.select("notice_key", "notice_id"), on="notice_key")
+    apply_level_effects(conn, applied.filter(pl.col("kind") == "level"), items, as_of=as_of)
+    write_group_state(conn, decisions.group_changes)
+    insert_deliveries(conn, applied, proposal.policy.policies, now)
+    notices = _with_status(decisions, committed=True).with_columns(notice_id=keyed["notice_id"])
+    return RunOutcome(as_of, proposal.policy, decisions, notices, committed=True)
+
+
+def _insert_run(conn: Connection, sequence: int, as_of: date, proposal: RunOutcome, now: datetime) -> int:
+    values = {"sequence": sequence, "as_of": as_of, "policy_version_id": proposal.policy.version_id}
+    values |= {"committed_at": now, "notices": proposal.decisions.notices.height}
+    return int(conn.execute(insert(RUNS).values(values).returning(RUNS.c.id)).scalar_one())
+
+
+def _pending(conn: Connection, notice_id: int) -> tuple[dict[str, Any], pl.DataFrame]:
+    notice, items = notice_rows(conn, notice_id)
+    if notice is None:
+        raise NotFound(f"no notice {notice_id}: `dunmore run --as-of DATE` lists notices with their ids")
+    if notice["status"] != "pending_approval":
+        raise RunError(f"notice {notice_id} is {notice['status']}, not waiting for approval")
+    return notice, items
+
+
+def approve(conn: Connection, notice_id: int, *, now: datetime) -> None:
+    """Apply a pending level notice as of its run date: levels, fee, interest, spacing, deliveries."""
+    notice, items = _pending(conn, notice_id)
+    columns = ["customer_id", "currency", "fee_minor", "interest_charge_minor", "policy", "step"]
+    frame = pl.DataFrame(
+        [{"notice_id": notice_id} | {c: notice[c] for c in columns}],
+        schema={
+            "notice_id": pl.Int64,
+            "customer_id": pl.Int64,
+            "currency": pl.String,
+            "fee_minor": pl.Int64,
+            "interest_charge_minor": pl.Int64,
+            "policy": pl.String,
+            "step": pl.String,
+        },
+    )
+    as_of: date = notice["as_of"]
+    write_group_state(conn, group_after_approval(conn, notice))
+    apply_level_effects(conn, frame, items, as_of=as_of)
+    insert_deliveries(conn, frame, current_policy(conn).policies, now)
+    _decide(conn, notice_id, "approved", now)
+
+
+def reject(conn: Connection, notice_id: int, *, now: datetime) -> None:
+    """Drop a pending level notice: it never changes anything."""
+    _pending(conn, notice_id)
+    _decide(conn, notice_id, "rejected", now)
+
+
+def _decide(conn: Connection, notice_id: int, status: str, now: datetime) -> None:
+    conn.execute(update(NOTICES).where(NOTICES.c.id == notice_id).values(status=status, decided_at=now))

@@ -1,0 +1,115 @@
+"""Gather: the ledger as the run sees it on D, read set-based into the engine's frames.
+
+Only invoices issued on or before D count, with their open amount as of D (allocations dated after
+D are added back), and the late-payment interest basis of the payments dated on or before D.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, and_, func, select
+
+from dunmore.engine.frames import CUSTOMERS, GROUPS, ITEMS, SnapshotFrames
+from dunmore.ledger.models import ALLOCATIONS, INVOICES
+from dunmore.ledger.models import CUSTOMERS as CUSTOMER_TABLE
+from dunmore.run.models import DUNNING_GROUPS, NOTICES, REMINDER_RECORDS
+from dunmore.store.bulk import read_frame
+
+_ITEM_COLUMNS = ["item_id", "customer_id", "currency", "kind", "due_date", "open_minor", "disputed_minor"]
+_ITEM_COLUMNS += ["on_hold", "level", "level_date", "interest_charged_minor"]
+
+
+def _later_allocations(as_of: date) -> Any:
+    return (
+        select(ALLOCATIONS.c.invoice_id, func.sum(ALLOCATIONS.c.amount_minor).label("later"))
+        .where(ALLOCATIONS.c.date > as_of)
+        .group_by(ALLOCATIONS.c.invoice_id)
+        .subquery()
+    )
+
+
+def _open_items(conn: Connection, as_of: date) -> pl.DataFrame:
+    later = _later_allocations(as_of)
+    open_as_of = INVOICES.c.open_minor + func.coalesce(later.c.later, 0)
+    i = INVOICES.c
+    query = (
+        select(i.id, i.customer_id, i.currency, i.kind, i.due_date, open_as_of, i.disputed_minor)
+        .add_columns(i.on_hold, i.level, i.level_date, i.interest_charged_minor)
+        .select_from(INVOICES.outerjoin(later, later.c.invoice_id == i.id))
+        .where(and_(i.issue_date <= as_of, open_as_of > 0))
+    )
+    schema = {name: ITEMS[name] for name in _ITEM_COLUMNS}
+    return read_frame(conn, query, schema)
+
+
+def _late_payments(conn: Connection, as_of: date) -> pl.DataFrame:
+    """Σ amount × days late of payment allocations dated after the due date and on or before D."""
+    a, i = ALLOCATIONS.c, INVOICES.c
+    query = (
+        select(a.invoice_id, a.date, i.due_date, a.amount_minor)
+        .select_from(ALLOCATIONS.join(INVOICES, i.id == a.invoice_id))
+        .where(and_(a.payment_id.is_not(None), a.date <= as_of, a.date > i.due_date))
+    )
+    schema = {"item_id": pl.Int64, "paid": pl.Date, "due": pl.Date, "amount": pl.Int64}
+    paid = read_frame(conn, query, schema)
+    days = (pl.col("paid") - pl.col("due")).dt.total_days()
+    return paid.group_by("item_id").agg(paid_minor_days=(pl.col("amount") * days).sum())
+
+
+def _reminders_had(conn: Connection) -> pl.DataFrame:
+    query = select(REMINDER_RECORDS.c.invoice_id, REMINDER_RECORDS.c.step)
+    had = read_frame(conn, query, {"item_id": pl.Int64, "step": pl.String})
+    return had.group_by("item_id").agg(reminders_had=pl.col("step").sort())
+
+
+def read_items(conn: Connection, as_of: date) -> pl.DataFrame:
+    items = _open_items(conn, as_of)
+    items = items.join(_late_payments(conn, as_of), on="item_id", how="left")
+    items = items.join(_reminders_had(conn), on="item_id", how="left")
+    return items.with_columns(
+        paid_minor_days=pl.col("paid_minor_days").fill_null(0),
+        reminders_had=pl.col("reminders_had").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+    ).select(list(ITEMS))
+
+
+def read_customers(conn: Connection) -> pl.DataFrame:
+    c = CUSTOMER_TABLE.c
+    query = select(c.id, c.grade, c.tags, c.on_hold)
+    raw = read_frame(
+        conn, query, {"customer_id": pl.Int64, "grade": pl.String, "tags": pl.String, "on_hold": pl.Boolean}
+    )
+    tags = pl.when(pl.col("tags") == "").then(pl.lit([], dtype=pl.List(pl.String)))
+    return raw.with_columns(tags=tags.otherwise(pl.col("tags").str.split(";"))).cast(CUSTOMERS)
+
+
+def read_groups(conn: Connection) -> pl.DataFrame:
+    g = DUNNING_GROUPS.c
+    query = select(g.customer_id, g.currency, g.last_level_notice, g.fee_levels, g.episode_open)
+    schema = {"customer_id": pl.Int64, "currency": pl.String, "last_level_notice": pl.Date}
+    schema |= {"fee_levels": pl.String, "episode_open": pl.Boolean}
+    state = read_frame(conn, query, schema)
+    n = NOTICES.c
+    waiting_query = select(n.customer_id, n.currency).where(n.status == "pending_approval").distinct()
+    waiting = read_frame(conn, waiting_query, {"customer_id": pl.Int64, "currency": pl.String})
+    keys = ["customer_id", "currency"]
+    state = state.join(
+        waiting.with_columns(awaiting_approval=pl.lit(True)), on=keys, how="full", coalesce=True
+    )
+    levels = pl.when(pl.col("fee_levels").fill_null("") == "").then(pl.lit([], dtype=pl.List(pl.String)))
+    return (
+        state.with_columns(
+            fee_levels=levels.otherwise(pl.col("fee_levels").str.split(";")).cast(pl.List(pl.Int64)),
+            episode_open=pl.col("episode_open").fill_null(False),
+            awaiting_approval=pl.col("awaiting_approval").fill_null(False),
+        )
+        .select(list(GROUPS))
+        .cast(GROUPS)
+    )
+
+
+def read_snapshot(conn: Connection, as_of: date) -> SnapshotFrames:
+    """The ledger as of D, in the engine's frames."""
+    return SnapshotFrames(as_of, read_items(conn, as_of), read_customers(conn), read_groups(conn))
