@@ -7,6 +7,8 @@ items: loops here run over policies or levels, which are few.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
 from dunmore.domain.policy import PolicySet
@@ -23,6 +25,34 @@ from dunmore.engine.policy_frames import PolicyTables, policy_tables, route_expr
 
 GROUP = ["customer_id", "currency"]
 DAYS_PER_YEAR = 365
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Order-preserving integer keys, so joins and sorts run on one Int64 column, not on strings.
+
+    `group` = customer_id × |currencies| + rank of the currency, ordered as (customer_id, currency);
+    a notice's `notice_sort` = (group × 2 + kind) × |steps| + rank of the step ("level" sorts
+    before "reminder"), ordered as the spec orders notices.
+    """
+
+    currencies: dict[str, int]
+    steps: dict[str, int]
+
+    @classmethod
+    def of(cls, snapshot: SnapshotFrames, policies: PolicySet) -> Keys:
+        codes = set(snapshot.items["currency"].unique()) | set(snapshot.groups["currency"].unique())
+        names = {s.name for p in policies.policies.values() for s in (*p.reminders, *p.levels)}
+        return cls({c: i for i, c in enumerate(sorted(codes))}, {n: i for i, n in enumerate(sorted(names))})
+
+    def group(self) -> pl.Expr:
+        rank = pl.col("currency").replace_strict(self.currencies, return_dtype=pl.Int64)
+        return (pl.col("customer_id") * max(len(self.currencies), 1) + rank).alias("gkey")
+
+    def notice(self, kind: str) -> pl.Expr:
+        rank = pl.col("step").replace_strict(self.steps, return_dtype=pl.Int64)
+        code = 0 if kind == "level" else 1
+        return ((pl.col("gkey") * 2 + code) * max(len(self.steps), 1) + rank).alias("notice_sort")
 
 
 def _target_level(policies: PolicySet) -> pl.Expr:
@@ -52,49 +82,52 @@ def _interest() -> pl.Expr:
     return pl.when(pl.col("is_invoice") & (pl.col("rate_num") > 0)).then(owed).otherwise(0).alias("interest")
 
 
-def _evaluate_items(snapshot: SnapshotFrames, policies: PolicySet, tables: PolicyTables) -> pl.DataFrame:
-    customers = snapshot.customers.select(
+def _evaluate_items(
+    snapshot: SnapshotFrames, policies: PolicySet, tables: PolicyTables, keys: Keys
+) -> pl.DataFrame:
+    customers = snapshot.customers.lazy().select(
         "customer_id", route_expr(policies), pl.col("on_hold").alias("customer_on_hold")
     )
     as_of = pl.lit(snapshot.as_of)
-    items = snapshot.items.join(customers, on="customer_id", how="left").join(tables.scalars, on="policy")
+    items = (
+        snapshot.items.lazy()
+        .join(customers, on="customer_id", how="left")
+        .join(tables.scalars.lazy(), on="policy")
+    )
     items = items.with_columns(
+        keys.group(),
         dpd=(as_of - pl.col("due_date")).dt.total_days(),
         undisputed=pl.col("open_minor") - pl.col("disputed_minor"),
         is_invoice=pl.col("kind") == "invoice",
-    )
-    items = items.with_columns(
         item_not_on_hold=~pl.col("on_hold"),
         customer_not_on_hold=~pl.col("customer_on_hold"),
     ).with_columns(
         eligible=(pl.col("undisputed") > 0) & pl.col("item_not_on_hold") & pl.col("customer_not_on_hold"),
         target=_target_level(policies),
+        not_risen_today=pl.col("level_date").is_null() | (pl.col("level_date") != as_of),
     )
     skip_to = pl.when(pl.col("allow_skip")).then(pl.col("target"))
     rises_to = skip_to.otherwise(pl.min_horizontal(pl.col("target"), pl.col("level") + 1))
+    items = items.with_columns(past_due=pl.col("eligible") & (pl.col("dpd") > 0), new_level=rises_to)
+    would_rise = pl.col("past_due") & pl.col("is_invoice") & (pl.col("new_level") > pl.col("level"))
     return items.with_columns(
-        past_due=pl.col("eligible") & (pl.col("dpd") > 0),
-        new_level=rises_to,
-        not_risen_today=pl.col("level_date").is_null() | (pl.col("level_date") != as_of),
-    ).with_columns(
-        would_rise=pl.col("past_due")
-        & pl.col("is_invoice")
-        & (pl.col("new_level") > pl.col("level"))
-        & pl.col("not_risen_today"),
-        interest=_interest(),
-    )
+        would_rise=would_rise & pl.col("not_risen_today"), interest=_interest()
+    ).collect()
 
 
-def _evaluate_groups(items: pl.DataFrame, snapshot: SnapshotFrames, tables: PolicyTables) -> pl.DataFrame:
-    past = items.filter("past_due").group_by(GROUP).agg(balance=pl.col("undisputed").sum())
-    policy_of = items.select(*GROUP, "policy", "min_days").unique(GROUP)
-    state = snapshot.groups
-    keys = pl.concat([items.select(GROUP), state.select(GROUP)]).unique()
+def _evaluate_groups(
+    items: pl.DataFrame, snapshot: SnapshotFrames, tables: PolicyTables, keys: Keys
+) -> pl.DataFrame:
+    slim = items.lazy().select("gkey", *GROUP, "policy", "min_days", "past_due", "undisputed")
+    past = slim.filter("past_due").group_by("gkey").agg(balance=pl.col("undisputed").sum())
+    policy_of = slim.select("gkey", *GROUP, "policy", "min_days").unique("gkey")
+    state = snapshot.groups.lazy().with_columns(keys.group()).drop(GROUP)
+    every = pl.concat([slim.select("gkey"), state.select("gkey")]).unique()
     groups = (
-        keys.join(policy_of, on=GROUP, how="left")
-        .join(past, on=GROUP, how="left")
-        .join(state, on=GROUP, how="left")
-        .join(tables.minimums, on=["policy", "currency"], how="left")
+        every.join(policy_of, on="gkey", how="left")
+        .join(past, on="gkey", how="left")
+        .join(state, on="gkey", how="left")
+        .join(tables.minimums.lazy(), on=["policy", "currency"], how="left")
     )
     since = (pl.lit(snapshot.as_of) - pl.col("last_level_notice")).dt.total_days()
     groups = groups.with_columns(
@@ -107,23 +140,36 @@ def _evaluate_groups(items: pl.DataFrame, snapshot: SnapshotFrames, tables: Poli
         not_awaiting_approval=~pl.col("awaiting_approval").fill_null(False),
     )
     episode_changes = pl.col("has_past_due") != pl.col("was_open")
+    no_levels = pl.lit([], dtype=pl.List(pl.Int64))
     return groups.with_columns(
         may_rise=pl.col("balance_at_least_minimum")
         & pl.col("min_days_since_last_notice")
         & pl.col("not_awaiting_approval"),
-        fee_levels_now=pl.when(episode_changes)
-        .then(pl.lit([], dtype=pl.List(pl.Int64)))
-        .otherwise(pl.col("old_fee_levels")),
-    )
+        fee_levels_now=pl.when(episode_changes).then(no_levels).otherwise(pl.col("old_fee_levels")),
+    ).collect()
+
+
+def _groups_from_state(groups: pl.DataFrame, snapshot: SnapshotFrames, keys: Keys) -> pl.DataFrame:
+    """Customer and currency for groups known only from their state (no open item today)."""
+    state = snapshot.groups.select(GROUP).with_columns(keys.group())
+    named = groups.join(state, on="gkey", how="left", suffix="_state")
+    return named.with_columns(
+        customer_id=pl.coalesce("customer_id", "customer_id_state"),
+        currency=pl.coalesce("currency", "currency_state"),
+    ).drop("customer_id_state", "currency_state")
 
 
 def _reminders(items: pl.DataFrame, tables: PolicyTables) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(records of sent and skipped reminders, the items that get a reminder today with its step)."""
-    due = items.filter(pl.col("eligible") & pl.col("is_invoice") & (pl.col("dpd") <= 0))
-    candidates = due.join(tables.reminders, on="policy").filter(pl.col("at") <= pl.col("dpd"))
-    candidates = candidates.with_columns(had=pl.col("reminders_had").list.contains(pl.col("step")))
-    latest = candidates.group_by("item_id").agg(latest_at=pl.col("at").max())
-    candidates = candidates.join(latest, on="item_id")
+    columns = [*GROUP, "gkey", "item_id", "policy", "kind", "level", "dpd", "undisputed", "reminders_had"]
+    due = (
+        items.lazy().filter(pl.col("eligible") & pl.col("is_invoice") & (pl.col("dpd") <= 0)).select(columns)
+    )
+    joined = due.join(tables.reminders.lazy(), on="policy").filter(pl.col("at") <= pl.col("dpd"))
+    candidates = joined.with_columns(
+        had=pl.col("reminders_had").list.contains(pl.col("step")),
+        latest_at=pl.col("at").max().over("item_id"),
+    ).collect()
     sent = candidates.filter((pl.col("at") == pl.col("latest_at")) & ~pl.col("had"))
     skipped = candidates.filter((pl.col("at") < pl.col("latest_at")) & ~pl.col("had"))
     records = pl.concat(
@@ -135,8 +181,20 @@ def _reminders(items: pl.DataFrame, tables: PolicyTables) -> tuple[pl.DataFrame,
     return records.sort("item_id", "step").cast(REMINDERS), sent
 
 
-def _reminder_notices(sent: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    notices = sent.group_by(*GROUP, "step").agg(policy=pl.col("policy").first())
+NOTICE_ITEM_COLUMNS = [
+    "notice_sort",
+    "item_id",
+    "kind",
+    "level",
+    "days_past_due",
+    "open_minor",
+    "interest_minor",
+]
+
+
+def _reminder_notices(sent: pl.DataFrame, keys: Keys) -> tuple[pl.DataFrame, pl.DataFrame]:
+    sent = sent.with_columns(keys.notice("reminder"))
+    notices = sent.group_by("notice_sort").agg(pl.col(*GROUP, "step", "policy").first())
     notices = notices.with_columns(
         kind=pl.lit("reminder"),
         level=pl.lit(None, dtype=pl.Int64),
@@ -145,65 +203,62 @@ def _reminder_notices(sent: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         pending_approval=pl.lit(False),
     )
     items = sent.select(
-        *GROUP,
-        "step",
-        pl.lit("reminder").alias("notice_kind"),
+        "notice_sort",
         "item_id",
         "kind",
         "level",
-        pl.col("dpd").alias("days_past_due"),
-        pl.col("undisputed").alias("open_minor"),
-        pl.lit(0, dtype=pl.Int64).alias("interest_minor"),
+        days_past_due="dpd",
+        open_minor="undisputed",
+        interest_minor=pl.lit(0, dtype=pl.Int64),
     )
     return notices, items
 
 
 def _level_notices(
-    items: pl.DataFrame, groups: pl.DataFrame, tables: PolicyTables
+    items: pl.DataFrame, groups: pl.DataFrame, tables: PolicyTables, keys: Keys
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """(notices, their items, the groups with a notice and what it charged)."""
-    may = groups.filter("may_rise").select(GROUP)
-    risen = items.filter("would_rise").join(may, on=GROUP, how="semi")
-    listed = items.filter("past_due").join(risen.select(GROUP).unique(), on=GROUP, how="semi")
-    listed = listed.with_columns(
-        level_after=pl.when(pl.col("would_rise")).then(pl.col("new_level")).otherwise(pl.col("level"))
-    )
-    interest = listed.group_by(GROUP).agg(interest_sum=pl.col("interest").sum())
+    """(notices, their items, the items that rose)."""
+    may = groups.filter("may_rise").select("gkey")
+    slim = items.select(*GROUP, "gkey", "item_id", "policy", "kind", "level", "new_level", "dpd")
+    slim = slim.with_columns(items.select("undisputed", "interest", "would_rise", "past_due"))
+    risen = slim.filter("would_rise").join(may, on="gkey", how="semi")
+    listed = slim.filter("past_due").join(risen.select("gkey").unique(), on="gkey", how="semi")
+    level_after = pl.when(pl.col("would_rise")).then(pl.col("new_level")).otherwise(pl.col("level"))
+    interest = listed.group_by("gkey").agg(interest_sum=pl.col("interest").sum())
     notices = (
-        risen.group_by(GROUP)
-        .agg(level=pl.col("new_level").max(), policy=pl.col("policy").first())
+        risen.group_by("gkey")
+        .agg(pl.col(*GROUP, "policy").first(), level=pl.col("new_level").max())
         .join(tables.levels, on=["policy", "level"])
         .join(tables.fees, on=["policy", "level", "currency"], how="left")
-        .join(groups.select(*GROUP, "fee_levels_now"), on=GROUP)
-        .join(interest, on=GROUP)
+        .join(groups.select("gkey", "fee_levels_now"), on="gkey")
+        .join(interest, on="gkey")
+        .with_columns(step=pl.col("level_step"))
+        .with_columns(keys.notice("level"))
     )
     fee_due = pl.col("fee_minor").is_not_null() & ~pl.col("fee_levels_now").list.contains(pl.col("level"))
     charge = pl.col("charge_interest") & (pl.col("interest_sum") > 0)
     notices = notices.with_columns(
         kind=pl.lit("level"),
-        step=pl.col("level_step"),
         fee_minor=pl.when(fee_due).then(pl.col("fee_minor")),
         interest_charge_minor=pl.when(charge).then(pl.col("interest_sum")),
         pending_approval=pl.col("requires_approval"),
         fee_charged=fee_due,
     )
-    notice_items = listed.select(
-        *GROUP,
-        pl.lit("level").alias("notice_kind"),
+    notice_items = listed.join(notices.select("gkey", "notice_sort"), on="gkey").select(
+        "notice_sort",
         "item_id",
         "kind",
-        pl.col("level_after").alias("level"),
-        pl.col("dpd").alias("days_past_due"),
-        pl.col("undisputed").alias("open_minor"),
-        pl.col("interest").alias("interest_minor"),
+        level=level_after,
+        days_past_due="dpd",
+        open_minor="undisputed",
+        interest_minor="interest",
     )
-    step_of = notices.select(*GROUP, "step")
-    return notices, notice_items.join(step_of, on=GROUP), risen
+    return notices, notice_items, risen
 
 
 def _group_changes(groups: pl.DataFrame, notices: pl.DataFrame, as_of: object) -> pl.DataFrame:
-    applied = notices.filter(~pl.col("pending_approval")).select(*GROUP, "level", "fee_charged")
-    merged = groups.join(applied, on=GROUP, how="left")
+    applied = notices.filter(~pl.col("pending_approval")).select("gkey", "level", "fee_charged")
+    merged = groups.join(applied, on="gkey", how="left")
     noticed = pl.col("level").is_not_null()
     charged = noticed & pl.col("fee_charged").fill_null(False)
     merged = merged.with_columns(
@@ -217,45 +272,47 @@ def _group_changes(groups: pl.DataFrame, notices: pl.DataFrame, as_of: object) -
         | (pl.col("new_fees") != pl.col("old_fee_levels").list.sort())
         | (pl.col("has_past_due") != pl.col("was_open"))
     )
-    out = merged.filter(changed).select(
-        *GROUP,
-        pl.col("new_last").alias("last_level_notice"),
-        pl.col("new_fees").alias("fee_levels"),
-        pl.col("has_past_due").alias("episode_open"),
+    out = (
+        merged.filter(changed)
+        .sort("gkey")
+        .select(
+            *GROUP,
+            last_level_notice="new_last",
+            fee_levels="new_fees",
+            episode_open="has_past_due",
+        )
     )
-    return out.sort(GROUP).cast(GROUP_CHANGES)
+    return out.cast(GROUP_CHANGES)
 
 
 def _assemble(notices: list[pl.DataFrame], items: list[pl.DataFrame]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Number the notices in the spec's order and key their items by that number."""
     columns = [c for c in NOTICES if c != "notice_key"]
-    all_notices = pl.concat([n.select(columns).cast(NOTICES_NO_KEY) for n in notices])
-    all_notices = (
-        all_notices.sort(*GROUP, "kind", "step").with_row_index("notice_key").cast({"notice_key": pl.Int64})
+    every = pl.concat([n.select("notice_sort", *columns) for n in notices], how="vertical_relaxed")
+    every = (
+        every.sort("notice_sort")
+        .with_row_index("notice_key")
+        .with_columns(pl.col("notice_key").cast(pl.Int64))
     )
-    item_columns = [*GROUP, "notice_kind", "step", "item_id", "kind", "level", "days_past_due"]
-    item_columns += ["open_minor", "interest_minor"]
-    keyed = pl.concat([i.select(item_columns) for i in items]).join(
-        all_notices.select(*GROUP, pl.col("kind").alias("notice_kind"), "step", "notice_key"),
-        on=[*GROUP, "notice_kind", "step"],
-    )
+    sorts = every["notice_sort"]
+    keyed = pl.concat([i.select(NOTICE_ITEM_COLUMNS) for i in items], how="vertical_relaxed")
+    keyed = keyed.with_columns(notice_key=sorts.search_sorted(keyed["notice_sort"]).cast(pl.Int64))
     notice_items = keyed.select(list(NOTICE_ITEMS)).cast(NOTICE_ITEMS).sort("notice_key", "item_id")
-    return all_notices.select(list(NOTICES)), notice_items
-
-
-NOTICES_NO_KEY = pl.Schema({k: v for k, v in NOTICES.items() if k != "notice_key"})
+    return every.select(list(NOTICES)).cast(NOTICES), notice_items
 
 
 def decide(snapshot: SnapshotFrames, policies: PolicySet) -> DecisionFrames:
     """Decide the run for `snapshot.as_of`: reminders, level notices, fees, interest, group state."""
     tables = policy_tables(policies)
-    items = _evaluate_items(snapshot, policies, tables)
-    groups = _evaluate_groups(items, snapshot, tables)
+    keys = Keys.of(snapshot, policies)
+    items = _evaluate_items(snapshot, policies, tables, keys)
+    groups = _groups_from_state(_evaluate_groups(items, snapshot, tables, keys), snapshot, keys)
     reminder_records, sent = _reminders(items, tables)
-    reminder_notices, reminder_items = _reminder_notices(sent)
-    level_notices, level_items, risen = _level_notices(items, groups, tables)
+    reminder_notices, reminder_items = _reminder_notices(sent, keys)
+    level_notices, level_items, risen = _level_notices(items, groups, tables, keys)
     notices, notice_items = _assemble([reminder_notices, level_notices], [reminder_items, level_items])
-    pending = level_notices.filter("pending_approval").select(GROUP)
-    level_changes = risen.join(pending, on=GROUP, how="anti").select("item_id", level="new_level")
+    pending = level_notices.filter("pending_approval").select("gkey")
+    level_changes = risen.join(pending, on="gkey", how="anti").select("item_id", level="new_level")
     return DecisionFrames(
         as_of=snapshot.as_of,
         notices=notices,

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, and_, delete, insert, select, tuple_
+from sqlalchemy import Connection, Table, and_, delete, func, select, text, tuple_
 
 from dunmore.domain.policy import PolicySet
 from dunmore.ledger.models import INVOICES
@@ -23,18 +23,32 @@ GROUP = ["customer_id", "currency"]
 
 
 def insert_notices(conn: Connection, notices: pl.DataFrame, *, run_id: int, as_of: date) -> pl.DataFrame:
-    """Insert the notices; returns them with their database `notice_id` beside `notice_key`."""
-    if notices.is_empty():
-        return notices.with_columns(notice_id=pl.lit(None, dtype=pl.Int64))
+    """Insert the notices; returns them with their database `notice_id` beside `notice_key`.
+
+    Ids are given here, after the highest one, so that a million notices need no round trip each;
+    only a committing run inserts notices, and of two committing runs only one gets past the
+    unique run sequence, so the ids cannot collide.
+    """
+    first = (conn.execute(select(func.max(NOTICES.c.id))).scalar() or 0) + 1
     status = (
         pl.when(pl.col("pending_approval")).then(pl.lit("pending_approval")).otherwise(pl.lit("committed"))
     )
-    rows = notices.with_columns(status=status, run_id=pl.lit(run_id), as_of=pl.lit(as_of))
-    columns = ["run_id", "as_of", *GROUP, "kind", "step", "policy", "level", "fee_minor"]
-    columns += ["interest_charge_minor", "status"]
-    statement = insert(NOTICES).returning(NOTICES.c.id, sort_by_parameter_order=True)
-    ids = conn.execute(statement, rows.select(columns).to_dicts()).scalars().all()
-    return notices.with_columns(notice_id=pl.Series(ids, dtype=pl.Int64))
+    keyed = notices.with_columns(notice_id=pl.col("notice_key") + first)
+    rows = keyed.with_columns(status=status, run_id=pl.lit(run_id), as_of=pl.lit(as_of))
+    columns = ["notice_id", "run_id", "as_of", *GROUP, "kind", "step", "policy", "level", "fee_minor"]
+    insert_frame(
+        conn, NOTICES, rows.select([*columns, "interest_charge_minor", "status"]).rename({"notice_id": "id"})
+    )
+    sync_id_sequence(conn, NOTICES)
+    return keyed
+
+
+def sync_id_sequence(conn: Connection, table: Table) -> None:
+    """After ids were given by hand, move PostgreSQL's id sequence past them (SQLite needs nothing)."""
+    if conn.dialect.name == "postgresql":
+        name = table.name
+        sequence = f"pg_get_serial_sequence('{name}', 'id')"  # our own table's name, never user input
+        conn.execute(text(f"SELECT setval({sequence}, COALESCE(MAX(id), 1)) FROM {name}"))  # noqa: S608
 
 
 def insert_notice_items(conn: Connection, items: pl.DataFrame, keyed: pl.DataFrame) -> None:
@@ -108,11 +122,15 @@ def _charge_items(conn: Connection, notices: pl.DataFrame, *, as_of: date) -> li
     return rows["customer_id"].unique().to_list()
 
 
-def _charge_interest(conn: Connection, notices: pl.DataFrame, items: pl.DataFrame) -> None:
-    """Mark the interest a notice's interest item charged on each of its items."""
+def interest_charged(notices: pl.DataFrame, items: pl.DataFrame) -> pl.DataFrame:
+    """(item_id, interest_minor) charged by the notices that add an interest item."""
     charging = notices.filter(pl.col("interest_charge_minor").is_not_null()).select("notice_id")
     charged = items.join(charging, on="notice_id").filter(pl.col("interest_minor") > 0)
-    current = _invoice_values(conn, charged["item_id"].to_list(), "interest_charged_minor")
+    return charged.group_by("item_id").agg(pl.col("interest_minor").sum())
+
+
+def _charge_interest(conn: Connection, charged: pl.DataFrame, current: pl.DataFrame) -> None:
+    """Add what was charged to each item's `interest_charged_minor` (current values given)."""
     update = charged.join(current, on="item_id").select(
         id="item_id", interest_charged_minor=pl.col("interest_charged_minor") + pl.col("interest_minor")
     )
@@ -128,21 +146,35 @@ def _invoice_values(conn: Connection, ids: list[int], column: str) -> pl.DataFra
     return pl.concat(frames) if frames else pl.DataFrame(schema={"item_id": pl.Int64, column: pl.Int64})
 
 
-def _raise_levels(conn: Connection, items: pl.DataFrame, *, as_of: date) -> None:
+def rising_levels(conn: Connection, items: pl.DataFrame) -> pl.DataFrame:
+    """(item_id, level) of a stored notice's invoices whose level after it is above their level now."""
     invoices = items.filter(pl.col("kind") == "invoice")
     current = _invoice_values(conn, invoices["item_id"].to_list(), "level").rename({"level": "current"})
     rising = invoices.join(current, on="item_id").filter(pl.col("level") > pl.col("current"))
-    update_frame(conn, INVOICES, rising.select(id="item_id", level="level", level_date=pl.lit(as_of)))
+    return rising.select("item_id", "level")
 
 
-def apply_level_effects(conn: Connection, notices: pl.DataFrame, items: pl.DataFrame, *, as_of: date) -> None:
+def current_interest_charged(conn: Connection, charged: pl.DataFrame) -> pl.DataFrame:
+    return _invoice_values(conn, charged["item_id"].to_list(), "interest_charged_minor")
+
+
+def apply_level_effects(
+    conn: Connection,
+    notices: pl.DataFrame,
+    *,
+    levels: pl.DataFrame,
+    charged: pl.DataFrame,
+    charged_before: pl.DataFrame,
+    as_of: date,
+) -> None:
     """What non-pending level notices change in the ledger: levels, fee and interest items.
 
-    `notices` has notice_id, customer_id, currency, fee_minor, interest_charge_minor; `items` has
-    notice_id, item_id, kind, level (after the notice) and interest_minor.
+    `notices` has notice_id, customer_id, currency, fee_minor, interest_charge_minor; `levels` the
+    (item_id, level) rises; `charged` the (item_id, interest_minor) an interest item charges, with
+    `charged_before` the items' (item_id, interest_charged_minor) until now.
     """
-    _raise_levels(conn, items, as_of=as_of)
-    _charge_interest(conn, notices, items)
+    update_frame(conn, INVOICES, levels.select(id="item_id", level="level", level_date=pl.lit(as_of)))
+    _charge_interest(conn, charged, charged_before)
     reallocate(conn, _charge_items(conn, notices, as_of=as_of))
 
 

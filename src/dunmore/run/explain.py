@@ -176,7 +176,7 @@ def explain(conn: Connection, *, customer: str, as_of: date, lang: str) -> list[
     }  # fmt: skip
     ids = decisions.evaluated["item_id"].to_list()
     query = select(INVOICES.c.id, INVOICES.c.external_id).where(INVOICES.c.id.in_(ids))
-    external = dict(conn.execute(query).tuples().all())
+    external = {int(item_id): str(name) for item_id, name in conn.execute(query)}
     evaluated = decisions.evaluated.with_columns(
         invoice_id=pl.col("item_id").replace_strict(external, return_dtype=pl.String)
     )

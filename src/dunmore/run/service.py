@@ -21,12 +21,15 @@ from dunmore.engine.frames import DecisionFrames
 from dunmore.errors import NotFound, RunConflict, RunError
 from dunmore.run.apply import (
     apply_level_effects,
+    current_interest_charged,
     group_after_approval,
     insert_deliveries,
     insert_notice_items,
     insert_notices,
     insert_reminder_records,
+    interest_charged,
     notice_rows,
+    rising_levels,
     write_group_state,
 )
 from dunmore.run.models import NOTICES, POLICY_VERSIONS, RUNS
@@ -111,7 +114,16 @@ def commit(conn: Connection, *, as_of: date, now: datetime) -> RunOutcome:
     insert_reminder_records(conn, decisions.reminders, run_id=run_id)
     applied = keyed.filter(~pl.col("pending_approval"))
     items = decisions.notice_items.join(applied.select("notice_key", "notice_id"), on="notice_key")
-    apply_level_effects(conn, applied.filter(pl.col("kind") == "level"), items, as_of=as_of)
+    charged = interest_charged(applied, items)
+    before = decisions.evaluated.select("item_id", "interest_charged_minor")
+    apply_level_effects(
+        conn,
+        applied.filter(pl.col("kind") == "level"),
+        levels=decisions.level_changes,
+        charged=charged,
+        charged_before=before.join(charged, on="item_id", how="semi"),
+        as_of=as_of,
+    )
     write_group_state(conn, decisions.group_changes)
     insert_deliveries(conn, applied, proposal.policy.policies, now)
     notices = _with_status(decisions, committed=True).with_columns(notice_id=keyed["notice_id"])
@@ -151,7 +163,10 @@ def approve(conn: Connection, notice_id: int, *, now: datetime) -> None:
     )
     as_of: date = notice["as_of"]
     write_group_state(conn, group_after_approval(conn, notice))
-    apply_level_effects(conn, frame, items, as_of=as_of)
+    charged = interest_charged(frame, items)
+    levels = rising_levels(conn, items)
+    before = current_interest_charged(conn, charged)
+    apply_level_effects(conn, frame, levels=levels, charged=charged, charged_before=before, as_of=as_of)
     insert_deliveries(conn, frame, current_policy(conn).policies, now)
     _decide(conn, notice_id, "approved", now)
 

@@ -22,7 +22,9 @@ def _external_ids(conn: Connection, table: Any, ids: list[int], names: tuple[str
 
 
 def _money(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    currencies = frame["currency"].unique().to_list() if frame.height else []
+    if frame.is_empty():  # no currency to map: an empty exponent mapping would not type as integers
+        return frame.with_columns(pl.col(columns).cast(pl.String))
+    currencies = frame["currency"].unique().to_list()
     return frame.with_columns(minor_to_text(c, "currency", currencies) for c in columns)
 
 

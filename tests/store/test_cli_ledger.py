@@ -1,0 +1,107 @@
+"""The ledger's commands as a user runs them: demo, aging in every format, db, and clear errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from dunmore.cli.app import app
+
+AS_OF = "2026-11-23"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    result = CliRunner().invoke(
+        app, ["--db", url, "demo", "--customers", "40", "--seed", "3", "--as-of", AS_OF]
+    )
+    assert result.exit_code == 0, result.output
+    return url
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_demo_prints_a_summary_and_runs_the_days_dunning(db: str) -> None:
+    code, out = run("--db", db, "demo", "--customers", "40", "--seed", "3", "--as-of", AS_OF, "--reset")
+    assert code == 0, out
+    assert "40 customers" in out
+    assert "Overdue total" in out
+    assert "Dunning run for 2026-11-23" in out
+
+
+def test_demo_refuses_to_mix_with_an_existing_ledger(db: str) -> None:
+    code, out = run("--db", db, "demo", "--customers", "5", "--as-of", AS_OF)
+    assert code == 2
+    assert "--reset" in out
+
+
+def test_aging_formats_agree(db: str, tmp_path: Path) -> None:
+    code, out = run("--db", db, "aging", "--as-of", AS_OF, "--format", "json")
+    assert code == 0, out
+    report = json.loads(out)
+    totals = {row["currency"]: Decimal(row["total"]) for row in report["totals"]}
+    assert "CNY" in totals
+    assert report["buckets"] == ["not due", "1-30", "31-60", "61-90", "91-180", ">180"]
+
+    code, out = run("--db", db, "aging", "--as-of", AS_OF, "--format", "csv", "--by", "customer")
+    assert code == 0, out
+    rows = list(csv.DictReader(io.StringIO(out)))
+    per_currency: dict[str, Decimal] = {}
+    for row in rows:
+        per_currency[row["currency"]] = per_currency.get(row["currency"], Decimal(0)) + Decimal(row["total"])
+    assert per_currency == totals
+
+    target = tmp_path / "aging.xlsx"
+    code, out = run("--db", db, "aging", "--as-of", AS_OF, "--format", "xlsx", "-o", str(target))
+    assert code == 0, out
+    sheet = load_workbook(target)["totals"]
+    header = [cell.value for cell in sheet[1]]
+    xlsx = {
+        r[0]: Decimal(str(r[header.index("total")])) for r in sheet.iter_rows(min_row=2, values_only=True)
+    }
+    assert xlsx == totals
+
+
+def test_aging_rejects_bad_input_with_a_clear_message(db: str) -> None:
+    code, out = run("--db", db, "aging", "--as-of", "2026-02-30")
+    assert code == 2
+    assert "YYYY-MM-DD" in out
+    code, out = run("--db", db, "aging", "--buckets", "60,30")
+    assert code == 2
+    assert "increasing" in out
+    code, out = run("--db", db, "aging", "--format", "xlsx")
+    assert code == 2
+    assert "--output" in out
+
+
+def test_db_status_and_upgrade(db: str) -> None:
+    code, out = run("--db", db, "db", "status")
+    assert code == 0
+    assert "schema:" in out
+    code, out = run("--db", db, "db", "upgrade")
+    assert code == 0
+    assert "already at the newest schema" in out
+
+
+def test_a_database_in_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    code, out = run("--db", f"sqlite:///{tmp_path / 'nope' / 'x.db'}", "aging")
+    assert code == 1
+    assert "does not exist" in out
+
+
+def test_settings_errors_name_the_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DUNMORE_TIMEZONE", "Mars/Olympus")
+    code, out = run("--db", f"sqlite:///{tmp_path / 'x.db'}", "aging")
+    assert code == 2
+    assert "timezone" in out
