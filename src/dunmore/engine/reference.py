@@ -31,7 +31,6 @@ from dunmore.engine.model import (
 
 __all__ = ["decide_reference"]
 
-GroupKey = tuple[int, str]
 DAYS_PER_YEAR = Decimal(365)  # ACT/365
 
 
@@ -95,7 +94,7 @@ def groups_of(snapshot: Snapshot, policies: PolicySet) -> list[Group]:
     """Every group of the snapshot's items or of its group states, in (customer_id, currency) order."""
     customers = {customer.customer_id: customer for customer in snapshot.customers}
     states = {(state.customer_id, state.currency): state for state in snapshot.groups}
-    items: defaultdict[GroupKey, list[Item]] = defaultdict(list)
+    items: defaultdict[tuple[int, str], list[Item]] = defaultdict(list)
     for item in snapshot.items:
         items[(item.customer_id, item.currency)].append(item)
     groups = []
@@ -163,15 +162,15 @@ def reminder_due(item: Item, policy: Policy, as_of: date) -> Step | None:
 
 
 def reminder_records(item: Item, policy: Policy, as_of: date) -> list[ReminderRecord]:
-    """The due reminder as sent if the item never had it, and every earlier one it never had as skipped."""
+    """The due reminder as sent unless had; every earlier one never had as skipped (never sent late)."""
     due = reminder_due(item, policy, as_of)
-    if due is None or due.name in item.reminders_had:
+    if due is None:
         return []
+    had = item.reminders_had
     earlier = policy.reminders[: policy.reminders.index(due)]
-    skipped = [
-        ReminderRecord(item.item_id, s.name, "skipped") for s in earlier if s.name not in item.reminders_had
-    ]
-    return [*skipped, ReminderRecord(item.item_id, due.name, "sent")]
+    records = [ReminderRecord(item.item_id, step.name, "skipped") for step in earlier if step.name not in had]
+    sent = [] if due.name in had else [ReminderRecord(item.item_id, due.name, "sent")]
+    return records + sent
 
 
 def reminder_candidates(group: Group) -> list[Item]:
@@ -239,7 +238,7 @@ def not_risen_today(item: Item, as_of: date) -> bool:
 
 
 def would_rise(item: Item, policy: Policy, as_of: date) -> bool:
-    """An eligible past-due invoice whose new level is above its level, and that did not rise today."""
+    """A past-due invoice whose new level is above its level, and that did not rise today."""
     dpd = days_past_due(item, as_of)
     return is_invoice(item) and new_level(item, policy, dpd) > item.level and not_risen_today(item, as_of)
 
@@ -369,13 +368,10 @@ def group_change(group: Group, episode: Episode, applied: Notice | None) -> Grou
     """The group's whole new state when it differs from the old one; None when nothing changed."""
     state = group.state
     last = group.as_of if applied is not None else state.last_level_notice
-    new = GroupChange(
-        state.customer_id, state.currency, last, fee_levels_after(episode, applied), episode.open
-    )
-    unchanged = (new.last_level_notice, new.fee_levels, new.episode_open) == (
-        state.last_level_notice, state.fee_levels, state.episode_open,
-    )  # fmt: skip
-    return None if unchanged else new
+    new = (last, fee_levels_after(episode, applied), episode.open)
+    if new == (state.last_level_notice, state.fee_levels, state.episode_open):
+        return None
+    return GroupChange(state.customer_id, state.currency, *new)
 
 
 def level_changes_of(applied: Notice | None, risen: dict[int, int]) -> tuple[LevelChange, ...]:

@@ -1,0 +1,219 @@
+"""Hypothesis strategies for the dunning run: valid policy sets, and portfolios as the run sees them on D.
+
+`policy_sets()` builds `PolicySet`s straight from the dataclasses, always valid (reminders at ≤ 0
+and levels at > 0 in strictly increasing order, unique step names, interest charged only by a policy
+that has a rate, a default route last). `snapshots(as_of=D)` builds a `Snapshot` of 1–6 customers
+with items in currencies of 0, 2 and 3 decimals (JPY, CNY, KWD) due from 40 days after D to 130 days
+before it, with partial payments, disputes, holds, levels, reminders already had, earlier interest,
+fee and interest items, and the group states earlier runs left. Step names come from
+`REMINDER_NAMES` and `LEVEL_NAMES`, so that `reminders_had` names steps a policy may have.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Final
+
+from hypothesis import strategies as st
+
+from dunmore.domain.policy import Policy, PolicySet, Route, Step
+from dunmore.engine.model import Customer, GroupState, Item, ItemKind, Snapshot
+
+AS_OF: Final = date(2026, 10, 1)
+CURRENCIES: Final = ("JPY", "CNY", "KWD")  # 0, 2 and 3 decimals
+POLICY_CURRENCIES: Final = ("CNY", "JPY", "KWD", "EUR")  # EUR: a currency no item has
+REMINDER_NAMES: Final = ("early", "pre-due", "due-today")
+LEVEL_NAMES: Final = ("first-overdue", "second-overdue", "final-notice", "legal-review", "write-off")
+GRADES: Final = ("A", "B", "C")
+TAGS: Final = ("strategic", "public", "vip")
+RATES: Final = (Decimal("0.0365"), Decimal("0.08"), Decimal("0.1"), Decimal("0.125"))
+ITEM_KINDS: Final[tuple[ItemKind, ...]] = ("invoice", "invoice", "invoice", "fee", "interest")
+
+
+def sometimes(chance_in_ten: int) -> st.SearchStrategy[bool]:
+    """True about `chance_in_ten` times in ten: for flags that are mostly off (holds, approval)."""
+    return st.integers(0, 9).map(lambda n: n < chance_in_ten)
+
+
+def subsets(names: tuple[str, ...], *, min_size: int = 0) -> st.SearchStrategy[frozenset[str]]:
+    """A subset of `names` in one draw (drawing a set element by element is slow)."""
+    every = [frozenset(n for i, n in enumerate(names) if mask >> i & 1) for mask in range(1 << len(names))]
+    return st.sampled_from([subset for subset in every if len(subset) >= min_size])
+
+
+# Strategies are built once here: building them inside every draw is what makes generation slow.
+RARELY: Final = sometimes(1)
+SOMETIMES: Final = sometimes(2)
+OFTEN: Final = sometimes(5)
+FEE_MENU: Final[tuple[dict[str, int], ...]] = (
+    {},
+    {},
+    {"CNY": 5_000, "JPY": 700},
+    {"CNY": 10_000, "KWD": 40_000, "EUR": 4_000},
+    {"JPY": 5_000},
+    {"KWD": 1_500},
+    {"CNY": 0, "JPY": 0},  # a zero fee is still a fee the policy has
+)
+FEES: Final = st.sampled_from(FEE_MENU)
+MINIMUMS: Final = st.dictionaries(st.sampled_from(POLICY_CURRENCIES), st.integers(0, 200_000), max_size=3)
+RATE_OR_NONE: Final = st.none() | st.sampled_from(RATES)
+GRADE_OR_NONE: Final = st.none() | st.sampled_from(GRADES)
+TAG_SETS: Final = subsets(TAGS)
+GRADE_CONDITION: Final = st.none() | subsets(GRADES, min_size=1)
+TAGS_CONDITION: Final = st.none() | subsets(TAGS, min_size=1)
+REMINDERS_HAD: Final = st.just(frozenset[str]()) | subsets(REMINDER_NAMES)
+# Days past due, drawn more often where the reminders and the levels are.
+DAYS_PAST_DUE: Final = st.integers(-12, 0) | st.integers(1, 130) | st.integers(-40, 130)
+AMOUNTS: Final = st.integers(1, 1_000) | st.integers(1_000, 2_000_000)
+PER_MILLE: Final = st.integers(0, 1000)
+DAYS_AGO: Final = st.integers(0, 60)
+FEE_LEVELS: Final = st.sampled_from((frozenset[int](), frozenset({1}), frozenset({2}), frozenset({2, 3})))
+INTEREST_CHARGED: Final = st.just(0) | st.integers(0, 5_000)
+KINDS: Final = st.sampled_from(ITEM_KINDS)
+CURRENCY: Final = st.sampled_from(CURRENCIES)
+LEVEL: Final = st.sampled_from((0, 0, 0, 1, 1, 2, 3, 4, 5))  # mostly low
+LEVEL_DAYS: Final = st.sets(st.integers(1, 90), min_size=1, max_size=len(LEVEL_NAMES))
+REMINDER_DAYS: Final = st.sets(st.integers(-10, 0), max_size=len(REMINDER_NAMES))
+MIN_DAYS: Final = st.integers(0, 10)
+
+
+def share(draw: st.DrawFn, whole: int) -> int:
+    """A part of `whole` from 1 to all of it (without building a strategy per bound)."""
+    return 1 + (whole - 1) * draw(PER_MILLE) // 1000
+
+
+# --- Policies -------------------------------------------------------------------------------------
+# Helpers take `draw` rather than being composite strategies: a strategy built per draw is slow.
+
+
+def levels(draw: st.DrawFn, *, has_interest: bool) -> tuple[Step, ...]:
+    """1–5 levels at > 0 in strictly increasing order; `charge_interest` only with a rate."""
+    return tuple(
+        Step(
+            name=name,
+            at=at,
+            channels=("email",),
+            template=f"overdue-{name}",
+            fee=draw(FEES),
+            charge_interest=has_interest and draw(OFTEN),
+            requires_approval=draw(RARELY),
+        )
+        for name, at in zip(LEVEL_NAMES, sorted(draw(LEVEL_DAYS)), strict=False)
+    )
+
+
+def reminders(draw: st.DrawFn) -> tuple[Step, ...]:
+    """0–3 reminders at ≤ 0 in strictly increasing order."""
+    days = sorted(draw(REMINDER_DAYS))
+    names = REMINDER_NAMES[len(REMINDER_NAMES) - len(days) :]
+    return tuple(
+        Step(name=name, at=at, channels=("email",), template=f"reminder-{name}")
+        for name, at in zip(names, days, strict=True)
+    )
+
+
+def policy(draw: st.DrawFn, name: str) -> Policy:
+    """One valid policy called `name`."""
+    rate = draw(RATE_OR_NONE)
+    return Policy(
+        name=name,
+        min_days_between_notices=draw(MIN_DAYS),
+        allow_skip=draw(st.booleans()),
+        minimum_overdue=draw(MINIMUMS),
+        interest_rate=rate,
+        reminders=reminders(draw),
+        levels=levels(draw, has_interest=rate is not None),
+    )
+
+
+def conditional_route(draw: st.DrawFn, names: list[str]) -> Route:
+    """A route with a grade condition, a tags condition or both (never the default)."""
+    when_grade, when_tags = draw(GRADE_CONDITION), draw(TAGS_CONDITION)
+    if when_grade is None and when_tags is None:
+        when_grade = frozenset(GRADES[:1])
+    return Route(when_tags_any=when_tags, when_grade=when_grade, policy=draw(st.sampled_from(names)))
+
+
+@st.composite
+def policy_sets(draw: st.DrawFn) -> PolicySet:
+    """1–3 valid policies, 0–3 conditional routes among them, and a default route last."""
+    names = [f"policy-{n}" for n in range(draw(st.integers(1, 3)))]
+    routes = [conditional_route(draw, names) for _ in range(draw(st.integers(0, 3)))]
+    default = Route(when_tags_any=None, when_grade=None, policy=draw(st.sampled_from(names)))
+    return PolicySet({name: policy(draw, name) for name in names}, (*routes, default))
+
+
+# --- Snapshots ------------------------------------------------------------------------------------
+
+
+def customer(draw: st.DrawFn, customer_id: int) -> Customer:
+    return Customer(customer_id, grade=draw(GRADE_OR_NONE), tags=draw(TAG_SETS), on_hold=draw(RARELY))
+
+
+def disputed_part(draw: st.DrawFn, open_minor: int) -> int:
+    """Mostly nothing in dispute; else the whole open amount, or a part of it."""
+    if not draw(SOMETIMES):
+        return 0
+    return open_minor if draw(st.booleans()) else share(draw, open_minor)
+
+
+def level_history(draw: st.DrawFn, as_of: date) -> tuple[int, date | None]:
+    """An invoice's level 0–5 and the date it last rose: sometimes today (a second run for D)."""
+    level = draw(LEVEL)
+    if level == 0:
+        return 0, None
+    return level, as_of if draw(SOMETIMES) else as_of - timedelta(days=draw(DAYS_AGO))
+
+
+def item(draw: st.DrawFn, item_id: int, customer_id: int, as_of: date) -> Item:
+    """An open item on D: an invoice (perhaps partly paid, late) or a fee or interest item."""
+    kind = draw(KINDS)
+    dpd = draw(DAYS_PAST_DUE)
+    amount = draw(AMOUNTS)
+    open_minor = amount if draw(st.booleans()) else share(draw, amount)
+    invoice = kind == "invoice"
+    level, level_date = level_history(draw, as_of) if invoice else (0, None)
+    paid_late_days = share(draw, dpd + 1) - 1 if dpd > 0 else 0
+    return Item(
+        item_id=item_id,
+        customer_id=customer_id,
+        currency=draw(CURRENCY),
+        kind=kind,
+        due_date=as_of - timedelta(days=dpd),
+        open_minor=open_minor,
+        disputed_minor=disputed_part(draw, open_minor),
+        on_hold=draw(RARELY),
+        level=level,
+        level_date=level_date,
+        reminders_had=draw(REMINDERS_HAD) if invoice else frozenset(),
+        paid_minor_days=(amount - open_minor) * paid_late_days if invoice else 0,
+        interest_charged_minor=draw(INTEREST_CHARGED) if invoice else 0,
+    )
+
+
+def group_state(draw: st.DrawFn, customer_id: int, currency: str, as_of: date) -> GroupState:
+    """What earlier runs may have left for a group (not necessarily consistent with its items)."""
+    return GroupState(
+        customer_id=customer_id,
+        currency=currency,
+        last_level_notice=None if draw(st.booleans()) else as_of - timedelta(days=draw(DAYS_AGO) // 3),
+        fee_levels=draw(FEE_LEVELS),
+        episode_open=draw(st.booleans()),
+        awaiting_approval=draw(RARELY),
+    )
+
+
+@st.composite
+def snapshots(draw: st.DrawFn, as_of: date = AS_OF) -> Snapshot:
+    """A portfolio of 1–6 customers with 0–8 items each (unique ids) and some groups' earlier state."""
+    portfolio = [customer(draw, customer_id) for customer_id in range(1, draw(st.integers(1, 6)) + 1)]
+    open_items: list[Item] = []
+    for each in portfolio:
+        for _ in range(draw(st.integers(0, 8))):
+            open_items.append(item(draw, len(open_items) + 1, each.customer_id, as_of))
+    # Every group of the items may have a state, and so may groups without items today.
+    keys = {(each.customer_id, each.currency) for each in open_items}
+    keys |= {(each.customer_id, draw(CURRENCY)) for each in portfolio}
+    states = [group_state(draw, c, currency, as_of) for c, currency in sorted(keys) if draw(st.booleans())]
+    return Snapshot(as_of=as_of, items=tuple(open_items), customers=tuple(portfolio), groups=tuple(states))
