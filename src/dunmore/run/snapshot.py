@@ -22,27 +22,32 @@ _ITEM_COLUMNS = ["item_id", "customer_id", "currency", "kind", "due_date", "open
 _ITEM_COLUMNS += ["on_hold", "level", "level_date", "interest_charged_minor"]
 
 
-def _later_allocations(as_of: date) -> Any:
-    return (
-        select(ALLOCATIONS.c.invoice_id, func.sum(ALLOCATIONS.c.amount_minor).label("later"))
-        .where(ALLOCATIONS.c.date > as_of)
-        .group_by(ALLOCATIONS.c.invoice_id)
-        .subquery()
-    )
+def _later_allocations(conn: Connection, as_of: date) -> pl.DataFrame:
+    """What was allocated after D, per invoice: added back to today's open amount gives D's."""
+    a = ALLOCATIONS.c
+    query = select(a.invoice_id, func.sum(a.amount_minor)).where(a.date > as_of).group_by(a.invoice_id)
+    return read_frame(conn, query, {"item_id": pl.Int64, "later": pl.Int64})
+
+
+def _item_rows(conn: Connection, condition: Any) -> pl.DataFrame:
+    i = INVOICES.c
+    query = select(i.id, i.customer_id, i.currency, i.kind, i.due_date, i.open_minor, i.disputed_minor)
+    query = query.add_columns(i.on_hold, i.level, i.level_date, i.interest_charged_minor).where(condition)
+    return read_frame(conn, query, {name: ITEMS[name] for name in _ITEM_COLUMNS})
 
 
 def _open_items(conn: Connection, as_of: date) -> pl.DataFrame:
-    later = _later_allocations(as_of)
-    open_as_of = INVOICES.c.open_minor + func.coalesce(later.c.later, 0)
-    i = INVOICES.c
-    query = (
-        select(i.id, i.customer_id, i.currency, i.kind, i.due_date, open_as_of, i.disputed_minor)
-        .add_columns(i.on_hold, i.level, i.level_date, i.interest_charged_minor)
-        .select_from(INVOICES.outerjoin(later, later.c.invoice_id == i.id))
-        .where(and_(i.issue_date <= as_of, open_as_of > 0))
-    )
-    schema = {name: ITEMS[name] for name in _ITEM_COLUMNS}
-    return read_frame(conn, query, schema)
+    """Invoices issued by D and open on D: open now, or settled only by what came after D."""
+    issued = INVOICES.c.issue_date <= as_of
+    open_now = _item_rows(conn, and_(issued, INVOICES.c.open_minor > 0))
+    later = _later_allocations(conn, as_of)
+    settled_since = later.join(open_now, on="item_id", how="anti")["item_id"].to_list()
+    reopened = [
+        _item_rows(conn, and_(issued, INVOICES.c.id.in_(settled_since[start : start + 10_000])))
+        for start in range(0, len(settled_since), 10_000)
+    ]
+    items = pl.concat([open_now, *reopened]).join(later, on="item_id", how="left")
+    return items.with_columns(open_minor=pl.col("open_minor") + pl.col("later").fill_null(0)).drop("later")
 
 
 def _late_payments(conn: Connection, as_of: date) -> pl.DataFrame:
