@@ -46,7 +46,12 @@ class Keys:
         return cls({c: i for i, c in enumerate(sorted(codes))}, {n: i for i, n in enumerate(sorted(names))})
 
     def group(self) -> pl.Expr:
-        rank = pl.col("currency").replace_strict(self.currencies, return_dtype=pl.Int64)
+        # An empty ledger has no currency, and replace_strict with an empty mapping stays a String.
+        rank = (
+            pl.col("currency").replace_strict(self.currencies, return_dtype=pl.Int64)
+            if self.currencies
+            else pl.lit(0, dtype=pl.Int64)
+        )
         return (pl.col("customer_id") * max(len(self.currencies), 1) + rank).alias("gkey")
 
     def notice(self, kind: str) -> pl.Expr:
