@@ -124,10 +124,10 @@ __all__ = [
     "ImportRejected",
     "InputFileError",
     "NotFound",
-    "RunConflict",
-    "RunError",
     "PolicyError",
     "PolicyProblem",
+    "RunConflict",
+    "RunError",
 ]
 
 

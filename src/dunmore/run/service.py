@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, true, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from dunmore.domain.policy import PolicySet, load_policy_file, load_policy_text
@@ -67,13 +68,34 @@ def load_policy(conn: Connection, path: Path, *, now: datetime) -> LoadedPolicy:
     return LoadedPolicy(version, int(row_id.scalar_one()), policies.fingerprint(), policies)
 
 
-def current_policy(conn: Connection) -> LoadedPolicy:
-    query = select(POLICY_VERSIONS).order_by(POLICY_VERSIONS.c.version.desc()).limit(1)
+@lru_cache(maxsize=8)
+def _parsed(text: str, source: str) -> PolicySet:
+    """Stored policy texts were checked when loaded; parse each once per process."""
+    return load_policy_text(text, source=source)
+
+
+def _policy_where(conn: Connection, condition: Any) -> LoadedPolicy | None:
+    query = select(POLICY_VERSIONS).where(condition).order_by(POLICY_VERSIONS.c.version.desc()).limit(1)
     row = conn.execute(query).mappings().first()
     if row is None:
+        return None
+    return LoadedPolicy(row["version"], row["id"], row["fingerprint"], _parsed(row["text"], row["source"]))
+
+
+def current_policy(conn: Connection) -> LoadedPolicy:
+    loaded = _policy_where(conn, true())
+    if loaded is None:
         raise RunError("no dunning policy loaded yet: run `dunmore policy load examples/dunning.yaml` first")
-    policies = load_policy_text(row["text"], source=row["source"])
-    return LoadedPolicy(row["version"], row["id"], row["fingerprint"], policies)
+    return loaded
+
+
+def policy_of_run(conn: Connection, run_id: int) -> LoadedPolicy:
+    """The policy version a committed run used (an approval applies that one, not today's)."""
+    version_id = select(RUNS.c.policy_version_id).where(RUNS.c.id == run_id).scalar_subquery()
+    loaded = _policy_where(conn, POLICY_VERSIONS.c.id == version_id)
+    if loaded is None:  # pragma: no cover - runs reference their policy version by a foreign key
+        raise RunError(f"run {run_id} has no stored policy version")
+    return loaded
 
 
 def _last_run(conn: Connection) -> tuple[int, date | None]:
@@ -167,7 +189,7 @@ def approve(conn: Connection, notice_id: int, *, now: datetime) -> None:
     levels = rising_levels(conn, items)
     before = current_interest_charged(conn, charged)
     apply_level_effects(conn, frame, levels=levels, charged=charged, charged_before=before, as_of=as_of)
-    insert_deliveries(conn, frame, current_policy(conn).policies, now)
+    insert_deliveries(conn, frame, policy_of_run(conn, notice["run_id"]).policies, now)
     _decide(conn, notice_id, "approved", now)
 
 
