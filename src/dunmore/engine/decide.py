@@ -7,11 +7,12 @@ items: loops here run over policies or levels, which are few.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
 
-from dunmore.domain.policy import PolicySet
+from dunmore.domain.policy import Policy, PolicySet
 from dunmore.engine.frames import (
     GROUP_CHANGES,
     LEVEL_CHANGES,
@@ -19,6 +20,7 @@ from dunmore.engine.frames import (
     NOTICES,
     REMINDERS,
     DecisionFrames,
+    PolarsType,
     SnapshotFrames,
 )
 from dunmore.engine.policy_frames import PolicyTables, policy_tables, route_expr
@@ -76,29 +78,45 @@ def _half_up_div(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
     return (numerator * 2 + denominator) // (denominator * 2)
 
 
-def _interest() -> pl.Expr:
-    """Accrued to D, rounded half-up once per item, less what earlier notices charged (invoices)."""
-    minor_days = pl.col("paid_minor_days") + pl.max_horizontal(pl.col("undisputed"), 0) * pl.max_horizontal(
-        pl.col("dpd"), 0
-    )
-    scaled = minor_days.cast(pl.Int128) * pl.col("rate_num")
-    accrued = _half_up_div(scaled, pl.col("rate_den") * DAYS_PER_YEAR).cast(pl.Int64)
-    owed = pl.max_horizontal(accrued - pl.col("interest_charged_minor"), 0)
-    return pl.when(pl.col("is_invoice") & (pl.col("rate_num") > 0)).then(owed).otherwise(0).alias("interest")
+def _by_policy(policies: PolicySet, value: Callable[[Policy], int | bool], dtype: PolarsType) -> pl.Expr:
+    """A per-policy scalar looked up by each row's `policy` (no join of the item frame)."""
+    mapping = {name: value(policy) for name, policy in policies.policies.items()}
+    return pl.col("policy").replace_strict(mapping, return_dtype=dtype)
 
 
-def _evaluate_items(
-    snapshot: SnapshotFrames, policies: PolicySet, tables: PolicyTables, keys: Keys
-) -> pl.DataFrame:
-    customers = snapshot.customers.lazy().select(
-        "customer_id", route_expr(policies), pl.col("on_hold").alias("customer_on_hold")
+def _interest(policies: PolicySet) -> pl.Expr:
+    """Accrued to D, rounded half-up once per item, less what earlier notices charged (invoices).
+
+    Exact integers: rate = num/den, so accrued = round_half_up(minor_days × num / (den × 365)),
+    computed in Int128 because minor_days × num can pass 2**63.
+    """
+    owed_days = pl.max_horizontal(pl.col("undisputed"), 0) * pl.max_horizontal(pl.col("dpd"), 0)
+    minor_days = (pl.col("paid_minor_days") + owed_days).cast(pl.Int128)
+    interest: pl.Expr = pl.lit(0, dtype=pl.Int64)
+    for name, policy in policies.policies.items():
+        if policy.interest_rate is None or policy.interest_rate == 0:
+            continue
+        num, den = policy.interest_rate.as_integer_ratio()
+        accrued = _half_up_div(minor_days * num, pl.lit(den * DAYS_PER_YEAR, dtype=pl.Int128)).cast(pl.Int64)
+        owed = pl.max_horizontal(accrued - pl.col("interest_charged_minor"), 0)
+        interest = pl.when(pl.col("policy") == name).then(owed).otherwise(interest)
+    return pl.when(pl.col("is_invoice")).then(interest).otherwise(0).alias("interest")
+
+
+def _customer_columns(snapshot: SnapshotFrames, policies: PolicySet) -> pl.DataFrame:
+    """Each item's policy and customer hold, aligned with the items (a join of one column)."""
+    customers = snapshot.customers.select(
+        "customer_id", route_expr(policies), customer_on_hold=pl.col("on_hold")
     )
+    looked = snapshot.items.select("customer_id").join(
+        customers, on="customer_id", how="left", maintain_order="left"
+    )
+    return looked.drop("customer_id")
+
+
+def _evaluate_items(snapshot: SnapshotFrames, policies: PolicySet, keys: Keys) -> pl.DataFrame:
     as_of = pl.lit(snapshot.as_of)
-    items = (
-        snapshot.items.lazy()
-        .join(customers, on="customer_id", how="left")
-        .join(tables.scalars.lazy(), on="policy")
-    )
+    items = snapshot.items.drop("reminders_had").hstack(_customer_columns(snapshot, policies)).lazy()
     items = items.with_columns(
         keys.group(),
         dpd=(as_of - pl.col("due_date")).dt.total_days(),
@@ -106,6 +124,8 @@ def _evaluate_items(
         is_invoice=pl.col("kind") == "invoice",
         item_not_on_hold=~pl.col("on_hold"),
         customer_not_on_hold=~pl.col("customer_on_hold"),
+        min_days=_by_policy(policies, lambda p: p.min_days_between_notices, pl.Int64),
+        allow_skip=_by_policy(policies, lambda p: p.allow_skip, pl.Boolean),
     ).with_columns(
         eligible=(pl.col("undisputed") > 0) & pl.col("item_not_on_hold") & pl.col("customer_not_on_hold"),
         target=_target_level(policies),
@@ -116,27 +136,30 @@ def _evaluate_items(
     items = items.with_columns(past_due=pl.col("eligible") & (pl.col("dpd") > 0), new_level=rises_to)
     would_rise = pl.col("past_due") & pl.col("is_invoice") & (pl.col("new_level") > pl.col("level"))
     return items.with_columns(
-        would_rise=would_rise & pl.col("not_risen_today"), interest=_interest()
+        would_rise=would_rise & pl.col("not_risen_today"), interest=_interest(policies)
     ).collect()
 
 
 def _evaluate_groups(
     items: pl.DataFrame, snapshot: SnapshotFrames, tables: PolicyTables, keys: Keys
 ) -> pl.DataFrame:
-    slim = items.lazy().select("gkey", *GROUP, "policy", "min_days", "past_due", "undisputed")
-    past = slim.filter("past_due").group_by("gkey").agg(balance=pl.col("undisputed").sum())
-    policy_of = slim.select("gkey", *GROUP, "policy", "min_days").unique("gkey")
+    past = pl.col("past_due")
+    per_group = (
+        items.lazy()
+        .group_by("gkey")
+        .agg(
+            pl.col(*GROUP, "policy", "min_days").first(),
+            balance=pl.col("undisputed").filter(past).sum(),
+            has_past_due=past.any(),
+        )
+    )
     state = snapshot.groups.lazy().with_columns(keys.group()).drop(GROUP)
-    every = pl.concat([slim.select("gkey"), state.select("gkey")]).unique()
-    groups = (
-        every.join(policy_of, on="gkey", how="left")
-        .join(past, on="gkey", how="left")
-        .join(state, on="gkey", how="left")
-        .join(tables.minimums.lazy(), on=["policy", "currency"], how="left")
+    groups = per_group.join(state, on="gkey", how="full", coalesce=True).join(
+        tables.minimums.lazy(), on=["policy", "currency"], how="left"
     )
     since = (pl.lit(snapshot.as_of) - pl.col("last_level_notice")).dt.total_days()
     groups = groups.with_columns(
-        has_past_due=pl.col("balance").is_not_null(),
+        has_past_due=pl.col("has_past_due").fill_null(False),
         was_open=pl.col("episode_open").fill_null(False),
         old_fee_levels=pl.col("fee_levels").fill_null(pl.lit([], dtype=pl.List(pl.Int64))),
         balance_at_least_minimum=pl.col("minimum_minor").is_null()
@@ -164,12 +187,15 @@ def _groups_from_state(groups: pl.DataFrame, snapshot: SnapshotFrames, keys: Key
     ).drop("customer_id_state", "currency_state")
 
 
-def _reminders(items: pl.DataFrame, tables: PolicyTables) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _reminders(
+    items: pl.DataFrame, snapshot: SnapshotFrames, tables: PolicyTables
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(records of sent and skipped reminders, the items that get a reminder today with its step)."""
-    columns = [*GROUP, "gkey", "item_id", "policy", "kind", "level", "dpd", "undisputed", "reminders_had"]
+    columns = [*GROUP, "gkey", "item_id", "policy", "kind", "level", "dpd", "undisputed"]
     due = (
         items.lazy().filter(pl.col("eligible") & pl.col("is_invoice") & (pl.col("dpd") <= 0)).select(columns)
     )
+    due = due.join(snapshot.items.lazy().select("item_id", "reminders_had"), on="item_id")
     joined = due.join(tables.reminders.lazy(), on="policy").filter(pl.col("at") <= pl.col("dpd"))
     candidates = joined.with_columns(
         had=pl.col("reminders_had").list.contains(pl.col("step")),
@@ -310,9 +336,9 @@ def decide(snapshot: SnapshotFrames, policies: PolicySet) -> DecisionFrames:
     """Decide the run for `snapshot.as_of`: reminders, level notices, fees, interest, group state."""
     tables = policy_tables(policies)
     keys = Keys.of(snapshot, policies)
-    items = _evaluate_items(snapshot, policies, tables, keys)
+    items = _evaluate_items(snapshot, policies, keys)
     groups = _groups_from_state(_evaluate_groups(items, snapshot, tables, keys), snapshot, keys)
-    reminder_records, sent = _reminders(items, tables)
+    reminder_records, sent = _reminders(items, snapshot, tables)
     reminder_notices, reminder_items = _reminder_notices(sent, keys)
     level_notices, level_items, risen = _level_notices(items, groups, tables, keys)
     notices, notice_items = _assemble([reminder_notices, level_notices], [reminder_items, level_items])
