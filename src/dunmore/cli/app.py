@@ -47,9 +47,10 @@ def root(
 
 def _register() -> None:
     """Sub-commands, one module per capability; imported here so `app` is whole when used."""
-    from dunmore.cli import db, demo, dunning, reports
+    from dunmore.cli import db, demo, dunning, imports, reports
 
     demo.register(app)
+    imports.register(app)
     db.register(app)
     reports.register(app)
     dunning.register(app)

@@ -11,13 +11,13 @@ from datetime import date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Table, and_, delete, func, select, text, tuple_
+from sqlalchemy import Connection, Table, and_, func, select, text
 
 from dunmore.domain.policy import PolicySet
 from dunmore.ledger.models import INVOICES
 from dunmore.ledger.service import reallocate
 from dunmore.run.models import DELIVERIES, DUNNING_GROUPS, NOTICE_ITEMS, NOTICES, REMINDER_RECORDS
-from dunmore.store.bulk import insert_frame, read_frame, update_frame
+from dunmore.store.bulk import insert_frame, read_frame, update_frame, upsert_frame
 
 GROUP = ["customer_id", "currency"]
 
@@ -80,15 +80,9 @@ def insert_deliveries(conn: Connection, notices: pl.DataFrame, policies: PolicyS
 
 
 def write_group_state(conn: Connection, changes: pl.DataFrame) -> None:
-    """Replace the state of the changed groups (delete + insert, set-based)."""
-    if changes.is_empty():
-        return
-    keys = [tuple(k) for k in changes.select(GROUP).iter_rows()]
-    for start in range(0, len(keys), 5_000):
-        chunk = keys[start : start + 5_000]
-        conn.execute(delete(DUNNING_GROUPS).where(tuple_(*(DUNNING_GROUPS.c[k] for k in GROUP)).in_(chunk)))
+    """Set the state of the changed groups (one upsert, set-based)."""
     levels = pl.col("fee_levels").list.eval(pl.element().cast(pl.String)).list.join(";")
-    insert_frame(conn, DUNNING_GROUPS, changes.with_columns(fee_levels=levels))
+    upsert_frame(conn, DUNNING_GROUPS, changes.with_columns(fee_levels=levels), keys=GROUP)
 
 
 def _charge_items(conn: Connection, notices: pl.DataFrame, *, as_of: date) -> list[int]:

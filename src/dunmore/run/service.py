@@ -35,6 +35,7 @@ from dunmore.run.apply import (
 )
 from dunmore.run.models import NOTICES, POLICY_VERSIONS, RUNS
 from dunmore.run.snapshot import read_snapshot
+from dunmore.store.bulk import write_cache
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,12 @@ def commit(conn: Connection, *, as_of: date, now: datetime) -> RunOutcome:
     """Decide and commit the run for `as_of` in the caller's transaction."""
     sequence, _ = _last_run(conn)
     proposal = propose(conn, as_of=as_of)
+    with write_cache(conn):
+        return _apply(conn, sequence, proposal, now)
+
+
+def _apply(conn: Connection, sequence: int, proposal: RunOutcome, now: datetime) -> RunOutcome:
+    as_of = proposal.as_of
     try:
         run_id = _insert_run(conn, sequence + 1, as_of, proposal, now)
     except (IntegrityError, OperationalError) as exc:

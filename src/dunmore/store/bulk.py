@@ -16,13 +16,32 @@ from sqlalchemy import Connection, Executable, Table, text
 from sqlalchemy.sql import ClauseElement
 
 AFFECTED = "_dunmore_affected"
+WRITE_CACHE_KIB = 256 * 1024  # SQLite page cache while writing; memory is taken only as pages are used
 
 
-def _rows(frame: pl.DataFrame) -> Iterator[tuple[Any, ...]]:
-    """Rows as plain tuples; dates as ISO strings, which both SQLite and PostgreSQL accept."""
+# Times as text: SQLite in SQLAlchemy's own storage format (UTC, which is all Dunmore stores),
+# PostgreSQL with an explicit offset so the session's time zone cannot shift them.
+_TIME_FORMATS = {"sqlite": "%Y-%m-%d %H:%M:%S%.6f", "postgresql": "%Y-%m-%d %H:%M:%S%.6f%:z"}
+
+
+def _utc(name: str, dtype: Any) -> pl.Expr:
+    aware = isinstance(dtype, pl.Datetime) and dtype.time_zone is not None
+    return pl.col(name).dt.convert_time_zone("UTC") if aware else pl.col(name)
+
+
+def _rows(frame: pl.DataFrame, dialect: str) -> Iterator[tuple[Any, ...]]:
+    """Rows as plain tuples; dates and times as text both backends read back exactly.
+
+    (Python's default sqlite3 date adapters are slow and deprecated since 3.12.)
+    """
     dates = [name for name, dtype in frame.schema.items() if dtype == pl.Date]
-    if dates:
-        frame = frame.with_columns(pl.col(dates).dt.to_string("%Y-%m-%d"))
+    times = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.Datetime)]
+    utc = [_utc(name, frame.schema[name]) for name in times]
+    if dates or times:
+        frame = frame.with_columns(
+            *(pl.col(name).dt.to_string("%Y-%m-%d") for name in dates),
+            *(expr.dt.to_string(_TIME_FORMATS.get(dialect, _TIME_FORMATS["sqlite"])) for expr in utc),
+        )
     return frame.iter_rows()
 
 
@@ -55,7 +74,27 @@ def insert_frame(conn: Connection, table: Table | str, frame: pl.DataFrame) -> i
     sql = f"INSERT INTO {name} ({columns}) VALUES ({marks})"  # noqa: S608 - quoted identifiers
     cursor = raw.cursor()
     try:
-        cursor.executemany(sql, _rows(frame))
+        cursor.executemany(sql, _rows(frame, conn.dialect.name))
+    finally:
+        cursor.close()
+    return frame.height
+
+
+def upsert_frame(conn: Connection, table: Table, frame: pl.DataFrame, *, keys: list[str]) -> int:
+    """Insert the rows, or set their other columns where a row with the same `keys` exists."""
+    if frame.is_empty():
+        return 0
+    values = [c for c in frame.columns if c not in keys]
+    name, quoted = _names(conn, table, [*keys, *values])
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    sets = ", ".join(f"{c} = excluded.{c}" for c in quoted[len(keys) :])
+    sql = (
+        f"INSERT INTO {name} ({', '.join(quoted)}) VALUES ({', '.join(mark for _ in quoted)}) "  # noqa: S608
+        f"ON CONFLICT ({', '.join(quoted[: len(keys)])}) DO UPDATE SET {sets}"
+    )
+    cursor = _raw(conn).cursor()
+    try:
+        cursor.executemany(sql, list(_rows(frame.select([*keys, *values]), conn.dialect.name)))
     finally:
         cursor.close()
     return frame.height
@@ -72,21 +111,29 @@ def update_frame(conn: Connection, table: Table | str, frame: pl.DataFrame, *, k
     sql = f"UPDATE {name} SET {sets} WHERE {quoted[-1]} = {mark}"  # noqa: S608 - quoted identifiers
     cursor = _raw(conn).cursor()
     try:
-        cursor.executemany(sql, list(_rows(frame.select([*values, key]))))
+        cursor.executemany(sql, list(_rows(frame.select([*values, key]), conn.dialect.name)))
     finally:
         cursor.close()
     return frame.height
 
 
+def _sql(conn: Connection, statement: Executable) -> str:
+    if not isinstance(statement, ClauseElement):  # pragma: no cover - a typing aid
+        raise TypeError("reads take a SQLAlchemy statement")
+    return str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+
+
 def read_frame(conn: Connection, statement: Executable, schema: Mapping[str, Any]) -> pl.DataFrame:
     """Run a SELECT and return its rows as a frame with the given column names and dtypes."""
-    if not isinstance(statement, ClauseElement):  # pragma: no cover - a typing aid
-        raise TypeError("read_frame takes a SQLAlchemy statement")
-    sql = str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
-    rows = conn.exec_driver_sql(sql).fetchall()
+    cursor = _raw(conn).cursor()  # the driver's own tuples: no Row object per row
+    try:
+        cursor.execute(_sql(conn, statement))
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
     on_sqlite = conn.dialect.name == "sqlite"
     raw_schema = {n: (pl.String if on_sqlite and t == pl.Date else t) for n, t in schema.items()}
-    frame = pl.DataFrame([tuple(r) for r in rows], schema=raw_schema, orient="row")
+    frame = pl.DataFrame(rows, schema=raw_schema, orient="row")
     dates = [n for n, t in schema.items() if t == pl.Date]
     if on_sqlite and dates:
         frame = frame.with_columns(pl.col(dates).str.to_date("%Y-%m-%d"))
@@ -103,3 +150,17 @@ def affected_customers(conn: Connection, customer_ids: Collection[int]) -> Itera
         yield AFFECTED
     finally:
         conn.execute(text(f"DROP TABLE IF EXISTS {AFFECTED}"))
+
+
+@contextmanager
+def write_cache(conn: Connection) -> Iterator[None]:
+    """A large SQLite page cache for a bulk write (index pages stay in memory), restored afterwards."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{WRITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={before}")

@@ -1,0 +1,210 @@
+"""`dunmore import …` and `dunmore export`: the ledger in and out as CSV or XLSX files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as Bar
+from rich.table import Table
+
+from dunmore.cli.context import console, reported, state
+from dunmore.domain.money import format_minor
+from dunmore.imports.columns import Kind
+from dunmore.imports.export import export_ledger
+from dunmore.imports.service import ImportReport, Progress, import_file
+from dunmore.store.db import transaction
+
+import_app = typer.Typer(
+    help="Import customers, invoices, payments or credit notes from a CSV or XLSX file "
+    "(导入客户、发票、收款、贷项). The whole file is checked first; one bad row and nothing is written.",
+    no_args_is_help=True,
+)
+
+
+class ReadEncoding(StrEnum):
+    AUTO = "auto"
+    UTF8 = "utf-8"
+    UTF8_SIG = "utf-8-sig"
+    GB18030 = "gb18030"
+
+
+class WriteEncoding(StrEnum):
+    UTF8 = "utf-8"
+    UTF8_SIG = "utf-8-sig"
+    GB18030 = "gb18030"
+
+
+class FileFormat(StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+FileArgument = Annotated[
+    Path, typer.Argument(help="The CSV or XLSX file to import.", show_default=False, dir_okay=False)
+]
+EncodingOption = Annotated[
+    ReadEncoding,
+    typer.Option(
+        "--encoding",
+        help="Encoding of a CSV file; auto tries UTF-8 with BOM, UTF-8, then GB18030 "
+        "(what Excel writes on a Chinese Windows).",
+    ),
+]
+SheetOption = Annotated[
+    str | None, typer.Option("--sheet", help="Sheet of an XLSX file to read (default: the first).")
+]
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="Check the file and report what would change, but write nothing.")
+]
+
+
+def _run(
+    ctx: typer.Context, kind: Kind, file: Path, encoding: ReadEncoding, sheet: str | None, dry_run: bool
+) -> None:
+    with reported():
+        engine = state(ctx).engine()
+        with _progress() as progress, transaction(engine) as conn:
+            report = import_file(
+                conn, kind, file, encoding=encoding.value, sheet=sheet, dry_run=dry_run, progress=progress
+            )
+        _print_report(report)
+
+
+@import_app.command("customers")
+def import_customers(
+    ctx: typer.Context,
+    file: FileArgument,
+    encoding: EncodingOption = ReadEncoding.AUTO,
+    sheet: SheetOption = None,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Import customers (客户) and their primary contacts: customer_id, name, … (see docs/imports.md)."""
+    _run(ctx, Kind.CUSTOMERS, file, encoding, sheet, dry_run)
+
+
+@import_app.command("invoices")
+def import_invoices(
+    ctx: typer.Context,
+    file: FileArgument,
+    encoding: EncodingOption = ReadEncoding.AUTO,
+    sheet: SheetOption = None,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Import invoices (发票): invoice_id, customer_id, issue_date, due_date, amount, currency, …"""
+    _run(ctx, Kind.INVOICES, file, encoding, sheet, dry_run)
+
+
+@import_app.command("payments")
+def import_payments(
+    ctx: typer.Context,
+    file: FileArgument,
+    encoding: EncodingOption = ReadEncoding.AUTO,
+    sheet: SheetOption = None,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Import payments (收款): payment_id, customer_id, date, amount, currency[, invoice_id]."""
+    _run(ctx, Kind.PAYMENTS, file, encoding, sheet, dry_run)
+
+
+@import_app.command("credit-notes")
+def import_credit_notes(
+    ctx: typer.Context,
+    file: FileArgument,
+    encoding: EncodingOption = ReadEncoding.AUTO,
+    sheet: SheetOption = None,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Import credit notes (红字发票): credit_note_id, customer_id, date, amount, currency[, invoice_id]."""
+    _run(ctx, Kind.CREDIT_NOTES, file, encoding, sheet, dry_run)
+
+
+def export_command(
+    ctx: typer.Context,
+    directory: Annotated[
+        Path, typer.Argument(help="Folder to write the files into (created if missing).", file_okay=False)
+    ],
+    file_format: Annotated[
+        FileFormat, typer.Option("--format", help="File format: csv or xlsx.")
+    ] = FileFormat.CSV,
+    encoding: Annotated[
+        WriteEncoding,
+        typer.Option(
+            "--encoding", help="Encoding of CSV files; utf-8-sig or gb18030 open directly in Excel."
+        ),
+    ] = WriteEncoding.UTF8,
+) -> None:
+    """Export customers, invoices, credit notes and payments in the import format (导出)."""
+    with reported():
+        engine = state(ctx).engine()
+        with transaction(engine) as conn:
+            written = export_ledger(conn, directory, file_format=file_format.value, encoding=encoding.value)
+        for exported in written:
+            console.print(f"{exported.path}: {exported.rows} rows")
+
+
+@contextmanager
+def _progress() -> Iterator[Progress]:
+    """A progress bar per stage on a terminal; nothing when the output is redirected."""
+    bar = Bar(
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+    tasks: dict[str, TaskID] = {}
+
+    def advance(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=max(total, 1))
+        bar.update(tasks[stage], completed=done, total=max(total, 1))
+
+    with bar:
+        yield advance
+
+
+def _print_report(report: ImportReport) -> None:
+    console.print(f"[bold]{report.kind}[/] from {report.file} ({report.encoding})", highlight=False)
+    table = Table(show_header=False)
+    table.add_column("what")
+    table.add_column("rows", justify="right")
+    table.add_row("rows read", str(report.rows_read))
+    table.add_row("new", str(report.new))
+    table.add_row("changed", str(report.changed))
+    table.add_row("unchanged", str(report.unchanged))
+    if report.duplicates:
+        table.add_row("identical duplicates collapsed", str(report.duplicates))
+    if report.blank_rows:
+        table.add_row("blank rows skipped", str(report.blank_rows))
+    console.print(table)
+    if report.dry_run:
+        console.print("dry run: the file is valid and nothing was written")
+    if report.ignored_columns:
+        console.print(f"ignored columns: {', '.join(report.ignored_columns)}", highlight=False)
+    _print_settlements(report)
+
+
+def _print_settlements(report: ImportReport) -> None:
+    if not report.settlements:
+        return
+    table = Table(title="allocation")
+    for name in ("currency", "amount", "allocated", "unapplied"):
+        table.add_column(name, justify="left" if name == "currency" else "right")
+    for total in report.settlements:
+        amounts = (total.amount_minor, total.allocated_minor, total.unapplied_minor)
+        table.add_row(total.currency, *(format_minor(minor, total.currency) for minor in amounts))
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `dunmore import …` and `dunmore export` to the application."""
+    app.add_typer(import_app, name="import")
+    app.command("export")(export_command)

@@ -1,0 +1,223 @@
+"""Reading an import file (CSV or XLSX) into text: one String column per header cell, plus `line`.
+
+CSV encodings are detected by themselves: a byte-order mark means UTF-8 with BOM, bytes that are
+valid UTF-8 mean UTF-8, anything else is tried as GB18030 (what Excel writes on a Chinese Windows).
+XLSX cells become text the way a person would type them: dates as ISO dates, numbers as the
+shortest decimal that reads back as the same number (the `repr` of the float; whole numbers
+without `.0`). Cells are trimmed and empty cells are null; rows with no value at all are dropped.
+`line` is the line in the file (CSV, counting line breaks inside quoted cells) or the sheet row
+(XLSX), the header being line 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from dunmore.errors import InputFileError
+
+ENCODINGS = ("auto", "utf-8", "utf-8-sig", "gb18030")
+_BOM = b"\xef\xbb\xbf"
+_XLSX_SUFFIXES = (".xlsx", ".xlsm")
+_ZIP_MAGIC = b"PK\x03\x04"
+LINE = "line"
+
+
+@dataclass(frozen=True, slots=True)
+class RawTable:
+    """A file's rows as text. `frame` has columns `c0`, `c1`, … (by header position) and `line`."""
+
+    headers: list[str]
+    frame: pl.DataFrame
+    encoding: str
+    blank_rows: int
+
+
+def column_name(position: int) -> str:
+    return f"c{position}"
+
+
+def read_table(path: Path, *, encoding: str = "auto", sheet: str | None = None) -> RawTable:
+    """Read a CSV or XLSX file as text; raises `InputFileError` when it cannot be read at all."""
+    if encoding not in ENCODINGS:
+        raise InputFileError(f"unknown encoding {encoding!r}: use one of {', '.join(ENCODINGS)}")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if path.suffix.lower() == ".xls":
+        raise InputFileError(f"{path.name} is an old Excel .xls file: save it as .xlsx or .csv")
+    if path.suffix.lower() in _XLSX_SUFFIXES or data.startswith(_ZIP_MAGIC):
+        return read_xlsx(data, sheet=sheet, name=path.name)
+    if sheet is not None:
+        raise InputFileError(f"--sheet applies to .xlsx files only, and {path.name} is a CSV file")
+    return read_csv(data, encoding=encoding, name=path.name)
+
+
+# --- CSV -------------------------------------------------------------------------------------------
+
+
+def decode(data: bytes, encoding: str = "auto", *, name: str = "the file") -> tuple[bytes, str]:
+    """The file's bytes as UTF-8 without BOM, and the encoding they were read in."""
+    if encoding == "auto":
+        return _detect(data, name)
+    if encoding in ("utf-8", "utf-8-sig"):
+        body = data.removeprefix(_BOM) if encoding == "utf-8-sig" else data
+        _decode_or_fail(body, "utf-8", name)
+        return body, encoding
+    return _decode_or_fail(data, "gb18030", name).encode("utf-8"), encoding
+
+
+def _decode_or_fail(data: bytes, encoding: str, name: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            f"{name} is not valid {encoding.upper()} (bad byte at offset {exc.start}): "
+            "save it as UTF-8, or name its encoding with --encoding utf-8|utf-8-sig|gb18030"
+        ) from exc
+
+
+def _detect(data: bytes, name: str) -> tuple[bytes, str]:
+    if data.startswith(_BOM):
+        body = data[len(_BOM) :]
+        _decode_or_fail(body, "utf-8", name)
+        return body, "utf-8-sig"
+    if data.isascii():
+        return data, "utf-8"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return data, "utf-8"
+    try:
+        return data.decode("gb18030").encode("utf-8"), "gb18030"
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            f"cannot tell the encoding of {name}: tried UTF-8, UTF-8 with BOM and GB18030 "
+            f"(bad byte at offset {exc.start}). Save it as UTF-8, or name its encoding with "
+            "--encoding utf-8|utf-8-sig|gb18030"
+        ) from exc
+
+
+def read_csv(data: bytes, *, encoding: str = "auto", name: str = "the file") -> RawTable:
+    """Read CSV bytes in any supported encoding; every cell as text."""
+    body, used = decode(data, encoding, name=name)
+    if not body.strip():
+        raise InputFileError(f"{name} is empty: the first line must be the header")
+    frame = _parse_csv(body, name)
+    headers = [value or "" for value in frame.row(0)[:-1]]
+    names = [column_name(i) for i in range(len(headers))]
+    frame = frame.rename(dict(zip(frame.columns[:-1], names, strict=True)))
+    if b'"' in body:
+        frame = _physical_lines(frame, names)
+    return _finish(headers, frame.slice(1), used)
+
+
+def _parse_csv(body: bytes, name: str) -> pl.DataFrame:
+    try:
+        frame = pl.read_csv(
+            body, has_header=False, infer_schema=False, row_index_name=LINE, row_index_offset=1
+        )
+    except pl.exceptions.PolarsError as exc:
+        raise InputFileError(_csv_failure(body, name, exc)) from exc
+    return frame.select(pl.exclude(LINE), pl.col(LINE).cast(pl.Int64))
+
+
+def _csv_failure(body: bytes, name: str, exc: Exception) -> str:
+    """Explain a CSV that Polars refused, naming the first row wider than the header if any."""
+    reader = csv.reader(io.StringIO(body.decode("utf-8", errors="replace")))
+    width = None
+    for row in reader:
+        if width is None:
+            width = len(row)
+        elif len(row) > width:
+            return (
+                f"{name}, line {reader.line_num}: {len(row)} cells but the header has {width}; "
+                "quote cells that contain commas"
+            )
+    return f"cannot read {name} as CSV: {str(exc).splitlines()[0]}"
+
+
+def _physical_lines(frame: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+    """Count line breaks inside quoted cells, so that `line` is the line a text editor shows."""
+    breaks = pl.sum_horizontal(pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in names)
+    span = (breaks + 1).cast(pl.Int64)
+    return frame.with_columns((span.cum_sum() - span + 1).alias(LINE))
+
+
+# --- XLSX ------------------------------------------------------------------------------------------
+
+
+def cell_text(value: Any) -> str | None:
+    """An Excel cell as the text a person would have typed."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def read_xlsx(data: bytes, *, sheet: str | None = None, name: str = "the file") -> RawTable:
+    """Read the first sheet (or `sheet`) of an XLSX workbook; the header is row 1."""
+    import openpyxl  # a heavy import, needed only for Excel files
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise InputFileError(f"cannot open {name} as an Excel workbook: {exc}") from exc
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            raise InputFileError(
+                f"{name} has no sheet {sheet!r}; its sheets are: {', '.join(book.sheetnames)}"
+            )
+        worksheet = book[sheet] if sheet is not None else book.worksheets[0]
+        return _sheet_table(worksheet.iter_rows(values_only=True), name)
+    finally:
+        book.close()
+
+
+def _sheet_table(rows: Iterator[tuple[Any, ...]], name: str) -> RawTable:
+    header = next(rows, None)
+    if header is None or all(cell is None for cell in header):
+        raise InputFileError(f"{name}: row 1 of the sheet must be the header, and it is empty")
+    headers = [cell_text(cell) or "" for cell in header]
+    columns: list[list[str | None]] = [[] for _ in headers]
+    for row in rows:
+        for position, values in enumerate(columns):
+            values.append(cell_text(row[position]) if position < len(row) else None)
+    data = {column_name(i): values for i, values in enumerate(columns)}
+    frame = pl.DataFrame(data, schema=dict.fromkeys(data, pl.String))
+    frame = frame.with_columns(pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias(LINE))
+    return _finish(headers, frame, "xlsx")
+
+
+# --- both --------------------------------------------------------------------------------------------
+
+
+def _finish(headers: list[str], frame: pl.DataFrame, encoding: str) -> RawTable:
+    """Trim every cell, make empty cells null, drop rows that hold nothing."""
+    names = [column_name(i) for i in range(len(headers))]
+    trimmed = pl.col(names).str.strip_chars()
+    frame = frame.with_columns(pl.when(trimmed != "").then(trimmed))
+    kept = frame.filter(~pl.all_horizontal(pl.col(names).is_null()))
+    return RawTable(headers, kept, encoding, frame.height - kept.height)
+
+
+def take_columns(frame: pl.DataFrame, columns: Iterable[tuple[int, str]]) -> pl.DataFrame:
+    """Rename the positional columns to the spec's names, keeping `line`."""
+    return frame.select(*(pl.col(column_name(i)).alias(name) for i, name in columns), LINE)
