@@ -11,15 +11,16 @@ from datetime import date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Table, and_, func, select, text
+from sqlalchemy import Connection, Table, and_, func, select, text, update
 
 from dunmore.domain.policy import PolicySet
 from dunmore.ledger.models import INVOICES
 from dunmore.ledger.service import reallocate
 from dunmore.run.models import DELIVERIES, DUNNING_GROUPS, NOTICE_ITEMS, NOTICES, REMINDER_RECORDS
-from dunmore.store.bulk import insert_frame, read_frame, update_frame, upsert_frame
+from dunmore.store.bulk import insert_frame, upsert_frame
 
 GROUP = ["customer_id", "currency"]
+APPLIED = ("committed", "approved")
 
 
 def insert_notices(conn: Connection, notices: pl.DataFrame, *, run_id: int, as_of: date) -> pl.DataFrame:
@@ -116,70 +117,45 @@ def _charge_items(conn: Connection, notices: pl.DataFrame, *, as_of: date) -> li
     return rows["customer_id"].unique().to_list()
 
 
-def interest_charged(notices: pl.DataFrame, items: pl.DataFrame) -> pl.DataFrame:
-    """(item_id, interest_minor) charged by the notices that add an interest item."""
-    charging = notices.filter(pl.col("interest_charge_minor").is_not_null()).select("notice_id")
-    charged = items.join(charging, on="notice_id").filter(pl.col("interest_minor") > 0)
-    return charged.group_by("item_id").agg(pl.col("interest_minor").sum())
+def _applied_items(notices: Any) -> Any:
+    """Notice items of applied (committed or approved) notices matching `notices`, beside their invoice."""
+    n, ni, i = NOTICES.c, NOTICE_ITEMS.c, INVOICES.c
+    return and_(notices, n.status.in_(APPLIED), ni.notice_id == n.id, ni.item_id == i.id)
 
 
-def _charge_interest(conn: Connection, charged: pl.DataFrame, current: pl.DataFrame) -> None:
-    """Add what was charged to each item's `interest_charged_minor` (current values given)."""
-    update = charged.join(current, on="item_id").select(
-        id="item_id", interest_charged_minor=pl.col("interest_charged_minor") + pl.col("interest_minor")
+def _raise_levels(conn: Connection, notices: Any) -> None:
+    """Set each invoice to the level its notice gave it, where that is higher (one statement)."""
+    ni = NOTICE_ITEMS.c
+    rising = and_(_applied_items(notices), ni.kind == "invoice", ni.level > INVOICES.c.level)
+    conn.execute(update(INVOICES).where(rising).values(level=ni.level, level_date=NOTICES.c.as_of))
+
+
+def _charge_interest(conn: Connection, notices: Any) -> None:
+    """Add the interest a notice's interest item charged to each of its items (one statement)."""
+    ni = NOTICE_ITEMS.c
+    charged = and_(
+        _applied_items(notices), NOTICES.c.interest_charge_minor.is_not(None), ni.interest_minor > 0
     )
-    update_frame(conn, INVOICES, update)
+    total = INVOICES.c.interest_charged_minor + ni.interest_minor
+    conn.execute(update(INVOICES).where(charged).values(interest_charged_minor=total))
 
 
-def _invoice_values(conn: Connection, ids: list[int], column: str) -> pl.DataFrame:
-    frames = []
-    for start in range(0, len(ids), 10_000):
-        chunk = ids[start : start + 10_000]
-        query = select(INVOICES.c.id, INVOICES.c[column]).where(INVOICES.c.id.in_(chunk))
-        frames.append(read_frame(conn, query, {"item_id": pl.Int64, column: pl.Int64}))
-    return pl.concat(frames) if frames else pl.DataFrame(schema={"item_id": pl.Int64, column: pl.Int64})
+def apply_level_effects(conn: Connection, notices: pl.DataFrame, *, which: Any, as_of: date) -> None:
+    """What applied level notices change in the ledger: levels, interest charged, fee and interest items.
 
-
-def rising_levels(conn: Connection, items: pl.DataFrame) -> pl.DataFrame:
-    """(item_id, level) of a stored notice's invoices whose level after it is above their level now."""
-    invoices = items.filter(pl.col("kind") == "invoice")
-    current = _invoice_values(conn, invoices["item_id"].to_list(), "level").rename({"level": "current"})
-    rising = invoices.join(current, on="item_id").filter(pl.col("level") > pl.col("current"))
-    return rising.select("item_id", "level")
-
-
-def current_interest_charged(conn: Connection, charged: pl.DataFrame) -> pl.DataFrame:
-    return _invoice_values(conn, charged["item_id"].to_list(), "interest_charged_minor")
-
-
-def apply_level_effects(
-    conn: Connection,
-    notices: pl.DataFrame,
-    *,
-    levels: pl.DataFrame,
-    charged: pl.DataFrame,
-    charged_before: pl.DataFrame,
-    as_of: date,
-) -> None:
-    """What non-pending level notices change in the ledger: levels, fee and interest items.
-
-    `notices` has notice_id, customer_id, currency, fee_minor, interest_charge_minor; `levels` the
-    (item_id, level) rises; `charged` the (item_id, interest_minor) an interest item charges, with
-    `charged_before` the items' (item_id, interest_charged_minor) until now.
+    `which` selects the stored notices (a run's, or one approved notice); `notices` has their
+    notice_id, customer_id, currency, fee_minor and interest_charge_minor. Levels and interest are
+    set from the stored notice items, so a run and a later approval apply exactly the same.
     """
-    update_frame(conn, INVOICES, levels.select(id="item_id", level="level", level_date=pl.lit(as_of)))
-    _charge_interest(conn, charged, charged_before)
+    _raise_levels(conn, which)
+    _charge_interest(conn, which)
     reallocate(conn, _charge_items(conn, notices, as_of=as_of))
 
 
-def notice_rows(conn: Connection, notice_id: int) -> tuple[dict[str, Any] | None, pl.DataFrame]:
-    """A stored notice and its items, for approval."""
+def notice_row(conn: Connection, notice_id: int) -> dict[str, Any] | None:
+    """A stored notice, for approval."""
     row = conn.execute(select(NOTICES).where(NOTICES.c.id == notice_id)).mappings().first()
-    n = NOTICE_ITEMS.c
-    query = select(n.notice_id, n.item_id, n.kind, n.level, n.interest_minor).where(n.notice_id == notice_id)
-    schema = {"notice_id": pl.Int64, "item_id": pl.Int64, "kind": pl.String, "level": pl.Int64}
-    items = read_frame(conn, query, {**schema, "interest_minor": pl.Int64})
-    return (dict(row) if row else None), items
+    return dict(row) if row else None
 
 
 def group_after_approval(conn: Connection, notice: dict[str, Any]) -> pl.DataFrame:

@@ -22,15 +22,12 @@ from dunmore.engine.frames import DecisionFrames
 from dunmore.errors import NotFound, RunConflict, RunError
 from dunmore.run.apply import (
     apply_level_effects,
-    current_interest_charged,
     group_after_approval,
     insert_deliveries,
     insert_notice_items,
     insert_notices,
     insert_reminder_records,
-    interest_charged,
-    notice_rows,
-    rising_levels,
+    notice_row,
     write_group_state,
 )
 from dunmore.run.models import NOTICES, POLICY_VERSIONS, RUNS
@@ -142,17 +139,8 @@ def _apply(conn: Connection, sequence: int, proposal: RunOutcome, now: datetime)
     insert_notice_items(conn, decisions.notice_items, keyed)
     insert_reminder_records(conn, decisions.reminders, run_id=run_id)
     applied = keyed.filter(~pl.col("pending_approval"))
-    items = decisions.notice_items.join(applied.select("notice_key", "notice_id"), on="notice_key")
-    charged = interest_charged(applied, items)
-    before = decisions.evaluated.select("item_id", "interest_charged_minor")
-    apply_level_effects(
-        conn,
-        applied.filter(pl.col("kind") == "level"),
-        levels=decisions.level_changes,
-        charged=charged,
-        charged_before=before.join(charged, on="item_id", how="semi"),
-        as_of=as_of,
-    )
+    levels = applied.filter(pl.col("kind") == "level")
+    apply_level_effects(conn, levels, which=NOTICES.c.run_id == run_id, as_of=as_of)
     write_group_state(conn, decisions.group_changes)
     insert_deliveries(conn, applied, proposal.policy.policies, now)
     notices = _with_status(decisions, committed=True).with_columns(notice_id=keyed["notice_id"])
@@ -165,18 +153,18 @@ def _insert_run(conn: Connection, sequence: int, as_of: date, proposal: RunOutco
     return int(conn.execute(insert(RUNS).values(values).returning(RUNS.c.id)).scalar_one())
 
 
-def _pending(conn: Connection, notice_id: int) -> tuple[dict[str, Any], pl.DataFrame]:
-    notice, items = notice_rows(conn, notice_id)
+def _pending(conn: Connection, notice_id: int) -> dict[str, Any]:
+    notice = notice_row(conn, notice_id)
     if notice is None:
         raise NotFound(f"no notice {notice_id}: `dunmore run --as-of DATE` lists notices with their ids")
     if notice["status"] != "pending_approval":
         raise RunError(f"notice {notice_id} is {notice['status']}, not waiting for approval")
-    return notice, items
+    return notice
 
 
 def approve(conn: Connection, notice_id: int, *, now: datetime) -> None:
     """Apply a pending level notice as of its run date: levels, fee, interest, spacing, deliveries."""
-    notice, items = _pending(conn, notice_id)
+    notice = _pending(conn, notice_id)
     columns = ["customer_id", "currency", "fee_minor", "interest_charge_minor", "policy", "step"]
     frame = pl.DataFrame(
         [{"notice_id": notice_id} | {c: notice[c] for c in columns}],
@@ -192,12 +180,9 @@ def approve(conn: Connection, notice_id: int, *, now: datetime) -> None:
     )
     as_of: date = notice["as_of"]
     write_group_state(conn, group_after_approval(conn, notice))
-    charged = interest_charged(frame, items)
-    levels = rising_levels(conn, items)
-    before = current_interest_charged(conn, charged)
-    apply_level_effects(conn, frame, levels=levels, charged=charged, charged_before=before, as_of=as_of)
-    insert_deliveries(conn, frame, policy_of_run(conn, notice["run_id"]).policies, now)
     _decide(conn, notice_id, "approved", now)
+    apply_level_effects(conn, frame, which=NOTICES.c.id == notice_id, as_of=as_of)
+    insert_deliveries(conn, frame, policy_of_run(conn, notice["run_id"]).policies, now)
 
 
 def reject(conn: Connection, notice_id: int, *, now: datetime) -> None:
