@@ -17,7 +17,7 @@ from sqlalchemy.sql import ColumnElement
 from dunmore.imports.columns import Kind
 from dunmore.imports.fields import CONTACT_FIELDS, dtype, stored_columns
 from dunmore.ledger.models import CONTACTS, CREDIT_NOTES, CUSTOMERS, INVOICES, PAYMENTS
-from dunmore.store.bulk import insert_frame, read_frame, update_frame
+from dunmore.store.bulk import deferred_indexes, insert_frame, read_frame, update_frame
 
 TABLES: dict[Kind, Table] = {
     Kind.CUSTOMERS: CUSTOMERS,
@@ -105,9 +105,10 @@ def insert_rows(conn: Connection, table: Table, frame: pl.DataFrame, advance: Ad
     million NULLs is time spent for nothing.
     """
     empty = [name for name in frame.columns if frame.get_column(name).null_count() == frame.height]
-    for chunk in frame.drop(empty).iter_slices(CHUNK):
-        insert_frame(conn, table, chunk)
-        advance(chunk.height)
+    with deferred_indexes(conn, table, frame.height):
+        for chunk in frame.drop(empty).iter_slices(CHUNK):
+            insert_frame(conn, table, chunk)
+            advance(chunk.height)
 
 
 def update_rows(conn: Connection, table: Table, frame: pl.DataFrame, advance: Advance) -> None:
