@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -76,52 +76,32 @@ def _run(
         _print_report(report)
 
 
-@import_app.command("customers")
-def import_customers(
-    ctx: typer.Context,
-    file: FileArgument,
-    encoding: EncodingOption = ReadEncoding.AUTO,
-    sheet: SheetOption = None,
-    dry_run: DryRunOption = False,
-) -> None:
-    """Import customers (客户) and their primary contacts: customer_id, name, … (see docs/imports.md)."""
-    _run(ctx, Kind.CUSTOMERS, file, encoding, sheet, dry_run)
+IMPORT_HELP = {
+    Kind.CUSTOMERS: "Import customers (客户) and their primary contacts: customer_id, name, …",
+    Kind.INVOICES: "Import invoices (发票): invoice_id, customer_id, issue_date, due_date, amount, …",
+    Kind.PAYMENTS: "Import payments (收款): payment_id, customer_id, date, amount, currency[, invoice_id].",
+    Kind.CREDIT_NOTES: "Import credit notes (红字发票): credit_note_id, customer_id, date, amount, …",
+}
 
 
-@import_app.command("invoices")
-def import_invoices(
-    ctx: typer.Context,
-    file: FileArgument,
-    encoding: EncodingOption = ReadEncoding.AUTO,
-    sheet: SheetOption = None,
-    dry_run: DryRunOption = False,
-) -> None:
-    """Import invoices (发票): invoice_id, customer_id, issue_date, due_date, amount, currency, …"""
-    _run(ctx, Kind.INVOICES, file, encoding, sheet, dry_run)
+def _import_command(kind: Kind) -> Callable[..., None]:
+    """The `dunmore import KIND` command: the same options for every kind of file."""
+
+    def command(
+        ctx: typer.Context,
+        file: FileArgument,
+        encoding: EncodingOption = ReadEncoding.AUTO,
+        sheet: SheetOption = None,
+        dry_run: DryRunOption = False,
+    ) -> None:
+        _run(ctx, kind, file, encoding, sheet, dry_run)
+
+    command.__doc__ = IMPORT_HELP[kind]
+    return command
 
 
-@import_app.command("payments")
-def import_payments(
-    ctx: typer.Context,
-    file: FileArgument,
-    encoding: EncodingOption = ReadEncoding.AUTO,
-    sheet: SheetOption = None,
-    dry_run: DryRunOption = False,
-) -> None:
-    """Import payments (收款): payment_id, customer_id, date, amount, currency[, invoice_id]."""
-    _run(ctx, Kind.PAYMENTS, file, encoding, sheet, dry_run)
-
-
-@import_app.command("credit-notes")
-def import_credit_notes(
-    ctx: typer.Context,
-    file: FileArgument,
-    encoding: EncodingOption = ReadEncoding.AUTO,
-    sheet: SheetOption = None,
-    dry_run: DryRunOption = False,
-) -> None:
-    """Import credit notes (红字发票): credit_note_id, customer_id, date, amount, currency[, invoice_id]."""
-    _run(ctx, Kind.CREDIT_NOTES, file, encoding, sheet, dry_run)
+for _kind in Kind:
+    import_app.command(_kind.value)(_import_command(_kind))
 
 
 def export_command(

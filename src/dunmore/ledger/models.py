@@ -78,38 +78,33 @@ class Invoice(Base):
     interest_charged_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
-class Payment(Base):
+class _Settlement:
+    """What payments and credit notes share: an amount of a customer's, perhaps naming an invoice."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    date: Mapped[date] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+    unapplied_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+class Payment(_Settlement, Base):
     __tablename__ = "payments"
     __table_args__ = (
         CheckConstraint("amount_minor > 0", name="amount_positive"),
         Index("ix_payments_group", "customer_id", "currency"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    external_id: Mapped[str] = mapped_column(String(64), unique=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
-    date: Mapped[date] = mapped_column(Date)
-    currency: Mapped[str] = mapped_column(String(3))
-    amount_minor: Mapped[int] = mapped_column(BigInteger)
-    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
-    unapplied_minor: Mapped[int] = mapped_column(BigInteger)
 
-
-class CreditNote(Base):
+class CreditNote(_Settlement, Base):
     __tablename__ = "credit_notes"
     __table_args__ = (
         CheckConstraint("amount_minor > 0", name="amount_positive"),
         Index("ix_credit_notes_group", "customer_id", "currency"),
     )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    external_id: Mapped[str] = mapped_column(String(64), unique=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
-    date: Mapped[date] = mapped_column(Date)
-    currency: Mapped[str] = mapped_column(String(3))
-    amount_minor: Mapped[int] = mapped_column(BigInteger)
-    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
-    unapplied_minor: Mapped[int] = mapped_column(BigInteger)
 
 
 class Allocation(Base):
