@@ -21,6 +21,7 @@ from dunmore.reports.aging import aging_report
 from dunmore.reports.render import rich_table
 from dunmore.run import service
 from dunmore.run.models import POLICY_VERSIONS
+from dunmore.settings import Settings
 from dunmore.store.db import transaction
 
 EXAMPLE_POLICY = Path(__file__).resolve().parents[3] / "examples" / "dunning.yaml"
@@ -84,7 +85,10 @@ def demo_command(
         with engine.connect() as conn:
             _summary(conn, day)
         _run_summary(outcome)
-        console.print("next: [bold]dunmore explain C000001[/], [bold]dunmore aging --by customer[/]")
+        url = engine.url.render_as_string(hide_password=True)
+        db = "" if url == Settings.model_fields["database_url"].default else f"--db {url} "
+        console.print(f"next: dunmore {db}explain C000016 --lang en", markup=False, highlight=False)
+        console.print(f"      dunmore {db}aging --by customer", markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:
