@@ -10,9 +10,12 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as Bar
 from sqlalchemy import Engine
 
 from dunmore.errors import BadArgument, DunmoreError, ImportRejected
+from dunmore.progress import Progress
 from dunmore.settings import Settings
 from dunmore.store.db import open_database
 
@@ -66,3 +69,26 @@ def parse_as_of(text: str | None, settings: Settings) -> date:
         return date.fromisoformat(text)
     except ValueError as exc:
         raise BadArgument(f"--as-of {text!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-11-23") from exc
+
+
+@contextmanager
+def stage_progress() -> Iterator[Progress]:
+    """A progress bar per stage of long work on a terminal; nothing when the output is redirected."""
+    bar = Bar(
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+    tasks: dict[str, TaskID] = {}
+
+    def advance(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=max(total, 1))
+        bar.update(tasks[stage], completed=done, total=max(total, 1))
+
+    with bar:
+        yield advance

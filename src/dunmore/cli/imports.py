@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
-from rich.progress import Progress as Bar
 from rich.table import Table
 
-from dunmore.cli.context import console, reported, state
+from dunmore.cli.context import console, reported, stage_progress, state
 from dunmore.domain.money import format_minor
 from dunmore.imports.columns import Kind
 from dunmore.imports.export import export_ledger
-from dunmore.imports.service import ImportReport, Progress, import_file
+from dunmore.imports.service import ImportReport, import_file
 from dunmore.store.db import transaction
 
 import_app = typer.Typer(
@@ -69,7 +66,7 @@ def _run(
 ) -> None:
     with reported():
         engine = state(ctx).engine()
-        with _progress() as progress, transaction(engine) as conn:
+        with stage_progress() as progress, transaction(engine) as conn:
             report = import_file(
                 conn, kind, file, encoding=encoding.value, sheet=sheet, dry_run=dry_run, progress=progress
             )
@@ -126,29 +123,6 @@ def export_command(
             written = export_ledger(conn, directory, file_format=file_format.value, encoding=encoding.value)
         for exported in written:
             console.print(f"{exported.path}: {exported.rows} rows")
-
-
-@contextmanager
-def _progress() -> Iterator[Progress]:
-    """A progress bar per stage on a terminal; nothing when the output is redirected."""
-    bar = Bar(
-        TextColumn("{task.description:<10}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    )
-    tasks: dict[str, TaskID] = {}
-
-    def advance(stage: str, done: int, total: int) -> None:
-        if stage not in tasks:
-            tasks[stage] = bar.add_task(stage, total=max(total, 1))
-        bar.update(tasks[stage], completed=done, total=max(total, 1))
-
-    with bar:
-        yield advance
 
 
 def _print_report(report: ImportReport) -> None:

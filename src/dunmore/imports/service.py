@@ -10,7 +10,6 @@ The caller owns the transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,14 +24,10 @@ from dunmore.imports.reading import RawTable, read_table, take_columns
 from dunmore.imports.validate import OLD, Ledger, changed, validate
 from dunmore.ledger.models import CONTACTS
 from dunmore.ledger.service import reallocate
+from dunmore.progress import Progress, quiet
 from dunmore.store.bulk import write_cache
 
-Progress = Callable[[str, int, int], None]
 """Told `(stage, done, total)` as an import advances: read, validate, write, reallocate."""
-
-
-def _quiet(stage: str, done: int, total: int) -> None:
-    """The progress of an import nobody watches."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +78,7 @@ def import_file(
     encoding: str = "auto",
     sheet: str | None = None,
     dry_run: bool = False,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
 ) -> ImportReport:
     """Import a CSV or XLSX file of this kind; raises `ImportRejected` (writing nothing) if any row is bad."""
     progress("read", 0, 1)
@@ -155,7 +150,7 @@ def plan(rows: pl.DataFrame, kind: Kind) -> Plan:
     return Plan(new, differs, rows.height - new.height - differs.height)
 
 
-def apply(conn: Connection, kind: Kind, decided: Plan, progress: Progress = _quiet) -> None:
+def apply(conn: Connection, kind: Kind, decided: Plan, progress: Progress = quiet) -> None:
     """Write the plan: insert new rows, update changed ones, then bring derived amounts up to date."""
     total = decided.new.height + decided.changed.height
     done = 0

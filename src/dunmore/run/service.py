@@ -20,6 +20,7 @@ from dunmore.domain.policy import PolicySet, load_policy_file, load_policy_text
 from dunmore.engine.decide import decide
 from dunmore.engine.frames import DecisionFrames
 from dunmore.errors import NotFound, RunConflict, RunError
+from dunmore.progress import Progress, quiet
 from dunmore.run.apply import (
     apply_level_effects,
     group_after_approval,
@@ -109,40 +110,52 @@ def _with_status(decisions: DecisionFrames, committed: bool) -> pl.DataFrame:
     return decisions.notices.with_columns(status=status)
 
 
-def propose(conn: Connection, *, as_of: date) -> RunOutcome:
+def propose(conn: Connection, *, as_of: date, progress: Progress = quiet) -> RunOutcome:
     """Decide the run for `as_of` and write nothing."""
     policy = current_policy(conn)
     _, last = _last_run(conn)
     if last is not None and as_of < last:
         raise RunError(f"a run for {last.isoformat()} is already committed: runs cannot go back to {as_of}")
-    decisions = decide(read_snapshot(conn, as_of), policy.policies)
+    progress("read", 0, 1)
+    snapshot = read_snapshot(conn, as_of)
+    progress("read", 1, 1)
+    progress("decide", 0, 1)
+    decisions = decide(snapshot, policy.policies)
+    progress("decide", 1, 1)
     notices = _with_status(decisions, committed=False).with_columns(notice_id=pl.lit(None, dtype=pl.Int64))
     return RunOutcome(as_of, policy, decisions, notices, committed=False)
 
 
-def commit(conn: Connection, *, as_of: date, now: datetime) -> RunOutcome:
+def commit(conn: Connection, *, as_of: date, now: datetime, progress: Progress = quiet) -> RunOutcome:
     """Decide and commit the run for `as_of` in the caller's transaction."""
     sequence, _ = _last_run(conn)
-    proposal = propose(conn, as_of=as_of)
+    proposal = propose(conn, as_of=as_of, progress=progress)
     with write_cache(conn):
-        return _apply(conn, sequence, proposal, now)
+        return _apply(conn, sequence, proposal, now, progress)
 
 
-def _apply(conn: Connection, sequence: int, proposal: RunOutcome, now: datetime) -> RunOutcome:
+def _apply(
+    conn: Connection, sequence: int, proposal: RunOutcome, now: datetime, progress: Progress
+) -> RunOutcome:
     as_of = proposal.as_of
+    progress("write", 0, 5)
     try:
         run_id = _insert_run(conn, sequence + 1, as_of, proposal, now)
     except (IntegrityError, OperationalError) as exc:
         raise RunConflict("another run committed while this one was deciding; nothing was written") from exc
     decisions = proposal.decisions
     keyed = insert_notices(conn, decisions.notices, run_id=run_id, as_of=as_of)
+    progress("write", 1, 5)
     insert_notice_items(conn, decisions.notice_items, keyed)
     insert_reminder_records(conn, decisions.reminders, run_id=run_id)
+    progress("write", 2, 5)
     applied = keyed.filter(~pl.col("pending_approval"))
     levels = applied.filter(pl.col("kind") == "level")
     apply_level_effects(conn, levels, which=NOTICES.c.run_id == run_id, as_of=as_of)
+    progress("write", 3, 5)
     write_group_state(conn, decisions.group_changes)
     insert_deliveries(conn, applied, proposal.policy.policies, now)
+    progress("write", 5, 5)
     notices = _with_status(decisions, committed=True).with_columns(notice_id=keyed["notice_id"])
     return RunOutcome(as_of, proposal.policy, decisions, notices, committed=True)
 
