@@ -49,19 +49,18 @@ def _only(snapshot: SnapshotFrames, customer_id: int) -> SnapshotFrames:
     )
 
 
-def _route(policies: PolicySet, grade: str | None, tags: list[str], lang: str) -> tuple[str, str]:
+Reason = tuple[str, dict[str, object]]  # a reason code and the values its sentence names
+
+
+def _route(policies: PolicySet, grade: str | None, tags: list[str]) -> Reason:
+    """Which route chose the customer's policy, and on what grounds."""
     for index, route in enumerate(policies.routes, start=1):
         if route.holds(grade, frozenset(tags)):
             if route.is_default:
-                return "route_default", say("route_default", lang, policy=route.policy)
-            conditions = [
-                f"grade {grade}" if route.when_grade else "",
-                f"tags {sorted(route.when_tags_any or [])}",
-            ]
-            shown = ", ".join(c for c in conditions if c and not c.endswith("[]"))
-            return "route_matched", say(
-                "route_matched", lang, policy=route.policy, index=index, conditions=shown
-            )
+                return "route_default", {"policy": route.policy}
+            grounds = [f"grade {grade}"] if route.when_grade else []
+            grounds += [f"tags {', '.join(sorted(route.when_tags_any))}"] if route.when_tags_any else []
+            return "route_matched", {"policy": route.policy, "index": index, "conditions": "; ".join(grounds)}
     raise AssertionError("a policy set always has a default route")  # pragma: no cover
 
 
@@ -95,63 +94,62 @@ def _next_step(
     return step.name, when
 
 
+def _money(minor: int, currency: str) -> str:
+    return f"{format_minor(minor, currency)} {currency}"
+
+
+def _today(item: dict[str, Any], group: dict[str, Any], policy: Policy, ctx: dict[str, Any]) -> list[Reason]:
+    """Why the item is where it is today: one reason, two when a reminder goes out."""
+    if not item["eligible"]:
+        return [(_not_eligible(item), {"disputed": _money(item["disputed_minor"], item["currency"])})]
+    if item["kind"] != "invoice":
+        return [("fee_item", {})]
+    if item["dpd"] <= 0:
+        reminded = ctx["reminded"].get(item["item_id"])
+        return [("not_due", {"days": -item["dpd"]})] + (
+            [("reminder_today", {"step": reminded})] if reminded else []
+        )
+    if item["would_rise"] and group["may_rise"]:
+        step = policy.levels[item["new_level"] - 1].name
+        return [("rises", {"old": item["level"], "new": item["new_level"], "step": step})]
+    if not item["would_rise"]:
+        code = "risen_today" if not item["not_risen_today"] else "at_target"
+        return [(code, {"level": item["level"], "days": item["dpd"]})]
+    last = group["last_level_notice"]
+    spaced = last + timedelta(days=policy.min_days_between_notices) if last else ctx["as_of"]
+    values = {"balance": group["balance"] or 0, "minimum": group["minimum_minor"] or 0}
+    shown = {name: _money(minor, item["currency"]) for name, minor in values.items()}
+    return [(_blocked(group), {**shown, "last": last, "next": spaced})]
+
+
 def _story(item: dict[str, Any], group: dict[str, Any], ctx: dict[str, Any]) -> ItemStory:
-    lang, policy, as_of = ctx["lang"], ctx["policies"].policies[item["policy"]], ctx["as_of"]
-
-    def money(minor: int) -> str:
-        return f"{format_minor(minor, item['currency'])} {item['currency']}"
-
-    codes, words = [ctx["route"][0]], [ctx["route"][1]]
+    policy, as_of = ctx["policies"].policies[item["policy"]], ctx["as_of"]
     rising = bool(item["would_rise"] and group["may_rise"])
     level = item["new_level"] if rising else item["level"]
-
-    def add(code: str, **values: object) -> None:
-        codes.append(code)
-        words.append(say(code, lang, **values))
-
-    if not item["eligible"]:
-        add(_not_eligible(item), disputed=money(item["disputed_minor"]))
-    elif item["kind"] != "invoice":
-        add("fee_item")
-    elif item["dpd"] <= 0:
-        add("not_due", days=-item["dpd"])
-        if item["item_id"] in ctx["reminded"]:
-            add("reminder_today", step=ctx["reminded"][item["item_id"]])
-    elif rising:
-        add("rises", old=item["level"], new=item["new_level"], step=policy.levels[item["new_level"] - 1].name)
-    elif not item["would_rise"]:
-        add(
-            "risen_today" if not item["not_risen_today"] else "at_target",
-            level=item["level"],
-            days=item["dpd"],
-        )
-    else:
-        last = group["last_level_notice"]
-        next_day = last + timedelta(days=policy.min_days_between_notices) if last else as_of
-        minimum = group["minimum_minor"] or 0
-        add(
-            _blocked(group),
-            balance=money(group["balance"] or 0),
-            minimum=money(minimum),
-            last=last,
-            next=next_day,
-        )
+    reasons = [ctx["route"], *_today(item, group, policy, ctx)]
     nxt = None
     if item["eligible"] and item["kind"] == "invoice":
         last_notice = as_of if group["notice_today"] else group["last_level_notice"]
         nxt = _next_step(item, policy, level, last_notice, as_of)
-        if nxt:
-            add("next_step", step=nxt[0], date=nxt[1].isoformat())
-        else:
-            add("last_step")
+        reasons.append(
+            ("next_step", {"step": nxt[0], "date": nxt[1].isoformat()}) if nxt else ("last_step", {})
+        )
     facts = {
-        "kind": item["kind"], "currency": item["currency"], "due_date": item["due_date"].isoformat(),
-        "days_past_due": item["dpd"], "open_amount": money(max(item["undisputed"], 0)).split()[0],
-        "policy": item["policy"], "level": item["level"], "level_after_today": level,
-        "target_level": item["target"], "rises_today": rising,
+        "kind": item["kind"],
+        "currency": item["currency"],
+        "due_date": item["due_date"].isoformat(),
+        "days_past_due": item["dpd"],
+        "open_amount": format_minor(max(item["undisputed"], 0), item["currency"]),
+        "policy": item["policy"],
+        "level": item["level"],
+        "level_after_today": level,
+        "target_level": item["target"],
+        "rises_today": rising,
         "interest": format_minor(item["interest"], item["currency"]),
         "next_step": None if nxt is None else {"step": nxt[0], "date": nxt[1].isoformat()},
-    }  # fmt: skip
+    }
+    codes = [code for code, _ in reasons]
+    words = [say(code, ctx["lang"], **values) for code, values in reasons]
     return ItemStory(item["invoice_id"], codes, words, facts)
 
 
@@ -171,7 +169,7 @@ def explain(conn: Connection, *, customer: str, as_of: date, lang: str) -> list[
     reminders = decisions.reminders.filter(pl.col("status") == "sent")
     ctx = {
         "lang": lang, "policies": policies, "as_of": as_of,
-        "route": _route(policies, customer_row["grade"], customer_row["tags"], lang),
+        "route": _route(policies, customer_row["grade"], customer_row["tags"]),
         "reminded": dict(zip(reminders["item_id"].to_list(), reminders["step"].to_list(), strict=True)),
     }  # fmt: skip
     ids = decisions.evaluated["item_id"].to_list()
