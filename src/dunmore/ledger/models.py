@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import cast
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Table
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Table, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dunmore.store.base import Base
@@ -64,12 +64,12 @@ class Invoice(Base):
     due_date: Mapped[date] = mapped_column(Date)
     currency: Mapped[str] = mapped_column(String(3))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
-    disputed_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    disputed_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     # The open amount an ERP reported at import (`open_amount` column), or NULL: the part of the amount
     # above it counts as settled outside Dunmore, with no known date.
     snapshot_open_minor: Mapped[int | None] = mapped_column(BigInteger)
     open_minor: Mapped[int] = mapped_column(BigInteger)
-    on_hold: Mapped[bool] = mapped_column(default=False)
+    on_hold: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Dunning state (see docs/design/dunning-run.md). Fee and interest items added by notices are
     # invoices of kind fee/interest, due on the run date; they never rise and bear no interest.
     kind: Mapped[str] = mapped_column(String(10), default="invoice", server_default="invoice")
