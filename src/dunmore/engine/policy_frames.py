@@ -1,8 +1,9 @@
 """A policy set as small Polars tables and expressions, for the vectorised engine.
 
-The engine joins items to these tables instead of looking policies up row by row: one row per
-policy (scalars), per policy level, per reminder, per (policy, currency) minimum and per
-(policy, level, currency) fee. Routing is one `when/then` chain over the customers frame.
+The engine joins items and groups to these tables instead of looking policies up row by row: one
+row per policy level, per reminder, per (policy, currency) minimum and per (policy, level,
+currency) fee. Routing is one `when/then` chain over the customers frame; per-policy scalars are
+looked up by policy name in `decide.py`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from dunmore.domain.policy import PolicySet, Route
 
 @dataclass(frozen=True)
 class PolicyTables:
-    scalars: pl.DataFrame  # policy, min_days, allow_skip, rate_num, rate_den (0 = no interest)
     levels: pl.DataFrame  # policy, level, level_step, level_at, charge_interest, requires_approval
     reminders: pl.DataFrame  # policy, step, at
     minimums: pl.DataFrame  # policy, currency, minimum_minor
@@ -40,16 +40,6 @@ def route_expr(policies: PolicySet) -> pl.Expr:
     for route in reversed(conditional):
         expr = pl.when(_route_condition(route)).then(pl.lit(route.policy)).otherwise(expr)
     return expr.alias("policy")
-
-
-def _scalars(policies: PolicySet) -> pl.DataFrame:
-    rows = []
-    for name, policy in policies.policies.items():
-        num, den = policy.interest_rate.as_integer_ratio() if policy.interest_rate is not None else (0, 1)
-        rows.append((name, policy.min_days_between_notices, policy.allow_skip, num, den))
-    schema = {"policy": pl.String, "min_days": pl.Int64, "allow_skip": pl.Boolean}
-    schema |= {"rate_num": pl.Int128, "rate_den": pl.Int128}
-    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 def _levels(policies: PolicySet) -> pl.DataFrame:
@@ -92,6 +82,4 @@ def _fees(policies: PolicySet) -> pl.DataFrame:
 
 
 def policy_tables(policies: PolicySet) -> PolicyTables:
-    return PolicyTables(
-        _scalars(policies), _levels(policies), _reminders(policies), _minimums(policies), _fees(policies)
-    )
+    return PolicyTables(_levels(policies), _reminders(policies), _minimums(policies), _fees(policies))
