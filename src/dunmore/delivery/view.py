@@ -1,0 +1,97 @@
+"""What a template sees: one notice, with its creditor, debtor, contact and items, as plain values.
+
+A `NoticeView` is built from the store (`dunmore.delivery.notice_view`) or from samples (template
+checks, previews) and rendered by `dunmore.delivery.render`. Money stays `Money` and dates stay `date`
+here; templates format them per language with the `money` and `date` filters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Final, Literal
+
+from dunmore.domain.money import Money
+
+Language = Literal["zh-CN", "zh-TW", "en"]
+LANGUAGES: Final[tuple[Language, ...]] = ("zh-CN", "zh-TW", "en")
+
+
+@dataclass(frozen=True, slots=True)
+class Creditor:
+    """The business that is owed: who signs and how to be paid (from settings)."""
+
+    name: str
+    address: tuple[str, ...] = ()
+    phone: str = ""
+    email: str = ""
+    country: str = "CN"  # ISO 3166 alpha-2: its public holidays move deadlines
+    signatory: str = ""  # the person or department that signs letters
+    payment_instructions: tuple[str, ...] = ()  # lines: bank, account, reference to quote
+
+
+@dataclass(frozen=True, slots=True)
+class Debtor:
+    name: str
+    external_id: str
+    address: tuple[str, ...] = ()
+    country: str = "CN"
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """The person a notice goes to (the customer's primary contact)."""
+
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One item listed on a notice: an invoice, or a fee or interest item an earlier notice added."""
+
+    reference: str  # the invoice number as the debtor knows it (external id)
+    kind: Literal["invoice", "fee", "interest"]
+    issue_date: date
+    due_date: date
+    days_past_due: int
+    level: int
+    open_amount: Money  # the undisputed open amount on the notice date
+    interest: Money  # interest accrued to the notice date that no earlier notice charged
+
+
+@dataclass(frozen=True, slots=True)
+class NextStep:
+    """What the policy does next if the debt stays unpaid, so a notice can say it truthfully."""
+
+    name: str
+    channels: tuple[str, ...]
+    requires_approval: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeView:
+    notice_id: int
+    reference: str  # printed on the notice and quoted back by the debtor, e.g. "DN-000042"
+    language: Language
+    kind: Literal["reminder", "level"]
+    step: str  # the policy step's name, e.g. "final-notice"
+    level: int | None
+    date: date  # the run's as-of date
+    currency: str
+    creditor: Creditor
+    debtor: Debtor
+    contact: Contact
+    items: tuple[Line, ...]
+    total_open: Money  # sum of the items' open amounts
+    total_interest: Money  # sum of the items' interest
+    fee: Money | None  # the fee this notice adds, if its level has one
+    interest_charge: Money | None  # the interest item this notice adds, if its level charges interest
+    total_due: Money  # total_open + fee + interest_charge
+    interest_rate: Decimal | None  # annual rate of the debtor's policy, e.g. Decimal("0.0365")
+    deadline: date | None  # a business day, for levels with deadline_days
+    next_step: NextStep | None
+    portal_link: str  # where the debtor confirms or disputes the statement
+    extra: dict[str, str] = field(default_factory=dict)
