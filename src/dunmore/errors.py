@@ -143,3 +143,10 @@ class RunConflict(RunError):
 
     code = "run_conflict"
     exit_code = 4
+
+
+class DeliveryError(DunmoreError):
+    """A notice that cannot be delivered as it stands: no address for the channel, a template that no
+    longer renders. The delivery fails for good and waits in the dead letters for an operator."""
+
+    code = "delivery"

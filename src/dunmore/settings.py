@@ -5,21 +5,135 @@ Built once in the composition root (the CLI or the web app) and passed in; nothi
 
 from __future__ import annotations
 
+import re
+from datetime import time
+from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
 from dunmore.errors import ConfigError
 
 
+class CreditorSettings(BaseModel):
+    """Who is owed: printed on every notice, and whose country's holidays move deadlines."""
+
+    model_config = {"extra": "forbid"}
+
+    name: str = Field(default="Dunmore Demo Trading Co., Ltd.", description="The creditor's legal name.")
+    address: list[str] = Field(default_factory=list, description="Postal address, one line per entry.")
+    phone: str = Field(default="", description="Phone number debtors may call.")
+    email: str = Field(default="ar@example.com", description="Address notices come from and replies go to.")
+    country: str = Field(default="CN", description="ISO country code: its public holidays move deadlines.")
+    signatory: str = Field(default="Accounts Receivable", description="Who signs letters.")
+    payment_instructions: list[str] = Field(
+        default_factory=list, description="How to pay: bank, account, reference; one line per entry."
+    )
+
+
+class SmtpSettings(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    host: str = Field(default="127.0.0.1", description="SMTP server host.")
+    port: int = Field(default=25, description="SMTP server port (587 with starttls, 465 with ssl).")
+    security: Literal["none", "starttls", "ssl"] = Field(default="none", description="Transport security.")
+    username: str | None = Field(default=None, description="Login name, if the server asks for AUTH.")
+    password: SecretStr | None = Field(default=None, description="Password for AUTH.")
+    timeout: float = Field(default=30.0, description="Seconds to wait for the server.")
+    ca_file: Path | None = Field(default=None, description="CA certificate file to verify the server with.")
+    from_name: str | None = Field(default=None, description="Display name of From (default: creditor name).")
+    reply_to: str | None = Field(default=None, description="Reply-To address (default: creditor e-mail).")
+
+
+class SmsSettings(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    adapter: Literal["webhook", "twilio"] = Field(default="webhook", description="SMS gateway adapter.")
+    url: str | None = Field(
+        default=None, description="Webhook URL (required for webhook), or Twilio's API base (optional)."
+    )
+    token: SecretStr | None = Field(default=None, description="Webhook bearer token.")
+    account_sid: str = Field(default="", description="Twilio account SID.")
+    auth_token: SecretStr | None = Field(default=None, description="Twilio auth token.")
+    sender: str = Field(default="", description="Sender number or name the gateway sends from.")
+    status_callback_url: str | None = Field(default=None, description="Where the gateway posts statuses.")
+
+
+_WINDOW = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+
+
+class DeliverySettings(BaseModel):
+    """The outbox worker and the compliance guard in front of every send."""
+
+    model_config = {"extra": "forbid"}
+
+    templates_dir: Path | None = Field(
+        default=None, description="Folder of templates overriding the defaults ({step}/{lang}.jinja)."
+    )
+    windows: dict[str, str] = Field(
+        default_factory=lambda: {
+            "email": "08:00-20:00",
+            "sms": "08:00-20:00",
+            "call": "09:00-18:00",
+            "visit": "09:00-18:00",
+        },
+        description="Contact window per channel in the debtor's local time, HH:MM-HH:MM; "
+        "a channel not listed may be used at any hour.",
+    )
+    caps: dict[str, int] = Field(
+        default_factory=lambda: {"email": 3, "sms": 3, "letter": 3},
+        description="At most this many messages per debtor and channel within cap_days.",
+    )
+    cap_days: int = Field(default=7, ge=1, description="The rolling window of the frequency caps, in days.")
+    cease_contact_channels: list[str] = Field(
+        default_factory=lambda: ["letter"],
+        description="Channels still used for a debtor who asked not to be contacted.",
+    )
+    max_attempts: int = Field(default=8, ge=1, description="Attempts before a delivery goes dead.")
+    retry_seconds: float = Field(
+        default=60.0, gt=0, description="First retry delay; each later one doubles it (exponential backoff)."
+    )
+    lease_seconds: float = Field(
+        default=300.0, gt=0, description="How long a claimed delivery is a worker's before others retake it."
+    )
+    batch_size: int = Field(default=50, ge=1, description="Deliveries claimed at a time.")
+    portal_url: str = Field(
+        default="https://portal.example.invalid/s/{reference}",
+        description="Link to the debtor portal; {reference} is replaced by the notice reference.",
+    )
+
+    @field_validator("windows")
+    @classmethod
+    def _windows(cls, value: dict[str, str]) -> dict[str, str]:
+        for channel, window in value.items():
+            if parse_window(window) is None:
+                raise ValueError(f"window of {channel}: {window!r} is not HH:MM-HH:MM with start before end")
+        return value
+
+
+def parse_window(text: str) -> tuple[time, time] | None:
+    """`"08:00-20:00"` → (08:00, 20:00); None when malformed or empty."""
+    match = _WINDOW.match(text.strip())
+    if match is None:
+        return None
+    h1, m1, h2, m2 = (int(part) for part in match.groups())
+    if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2, m2) > (24, 0) or (h1, m1) >= (h2, m2):
+        return None
+    return time(h1, m1), (time(23, 59, 59, 999999) if h2 == 24 else time(h2, m2))
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="DUNMORE_", toml_file="dunmore.toml", extra="forbid")
+    model_config = SettingsConfigDict(
+        env_prefix="DUNMORE_", env_nested_delimiter="__", toml_file="dunmore.toml", extra="forbid"
+    )
 
     database_url: str = Field(
         default="sqlite:///dunmore.db",
@@ -30,6 +144,11 @@ class Settings(BaseSettings):
         default="Asia/Shanghai",
         description="The creditor's IANA timezone: it decides what 'today' (the business date) is.",
     )
+
+    creditor: CreditorSettings = Field(default_factory=CreditorSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    sms: SmsSettings = Field(default_factory=SmsSettings)
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
 
     @field_validator("timezone")
     @classmethod
@@ -60,4 +179,9 @@ def load_settings(**overrides: str) -> Settings:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise ConfigError(
             f"invalid settings (environment DUNMORE_*, dunmore.toml or flags): {problems}"
+        ) from exc
+    except SettingsError as exc:
+        cause = f": {exc.__cause__}" if exc.__cause__ else ""
+        raise ConfigError(
+            f"invalid settings (environment DUNMORE_*, dunmore.toml or flags): {exc}{cause}"
         ) from exc

@@ -29,7 +29,8 @@ from dunmore.ledger.models import INVOICES
 from dunmore.ledger.service import reallocate
 from dunmore.run import service
 from dunmore.run.explain import ItemStory, explain
-from dunmore.run.models import DELIVERIES, DUNNING_GROUPS, NOTICES, REMINDER_RECORDS
+from dunmore.delivery.models import DELIVERIES
+from dunmore.run.models import DUNNING_GROUPS, NOTICES, REMINDER_RECORDS
 from dunmore.run.service import RunOutcome
 from dunmore.run.views import notices_json
 from dunmore.store.db import transaction

@@ -190,6 +190,19 @@ def test_minimal_policy_gets_defaults() -> None:
     assert policy.minimum_overdue == {}
 
 
+def test_a_step_sets_its_sms_budget_in_segments() -> None:
+    text = doc("levels: [{name: first, at: 3, channels: [sms], template: overdue-1, sms_segments: 1}]")
+    assert load(text).policies["p"].levels[0].sms_segments == 1
+    assert load(doc(LEVEL)).policies["p"].levels[0].sms_segments == 2
+
+
+def test_an_sms_budget_must_be_a_positive_whole_number() -> None:
+    bad = doc("levels: [{name: first, at: 3, channels: [sms], template: overdue-1, sms_segments: 0}]")
+    assert "must be at least 1, got 0" in only_problem(bad).reason
+    worse = doc("levels: [{name: first, at: 3, channels: [sms], template: overdue-1, sms_segments: two}]")
+    assert "a whole number of SMS segments" in only_problem(worse).reason
+
+
 def test_integer_amounts_and_yaml_merge_keys_are_accepted() -> None:
     text = """\
 policies:

@@ -9,7 +9,8 @@ from dunmore.demo.generator import DemoPortfolio
 from dunmore.errors import DunmoreError
 from dunmore.ledger.models import ALLOCATIONS, CONTACTS, CREDIT_NOTES, CUSTOMERS, INVOICES, PAYMENTS
 from dunmore.ledger.service import reallocate
-from dunmore.run.models import DELIVERIES, DUNNING_GROUPS, NOTICE_ITEMS, NOTICES, REMINDER_RECORDS, RUNS
+from dunmore.delivery.models import DELIVERIES
+from dunmore.run.models import DUNNING_GROUPS, NOTICE_ITEMS, NOTICES, REMINDER_RECORDS, RUNS
 from dunmore.store.bulk import insert_frame, read_frame
 
 # Children before parents, so that deleting in this order never breaks a foreign key.

@@ -47,6 +47,7 @@ class Step:
     deadline_days: int | None = None
     charge_interest: bool = False
     requires_approval: bool = False
+    sms_segments: int = 2  # the longest SMS text the step's template may render, in SMS segments
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "channels", tuple(self.channels))
@@ -239,7 +240,7 @@ _STEP_REQUIRED: Final = ("name", "at", "channels", "template")
 _LEVEL: Final = _StepKind(
     "a level",
     "levels",
-    ("fee", "deadline_days", "charge_interest", "requires_approval"),
+    ("fee", "deadline_days", "charge_interest", "requires_approval", "sms_segments"),
     {},
     after_due=True,
     at_rule="a level comes after the due date: at must be 1 or more, got {at} (use reminders)",
@@ -247,7 +248,7 @@ _LEVEL: Final = _StepKind(
 _REMINDER: Final = _StepKind(
     "a reminder",
     "reminders",
-    ("deadline_days", "requires_approval"),
+    ("deadline_days", "requires_approval", "sms_segments"),
     {
         "fee": "fees are charged on levels only, once the invoice is overdue",
         "charge_interest": "interest is charged on levels only, once the invoice is overdue",
@@ -295,6 +296,7 @@ def _step(r: Reader, node: Node, kind: _StepKind) -> Step | None:
         deadline_days=r.days(found.get("deadline_days"), minimum=1),
         charge_interest=_or(r.boolean(found.get("charge_interest")), False),
         requires_approval=_or(r.boolean(found.get("requires_approval")), False),
+        sms_segments=_or(r.days(found.get("sms_segments"), minimum=1, unit="SMS segments"), 2),
     )
 
 

@@ -180,10 +180,10 @@ class Reader:
             return None
         return [(item, value) for item in items if (value := self.text(item)) is not None]
 
-    def integer(self, node: Node | None) -> int | None:
-        """A whole number of days (a YAML int, not a boolean, not a float, not quoted text)."""
+    def integer(self, node: Node | None, unit: str = "days") -> int | None:
+        """A whole number of `unit` (a YAML int, not a boolean, not a float, not quoted text)."""
         is_int = node is not None and isinstance(node.raw, int) and not isinstance(node.raw, bool)
-        if node is None or not self._expect(node, is_int, "a whole number of days"):
+        if node is None or not self._expect(node, is_int, f"a whole number of {unit}"):
             return None
         return int(node.raw)
 
@@ -220,9 +220,9 @@ class Reader:
             self.report(node, f'{node.shown} is not in [0, 1): write 8 % a year as "{example}"')
         return rate
 
-    def days(self, node: Node | None, *, minimum: int) -> int | None:
-        """A whole number of days of at least `minimum`."""
-        days = self.integer(node)
+    def days(self, node: Node | None, *, minimum: int, unit: str = "days") -> int | None:
+        """A whole number of days (or other `unit`) of at least `minimum`."""
+        days = self.integer(node, unit)
         if node is None or days is None:
             return None
         if days < minimum:

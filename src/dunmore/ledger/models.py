@@ -6,10 +6,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import cast
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Table, false
+from sqlalchemy import BigInteger, CheckConstraint, Date, DateTime, ForeignKey, Index, String, Table, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dunmore.store.base import Base
@@ -30,6 +30,8 @@ class Customer(Base):
     credit_currency: Mapped[str | None] = mapped_column(String(3))
     owner: Mapped[str | None] = mapped_column(String(100))
     on_hold: Mapped[bool] = mapped_column(default=False)
+    # The debtor asked not to be contacted: only the channels settings allow (letters) still go out.
+    cease_contact: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Contact(Base):
@@ -76,6 +78,9 @@ class Invoice(Base):
     level: Mapped[int] = mapped_column(default=0, server_default="0")
     level_date: Mapped[date | None] = mapped_column(Date)
     interest_charged_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # When the disputed amount last grew: set by a database trigger (migration 0005) whatever path
+    # changed it, so that the delivery guard can cancel notices a new dispute made wrong.
+    disputed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class _Settlement:

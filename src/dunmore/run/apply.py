@@ -16,7 +16,8 @@ from sqlalchemy import Connection, Table, and_, func, select, text, update
 from dunmore.domain.policy import PolicySet
 from dunmore.ledger.models import INVOICES
 from dunmore.ledger.service import reallocate
-from dunmore.run.models import DELIVERIES, DUNNING_GROUPS, NOTICE_ITEMS, NOTICES, REMINDER_RECORDS
+from dunmore.delivery.models import DELIVERIES
+from dunmore.run.models import DUNNING_GROUPS, NOTICE_ITEMS, NOTICES, REMINDER_RECORDS
 from dunmore.store.bulk import insert_frame, upsert_frame
 
 GROUP = ["customer_id", "currency"]

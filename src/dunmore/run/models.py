@@ -1,5 +1,5 @@
 """Tables of the dunning run: policy versions, runs, notices and their items, reminder records,
-group state and the delivery outbox. Fee and interest items are rows of `invoices` (kind fee/interest).
+group state (the delivery outbox is in `dunmore.delivery.models`). Fee and interest items are rows of `invoices` (kind fee/interest).
 """
 
 from __future__ import annotations
@@ -95,22 +95,9 @@ class DunningGroup(Base):
     episode_open: Mapped[bool] = mapped_column(default=False)
 
 
-class Delivery(Base):
-    """The outbox: one row per notice and channel, written with the notice, sent by the worker."""
-
-    __tablename__ = "deliveries"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"), index=True)
-    channel: Mapped[str] = mapped_column(String(10))
-    status: Mapped[str] = mapped_column(String(20), index=True)  # pending, later sent/failed/…
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
 POLICY_VERSIONS = cast(Table, PolicyVersion.__table__)
 RUNS = cast(Table, Run.__table__)
 NOTICES = cast(Table, Notice.__table__)
 NOTICE_ITEMS = cast(Table, NoticeItem.__table__)
 REMINDER_RECORDS = cast(Table, ReminderRecord.__table__)
 DUNNING_GROUPS = cast(Table, DunningGroup.__table__)
-DELIVERIES = cast(Table, Delivery.__table__)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dunmore.delivery import models as delivery_models
 from dunmore.ledger import models as ledger_models
 from dunmore.run import models as run_models
 from dunmore.store.base import Base
 
 metadata = Base.metadata
 
-__all__ = ["ledger_models", "metadata", "run_models"]
+__all__ = ["delivery_models", "ledger_models", "metadata", "run_models"]
