@@ -58,6 +58,19 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 
 
 @pytest.fixture
+def postgres_engine() -> Iterator[Engine]:
+    """A migrated PostgreSQL database of its own, for what only PostgreSQL does (several workers)."""
+    if POSTGRES_URL is None:
+        pytest.skip("PostgreSQL not configured: set DUNMORE_TEST_POSTGRES_URL")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    pg = _postgres_engine(schema)
+    upgrade(pg)
+    yield pg
+    pg.dispose()
+    _drop_schema(schema)
+
+
+@pytest.fixture
 def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     """A migrated SQLite database, for tests that are about logic rather than the backend."""
     sqlite = make_engine(f"sqlite:///{tmp_path / 'test.db'}")

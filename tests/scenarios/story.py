@@ -24,12 +24,12 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, func, select, update
 
+from dunmore.delivery.models import DELIVERIES
 from dunmore.domain.money import Money, format_minor
 from dunmore.ledger.models import INVOICES
 from dunmore.ledger.service import reallocate
 from dunmore.run import service
 from dunmore.run.explain import ItemStory, explain
-from dunmore.delivery.models import DELIVERIES
 from dunmore.run.models import DUNNING_GROUPS, NOTICES, REMINDER_RECORDS
 from dunmore.run.service import RunOutcome
 from dunmore.run.views import notices_json

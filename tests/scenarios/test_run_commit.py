@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from dunmore.delivery.models import DELIVERIES
 from dunmore.errors import RunConflict, RunError
 from dunmore.ledger.models import ALLOCATIONS, INVOICES
 from dunmore.run import service
-from dunmore.delivery.models import DELIVERIES
 from dunmore.run.models import DUNNING_GROUPS, NOTICE_ITEMS, NOTICES, REMINDER_RECORDS, RUNS
 from dunmore.store.db import transaction
 from tests.scenarios.story import Notices, Story, day, digest, morning, policy_file

@@ -24,8 +24,9 @@ def test_a_growing_dispute_is_stamped_by_the_database(engine: Engine) -> None:
         )
         conn.execute(
             text(
-                "INSERT INTO invoices (id, external_id, customer_id, issue_date, due_date, currency, amount_minor,"
-                " open_minor) VALUES (1, 'I1', 1, '2026-01-01', '2026-02-01', 'CNY', 1000, 1000)"
+                "INSERT INTO invoices (id, external_id, customer_id, issue_date, due_date, currency,"
+                " amount_minor, open_minor)"
+                " VALUES (1, 'I1', 1, '2026-01-01', '2026-02-01', 'CNY', 1000, 1000)"
             )
         )
         conn.execute(text("UPDATE invoices SET open_minor = 900"))

@@ -47,13 +47,15 @@ def root(
 
 def _register() -> None:
     """Sub-commands, one module per capability; imported here so `app` is whole when used."""
-    from dunmore.cli import db, demo, dunning, imports, reports
+    from dunmore.cli import db, delivery, demo, dunning, imports, reports, templates
 
     demo.register(app)
     imports.register(app)
     db.register(app)
     reports.register(app)
     dunning.register(app)
+    delivery.register(app)
+    templates.register(app)
 
 
 _register()

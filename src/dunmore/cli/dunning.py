@@ -10,12 +10,14 @@ import typer
 from rich.table import Table
 
 from dunmore.cli.context import console, parse_as_of, reported, state
-from dunmore.domain.policy import load_policy_file
+from dunmore.domain.policy import PolicySet, load_policy_file
+from dunmore.errors import RunError
 from dunmore.reports.render import rich_table, to_json
 from dunmore.run import service
 from dunmore.run.explain import explain
 from dunmore.run.explain_text import LANGUAGES
 from dunmore.run.views import notices_json, notices_table_rows
+from dunmore.settings import Settings
 from dunmore.store.db import transaction
 
 policy_app = typer.Typer(
@@ -71,6 +73,8 @@ def run_command(
         engine = state(ctx).engine()
         day = parse_as_of(as_of, state(ctx).settings)
         with transaction(engine, snapshot=True) as conn:
+            if approve:
+                _refuse_failing_templates(state(ctx).settings, service.current_policy(conn).policies)
             outcome = (
                 service.commit(conn, as_of=day, now=_now()) if approve else service.propose(conn, as_of=day)
             )
@@ -87,6 +91,19 @@ def run_command(
             console.print(f"showing {limit} of {rows.height}; --json for all", style="dim", markup=False)
         if not outcome.committed:
             console.print("nothing was written; add --approve to commit this run", style="dim", markup=False)
+
+
+def _refuse_failing_templates(settings: Settings, policies: PolicySet) -> None:
+    """A run commits only with templates that pass `dunmore templates check` for its policy."""
+    from dunmore.delivery.check import check_templates, uses_for_policies
+    from dunmore.delivery.render import Templates
+
+    problems = check_templates(Templates(settings.delivery.templates_dir), uses_for_policies(policies))
+    if problems:
+        raise RunError(
+            f"the run was not committed: its templates have {len(problems)} problem(s), the first: "
+            f"{problems[0]}; `dunmore templates check` lists them all"
+        )
 
 
 NoticeId = Annotated[int, typer.Argument(help="The notice id shown by `dunmore run`.")]

@@ -16,7 +16,7 @@ from dunmore.delivery.view import (
     NextStep,
     NoticeView,
 )
-from dunmore.domain.money import Money
+from dunmore.domain.money import Money, round_half_up
 
 _CREDITOR: dict[Language, Creditor] = {
     "zh-CN": Creditor(
@@ -26,7 +26,11 @@ _CREDITOR: dict[Language, Creditor] = {
         email="ar@mingyuan.example.cn",
         country="CN",
         signatory="财务部 应收账款组",
-        payment_instructions=("开户行：招商银行上海张江支行", "账号：1219 0833 4410 001", "请在付款附言中注明通知编号"),
+        payment_instructions=(
+            "开户行：招商银行上海张江支行",
+            "账号：1219 0833 4410 001",
+            "请在付款附言中注明通知编号",
+        ),
     ),
     "zh-TW": Creditor(
         name="台灣宏達精密工業股份有限公司",
@@ -83,20 +87,46 @@ def sample_view(
     debtor, contact = _DEBTOR[language]
 
     def money(text: str) -> Money:
-        return Money.of(Decimal(text), currency)
+        """A CNY-like figure in `currency`, rounded to its minor unit (whole yen for JPY)."""
+        return Money(round_half_up(Decimal(text), currency), currency)
 
     overdue = kind == "level"
     first_due = as_of - timedelta(days=34 if overdue else -3)
-    lines = (
-        Line("INV-2026-0815", "invoice", first_due - timedelta(days=30), first_due,
-             (as_of - first_due).days, level or 0, money("12345.00"), money("41.10" if overdue else "0")),
-        Line("INV-2026-0902", "invoice", first_due - timedelta(days=12), first_due + timedelta(days=18),
-             (as_of - first_due).days - 18, max((level or 1) - 1, 0), money("3200.50"),
-             money("4.91" if overdue else "0")),
+    lines: tuple[Line, ...] = (
+        Line(
+            "INV-2026-0815",
+            "invoice",
+            first_due - timedelta(days=30),
+            first_due,
+            (as_of - first_due).days,
+            level or 0,
+            money("12345.00"),
+            money("41.10" if overdue else "0"),
+        ),
+        Line(
+            "INV-2026-0902",
+            "invoice",
+            first_due - timedelta(days=12),
+            first_due + timedelta(days=18),
+            (as_of - first_due).days - 18,
+            max((level or 1) - 1, 0),
+            money("3200.50"),
+            money("4.91" if overdue else "0"),
+        ),
     )
     if overdue and with_charges:
-        lines += (Line("FEE-41", "fee", first_due + timedelta(days=15), first_due + timedelta(days=15),
-                       (as_of - first_due).days - 15, 0, money("50.00"), money("0")),)
+        lines += (
+            Line(
+                "FEE-41",
+                "fee",
+                first_due + timedelta(days=15),
+                first_due + timedelta(days=15),
+                (as_of - first_due).days - 15,
+                0,
+                money("50.00"),
+                money("0"),
+            ),
+        )
     total_open = sum((line.open_amount for line in lines), Money.zero(currency))
     total_interest = sum((line.interest for line in lines), Money.zero(currency))
     fee = money("100.00") if overdue and with_charges else None

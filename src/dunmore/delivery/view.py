@@ -7,8 +7,8 @@ here; templates format them per language with the `money` and `date` filters.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 from typing import Final, Literal
 
@@ -54,8 +54,8 @@ class Line:
 
     reference: str  # the invoice number as the debtor knows it (external id)
     kind: Literal["invoice", "fee", "interest"]
-    issue_date: date
-    due_date: date
+    issue_date: dt.date
+    due_date: dt.date
     days_past_due: int
     level: int
     open_amount: Money  # the undisputed open amount on the notice date
@@ -79,7 +79,7 @@ class NoticeView:
     kind: Literal["reminder", "level"]
     step: str  # the policy step's name, e.g. "final-notice"
     level: int | None
-    date: date  # the run's as-of date
+    date: dt.date  # the run's as-of date
     currency: str
     creditor: Creditor
     debtor: Debtor
@@ -91,7 +91,7 @@ class NoticeView:
     interest_charge: Money | None  # the interest item this notice adds, if its level charges interest
     total_due: Money  # total_open + fee + interest_charge
     interest_rate: Decimal | None  # annual rate of the debtor's policy, e.g. Decimal("0.0365")
-    deadline: date | None  # a business day, for levels with deadline_days
+    deadline: dt.date | None  # a business day, for levels with deadline_days
     next_step: NextStep | None
     portal_link: str  # where the debtor confirms or disputes the statement
     extra: dict[str, str] = field(default_factory=dict)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import polars as pl
 from sqlalchemy import Connection, Table, delete, func, select
 
+from dunmore.delivery.models import DELIVERIES
 from dunmore.demo.generator import DemoPortfolio
 from dunmore.errors import DunmoreError
 from dunmore.ledger.models import ALLOCATIONS, CONTACTS, CREDIT_NOTES, CUSTOMERS, INVOICES, PAYMENTS
 from dunmore.ledger.service import reallocate
-from dunmore.delivery.models import DELIVERIES
 from dunmore.run.models import DUNNING_GROUPS, NOTICE_ITEMS, NOTICES, REMINDER_RECORDS, RUNS
 from dunmore.store.bulk import insert_frame, read_frame
 

@@ -13,10 +13,10 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Table, and_, func, select, text, update
 
+from dunmore.delivery.models import DELIVERIES
 from dunmore.domain.policy import PolicySet
 from dunmore.ledger.models import INVOICES
 from dunmore.ledger.service import reallocate
-from dunmore.delivery.models import DELIVERIES
 from dunmore.run.models import DUNNING_GROUPS, NOTICE_ITEMS, NOTICES, REMINDER_RECORDS
 from dunmore.store.bulk import insert_frame, upsert_frame
 

@@ -1,5 +1,6 @@
-"""Tables of the dunning run: policy versions, runs, notices and their items, reminder records,
-group state (the delivery outbox is in `dunmore.delivery.models`). Fee and interest items are rows of `invoices` (kind fee/interest).
+"""Tables of the dunning run: policy versions, runs, notices and their items, reminder records and
+group state (the delivery outbox is in `dunmore.delivery.models`). Fee and interest items are rows of
+`invoices` (kind fee/interest).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -112,3 +113,9 @@ def transaction(engine: Engine, *, snapshot: bool = False) -> Iterator[Connectio
     )
     with engine.connect().execution_options(**options) as connection, connection.begin():
         yield connection
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored moment as an aware UTC datetime: SQLite gives back naive ones, and every moment Dunmore
+    stores is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -15,6 +15,7 @@ down_revision = "0004"
 branch_labels = None
 depends_on = None
 
+
 def _outbox_columns() -> tuple[sa.Column[object], ...]:
     return (
         sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
@@ -34,6 +35,7 @@ def _outbox_columns() -> tuple[sa.Column[object], ...]:
         sa.Column("tracking_number", sa.String(length=100), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
     )
+
 
 # The disputed amount's growth is stamped by the database, so every path that changes it (imports,
 # the dispute command, later the API) is seen by the delivery guard without each having to remember.
@@ -63,9 +65,11 @@ def upgrade() -> None:
         for column in _outbox_columns():
             batch_op.add_column(column)
         batch_op.create_index("ix_deliveries_due", ["status", "next_attempt_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_deliveries_print_batch"), ["print_batch"], unique=False)
+        batch_op.create_index(batch_op.f("ix_deliveries_print_batch"), ["print_batch"])
     with op.batch_alter_table("customers", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("cease_contact", sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(
+            sa.Column("cease_contact", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
     with op.batch_alter_table("invoices", schema=None) as batch_op:
         batch_op.add_column(sa.Column("disputed_at", sa.DateTime(timezone=True), nullable=True))
     op.create_table(
@@ -101,7 +105,10 @@ def upgrade() -> None:
             ["customer_id"], ["customers.id"], name=op.f("fk_tasks_customer_id_customers")
         ),
         sa.ForeignKeyConstraint(
-            ["delivery_id"], ["deliveries.id"], name=op.f("fk_tasks_delivery_id_deliveries"), ondelete="CASCADE"
+            ["delivery_id"],
+            ["deliveries.id"],
+            name=op.f("fk_tasks_delivery_id_deliveries"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["notice_id"], ["notices.id"], name=op.f("fk_tasks_notice_id_notices"), ondelete="CASCADE"

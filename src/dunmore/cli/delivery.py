@@ -1,0 +1,264 @@
+"""`dunmore worker`, `deliveries …`, `letters print`, `notice show|preview`: getting notices out."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from dunmore.cli.context import console, reported, state
+from dunmore.delivery import outbox
+from dunmore.delivery.models import STATUSES
+from dunmore.errors import BadArgument
+from dunmore.store.db import transaction
+
+deliveries_app = typer.Typer(help="The outbox: list deliveries, retry dead letters, enter tracking numbers.")
+notice_app = typer.Typer(help="One notice: its proof of delivery, or a preview of how it reads.")
+letters_app = typer.Typer(help="Letters: the print file of a run for the print shop.")
+DeliveryIds = Annotated[
+    list[int] | None, typer.Argument(help="Delivery ids (see `dunmore deliveries list`).")
+]
+NoticeId = Annotated[
+    int, typer.Argument(help="The notice id (see `dunmore run --json` or `deliveries list`).")
+]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def worker(
+    ctx: typer.Context,
+    drain: Annotated[
+        bool, typer.Option("--drain", help="Stop once nothing is due (deferred deliveries stay queued).")
+    ] = False,
+    poll: Annotated[float, typer.Option(help="Seconds to wait when nothing is due.", min=0.01)] = 2.0,
+) -> None:
+    """Send the pending deliveries: email, SMS, letters into print batches, tasks for people.
+
+    Every send passes the compliance guard first (contact windows in the debtor's timezone,
+    frequency caps, cease-contact, holds and new disputes). Transient errors are retried with
+    exponential backoff; permanent ones end in the dead letters (`dunmore deliveries list --status
+    failed`). On SQLite one worker runs at a time; on PostgreSQL, as many as you like.
+    """
+    from dunmore.delivery.render import Templates
+    from dunmore.delivery.wiring import outlets
+    from dunmore.delivery.worker import Tally, Worker
+
+    with reported():
+        app = state(ctx)
+        settings = app.settings
+        templates = Templates(settings.delivery.templates_dir)
+        job = Worker(app.engine(), settings, templates=templates, outlets=outlets(settings))
+
+        def report(tally: Tally) -> None:
+            if tally.handled:
+                console.print(_tally_line(tally), highlight=False)
+
+        try:
+            tally = job.run(drain=drain, poll=poll, on_batch=report if console.is_terminal else None)
+        except KeyboardInterrupt:
+            tally = job.tally
+        console.print(f"worker done: {_tally_line(tally)}", highlight=False)
+
+
+def _tally_line(tally: Any) -> str:
+    channels = ", ".join(f"{channel} {count}" for channel, count in sorted(tally.by_channel.items()))
+    return (
+        f"sent {tally.sent}" + (f" ({channels})" if channels else "") + f", retrying {tally.retried}, "
+        f"deferred {tally.deferred}, cancelled {tally.cancelled}, failed {tally.failed}, dead {tally.dead}"
+    )
+
+
+@deliveries_app.command("list")
+def deliveries_list(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(help=f"Only this status: {', '.join(STATUSES)}.")] = None,
+    customer: Annotated[str | None, typer.Option(help="Only this customer (its id in your ERP).")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first.", min=1)] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON for machines.")] = False,
+) -> None:
+    """Deliveries with their status, attempts and last error; `--status failed` and `--status dead`
+    are the dead letters an operator looks at."""
+    with reported():
+        if status is not None and status not in STATUSES:
+            raise BadArgument(f"--status {status!r} is not a status: use one of {', '.join(STATUSES)}")
+        with transaction(state(ctx).engine()) as conn:
+            rows = outbox.listing(conn, status=status, customer=customer, limit=limit)
+        if as_json:
+            console.print_json(
+                json.dumps([dict(row._mapping) for row in rows], default=str, ensure_ascii=False)
+            )
+            return
+        table = Table(
+            "id", "notice", "customer", "step", "channel", "status", "tries", "to", "when", "last error"
+        )
+        for row in rows:
+            when = row.sent_at or row.next_attempt_at
+            table.add_row(
+                str(row.id), str(row.notice_id), row.customer, row.step, row.channel, row.status,
+                str(row.attempts), row.recipient or "", f"{when:%Y-%m-%d %H:%M}" if when else "",
+                (row.last_error or "")[:60],
+            )  # fmt: skip
+        console.print(table)
+
+
+@deliveries_app.command("retry")
+def deliveries_retry(
+    ctx: typer.Context,
+    ids: DeliveryIds = None,
+    all_dead: Annotated[bool, typer.Option("--all", help="Retry every failed and dead delivery.")] = False,
+) -> None:
+    """Put dead letters (failed or dead deliveries) back in the queue, after fixing their cause."""
+    with reported():
+        if not ids and not all_dead:
+            raise BadArgument("name the deliveries to retry, or pass --all for every dead letter")
+        with transaction(state(ctx).engine()) as conn:
+            chosen = outbox.dead_letters(conn) if all_dead else list(ids or [])
+            count = outbox.retry(conn, chosen, now=_now()) if chosen else 0
+        console.print(f"{count} deliveries back in the queue; `dunmore worker` sends them")
+
+
+@deliveries_app.command("track")
+def deliveries_track(
+    ctx: typer.Context,
+    delivery_id: Annotated[int, typer.Argument(help="The letter's delivery id.")],
+    number: Annotated[str, typer.Argument(help="The postal tracking number (e.g. EMS / 挂号信 number).")],
+) -> None:
+    """Record the postal tracking number of a posted letter, as proof of delivery."""
+    with reported():
+        with transaction(state(ctx).engine()) as conn:
+            outbox.track(conn, delivery_id, number, now=_now())
+        console.print(f"delivery {delivery_id}: tracking number {number} recorded")
+
+
+@letters_app.command("print")
+def letters_print(
+    ctx: typer.Context,
+    run_id: Annotated[int, typer.Option("--run", help="The run whose letters to print.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The PDF file to write.")],
+    duplex: Annotated[
+        bool, typer.Option(help="Pad letters with an odd page count with a blank page (two-sided printing).")
+    ] = True,
+) -> None:
+    """Write one PDF with every letter of a run, exactly as stored, in delivery order, for a print shop."""
+    from dunmore.delivery.print_file import print_file
+    from dunmore.delivery.worker import print_batch
+
+    with reported():
+        with transaction(state(ctx).engine()) as conn:
+            pdfs = outbox.batch_contents(conn, print_batch(run_id))
+        if not pdfs:
+            raise BadArgument(
+                f"run {run_id} has no letters in its print batch yet: letters join it when `dunmore worker` "
+                "handles them"
+            )
+        output.write_bytes(print_file(pdfs, duplex=duplex))
+        console.print(f"{len(pdfs)} letters written to {output}")
+
+
+@notice_app.command("show")
+def notice_show(
+    ctx: typer.Context,
+    notice_id: NoticeId,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON for machines.")] = False,
+) -> None:
+    """A notice and the proof of each delivery: recipient, idempotency key, the receiving side's
+    reply and id, print batch and tracking number, SHA-256 of the content exactly as sent, and every
+    attempt, deferral and cancellation."""
+    with reported():
+        with transaction(state(ctx).engine()) as conn:
+            proof = outbox.proof(conn, notice_id)
+        if as_json:
+            console.print_json(json.dumps(proof, default=str, ensure_ascii=False))
+            return
+        _print_proof(proof)
+
+
+def _print_proof(proof: dict[str, Any]) -> None:
+    n = proof["notice"]
+    console.print(
+        f"[bold]notice {n['id']}[/] {n['kind']} {n['step']} for {n['customer']} ({n['currency']}), "
+        f"run {n['run_id']} of {n['as_of']}, {n['status']}",
+        highlight=False,
+    )
+    for d in proof["deliveries"]:
+        console.print(
+            f"\n[bold]delivery {d['id']}[/] {d['channel']}: {d['status']} after {d['attempts']} tries"
+        )
+        for label in _PROOF_LABELS:
+            if d.get(label):
+                console.print(f"  {label:<16} {d[label]}", highlight=False, markup=False)
+        for e in d["events"]:
+            why = f" [{e['reason']}]" if e["reason"] else ""
+            line = f"    {e['at']:%Y-%m-%d %H:%M:%S} #{e['attempt']} {e['outcome']}{why} {e['detail'] or ''}"
+            console.print(line, highlight=False, markup=False)
+
+
+_PROOF_LABELS = (
+    "recipient", "message_id", "reply", "provider_id", "provider_status", "print_batch", "tracking_number",
+    "content_sha256", "sent_at", "last_error",
+)  # fmt: skip
+
+
+@notice_app.command("preview")
+def notice_preview(
+    ctx: typer.Context,
+    notice_id: NoticeId,
+    channel: Annotated[
+        str, typer.Option(help="email (text and HTML), text, html, sms or letter (PDF; needs --output).")
+    ] = "text",
+    lang: Annotated[str | None, typer.Option(help="zh-CN, zh-TW or en (default: the customer's).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
+) -> None:
+    """Render a stored notice as it would go out, without sending anything."""
+    from dataclasses import replace
+
+    from dunmore.delivery.notice_view import load_notices
+    from dunmore.delivery.render import Templates
+    from dunmore.delivery.view import LANGUAGES
+
+    with reported():
+        if lang is not None and lang not in LANGUAGES:
+            raise BadArgument(f"--lang {lang!r}: use one of {', '.join(LANGUAGES)}")
+        app = state(ctx)
+        with transaction(app.engine()) as conn:
+            stored = load_notices(conn, [notice_id], app.settings)[notice_id]
+        view = replace(stored.view, language=lang) if lang else stored.view
+        message = Templates(app.settings.delivery.templates_dir).render(stored.template, view)
+        _write_preview(message, channel, output)
+
+
+def _write_preview(message: Any, channel: str, output: Path | None) -> None:
+    if channel == "letter":
+        from dunmore.delivery.letter import render_pdf
+
+        if output is None:
+            raise BadArgument("a letter is a PDF: give --output FILE.pdf")
+        output.write_bytes(render_pdf(message.letter_html))
+        console.print(f"letter written to {output}")
+        return
+    texts = {
+        "text": f"{message.subject}\n\n{message.text}",
+        "email": f"Subject: {message.subject}\n\n{message.text}\n\n{message.html}",
+        "html": message.html,
+        "sms": message.sms,
+    }
+    if channel not in texts:
+        raise BadArgument(f"--channel {channel!r}: use one of {', '.join([*texts, 'letter'])}")
+    if output is None:
+        console.print(texts[channel], markup=False, highlight=False)
+    else:
+        output.write_text(texts[channel], encoding="utf-8")
+        console.print(f"{channel} preview written to {output}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("worker")(worker)
+    app.add_typer(deliveries_app, name="deliveries")
+    app.add_typer(notice_app, name="notice")
+    app.add_typer(letters_app, name="letters")

@@ -1,0 +1,142 @@
+"""`dunmore templates check` and `templates show`: notice templates checked and previewed with samples."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Final
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from dunmore.cli.context import AppState, console, reported
+from dunmore.delivery.check import (
+    TemplateProblem,
+    TemplateUse,
+    check_templates,
+    sample_notice,
+    uses_for_policies,
+)
+from dunmore.delivery.render import Templates
+from dunmore.delivery.segments import count_segments
+from dunmore.delivery.view import LANGUAGES, Language
+from dunmore.domain.policy import CHANNELS, load_policy_file
+from dunmore.errors import BadArgument
+
+templates_app = typer.Typer(
+    help="Notice templates: check a template set in every language, preview a step.", no_args_is_help=True
+)
+SHOWN: Final = ("email", "text", "sms", "letter", "brief")
+
+OverrideDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--dir",
+        help="A folder of your own templates ({step}/{lang}.jinja), used before the default set "
+        "(default: the delivery.templates_dir setting, if any).",
+        file_okay=False,
+        exists=True,
+    ),
+]
+
+
+def _folder(ctx: typer.Context, option: Path | None) -> Path | None:
+    """The --dir folder, else the one of the settings (when the root command has built them)."""
+    if option is not None:
+        return option
+    root = ctx.find_root().obj
+    return root.settings.delivery.templates_dir if isinstance(root, AppState) else None
+
+
+@templates_app.command("check")
+def check_command(
+    ctx: typer.Context,
+    override_dir: OverrideDir = None,
+    policy: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy",
+            help="A policy file (YAML): check the templates its steps use, by their channels. "
+            "Without it, every step folder of the default and --dir sets, for every channel.",
+            dir_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """Check every template in zh-CN, zh-TW and en: syntax, variables, samples, wording, SMS length."""
+    with reported():
+        templates = Templates(_folder(ctx, override_dir))
+        if policy is not None:
+            uses = uses_for_policies(load_policy_file(policy))
+        else:
+            uses = [TemplateUse(step, CHANNELS) for step in templates.step_templates()]
+        problems = check_templates(templates, uses)
+    if problems:
+        console.print(_problem_table(problems))
+        count = f"{len(problems)} problem{'' if len(problems) == 1 else 's'}"
+        console.print(f"{count} in {len(uses)} templates", style="red", markup=False)
+        raise typer.Exit(1)
+    languages = ", ".join(LANGUAGES)
+    console.print(f"all {len(uses)} templates pass in {languages} ({len(uses) * len(LANGUAGES)} files)")
+
+
+def _problem_table(problems: list[TemplateProblem]) -> Table:
+    table = Table("template", "language", "where", "code", "problem", title="Template problems")
+    for problem in problems:
+        where = _short(problem.file) + (f":{problem.line}" if problem.line else "")
+        table.add_row(problem.template, problem.language or "-", where, problem.code, Text(problem.message))
+    return table
+
+
+def _short(file: str) -> str:
+    """A path relative to the working folder when it lies inside it."""
+    try:
+        relative = os.path.relpath(file)
+    except ValueError:  # another drive (Windows)
+        return file
+    return file if relative.startswith("..") else relative
+
+
+@templates_app.command("show")
+def show_command(
+    ctx: typer.Context,
+    step: Annotated[str, typer.Argument(help="The step template, e.g. overdue-1 (a folder of the set).")],
+    lang: Annotated[str, typer.Option(help=f"Language: {', '.join(LANGUAGES)}.")] = "zh-CN",
+    channel: Annotated[str, typer.Option(help=f"What to show: {', '.join(SHOWN)}.")] = "email",
+    currency: Annotated[str, typer.Option(help="Currency of the sample notice, e.g. CNY, EUR, JPY.")] = "CNY",
+    override_dir: OverrideDir = None,
+) -> None:
+    """Render a step with the sample notice (a reminder for reminder-* steps) and print it."""
+    with reported():
+        language = _language(lang)
+        if channel not in SHOWN:
+            raise BadArgument(f"--channel {channel!r} is not one of {', '.join(SHOWN)}")
+        view = sample_notice(step, language, currency.upper(), reminder=step.startswith("reminder"))
+        message = Templates(_folder(ctx, override_dir)).render(step, view)
+        if channel == "letter" and not message.letter_html:
+            raise BadArgument("this template set has no letter layout (layouts/letter.html.jinja)")
+    if channel == "sms":
+        typer.echo(message.sms)
+        counted = count_segments(message.sms)
+        console.print(
+            f"{counted.encoding}, {counted.units} units, {counted.segments} SMS", style="dim", markup=False
+        )
+        return
+    shown = {
+        "email": message.html,
+        "letter": message.letter_html,
+        "text": f"{message.subject}\n\n{message.text}",
+        "brief": message.brief or "(this template has no brief for staff)\n",
+    }
+    typer.echo(shown[channel], nl=False)
+
+
+def _language(text: str) -> Language:
+    for language in LANGUAGES:
+        if language.lower() == text.lower():
+            return language
+    raise BadArgument(f"--lang {text!r} is not one of {', '.join(LANGUAGES)}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(templates_app, name="templates")

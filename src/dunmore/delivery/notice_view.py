@@ -1,0 +1,235 @@
+"""Stored notices as the values templates render: one batch of reads for a batch of notices.
+
+`load_notices(conn, ids, settings)` gives, per notice id, a `StoredNotice`: the `NoticeView` a
+template sees, plus what sending needs and a template does not (the step of the policy the run used,
+the debtor's timezone and addresses, holds). Reads are set-based: four queries for any batch size.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from dunmore.delivery.view import LANGUAGES, Contact, Creditor, Debtor, Language, Line, NextStep, NoticeView
+from dunmore.domain.calendar import business_deadline
+from dunmore.domain.money import Money
+from dunmore.domain.policy import Policy, Step
+from dunmore.errors import NotFound
+from dunmore.ledger.models import CONTACTS, CUSTOMERS, INVOICES
+from dunmore.run.models import NOTICE_ITEMS, NOTICES, RUNS
+from dunmore.run.service import policy_of_run
+from dunmore.settings import Settings
+from dunmore.store.db import as_utc
+
+
+@dataclass(frozen=True, slots=True)
+class StoredNotice:
+    view: NoticeView
+    run_id: int
+    customer_id: int
+    template: str  # the step's template name
+    channels: tuple[str, ...]
+    timezone: str  # the debtor's
+    address: tuple[str, ...]  # postal address lines of the contact (or the customer)
+    cease_contact: bool
+    on_hold: bool  # the customer or an item of the notice
+    disputed_since_notice: bool  # an item disputed after the notice was issued
+    issued_at: datetime  # when the notice took effect: the run's commit, or its approval
+
+
+def reference(notice_id: int) -> str:
+    """The notice number printed on it and quoted back by the debtor."""
+    return f"DN-{notice_id:06d}"
+
+
+def creditor(settings: Settings) -> Creditor:
+    c = settings.creditor
+    return Creditor(
+        name=c.name,
+        address=tuple(c.address),
+        phone=c.phone,
+        email=c.email,
+        country=c.country,
+        signatory=c.signatory,
+        payment_instructions=tuple(c.payment_instructions),
+    )
+
+
+def load_notices(conn: Connection, ids: Collection[int], settings: Settings) -> dict[int, StoredNotice]:
+    """The stored notices with these ids; raises NotFound naming any id that does not exist."""
+    if not ids:
+        return {}
+    notices = _notice_rows(conn, ids)
+    if missing := sorted(set(ids) - notices.keys()):
+        raise NotFound(f"no notice {', '.join(map(str, missing))}: `dunmore deliveries list` shows notices")
+    items = _item_rows(conn, ids)
+    contacts = _primary_contacts(conn, {row["customer_id"] for row in notices.values()})
+    policies = {
+        run_id: policy_of_run(conn, run_id).policies for run_id in {r["run_id"] for r in notices.values()}
+    }
+    return {
+        notice_id: _stored(row, items[notice_id], contacts.get(row["customer_id"], {}), policies, settings)
+        for notice_id, row in notices.items()
+    }
+
+
+def _notice_rows(conn: Connection, ids: Collection[int]) -> dict[int, Mapping[str, Any]]:
+    n, c = NOTICES.c, CUSTOMERS.c
+    query = (
+        select(
+            n.id, n.run_id, n.as_of, n.customer_id, n.currency, n.kind, n.step, n.policy, n.level,
+            n.fee_minor, n.interest_charge_minor, n.decided_at, RUNS.c.committed_at,
+            c.name, c.external_id, c.language, c.timezone, c.country, c.cease_contact,
+            c.on_hold.label("customer_on_hold"),
+        )
+        .join(RUNS, RUNS.c.id == n.run_id)
+        .join(CUSTOMERS, c.id == n.customer_id)
+        .where(n.id.in_(list(ids)))
+    )  # fmt: skip
+    return {row["id"]: dict(row) for row in conn.execute(query).mappings()}
+
+
+def _item_rows(conn: Connection, ids: Collection[int]) -> Mapping[int, list[Mapping[str, Any]]]:
+    i, v = NOTICE_ITEMS.c, INVOICES.c
+    query = (
+        select(
+            i.notice_id, i.kind, i.level, i.days_past_due, i.open_minor, i.interest_minor,
+            v.external_id, v.issue_date, v.due_date, v.on_hold, v.disputed_at,
+        )
+        .join(INVOICES, v.id == i.item_id)
+        .where(i.notice_id.in_(list(ids)))
+        .order_by(i.notice_id, v.due_date, v.external_id)
+    )  # fmt: skip
+    rows: defaultdict[int, list[Mapping[str, Any]]] = defaultdict(list)
+    for row in conn.execute(query).mappings():
+        rows[row["notice_id"]].append(dict(row))
+    return rows
+
+
+def _primary_contacts(conn: Connection, customers: Collection[int]) -> dict[int, Mapping[str, Any]]:
+    """Each customer's primary contact, or its first contact when none is marked primary."""
+    k = CONTACTS.c
+    rank = func.row_number().over(partition_by=k.customer_id, order_by=(k.is_primary.desc(), k.id))
+    ranked = (
+        select(k.customer_id, k.name, k.email, k.phone, k.address, rank.label("rank"))
+        .where(k.customer_id.in_(list(customers)))
+        .subquery()
+    )
+    query = select(ranked).where(ranked.c["rank"] == 1)
+    return {row["customer_id"]: dict(row) for row in conn.execute(query).mappings()}
+
+
+def _stored(
+    row: Mapping[str, Any],
+    items: list[Mapping[str, Any]],
+    contact: Mapping[str, Any],
+    policies: Mapping[int, Any],
+    settings: Settings,
+) -> StoredNotice:
+    policy: Policy = policies[row["run_id"]].policies[row["policy"]]
+    step = _step(policy, row["step"])
+    issued_at = as_utc(row["decided_at"] or row["committed_at"])
+    address = tuple(line.strip() for line in (contact.get("address") or "").split(";") if line.strip())
+    return StoredNotice(
+        view=_view(row, items, contact, policy, step, settings, address),
+        run_id=row["run_id"],
+        customer_id=row["customer_id"],
+        template=step.template,
+        channels=step.channels,
+        timezone=row["timezone"],
+        address=address,
+        cease_contact=bool(row["cease_contact"]),
+        on_hold=bool(row["customer_on_hold"]) or any(item["on_hold"] for item in items),
+        disputed_since_notice=any(
+            item["disputed_at"] is not None and as_utc(item["disputed_at"]) > issued_at for item in items
+        ),
+        issued_at=issued_at,
+    )
+
+
+def _step(policy: Policy, name: str) -> Step:
+    return next(step for step in (*policy.reminders, *policy.levels) if step.name == name)
+
+
+def _view(
+    row: Mapping[str, Any],
+    items: list[Mapping[str, Any]],
+    contact: Mapping[str, Any],
+    policy: Policy,
+    step: Step,
+    settings: Settings,
+    address: tuple[str, ...],
+) -> NoticeView:
+    currency = row["currency"]
+    lines = tuple(_line(item, currency) for item in items)
+    total_open = Money(sum(line.open_amount.minor for line in lines), currency)
+    total_interest = Money(sum(line.interest.minor for line in lines), currency)
+    fee = _money(row["fee_minor"], currency)
+    charge = _money(row["interest_charge_minor"], currency)
+    total_due = Money(
+        total_open.minor + (fee.minor if fee else 0) + (charge.minor if charge else 0), currency
+    )
+    as_of: date = row["as_of"]
+    return NoticeView(
+        notice_id=row["id"],
+        reference=reference(row["id"]),
+        language=_language(row["language"]),
+        kind=row["kind"],
+        step=row["step"],
+        level=row["level"],
+        date=as_of,
+        currency=currency,
+        creditor=creditor(settings),
+        debtor=Debtor(row["name"], row["external_id"], address, row["country"]),
+        contact=Contact(contact.get("name") or "", contact.get("email") or "", contact.get("phone") or ""),
+        items=lines,
+        total_open=total_open,
+        total_interest=total_interest,
+        fee=fee,
+        interest_charge=charge,
+        total_due=total_due,
+        interest_rate=policy.interest_rate,
+        deadline=(
+            business_deadline(as_of, step.deadline_days, settings.creditor.country)
+            if step.deadline_days is not None
+            else None
+        ),
+        next_step=_next_step(policy, step),
+        portal_link=settings.delivery.portal_url.replace("{reference}", reference(row["id"])),
+    )
+
+
+def _line(item: Mapping[str, Any], currency: str) -> Line:
+    return Line(
+        reference=item["external_id"],
+        kind=item["kind"],
+        issue_date=item["issue_date"],
+        due_date=item["due_date"],
+        days_past_due=item["days_past_due"],
+        level=item["level"],
+        open_amount=Money(item["open_minor"], currency),
+        interest=Money(item["interest_minor"], currency),
+    )
+
+
+def _next_step(policy: Policy, step: Step) -> NextStep | None:
+    ladder = (*policy.reminders, *policy.levels)
+    later = ladder[ladder.index(step) + 1 :]
+    following = next((s for s in later if s.at > 0), None) if step.at > 0 else (later[0] if later else None)
+    if following is None:
+        return None
+    return NextStep(following.name, following.channels, following.requires_approval)
+
+
+def _money(minor: int | None, currency: str) -> Money | None:
+    return None if minor is None else Money(minor, currency)
+
+
+def _language(code: str) -> Language:
+    """The customer's language if a template set exists for it; otherwise simplified Chinese."""
+    return next((language for language in LANGUAGES if language == code), "zh-CN")

@@ -1,0 +1,331 @@
+"""The outbox in the store: claim deliveries, record what happened, mark their end.
+
+Claim → send → mark. A claim sets `sending`, a lease (`claimed_until`) and counts the attempt, in a
+transaction of its own; the mark that follows the send is another. A worker that dies in between
+leaves its claims `sending`: once the lease has run out (at once, for the one worker SQLite allows)
+they are claimed again and resent with the same idempotency key, so the only duplicates possible are
+sends the receiving side had accepted just before the worker died. On PostgreSQL claims use
+`FOR UPDATE SKIP LOCKED`, so several workers never claim the same row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, exists, func, insert, or_, select, update
+
+from dunmore.delivery.models import DEAD_LETTERS, DELIVERIES, DELIVERY_EVENTS, TASKS
+from dunmore.errors import BadArgument, NotFound
+from dunmore.ledger.models import CUSTOMERS, INVOICES
+from dunmore.run.models import NOTICE_ITEMS, NOTICES, RUNS
+from dunmore.store.db import as_utc
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    id: int
+    notice_id: int
+    channel: str
+    attempt: int  # 1 for the first attempt
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """What a successful send leaves as proof."""
+
+    recipient: str
+    language: str
+    message_id: str
+    content: bytes
+    reply: str
+    provider_id: str | None = None
+    print_batch: str | None = None
+
+
+def claim(
+    conn: Connection, *, now: datetime, worker: str, lease: timedelta, limit: int, retake_all: bool = False
+) -> list[Claimed]:
+    """Claim up to `limit` deliveries that are due, oldest first; `retake_all` takes back every
+    `sending` row whatever its lease (only for a worker that knows it is the only one)."""
+    d = DELIVERIES.c
+    due = and_(d.status == "pending", or_(d.next_attempt_at.is_(None), d.next_attempt_at <= now))
+    abandoned = (
+        and_(d.status == "sending", d.claimed_until < now) if not retake_all else d.status == "sending"
+    )
+    chosen = select(d.id).where(or_(due, abandoned)).order_by(d.id).limit(limit)
+    if conn.dialect.name == "postgresql":
+        chosen = chosen.with_for_update(skip_locked=True)
+    rows = conn.execute(
+        update(DELIVERIES)
+        .where(d.id.in_(chosen.scalar_subquery()))
+        .values(status="sending", claimed_until=now + lease, claimed_by=worker, attempts=d.attempts + 1)
+        .returning(d.id, d.notice_id, d.channel, d.attempts)
+    ).all()
+    claimed = sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
+    _events(conn, [(c.id, c.attempt, "claimed", None, f"by {worker}") for c in claimed], now)
+    return claimed
+
+
+def _events(
+    conn: Connection, rows: Sequence[tuple[int, int, str, str | None, str | None]], now: datetime
+) -> None:
+    if rows:
+        keys = ("delivery_id", "attempt", "outcome", "reason", "detail")
+        conn.execute(
+            insert(DELIVERY_EVENTS), [dict(zip(keys, row, strict=True)) | {"at": now} for row in rows]
+        )
+
+
+def mark_sent(conn: Connection, claimed: Claimed, sent: Sent, *, now: datetime) -> None:
+    values = {
+        "status": "sent",
+        "recipient": sent.recipient,
+        "language": sent.language,
+        "message_id": sent.message_id,
+        "content": sent.content,
+        "content_sha256": hashlib.sha256(sent.content).hexdigest(),
+        "reply": sent.reply,
+        "provider_id": sent.provider_id,
+        "print_batch": sent.print_batch,
+        "sent_at": now,
+        "claimed_until": None,
+        "last_error": None,
+    }
+    _set(conn, claimed, values)
+    _events(conn, [(claimed.id, claimed.attempt, "sent", None, sent.reply)], now)
+
+
+def mark_error(
+    conn: Connection,
+    claimed: Claimed,
+    detail: str,
+    *,
+    transient: bool,
+    now: datetime,
+    max_attempts: int,
+    retry: timedelta,
+) -> str:
+    """After a failed send: try again later with exponential backoff, or end as `failed`/`dead`.
+    Returns the new status."""
+    if not transient:
+        status, outcome, later = "failed", "permanent", None
+    elif claimed.attempt >= max_attempts:
+        status, outcome, later = "dead", "transient", None
+    else:
+        status, outcome, later = "pending", "transient", now + retry * 2 ** (claimed.attempt - 1)
+    _set(
+        conn,
+        claimed,
+        {"status": status, "next_attempt_at": later, "claimed_until": None, "last_error": detail},
+    )
+    _events(conn, [(claimed.id, claimed.attempt, outcome, None, detail)], now)
+    return status
+
+
+def defer(
+    conn: Connection, claimed: Claimed, *, until: datetime, reason: str, detail: str, now: datetime
+) -> None:
+    """The guard says not yet: back to pending until `until`; a deferral is not an attempt."""
+    values = {
+        "status": "pending",
+        "next_attempt_at": until,
+        "claimed_until": None,
+        "attempts": claimed.attempt - 1,
+    }
+    _set(conn, claimed, values)
+    _events(
+        conn,
+        [(claimed.id, claimed.attempt, "deferred", reason, f"{detail}; until {until:%Y-%m-%d %H:%M} UTC")],
+        now,
+    )
+
+
+def cancel(conn: Connection, claimed: Claimed, *, reason: str, detail: str, now: datetime) -> None:
+    _set(conn, claimed, {"status": "cancelled", "claimed_until": None, "last_error": detail})
+    _events(conn, [(claimed.id, claimed.attempt, "cancelled", reason, detail)], now)
+
+
+def _set(conn: Connection, claimed: Claimed, values: Mapping[str, object]) -> None:
+    conn.execute(update(DELIVERIES).where(DELIVERIES.c.id == claimed.id).values(values))
+
+
+def cancel_held(conn: Connection, *, now: datetime) -> int:
+    """Cancel every pending delivery whose group is now held or newly disputed; returns how many.
+
+    A hold on the customer or on an item of the notice, or a dispute on an item that grew after the
+    notice took effect (its run's commit, or its approval), makes what the notice says wrong.
+    """
+    d, n, i, v = DELIVERIES.c, NOTICES.c, NOTICE_ITEMS.c, INVOICES.c
+    committed = select(RUNS.c.committed_at).where(RUNS.c.id == n.run_id).correlate(NOTICES).scalar_subquery()
+    issued = func.coalesce(n.decided_at, committed)
+    item_changed = exists().where(
+        i.notice_id == n.id,
+        v.id == i.item_id,
+        or_(v.on_hold, and_(v.disputed_at.is_not(None), v.disputed_at > issued)),
+    )
+    customer_held = exists().where(CUSTOMERS.c.id == n.customer_id, CUSTOMERS.c.on_hold)
+    held = select(n.id).where(or_(customer_held, item_changed))
+    victims = conn.execute(
+        select(d.id, d.attempts, customer_held.label("hold"))
+        .join(NOTICES, n.id == d.notice_id)
+        .where(d.status == "pending", d.notice_id.in_(held.scalar_subquery()))
+    ).all()
+    if not victims:
+        return 0
+    ids = [row.id for row in victims]
+    conn.execute(
+        update(DELIVERIES).where(d.id.in_(ids)).values(status="cancelled", last_error="hold or new dispute")
+    )
+    detail = "the customer or an item of the notice is on hold, or an item was disputed after the notice"
+    _events(conn, [(row.id, row.attempts, "cancelled", "hold_or_dispute", detail) for row in victims], now)
+    return len(ids)
+
+
+def recent_sends(
+    conn: Connection, customers: Collection[int], *, since: datetime
+) -> dict[tuple[int, str], list[datetime]]:
+    """Sends per (customer, channel) since `since`, for the frequency caps."""
+    d, n = DELIVERIES.c, NOTICES.c
+    query = (
+        select(n.customer_id, d.channel, d.sent_at)
+        .join(NOTICES, n.id == d.notice_id)
+        .where(d.status == "sent", d.sent_at > since, n.customer_id.in_(list(customers)))
+    )
+    sends: dict[tuple[int, str], list[datetime]] = {}
+    for customer_id, channel, sent_at in conn.execute(query):
+        sends.setdefault((customer_id, channel), []).append(as_utc(sent_at))
+    return sends
+
+
+def create_task(
+    conn: Connection, claimed: Claimed, *, customer_id: int, title: str, brief: str, now: datetime
+) -> int:
+    """The task a call, visit or legal-review delivery is; created once per delivery however often
+    the worker tries (the delivery id is unique among tasks)."""
+    existing = conn.execute(select(TASKS.c.id).where(TASKS.c.delivery_id == claimed.id)).scalar()
+    if existing is not None:
+        return int(existing)
+    row = {
+        "delivery_id": claimed.id, "notice_id": claimed.notice_id, "customer_id": customer_id,
+        "kind": claimed.channel if claimed.channel in ("call", "visit") else "task",
+        "title": title[:300], "brief": brief, "status": "open", "created_at": now,
+    }  # fmt: skip
+    return int(conn.execute(insert(TASKS).values(row).returning(TASKS.c.id)).scalar_one())
+
+
+def retry(conn: Connection, ids: Collection[int], *, now: datetime) -> int:
+    """Put dead letters (failed or dead deliveries) back in the queue; returns how many."""
+    d = DELIVERIES.c
+    rows = conn.execute(select(d.id, d.status, d.attempts).where(d.id.in_(list(ids)))).all()
+    if missing := sorted(set(ids) - {row.id for row in rows}):
+        raise NotFound(f"no delivery {', '.join(map(str, missing))}: `dunmore deliveries list` shows them")
+    if live := [row.id for row in rows if row.status not in DEAD_LETTERS]:
+        raise BadArgument(
+            f"deliveries {', '.join(map(str, live))} are not failed or dead: only dead letters can be retried"
+        )
+    conn.execute(
+        update(DELIVERIES)
+        .where(d.id.in_(list(ids)))
+        .values(status="pending", next_attempt_at=None, attempts=0)
+    )
+    _events(
+        conn,
+        [(row.id, row.attempts, "retried", None, "put back in the queue by an operator") for row in rows],
+        now,
+    )
+    return len(rows)
+
+
+def dead_letters(conn: Connection) -> list[int]:
+    d = DELIVERIES.c
+    return [row.id for row in conn.execute(select(d.id).where(d.status.in_(DEAD_LETTERS)).order_by(d.id))]
+
+
+def listing(conn: Connection, *, status: str | None, customer: str | None, limit: int) -> list[Any]:
+    """Deliveries, newest first, with their notice and customer, for `dunmore deliveries list`."""
+    d, n, c = DELIVERIES.c, NOTICES.c, CUSTOMERS.c
+    query = (
+        select(
+            d.id, d.notice_id, c.external_id.label("customer"), n.step, d.channel, d.status, d.attempts,
+            d.recipient, d.next_attempt_at, d.sent_at, d.last_error,
+        )
+        .join(NOTICES, n.id == d.notice_id)
+        .join(CUSTOMERS, c.id == n.customer_id)
+        .order_by(d.id.desc())
+        .limit(limit)
+    )  # fmt: skip
+    if status is not None:
+        query = query.where(d.status == status)
+    if customer is not None:
+        query = query.where(c.external_id == customer)
+    return list(conn.execute(query))
+
+
+def track(conn: Connection, delivery_id: int, number: str, *, now: datetime) -> None:
+    """Record a posted letter's tracking number."""
+    d = DELIVERIES.c
+    row = conn.execute(select(d.channel, d.status, d.attempts).where(d.id == delivery_id)).first()
+    if row is None:
+        raise NotFound(f"no delivery {delivery_id}: `dunmore deliveries list` shows them")
+    if row.channel != "letter" or row.status != "sent":
+        raise BadArgument(
+            f"delivery {delivery_id} is a {row.status} {row.channel}: only printed letters are posted"
+        )
+    conn.execute(update(DELIVERIES).where(d.id == delivery_id).values(tracking_number=number.strip()))
+    _events(
+        conn, [(delivery_id, row.attempts, "tracked", None, f"postal tracking number {number.strip()}")], now
+    )
+
+
+def record_status(conn: Connection, provider_id: str, status: str, detail: str, *, now: datetime) -> int:
+    """A gateway's status callback (delivered, failed…) on the delivery it names; returns its id."""
+    d = DELIVERIES.c
+    row = conn.execute(select(d.id, d.attempts).where(d.provider_id == provider_id)).first()
+    if row is None:
+        raise NotFound(f"no delivery was sent with gateway message id {provider_id!r}")
+    conn.execute(update(DELIVERIES).where(d.id == row.id).values(provider_status=status))
+    _events(conn, [(row.id, row.attempts, "status", status, detail)], now)
+    return int(row.id)
+
+
+def batch_contents(conn: Connection, batch: str) -> list[bytes]:
+    """The PDFs of a print batch, in delivery order."""
+    d = DELIVERIES.c
+    query = select(d.content).where(d.print_batch == batch, d.status == "sent").order_by(d.id)
+    return [bytes(content) for (content,) in conn.execute(query) if content is not None]
+
+
+_PROOF_COLUMNS = (
+    "id", "channel", "status", "attempts", "recipient", "language", "message_id", "reply", "provider_id",
+    "provider_status", "print_batch", "tracking_number", "content_sha256", "sent_at", "last_error",
+)  # fmt: skip
+
+
+def proof(conn: Connection, notice_id: int) -> dict[str, Any]:
+    """A notice with, per delivery, its proof and every event, for `dunmore notice show`."""
+    n, c, d, e = NOTICES.c, CUSTOMERS.c, DELIVERIES.c, DELIVERY_EVENTS.c
+    notice = conn.execute(
+        select(n.id, n.run_id, n.as_of, c.external_id.label("customer"), n.currency, n.kind, n.step, n.status)
+        .join(CUSTOMERS, c.id == n.customer_id)
+        .where(n.id == notice_id)
+    ).first()
+    if notice is None:
+        raise NotFound(f"no notice {notice_id}: `dunmore run --as-of DATE` lists a run's notices")
+    deliveries = [
+        dict(row._mapping)
+        for row in conn.execute(
+            select(*(d[name] for name in _PROOF_COLUMNS)).where(d.notice_id == notice_id).order_by(d.id)
+        )
+    ]
+    events = conn.execute(
+        select(e.delivery_id, e.at, e.attempt, e.outcome, e.reason, e.detail)
+        .where(e.delivery_id.in_([row["id"] for row in deliveries]))
+        .order_by(e.id)
+    ).all()
+    for delivery in deliveries:
+        delivery["events"] = [dict(ev._mapping) for ev in events if ev.delivery_id == delivery["id"]]
+    return {"notice": dict(notice._mapping), "deliveries": deliveries}

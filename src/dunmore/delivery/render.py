@@ -1,0 +1,317 @@
+"""Notices rendered from templates: one `NoticeView` in, a `Message` (subject, text, HTML, SMS, letter) out.
+
+A template set is a folder with one file per step and language, `{step}/{language}.jinja`, each
+defining the blocks `subject`, `text`, `html` and `sms` (and optionally `brief`, an internal note for
+staff), plus `macros.jinja` and `layouts/email.html.jinja` / `layouts/letter.html.jinja`, which wrap
+the `html` block (given to them as `body`) into whole documents. A user's override folder is searched
+first, then the default set shipped here; an override may extend a default file as
+`{% extends "default/overdue-1/en.jinja" %}` and replace only the blocks it changes.
+
+Escaping: each file is compiled twice, by two sandboxed environments that differ only in autoescape.
+The `html` block and the layouts are rendered by the escaping one, the `subject`, `text`, `sms` and
+`brief` blocks by the other, so a debtor called "Smith & Sons <UK>" is escaped in HTML and left
+as is in the plain parts, whatever the template author remembers to do.
+
+Templates are sandboxed (no attribute starting with `_`, no calling of unsafe methods) and strict:
+an undefined name raises. Every problem raises `TemplateError` naming the file, the line and a fix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, fields
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final
+
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    FileSystemLoader,
+    PackageLoader,
+    PrefixLoader,
+    StrictUndefined,
+    Template,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    UndefinedError,
+)
+from jinja2 import TemplateError as JinjaError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
+from jinja2.utils import concat
+from markupsafe import Markup
+
+from dunmore.delivery import formatting
+from dunmore.delivery.view import Language, NoticeView
+from dunmore.domain.money import Money
+from dunmore.errors import InputFileError
+
+__all__ = [
+    "BLOCKS",
+    "EMAIL_LAYOUT",
+    "LETTER_LAYOUT",
+    "NOTICE_VARIABLES",
+    "Message",
+    "TemplateError",
+    "Templates",
+    "notice_variables",
+    "template_file",
+]
+
+BLOCKS: Final = ("subject", "text", "html", "sms")  # every step file defines these
+OPTIONAL_BLOCKS: Final = ("brief",)
+NOTICE_VARIABLES: Final = frozenset(f.name for f in fields(NoticeView))
+LAYOUT_VARIABLES: Final = NOTICE_VARIABLES | {"body", "subject"}
+EMAIL_LAYOUT: Final = "layouts/email.html.jinja"
+LETTER_LAYOUT: Final = "layouts/letter.html.jinja"
+_LANGUAGE: ContextVar[Language] = ContextVar("notice_language")
+_SPACES = re.compile(r"\s+")
+
+
+class TemplateError(InputFileError):
+    """A template that is missing, does not parse, or fails while rendering (undefined, unsafe)."""
+
+    code = "template"
+
+    def __init__(self, message: str, *, kind: str, file: str, line: int | None = None) -> None:
+        where = f"{file}, line {line}" if line else file
+        super().__init__(f"{where}: {message}")
+        self.kind = kind  # missing, syntax, undefined, unsafe, missing_block, render
+        self.file = file
+        self.line = line
+        self.detail = message
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One notice in every form a channel may send it."""
+
+    subject: str  # one line
+    text: str  # plain-text email body
+    html: str  # the whole HTML email document
+    sms: str  # one line, spaces collapsed
+    letter_html: str  # the whole letter document, "" while no letter layout exists
+    brief: str = ""  # internal note for staff (task channel), "" when the template has none
+
+
+def template_file(template: str, language: Language) -> str:
+    """The file name of a step's template in one language: `overdue-1/zh-CN.jinja`."""
+    return f"{template}/{language}.jinja"
+
+
+# Filters read the language of the notice being rendered, so that macros imported without context
+# format amounts the same way as the file that calls them.
+def _money(value: Money) -> str:
+    return formatting.money(value, _LANGUAGE.get())
+
+
+def _date(value: date) -> str:
+    return formatting.long_date(value, _LANGUAGE.get())
+
+
+def _number(value: int | Decimal) -> str:
+    return formatting.number(value, _LANGUAGE.get())
+
+
+def _percent(value: Decimal) -> str:
+    return formatting.percent(value, _LANGUAGE.get())
+
+
+FILTERS: Final = {"money": _money, "date": _date, "number": _number, "percent": _percent}
+
+
+@contextmanager
+def _language(language: Language) -> Iterator[None]:
+    token = _LANGUAGE.set(language)
+    try:
+        yield
+    finally:
+        _LANGUAGE.reset(token)
+
+
+def _environment(loader: BaseLoader, *, autoescape: bool) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(
+        loader=loader,
+        autoescape=autoescape,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=True,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+def _loaders(override_dir: Path | None) -> list[BaseLoader]:
+    """The folders searched, first match wins: the override folder, then the default set."""
+    default = PackageLoader("dunmore.delivery", "templates/default")
+    return [FileSystemLoader(override_dir), default] if override_dir is not None else [default]
+
+
+def notice_variables(view: NoticeView) -> dict[str, Any]:
+    """What a template sees: every field of the view as a top-level name."""
+    return {name: getattr(view, name) for name in NOTICE_VARIABLES}
+
+
+class Templates:
+    """A template set: the override folder (if any) in front of the default templates."""
+
+    def __init__(self, override_dir: Path | None = None) -> None:
+        self.override_dir = override_dir
+        self._search = _loaders(override_dir)
+        # "default/…" reaches the default set even when an override of the same name exists
+        loader = ChoiceLoader([*self._search, PrefixLoader({"default": self._search[-1]})])
+        self.loader = loader
+        self.html_env = _environment(loader, autoescape=True)
+        self.plain_env = _environment(loader, autoescape=False)
+
+    # -- finding files -------------------------------------------------------------------------
+
+    def source(self, name: str) -> tuple[str, str]:
+        """The text of a template file and where it was found; `TemplateError` when there is none."""
+        try:
+            text, filename, _ = self.loader.get_source(self.plain_env, name)
+        except TemplateNotFound:
+            raise self._missing(name) from None
+        return text, filename or name
+
+    def exists(self, name: str) -> bool:
+        try:
+            self.source(name)
+        except TemplateError:
+            return False
+        return True
+
+    def step_templates(self) -> list[str]:
+        """The step folders of the set (default and override): those holding `.jinja` files."""
+        names = {name for loader in self._search for name in loader.list_templates()}
+        steps = {name.split("/")[0] for name in names if name.endswith(".jinja") and name.count("/") == 1}
+        return sorted(steps - {"layouts"})
+
+    def _missing(self, name: str) -> TemplateError:
+        places = f"{self.override_dir} or the default set" if self.override_dir else "the default set"
+        return TemplateError(
+            f"there is no template {name} in {places}: create it (copy one of the other languages and "
+            "translate it) or choose a template that exists",
+            kind="missing",
+            file=name,
+        )
+
+    # -- rendering ----------------------------------------------------------------------------
+
+    def render(self, template: str, view: NoticeView) -> Message:
+        """Every part of the notice `view` from the step template `template` in the view's language."""
+        name = template_file(template, view.language)
+        variables = notice_variables(view)
+        with _language(view.language):
+            plain = self._blocks(
+                self.plain_env, name, variables, ("subject", "text", "sms", *OPTIONAL_BLOCKS)
+            )
+            body = Markup(self._blocks(self.html_env, name, variables, ("html",))["html"].strip())
+            subject = _SPACES.sub(" ", plain["subject"]).strip()
+            wrapped = {**variables, "body": body, "subject": subject}
+            html = self._document(EMAIL_LAYOUT, wrapped, required=True)
+            letter = self._document(LETTER_LAYOUT, wrapped, required=False)
+        return Message(
+            subject=subject,
+            text=plain["text"].strip() + "\n",
+            html=html,
+            sms=_SPACES.sub(" ", plain["sms"]).strip(),
+            letter_html=letter,
+            brief=plain.get("brief", "").strip(),
+        )
+
+    def _blocks(
+        self, env: SandboxedEnvironment, name: str, variables: Mapping[str, Any], wanted: tuple[str, ...]
+    ) -> dict[str, str]:
+        """The named blocks of one file; the file's top level runs first (imports, sets, extends)."""
+        with self._reported(name):
+            template = env.get_template(name)
+            context = template.new_context(dict(variables))
+            for _ in template.root_render_func(context):
+                pass
+            missing = [block for block in wanted if block in BLOCKS and block not in context.blocks]
+            if missing:
+                raise TemplateError(
+                    f"the block {', '.join(missing)} is missing: every step template defines "
+                    f"{', '.join(BLOCKS)} ({{% block sms %}}…{{% endblock %}})",
+                    kind="missing_block",
+                    file=template.filename or name,
+                )
+            return {
+                block: concat(context.blocks[block][0](context))
+                for block in wanted
+                if block in context.blocks
+            }
+
+    def _document(self, layout: str, variables: Mapping[str, Any], *, required: bool) -> str:
+        with self._reported(layout):
+            try:
+                document = self.html_env.get_template(layout)
+            except TemplateNotFound as exc:
+                if required or exc.name != layout:
+                    raise
+                return ""
+            return document.render(variables)
+
+    @contextmanager
+    def _reported(self, name: str) -> Iterator[None]:
+        """Jinja's errors as `TemplateError`, with the template file and line where they happened."""
+        try:
+            yield
+        except TemplateError:
+            raise
+        except TemplateNotFound as exc:
+            raise self._missing(exc.name if isinstance(exc.name, str) else name) from None
+        except TemplateSyntaxError as exc:
+            raise TemplateError(
+                f"syntax error: {exc.message}; fix the tag or expression on that line",
+                kind="syntax",
+                file=exc.filename or exc.name or name,
+                line=exc.lineno,
+            ) from None
+        except SecurityError as exc:
+            file, line = _template_frame(exc.__traceback__, name)
+            raise TemplateError(
+                f"unsafe: {exc}; templates may only read the notice's values",
+                kind="unsafe",
+                file=file,
+                line=line,
+            ) from None
+        except UndefinedError as exc:
+            file, line = _template_frame(exc.__traceback__, name)
+            known = ", ".join(sorted(NOTICE_VARIABLES))
+            raise TemplateError(
+                f"{exc.message}; use one of the notice's variables ({known}) or define it with {{% set %}}",
+                kind="undefined",
+                file=file,
+                line=line,
+            ) from None
+        except (JinjaError, AttributeError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
+            file, line = _template_frame(exc.__traceback__, name)
+            raise TemplateError(
+                f"cannot render: {exc}; check the values and filters used on that line",
+                kind="render",
+                file=file,
+                line=line,
+            ) from None
+
+
+def _template_frame(tb: TracebackType | None, fallback: str) -> tuple[str, int | None]:
+    """The innermost template frame of a traceback: its file and its line in the template source."""
+    found: tuple[str, int | None] = (fallback, None)
+    while tb is not None:
+        template = tb.tb_frame.f_globals.get("__jinja_template__")
+        if isinstance(template, Template):
+            found = (
+                template.filename or template.name or fallback,
+                template.get_corresponding_lineno(tb.tb_lineno),
+            )
+        tb = tb.tb_next
+    return found

@@ -1,0 +1,317 @@
+"""The outbox worker: claims due deliveries, asks the compliance guard, sends, and marks.
+
+One batch: cancel what holds and new disputes made wrong; claim up to `batch_size` due deliveries;
+read their notices in one go; then for each, the guard's verdict, the send, and the mark in a
+transaction of its own — so that a worker killed at any point loses nothing and can duplicate at most
+the one message it was sending (see `dunmore.delivery.outbox`).
+
+Channels: email (SMTP, the PDF letter attached when the step also has a letter), sms (an HTTP
+gateway), letter (a PDF added to the run's print batch), call / visit / task (a task for a person).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+import socket
+import time as clock_time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from sqlalchemy import Engine
+
+from dunmore.delivery import outbox
+from dunmore.delivery.channels.base import SendError
+from dunmore.delivery.guard import ContactRules, Situation, judge
+from dunmore.delivery.notice_view import StoredNotice, load_notices
+from dunmore.delivery.outbox import Claimed, Sent
+from dunmore.errors import DeliveryError, DunmoreError, RunConflict
+from dunmore.settings import Settings, parse_window
+from dunmore.store.db import transaction
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
+
+    from dunmore.delivery.channels.base import Receipt
+    from dunmore.delivery.channels.sms import SmsGateway
+    from dunmore.delivery.render import Message, Templates
+
+TASK_CHANNELS = ("call", "visit", "task")
+Clock = Callable[[], datetime]
+
+
+class EmailSender(Protocol):
+    """What the worker needs of an email channel (`SmtpChannel`, or the fake one)."""
+
+    def send(self, message: EmailMessage) -> Receipt: ...
+
+
+@dataclass(frozen=True)
+class Outlets:
+    """The ways out: `email` opens a connection for a whole run of the worker (a context manager)."""
+
+    email: Callable[[], contextlib.AbstractContextManager[EmailSender]] | None = None
+    sms: SmsGateway | None = None
+
+
+@dataclass
+class Tally:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    dead: int = 0
+    deferred: int = 0
+    cancelled: int = 0
+    by_channel: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.retried + self.failed + self.dead + self.deferred + self.cancelled
+
+
+def contact_rules(settings: Settings) -> ContactRules:
+    d = settings.delivery
+    windows = {channel: window for channel, text in d.windows.items() if (window := parse_window(text))}
+    return ContactRules(windows, dict(d.caps), d.cap_days, frozenset(d.cease_contact_channels))
+
+
+class Worker:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        *,
+        templates: Templates,
+        outlets: Outlets,
+        clock: Clock = lambda: datetime.now(UTC),
+        name: str | None = None,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.templates = templates
+        self.outlets = outlets
+        self.clock = clock
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self.rules = contact_rules(settings)
+        self.tally = Tally()
+        self._email: EmailSender | None = None
+        self._stack: contextlib.ExitStack | None = None  # what `run` closes: the e-mail connection
+
+    def run(
+        self, *, drain: bool = False, poll: float = 2.0, on_batch: Callable[[Tally], None] | None = None
+    ) -> Tally:
+        """Work until stopped (Ctrl-C), or with `drain` until nothing is due any more."""
+        with contextlib.ExitStack() as self._stack, _only_worker(self.engine) as alone:
+            try:
+                while True:
+                    handled = self.batch(retake_all=alone)
+                    if on_batch is not None:
+                        on_batch(self.tally)
+                    if handled == 0:
+                        if drain:
+                            return self.tally
+                        clock_time.sleep(poll)
+            finally:
+                self._email, self._stack = None, None
+
+    def batch(self, *, retake_all: bool = False) -> int:
+        """Handle one batch of due deliveries; returns how many were claimed. Called by `run`,
+        which holds the e-mail connection open across batches."""
+        now = self.clock()
+        lease = timedelta(seconds=self.settings.delivery.lease_seconds)
+        with transaction(self.engine) as conn:
+            self.tally.cancelled += outbox.cancel_held(conn, now=now)
+            claimed = outbox.claim(
+                conn, now=now, worker=self.name, lease=lease, limit=self.settings.delivery.batch_size,
+                retake_all=retake_all,
+            )  # fmt: skip
+        if not claimed:
+            return 0
+        with transaction(self.engine) as conn:
+            notices = load_notices(conn, {c.notice_id for c in claimed}, self.settings)
+            since = now - timedelta(days=self.rules.cap_days)
+            recent = outbox.recent_sends(conn, {n.customer_id for n in notices.values()}, since=since)
+        for delivery in claimed:
+            self._handle(delivery, notices[delivery.notice_id], recent)
+        return len(claimed)
+
+    def _handle(
+        self, delivery: Claimed, notice: StoredNotice, recent: dict[tuple[int, str], list[datetime]]
+    ) -> None:
+        now = self.clock()
+        sends = recent.setdefault((notice.customer_id, delivery.channel), [])
+        situation = Situation(
+            delivery.channel, notice.timezone, notice.cease_contact, notice.on_hold,
+            notice.disputed_since_notice, tuple(sends),
+        )  # fmt: skip
+        verdict = judge(situation, self.rules, now)
+        if verdict.action != "send":
+            with transaction(self.engine) as conn:
+                if verdict.action == "defer" and verdict.until is not None:
+                    outbox.defer(
+                        conn,
+                        delivery,
+                        until=verdict.until,
+                        reason=verdict.reason or "",
+                        detail=verdict.detail,
+                        now=now,
+                    )
+                    self.tally.deferred += 1
+                else:
+                    outbox.cancel(conn, delivery, reason=verdict.reason or "", detail=verdict.detail, now=now)
+                    self.tally.cancelled += 1
+            return
+        try:
+            message = self.templates.render(notice.template, notice.view)
+            sent = self._send(delivery, notice, message)
+        except SendError as error:
+            self._failed(delivery, error.detail, transient=error.transient)
+            return
+        except DunmoreError as error:  # a template that no longer renders, a missing address: final
+            self._failed(delivery, str(error), transient=False)
+            return
+        with transaction(self.engine) as conn:
+            if delivery.channel in TASK_CHANNELS:
+                task = outbox.create_task(
+                    conn,
+                    delivery,
+                    customer_id=notice.customer_id,
+                    title=message.subject,
+                    brief=message.brief or message.text,  # legal review: the staff brief, never sent out
+                    now=now,
+                )
+                sent = Sent(
+                    sent.recipient, sent.language, sent.message_id, sent.content, f"task {task} opened"
+                )
+            outbox.mark_sent(conn, delivery, sent, now=self.clock())
+        sends.append(now)
+        self.tally.sent += 1
+        self.tally.by_channel[delivery.channel] = self.tally.by_channel.get(delivery.channel, 0) + 1
+
+    def _failed(self, delivery: Claimed, detail: str, *, transient: bool) -> None:
+        d = self.settings.delivery
+        with transaction(self.engine) as conn:
+            status = outbox.mark_error(
+                conn, delivery, detail, transient=transient, now=self.clock(), max_attempts=d.max_attempts,
+                retry=timedelta(seconds=d.retry_seconds),
+            )  # fmt: skip
+        if status == "pending":
+            self.tally.retried += 1
+        elif status == "dead":
+            self.tally.dead += 1
+        else:
+            self.tally.failed += 1
+
+    def _send(self, delivery: Claimed, notice: StoredNotice, message: Message) -> Sent:
+        senders = {"email": self._send_email, "sms": self._send_sms, "letter": self._send_letter}
+        send = senders.get(delivery.channel, self._send_task)
+        return send(delivery, notice, message)
+
+    def _send_email(self, delivery: Claimed, notice: StoredNotice, message: Message) -> Sent:
+        from dunmore.delivery.channels.email import Sender, build_email, message_id
+
+        view = notice.view
+        if not view.contact.email:
+            raise DeliveryError(
+                f"customer {view.debtor.external_id} has no e-mail address: "
+                "add one with `dunmore import customers`"
+            )
+        attachments: tuple[tuple[str, bytes, str], ...] = ()
+        if "letter" in notice.channels:
+            from dunmore.delivery.letter import render_pdf
+
+            attachments = ((f"{view.reference}.pdf", render_pdf(message.letter_html), "application/pdf"),)
+        creditor = self.settings.creditor
+        smtp = self.settings.smtp
+        key = message_id(delivery.id, _domain(creditor.email))
+        email = build_email(
+            sender=Sender(creditor.email, smtp.from_name or creditor.name, smtp.reply_to or creditor.email),
+            to_address=view.contact.email,
+            to_name=view.contact.name or view.debtor.name,
+            subject=message.subject,
+            text=message.text,
+            html=message.html,
+            message_id=key,
+            attachments=attachments,
+            language=view.language,
+            date=self.clock(),
+        )
+        receipt = self._email_channel().send(email)
+        content = email.as_bytes(policy=email.policy.clone(linesep="\r\n"))  # as the channel flattens it
+        return Sent(view.contact.email, view.language, key, content, receipt.reply, receipt.provider_id)
+
+    def _email_channel(self) -> EmailSender:
+        if self._email is None:
+            if self.outlets.email is None:
+                raise SendError(
+                    "no e-mail channel is configured: set DUNMORE_SMTP__HOST and PORT", transient=True
+                )
+            if self._stack is None:
+                raise RuntimeError("e-mail is sent inside Worker.run, which closes the connection")
+            self._email = self._stack.enter_context(self.outlets.email())
+        return self._email
+
+    def _send_sms(self, delivery: Claimed, notice: StoredNotice, message: Message) -> Sent:
+        view = notice.view
+        phone = re.sub(r"[\s\-().]", "", view.contact.phone)
+        if not phone:
+            raise DeliveryError(
+                f"customer {view.debtor.external_id} has no phone number: "
+                "add one with `dunmore import customers`"
+            )
+        if self.outlets.sms is None:
+            raise SendError("no SMS gateway is configured: set DUNMORE_SMS__ADAPTER and URL", transient=True)
+        reference = f"dunmore-{delivery.id}"
+        receipt = self.outlets.sms.send(to=phone, text=message.sms, reference=reference)
+        return Sent(
+            phone, view.language, reference, message.sms.encode("utf-8"), receipt.reply, receipt.provider_id
+        )
+
+    def _send_letter(self, delivery: Claimed, notice: StoredNotice, message: Message) -> Sent:
+        from dunmore.delivery.letter import render_pdf
+
+        view = notice.view
+        batch = print_batch(notice.run_id)
+        recipient = "; ".join((view.debtor.name, *notice.address))
+        pdf = render_pdf(message.letter_html)
+        key = f"{view.reference}/letter-{delivery.id}"
+        return Sent(recipient, view.language, key, pdf, f"added to print batch {batch}", print_batch=batch)
+
+    def _send_task(self, delivery: Claimed, notice: StoredNotice, message: Message) -> Sent:
+        key = f"{notice.view.reference}/task-{delivery.id}"
+        return Sent(
+            "collections team", notice.view.language, key, message.text.encode("utf-8"), "task opened"
+        )
+
+
+def print_batch(run_id: int) -> str:
+    """The print file a run's letters go in."""
+    return f"run-{run_id}"
+
+
+def _domain(address: str) -> str:
+    return address.rpartition("@")[2] or "dunmore.invalid"
+
+
+@contextlib.contextmanager
+def _only_worker(engine: Engine) -> Iterator[bool]:
+    """On SQLite, one worker at a time (a lock file beside the database, freed by the kernel however
+    the worker ends); yields True there, since claims left `sending` can then only be a dead worker's."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield False
+        return
+    with open(Path(database).with_name(Path(database).name + ".worker-lock"), "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise RunConflict(
+                f"another worker is already sending from {database}: SQLite allows one worker at a time "
+                "(use PostgreSQL to run several)"
+            ) from exc
+        yield True

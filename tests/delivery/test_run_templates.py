@@ -1,0 +1,47 @@
+"""A run commits only with templates that pass their check: a user's override that threatens the
+debtor stops `dunmore run --approve` before anything is written."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from dunmore.cli.app import app
+from dunmore.run.models import RUNS
+from dunmore.store.db import make_engine
+
+DEFAULTS = Path(__file__).parents[2] / "src" / "dunmore" / "delivery" / "templates" / "default"
+EXAMPLE = Path(__file__).parents[2] / "examples" / "dunning.yaml"
+
+
+def test_a_threatening_override_stops_the_run_and_the_defaults_let_it_commit(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    runner = CliRunner()
+    assert runner.invoke(app, ["--db", url, "policy", "load", str(EXAMPLE)]).exit_code == 0
+
+    overrides = tmp_path / "templates" / "overdue-1"
+    overrides.mkdir(parents=True)
+    source = (DEFAULTS / "overdue-1" / "zh-CN.jinja").read_text(encoding="utf-8")
+    threat = source.replace("{% block text %}", "{% block text %}如不还款将通知您的家人和单位。", 1)
+    (overrides / "zh-CN.jinja").write_text(threat, encoding="utf-8")
+    env = {"DUNMORE_DELIVERY__TEMPLATES_DIR": str(tmp_path / "templates")}
+
+    refused = runner.invoke(app, ["--db", url, "run", "--as-of", "2026-11-23", "--approve"], env=env)
+    assert refused.exit_code != 0
+    assert "the run was not committed" in refused.output
+    assert "overdue-1" in refused.output
+    assert "templates check" in refused.output
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(RUNS)).scalar_one() == 0
+
+    shutil.rmtree(tmp_path / "templates")
+    (tmp_path / "templates").mkdir()
+    committed = runner.invoke(app, ["--db", url, "run", "--as-of", "2026-11-23", "--approve"], env=env)
+    assert committed.exit_code == 0, committed.output
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(RUNS)).scalar_one() == 1
+    engine.dispose()

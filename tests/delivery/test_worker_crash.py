@@ -1,0 +1,69 @@
+"""A worker process killed with SIGKILL at random moments while it sends 2,000 e-mails, twenty times,
+then left to finish: every delivery arrives, each under its own Message-ID, and the only duplicates
+are the sends a kill cut off between the server's acceptance and the worker's mark (at most one
+per kill)."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from dunmore.delivery.models import DELIVERIES
+from dunmore.store.db import make_engine, upgrade
+from tests.delivery.portfolio import Debtor, overdue_portfolio
+from tests.support.smtp import SmtpServer
+
+DELIVERIES_SENT = 2000
+KILLS = 20
+DUNMORE = str(Path(sys.executable).with_name("dunmore"))
+
+
+def test_a_worker_killed_twenty_times_loses_nothing_and_duplicates_at_most_once_per_kill(
+    tmp_path: Path, smtp_server: SmtpServer, record_property: Callable[[str, object], None]
+) -> None:
+    database = tmp_path / "crash.db"
+    engine = make_engine(f"sqlite:///{database}")
+    upgrade(engine)
+    ids = overdue_portfolio(engine, tmp_path, [Debtor() for _ in range(DELIVERIES_SENT)])
+    env = os.environ | {
+        "DUNMORE_SMTP__HOST": smtp_server.host,
+        "DUNMORE_SMTP__PORT": str(smtp_server.port),
+        "DUNMORE_DELIVERY__WINDOWS": "{}",  # any hour of the day the test runs at
+        "DUNMORE_DELIVERY__CAPS": "{}",
+        "DUNMORE_DELIVERY__BATCH_SIZE": "25",
+    }
+    command = [DUNMORE, "--db", f"sqlite:///{database}", "worker", "--drain"]
+    chance = random.Random(20261123)
+    for _ in range(KILLS):
+        arrived = len(smtp_server.messages)
+        worker = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            smtp_server.wait_for(arrived + chance.randint(1, 60), timeout=60)
+        finally:
+            worker.send_signal(signal.SIGKILL)
+            worker.wait(timeout=10)
+    assert len(smtp_server.messages) < DELIVERIES_SENT, "the kills should all land while sending"
+    finish = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert finish.returncode == 0, finish.stderr
+
+    counts = smtp_server.message_id_counts()
+    assert set(counts) == {f"<dunmore.delivery.{i}@example.com>" for i in ids}
+    duplicates = sum(count - 1 for count in counts.values())
+    record_property("duplicates", duplicates)
+    print(f"\n{KILLS} kills, {len(smtp_server.messages)} messages received, {duplicates} duplicates")
+    assert duplicates <= KILLS
+    with engine.connect() as conn:
+        statuses: dict[str, int] = dict(
+            conn.execute(select(DELIVERIES.c.status, func.count()).group_by(DELIVERIES.c.status))
+            .tuples()
+            .all()
+        )
+    assert statuses == {"sent": DELIVERIES_SENT}
+    engine.dispose()
