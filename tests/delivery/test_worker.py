@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, func, select, update
@@ -21,6 +22,7 @@ from dunmore.delivery.worker import Outlets, Worker
 from dunmore.errors import RunConflict
 from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.settings import Settings, load_settings
+from dunmore.store.db import as_utc
 from tests.delivery.portfolio import RUN_AT, Debtor, overdue_portfolio
 from tests.support.smtp import ReceivedMessage, SmtpServer
 
@@ -351,3 +353,17 @@ def test_sqlite_allows_one_worker_at_a_time(
     assert seen
     assert statuses(sqlite_engine) == ["sent"]
     assert second.run(drain=True).sent == 0  # once the first is done, a second may start
+
+
+def test_a_clock_in_local_time_defers_to_the_right_utc_moment(
+    engine: Engine, tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    overdue_portfolio(engine, tmp_path, [Debtor(language="en", timezone="America/New_York")])
+    # 10:00 in Shanghai is 02:00 UTC, 21:00 the evening before in New York: the mail waits for
+    # 08:00 in New York, 13:00 UTC — whatever zone the clock speaks.
+    local = Clock(datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    tally = worker(engine, smtp_server, local).run(drain=True)
+    assert (tally.deferred, tally.sent) == (1, 0)
+    with engine.connect() as conn:
+        wait = conn.execute(select(DELIVERIES.c.next_attempt_at)).scalar_one()
+    assert as_utc(wait) == datetime(2026, 11, 23, 13, 0, tzinfo=UTC)

@@ -251,7 +251,7 @@ def _write_preview(message: Any, channel: str, output: Path | None) -> None:
     if channel not in texts:
         raise BadArgument(f"--channel {channel!r}: use one of {', '.join([*texts, 'letter'])}")
     if output is None:
-        console.print(texts[channel], markup=False, highlight=False)
+        typer.echo(texts[channel])  # as it is, not re-wrapped to the terminal's width
     else:
         output.write_text(texts[channel], encoding="utf-8")
         console.print(f"{channel} preview written to {output}")

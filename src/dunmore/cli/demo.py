@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import polars as pl
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from dunmore.cli.context import console, parse_as_of, reported, state
 from dunmore.cli.reports import show_aging
+from dunmore.delivery.models import DELIVERIES
+from dunmore.delivery.worker import Outlets, Tally, Worker
 from dunmore.demo.generator import generate
 from dunmore.demo.load import clear_ledger, load_portfolio
 from dunmore.domain.aging import buckets
@@ -20,7 +23,7 @@ from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.reports.aging import aging_report
 from dunmore.reports.render import rich_table
 from dunmore.run import service
-from dunmore.run.models import POLICY_VERSIONS
+from dunmore.run.models import POLICY_VERSIONS, RUNS
 from dunmore.settings import Settings
 from dunmore.store.db import transaction
 
@@ -51,6 +54,35 @@ def _run_summary(outcome: service.RunOutcome) -> None:
     console.print(rich_table(counts, title=f"Dunning run for {outcome.as_of.isoformat()}", money=[]))
 
 
+def _deliver(engine: Engine, settings: Settings, day: date) -> Tally:
+    """Send the run's deliveries through the demo's own fake channels: no message leaves the machine,
+    but every notice is rendered, guarded and recorded as the real worker does it."""
+    from dunmore.delivery.channels.fake import FakeEmailChannel, FakeSmsGateway
+    from dunmore.delivery.render import Templates
+
+    ten = datetime.combine(day, time(10), tzinfo=ZoneInfo(settings.timezone))  # inside every window
+    outlets = Outlets(email=FakeEmailChannel, sms=FakeSmsGateway())
+    worker = Worker(engine, settings, templates=Templates(settings.delivery.templates_dir), outlets=outlets,
+                    clock=lambda: ten, name="demo")  # fmt: skip
+    return worker.run(drain=True)
+
+
+def _delivery_summary(tally: Tally) -> None:
+    channels = ", ".join(f"{count} by {channel}" for channel, count in sorted(tally.by_channel.items()))
+    console.print(
+        f"delivered {tally.sent} messages to the demo's fake channels ({channels or 'none'}); "
+        f"{tally.deferred} wait (contact window or frequency cap), {tally.cancelled} cancelled, "
+        f"{tally.failed} failed",
+        highlight=False,
+    )
+
+
+def _first_email(conn: Connection) -> int | None:
+    d = DELIVERIES.c
+    query = select(d.notice_id).where(d.channel == "email", d.status == "sent").order_by(d.id).limit(1)
+    return conn.execute(query).scalar()
+
+
 def demo_command(
     ctx: typer.Context,
     customers: Annotated[int, typer.Option(min=1, help="How many customers to generate.")] = 500,
@@ -79,16 +111,32 @@ def demo_command(
             progress.update(task, description="running the day's dunning")
             with transaction(engine, snapshot=True) as conn:
                 outcome = service.commit(conn, as_of=day, now=now)
+            progress.update(task, description="delivering the notices (letters are rendered to PDF)")
+            tally = _deliver(engine, state(ctx).settings, day)
         console.print(
             f"demo ledger in {engine.url.render_as_string(hide_password=True)} as of {day.isoformat()}"
         )
         with engine.connect() as conn:
             _summary(conn, day)
         _run_summary(outcome)
+        _delivery_summary(tally)
         url = engine.url.render_as_string(hide_password=True)
         db = "" if url == Settings.model_fields["database_url"].default else f"--db {url} "
+        with engine.connect() as conn:
+            notice = _first_email(conn)
         console.print(f"next: dunmore {db}explain C000016 --lang en", markup=False, highlight=False)
         console.print(f"      dunmore {db}aging --by customer", markup=False, highlight=False)
+        if notice is not None:
+            console.print(f"      dunmore {db}notice preview {notice}", markup=False, highlight=False)
+            console.print(f"      dunmore {db}notice show {notice}", markup=False, highlight=False)
+        if tally.by_channel.get("letter"):
+            hint = f"      dunmore {db}letters print --run {_last_run(engine)} -o letters.pdf"
+            console.print(hint, markup=False, highlight=False)
+
+
+def _last_run(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.max(RUNS.c.id))).scalar() or 0)
 
 
 def register(app: typer.Typer) -> None:

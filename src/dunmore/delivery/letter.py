@@ -1,4 +1,4 @@
-"""Printed letters: a notice's letter HTML turned into an A4 PDF, and a run's letters into one print file.
+"""Printed letters: a notice's letter HTML turned into an A4 PDF.
 
 The HTML comes from `dunmore.delivery.render` (a step's body inside `layouts/letter.html.jinja`); its
 stylesheet `layouts/letter.css` is found next to the layout. Fonts are the Noto CJK faces of Debian's
@@ -11,68 +11,32 @@ module stays cheap for the CLI and the API. It needs the system library HarfBuzz
 (libharfbuzz-subset0) to subset the large CJK fonts quickly; without it each letter takes some twenty
 seconds and WeasyPrint warns on import.
 
-The print file is for duplex printing by default: every letter starts on the front of a new sheet, so
-a letter with an odd number of pages is followed by a blank page, and the print shop can print the
-whole file duplex and put each letter's sheets in one envelope. `duplex=False` joins the letters
-without blank pages, for simplex printing.
+A run's letters are joined, as stored, into one print file by `dunmore.delivery.print_file`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from dunmore.errors import DeliveryError
 
-if TYPE_CHECKING:
-    from weasyprint.document import Document, Page
-    from weasyprint.text.fonts import FontConfiguration
-
-__all__ = ["LAYOUTS", "combine", "render_pdf"]
+__all__ = ["LAYOUTS", "render_pdf"]
 
 LAYOUTS: Final = Path(__file__).parent / "templates" / "default" / "layouts"
-_BLANK_A4: Final = "<style>@page { size: A4; margin: 0 }</style>"
 _NOTDEF: Final = ".notdef glyph rendered"  # WeasyPrint's warning for a character no font can draw
 
 
 def render_pdf(letter_html: str) -> bytes:
     """The A4 PDF of one letter, its fonts embedded."""
-    with _refuse_missing_glyphs():
-        pdf: bytes = _render(letter_html).write_pdf()
-    return pdf
-
-
-def combine(letter_htmls: Sequence[str], *, duplex: bool = True) -> bytes:
-    """One print file of many letters, in the given order, each letter starting on a new sheet.
-
-    Takes the letters' HTML rather than their PDFs: WeasyPrint can join the pages of documents it laid
-    out, while joining finished PDFs would need a PDF reader as another dependency. Each letter is laid
-    out once; its page numbers ("Page 1 of 2") count within the letter.
-    """
-    if not letter_htmls:
-        raise ValueError("a print file needs at least one letter")
-    from weasyprint.text.fonts import FontConfiguration
-
-    fonts = FontConfiguration()  # one for all letters: each of its own would keep ~12 MB of font data
-    with _refuse_missing_glyphs():
-        documents = [_render(html, fonts) for html in letter_htmls]
-        blank = _render(_BLANK_A4, fonts).pages[0] if duplex else None
-        pages: list[Page] = []
-        for document in documents:
-            pages.extend(document.pages)
-            if blank is not None and len(document.pages) % 2:
-                pages.append(blank)
-        pdf: bytes = documents[0].copy(pages).write_pdf()
-    return pdf
-
-
-def _render(html: str, fonts: FontConfiguration | None = None) -> Document:
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=str(LAYOUTS)).render(font_config=fonts)
+    with _refuse_missing_glyphs():
+        pdf: bytes = HTML(string=letter_html, base_url=str(LAYOUTS)).write_pdf()
+    return pdf
 
 
 class _Collect(logging.Handler):
@@ -87,14 +51,19 @@ class _Collect(logging.Handler):
 @contextmanager
 def _refuse_missing_glyphs() -> Iterator[None]:
     """Raise `DeliveryError` if WeasyPrint drew a .notdef box for any character (glyphs are drawn
-    while the PDF is written, so this wraps the writing). The warnings still reach WeasyPrint's log."""
+    while the PDF is written, so this wraps the writing). The warnings still reach WeasyPrint's log,
+    which is opened to warnings meanwhile if the application silenced it: the check must not be."""
     collect = _Collect()
     logger = logging.getLogger("weasyprint")
+    level = logger.level
+    if not logger.isEnabledFor(logging.WARNING):
+        logger.setLevel(logging.WARNING)
     logger.addHandler(collect)
     try:
         yield
     finally:
         logger.removeHandler(collect)
+        logger.setLevel(level)
     missing = [message for message in collect.messages if message.startswith(_NOTDEF)]
     if missing:
         raise DeliveryError(

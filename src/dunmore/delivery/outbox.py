@@ -130,6 +130,7 @@ def defer(
     conn: Connection, claimed: Claimed, *, until: datetime, reason: str, detail: str, now: datetime
 ) -> None:
     """The guard says not yet: back to pending until `until`; a deferral is not an attempt."""
+    until = max(until, now + timedelta(seconds=1))  # never due again within the same instant
     values = {
         "status": "pending",
         "next_attempt_at": until,
@@ -159,20 +160,20 @@ def cancel_held(conn: Connection, *, now: datetime) -> int:
     A hold on the customer or on an item of the notice, or a dispute on an item that grew after the
     notice took effect (its run's commit, or its approval), makes what the notice says wrong.
     """
-    d, n, i, v = DELIVERIES.c, NOTICES.c, NOTICE_ITEMS.c, INVOICES.c
-    committed = select(RUNS.c.committed_at).where(RUNS.c.id == n.run_id).correlate(NOTICES).scalar_subquery()
-    issued = func.coalesce(n.decided_at, committed)
-    item_changed = exists().where(
-        i.notice_id == n.id,
-        v.id == i.item_id,
-        or_(v.on_hold, and_(v.disputed_at.is_not(None), v.disputed_at > issued)),
+    d, n, i, v, c, r = DELIVERIES.c, NOTICES.c, NOTICE_ITEMS.c, INVOICES.c, CUSTOMERS.c, RUNS.c
+    issued = func.coalesce(n.decided_at, r.committed_at)
+    item_changed = (
+        exists()
+        .where(i.notice_id == n.id, v.id == i.item_id)
+        .where(or_(v.on_hold, and_(v.disputed_at.is_not(None), v.disputed_at > issued)))
     )
-    customer_held = exists().where(CUSTOMERS.c.id == n.customer_id, CUSTOMERS.c.on_hold)
-    held = select(n.id).where(or_(customer_held, item_changed))
+    # From the pending deliveries (few) to their notices, never from every notice ever written.
     victims = conn.execute(
-        select(d.id, d.attempts, customer_held.label("hold"))
+        select(d.id, d.attempts)
         .join(NOTICES, n.id == d.notice_id)
-        .where(d.status == "pending", d.notice_id.in_(held.scalar_subquery()))
+        .join(RUNS, r.id == n.run_id)
+        .join(CUSTOMERS, c.id == n.customer_id)
+        .where(d.status == "pending", or_(c.on_hold, item_changed))
     ).all()
     if not victims:
         return 0

@@ -205,8 +205,9 @@ class Templates:
 
     # -- rendering ----------------------------------------------------------------------------
 
-    def render(self, template: str, view: NoticeView) -> Message:
-        """Every part of the notice `view` from the step template `template` in the view's language."""
+    def render(self, template: str, view: NoticeView, *, letter: bool = True) -> Message:
+        """Every part of the notice `view` from the step template `template` in the view's language;
+        without `letter`, the letter's HTML is left empty (it costs as much as the rest together)."""
         name = template_file(template, view.language)
         variables = notice_variables(view)
         with _language(view.language):
@@ -217,13 +218,13 @@ class Templates:
             subject = _SPACES.sub(" ", plain["subject"]).strip()
             wrapped = {**variables, "body": body, "subject": subject}
             html = self._document(EMAIL_LAYOUT, wrapped, required=True)
-            letter = self._document(LETTER_LAYOUT, wrapped, required=False)
+            letter_html = self._document(LETTER_LAYOUT, wrapped, required=False) if letter else ""
         return Message(
             subject=subject,
             text=plain["text"].strip() + "\n",
             html=html,
             sms=_SPACES.sub(" ", plain["sms"]).strip(),
-            letter_html=letter,
+            letter_html=letter_html,
             brief=plain.get("brief", "").strip(),
         )
 

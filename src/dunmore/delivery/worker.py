@@ -95,7 +95,9 @@ class Worker:
         self.settings = settings
         self.templates = templates
         self.outlets = outlets
-        self.clock = clock
+        # Every moment is stored in UTC: SQLite keeps no offset, so an aware local time would be
+        # compared as if it were UTC.
+        self.clock: Clock = lambda: clock().astimezone(UTC)
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.rules = contact_rules(settings)
         self.tally = Tally()
@@ -167,7 +169,7 @@ class Worker:
                     self.tally.cancelled += 1
             return
         try:
-            message = self.templates.render(notice.template, notice.view)
+            message = self.templates.render(notice.template, notice.view, letter="letter" in notice.channels)
             sent = self._send(delivery, notice, message)
         except SendError as error:
             self._failed(delivery, error.detail, transient=error.transient)
@@ -242,7 +244,7 @@ class Worker:
             date=self.clock(),
         )
         receipt = self._email_channel().send(email)
-        content = email.as_bytes(policy=email.policy.clone(linesep="\r\n"))  # as the channel flattens it
+        content = receipt.content if receipt.content is not None else email.as_bytes()
         return Sent(view.contact.email, view.language, key, content, receipt.reply, receipt.provider_id)
 
     def _email_channel(self) -> EmailSender:

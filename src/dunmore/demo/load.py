@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 from sqlalchemy import Connection, Table, delete, func, select
 
-from dunmore.delivery.models import DELIVERIES
+from dunmore.delivery.models import DELIVERIES, DELIVERY_EVENTS, TASKS
 from dunmore.demo.generator import DemoPortfolio
 from dunmore.errors import DunmoreError
 from dunmore.ledger.models import ALLOCATIONS, CONTACTS, CREDIT_NOTES, CUSTOMERS, INVOICES, PAYMENTS
@@ -15,7 +15,7 @@ from dunmore.store.bulk import insert_frame, read_frame
 
 # Children before parents, so that deleting in this order never breaks a foreign key.
 LEDGER_TABLES = (
-    DELIVERIES, NOTICE_ITEMS, NOTICES, REMINDER_RECORDS, RUNS, DUNNING_GROUPS,
+    TASKS, DELIVERY_EVENTS, DELIVERIES, NOTICE_ITEMS, NOTICES, REMINDER_RECORDS, RUNS, DUNNING_GROUPS,
     ALLOCATIONS, PAYMENTS, CREDIT_NOTES, INVOICES, CONTACTS, CUSTOMERS,
 )  # fmt: skip
 

@@ -11,6 +11,7 @@ class Receipt:
 
     provider_id: str | None  # the gateway's message id (SMS) or None
     reply: str  # the server's reply as received, e.g. "250 2.0.0 Ok: queued as 4F2A1"
+    content: bytes | None = None  # the bytes handed over, exactly (the e-mail as sent after DATA)
 
 
 class SendError(Exception):

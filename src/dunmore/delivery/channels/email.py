@@ -218,7 +218,7 @@ class SmtpChannel:
         except smtplib.SMTPDataError as exc:  # the DATA command itself was not answered with 354
             code, reply = exc.smtp_code, exc.smtp_error
         self._expect(smtp, "DATA", code, reply)
-        return Receipt(provider_id=None, reply=_reply_text(code, reply))
+        return Receipt(provider_id=None, reply=_reply_text(code, reply), content=data)
 
     def _expect(
         self,
