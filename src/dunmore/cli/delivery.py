@@ -257,8 +257,32 @@ def _write_preview(message: Any, channel: str, output: Path | None) -> None:
         console.print(f"{channel} preview written to {output}")
 
 
+def sms_callbacks(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8026,
+) -> None:
+    """Receive the SMS gateway's status callbacks (POST /sms/status) and record each on its delivery,
+    as proof of delivery. Point the gateway's callback URL here (DUNMORE_SMS__STATUS_CALLBACK_URL)."""
+    from dunmore.delivery.callbacks import PATH, CallbackServer
+    from dunmore.delivery.wiring import sms_gateway
+
+    with reported():
+        app = state(ctx)
+        gateway = sms_gateway(app.settings.sms)
+        if gateway is None:
+            raise BadArgument("no SMS gateway is configured: set DUNMORE_SMS__ADAPTER and DUNMORE_SMS__URL")
+        server = CallbackServer((host, port), app.engine(), gateway)
+        console.print(f"recording SMS status callbacks posted to http://{host}:{port}{PATH}; Ctrl-C stops")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            server.server_close()
+
+
 def register(app: typer.Typer) -> None:
     app.command("worker")(worker)
+    app.command("sms-callbacks")(sms_callbacks)
     app.add_typer(deliveries_app, name="deliveries")
     app.add_typer(notice_app, name="notice")
     app.add_typer(letters_app, name="letters")
