@@ -188,15 +188,18 @@ def _print_proof(proof: dict[str, Any]) -> None:
     )
     for d in proof["deliveries"]:
         console.print(
-            f"\n[bold]delivery {d['id']}[/] {d['channel']}: {d['status']} after {d['attempts']} tries"
+            f"\n[bold]delivery {d['id']}[/] {d['channel']}: {d['status']}, attempts: {d['attempts']}"
         )
         for label in _PROOF_LABELS:
             if d.get(label):
-                console.print(f"  {label:<16} {d[label]}", highlight=False, markup=False)
+                value = f"{d[label]:%Y-%m-%d %H:%M:%S} UTC" if label == "sent_at" else d[label]
+                console.print(f"  {label:<16} {value}", highlight=False, markup=False, soft_wrap=True)
         for e in d["events"]:
             why = f" [{e['reason']}]" if e["reason"] else ""
-            line = f"    {e['at']:%Y-%m-%d %H:%M:%S} #{e['attempt']} {e['outcome']}{why} {e['detail'] or ''}"
-            console.print(line, highlight=False, markup=False)
+            line = (
+                f"    {e['at']:%Y-%m-%d %H:%M:%S} UTC #{e['attempt']} {e['outcome']}{why} {e['detail'] or ''}"
+            )
+            console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 _PROOF_LABELS = (

@@ -102,6 +102,7 @@ class Worker:
         self.rules = contact_rules(settings)
         self.tally = Tally()
         self._email: EmailSender | None = None
+        self._pdfs: dict[int, bytes] = {}  # letters of this batch's notices: e-mail and letter share one
         self._stack: contextlib.ExitStack | None = None  # what `run` closes: the e-mail connection
 
     def run(
@@ -134,6 +135,7 @@ class Worker:
             )  # fmt: skip
         if not claimed:
             return 0
+        self._pdfs.clear()
         with transaction(self.engine) as conn:
             notices = load_notices(conn, {c.notice_id for c in claimed}, self.settings)
             since = now - timedelta(days=self.rules.cap_days)
@@ -225,9 +227,9 @@ class Worker:
             )
         attachments: tuple[tuple[str, bytes, str], ...] = ()
         if "letter" in notice.channels:
-            from dunmore.delivery.letter import render_pdf
-
-            attachments = ((f"{view.reference}.pdf", render_pdf(message.letter_html), "application/pdf"),)
+            attachments = (
+                (f"{view.reference}.pdf", self._letter_pdf(view.notice_id, message), "application/pdf"),
+            )
         creditor = self.settings.creditor
         smtp = self.settings.smtp
         key = message_id(delivery.id, _domain(creditor.email))
@@ -274,13 +276,18 @@ class Worker:
             phone, view.language, reference, message.sms.encode("utf-8"), receipt.reply, receipt.provider_id
         )
 
-    def _send_letter(self, delivery: Claimed, notice: StoredNotice, message: Message) -> Sent:
+    def _letter_pdf(self, notice_id: int, message: Message) -> bytes:
         from dunmore.delivery.letter import render_pdf
 
+        if notice_id not in self._pdfs:
+            self._pdfs[notice_id] = render_pdf(message.letter_html)
+        return self._pdfs[notice_id]
+
+    def _send_letter(self, delivery: Claimed, notice: StoredNotice, message: Message) -> Sent:
         view = notice.view
         batch = print_batch(notice.run_id)
         recipient = "; ".join((view.debtor.name, *notice.address))
-        pdf = render_pdf(message.letter_html)
+        pdf = self._letter_pdf(view.notice_id, message)
         key = f"{view.reference}/letter-{delivery.id}"
         return Sent(recipient, view.language, key, pdf, f"added to print batch {batch}", print_batch=batch)
 
