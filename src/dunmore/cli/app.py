@@ -47,7 +47,7 @@ def root(
 
 def _register() -> None:
     """Sub-commands, one module per capability; imported here so `app` is whole when used."""
-    from dunmore.cli import db, delivery, demo, dunning, imports, reports, templates
+    from dunmore.cli import db, delivery, demo, dunning, holds, imports, reports, templates
 
     demo.register(app)
     imports.register(app)
@@ -56,6 +56,7 @@ def _register() -> None:
     dunning.register(app)
     delivery.register(app)
     templates.register(app)
+    holds.register(app)
 
 
 _register()
