@@ -44,7 +44,7 @@ def test_a_worker_killed_twenty_times_loses_nothing_and_duplicates_at_most_once_
     chance = random.Random(20261123)
     for _ in range(KILLS):
         arrived = len(smtp_server.messages)
-        worker = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        worker = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             smtp_server.wait_for(arrived + chance.randint(1, 60), timeout=60)
             time.sleep(chance.uniform(0, 0.03))  # anywhere in claim, render, send or mark
