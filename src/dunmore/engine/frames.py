@@ -7,8 +7,10 @@ the engine with the reference evaluator and to print small results.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any, cast
 
 import polars as pl
@@ -144,7 +146,8 @@ def snapshot_frames(snapshot: Snapshot) -> SnapshotFrames:
 
 @dataclass(frozen=True)
 class DecisionFrames:
-    """The engine's result. `evaluated` keeps every item with its rule columns, for `explain`."""
+    """The engine's result. `evaluated` (every item with its rule columns) and `groups` (every group
+    with its group rules) are for `explain`: `explain_frames` builds them when first read."""
 
     as_of: date
     notices: pl.DataFrame
@@ -152,8 +155,19 @@ class DecisionFrames:
     level_changes: pl.DataFrame
     reminders: pl.DataFrame
     group_changes: pl.DataFrame
-    evaluated: pl.DataFrame
-    groups: pl.DataFrame
+    explain_frames: Callable[[], tuple[pl.DataFrame, pl.DataFrame]] = field(repr=False, compare=False)
+
+    @cached_property
+    def _explained(self) -> tuple[pl.DataFrame, pl.DataFrame]:
+        return self.explain_frames()
+
+    @property
+    def evaluated(self) -> pl.DataFrame:
+        return self._explained[0]
+
+    @property
+    def groups(self) -> pl.DataFrame:
+        return self._explained[1]
 
     def to_decisions(self) -> Decisions:
         return Decisions(

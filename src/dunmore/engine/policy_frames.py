@@ -1,26 +1,58 @@
-"""A policy set as small Polars tables and expressions, for the vectorised engine.
+"""A policy set as small integer-coded lookup tables and expressions, for the vectorised engine.
 
-The engine joins items and groups to these tables instead of looking policies up row by row: one
-row per policy level, per reminder, per (policy, currency) minimum and per (policy, level,
-currency) fee. Routing is one `when/then` chain over the customers frame; per-policy scalars are
-looked up by policy name in `decide.py`.
+The engine never joins the item frame to the policies. Policies, currencies and step names get
+integer codes (a currency's code is its rank in sorted order, a step's the rank of its name, so
+that sorting by code sorts as the strings do); per-policy values, per (policy, level) values and
+per (policy, level, currency) fees are small Series indexed by a flat code, read with `gather`.
+Names come back only at the end, on the few rows that leave the engine.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 import polars as pl
 
-from dunmore.domain.policy import PolicySet, Route
+from dunmore.domain.policy import Policy, PolicySet, Route
+
+DAYS_PER_YEAR = 365
 
 
-@dataclass(frozen=True)
-class PolicyTables:
-    levels: pl.DataFrame  # policy, level, level_step, level_at, charge_interest, requires_approval
-    reminders: pl.DataFrame  # policy, step, at
-    minimums: pl.DataFrame  # policy, currency, minimum_minor
-    fees: pl.DataFrame  # policy, level, currency, fee_minor
+def codes_of(values: Sequence[str], column: str) -> pl.Expr:
+    """The rank of each row's `column` among the sorted `values` (null for a value not listed)."""
+    if len(values) > 8:  # many values: one hash lookup beats a chain of comparisons
+        return pl.col(column).replace_strict(values, range(len(values)), default=None, return_dtype=pl.Int64)
+    code: pl.Expr = pl.lit(None, dtype=pl.Int64)
+    for rank, value in reversed(list(enumerate(values))):
+        code = pl.when(pl.col(column) == value).then(pl.lit(rank, dtype=pl.Int64)).otherwise(code)
+    return code
+
+
+def names_of(code: pl.Expr, names: Sequence[str]) -> pl.Expr:
+    """The name of each row's code (the inverse of `codes_of`)."""
+    return pl.lit(pl.Series(names, dtype=pl.String)).gather(code)
+
+
+def lookup(values: Sequence[object], dtype: pl.DataType | type[pl.DataType], index: pl.Expr) -> pl.Expr:
+    """`values[index]` per row: a table read instead of a join (null where the table holds None)."""
+    return pl.lit(pl.Series(values, dtype=dtype)).gather(index)
+
+
+def _accrued(minor_days: pl.Expr, rate: Decimal) -> pl.Expr:
+    """round_half_up(minor_days × rate / 365) in exact integers, for minor_days ≥ 0.
+
+    With rate / 365 = num / d and minor_days = q × d + r (0 ≤ r < d), the exact value is
+    q × num + r × num / d, so the result is q × num + (2 × r × num + d) // (2 × d): Int64 never
+    overflows while 2 × d × num does not. A rate too fine for that is computed in Int128.
+    """
+    num, den = rate.as_integer_ratio()
+    d = den * DAYS_PER_YEAR
+    if 2 * d * num + d >= 2**63:
+        wide = minor_days.cast(pl.Int128) * num
+        return ((wide * 2 + d) // (2 * d)).cast(pl.Int64)
+    return (minor_days // d) * num + ((minor_days % d) * (2 * num) + d) // (2 * d)
 
 
 def _route_condition(route: Route) -> pl.Expr:
@@ -33,53 +65,110 @@ def _route_condition(route: Route) -> pl.Expr:
     return condition
 
 
-def route_expr(policies: PolicySet) -> pl.Expr:
-    """The policy name of each customer row (columns `grade`, `tags`): first route that holds."""
-    *conditional, default = policies.routes
-    expr: pl.Expr = pl.lit(default.policy)
-    for route in reversed(conditional):
-        expr = pl.when(_route_condition(route)).then(pl.lit(route.policy)).otherwise(expr)
-    return expr.alias("policy")
+@dataclass(frozen=True)
+class PolicyCodes:
+    """The policy set coded for one run: `names[code]` is a policy, `currencies[code]` a currency,
+    `steps[code]` a step name; level n of policy p is at flat index `p * stride + n`."""
 
+    policies: PolicySet
+    names: list[str]
+    currencies: list[str]
+    steps: list[str]
 
-def _levels(policies: PolicySet) -> pl.DataFrame:
-    rows = [
-        (name, n, step.name, step.at, step.charge_interest, step.requires_approval)
-        for name, policy in policies.policies.items()
-        for n, step in enumerate(policy.levels, start=1)
-    ]
-    schema = {"policy": pl.String, "level": pl.Int64, "level_step": pl.String, "level_at": pl.Int64}
-    schema |= {"charge_interest": pl.Boolean, "requires_approval": pl.Boolean}
-    return pl.DataFrame(rows, schema=schema, orient="row")
+    @classmethod
+    def of(cls, policies: PolicySet, currencies: set[str]) -> PolicyCodes:
+        names = {s.name for p in policies.policies.values() for s in (*p.reminders, *p.levels)}
+        return cls(policies, list(policies.policies), sorted(currencies), sorted(names))
 
+    @property
+    def ladders(self) -> list[Policy]:
+        return [self.policies.policies[name] for name in self.names]
 
-def _reminders(policies: PolicySet) -> pl.DataFrame:
-    rows = [
-        (name, step.name, step.at) for name, policy in policies.policies.items() for step in policy.reminders
-    ]
-    return pl.DataFrame(rows, schema={"policy": pl.String, "step": pl.String, "at": pl.Int64}, orient="row")
+    @property
+    def stride(self) -> int:
+        return 1 + max(len(policy.levels) for policy in self.ladders)
 
+    def route(self) -> pl.Expr:
+        """The policy code of each customer row (columns `grade`, `tags`): first route that holds."""
+        *conditional, default = self.policies.routes
+        code: pl.Expr = pl.lit(self.names.index(default.policy), dtype=pl.Int64)
+        for route in reversed(conditional):
+            then = pl.lit(self.names.index(route.policy), dtype=pl.Int64)
+            code = pl.when(_route_condition(route)).then(then).otherwise(code)
+        return code
 
-def _minimums(policies: PolicySet) -> pl.DataFrame:
-    rows = [
-        (name, currency, minor)
-        for name, policy in policies.policies.items()
-        for currency, minor in policy.minimum_overdue.items()
-    ]
-    schema = {"policy": pl.String, "currency": pl.String, "minimum_minor": pl.Int64}
-    return pl.DataFrame(rows, schema=schema, orient="row")
+    def per_policy(
+        self, value: Callable[[Policy], object], dtype: pl.DataType | type[pl.DataType]
+    ) -> pl.Expr:
+        """A per-policy value of each row's `policy` code."""
+        values = [value(policy) for policy in self.ladders]
+        if len(set(values)) == 1:  # the same for every policy: no lookup
+            return pl.lit(values[0], dtype=dtype)
+        return lookup(values, dtype, pl.col("policy"))
 
+    def per_level(
+        self, value: Callable[[Policy, int], object], dtype: pl.DataType | type[pl.DataType]
+    ) -> pl.Expr:
+        """A value of each row's (`policy`, `level`) (level 0: None)."""
+        table = [
+            value(policy, n) if 0 < n <= len(policy.levels) else None
+            for policy in self.ladders
+            for n in range(self.stride)
+        ]
+        return lookup(table, dtype, pl.col("policy") * self.stride + pl.col("level"))
 
-def _fees(policies: PolicySet) -> pl.DataFrame:
-    rows = [
-        (name, n, currency, minor)
-        for name, policy in policies.policies.items()
-        for n, step in enumerate(policy.levels, start=1)
-        for currency, minor in step.fee.items()
-    ]
-    schema = {"policy": pl.String, "level": pl.Int64, "currency": pl.String, "fee_minor": pl.Int64}
-    return pl.DataFrame(rows, schema=schema, orient="row")
+    def minimum(self) -> pl.Expr:
+        """`minimum_overdue[currency]` of each group row's policy (null: no minimum)."""
+        table = [policy.minimum_overdue.get(c) for policy in self.ladders for c in self.currencies]
+        return lookup(table, pl.Int64, pl.col("policy") * len(self.currencies) + pl.col("currency"))
 
+    def fee(self) -> pl.Expr:
+        """`fee[currency]` of each notice row's (policy, level) (null: the level has none)."""
+        table = [
+            policy.levels[n - 1].fee.get(c) if 0 < n <= len(policy.levels) else None
+            for policy in self.ladders
+            for n in range(self.stride)
+            for c in self.currencies
+        ]
+        flat = (pl.col("policy") * self.stride + pl.col("level")) * len(self.currencies) + pl.col("currency")
+        return lookup(table, pl.Int64, flat)
 
-def policy_tables(policies: PolicySet) -> PolicyTables:
-    return PolicyTables(_levels(policies), _reminders(policies), _minimums(policies), _fees(policies))
+    def step(self, policy: Policy, n: int) -> int:
+        """The step code of level n of `policy`."""
+        return self.steps.index(policy.levels[n - 1].name)
+
+    def target_level(self) -> pl.Expr:
+        """The highest level whose `at` ≤ days past due (0 if none), per the row's policy."""
+        target: pl.Expr = pl.lit(0, dtype=pl.Int64)
+        for code, policy in enumerate(self.ladders):
+            reached: pl.Expr = pl.lit(0, dtype=pl.Int64)
+            for n, step in enumerate(policy.levels, start=1):  # `at`s increase: the last that holds wins
+                reached = pl.when(pl.col("dpd") >= step.at).then(pl.lit(n, dtype=pl.Int64)).otherwise(reached)
+            if len(self.ladders) == 1:
+                return reached
+            target = pl.when(pl.col("policy") == code).then(reached).otherwise(target)
+        return target
+
+    def interest(self) -> pl.Expr:
+        """Accrued to D, rounded half-up once per item, less what earlier notices charged (invoices)."""
+        owed_days = pl.max_horizontal(pl.col("undisputed"), 0) * pl.max_horizontal(pl.col("dpd"), 0)
+        minor_days = pl.col("paid_minor_days") + owed_days
+        interest: pl.Expr = pl.lit(0, dtype=pl.Int64)
+        for code, policy in enumerate(self.ladders):
+            if policy.interest_rate is None or policy.interest_rate == 0:
+                continue
+            owed = pl.max_horizontal(
+                _accrued(minor_days, policy.interest_rate) - pl.col("interest_charged_minor"), 0
+            )
+            interest = pl.when(pl.col("policy") == code).then(owed).otherwise(interest)
+        return pl.when(pl.col("is_invoice")).then(interest).otherwise(0)
+
+    def reminders(self) -> pl.DataFrame:
+        """One row per (policy code, reminder): its step code and `at`."""
+        rows = [
+            (code, self.steps.index(step.name), step.at)
+            for code, policy in enumerate(self.ladders)
+            for step in policy.reminders
+        ]
+        schema = {"policy": pl.Int64, "step": pl.Int64, "at": pl.Int64}
+        return pl.DataFrame(rows, schema=schema, orient="row")

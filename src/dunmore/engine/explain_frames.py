@@ -1,0 +1,33 @@
+"""The wide frames `explain` reads: every item and every group with all its rule columns, names
+instead of codes. Built only when asked (one customer at a time), from the same rule expressions
+as the decision."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from dunmore.engine.frames import SnapshotFrames
+from dunmore.engine.items import Coding, evaluate_items
+from dunmore.engine.levels import evaluate_groups, group_state
+from dunmore.engine.policy_frames import names_of
+
+
+def explain_frames(snapshot: SnapshotFrames, coding: Coding) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(every item with its rule columns, every group of an item or a state with its group rules)."""
+    items = evaluate_items(snapshot, coding).collect()
+    past = pl.col("past_due")
+    totals = items.group_by("gkey").agg(
+        balance=pl.col("undisputed").filter(past).sum(),
+        interest_sum=pl.col("interest").filter(past).sum(),
+        rise_level=pl.col("new_level").filter(pl.col("would_rise")).max().fill_null(0),
+        has_past_due=past.any(),
+    )
+    groups = evaluate_groups(totals, group_state(snapshot, coding), coding, snapshot.as_of)
+    names = coding.codes.names
+    named = groups.with_columns(
+        customer_id=coding.of_customer("customer_id"),
+        currency=names_of(pl.col("currency"), coding.codes.currencies),
+        policy=names_of(pl.col("policy"), names),
+    )
+    evaluated = items.with_columns(policy=names_of(pl.col("policy"), names)).drop("kind_code")
+    return evaluated, named.collect()

@@ -1,0 +1,150 @@
+"""Levels: the groups' past-due balances, whether a group may rise today, and its notice level.
+
+The eligible past-due items are sorted once by group key (stably, so each group keeps its items in
+item_id order). On that order a group is a run of rows, and its totals are differences of running
+sums at the run ends: no hash group-by, no join back. The group rules then read the group's state
+left by earlier runs, joined on the group key.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from dunmore.engine.frames import GROUPS, SnapshotFrames
+from dunmore.engine.items import Coding, with_level_rules
+
+PAST_DUE_COLUMNS = ["gkey", "item_id", "kind_code", "level_after", "rise_to", "dpd", "undisputed", "interest"]
+NO_LEVELS = pl.lit([], dtype=pl.List(pl.Int64))
+STATE = {
+    name: GROUPS[name] for name in ["last_level_notice", "fee_levels", "episode_open", "awaiting_approval"]
+}
+
+
+def past_due_items(items: pl.DataFrame, coding: Coding, as_of: date) -> pl.DataFrame:
+    """The eligible past-due items (they make the balance and fill the level notice), in item order."""
+    rises = pl.col("would_rise")
+    keep = [
+        "gkey",
+        "item_id",
+        "kind_code",
+        "level",
+        "new_level",
+        "would_rise",
+        "dpd",
+        "undisputed",
+        "interest",
+    ]
+    return (
+        with_level_rules(items.lazy().filter("past_due"), coding, as_of)
+        .select(
+            *keep,
+            level_after=pl.when(rises).then(pl.col("new_level")).otherwise(pl.col("level")),
+            rise_to=pl.when(rises).then(pl.col("new_level")).otherwise(0),
+        )
+        .collect()
+    )
+
+
+def by_group(past_due: pl.DataFrame, size: int) -> pl.DataFrame:
+    """The past-due items by group key, each group's items still in item_id order (a stable sort).
+
+    `size` bounds the group keys: below 2**32 they sort faster as UInt32."""
+    key = pl.col("gkey").cast(pl.UInt32) if size <= 2**32 else pl.col("gkey")
+    return past_due.select(PAST_DUE_COLUMNS).sort(key, maintain_order=True)
+
+
+def _run_total(column: str) -> pl.Expr:
+    """At a run's last row: the sum of `column` over the run (running sum minus the previous run's).
+
+    Int64 arithmetic wraps, so the difference stays exact even if the running sum overflows."""
+    return pl.col(column) - pl.col(column).shift(1, fill_value=0)
+
+
+def group_totals(past_due: pl.DataFrame, stride: int) -> pl.DataFrame:
+    """Per group with a past-due item: its balance, its items' interest, the highest level risen to.
+
+    The highest level is a running maximum of `gkey × stride + rise_to` (rise_to < stride): the
+    group keys grow down the rows, so at a run's end the maximum comes from that run alone.
+    """
+    gkey = pl.col("gkey")
+    return (
+        past_due.lazy()
+        .select(
+            "gkey",
+            balance=pl.col("undisputed").cum_sum(),
+            interest_sum=pl.col("interest").cum_sum(),
+            top=(gkey * stride + pl.col("rise_to")).cum_max(),
+            run_end=(gkey != gkey.shift(-1)).fill_null(True),
+        )
+        .filter("run_end")
+        .select(
+            "gkey",
+            balance=_run_total("balance"),
+            interest_sum=_run_total("interest_sum"),
+            rise_level=pl.col("top") - gkey * stride,
+            has_past_due=pl.lit(True),
+        )
+        .collect()
+    )
+
+
+def group_state(snapshot: SnapshotFrames, coding: Coding) -> pl.DataFrame:
+    """The groups' state left by earlier runs, keyed by group."""
+    state = snapshot.groups
+    return state.select(coding.gkey(state), *STATE)
+
+
+def balance_at_least_minimum() -> pl.Expr:
+    return pl.col("minimum_minor").is_null() | (pl.col("balance") >= pl.col("minimum_minor"))
+
+
+def min_days_since_last_notice(as_of: date) -> pl.Expr:
+    since = pl.lit(as_of).cast(pl.Int32) - pl.col("last_level_notice").cast(pl.Int32)
+    return pl.col("last_level_notice").is_null() | (since >= pl.col("min_days"))
+
+
+def not_awaiting_approval() -> pl.Expr:
+    return ~pl.col("awaiting_approval").fill_null(False)
+
+
+def evaluate_groups(totals: pl.DataFrame, state: pl.DataFrame, coding: Coding, as_of: date) -> pl.LazyFrame:
+    """Every group with a past-due item or a state, by group key, with the group rules."""
+    codes = coding.codes
+    if state.is_empty():  # the first run: every group has the default state
+        groups = totals.lazy().with_columns(
+            pl.lit(None).cast(dtype).alias(name) for name, dtype in STATE.items()
+        )
+    else:
+        groups = totals.lazy().join(state.lazy(), on="gkey", how="full", coalesce=True).sort("gkey")
+    groups = groups.with_columns(
+        policy=coding.of_customer("policy"),
+        currency=coding.currency(),
+        has_past_due=pl.col("has_past_due").fill_null(False),
+        was_open=pl.col("episode_open").fill_null(False),
+    ).with_columns(
+        minimum_minor=codes.minimum(),
+        min_days=codes.per_policy(lambda p: p.min_days_between_notices, pl.Int64),
+    )
+    groups = groups.with_columns(
+        balance_at_least_minimum=balance_at_least_minimum(),
+        min_days_since_last_notice=min_days_since_last_notice(as_of),
+        not_awaiting_approval=not_awaiting_approval(),
+        episode_changes=pl.col("has_past_due") != pl.col("was_open"),
+    )
+    may_rise = (
+        pl.col("balance_at_least_minimum")
+        & pl.col("min_days_since_last_notice")
+        & pl.col("not_awaiting_approval")
+    )
+    return groups.with_columns(may_rise=may_rise, noticed=may_rise & (pl.col("rise_level").fill_null(0) > 0))
+
+
+def fee_levels_now() -> pl.Expr:
+    """The group's fee levels after today's episode transition (a transition resets them)."""
+    return (
+        pl.when(pl.col("episode_changes"))
+        .then(NO_LEVELS)
+        .otherwise(pl.col("fee_levels").fill_null(NO_LEVELS))
+    )

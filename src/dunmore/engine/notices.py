@@ -1,0 +1,203 @@
+"""Notices: the reminders sent today, the level notices of the groups that rise, and their items.
+
+A notice's `notice_sort` = (gkey × 2 + kind) × |steps| + step code orders notices as the spec does
+((customer_id, currency, kind, step); "level" sorts before "reminder"), so numbering the notices is
+one sort of the few notice rows. The level notices' items come out of the past-due items already
+in (group, item_id) order; reminder items are few and are merged in by notice number.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from dunmore.engine.frames import GROUP_CHANGES, NOTICE_ITEMS, NOTICES, REMINDERS
+from dunmore.engine.items import KINDS, Coding, with_level_rules
+from dunmore.engine.levels import fee_levels_now
+from dunmore.engine.policy_frames import names_of
+
+LEVEL, REMINDER = 0, 1  # kind codes of notices, in the order the spec sorts them
+NOTICE_COLUMNS = ["gkey", "notice_sort", "kind", "step", "level", "fee_minor", "interest_charge_minor"]
+NOTICE_COLUMNS += ["pending_approval"]
+ITEM_COLUMNS = [
+    "notice_key",
+    "item_id",
+    "kind_code",
+    "level",
+    "days_past_due",
+    "open_minor",
+    "interest_minor",
+]
+
+
+INT64_ITEMS = pl.Schema(dict.fromkeys(ITEM_COLUMNS, pl.Int64))
+
+
+def notice_sort(kind: int, steps: int) -> pl.Expr:
+    return ((pl.col("gkey") * 2 + kind) * max(steps, 1) + pl.col("step")).alias("notice_sort")
+
+
+def by_gkey(gkeys: pl.Series, values: pl.Series, size: int) -> pl.Expr:
+    """`values` of each row's group, read from a table indexed by group key (null: no value)."""
+    table = pl.Series(values=[None], dtype=values.dtype).extend_constant(None, max(size - 1, 0))
+    return pl.lit(table.scatter(gkeys, values)).gather(pl.col("gkey"))
+
+
+def with_level_notices(groups: pl.DataFrame, coding: Coding) -> pl.DataFrame:
+    """The groups with their level notice, if they rise: at the highest level an item rose to."""
+    codes = coding.codes
+    notices = groups.lazy().with_columns(level=pl.when("noticed").then(pl.col("rise_level")))
+    notices = notices.with_columns(
+        step=codes.per_level(codes.step, pl.Int64),
+        fee=codes.fee(),
+        charge_interest=codes.per_level(lambda p, n: p.levels[n - 1].charge_interest, pl.Boolean),
+        pending_approval=codes.per_level(lambda p, n: p.levels[n - 1].requires_approval, pl.Boolean),
+    )
+    fee_due = pl.col("fee").is_not_null() & ~fee_levels_now().list.contains(pl.col("level"))
+    charge = pl.col("charge_interest") & (pl.col("interest_sum") > 0)
+    return notices.with_columns(
+        notice_sort(LEVEL, len(codes.steps)),
+        kind=pl.lit(LEVEL),
+        fee_minor=pl.when(fee_due).then(pl.col("fee")),
+        interest_charge_minor=pl.when(charge).then(pl.col("interest_sum")),
+        fee_charged=fee_due,
+    ).collect()
+
+
+def reminders(items: pl.DataFrame, coding: Coding, as_of: date) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(records of sent and skipped reminders, the items that get a reminder today with its step)."""
+    codes = coding.codes
+    table = codes.reminders()
+    earliest = table["at"].min()
+    if earliest is None:
+        return pl.DataFrame(schema=REMINDERS), pl.DataFrame()
+    due = items.lazy().filter(
+        pl.col("eligible") & pl.col("is_invoice") & (pl.col("dpd") <= 0) & (pl.col("dpd") >= earliest)
+    )
+    due = with_level_rules(due, coding, as_of)
+    columns = ["gkey", "item_id", "policy", "kind_code", "level", "dpd", "undisputed", "reminders_had"]
+    joined = due.select(columns).join(table.lazy(), on="policy").filter(pl.col("at") <= pl.col("dpd"))
+    candidates = (
+        joined.with_columns(
+            name=names_of(pl.col("step"), codes.steps),
+            latest_at=pl.col("at").max().over("item_id"),
+        )
+        .with_columns(had=pl.col("reminders_had").list.contains(pl.col("name")))
+        .collect()
+    )
+    unhad = candidates.filter(~pl.col("had"))
+    status = pl.when(pl.col("at") == pl.col("latest_at")).then(pl.lit("sent")).otherwise(pl.lit("skipped"))
+    records = unhad.select("item_id", step="name", status=status).sort("item_id", "step")
+    return records.cast(REMINDERS), unhad.filter(pl.col("at") == pl.col("latest_at"))
+
+
+def reminder_notices(sent: pl.DataFrame, coding: Coding) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One notice per group and reminder step sent today, and the items it lists (interest 0)."""
+    if sent.is_empty():
+        return pl.DataFrame(), pl.DataFrame()
+    sent = sent.with_columns(notice_sort(REMINDER, len(coding.codes.steps)))
+    notices = (
+        sent.group_by("notice_sort")
+        .agg(pl.col("gkey", "step").first())
+        .with_columns(
+            kind=pl.lit(REMINDER),
+            level=pl.lit(None, dtype=pl.Int64),
+            fee_minor=pl.lit(None, dtype=pl.Int64),
+            interest_charge_minor=pl.lit(None, dtype=pl.Int64),
+            pending_approval=pl.lit(False),
+        )
+    )
+    items = sent.select(
+        "notice_sort", "item_id", "kind_code", "level", days_past_due="dpd", open_minor="undisputed",
+        interest_minor=pl.lit(0, dtype=pl.Int64),
+    )  # fmt: skip
+    return notices, items
+
+
+def number_notices(level: pl.DataFrame, reminder: pl.DataFrame) -> pl.DataFrame:
+    """Every notice in the spec's order, numbered by `notice_key`."""
+    frames = [frame.select(NOTICE_COLUMNS) for frame in (level, reminder) if not frame.is_empty()]
+    if not frames:
+        return pl.DataFrame(schema=dict.fromkeys(["notice_key", *NOTICE_COLUMNS], pl.Int64))
+    every = pl.concat(frames, how="vertical_relaxed").sort("notice_sort")
+    return every.with_row_index("notice_key").with_columns(pl.col("notice_key").cast(pl.Int64))
+
+
+def notice_frame(numbered: pl.DataFrame, coding: Coding) -> pl.DataFrame:
+    """The notices as the run writes them: names instead of codes."""
+    codes = coding.codes
+    named = numbered.select(
+        "notice_key",
+        customer_id=coding.of_customer("customer_id"),
+        currency=names_of(coding.currency(), codes.currencies),
+        kind=names_of(pl.col("kind"), ["level", "reminder"]),
+        step=names_of(pl.col("step"), codes.steps),
+        policy=names_of(coding.of_customer("policy"), codes.names),
+        level="level",
+        fee_minor="fee_minor",
+        interest_charge_minor="interest_charge_minor",
+        pending_approval="pending_approval",
+    )
+    return named.cast(NOTICES)
+
+
+def level_notice_items(past_due: pl.DataFrame, numbered: pl.DataFrame, size: int) -> pl.DataFrame:
+    """Every eligible past-due item of a group with a level notice, with that notice's number."""
+    level = numbered.filter(pl.col("kind") == LEVEL)
+    keyed = past_due.lazy().with_columns(notice_key=by_gkey(level["gkey"], level["notice_key"], size))
+    return keyed.filter(pl.col("notice_key").is_not_null()).select(
+        "notice_key", "item_id", "kind_code", level="level_after", days_past_due="dpd",
+        open_minor="undisputed", interest_minor="interest",
+    ).collect()  # fmt: skip
+
+
+def notice_items(
+    level_items: pl.DataFrame, reminder_items: pl.DataFrame, numbered: pl.DataFrame
+) -> pl.DataFrame:
+    """All notice items by (notice_key, item_id), kinds named."""
+    every = level_items.select(ITEM_COLUMNS).cast(INT64_ITEMS)
+    if not reminder_items.is_empty():
+        sorts = numbered["notice_sort"]
+        keyed = reminder_items.with_columns(notice_key=sorts.search_sorted(reminder_items["notice_sort"]))
+        keyed = keyed.select(ITEM_COLUMNS).cast(INT64_ITEMS).sort("notice_key", "item_id")
+        # A stable sort of rows already sorted in two runs is cheap (Polars' merge_sorted is not).
+        every = pl.concat([every, keyed]).sort("notice_key", maintain_order=True)
+    named = every.with_columns(kind_code=names_of(pl.col("kind_code"), KINDS)).rename({"kind_code": "kind"})
+    return named.select(list(NOTICE_ITEMS)).cast(NOTICE_ITEMS)
+
+
+def level_changes(items: pl.DataFrame, notices: pl.DataFrame, size: int) -> pl.DataFrame:
+    """(item_id, new level) of the items that rose in a notice that is not pending, by item_id."""
+    applied = notices.filter(~pl.col("pending_approval"))
+    rose = (
+        items.lazy()
+        .filter("would_rise")
+        .with_columns(
+            applied=by_gkey(applied["gkey"], pl.Series([True] * applied.height, dtype=pl.Boolean), size)
+        )
+    )
+    return rose.filter(pl.col("applied").fill_null(False)).select("item_id", level="new_level").collect()
+
+
+def group_changes(groups: pl.DataFrame, coding: Coding, as_of: date) -> pl.DataFrame:
+    """The groups whose state changes today, with their whole new state, by (customer_id, currency)."""
+    applied = pl.col("noticed") & ~pl.col("pending_approval").fill_null(False)
+    charged = applied & pl.col("fee_charged")
+    moved = applied & (pl.col("last_level_notice") != pl.lit(as_of)).fill_null(True)
+    changed = pl.col("episode_changes") | moved | charged
+    fees = (
+        pl.when(charged).then(pl.concat_list(fee_levels_now(), pl.col("level"))).otherwise(fee_levels_now())
+    )
+    out = (
+        groups.lazy()
+        .filter(changed)
+        .select(
+            customer_id=coding.of_customer("customer_id"),
+            currency=names_of(coding.currency(), coding.codes.currencies),
+            last_level_notice=pl.when(applied).then(pl.lit(as_of)).otherwise(pl.col("last_level_notice")),
+            fee_levels=fees.list.sort(),
+            episode_open="has_past_due",
+        )
+    )
+    return out.collect().cast(GROUP_CHANGES)
