@@ -47,19 +47,17 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         yield sqlite
         sqlite.dispose()
         return
-    if POSTGRES_URL is None:
-        pytest.skip("PostgreSQL not configured: set DUNMORE_TEST_POSTGRES_URL")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    pg = _postgres_engine(schema)
-    upgrade(pg)
-    yield pg
-    pg.dispose()
-    _drop_schema(schema)
+    yield from _migrated_postgres()
 
 
 @pytest.fixture
 def postgres_engine() -> Iterator[Engine]:
     """A migrated PostgreSQL database of its own, for what only PostgreSQL does (several workers)."""
+    yield from _migrated_postgres()
+
+
+def _migrated_postgres() -> Iterator[Engine]:
+    """A migrated schema of its own on the test server, dropped afterwards."""
     if POSTGRES_URL is None:
         pytest.skip("PostgreSQL not configured: set DUNMORE_TEST_POSTGRES_URL")
     schema = f"t_{uuid.uuid4().hex[:12]}"

@@ -33,7 +33,7 @@ from dunmore.delivery.render import (
 )
 from dunmore.delivery.samples import sample_view
 from dunmore.delivery.segments import LIMITS, count_segments
-from dunmore.delivery.view import LANGUAGES, Language, NoticeView
+from dunmore.delivery.view import LANGUAGES, Language, NoticeView, totals
 from dunmore.domain.money import Money, round_half_up
 from dunmore.domain.policy import PolicySet
 from dunmore.errors import AmountError
@@ -141,12 +141,10 @@ def _in_currency(view: NoticeView, currency: str) -> NoticeView:
         replace(line, open_amount=convert(line.open_amount), interest=convert(line.interest))
         for line in view.items
     )
-    zero = Money.zero(currency)
-    total_open = sum((line.open_amount for line in lines), zero)
-    total_interest = sum((line.interest for line in lines), zero)
     fee = convert(view.fee) if view.fee is not None else None
-    charge = total_interest if view.interest_charge is not None else None
-    total_due = total_open + (fee or zero) + (charge or zero)
+    accrued = Money(sum(line.interest.minor for line in lines), currency)
+    charge = accrued if view.interest_charge is not None else None
+    total_open, total_interest, total_due = totals(lines, fee, charge, currency)
     return replace(
         view,
         currency=currency,

@@ -15,7 +15,17 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from dunmore.delivery.view import LANGUAGES, Contact, Creditor, Debtor, Language, Line, NextStep, NoticeView
+from dunmore.delivery.view import (
+    LANGUAGES,
+    Contact,
+    Creditor,
+    Debtor,
+    Language,
+    Line,
+    NextStep,
+    NoticeView,
+    totals,
+)
 from dunmore.domain.calendar import business_deadline
 from dunmore.domain.money import Money
 from dunmore.domain.policy import Policy, Step
@@ -167,13 +177,9 @@ def _view(
 ) -> NoticeView:
     currency = row["currency"]
     lines = tuple(_line(item, currency) for item in items)
-    total_open = Money(sum(line.open_amount.minor for line in lines), currency)
-    total_interest = Money(sum(line.interest.minor for line in lines), currency)
     fee = _money(row["fee_minor"], currency)
     charge = _money(row["interest_charge_minor"], currency)
-    total_due = Money(
-        total_open.minor + (fee.minor if fee else 0) + (charge.minor if charge else 0), currency
-    )
+    total_open, total_interest, total_due = totals(lines, fee, charge, currency)
     as_of: date = row["as_of"]
     return NoticeView(
         notice_id=row["id"],

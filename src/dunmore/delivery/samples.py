@@ -15,6 +15,7 @@ from dunmore.delivery.view import (
     Line,
     NextStep,
     NoticeView,
+    totals,
 )
 from dunmore.domain.money import Money, round_half_up
 
@@ -127,11 +128,10 @@ def sample_view(
                 money("0"),
             ),
         )
-    total_open = sum((line.open_amount for line in lines), Money.zero(currency))
-    total_interest = sum((line.interest for line in lines), Money.zero(currency))
     fee = money("100.00") if overdue and with_charges else None
-    interest_charge = total_interest if overdue and with_charges else None
-    total_due = total_open + (fee or Money.zero(currency)) + (interest_charge or Money.zero(currency))
+    accrued = Money(sum(line.interest.minor for line in lines), currency)
+    interest_charge = accrued if overdue and with_charges else None
+    total_open, total_interest, total_due = totals(lines, fee, interest_charge, currency)
     return NoticeView(
         notice_id=42,
         reference="DN-000042",

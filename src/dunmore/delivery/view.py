@@ -95,3 +95,13 @@ class NoticeView:
     next_step: NextStep | None
     portal_link: str  # where the debtor confirms or disputes the statement
     extra: dict[str, str] = field(default_factory=dict)
+
+
+def totals(
+    items: tuple[Line, ...], fee: Money | None, interest_charge: Money | None, currency: str
+) -> tuple[Money, Money, Money]:
+    """A notice's `total_open`, `total_interest` and `total_due` (open + fee + interest charge)."""
+    total_open = Money(sum(line.open_amount.minor for line in items), currency)
+    total_interest = Money(sum(line.interest.minor for line in items), currency)
+    charges = sum(charge.minor for charge in (fee, interest_charge) if charge is not None)
+    return total_open, total_interest, Money(total_open.minor + charges, currency)
