@@ -20,7 +20,8 @@ from dunmore.delivery.channels.email import SmtpChannel
 from dunmore.delivery.channels.fake import FakeSmsGateway
 from dunmore.delivery.models import DELIVERIES, DELIVERY_EVENTS, TASKS
 from dunmore.delivery.outbox import proof
-from dunmore.delivery.render import Templates
+from dunmore.delivery.render import Message, Templates
+from dunmore.delivery.view import NoticeView
 from dunmore.delivery.worker import Outlets, Worker
 from dunmore.errors import RunConflict
 from dunmore.ledger.models import CUSTOMERS, INVOICES
@@ -403,3 +404,49 @@ def test_the_gateways_status_callback_is_recorded_on_its_sms(
     assert delivery["provider_status"] == "delivered"
     assert delivery["events"][-1]["outcome"] == "status"
     assert delivery["events"][-1]["detail"] == "gateway status delivered"
+
+
+def test_an_unexpected_error_fails_one_delivery_and_the_others_go_out(
+    engine: Engine, tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    overdue_portfolio(engine, tmp_path, [Debtor(), Debtor()])
+
+    class Broken(Templates):
+        def render(self, template: str, view: NoticeView, *, letter: bool = True) -> Message:
+            if view.notice_id == 1:
+                raise ZeroDivisionError("a bug")
+            return super().render(template, view, letter=letter)
+
+    job = Worker(engine, settings(), templates=Broken(), outlets=Outlets(email=lambda: SmtpChannel(
+        smtp_server.config())), clock=Clock(RUN_AT))  # fmt: skip
+    tally = job.run(drain=True)
+    assert (tally.failed, tally.sent) == (1, 1)
+    with engine.connect() as conn:
+        error = conn.execute(select(DELIVERIES.c.last_error).where(DELIVERIES.c.id == 1)).scalar_one()
+    assert error == "unexpected error, please report it: ZeroDivisionError('a bug')"
+
+
+def test_a_batch_stops_before_its_lease_runs_out(
+    engine: Engine, tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    overdue_portfolio(engine, tmp_path, [Debtor() for _ in range(3)])
+    clock = Clock(RUN_AT)
+
+    class Slow(Templates):
+        def render(self, template: str, view: NoticeView, *, letter: bool = True) -> Message:
+            clock.advance(seconds=150)  # each render takes 150 s of a 300 s lease
+            return super().render(template, view, letter=letter)
+
+    job = Worker(engine, settings(), templates=Slow(), outlets=Outlets(email=lambda: SmtpChannel(
+        smtp_server.config())), clock=clock)  # fmt: skip
+    job.run(drain=True)
+    # The third was not started at 300 s (past 80 % of the lease). The one SQLite worker takes it
+    # back at once; on PostgreSQL it waits for its lease to end, as another worker would.
+    if statuses(engine)[2] == "sending":
+        clock.advance(seconds=1)
+        job.run(drain=True)
+    assert statuses(engine) == ["sent", "sent", "sent"]
+    assert sorted(smtp_server.message_id_counts().values()) == [1, 1, 1]
+    with engine.connect() as conn:
+        claims = conn.execute(select(func.count()).where(DELIVERY_EVENTS.c.outcome == "claimed")).scalar_one()
+    assert claims == 4

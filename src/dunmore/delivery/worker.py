@@ -140,7 +140,12 @@ class Worker:
             notices = load_notices(conn, {c.notice_id for c in claimed}, self.settings)
             since = now - timedelta(days=self.rules.cap_days)
             recent = outbox.recent_sends(conn, {n.customer_id for n in notices.values()}, since=since)
+        # Stop before the claims run out: past its lease another worker may take a delivery over,
+        # and it would be sent twice. What is left is taken again once the lease has passed.
+        keep_until = now + lease * 0.8
         for delivery in claimed:
+            if self.clock() >= keep_until:
+                break
             self._handle(delivery, notices[delivery.notice_id], recent)
         return len(claimed)
 
@@ -178,6 +183,9 @@ class Worker:
             return
         except DunmoreError as error:  # a template that no longer renders, a missing address: final
             self._failed(delivery, str(error), transient=False)
+            return
+        except Exception as error:  # one broken delivery must not stop the others
+            self._failed(delivery, f"unexpected error, please report it: {error!r}", transient=False)
             return
         with transaction(self.engine) as conn:
             if delivery.channel in TASK_CHANNELS:
