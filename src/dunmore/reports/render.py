@@ -12,7 +12,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
-from openpyxl import Workbook
 from rich.table import Table
 
 from dunmore.domain.money import exponent
@@ -55,6 +54,8 @@ def to_json(payload: object) -> str:
 
 def write_xlsx(path: Path, sheets: dict[str, pl.DataFrame], *, money: list[str]) -> None:
     """One sheet per frame; money as exact numbers formatted with the currency's places."""
+    from openpyxl import Workbook  # only here: it costs every command 0.15 s to import
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     for title, frame in sheets.items():
