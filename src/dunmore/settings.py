@@ -37,6 +37,10 @@ class CreditorSettings(BaseModel):
     payment_instructions: list[str] = Field(
         default_factory=list, description="How to pay: bank, account, reference; one line per entry."
     )
+    sms_signature: str = Field(
+        default="",
+        description="The SMS signature registered with the gateway, e.g. 明远精密 (default: name).",
+    )
 
 
 class SmtpSettings(BaseModel):

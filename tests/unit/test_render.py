@@ -205,3 +205,10 @@ def test_a_message_is_frozen(templates: Templates) -> None:
     assert isinstance(message, Message)
     with pytest.raises(dataclasses.FrozenInstanceError):
         message.sms = "changed"  # type: ignore[misc]
+
+
+def test_a_chinese_sms_signs_with_the_registered_signature_when_there_is_one() -> None:
+    view = sample_view("zh-CN")
+    signed = dataclasses.replace(view, creditor=dataclasses.replace(view.creditor, sms_signature="明远精密"))
+    assert Templates().render("overdue-1", view).sms.startswith("【上海明远精密机械有限公司】")
+    assert Templates().render("overdue-1", signed).sms.startswith("【明远精密】")

@@ -67,6 +67,7 @@ def creditor(settings: Settings) -> Creditor:
         country=c.country,
         signatory=c.signatory,
         payment_instructions=tuple(c.payment_instructions),
+        sms_signature=c.sms_signature,
     )
 
 

@@ -29,6 +29,7 @@ class Creditor:
     country: str = "CN"  # ISO 3166 alpha-2: its public holidays move deadlines
     signatory: str = ""  # the person or department that signs letters
     payment_instructions: tuple[str, ...] = ()  # lines: bank, account, reference to quote
+    sms_signature: str = ""  # the registered SMS signature, shown in 【】; the name when empty
 
 
 @dataclass(frozen=True, slots=True)
