@@ -54,3 +54,28 @@ def test_hold_dispute_and_cease_contact_from_the_command_line(
     ]  # fmt: skip
     assert disputed == 10_000
     assert [m.rcpt_tos for m in smtp_server.messages] == [("ap+4@debtor.example.com",)]
+
+
+def test_a_stored_notice_previews_in_any_language_and_channel(sqlite_engine: Engine, tmp_path: Path) -> None:
+    overdue_portfolio(sqlite_engine, tmp_path, [Debtor()], channels="email, sms, letter")
+    url = str(sqlite_engine.url)
+    runner = CliRunner()
+
+    def preview(*args: str) -> str:
+        result = runner.invoke(app, ["--db", url, "notice", "preview", "1", *args])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "INV-00001" in preview()  # the customer's language, the plain text
+    assert "2026年11月23日" in preview()
+    assert "23 November 2026" in preview("--lang", "en")
+    assert preview("--channel", "sms", "--lang", "zh-TW").startswith("【")
+    letter = tmp_path / "notice.pdf"
+    assert "letter written to" in preview("--channel", "letter", "-o", str(letter))
+    assert letter.read_bytes().startswith(b"%PDF")
+    wrong = runner.invoke(app, ["--db", url, "notice", "preview", "1", "--channel", "fax"])
+    assert wrong.exit_code != 0
+    assert "use one of text, email, html, sms, letter" in wrong.output
+    missing = runner.invoke(app, ["--db", url, "notice", "preview", "99"])
+    assert missing.exit_code != 0
+    assert "no notice 99" in missing.output
