@@ -34,6 +34,7 @@ from dunmore.run.snapshot import read_snapshot
 from dunmore.store.db import open_database, transaction
 
 FRAMES = ("items", "customers", "groups")
+ON_DEMAND = "(level changes, when read)"  # not part of `decide`: built only if a caller reads them
 
 
 def _cache(name: str) -> Path:
@@ -115,8 +116,8 @@ def profile(
     stage("notice frame", lambda: notices.notice_frame(numbered, coding))
     level_items = stage("level notice items", lambda: notices.level_notice_items(grouped, numbered, size))
     stage("notice items", lambda: notices.notice_items(level_items, reminder_items, numbered))
-    stage("level changes", lambda: notices.level_changes(past_due, level, size))
     stage("group changes", lambda: notices.group_changes(with_notices, coding, snapshot.as_of))
+    stage(ON_DEMAND, lambda: notices.level_changes(past_due, level, size))
     for label, work in stages.items():
         yield label, timings(repeat, work)
 
@@ -134,11 +135,16 @@ def main() -> None:
     print(f"decide profile: {sizes}, best of {args.repeat}")
     decide(snapshot, policies)  # warm-up: Polars' first call compiles and allocates
     total_wall = total_cpu = 0.0
+    on_demand = ""
     print(f"  {'stage':<30} {'wall ms':>8} {'cpu ms':>8}")
     for label, (wall, cpu) in profile(snapshot, policies, args.repeat):
-        total_wall, total_cpu = total_wall + wall, total_cpu + cpu
-        print(f"  {label:<30} {wall * 1000:8.1f} {cpu * 1000:8.1f}")
+        if label != ON_DEMAND:
+            total_wall, total_cpu = total_wall + wall, total_cpu + cpu
+            print(f"  {label:<30} {wall * 1000:8.1f} {cpu * 1000:8.1f}")
+        else:
+            on_demand = f"  {label:<30} {wall * 1000:8.1f} {cpu * 1000:8.1f}"
     print(f"  {'sum of stages':<30} {total_wall * 1000:8.1f} {total_cpu * 1000:8.1f}")
+    print(on_demand)
     wall, cpu = timings(args.repeat, lambda: decide(snapshot, policies))
     rate = snapshot.items.height / wall
     print(f"  {'decide (whole)':<30} {wall * 1000:8.1f} {cpu * 1000:8.1f}   {rate:,.0f} items/s (wall)")

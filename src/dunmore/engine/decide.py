@@ -64,9 +64,9 @@ def decide(snapshot: SnapshotFrames, policies: PolicySet) -> DecisionFrames:
         as_of=snapshot.as_of,
         notices=notices.notice_frame(numbered, coding),
         notice_items=notices.notice_items(level_items, reminder_items, numbered),
-        level_changes=notices.level_changes(past_due, level_notices, size).cast(LEVEL_CHANGES),
         reminders=records,
         group_changes=notices.group_changes(groups, coding, snapshot.as_of),
+        level_changes_of=lambda: notices.level_changes(past_due, level_notices, size).cast(LEVEL_CHANGES),
         explain_frames=lambda: explain_frames(snapshot, coding),
     )
 

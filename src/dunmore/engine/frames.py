@@ -146,16 +146,25 @@ def snapshot_frames(snapshot: Snapshot) -> SnapshotFrames:
 
 @dataclass(frozen=True)
 class DecisionFrames:
-    """The engine's result. `evaluated` (every item with its rule columns) and `groups` (every group
-    with its group rules) are for `explain`: `explain_frames` builds them when first read."""
+    """The engine's result. `notice_items` holds each notice's items in item_id order (the notices'
+    rows are not sorted among themselves).
+
+    Built only when first read, for what the run does not write: `level_changes` (the run raises
+    levels from the stored notice items), and, for `explain`, `evaluated` (every item with its rule
+    columns) and `groups` (every group with its group rules)."""
 
     as_of: date
     notices: pl.DataFrame
     notice_items: pl.DataFrame
-    level_changes: pl.DataFrame
     reminders: pl.DataFrame
     group_changes: pl.DataFrame
+    level_changes_of: Callable[[], pl.DataFrame] = field(repr=False, compare=False)
     explain_frames: Callable[[], tuple[pl.DataFrame, pl.DataFrame]] = field(repr=False, compare=False)
+
+    @cached_property
+    def level_changes(self) -> pl.DataFrame:
+        """(item_id, new level) of the items that rose in a notice that is not pending, by item_id."""
+        return self.level_changes_of()
 
     @cached_property
     def _explained(self) -> tuple[pl.DataFrame, pl.DataFrame]:

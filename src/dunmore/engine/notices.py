@@ -155,14 +155,15 @@ def level_notice_items(past_due: pl.DataFrame, numbered: pl.DataFrame, size: int
 def notice_items(
     level_items: pl.DataFrame, reminder_items: pl.DataFrame, numbered: pl.DataFrame
 ) -> pl.DataFrame:
-    """All notice items by (notice_key, item_id), kinds named."""
+    """All notice items, kinds named: the level notices' items, then the reminder notices', each
+    notice's items in item_id order (the stores and views key items by notice; none needs the rows
+    sorted by notice, so they are not)."""
     every = level_items.select(ITEM_COLUMNS).cast(INT64_ITEMS)
     if not reminder_items.is_empty():
         sorts = numbered["notice_sort"]
         keyed = reminder_items.with_columns(notice_key=sorts.search_sorted(reminder_items["notice_sort"]))
         keyed = keyed.select(ITEM_COLUMNS).cast(INT64_ITEMS).sort("notice_key", "item_id")
-        # A stable sort of rows already sorted in two runs is cheap (Polars' merge_sorted is not).
-        every = pl.concat([every, keyed]).sort("notice_key", maintain_order=True)
+        every = pl.concat([every, keyed])
     named = every.with_columns(kind_code=names_of(pl.col("kind_code"), KINDS)).rename({"kind_code": "kind"})
     return named.select(list(NOTICE_ITEMS)).cast(NOTICE_ITEMS)
 
