@@ -26,9 +26,8 @@ from dunmore.demo.generator import generate
 from dunmore.demo.load import load_portfolio
 from dunmore.domain.policy import PolicySet, load_policy_file
 from dunmore.engine import levels, notices
-from dunmore.engine.decide import ITEM_COLUMNS, by_item_id, coding_of, decide
+from dunmore.engine.decide import by_item_id, coding_of, decide, item_rules
 from dunmore.engine.frames import SnapshotFrames
-from dunmore.engine.items import eligible_items
 from dunmore.run import service
 from dunmore.run.snapshot import read_snapshot
 from dunmore.store.db import open_database, transaction
@@ -100,15 +99,14 @@ def profile(
     snapshot = stage("sort by item_id", lambda: by_item_id(snapshot))
     coding = stage("codes (customers, currencies)", lambda: coding_of(snapshot, policies))
     size = coding.size
-    items = stage("eligible items", lambda: eligible_items(snapshot, coding).select(ITEM_COLUMNS).collect())
-    past_due = stage("past-due items", lambda: levels.past_due_items(items, coding, snapshot.as_of))
+    past_due, candidates = stage("item rules (past due, reminders)", lambda: item_rules(snapshot, coding))
     grouped = stage("past-due items by group", lambda: levels.by_group(past_due, size))
     totals = stage("group totals", lambda: levels.group_totals(grouped, coding.codes.stride))
     state = stage("group state", lambda: levels.group_state(snapshot, coding))
     groups = stage(
         "group rules", lambda: levels.evaluate_groups(totals, state, coding, snapshot.as_of).collect()
     )
-    _, sent = stage("reminders", lambda: notices.reminders(items, coding, snapshot.as_of))
+    _, sent = stage("reminders", lambda: notices.reminders(candidates))
     with_notices = stage("level notices", lambda: notices.with_level_notices(groups, coding))
     level = with_notices.filter("noticed")
     reminder, reminder_items = stage("reminder notices", lambda: notices.reminder_notices(sent, coding))

@@ -9,6 +9,8 @@ over policies, levels or currencies, which are few.
 
 from __future__ import annotations
 
+import polars as pl
+
 from dunmore.domain.policy import PolicySet
 from dunmore.engine import levels, notices
 from dunmore.engine.explain_frames import explain_frames
@@ -43,20 +45,27 @@ def by_item_id(snapshot: SnapshotFrames) -> SnapshotFrames:
     return SnapshotFrames(snapshot.as_of, snapshot.items.sort("item_id"), snapshot.customers, snapshot.groups)
 
 
+def item_rules(snapshot: SnapshotFrames, coding: Coding) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(the eligible past-due items with their level rules, the reminder candidates), each in one
+    streaming pass over the items (collected apart: together, Polars 2.1 takes longer)."""
+    items = eligible_items(snapshot, coding).select(ITEM_COLUMNS)
+    past_due = levels.past_due_items(items, coding, snapshot.as_of).collect()
+    return past_due, notices.reminder_candidates(items, coding, snapshot.as_of).collect()
+
+
 def decide(snapshot: SnapshotFrames, policies: PolicySet) -> DecisionFrames:
     """Decide the run for `snapshot.as_of`: reminders, level notices, fees, interest, group state."""
     snapshot = by_item_id(snapshot)
     coding = coding_of(snapshot, policies)
     size = coding.size
-    items = eligible_items(snapshot, coding).select(ITEM_COLUMNS).collect()
-    past_due = levels.past_due_items(items, coding, snapshot.as_of)
+    past_due, candidates = item_rules(snapshot, coding)
     grouped = levels.by_group(past_due, size)
     totals = levels.group_totals(grouped, coding.codes.stride)
     state = levels.group_state(snapshot, coding)
     groups = levels.evaluate_groups(totals, state, coding, snapshot.as_of).collect()
     groups = notices.with_level_notices(groups, coding)
     level_notices = groups.filter("noticed")
-    records, sent = notices.reminders(items, coding, snapshot.as_of)
+    records, sent = notices.reminders(candidates)
     reminder_notices, reminder_items = notices.reminder_notices(sent, coding)
     numbered = notices.number_notices(level_notices, reminder_notices)
     level_items = notices.level_notice_items(grouped, numbered, size)

@@ -22,7 +22,7 @@ STATE = {
 }
 
 
-def past_due_items(items: pl.DataFrame, coding: Coding, as_of: date) -> pl.DataFrame:
+def past_due_items(items: pl.LazyFrame, coding: Coding, as_of: date) -> pl.LazyFrame:
     """The eligible past-due items (they make the balance and fill the level notice), in item order."""
     rises = pl.col("would_rise")
     keep = [
@@ -36,14 +36,10 @@ def past_due_items(items: pl.DataFrame, coding: Coding, as_of: date) -> pl.DataF
         "undisputed",
         "interest",
     ]
-    return (
-        with_level_rules(items.lazy().filter("past_due"), coding, as_of)
-        .select(
-            *keep,
-            level_after=pl.when(rises).then(pl.col("new_level")).otherwise(pl.col("level")),
-            rise_to=pl.when(rises).then(pl.col("new_level")).otherwise(0),
-        )
-        .collect()
+    return with_level_rules(items.filter("past_due"), coding, as_of).select(
+        *keep,
+        level_after=pl.when(rises).then(pl.col("new_level")).otherwise(pl.col("level")),
+        rise_to=pl.when(rises).then(pl.col("new_level")).otherwise(0),
     )
 
 

@@ -20,18 +20,6 @@ from dunmore.engine.policy_frames import names_of
 LEVEL, REMINDER = 0, 1  # kind codes of notices, in the order the spec sorts them
 NOTICE_COLUMNS = ["gkey", "notice_sort", "kind", "step", "level", "fee_minor", "interest_charge_minor"]
 NOTICE_COLUMNS += ["pending_approval"]
-ITEM_COLUMNS = [
-    "notice_key",
-    "item_id",
-    "kind_code",
-    "level",
-    "days_past_due",
-    "open_minor",
-    "interest_minor",
-]
-
-
-INT64_ITEMS = pl.Schema(dict.fromkeys(ITEM_COLUMNS, pl.Int64))
 
 
 def notice_sort(kind: int, steps: int) -> pl.Expr:
@@ -65,27 +53,25 @@ def with_level_notices(groups: pl.DataFrame, coding: Coding) -> pl.DataFrame:
     ).collect()
 
 
-def reminders(items: pl.DataFrame, coding: Coding, as_of: date) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(records of sent and skipped reminders, the items that get a reminder today with its step)."""
+def reminder_candidates(items: pl.LazyFrame, coding: Coding, as_of: date) -> pl.LazyFrame:
+    """Each eligible invoice not yet past due, with each reminder of its policy it has reached, the
+    latest such `at`, and whether it already had that reminder."""
     codes = coding.codes
     table = codes.reminders()
     earliest = table["at"].min()
-    if earliest is None:
-        return pl.DataFrame(schema=REMINDERS), pl.DataFrame()
-    due = items.lazy().filter(
-        pl.col("eligible") & pl.col("is_invoice") & (pl.col("dpd") <= 0) & (pl.col("dpd") >= earliest)
-    )
+    reached = pl.lit(False) if earliest is None else (pl.col("dpd") >= earliest)
+    due = items.filter(pl.col("eligible") & pl.col("is_invoice") & (pl.col("dpd") <= 0) & reached)
     due = with_level_rules(due, coding, as_of)
     columns = ["gkey", "item_id", "policy", "kind_code", "level", "dpd", "undisputed", "reminders_had"]
     joined = due.select(columns).join(table.lazy(), on="policy").filter(pl.col("at") <= pl.col("dpd"))
-    candidates = (
-        joined.with_columns(
-            name=names_of(pl.col("step"), codes.steps),
-            latest_at=pl.col("at").max().over("item_id"),
-        )
-        .with_columns(had=pl.col("reminders_had").list.contains(pl.col("name")))
-        .collect()
-    )
+    return joined.with_columns(
+        name=names_of(pl.col("step"), codes.steps),
+        latest_at=pl.col("at").max().over("item_id"),
+    ).with_columns(had=pl.col("reminders_had").list.contains(pl.col("name")))
+
+
+def reminders(candidates: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(records of sent and skipped reminders, the items that get a reminder today with its step)."""
     unhad = candidates.filter(~pl.col("had"))
     status = pl.when(pl.col("at") == pl.col("latest_at")).then(pl.lit("sent")).otherwise(pl.lit("skipped"))
     records = unhad.select("item_id", step="name", status=status).sort("item_id", "step")
@@ -147,25 +133,22 @@ def level_notice_items(past_due: pl.DataFrame, numbered: pl.DataFrame, size: int
     level = numbered.filter(pl.col("kind") == LEVEL)
     keyed = past_due.lazy().with_columns(notice_key=by_gkey(level["gkey"], level["notice_key"], size))
     return keyed.filter(pl.col("notice_key").is_not_null()).select(
-        "notice_key", "item_id", "kind_code", level="level_after", days_past_due="dpd",
-        open_minor="undisputed", interest_minor="interest",
+        "notice_key", "item_id", kind=names_of(pl.col("kind_code"), KINDS), level="level_after",
+        days_past_due="dpd", open_minor="undisputed", interest_minor="interest",
     ).collect()  # fmt: skip
 
 
 def notice_items(
     level_items: pl.DataFrame, reminder_items: pl.DataFrame, numbered: pl.DataFrame
 ) -> pl.DataFrame:
-    """All notice items, kinds named: the level notices' items, then the reminder notices', each
-    notice's items in item_id order (the stores and views key items by notice; none needs the rows
-    sorted by notice, so they are not)."""
-    every = level_items.select(ITEM_COLUMNS).cast(INT64_ITEMS)
-    if not reminder_items.is_empty():
-        sorts = numbered["notice_sort"]
-        keyed = reminder_items.with_columns(notice_key=sorts.search_sorted(reminder_items["notice_sort"]))
-        keyed = keyed.select(ITEM_COLUMNS).cast(INT64_ITEMS).sort("notice_key", "item_id")
-        every = pl.concat([every, keyed])
-    named = every.with_columns(kind_code=names_of(pl.col("kind_code"), KINDS)).rename({"kind_code": "kind"})
-    return named.select(list(NOTICE_ITEMS)).cast(NOTICE_ITEMS)
+    """All notice items: the level notices' items, then the reminder notices', each notice's items in
+    item_id order (the stores and views key items by notice; none needs the rows sorted by notice)."""
+    if reminder_items.is_empty():
+        return level_items.cast(NOTICE_ITEMS)
+    keys = numbered["notice_sort"].search_sorted(reminder_items["notice_sort"]).cast(pl.Int64)
+    keyed = reminder_items.with_columns(notice_key=keys, kind=names_of(pl.col("kind_code"), KINDS))
+    keyed = keyed.select(list(NOTICE_ITEMS)).cast(NOTICE_ITEMS).sort("notice_key", "item_id")
+    return pl.concat([level_items.cast(NOTICE_ITEMS), keyed])
 
 
 def level_changes(items: pl.DataFrame, notices: pl.DataFrame, size: int) -> pl.DataFrame:
