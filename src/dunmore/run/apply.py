@@ -11,7 +11,21 @@ from datetime import date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Table, and_, func, select, text, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    String,
+    Table,
+    and_,
+    column,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+    values,
+)
 
 from dunmore.delivery.models import DELIVERIES
 from dunmore.domain.policy import PolicySet
@@ -64,21 +78,30 @@ def insert_reminder_records(conn: Connection, records: pl.DataFrame, *, run_id: 
     insert_frame(conn, REMINDER_RECORDS, rows)
 
 
-def insert_deliveries(conn: Connection, notices: pl.DataFrame, policies: PolicySet, now: datetime) -> None:
-    """One pending delivery per channel of each notice's step (the outbox)."""
-    channels = {
-        (name, step.name): step.channels
+def insert_deliveries(conn: Connection, which: Any, policies: PolicySet, now: datetime) -> None:
+    """One pending delivery per channel of each step of the notices `which` selects (the outbox),
+    in notice order, channels in the step's order: one INSERT … SELECT, no row through Python."""
+    rows = [
+        (name, step.name, position, channel)
         for name, policy in policies.policies.items()
         for step in (*policy.reminders, *policy.levels)
-    }
-    rows = [
-        (notice_id, channel, "pending", now)
-        for notice_id, policy, step in notices.select("notice_id", "policy", "step").iter_rows()
-        for channel in channels.get((policy, step), ())
+        for position, channel in enumerate(step.channels)
     ]
-    schema = {"notice_id": pl.Int64, "channel": pl.String, "status": pl.String}
-    frame = pl.DataFrame(rows, schema={**schema, "created_at": pl.Datetime("us", "UTC")}, orient="row")
-    insert_frame(conn, DELIVERIES, frame)
+    if not rows:
+        return
+    channels = values(
+        column("policy", String), column("step", String), column("position", Integer),
+        column("channel", String), name="step_channels",
+    ).data(rows).cte("step_channels")  # fmt: skip
+    n, c = NOTICES.c, channels.c
+    query = (
+        select(n.id, c.channel, literal("pending"), literal(now, DELIVERIES.c.created_at.type))
+        .select_from(NOTICES.join(channels, and_(c.policy == n.policy, c.step == n.step)))
+        .where(which)
+        .order_by(n.id, c.position)
+    )
+    columns = ["notice_id", "channel", "status", "created_at"]
+    conn.execute(insert(DELIVERIES).from_select(columns, query))
 
 
 def write_group_state(conn: Connection, changes: pl.DataFrame) -> None:

@@ -11,7 +11,7 @@ from typing import cast
 from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dunmore.store.base import Base
+from dunmore.store.base import Base, partial
 
 
 class PolicyVersion(Base):
@@ -40,7 +40,11 @@ class Run(Base):
 
 class Notice(Base):
     __tablename__ = "notices"
-    __table_args__ = (Index("ix_notices_group", "customer_id", "currency"),)
+    # Runs find notices by run; what waits for approval is looked up by status, and it is few.
+    __table_args__ = (
+        Index("ix_notices_group", "customer_id", "currency"),
+        Index("ix_notices_pending", "status", **partial("status = 'pending_approval'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
@@ -54,7 +58,7 @@ class Notice(Base):
     fee_minor: Mapped[int | None] = mapped_column(BigInteger)
     interest_charge_minor: Mapped[int | None] = mapped_column(BigInteger)
     # committed | pending_approval | approved | rejected
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[str] = mapped_column(String(20))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, func, insert, select, true, update
+from sqlalchemy import Connection, and_, func, insert, select, true, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from dunmore.domain.policy import PolicySet, load_policy_file, load_policy_text
@@ -154,7 +154,8 @@ def _apply(
     apply_level_effects(conn, levels, which=NOTICES.c.run_id == run_id, as_of=as_of)
     progress("write", 3, 5)
     write_group_state(conn, decisions.group_changes)
-    insert_deliveries(conn, applied, proposal.policy.policies, now)
+    committed = and_(NOTICES.c.run_id == run_id, NOTICES.c.status == "committed")
+    insert_deliveries(conn, committed, proposal.policy.policies, now)
     progress("write", 5, 5)
     notices = _with_status(decisions, committed=True).with_columns(notice_id=keyed["notice_id"])
     return RunOutcome(as_of, proposal.policy, decisions, notices, committed=True)
@@ -195,7 +196,7 @@ def approve(conn: Connection, notice_id: int, *, now: datetime) -> None:
     write_group_state(conn, group_after_approval(conn, notice))
     _decide(conn, notice_id, "approved", now)
     apply_level_effects(conn, frame, which=NOTICES.c.id == notice_id, as_of=as_of)
-    insert_deliveries(conn, frame, policy_of_run(conn, notice["run_id"]).policies, now)
+    insert_deliveries(conn, NOTICES.c.id == notice_id, policy_of_run(conn, notice["run_id"]).policies, now)
 
 
 def reject(conn: Connection, notice_id: int, *, now: datetime) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
+from typing import Any
+
+from sqlalchemy import MetaData, text
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING = {
@@ -16,3 +18,10 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def partial(condition: str) -> dict[str, Any]:
+    """The keyword arguments of an `Index` that holds only the rows where `condition` (SQL) is true,
+    on both backends."""
+    where = text(condition)
+    return {"sqlite_where": where, "postgresql_where": where}
