@@ -100,21 +100,23 @@ def profile(
     coding = stage("codes (customers, currencies)", lambda: coding_of(snapshot, policies))
     size = coding.size
     past_due, candidates = stage("item rules (past due, reminders)", lambda: item_rules(snapshot, coding))
-    grouped = stage("past-due items by group", lambda: levels.by_group(past_due, size))
+    grouped = stage("past-due amounts by group", lambda: levels.by_group(past_due, size))
     totals = stage("group totals", lambda: levels.group_totals(grouped, coding.codes.stride))
     state = stage("group state", lambda: levels.group_state(snapshot, coding))
     groups = stage(
-        "group rules", lambda: levels.evaluate_groups(totals, state, coding, snapshot.as_of).collect()
+        "group rules, level notices",
+        lambda: notices.with_level_notices(
+            levels.evaluate_groups(totals, state, coding, snapshot.as_of), coding
+        ),
     )
+    level = stage("level notices of the rising", lambda: notices.level_notices(groups))
     _, sent = stage("reminders", lambda: notices.reminders(candidates))
-    with_notices = stage("level notices", lambda: notices.with_level_notices(groups, coding))
-    level = with_notices.filter("noticed")
     reminder, reminder_items = stage("reminder notices", lambda: notices.reminder_notices(sent, coding))
     numbered = stage("number notices", lambda: notices.number_notices(level, reminder))
     stage("notice frame", lambda: notices.notice_frame(numbered, coding))
-    level_items = stage("level notice items", lambda: notices.level_notice_items(grouped, numbered, size))
+    level_items = stage("level notice items", lambda: notices.level_notice_items(past_due, numbered, size))
     stage("notice items", lambda: notices.notice_items(level_items, reminder_items, numbered))
-    stage("group changes", lambda: notices.group_changes(with_notices, coding, snapshot.as_of))
+    stage("group changes", lambda: notices.group_changes(groups, coding, snapshot.as_of))
     stage(ON_DEMAND, lambda: notices.level_changes(past_due, level, size))
     for label, work in stages.items():
         yield label, timings(repeat, work)

@@ -11,12 +11,14 @@ from dataclasses import replace
 from decimal import Decimal
 from random import Random
 
+import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dunmore.domain.policy import PolicySet
 from dunmore.engine.decide import decide
 from dunmore.engine.frames import snapshot_frames
+from dunmore.engine.items import _row_of
 from dunmore.engine.model import Snapshot
 from dunmore.engine.reference import decide_reference
 from tests.dunning_strategies import policy_sets, snapshots
@@ -68,3 +70,23 @@ def test_interest_rates_too_fine_for_int64(snapshot: Snapshot, policies: PolicyS
         for name, policy in policies.policies.items()
     }
     same(snapshot, PolicySet(changed, policies.routes))
+
+
+ID_SETS = st.one_of(
+    st.builds(lambda low, n: set(range(low, low + n)), st.integers(-5, 50), st.integers(1, 40)),  # contiguous
+    st.sets(st.integers(-5, 200), min_size=1, max_size=40),  # dense enough for a lookup table
+    st.sets(st.integers(-5, 200).map(lambda i: i * SPARSE), min_size=1, max_size=40),  # a join
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ID_SETS, st.data())
+def test_customer_rows_agree_with_a_dictionary_on_every_path(ids: set[int], data: st.DataObject) -> None:
+    """`_row_of` (contiguous ids: arithmetic; dense: a lookup table; sparse: a join) is the row of
+    each id in the sorted ids, null for an id not there."""
+    ordered = sorted(ids)
+    others = st.integers(min(ordered) - 3, max(ordered) + 3)
+    wanted = data.draw(st.lists(st.one_of(st.sampled_from(ordered), others), max_size=50))
+    rows = _row_of(pl.Series(ordered, dtype=pl.Int64), pl.Series(wanted, dtype=pl.Int64))
+    row = {customer: n for n, customer in enumerate(ordered)}
+    assert rows.to_list() == [row.get(w) for w in wanted]

@@ -62,13 +62,12 @@ def decide(snapshot: SnapshotFrames, policies: PolicySet) -> DecisionFrames:
     grouped = levels.by_group(past_due, size)
     totals = levels.group_totals(grouped, coding.codes.stride)
     state = levels.group_state(snapshot, coding)
-    groups = levels.evaluate_groups(totals, state, coding, snapshot.as_of).collect()
-    groups = notices.with_level_notices(groups, coding)
-    level_notices = groups.filter("noticed")
+    groups = notices.with_level_notices(levels.evaluate_groups(totals, state, coding, snapshot.as_of), coding)
+    level_notices = notices.level_notices(groups)
     records, sent = notices.reminders(candidates)
     reminder_notices, reminder_items = notices.reminder_notices(sent, coding)
     numbered = notices.number_notices(level_notices, reminder_notices)
-    level_items = notices.level_notice_items(grouped, numbered, size)
+    level_items = notices.level_notice_items(past_due, numbered, size)
     return DecisionFrames(
         as_of=snapshot.as_of,
         notices=notices.notice_frame(numbered, coding),

@@ -33,12 +33,14 @@ def _row_of(ids: pl.Series, wanted: pl.Series) -> pl.Series:
     if ids.is_empty() or wanted.is_empty():
         return pl.Series(values=[None] * len(wanted), dtype=pl.Int64)
     low, high = _bounds(ids)
+    least, most = _bounds(wanted)
+    if high - low + 1 == len(ids) and low <= least and most <= high:  # ids low..high, every one there
+        return (wanted - low).alias("row")
     if high - low >= DENSE_SLACK * len(ids) + 1024:
         rows = ids.to_frame("id").with_row_index("row").with_columns(pl.col("row").cast(pl.Int64))
         return wanted.to_frame("id").join(rows, on="id", how="left", maintain_order="left")["row"]
     table = pl.Series(values=[None], dtype=pl.Int64).extend_constant(None, high - low)
     table = table.scatter(ids - low, pl.int_range(0, len(ids), dtype=pl.Int64, eager=True))
-    least, most = _bounds(wanted)
     if low <= least and most <= high:  # every id within the table
         return table.gather(wanted - low)
     inside = (wanted >= low) & (wanted <= high)

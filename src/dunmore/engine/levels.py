@@ -1,9 +1,10 @@
 """Levels: the groups' past-due balances, whether a group may rise today, and its notice level.
 
-The eligible past-due items are sorted once by group key (stably, so each group keeps its items in
-item_id order). On that order a group is a run of rows, and its totals are differences of running
-sums at the run ends: no hash group-by, no join back. The group rules then read the group's state
-left by earlier runs, joined on the group key.
+The amounts and rises of the eligible past-due items are sorted once by group key. On that order a
+group is a run of rows, and its totals are differences of running sums at the run ends: no hash
+group-by, no join back. (The items themselves stay in item_id order: a notice lists them in that
+order, and reads its notice number from a table indexed by group key.) The group rules then read
+the group's state left by earlier runs, joined on the group key.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import polars as pl
 from dunmore.engine.frames import GROUPS, SnapshotFrames
 from dunmore.engine.items import Coding, with_level_rules
 
-PAST_DUE_COLUMNS = ["gkey", "item_id", "kind_code", "level_after", "rise_to", "dpd", "undisputed", "interest"]
+TOTAL_COLUMNS = ["gkey", "undisputed", "interest", "rise_to"]
 NO_LEVELS = pl.lit([], dtype=pl.List(pl.Int64))
 STATE = {
     name: GROUPS[name] for name in ["last_level_notice", "fee_levels", "episode_open", "awaiting_approval"]
@@ -23,32 +24,23 @@ STATE = {
 
 
 def past_due_items(items: pl.LazyFrame, coding: Coding, as_of: date) -> pl.LazyFrame:
-    """The eligible past-due items (they make the balance and fill the level notice), in item order."""
+    """The eligible past-due items (they make the balance and fill the level notice), in item order,
+    with the level each ends the day at if its group rises, and the level it rises to (0: none)."""
     rises = pl.col("would_rise")
-    keep = [
-        "gkey",
-        "item_id",
-        "kind_code",
-        "level",
-        "new_level",
-        "would_rise",
-        "dpd",
-        "undisputed",
-        "interest",
-    ]
     return with_level_rules(items.filter("past_due"), coding, as_of).select(
-        *keep,
+        "gkey", "item_id", "kind_code", "dpd", "undisputed", "interest",
         level_after=pl.when(rises).then(pl.col("new_level")).otherwise(pl.col("level")),
         rise_to=pl.when(rises).then(pl.col("new_level")).otherwise(0),
-    )
+    )  # fmt: skip
 
 
 def by_group(past_due: pl.DataFrame, size: int) -> pl.DataFrame:
-    """The past-due items by group key, each group's items still in item_id order (a stable sort).
+    """The past-due items' amounts and rises by group key (in any order within a group: totals
+    do not depend on it, so the sort need not be stable).
 
     `size` bounds the group keys: below 2**32 they sort faster as UInt32."""
     key = pl.col("gkey").cast(pl.UInt32) if size <= 2**32 else pl.col("gkey")
-    return past_due.select(PAST_DUE_COLUMNS).sort(key, maintain_order=True)
+    return past_due.select(TOTAL_COLUMNS).sort(key)
 
 
 def _run_total(column: str) -> pl.Expr:

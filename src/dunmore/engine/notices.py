@@ -2,8 +2,9 @@
 
 A notice's `notice_sort` = (gkey × 2 + kind) × |steps| + step code orders notices as the spec does
 ((customer_id, currency, kind, step); "level" sorts before "reminder"), so numbering the notices is
-one sort of the few notice rows. The level notices' items come out of the past-due items already
-in (group, item_id) order; reminder items are few and are merged in by notice number.
+one sort of the few notice rows. The level notices' items are the past-due items of the groups that
+rise, kept in item_id order, each reading its notice number from a table indexed by group key; the
+reminder notices' items (few) follow them.
 """
 
 from __future__ import annotations
@@ -32,10 +33,10 @@ def by_gkey(gkeys: pl.Series, values: pl.Series, size: int) -> pl.Expr:
     return pl.lit(table.scatter(gkeys, values)).gather(pl.col("gkey"))
 
 
-def with_level_notices(groups: pl.DataFrame, coding: Coding) -> pl.DataFrame:
+def with_level_notices(groups: pl.LazyFrame, coding: Coding) -> pl.DataFrame:
     """The groups with their level notice, if they rise: at the highest level an item rose to."""
     codes = coding.codes
-    notices = groups.lazy().with_columns(level=pl.when("noticed").then(pl.col("rise_level")))
+    notices = groups.with_columns(level=pl.when("noticed").then(pl.col("rise_level")))
     notices = notices.with_columns(
         step=codes.per_level(codes.step, pl.Int64),
         fee=codes.fee(),
@@ -101,6 +102,11 @@ def reminder_notices(sent: pl.DataFrame, coding: Coding) -> tuple[pl.DataFrame, 
     return notices, items
 
 
+def level_notices(groups: pl.DataFrame) -> pl.DataFrame:
+    """The groups' level notices (the notice columns of the groups that rise)."""
+    return groups.lazy().filter("noticed").select(NOTICE_COLUMNS).collect()
+
+
 def number_notices(level: pl.DataFrame, reminder: pl.DataFrame) -> pl.DataFrame:
     """Every notice in the spec's order, numbered by `notice_key`."""
     frames = [frame.select(NOTICE_COLUMNS) for frame in (level, reminder) if not frame.is_empty()]
@@ -156,12 +162,12 @@ def level_changes(items: pl.DataFrame, notices: pl.DataFrame, size: int) -> pl.D
     applied = notices.filter(~pl.col("pending_approval"))
     rose = (
         items.lazy()
-        .filter("would_rise")
+        .filter(pl.col("rise_to") > 0)
         .with_columns(
             applied=by_gkey(applied["gkey"], pl.Series([True] * applied.height, dtype=pl.Boolean), size)
         )
     )
-    return rose.filter(pl.col("applied").fill_null(False)).select("item_id", level="new_level").collect()
+    return rose.filter(pl.col("applied").fill_null(False)).select("item_id", level="rise_to").collect()
 
 
 def group_changes(groups: pl.DataFrame, coding: Coding, as_of: date) -> pl.DataFrame:
