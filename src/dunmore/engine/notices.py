@@ -149,12 +149,14 @@ def notice_items(
 ) -> pl.DataFrame:
     """All notice items: the level notices' items, then the reminder notices', each notice's items in
     item_id order (the stores and views key items by notice; none needs the rows sorted by notice)."""
+    if level_items.schema != NOTICE_ITEMS:  # (a cast that changes nothing still costs a pass)
+        level_items = level_items.cast(NOTICE_ITEMS)
     if reminder_items.is_empty():
-        return level_items.cast(NOTICE_ITEMS)
+        return level_items
     keys = numbered["notice_sort"].search_sorted(reminder_items["notice_sort"]).cast(pl.Int64)
     keyed = reminder_items.with_columns(notice_key=keys, kind=names_of(pl.col("kind_code"), KINDS))
     keyed = keyed.select(list(NOTICE_ITEMS)).cast(NOTICE_ITEMS).sort("notice_key", "item_id")
-    return pl.concat([level_items.cast(NOTICE_ITEMS), keyed])
+    return pl.concat([level_items, keyed])
 
 
 def level_changes(items: pl.DataFrame, notices: pl.DataFrame, size: int) -> pl.DataFrame:
