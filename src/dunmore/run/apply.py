@@ -68,7 +68,9 @@ def sync_id_sequence(conn: Connection, table: Table) -> None:
 
 
 def insert_notice_items(conn: Connection, items: pl.DataFrame, keyed: pl.DataFrame) -> None:
-    rows = items.join(keyed.select("notice_key", "notice_id"), on="notice_key")
+    """Insert what each notice lists, in the table's key order (notice, item): appended, not
+    scattered through the table's B-tree."""
+    rows = items.join(keyed.select("notice_key", "notice_id"), on="notice_key").sort("notice_id", "item_id")
     columns = ["notice_id", "item_id", "kind", "level", "days_past_due", "open_minor", "interest_minor"]
     insert_frame(conn, NOTICE_ITEMS, rows.select(columns))
 

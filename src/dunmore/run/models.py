@@ -63,11 +63,14 @@ class Notice(Base):
 
 
 class NoticeItem(Base):
-    __tablename__ = "notice_items"
+    """What a notice listed: one row per (notice, item), stored in that key's order (on SQLite a
+    table without rowid, so a notice's items lie together and no separate index is written)."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"), index=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    __tablename__ = "notice_items"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), primary_key=True, index=True)
     kind: Mapped[str] = mapped_column(String(10))
     level: Mapped[int]
     days_past_due: Mapped[int]
