@@ -29,6 +29,8 @@ from dunmore.engine.model import (
 )
 
 PolarsType = pl.DataType | type[pl.DataType]
+ITEM_KINDS = ["fee", "interest", "invoice"]  # sorted: a kind's code in the engine is its rank
+ITEM_KIND = pl.Enum(ITEM_KINDS)  # a notice item's kind: one byte a row instead of a string
 
 
 def _schema(columns: dict[str, PolarsType]) -> pl.Schema:
@@ -88,7 +90,7 @@ NOTICE_ITEMS = _schema(
     {
         "notice_key": pl.Int64,
         "item_id": pl.Int64,
-        "kind": pl.String,
+        "kind": ITEM_KIND,
         "level": pl.Int64,
         "days_past_due": pl.Int64,
         "open_minor": pl.Int64,

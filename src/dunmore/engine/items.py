@@ -15,10 +15,10 @@ from typing import cast
 import polars as pl
 
 from dunmore.domain.policy import PolicySet
-from dunmore.engine.frames import CUSTOMERS, SnapshotFrames
+from dunmore.engine.frames import CUSTOMERS, ITEM_KINDS, SnapshotFrames
 from dunmore.engine.policy_frames import PolicyCodes, codes_of
 
-KINDS = ["fee", "interest", "invoice"]  # sorted: a kind's code is its rank
+KINDS = ITEM_KINDS
 INVOICE = KINDS.index("invoice")
 DENSE_SLACK = 4  # a lookup table may be this many times longer than the ids it holds
 

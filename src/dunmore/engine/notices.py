@@ -13,7 +13,7 @@ from datetime import date
 
 import polars as pl
 
-from dunmore.engine.frames import GROUP_CHANGES, NOTICE_ITEMS, NOTICES, REMINDERS
+from dunmore.engine.frames import GROUP_CHANGES, ITEM_KIND, NOTICE_ITEMS, NOTICES, REMINDERS
 from dunmore.engine.items import KINDS, Coding, with_level_rules
 from dunmore.engine.levels import fee_levels_now
 from dunmore.engine.policy_frames import names_of
@@ -139,7 +139,7 @@ def level_notice_items(past_due: pl.DataFrame, numbered: pl.DataFrame, size: int
     level = numbered.filter(pl.col("kind") == LEVEL)
     keyed = past_due.lazy().with_columns(notice_key=by_gkey(level["gkey"], level["notice_key"], size))
     return keyed.filter(pl.col("notice_key").is_not_null()).select(
-        "notice_key", "item_id", kind=names_of(pl.col("kind_code"), KINDS), level="level_after",
+        "notice_key", "item_id", kind=names_of(pl.col("kind_code"), KINDS, ITEM_KIND), level="level_after",
         days_past_due="dpd", open_minor="undisputed", interest_minor="interest",
     ).collect()  # fmt: skip
 
@@ -154,7 +154,7 @@ def notice_items(
     if reminder_items.is_empty():
         return level_items
     keys = numbered["notice_sort"].search_sorted(reminder_items["notice_sort"]).cast(pl.Int64)
-    keyed = reminder_items.with_columns(notice_key=keys, kind=names_of(pl.col("kind_code"), KINDS))
+    keyed = reminder_items.with_columns(notice_key=keys, kind=names_of(pl.col("kind_code"), KINDS, ITEM_KIND))
     keyed = keyed.select(list(NOTICE_ITEMS)).cast(NOTICE_ITEMS).sort("notice_key", "item_id")
     return pl.concat([level_items, keyed])
 

@@ -30,9 +30,11 @@ def codes_of(values: Sequence[str], column: str) -> pl.Expr:
     return code
 
 
-def names_of(code: pl.Expr, names: Sequence[str]) -> pl.Expr:
-    """The name of each row's code (the inverse of `codes_of`)."""
-    return pl.lit(pl.Series(names, dtype=pl.String)).gather(code)
+def names_of(
+    code: pl.Expr, names: Sequence[str], dtype: pl.DataType | type[pl.DataType] = pl.String
+) -> pl.Expr:
+    """The name of each row's code (the inverse of `codes_of`), as strings or as `dtype` (an Enum)."""
+    return pl.lit(pl.Series(names, dtype=dtype)).gather(code)
 
 
 def lookup(values: Sequence[object], dtype: pl.DataType | type[pl.DataType], index: pl.Expr) -> pl.Expr:
