@@ -112,7 +112,7 @@ class Coding:
     def customer_not_on_hold(self) -> pl.Expr:
         """Each item's customer is not on hold (no lookup when no customer is on hold)."""
         free = self.customers["customer_not_on_hold"]
-        return pl.lit(True) if free.all() else pl.lit(free).gather(self.item_rows)
+        return pl.lit(True) if free.all() else pl.lit(free).gather(pl.col("customer_row"))
 
     def currency(self) -> pl.Expr:
         return pl.col("gkey") % self.width
@@ -133,12 +133,18 @@ def _days_past_due(as_of: date) -> pl.Expr:
     return day - pl.col("due_date").cast(pl.Int32).cast(pl.Int64)
 
 
-def eligible_items(snapshot: SnapshotFrames, coding: Coding) -> pl.LazyFrame:
-    """Every item with its group, days past due, undisputed amount and eligibility."""
-    items = snapshot.items.lazy().with_columns(
-        gkey=coding.item_rows * coding.width + coding.item_currencies,
-        customer_row=coding.item_rows,
-        dpd=_days_past_due(snapshot.as_of),
+def coded_items(snapshot: SnapshotFrames, coding: Coding) -> pl.LazyFrame:
+    """The snapshot's items with their group key and customer row as columns (so that a pass may
+    filter rows before it computes anything)."""
+    return snapshot.items.with_columns(
+        gkey=coding.item_rows * coding.width + coding.item_currencies, customer_row=coding.item_rows
+    ).lazy()
+
+
+def eligible_items(items: pl.LazyFrame, coding: Coding, as_of: date) -> pl.LazyFrame:
+    """Items (`coded_items`) with their days past due, undisputed amount and eligibility."""
+    items = items.with_columns(
+        dpd=_days_past_due(as_of),
         undisputed=pl.col("open_minor") - pl.col("disputed_minor"),
         is_invoice=pl.col("kind") == "invoice",
         item_not_on_hold=~pl.col("on_hold"),
@@ -170,4 +176,5 @@ def with_level_rules(items: pl.LazyFrame, coding: Coding, as_of: date) -> pl.Laz
 
 def evaluate_items(snapshot: SnapshotFrames, coding: Coding) -> pl.LazyFrame:
     """Every item with all its rule columns (for `explain`)."""
-    return with_level_rules(eligible_items(snapshot, coding), coding, snapshot.as_of)
+    items = eligible_items(coded_items(snapshot, coding), coding, snapshot.as_of)
+    return with_level_rules(items, coding, snapshot.as_of)

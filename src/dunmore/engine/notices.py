@@ -9,12 +9,13 @@ reminder notices' items (few) follow them.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from typing import cast
 
 import polars as pl
 
 from dunmore.engine.frames import GROUP_CHANGES, ITEM_KIND, NOTICE_ITEMS, NOTICES, REMINDERS
-from dunmore.engine.items import KINDS, Coding, with_level_rules
+from dunmore.engine.items import KINDS, Coding, eligible_items, with_level_rules
 from dunmore.engine.levels import fee_levels_now
 from dunmore.engine.policy_frames import names_of
 
@@ -56,13 +57,18 @@ def with_level_notices(groups: pl.LazyFrame, coding: Coding) -> pl.DataFrame:
 
 def reminder_candidates(items: pl.LazyFrame, coding: Coding, as_of: date) -> pl.LazyFrame:
     """Each eligible invoice not yet past due, with each reminder of its policy it has reached, the
-    latest such `at`, and whether it already had that reminder."""
+    latest such `at`, and whether it already had that reminder. `items`: `coded_items`; the few due
+    within the reminders' reach are picked by due date before anything is computed."""
     codes = coding.codes
     table = codes.reminders()
-    earliest = table["at"].min()
-    reached = pl.lit(False) if earliest is None else (pl.col("dpd") >= earliest)
-    due = items.filter(pl.col("eligible") & pl.col("is_invoice") & (pl.col("dpd") <= 0) & reached)
-    due = with_level_rules(due, coding, as_of)
+    earliest = cast(int | None, table["at"].min())
+    window = (
+        pl.lit(False)
+        if earliest is None
+        else pl.col("due_date").is_between(as_of, as_of - timedelta(earliest))
+    )
+    due = eligible_items(items.filter(window), coding, as_of)
+    due = with_level_rules(due.filter(pl.col("eligible") & pl.col("is_invoice")), coding, as_of)
     columns = ["gkey", "item_id", "policy", "kind_code", "level", "dpd", "undisputed", "reminders_had"]
     joined = due.select(columns).join(table.lazy(), on="policy").filter(pl.col("at") <= pl.col("dpd"))
     return joined.with_columns(
