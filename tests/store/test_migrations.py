@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 
+from dunmore.store.db import alembic_config, upgrade
 from dunmore.store.schema import metadata
 
 
@@ -35,3 +37,38 @@ def test_a_growing_dispute_is_stamped_by_the_database(engine: Engine) -> None:
         stamped = conn.execute(text("SELECT disputed_at FROM invoices")).scalar()
     assert untouched is None
     assert stamped is not None
+
+
+def test_notice_items_keep_their_rows_when_rekeyed_by_notice_and_item(engine: Engine) -> None:
+    """Migration 0007 rebuilds notice_items keyed by (notice, item): the rows a database at 0006
+    holds survive it (the test goes back to 0006, through 0008's and 0007's downgrades, to make them)."""
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0006")
+    with engine.begin() as conn:
+        for statement in _ONE_NOTICE_OF_TWO_ITEMS:
+            conn.execute(text(statement))
+    assert upgrade(engine)  # from 0006 to the newest revision
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT notice_id, item_id, kind, level, open_minor FROM notice_items ORDER BY item_id")
+        ).all()
+        key = inspect(conn).get_pk_constraint("notice_items")["constrained_columns"]
+    assert [tuple(row) for row in rows] == [(1, 1, "invoice", 1, 1000), (1, 2, "invoice", 1, 500)]
+    assert key == ["notice_id", "item_id"]
+
+
+_ONE_NOTICE_OF_TWO_ITEMS = [
+    "INSERT INTO customers (id, external_id, name, language, timezone, country, tags, on_hold)"
+    " VALUES (1, 'C1', 'A', 'en', 'UTC', 'CN', '', false)",
+    "INSERT INTO invoices (id, external_id, customer_id, issue_date, due_date, currency, amount_minor,"
+    " open_minor) VALUES (1, 'I1', 1, '2026-01-01', '2026-02-01', 'CNY', 1000, 1000),"
+    " (2, 'I2', 1, '2026-01-02', '2026-02-02', 'CNY', 500, 500)",
+    "INSERT INTO policy_versions (id, version, fingerprint, source, text, loaded_at)"
+    " VALUES (1, 1, 'f', 'dunning.yaml', 'policies: {}', '2026-03-01 00:00:00')",
+    "INSERT INTO runs (id, sequence, as_of, policy_version_id, committed_at, notices)"
+    " VALUES (1, 1, '2026-03-01', 1, '2026-03-01 00:00:00', 1)",
+    "INSERT INTO notices (id, run_id, as_of, customer_id, currency, kind, step, policy, level, status)"
+    " VALUES (1, 1, '2026-03-01', 1, 'CNY', 'level', 'first-overdue', 'standard', 1, 'committed')",
+    "INSERT INTO notice_items (id, notice_id, item_id, kind, level, days_past_due, open_minor,"
+    " interest_minor) VALUES (7, 1, 1, 'invoice', 1, 28, 1000, 0), (8, 1, 2, 'invoice', 1, 27, 500, 0)",
+]
