@@ -5,8 +5,9 @@ from __future__ import annotations
 from dunmore.delivery import models as delivery_models
 from dunmore.ledger import models as ledger_models
 from dunmore.run import models as run_models
+from dunmore.store import meta as meta_models
 from dunmore.store.base import Base
 
 metadata = Base.metadata
 
-__all__ = ["delivery_models", "ledger_models", "metadata", "run_models"]
+__all__ = ["delivery_models", "ledger_models", "meta_models", "metadata", "run_models"]
