@@ -7,7 +7,7 @@ can tell a demo database from a business's real one.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, String, select
+from sqlalchemy import Connection, String, delete, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dunmore.store.base import Base
@@ -29,9 +29,8 @@ def read_fact(conn: Connection, key: str) -> str | None:
 
 def write_fact(conn: Connection, key: str, value: str) -> None:
     """Store `value` under `key`, replacing what was there."""
-    table = MetaFact.__table__
-    conn.execute(table.delete().where(table.c.key == key))
-    conn.execute(table.insert().values(key=key, value=value))
+    conn.execute(delete(MetaFact).where(MetaFact.key == key))
+    conn.execute(insert(MetaFact).values(key=key, value=value))
 
 
 def mark_demo(conn: Connection) -> None:
