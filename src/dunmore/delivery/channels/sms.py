@@ -109,7 +109,9 @@ class WebhookGateway:
     Send: POST JSON `{"to", "text", "reference", "sender"}`, `Authorization: Bearer <token>` when a
     token is set and `Idempotency-Key: <reference>`, so the service can drop a repeated attempt;
     answer 2xx JSON `{"id": ...}`. Status callback: JSON `{"id", "status", "error"}` where status is
-    one of queued, sent, delivered, failed, undelivered.
+    one of queued, sent, delivered, failed, undelivered, signed by the service with the shared
+    callback secret (headers `X-Dunmore-Timestamp` and `X-Dunmore-Signature`, see
+    `delivery.signatures`).
     """
 
     name = "SMS webhook"
