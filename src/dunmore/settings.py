@@ -68,7 +68,18 @@ class SmsSettings(BaseModel):
     account_sid: str = Field(default="", description="Twilio account SID.")
     auth_token: SecretStr | None = Field(default=None, description="Twilio auth token.")
     sender: str = Field(default="", description="Sender number or name the gateway sends from.")
-    status_callback_url: str | None = Field(default=None, description="Where the gateway posts statuses.")
+    status_callback_url: str | None = Field(
+        default=None,
+        description="The public URL the gateway posts statuses to; Twilio signs its callbacks over it.",
+    )
+    callback_secret: SecretStr | None = Field(
+        default=None,
+        description="Shared secret the webhook gateway signs its status callbacks with (HMAC-SHA256); "
+        "`dunmore sms-callbacks` refuses to start without it.",
+    )
+    callback_max_age: int = Field(
+        default=300, ge=1, le=3600, description="Seconds a signed webhook status callback stays valid."
+    )
 
 
 _WINDOW = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")

@@ -6,8 +6,6 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.error import HTTPError
-from urllib.request import Request, urlopen
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,7 +13,6 @@ from sqlalchemy import Engine, func, select, update
 from typer.testing import CliRunner
 
 from dunmore.cli.app import app
-from dunmore.delivery.callbacks import CallbackServer
 from dunmore.delivery.channels.email import SmtpChannel
 from dunmore.delivery.channels.fake import FakeSmsGateway
 from dunmore.delivery.models import DELIVERIES, DELIVERY_EVENTS, TASKS
@@ -371,39 +368,6 @@ def test_a_clock_in_local_time_defers_to_the_right_utc_moment(
     with engine.connect() as conn:
         wait = conn.execute(select(DELIVERIES.c.next_attempt_at)).scalar_one()
     assert as_utc(wait) == datetime(2026, 11, 23, 13, 0, tzinfo=UTC)
-
-
-def test_the_gateways_status_callback_is_recorded_on_its_sms(
-    engine: Engine, tmp_path: Path, smtp_server: SmtpServer
-) -> None:
-    overdue_portfolio(engine, tmp_path, [Debtor()], channels="sms")
-    sms = FakeSmsGateway()
-    worker(engine, smtp_server, Clock(RUN_AT), sms).run(drain=True)
-    server = CallbackServer(("127.0.0.1", 0), engine, sms)
-    server.serve_in_thread()
-    try:
-        url = f"http://127.0.0.1:{server.server_port}/sms/status"
-
-        def post(body: bytes) -> int:
-            request = Request(url, data=body, headers={"Content-Type": "application/json"}, method="POST")
-            try:
-                with urlopen(request, timeout=10) as answer:
-                    return int(answer.status)
-            except HTTPError as error:
-                return int(error.code)
-
-        assert post(b'{"id": "fake-1", "status": "delivered"}') == 204
-        assert post(b'{"id": "nobody", "status": "delivered"}') == 404
-        assert post(b'{"status": "delivered"}') == 400
-    finally:
-        server.shutdown()
-        server.server_close()
-    with engine.connect() as conn:
-        shown = proof(conn, 1)
-    [delivery] = shown["deliveries"]
-    assert delivery["provider_status"] == "delivered"
-    assert delivery["events"][-1]["outcome"] == "status"
-    assert delivery["events"][-1]["detail"] == "gateway status delivered"
 
 
 def test_an_unexpected_error_fails_one_delivery_and_the_others_go_out(

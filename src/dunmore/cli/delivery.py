@@ -266,21 +266,24 @@ def sms_callbacks(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8026,
 ) -> None:
     """Receive the SMS gateway's status callbacks (POST /sms/status) and record each on its delivery,
-    as proof of delivery. Point the gateway's callback URL here (DUNMORE_SMS__STATUS_CALLBACK_URL)."""
-    from dunmore.delivery.callbacks import PATH, CallbackServer
-    from dunmore.delivery.wiring import sms_gateway
+    as proof of delivery. Only callbacks signed by the gateway are recorded: Twilio's with the auth
+    token over DUNMORE_SMS__STATUS_CALLBACK_URL (the public URL Twilio posts to), the webhook's with
+    DUNMORE_SMS__CALLBACK_SECRET; the command refuses to start without them."""
+    import uvicorn
+
+    from dunmore.delivery.callbacks import PATH, StatusCallbacks, create_app, server_config
+    from dunmore.delivery.wiring import callback_verifier, sms_gateway
 
     with reported():
         app = state(ctx)
         gateway = sms_gateway(app.settings.sms)
         if gateway is None:
             raise BadArgument("no SMS gateway is configured: set DUNMORE_SMS__ADAPTER and DUNMORE_SMS__URL")
-        server = CallbackServer((host, port), app.engine(), gateway)
+        verifier = callback_verifier(app.settings.sms)
+        callbacks = StatusCallbacks(app.engine(), gateway, verifier, clock=_now)
+        config = server_config(create_app(callbacks), host=host, port=port, log_level="warning")
         console.print(f"recording SMS status callbacks posted to http://{host}:{port}{PATH}; Ctrl-C stops")
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            server.server_close()
+        uvicorn.Server(config).run()
 
 
 def register(app: typer.Typer) -> None:

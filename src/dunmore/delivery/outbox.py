@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, exists, func, insert, or_, select, update
 
+from dunmore.delivery.channels.sms import SmsState, states_before
 from dunmore.delivery.models import DEAD_LETTERS, DELIVERIES, DELIVERY_EVENTS, TASKS
 from dunmore.errors import BadArgument, NotFound
 from dunmore.ledger.models import CUSTOMERS, INVOICES
@@ -282,13 +283,24 @@ def track(conn: Connection, delivery_id: int, number: str, *, now: datetime) -> 
     )
 
 
-def record_status(conn: Connection, provider_id: str, status: str, detail: str, *, now: datetime) -> int:
-    """A gateway's status callback (delivered, failed…) on the delivery it names; returns its id."""
+def record_status(conn: Connection, provider_id: str, status: SmsState, detail: str, *, now: datetime) -> int:
+    """A gateway's status callback (delivered, failed…) on the delivery it names; returns its id.
+
+    Every callback becomes an event; the delivery's `provider_status` only moves forward in
+    `SMS_STATE_ORDER`, so a late "sent" never hides a "delivered". The move is one conditional
+    UPDATE, so two callbacks racing on one delivery cannot move it back either.
+    """
     d = DELIVERIES.c
     row = conn.execute(select(d.id, d.attempts).where(d.provider_id == provider_id)).first()
     if row is None:
         raise NotFound(f"no delivery was sent with gateway message id {provider_id!r}")
-    conn.execute(update(DELIVERIES).where(d.id == row.id).values(provider_status=status))
+    earlier = or_(d.provider_status.is_(None), d.provider_status.in_(states_before(status)))
+    moved = conn.execute(
+        update(DELIVERIES).where(d.id == row.id, earlier).values(provider_status=status)
+    ).rowcount
+    if not moved:
+        current = conn.execute(select(d.provider_status).where(d.id == row.id)).scalar_one()
+        detail += f"; status stays {current} (a callback never moves a status back)"
     _events(conn, [(row.id, row.attempts, "status", status, detail)], now)
     return int(row.id)
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from dunmore.delivery.channels.email import SmtpChannel, SmtpConfig
 from dunmore.delivery.channels.sms import SmsGateway, TwilioGateway, WebhookGateway
+from dunmore.delivery.signatures import CallbackVerifier, TwilioVerifier, WebhookVerifier
 from dunmore.delivery.worker import Outlets
+from dunmore.errors import ConfigError
 from dunmore.settings import Settings, SmsSettings
 
 
@@ -35,3 +39,21 @@ def sms_gateway(sms: SmsSettings) -> SmsGateway | None:
     if sms.url is None:
         return None
     return WebhookGateway(url=sms.url, token=sms.token.get_secret_value() if sms.token else None)
+
+
+def callback_verifier(sms: SmsSettings) -> CallbackVerifier:
+    """The check of the configured gateway's signature on its status callbacks; refuses (ConfigError)
+    settings that leave nothing to check a signature with."""
+    if sms.adapter == "twilio":
+        if sms.auth_token is None or not sms.auth_token.get_secret_value() or not sms.status_callback_url:
+            raise ConfigError(
+                "Twilio's status callbacks cannot be verified: set DUNMORE_SMS__AUTH_TOKEN and "
+                "DUNMORE_SMS__STATUS_CALLBACK_URL (the public URL Twilio posts to)"
+            )
+        return TwilioVerifier(sms.auth_token.get_secret_value(), sms.status_callback_url)
+    if sms.callback_secret is None or not sms.callback_secret.get_secret_value():
+        raise ConfigError(
+            "the SMS status callbacks cannot be verified: set DUNMORE_SMS__CALLBACK_SECRET, the secret "
+            "your SMS service signs its callbacks with"
+        )
+    return WebhookVerifier(sms.callback_secret.get_secret_value(), timedelta(seconds=sms.callback_max_age))

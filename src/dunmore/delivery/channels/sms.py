@@ -23,6 +23,16 @@ from dunmore.errors import DunmoreError
 
 SmsState = Literal["queued", "sent", "delivered", "failed", "undelivered"]
 SMS_STATES: Final[tuple[SmsState, ...]] = ("queued", "sent", "delivered", "failed", "undelivered")
+# The order a message's status moves in: queued, then sent, then one final state. Gateways call
+# back late, twice and out of order; a callback may only move a delivery up this order, and a final
+# state (the carrier's word on the message) is never replaced, by an older "sent" or another final.
+SMS_STATE_ORDER: Final[Mapping[str, int]] = {
+    "queued": 0,
+    "sent": 1,
+    "delivered": 2,
+    "failed": 2,
+    "undelivered": 2,
+}
 E164: Final = re.compile(r"\+[1-9][0-9]{7,14}")
 _EXCERPT: Final = 300  # characters of a gateway's answer quoted in an error
 _REPLY_LIMIT: Final = 2000  # characters of a gateway's answer kept in a receipt
@@ -54,6 +64,17 @@ class SmsGateway(Protocol):
     def parse_status(self, body: bytes, content_type: str) -> SmsStatus:
         """Read the gateway's status callback request body."""
         ...
+
+
+def status_advances(current: str | None, new: SmsState) -> bool:
+    """Whether a callback saying `new` moves a delivery whose last status is `current` (None before
+    the first callback) forward: only a state later in `SMS_STATE_ORDER` does."""
+    return current is None or SMS_STATE_ORDER[new] > SMS_STATE_ORDER.get(current, -1)
+
+
+def states_before(new: SmsState) -> tuple[SmsState, ...]:
+    """The states a delivery may leave for `new`: those strictly earlier in `SMS_STATE_ORDER`."""
+    return tuple(state for state in SMS_STATES if SMS_STATE_ORDER[state] < SMS_STATE_ORDER[new])
 
 
 def sms_reference(delivery_id: int) -> str:
@@ -88,7 +109,9 @@ class WebhookGateway:
     Send: POST JSON `{"to", "text", "reference", "sender"}`, `Authorization: Bearer <token>` when a
     token is set and `Idempotency-Key: <reference>`, so the service can drop a repeated attempt;
     answer 2xx JSON `{"id": ...}`. Status callback: JSON `{"id", "status", "error"}` where status is
-    one of queued, sent, delivered, failed, undelivered.
+    one of queued, sent, delivered, failed, undelivered, signed by the service with the shared
+    callback secret (headers `X-Dunmore-Timestamp` and `X-Dunmore-Signature`, see
+    `delivery.signatures`).
     """
 
     name = "SMS webhook"
