@@ -57,7 +57,10 @@ class AuditEntry(Base):
     id + 1, under a lock), so ids have no gaps and a deleted row shows."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_object", "object", "id"), Index("ix_audit_log_actor", "actor", "id"))
+    __table_args__ = (
+        Index("ix_audit_log_object", "object", "id"),
+        Index("ix_audit_log_actor", "actor", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
