@@ -32,7 +32,7 @@ from dunmore.store.db import as_utc
 
 # Lower-case letters, digits and . _ @ - : safe in URLs, file names and the audit's `user:<login>`,
 # and never a `:`, so a login cannot pass for `system` or `cli:<name>` as an audit actor.
-LOGIN = re.compile(r"[a-z0-9][a-z0-9._@-]{2,63}")
+LOGIN = re.compile(r"[a-z0-9][a-z0-9._@-]{1,63}")
 TOKEN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 PORTFOLIO_MAX = 64
 
@@ -42,7 +42,7 @@ def normalize_login(login: str) -> str:
     folded = login.lower()
     if not LOGIN.fullmatch(folded):
         raise AccessError(
-            f"{login!r} is not a valid login: use 3 to 64 letters, digits, '.', '_', '@' or '-', "
+            f"{login!r} is not a valid login: use 2 to 64 letters, digits, '.', '_', '@' or '-', "
             "starting with a letter or digit"
         )
     return folded

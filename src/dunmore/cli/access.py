@@ -28,7 +28,7 @@ audit_app = typer.Typer(
 )
 
 Login = Annotated[
-    str, typer.Argument(help="The user's login (3-64 letters, digits, . _ @ -; case is ignored).")
+    str, typer.Argument(help="The user's login (2-64 letters, digits, . _ @ -; case is ignored).")
 ]
 Portfolios = Annotated[
     list[str] | None,
