@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine, select, update
 from dunmore.access import service
 from dunmore.access.audit import list_rows
 from dunmore.access.models import API_TOKENS, USERS
-from dunmore.access.values import Language, Role, User
+from dunmore.access.values import Language, Role, TokenInfo, User
 from dunmore.errors import AccessError, NotFound
 
 MORNING = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -106,7 +106,7 @@ def test_a_token_works_until_revoked_and_is_stored_only_as_its_hash(engine: Engi
         after_revoke = service.authenticate_token(conn, token=made.secret, now=later)
         actions = [row.action for row in list_rows(conn)]
     assert made.secret not in [str(value) for value in stored]
-    assert listed == [service.TokenInfo("erp-sync", MORNING, later, None)]
+    assert listed == [TokenInfo("erp-sync", MORNING, later, None)]
     assert after_revoke is None
     assert actions == ["token.revoke", "token.create", "user.add"]
 
@@ -135,5 +135,5 @@ def test_a_live_token_name_is_used_once_and_free_again_when_revoked(engine: Engi
 
 
 def test_an_unknown_user_is_named_in_the_error(engine: Engine) -> None:
-    with engine.begin() as conn, pytest.raises(NotFound, match="no user 'ghost'.*dunmore users list"):
+    with engine.begin() as conn, pytest.raises(NotFound, match=r"no user 'ghost'.*dunmore users list"):
         service.disable_user(conn, login="ghost", actor=ADMIN, at=MORNING)
