@@ -186,7 +186,8 @@ def verify(ctx: typer.Context) -> None:
         if result.broken is not None:
             raise AuditChainBroken(
                 f"the audit log is broken at row {result.broken.row_id}: {result.broken.reason}; "
-                f"the {result.rows} rows before it hold. Restore the log from a backup and find out "
+                f"the {result.rows} {'row before it holds' if result.rows == 1 else 'rows before it hold'}. "
+                "Restore the log from a backup and find out "
                 "who changed the database"
             )
     console.print(f"the audit log holds: {result.rows} rows, head hash {result.head_hash}", soft_wrap=True)
