@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -119,6 +120,24 @@ def test_verify_reads_the_log_a_batch_at_a_time(chain: Engine, monkeypatch: pyte
     assert tamper(chain, "UPDATE audit_log SET object = 'user:x' WHERE id = 5") == audit.ChainBreak(
         5, "row 5 was changed after it was written: its hash does not match"
     )
+
+
+def test_events_appended_together_chain_as_if_appended_one_by_one(engine: Engine, tmp_path: Path) -> None:
+    events = [
+        audit.Event(
+            MORNING + timedelta(seconds=n), "system", "run.commit", f"customer:C{n}", None, {"level": n}
+        )
+        for n in range(4)
+    ]
+    alone = create_engine(f"sqlite:///{tmp_path / 'alone.db'}")
+    with engine.begin() as conn, alone.begin() as other:
+        AUDIT_LOG.create(other)
+        assert audit.record_many(conn, []) == []
+        together = audit.record_many(conn, events)
+        one_by_one = [audit.record(other, **event.__dict__) for event in events]
+        assert audit.verify(conn) == audit.Verification(4, together[-1].hash, None)
+    alone.dispose()
+    assert together == one_by_one
 
 
 def test_before_and_after_are_stored_as_canonical_json(engine: Engine) -> None:

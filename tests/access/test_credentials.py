@@ -77,3 +77,9 @@ def test_logins_are_stored_in_lower_case(given: str, stored: str) -> None:
 def test_logins_outside_the_safe_set_are_refused(login: str) -> None:
     with pytest.raises(AccessError, match="not a valid login"):
         normalize_login(login)
+
+
+def test_prepare_makes_the_dummy_hash_before_the_first_sign_in() -> None:
+    credentials._dummy_hash.cache_clear()
+    credentials.prepare()
+    assert credentials._dummy_hash.cache_info().currsize == 1

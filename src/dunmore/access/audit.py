@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -92,30 +92,57 @@ def _lock_for_append(conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK})
 
 
-def record(conn: Connection, *, at: datetime, actor: str, action: str, object: str,
-           before: Any = None, after: Any = None) -> AuditRow:  # fmt: skip
-    """Append one row: `actor` did `action` to `object` at `at` (aware, UTC); `before`/`after` are
-    JSON-able values (dicts of what changed) where they apply."""
-    if at.tzinfo is None:
+@dataclass(frozen=True)
+class Event:
+    """Something done, to be appended: `actor` did `action` to `object` at `at` (aware, UTC);
+    `before`/`after` are JSON-able values (dicts of what changed) where they apply."""
+
+    at: datetime
+    actor: str
+    action: str
+    object: str
+    before: Any = None
+    after: Any = None
+
+
+def _chained(event: Event, id: int, prev_hash: str) -> AuditRow:
+    if event.at.tzinfo is None:
         raise ValueError("an audit moment must be timezone-aware (UTC)")
+    row = AuditRow(
+        id=id,
+        at=event.at.astimezone(UTC),
+        actor=event.actor,
+        action=event.action,
+        object=event.object,
+        before=canonical_json(event.before),
+        after=canonical_json(event.after),
+        prev_hash=prev_hash,
+        hash="",
+    )
+    return replace(row, hash=row_hash(row))
+
+
+def record_many(conn: Connection, events: Sequence[Event]) -> list[AuditRow]:
+    """Append one row per event, in order: one lock, one read and one INSERT whatever their number."""
+    if not events:
+        return []
     _lock_for_append(conn)
     last = conn.execute(
         select(AUDIT_LOG.c.id, AUDIT_LOG.c.hash).order_by(AUDIT_LOG.c.id.desc()).limit(1)
     ).first()
-    row = AuditRow(
-        id=1 if last is None else last.id + 1,
-        at=at.astimezone(UTC),
-        actor=actor,
-        action=action,
-        object=object,
-        before=canonical_json(before),
-        after=canonical_json(after),
-        prev_hash=GENESIS if last is None else last.hash,
-        hash="",
-    )
-    row = replace(row, hash=row_hash(row))
-    conn.execute(AUDIT_LOG.insert().values(asdict(row)))
-    return row
+    next_id, prev_hash = (1, GENESIS) if last is None else (last.id + 1, last.hash)
+    rows: list[AuditRow] = []
+    for offset, event in enumerate(events):
+        rows.append(_chained(event, next_id + offset, rows[-1].hash if rows else prev_hash))
+    conn.execute(AUDIT_LOG.insert(), [asdict(row) for row in rows])
+    return rows
+
+
+def record(conn: Connection, *, at: datetime, actor: str, action: str, object: str,
+           before: Any = None, after: Any = None) -> AuditRow:  # fmt: skip
+    """Append one row: `actor` did `action` to `object` at `at` (aware, UTC); `before`/`after` are
+    JSON-able values (dicts of what changed) where they apply."""
+    return record_many(conn, [Event(at, actor, action, object, before, after)])[0]
 
 
 def _row(row: Row[Any]) -> AuditRow:

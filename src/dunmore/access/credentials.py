@@ -34,6 +34,12 @@ def _dummy_hash() -> str:
     return _hasher().hash(secrets.token_urlsafe(16))
 
 
+def prepare() -> None:
+    """Make the dummy hash now (about as long as one sign-in): call it at start-up, e.g. in the web
+    application's factory, so that the first unknown login takes no longer than the next ones."""
+    _dummy_hash()
+
+
 def check_password_strength(password: str, *, login: str) -> None:
     """Refuse a password that is too short, too long, or the login itself."""
     if len(password) < MIN_PASSWORD:
