@@ -150,3 +150,25 @@ class DeliveryError(DunmoreError):
     longer renders. The delivery fails for good and waits in the dead letters for an operator."""
 
     code = "delivery"
+
+
+class PermissionDenied(DunmoreError):
+    """A user's role does not allow what was asked (see docs/design/access.md)."""
+
+    code = "permission_denied"
+    exit_code = 5
+
+
+class AccessError(DunmoreError):
+    """A user, password or token change that cannot be made as asked: a bad login, a weak password,
+    an unknown role or portfolio name, a token name already in use."""
+
+    code = "access"
+    exit_code = 2
+
+
+class AuditChainBroken(DunmoreError):
+    """The audit log's hash chain does not hold: a row was edited, deleted or moved."""
+
+    code = "audit_chain_broken"
+    exit_code = 6

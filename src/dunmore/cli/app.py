@@ -47,7 +47,7 @@ def root(
 
 def _register() -> None:
     """Sub-commands, one module per capability; imported here so `app` is whole when used."""
-    from dunmore.cli import db, delivery, demo, dunning, holds, imports, reports, templates
+    from dunmore.cli import access, db, delivery, demo, dunning, holds, imports, reports, templates
 
     demo.register(app)
     imports.register(app)
@@ -57,6 +57,7 @@ def _register() -> None:
     delivery.register(app)
     templates.register(app)
     holds.register(app)
+    access.register(app)
 
 
 _register()

@@ -29,6 +29,10 @@ class Customer(Base):
     credit_limit_minor: Mapped[int | None] = mapped_column(BigInteger)
     credit_currency: Mapped[str | None] = mapped_column(String(3))
     owner: Mapped[str | None] = mapped_column(String(100))
+    # The book of customers a collector works (组合); the access rules scope collectors by it.
+    portfolio: Mapped[str] = mapped_column(
+        String(64), default="default", server_default="default", index=True
+    )
     on_hold: Mapped[bool] = mapped_column(default=False)
     # The debtor asked not to be contacted: only the channels settings allow (letters) still go out.
     cease_contact: Mapped[bool] = mapped_column(default=False, server_default=false())

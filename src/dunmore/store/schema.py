@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dunmore.access import models as access_models
 from dunmore.delivery import models as delivery_models
 from dunmore.ledger import models as ledger_models
 from dunmore.run import models as run_models
@@ -10,4 +11,4 @@ from dunmore.store.base import Base
 
 metadata = Base.metadata
 
-__all__ = ["delivery_models", "ledger_models", "meta_models", "metadata", "run_models"]
+__all__ = ["access_models", "delivery_models", "ledger_models", "meta_models", "metadata", "run_models"]

@@ -1,0 +1,145 @@
+"""Who may do what, as data: the role → permission table, `require`, and the one scoping rule.
+
+Every service that reads or changes customers passes the user through `customer_scope`, so that no
+page, API call or export can reach a customer outside the user's portfolios (collectors) or accounts
+(sales). The table is rendered into docs/design/access.md by `role_table_markdown`; a test holds the
+two equal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, false, func, true
+
+from dunmore.access.values import Role, User
+from dunmore.errors import PermissionDenied
+from dunmore.ledger.models import CUSTOMERS
+
+
+class Permission(StrEnum):
+    """One thing a user may do; its value reads `area.verb`."""
+
+    LEDGER_READ = "ledger.read"
+    LEDGER_IMPORT = "ledger.import"
+    CUSTOMER_ACT = "customer.act"
+    HOLD_SET = "hold.set"
+    DISPUTE_SET = "dispute.set"
+    RUN_READ = "run.read"
+    RUN_PROPOSE = "run.propose"
+    RUN_APPROVE = "run.approve"
+    RUN_REVERT = "run.revert"
+    NOTICE_REJECT = "notice.reject"
+    DELIVERY_READ = "delivery.read"
+    DELIVERY_RETRY = "delivery.retry"
+    POLICY_READ = "policy.read"
+    POLICY_LOAD = "policy.load"
+    ALERT_READ = "alert.read"
+    AUDIT_READ = "audit.read"
+    USERS_MANAGE = "users.manage"
+    SETTINGS_MANAGE = "settings.manage"
+
+
+WHAT = {
+    Permission.LEDGER_READ: "read customers, their items and the aging",
+    Permission.LEDGER_IMPORT: "import ledger files",
+    Permission.CUSTOMER_ACT: "record contacts, notes and promises on a customer",
+    Permission.HOLD_SET: "hold and release customers and invoices, stop or resume contact",
+    Permission.DISPUTE_SET: "record disputed amounts",
+    Permission.RUN_READ: "read runs and their notices",
+    Permission.RUN_PROPOSE: "propose the day's dunning run",
+    Permission.RUN_APPROVE: "approve a run's notices",
+    Permission.RUN_REVERT: "revert a committed run",
+    Permission.NOTICE_REJECT: "reject single notices of a run",
+    Permission.DELIVERY_READ: "read deliveries and dead letters",
+    Permission.DELIVERY_RETRY: "retry dead letters",
+    Permission.POLICY_READ: "read dunning policies",
+    Permission.POLICY_LOAD: "load a new dunning policy version",
+    Permission.ALERT_READ: "read their alerts",
+    Permission.AUDIT_READ: "read the audit log",
+    Permission.USERS_MANAGE: "add, disable and change users and their API tokens",
+    Permission.SETTINGS_MANAGE: "change settings",
+}
+
+
+class Scope(StrEnum):
+    """Which customers a role reaches."""
+
+    ALL = "all customers"
+    PORTFOLIOS = "customers of their portfolios"
+    OWNED = "customers they own"
+
+
+@dataclass(frozen=True)
+class RoleRule:
+    scope: Scope
+    permissions: frozenset[Permission]
+
+
+_READ = frozenset(
+    {Permission.LEDGER_READ, Permission.RUN_READ, Permission.DELIVERY_READ, Permission.POLICY_READ}
+)
+_ADMIN_ONLY = frozenset({Permission.USERS_MANAGE, Permission.SETTINGS_MANAGE})
+_COLLECTOR_ACTS = frozenset(
+    {Permission.CUSTOMER_ACT, Permission.HOLD_SET, Permission.DISPUTE_SET, Permission.ALERT_READ}
+)
+
+# The one table (see docs/design/access.md): a collector acts on their portfolios' customers but
+# proposes, approves and rejects nothing of a run (a run spans every portfolio); sales read the
+# customers they own and their alerts; a viewer reads, within what the other roles may read.
+ROLES: dict[Role, RoleRule] = {
+    Role.ADMIN: RoleRule(Scope.ALL, frozenset(Permission)),
+    Role.MANAGER: RoleRule(Scope.ALL, frozenset(Permission) - _ADMIN_ONLY),
+    Role.COLLECTOR: RoleRule(Scope.PORTFOLIOS, _READ | _COLLECTOR_ACTS),
+    Role.SALES: RoleRule(Scope.OWNED, frozenset({Permission.LEDGER_READ, Permission.ALERT_READ})),
+    Role.VIEWER: RoleRule(Scope.ALL, _READ),
+}
+
+
+def allows(user: User, permission: Permission) -> bool:
+    """Whether `user` may do `permission` (a disabled user may do nothing)."""
+    return not user.disabled and permission in ROLES[user.role].permissions
+
+
+def require(user: User, permission: Permission) -> None:
+    """Refuse, with `PermissionDenied`, what the user's role does not allow."""
+    if user.disabled:
+        raise PermissionDenied(
+            f"user {user.login!r} is disabled and may do nothing: an administrator can add a new user"
+        )
+    if not allows(user, permission):
+        raise PermissionDenied(
+            f"user {user.login!r} ({user.role}) may not {WHAT[permission]} ({permission}): "
+            "ask an administrator for a role that allows it"
+        )
+
+
+def customer_scope(user: User) -> ColumnElement[bool]:
+    """The condition over `customers` that every query for this user adds: the one scoping rule.
+
+    Collectors reach the customers of their portfolios, sales the customers whose `owner` is their
+    login (compared without case, as logins are), the other roles every customer; a disabled user none.
+    """
+    scope = ROLES[user.role].scope
+    if user.disabled:
+        return false()
+    if scope is Scope.PORTFOLIOS:
+        return CUSTOMERS.c.portfolio.in_(sorted(user.portfolios)) if user.portfolios else false()
+    if scope is Scope.OWNED:
+        return func.lower(CUSTOMERS.c.owner) == user.login
+    return true()
+
+
+def role_table_markdown() -> str:
+    """The role table as Markdown, one row per permission, one column per role."""
+    roles = list(Role)
+    lines = [
+        "| permission | what it allows | " + " | ".join(roles) + " |",
+        "|---|---|" + "---|" * len(roles),
+        "| *scope* | which customers the role reaches | " + " | ".join(ROLES[r].scope for r in roles) + " |",
+    ]
+    for permission in Permission:
+        marks = " | ".join("✓" if permission in ROLES[r].permissions else "" for r in roles)
+        lines.append(f"| `{permission}` | {WHAT[permission]} | {marks} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,238 @@
+"""`dunmore users …` and `dunmore audit …`: who may sign in, their API tokens, and the audit log.
+
+Changes are made in the name of the person at the terminal, `cli:<os user>`, and each is one audit row.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from dunmore.access import audit, service
+from dunmore.access.values import Language, Role, User
+from dunmore.cli.context import console, reported, state
+from dunmore.errors import AccessError, AuditChainBroken
+from dunmore.store.db import transaction
+
+users_app = typer.Typer(
+    help="Users who sign in, their roles, portfolios and API tokens.", no_args_is_help=True
+)
+audit_app = typer.Typer(
+    help="The audit log: who did what, when; check that nothing was changed.", no_args_is_help=True
+)
+
+Login = Annotated[
+    str, typer.Argument(help="The user's login (2-64 letters, digits, . _ @ -; case is ignored).")
+]
+Portfolios = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--portfolio",
+        help="A portfolio the collector works (repeat for several), as in the customers' portfolio column.",
+    ),
+]
+PasswordStdin = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin", help="Read the password from the first line of standard input instead of asking."
+    ),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="JSON for machines.")]
+
+
+def _actor() -> str:
+    """The person at the terminal, as the audit log names them."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):  # no user name in the environment or the password database
+        return "cli:unknown"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _password(login: str, from_stdin: bool) -> str:
+    if not from_stdin:
+        return str(typer.prompt(f"Password for {login}", hide_input=True, confirmation_prompt=True))
+    line = typer.get_text_stream("stdin").readline().rstrip("\r\n")
+    if not line:
+        raise AccessError(
+            "--password-stdin read no password: pipe it in, e.g. `printf '%s\\n' \"$PW\" | dunmore …`"
+        )
+    return line
+
+
+@users_app.command("add")
+def add(
+    ctx: typer.Context,
+    login: Login,
+    role: Annotated[Role, typer.Option("--role", help="What the user may do (see docs/design/access.md).")],
+    portfolio: Portfolios = None,
+    lang: Annotated[
+        Language, typer.Option("--lang", help="The language the user reads Dunmore in.")
+    ] = Language.ZH_CN,
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Add a user; asks for the password twice (hidden) unless --password-stdin."""
+    with reported():
+        password = _password(login, password_stdin)
+        with transaction(state(ctx).engine()) as conn:
+            user = service.add_user(conn, login=login, role=role, password=password, language=lang,
+                                    portfolios=portfolio or [], actor=_actor(), at=_now())  # fmt: skip
+    console.print(f"user {user.login} added as {user.role.value}")
+
+
+def _user_json(user: User) -> dict[str, Any]:
+    return {**asdict(user), "portfolios": sorted(user.portfolios), "created_at": user.created_at.isoformat()}
+
+
+@users_app.command("list")
+def list_users(ctx: typer.Context, as_json: AsJson = False) -> None:
+    """List the users: login, role, portfolios, language, whether disabled."""
+    with reported(), transaction(state(ctx).engine()) as conn:
+        users = service.list_users(conn)
+    if as_json:
+        console.print_json(json.dumps([_user_json(user) for user in users], ensure_ascii=False))
+        return
+    table = Table("login", "role", "portfolios", "language", "status", "created")
+    for user in users:
+        status = "disabled" if user.disabled else "active"
+        table.add_row(user.login, user.role.value, ", ".join(sorted(user.portfolios)), user.language.value,
+                      status, f"{user.created_at:%Y-%m-%d}")  # fmt: skip
+    console.print(table)
+
+
+@users_app.command("disable")
+def disable(ctx: typer.Context, login: Login) -> None:
+    """Disable a user: no sign-in, and none of their API tokens works any more."""
+    with reported(), transaction(state(ctx).engine()) as conn:
+        user = service.disable_user(conn, login=login, actor=_actor(), at=_now())
+    console.print(f"user {user.login} disabled")
+
+
+@users_app.command("set-password")
+def set_password(ctx: typer.Context, login: Login, password_stdin: PasswordStdin = False) -> None:
+    """Give a user a new password; asks for it twice (hidden) unless --password-stdin."""
+    with reported():
+        password = _password(login, password_stdin)
+        with transaction(state(ctx).engine()) as conn:
+            service.set_password(conn, login=login, password=password, actor=_actor(), at=_now())
+    console.print(f"password of {login.lower()} changed")
+
+
+@users_app.command("set-portfolios")
+def set_portfolios(ctx: typer.Context, login: Login, portfolio: Portfolios = None) -> None:
+    """Replace the portfolios a collector works."""
+    with reported(), transaction(state(ctx).engine()) as conn:
+        user = service.set_portfolios(
+            conn, login=login, portfolios=portfolio or [], actor=_actor(), at=_now()
+        )
+    console.print(f"{user.login} works the portfolios {', '.join(sorted(user.portfolios))}")
+
+
+@users_app.command("token")
+def token(
+    ctx: typer.Context,
+    login: Login,
+    name: Annotated[str, typer.Option("--name", help="A name to tell the token by, e.g. erp-sync.")] = "api",
+) -> None:
+    """Make an API bearer token for a user and print it, once: only its hash is kept."""
+    with reported(), transaction(state(ctx).engine()) as conn:
+        made = service.create_token(conn, login=login, name=name, actor=_actor(), at=_now())
+    typer.echo(made.secret)
+    typer.echo(f"token {made.name!r} of {login.lower()}: keep it now, it is not shown again", err=True)
+
+
+@users_app.command("revoke-token")
+def revoke_token(
+    ctx: typer.Context, login: Login, name: Annotated[str, typer.Argument(help="The token's name.")]
+) -> None:
+    """Revoke a user's API token: from now on it is refused."""
+    with reported(), transaction(state(ctx).engine()) as conn:
+        service.revoke_token(conn, login=login, name=name, actor=_actor(), at=_now())
+    console.print(f"token {name!r} of {login.lower()} revoked")
+
+
+def _moment(value: datetime | None) -> str:
+    return "" if value is None else f"{value:%Y-%m-%d %H:%M} UTC"
+
+
+@users_app.command("tokens")
+def tokens(ctx: typer.Context, login: Login) -> None:
+    """List a user's API tokens: names and dates, never the token."""
+    with reported(), transaction(state(ctx).engine()) as conn:
+        found = service.list_tokens(conn, login=login)
+    table = Table("name", "created", "last used", "revoked")
+    for info in found:
+        table.add_row(
+            info.name, _moment(info.created_at), _moment(info.last_used_at), _moment(info.revoked_at)
+        )
+    console.print(table)
+
+
+@audit_app.command("verify")
+def verify(ctx: typer.Context) -> None:
+    """Walk the audit log's hash chain; exit non-zero naming the first row that breaks it."""
+    with reported():
+        with transaction(state(ctx).engine()) as conn:
+            result = audit.verify(conn)
+        if result.broken is not None:
+            raise AuditChainBroken(
+                f"the audit log is broken at row {result.broken.row_id}: {result.broken.reason}; "
+                f"the {result.rows} {'row before it holds' if result.rows == 1 else 'rows before it hold'}. "
+                "Restore the log from a backup and find out "
+                "who changed the database"
+            )
+    console.print(f"the audit log holds: {result.rows} rows, head hash {result.head_hash}", soft_wrap=True)
+
+
+def _row_json(row: audit.AuditRow) -> dict[str, Any]:
+    decoded = {
+        name: None if value is None else json.loads(value)
+        for name, value in (("before", row.before), ("after", row.after))
+    }
+    return {**asdict(row), **decoded, "at": row.at.isoformat()}
+
+
+@audit_app.command("list")
+def list_rows(
+    ctx: typer.Context,
+    object: Annotated[
+        str | None,
+        typer.Option("--object", help="Only rows about this object, e.g. customer:C0001 or user:alice."),
+    ] = None,
+    actor: Annotated[
+        str | None,
+        typer.Option("--actor", help="Only rows by this actor: a login, system, or cli:<os user>."),
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, max=10000, help="At most this many rows, newest first.")
+    ] = 50,
+    as_json: AsJson = False,
+) -> None:
+    """Show the newest rows of the audit log."""
+    with reported(), transaction(state(ctx).engine()) as conn:
+        rows = audit.list_rows(conn, object=object, actor=actor, limit=limit)
+    if as_json:
+        console.print_json(json.dumps([_row_json(row) for row in rows], ensure_ascii=False))
+        return
+    table = Table()
+    for column in ("id", "at", "actor", "action", "object", "before", "after"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            str(row.id), _moment(row.at), row.actor, row.action, row.object, row.before or "", row.after or ""
+        )
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(users_app, name="users")
+    app.add_typer(audit_app, name="audit")
