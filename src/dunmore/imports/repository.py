@@ -11,12 +11,13 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Select, Table, func, select, union
+from sqlalchemy import Connection, Select, Table, exists, func, or_, select, union
 from sqlalchemy.sql import ColumnElement
 
 from dunmore.imports.columns import Kind
 from dunmore.imports.fields import CONTACT_FIELDS, dtype, stored_columns
 from dunmore.ledger.models import CONTACTS, CREDIT_NOTES, CUSTOMERS, INVOICES, PAYMENTS
+from dunmore.run.models import NOTICE_ITEMS
 from dunmore.store.bulk import deferred_indexes, insert_frame, read_frame, update_frame
 
 TABLES: dict[Kind, Table] = {
@@ -76,7 +77,15 @@ def stored_rows(conn: Connection | None, kind: Kind) -> pl.DataFrame:
         return _stored_customers(conn)
     table = TABLES[kind]
     columns = [table.c.id, *(table.c[name] for name in stored_columns(kind))]
-    return _read(conn, columns)
+    return _read(conn, [*columns, *_dunning_state()] if kind is Kind.INVOICES else columns)
+
+
+def _dunning_state() -> list[ColumnElement[Any]]:
+    """What the run made of an invoice: its kind (a fee or interest item is the run's own), its
+    level, and whether it has been dunned (a level, or listed on any notice)."""
+    i = INVOICES.c
+    noticed = exists().where(NOTICE_ITEMS.c.item_id == i.id)
+    return [i.kind, i.level, or_(i.level > 0, noticed).label("dunned")]
 
 
 def _primary_contacts() -> Any:
