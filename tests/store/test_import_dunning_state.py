@@ -126,16 +126,30 @@ def test_an_invoice_once_dunned_keeps_its_customer_and_currency(engine: Engine, 
         ImportProblem(
             2,
             "currency",
-            f"INV-7 has been dunned (level 2) in CNY: its currency cannot change to USD; {fix}",
+            f"INV-7 has been dunned at level 2 in CNY: its currency cannot change to USD; {fix}",
             "USD",
         ),
         ImportProblem(
             3,
             "customer_id",
-            f"INV-7 has been dunned (level 2) for another customer: it cannot move to C2; {fix}",
+            f"INV-7 has been dunned at level 2 for another customer: it cannot move to C2; {fix}",
             "C2",
         ),
     ]
+
+
+def test_an_invoice_that_only_had_a_reminder_keeps_its_currency(engine: Engine, tmp_path: Path) -> None:
+    story = Story(engine)
+    story.customer("C1", grade="B")
+    story.invoice("INV-1", "C1", issued="2026-08-01", due="2026-09-01", amount="1000.00")
+    assert digest(story.run("2026-08-29")) == ["C1 CNY reminder pre-due: INV-1 L0 -3d 1000.00"]
+
+    found = problems(engine, tmp_path, "INV-1,C1,2026-08-01,2026-09-01,1000.00,USD")
+
+    assert [(p.line, p.column) for p in found] == [(2, "currency")]
+    assert found[0].reason.startswith(
+        "INV-1 has been dunned by a reminder in CNY: its currency cannot change"
+    )
 
 
 def test_an_invoice_never_dunned_may_change_customer_and_currency(engine: Engine, tmp_path: Path) -> None:
@@ -181,3 +195,28 @@ def test_an_exported_ledger_with_fee_items_imports_again_unchanged(engine: Engin
         report = import_file(conn, Kind.INVOICES, tmp_path / "out" / "invoices.csv")
 
     assert (report.rows_read, report.new, report.changed) == (1, 0, 0)
+
+
+def test_a_lower_amount_below_the_open_amount_an_earlier_file_gave_says_what_conflicts(
+    engine: Engine, tmp_path: Path
+) -> None:
+    story = Story(engine)
+    story.customer("C1")
+    first = tmp_path / "first.csv"
+    first.write_text(
+        f"{HEADER},open_amount\nINV-1,C1,2026-09-01,2026-12-01,500.00,CNY,400.00\n", encoding="utf-8"
+    )
+    with transaction(engine) as conn:
+        import_file(conn, Kind.INVOICES, first)
+
+    found = problems(engine, tmp_path, "INV-1,C1,2026-09-01,2026-12-01,300.00,CNY")
+
+    assert found == [
+        ImportProblem(
+            2,
+            "amount",
+            "the new amount 300.00 is below the open amount 400.00 an earlier import gave this invoice: add "
+            "an open_amount column with what is open on INV-1 now (empty for none)",
+            "300.00",
+        )
+    ]

@@ -247,18 +247,20 @@ def _run_item_rules() -> list[Rule]:
 def _dunned_invoice_rules() -> list[Rule]:
     """A dunned invoice keeps its customer and currency: its level was earned by them."""
     dunned = pl.col(OLD + "dunned").fill_null(value=False) & (pl.col(OLD + "kind") == "invoice")
+    level = pl.col(OLD + "level")
+    how = pl.when(level > 0).then(pl.format("at level {}", level)).otherwise(pl.lit("by a reminder"))
     fix = "issue a credit note for it and import the new invoice under a new invoice_id"
     currency = pl.format(
-        "{} has been dunned (level {}) in {}: its currency cannot change to {}; " + fix,
+        "{} has been dunned {} in {}: its currency cannot change to {}; " + fix,
         pl.col("external_id"),
-        pl.col(OLD + "level"),
+        how,
         pl.col(OLD + "currency"),
         pl.col("currency"),
     )
     customer = pl.format(
-        "{} has been dunned (level {}) for another customer: it cannot move to {}; " + fix,
+        "{} has been dunned {} for another customer: it cannot move to {}; " + fix,
         pl.col("external_id"),
-        pl.col(OLD + "level"),
+        how,
         pl.col("customer_ref"),
     )
     moved = dunned & (pl.col("customer_id") != pl.col(OLD + "customer_id"))
