@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import typer
 from sqlalchemy import Engine
 from typer.testing import CliRunner
@@ -94,3 +95,26 @@ def test_columns_that_match_nothing_are_named_after_the_report(engine: Engine, t
     assert "ignored columns: 备注" in output
     assert "identical duplicates collapsed" in output
     assert "blank rows skipped" in output
+
+
+TAIWAN = "客戶編號,客戶名稱\nC1,臺灣精密機械股份有限公司\nC2,應收帳款\n"
+MAINLAND = "客户编号,客户名称\nC1,上海某某贸易有限公司\nC2,北京乙科技有限公司\n"
+
+
+@pytest.mark.parametrize(("text", "encoding"), [(TAIWAN, "big5"), (MAINLAND, "gb18030")])
+def test_a_chinese_windows_csv_is_read_in_its_encoding_by_a_dry_run_and_an_import(
+    engine: Engine, tmp_path: Path, text: str, encoding: str
+) -> None:
+    path = tmp_path / "c.csv"
+    path.write_bytes(text.encode(encoding))
+
+    code, output = invoke(engine, "import", "customers", "--dry-run", str(path))
+    assert code == 0, output
+    assert f"customers from c.csv ({encoding})" in output
+    assert "dry run: the file is valid and nothing was written" in output
+
+    code, output = invoke(engine, "import", "customers", str(path))
+    assert code == 0, output
+    with engine.connect() as conn:
+        names = [row[1] for row in ledger_state(conn)["customers"]]
+    assert names == [line.split(",")[1] for line in text.splitlines()[1:]]

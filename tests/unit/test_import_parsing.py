@@ -76,7 +76,7 @@ def reference(text: str, currency: str, positive: bool) -> int | None:
         minor = Money.parse(text, currency).minor
     except DunmoreError:
         return None
-    if minor < 0 or (positive and minor == 0) or len(str(abs(minor))) > parsing.MAX_DIGITS:
+    if minor < 0 or (positive and minor == 0):
         return None
     return minor
 

@@ -46,8 +46,46 @@ def test_a_named_encoding_is_used_as_given() -> None:
 
 
 def test_a_file_in_no_known_encoding_is_refused_naming_what_was_tried() -> None:
-    with pytest.raises(InputFileError, match=r"tried UTF-8, UTF-8 with BOM and GB18030.*--encoding"):
+    with pytest.raises(InputFileError, match=r"tried UTF-8, UTF-8 with BOM, GB18030 and Big5.*--encoding"):
         read_csv("客户编号,名称\nC1,x\n".encode("gb18030") + b"\xff\xff\n")
+
+
+TAIWAN = "客戶編號,客戶名稱\nC1,臺灣精密機械股份有限公司\nC2,應收帳款\n"
+
+
+def test_a_big5_file_is_detected_and_reads_as_traditional_chinese() -> None:
+    raw = read_csv(TAIWAN.encode("big5"))
+    assert raw.encoding == "big5"
+    assert rows(raw).get_column("name").to_list() == ["臺灣精密機械股份有限公司", "應收帳款"]
+
+
+def test_a_big5_file_with_windows_characters_reads_as_cp950() -> None:
+    """碁 (宏碁) is in the Big5 Windows writes, not in the original Big5."""
+    raw = read_csv("customer_id,name\nC1,宏碁股份有限公司\nC2,鴻海精密工業\n".encode("cp950"))
+    assert (raw.encoding, rows(raw).get_column("name").to_list()) == (
+        "big5",
+        ["宏碁股份有限公司", "鴻海精密工業"],
+    )
+
+
+def test_the_traditional_names_of_a_gb18030_file_stay_gb18030() -> None:
+    raw = read_csv(TAIWAN.replace("客戶編號,客戶名稱", "客户编号,客户名称").encode("gb18030"))
+    assert raw.encoding == "gb18030"
+    assert rows(raw).get_column("name").to_list() == ["臺灣精密機械股份有限公司", "應收帳款"]
+
+
+def test_a_file_that_reads_as_well_in_gb18030_as_in_big5_is_refused_showing_both_readings() -> None:
+    with pytest.raises(InputFileError) as refused:
+        read_csv("customer_id,name\nC1,王小明\n".encode("gb18030"))
+    message = str(refused.value)
+    assert "cannot tell whether the file is GB18030" in message
+    assert "as GB18030 it reads 'C1,王小明'" in message
+    assert "--encoding utf-8|utf-8-sig|gb18030|big5" in message
+
+
+def test_big5_named_with_encoding_is_read_as_big5() -> None:
+    raw = read_csv("customer_id,name\nC1,王小明\n".encode("big5"), encoding="big5")
+    assert (raw.encoding, rows(raw).get_column("name").to_list()) == ("big5", ["王小明"])
 
 
 def test_a_wrong_named_encoding_is_refused_with_the_offset() -> None:

@@ -8,11 +8,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dunmore.domain.money import Money, exponent, format_minor, parse_decimal, round_half_up, to_minor
+from dunmore.domain.money import (
+    INT64_MAX,
+    MAX_AMOUNT_MINOR,
+    MAX_SUMMED_AMOUNTS,
+    Money,
+    exponent,
+    format_minor,
+    parse_decimal,
+    round_half_up,
+    to_minor,
+)
 from dunmore.errors import AmountError, CurrencyError
 
 CURRENCIES = st.sampled_from(["CNY", "JPY", "KWD", "EUR", "USD"])
-MINOR = st.integers(-(10**15), 10**15)
+MINOR = st.integers(-MAX_AMOUNT_MINOR, MAX_AMOUNT_MINOR)
 
 
 def test_exponents_are_the_real_ones() -> None:
@@ -73,3 +83,21 @@ def test_decimal_amount_round_trips_through_minor_units(minor: int, currency: st
     money = Money(minor, currency)
     assert to_minor(money.amount, currency) == minor
     assert isinstance(money.amount, Decimal)
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "limit"),
+    [("1000000000.01", "CNY", "1000000000.00 CNY"), ("100000000001", "JPY", "100000000000 JPY"),
+     ("123456789012345678", "USD", "1000000000.00 USD")],
+)  # fmt: skip
+def test_an_amount_above_the_largest_stored_amount_is_refused_naming_the_limit(
+    text: str, currency: str, limit: str
+) -> None:
+    with pytest.raises(AmountError, match=f"above the largest amount Dunmore stores, {limit}"):
+        Money.parse(text, currency)
+
+
+def test_the_largest_amount_is_accepted_and_ten_million_of_them_sum_within_64_bits() -> None:
+    assert Money.parse("1000000000.00", "CNY").minor == MAX_AMOUNT_MINOR
+    assert MAX_SUMMED_AMOUNTS >= 10_000_000
+    assert MAX_SUMMED_AMOUNTS * MAX_AMOUNT_MINOR <= INT64_MAX

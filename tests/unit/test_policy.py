@@ -379,6 +379,21 @@ REJECTIONS = {
         "policies.p.levels[0].fee.JPY",
         '"700.5" has more decimals than JPY allows (0)',
     ),
+    "fee above the largest stored amount": (
+        doc(
+            "levels:",
+            "  - {name: a, at: 3, channels: [email], template: t, fee: {CNY: '123456789012345678'}}",
+        ),
+        4,
+        "policies.p.levels[0].fee.CNY",
+        "123456789012345678 CNY is above the largest amount Dunmore stores, 1000000000.00 CNY",
+    ),
+    "minimum above the largest stored amount, as a YAML integer": (
+        doc(LEVEL, "minimum_overdue: {JPY: 100000000001}"),
+        4,
+        "policies.p.minimum_overdue.JPY",
+        "100000000001 JPY is above the largest amount Dunmore stores, 100000000000 JPY",
+    ),
     "negative amount": (
         doc(LEVEL, "minimum_overdue: {USD: '-1.00'}"),
         4,

@@ -29,6 +29,7 @@ class ReadEncoding(StrEnum):
     UTF8 = "utf-8"
     UTF8_SIG = "utf-8-sig"
     GB18030 = "gb18030"
+    BIG5 = "big5"
 
 
 class WriteEncoding(StrEnum):
@@ -49,8 +50,8 @@ EncodingOption = Annotated[
     ReadEncoding,
     typer.Option(
         "--encoding",
-        help="Encoding of a CSV file; auto tries UTF-8 with BOM, UTF-8, then GB18030 "
-        "(what Excel writes on a Chinese Windows).",
+        help="Encoding of a CSV file; auto tries UTF-8 with BOM, UTF-8, then tells GB18030 from "
+        "Big5 (what Excel writes on a simplified or traditional Chinese Windows).",
     ),
 ]
 SheetOption = Annotated[
@@ -122,7 +123,7 @@ def export_command(
         with transaction(engine) as conn:
             written = export_ledger(conn, directory, file_format=file_format.value, encoding=encoding.value)
         for exported in written:
-            console.print(f"{exported.path}: {exported.rows} rows")
+            console.print(f"{exported.path}: {exported.rows} rows", soft_wrap=True, highlight=False)
 
 
 def _print_report(report: ImportReport) -> None:

@@ -2,6 +2,10 @@
 
 A currency's exponent (how many minor units make one major unit) comes from CLDR through Babel:
 JPY 0, CNY/EUR/USD 2, KWD 3. `round_half_up` is the one rounding function of Dunmore.
+
+Every amount that enters (a file's cell, a policy's fee or minimum, a command's argument) is at
+most `MAX_AMOUNT_MINOR` minor units, so that sums over the rows of a ledger cannot overflow the
+signed 64-bit integers of storage, SQL and Polars (see docs/design/ledger.md, "Bounds").
 """
 
 from __future__ import annotations
@@ -19,6 +23,13 @@ from dunmore.errors import AmountError, CurrencyError
 _CODE = re.compile(r"^[A-Z]{3}$")
 _AMOUNT = re.compile(r"^(?P<sign>-)?(?P<int>\d+)(?:\.(?P<frac>\d*))?$")
 _GROUPED = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
+
+# The largest single amount Dunmore accepts, in minor units: 1,000,000,000.00 of a currency with 2
+# decimals (CNY, USD), 100,000,000,000 JPY, 100,000,000.000 KWD.
+MAX_AMOUNT_MINOR = 10**11
+# How many amounts of at most MAX_AMOUNT_MINOR a signed 64-bit sum holds: 92,233,720.
+INT64_MAX = 2**63 - 1
+MAX_SUMMED_AMOUNTS = INT64_MAX // MAX_AMOUNT_MINOR
 
 
 @cache
@@ -55,9 +66,25 @@ def parse_decimal(text: str) -> Decimal:
         raise AmountError(f"malformed amount {text!r}") from exc
 
 
+def max_amount(currency: str) -> str:
+    """The largest amount Dunmore stores, in the currency's major units: `"1000000000.00"` CNY."""
+    return format_minor(MAX_AMOUNT_MINOR, currency)
+
+
+def check_bound(amount: Decimal, currency: str) -> Decimal:
+    """Return the amount if it is at most the largest amount Dunmore stores, else raise `AmountError`."""
+    if abs(amount.scaleb(exponent(currency))) > MAX_AMOUNT_MINOR:
+        raise AmountError(
+            f"{amount} {currency} is above the largest amount Dunmore stores, {max_amount(currency)} "
+            f"{currency}: check it for a typo, or split it into several documents"
+        )
+    return amount
+
+
 def to_minor(amount: Decimal, currency: str) -> int:
-    """Exact conversion to minor units; refuses amounts finer than the currency's minor unit."""
-    scaled = amount.scaleb(exponent(currency))
+    """Exact conversion of an entered amount to minor units; refuses amounts finer than the
+    currency's minor unit and amounts above `MAX_AMOUNT_MINOR`."""
+    scaled = check_bound(amount, currency).scaleb(exponent(currency))
     if scaled != scaled.to_integral_value():
         raise AmountError(f"{amount} has more decimals than {currency} allows ({exponent(currency)})")
     return int(scaled)

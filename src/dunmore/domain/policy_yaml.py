@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from dunmore.domain.money import exponent, parse_decimal, to_minor
+from dunmore.domain.money import check_bound, exponent, parse_decimal, to_minor
 from dunmore.errors import AmountError, CurrencyError, PolicyError, PolicyProblem
 
 T = TypeVar("T")
@@ -270,6 +270,12 @@ class Reader:
         amount = self.decimal(node, example="10." + "0" * places if places else "1000")
         if amount is not None and amount < 0:
             self.report(node, f"{node.shown} is negative: amounts must be zero or more")
+            return None
+        try:
+            if amount is not None:
+                check_bound(amount, currency)
+        except AmountError as exc:
+            self.report(node, str(exc))
             return None
         try:
             return None if amount is None else to_minor(amount, currency)

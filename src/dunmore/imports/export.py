@@ -68,8 +68,13 @@ def export_ledger(
 
 
 def export_frame(conn: Connection, kind: Kind) -> pl.DataFrame:
-    """The stored rows of one kind as the text columns of its import file, in id order."""
+    """The stored rows of one kind as the text columns of its import file, in id order.
+
+    Fee and interest items are left out: the run charged them, and an import refuses them.
+    """
     stored = repository.stored_rows(conn, kind)
+    if kind is Kind.INVOICES:
+        stored = stored.filter(pl.col("kind") == "invoice")
     customers = repository.customer_ids(conn) if kind is not Kind.CUSTOMERS else None
     settles = kind in (Kind.PAYMENTS, Kind.CREDIT_NOTES)
     invoices = repository.invoice_facts(conn, ids=stored.get_column("invoice_id")) if settles else None

@@ -196,6 +196,8 @@ DTYPES: dict[str, Any] = {
     "credit_limit_minor": pl.Int64,
     "open_minor": pl.Int64,
     "unapplied_minor": pl.Int64,
+    "level": pl.Int64,
+    "dunned": pl.Boolean,
 }
 
 

@@ -13,10 +13,12 @@ from functools import cache
 
 import polars as pl
 
-from dunmore.domain.money import exponent, known_currencies
+from dunmore.domain.money import MAX_AMOUNT_MINOR, exponent, known_currencies, max_amount
 
 EXPONENT = "__exponent"
-MAX_DIGITS = 18  # minor units must fit a signed 64-bit integer (BIGINT)
+# Digits of the largest amount in minor units: a cell with more is refused before it is multiplied,
+# so that the conversion itself cannot overflow.
+MAX_DIGITS = len(str(MAX_AMOUNT_MINOR))
 
 _AMOUNT = r"^-?(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]*)?$"
 _DATE = (
@@ -130,14 +132,21 @@ def amount(column: str, *, positive: bool) -> Cell:
     reason = first_reason(
         refuse(pl.col(malformed), f"malformed amount: {AMOUNT_HELP}"),
         refuse(fraction.str.len_bytes() > places, _too_fine()),
-        refuse(
-            whole.str.len_bytes() + places > MAX_DIGITS,
-            f"amount too large: at most {MAX_DIGITS} digits in all, counting the decimals",
-        ),
+        refuse((whole.str.len_bytes() + places > MAX_DIGITS) | (minor > MAX_AMOUNT_MINOR), _too_large()),
         refuse(pl.col(negative) & (minor > 0), "negative amount: amounts are written without a sign"),
         refuse(minor == 0, "zero amount: the amount must be greater than 0") if positive else pl.lit(None),
     )
     return Cell(pl.when(raw.is_not_null()).then(minor), reason, steps)
+
+
+def _too_large() -> pl.Expr:
+    limits = {places: max_amount(code) for code, places in currency_exponents().items()}
+    return pl.format(
+        "amount too large: at most {} {} (the largest amount Dunmore stores); check it for a typo, or "
+        "split it into several documents",
+        pl.col(EXPONENT).replace_strict(limits, return_dtype=pl.String),
+        currency_code("currency"),
+    )
 
 
 def _too_fine() -> pl.Expr:

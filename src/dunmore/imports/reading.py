@@ -1,7 +1,10 @@
 """Reading an import file (CSV or XLSX) into text: one String column per header cell, plus `line`.
 
 CSV encodings are detected by themselves: a byte-order mark means UTF-8 with BOM, bytes that are
-valid UTF-8 mean UTF-8, anything else is tried as GB18030 (what Excel writes on a Chinese Windows).
+valid UTF-8 mean UTF-8; anything else is what Excel writes on a Chinese Windows, GB18030 (simplified)
+or Big5 (traditional), told apart by `charset-normalizer`: the reading with clearly less "chaos"
+(unlikely characters and scripts) wins, and a file that reads equally well both ways is refused
+with both readings shown, rather than imported as the wrong characters.
 XLSX cells become text the way a person would type them: dates as ISO dates, numbers as the
 shortest decimal that reads back as the same number (the `repr` of the float; whole numbers
 without `.0`). Cells are trimmed and empty cells are null; rows with no value at all are dropped.
@@ -23,7 +26,14 @@ import polars as pl
 
 from dunmore.errors import InputFileError
 
-ENCODINGS = ("auto", "utf-8", "utf-8-sig", "gb18030")
+ENCODINGS = ("auto", "utf-8", "utf-8-sig", "gb18030", "big5")
+# Python codecs of the legacy encodings, by charset-normalizer's name. Big5 is read as cp950, the
+# Big5 of Windows (it adds e.g. 碁, as in 宏碁): what Excel writes on a Traditional Chinese Windows.
+_LEGACY = {"gb18030": "gb18030", "cp950": "big5"}
+_CODECS = {"gb18030": "gb18030", "big5": "cp950"}
+# Two readings whose chaos differs by less than this are a tie: the bytes alone cannot tell.
+_TIE = 0.01
+_HOW = 'name its encoding with --encoding utf-8|utf-8-sig|gb18030|big5, or save it in Excel as "CSV UTF-8"'
 _BOM = b"\xef\xbb\xbf"
 _XLSX_SUFFIXES = (".xlsx", ".xlsm")
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -72,16 +82,17 @@ def decode(data: bytes, encoding: str = "auto", *, name: str = "the file") -> tu
         body = data.removeprefix(_BOM) if encoding == "utf-8-sig" else data
         _decode_or_fail(body, "utf-8", name)
         return body, encoding
-    return _decode_or_fail(data, "gb18030", name).encode("utf-8"), encoding
+    return _decode_or_fail(data, _CODECS[encoding], name).encode("utf-8"), encoding
 
 
 def _decode_or_fail(data: bytes, encoding: str, name: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
+        shown = {"cp950": "Big5"}.get(encoding, encoding.upper())
         raise InputFileError(
-            f"{name} is not valid {encoding.upper()} (bad byte at offset {exc.start}): "
-            "save it as UTF-8, or name its encoding with --encoding utf-8|utf-8-sig|gb18030"
+            f"{name} is not valid {shown} (bad byte at offset {exc.start}): save it as UTF-8, or "
+            "name its encoding with --encoding utf-8|utf-8-sig|gb18030|big5"
         ) from exc
 
 
@@ -95,17 +106,39 @@ def _detect(data: bytes, name: str) -> tuple[bytes, str]:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
-        pass
-    else:
-        return data, "utf-8"
-    try:
-        return data.decode("gb18030").encode("utf-8"), "gb18030"
-    except UnicodeDecodeError as exc:
+        return _detect_chinese(data, name)
+    return data, "utf-8"
+
+
+def _detect_chinese(data: bytes, name: str) -> tuple[bytes, str]:
+    """GB18030 or Big5, whichever reading charset-normalizer finds clearly more plausible."""
+    import charset_normalizer  # needed only for files that are not UTF-8
+
+    matches = charset_normalizer.from_bytes(data, cp_isolation=list(_LEGACY))
+    readings = sorted((match for match in matches if match.encoding in _LEGACY), key=lambda m: m.chaos)
+    if not readings:
         raise InputFileError(
-            f"cannot tell the encoding of {name}: tried UTF-8, UTF-8 with BOM and GB18030 "
-            f"(bad byte at offset {exc.start}). Save it as UTF-8, or name its encoding with "
-            "--encoding utf-8|utf-8-sig|gb18030"
-        ) from exc
+            f"cannot tell the encoding of {name}: tried UTF-8, UTF-8 with BOM, GB18030 and Big5, and "
+            f"it is none of them; {_HOW}"
+        )
+    if len(readings) > 1 and readings[1].chaos - readings[0].chaos < _TIE:
+        raise InputFileError(_unsure(data, name))
+    used = _LEGACY[readings[0].encoding]
+    return _decode_or_fail(data, _CODECS[used], name).encode("utf-8"), used
+
+
+def _unsure(data: bytes, name: str) -> str:
+    """Say what the file reads as in each encoding, so that a person can tell which is right."""
+    samples = {used: _first_chinese(data.decode(codec, errors="replace")) for used, codec in _CODECS.items()}
+    return (
+        f"cannot tell whether {name} is GB18030 (simplified Chinese Windows) or Big5 (traditional): "
+        f"as GB18030 it reads {samples['gb18030']!r}, as Big5 {samples['big5']!r}; {_HOW}"
+    )
+
+
+def _first_chinese(text: str) -> str:
+    line = next((line for line in text.splitlines() if not line.isascii()), "")
+    return line.strip()[:40]
 
 
 def read_csv(data: bytes, *, encoding: str = "auto", name: str = "the file") -> RawTable:

@@ -11,12 +11,13 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Select, Table, func, select, union
+from sqlalchemy import Connection, Select, Table, func, or_, select, union
 from sqlalchemy.sql import ColumnElement
 
 from dunmore.imports.columns import Kind
 from dunmore.imports.fields import CONTACT_FIELDS, dtype, stored_columns
 from dunmore.ledger.models import CONTACTS, CREDIT_NOTES, CUSTOMERS, INVOICES, PAYMENTS
+from dunmore.run.models import NOTICE_ITEMS
 from dunmore.store.bulk import deferred_indexes, insert_frame, read_frame, update_frame
 
 TABLES: dict[Kind, Table] = {
@@ -76,7 +77,27 @@ def stored_rows(conn: Connection | None, kind: Kind) -> pl.DataFrame:
         return _stored_customers(conn)
     table = TABLES[kind]
     columns = [table.c.id, *(table.c[name] for name in stored_columns(kind))]
-    return _read(conn, columns)
+    stored = _read(conn, columns)
+    return _with_dunning_state(conn, stored) if kind is Kind.INVOICES else stored
+
+
+def _with_dunning_state(conn: Connection | None, invoices: pl.DataFrame) -> pl.DataFrame:
+    """Add what the run made of each invoice: its `kind` (a fee or interest item is the run's own),
+    its `level`, and whether it was `dunned` (a level, or listed on any notice).
+
+    Only the few invoices the run touched are read (a scan that returns little, and the index of
+    notice items); reading kind and level beside every stored row cost a third more time.
+    """
+    i = INVOICES.c
+    columns = [i.id, i.kind, i.level]
+    touched = _read(conn, columns, select(*columns).where(or_(i.kind != "invoice", i.level > 0)))
+    item = NOTICE_ITEMS.c.item_id.label("id")
+    noticed = _read(conn, [item], select(item).distinct())
+    state = invoices.join(touched, on="id", how="left", maintain_order="left")
+    dunned = (pl.col("level") > 0) | pl.col("id").is_in(noticed.get_column("id").implode())
+    return state.with_columns(pl.col("kind").fill_null("invoice"), pl.col("level").fill_null(0)).with_columns(
+        dunned.alias("dunned")
+    )
 
 
 def _primary_contacts() -> Any:

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from dunmore.domain.money_frames import minor_to_text
 from dunmore.errors import ImportProblem
 from dunmore.imports.columns import SPECS, Kind
 from dunmore.imports.fields import FIELDS, Field, dtype, stored_columns, stored_name
-from dunmore.imports.parsing import EXPONENT, exponent_of, first_reason, refuse
+from dunmore.imports.parsing import EXPONENT, currency_exponents, exponent_of, first_reason, refuse
 from dunmore.imports.reading import LINE
+from dunmore.ledger.models import RUN_ITEM_ID
 
 OLD = "old:"
 _PROBLEM_SCHEMA = {LINE: pl.Int64, "column": pl.String, "reason": pl.String, "value": pl.String}
@@ -209,30 +211,91 @@ def _credit_currency_kept() -> Rule:
 
 
 def _invoice_rules(present: set[str]) -> list[Rule]:
-    def where(column: str) -> str:
-        return column if column in present else "amount"
-
-    amount = pl.col("amount_minor")
     late = pl.format(
         "issue_date after due_date {}: the due date is on or after the issue date", pl.col("due_date")
     )
     return [
+        *_run_item_rules(),
+        *_dunned_invoice_rules(),
         Rule("issue_date", refuse(pl.col("issue_date") > pl.col("due_date"), late)),
-        Rule(
-            where("disputed_amount"),
-            refuse(
-                pl.col("disputed_minor") > amount,
-                "disputed_amount greater than amount: it can be at most the amount",
-            ),
-        ),
-        Rule(
-            where("open_amount"),
-            refuse(
-                pl.col("snapshot_open_minor") > amount,
-                "open_amount greater than amount: it can be at most the amount",
-            ),
-        ),
+        _at_most_amount("disputed_amount", "disputed_minor", present),
+        _at_most_amount("open_amount", "snapshot_open_minor", present),
     ]
+
+
+def _run_item_rules() -> list[Rule]:
+    """Fee and interest items are the run's own, and so are the ids it gives them."""
+    external_id, kind = pl.col("external_id"), pl.col(OLD + "kind")
+    charged = pl.format(
+        "{} is a {} item the dunning run charged; it cannot be imported or changed: leave the row out "
+        "of the file (a payment or credit note naming it settles it)",
+        external_id,
+        kind,
+    )
+    reserved = pl.format(
+        "{} has the form FEE-n or INT-n that the dunning run keeps for its fee and interest items: "
+        "give the invoice another id (for example with your ERP's prefix)",
+        external_id,
+    )
+    new_reserved = pl.col("id").is_null() & external_id.str.contains(RUN_ITEM_ID)
+    return [
+        Rule("invoice_id", refuse(kind.is_not_null() & (kind != "invoice"), charged)),
+        Rule("invoice_id", refuse(new_reserved, reserved)),
+    ]
+
+
+def _dunned_invoice_rules() -> list[Rule]:
+    """A dunned invoice keeps its customer and currency: its level was earned by them."""
+    dunned = pl.col(OLD + "dunned").fill_null(value=False) & (pl.col(OLD + "kind") == "invoice")
+    level = pl.col(OLD + "level")
+    how = pl.when(level > 0).then(pl.format("at level {}", level)).otherwise(pl.lit("by a reminder"))
+    fix = "issue a credit note for it and import the new invoice under a new invoice_id"
+    currency = pl.format(
+        "{} has been dunned {} in {}: its currency cannot change to {}; " + fix,
+        pl.col("external_id"),
+        how,
+        pl.col(OLD + "currency"),
+        pl.col("currency"),
+    )
+    customer = pl.format(
+        "{} has been dunned {} for another customer: it cannot move to {}; " + fix,
+        pl.col("external_id"),
+        how,
+        pl.col("customer_ref"),
+    )
+    moved = dunned & (pl.col("customer_id") != pl.col(OLD + "customer_id"))
+    return [
+        Rule("currency", refuse(dunned & (pl.col("currency") != pl.col(OLD + "currency")), currency)),
+        Rule("customer_id", refuse(moved, customer)),
+    ]
+
+
+def _at_most_amount(column: str, target: str, present: set[str]) -> Rule:
+    """A part of the amount (disputed, ERP open) is at most the amount.
+
+    When the file has the column, the cell is wrong; when it has not, the stored value is kept and
+    the new amount is what conflicts with it, so the problem is on `amount` and says so.
+    """
+    above = pl.col(target) > pl.col("amount_minor")
+    if column in present:
+        return Rule(column, refuse(above, f"{column} greater than amount: it can be at most the amount"))
+    stored = {
+        "disputed_minor": "the {} in dispute on this invoice: end or lower the dispute first with "
+        "`dunmore dispute {} AMOUNT`, or add a disputed_amount column",
+        "snapshot_open_minor": "the open amount {} an earlier import gave this invoice: add an "
+        "open_amount column with what is open on {} now (empty for none)",
+    }[target]
+    reason = pl.format(
+        "the new amount {} is below " + stored,
+        _as_text("amount_minor"),
+        _as_text(target),
+        pl.col("external_id"),
+    )
+    return Rule("amount", refuse(above, reason))
+
+
+def _as_text(minor: str) -> pl.Expr:
+    return minor_to_text(minor, "currency", list(currency_exponents()))
 
 
 def _settlement_rules(names_invoices: bool) -> list[Rule]:

@@ -14,6 +14,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from dunmore.store.base import Base
 
+# The ids a dunning run gives the fee and interest items it charges: `FEE-<notice id>`, with a
+# `-<n>` suffix when an invoice imported before this rule already holds that id. Imports refuse new
+# invoice ids of this form, so the run's ids stay its own (see docs/imports.md).
+RUN_ITEM_PREFIXES = {"fee": "FEE-", "interest": "INT-"}
+RUN_ITEM_ID = r"^(?:FEE|INT)-[0-9]+(?:-[0-9]+)?$"
+
 
 class Customer(Base):
     __tablename__ = "customers"

@@ -21,6 +21,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
     text,
     update,
@@ -29,7 +30,7 @@ from sqlalchemy import (
 
 from dunmore.delivery.models import DELIVERIES
 from dunmore.domain.policy import PolicySet
-from dunmore.ledger.models import INVOICES
+from dunmore.ledger.models import INVOICES, RUN_ITEM_PREFIXES
 from dunmore.ledger.service import reallocate
 from dunmore.run.models import DUNNING_GROUPS, NOTICE_ITEMS, NOTICES, REMINDER_RECORDS
 from dunmore.store.bulk import insert_frame, upsert_frame
@@ -115,18 +116,23 @@ def write_group_state(conn: Connection, changes: pl.DataFrame) -> None:
 def _charge_items(conn: Connection, notices: pl.DataFrame, *, as_of: date) -> list[int]:
     """Fee and interest items (invoices of kind fee/interest, due on D); returns their customers."""
     fees = notices.filter(pl.col("fee_minor").is_not_null()).select(
-        *GROUP, "notice_id", amount_minor="fee_minor", kind=pl.lit("fee"), prefix=pl.lit("FEE-")
+        *GROUP,
+        "notice_id",
+        amount_minor="fee_minor",
+        kind=pl.lit("fee"),
+        prefix=pl.lit(RUN_ITEM_PREFIXES["fee"]),
     )
     interest = notices.filter(pl.col("interest_charge_minor").is_not_null()).select(
         *GROUP,
         "notice_id",
         amount_minor="interest_charge_minor",
         kind=pl.lit("interest"),
-        prefix=pl.lit("INT-"),
+        prefix=pl.lit(RUN_ITEM_PREFIXES["interest"]),
     )
     charges = pl.concat([fees, interest])
+    wanted = charges.select(pl.col("prefix") + pl.col("notice_id").cast(pl.String)).to_series()
     rows = charges.select(
-        external_id=pl.col("prefix") + pl.col("notice_id").cast(pl.String),
+        external_id=free_item_ids(conn, wanted),
         customer_id="customer_id",
         issue_date=pl.lit(as_of),
         due_date=pl.lit(as_of),
@@ -141,6 +147,29 @@ def _charge_items(conn: Connection, notices: pl.DataFrame, *, as_of: date) -> li
     )
     insert_frame(conn, INVOICES, rows)
     return rows["customer_id"].unique().to_list()
+
+
+def free_item_ids(conn: Connection, wanted: pl.Series) -> pl.Series:
+    """The ids the run gives its fee and interest items: `FEE-<notice id>`, unless an invoice imported
+    before imports refused such ids holds it; then the first free `FEE-<notice id>-<n>`.
+
+    Ids of items a run charged never collide (a notice id is given once), so only invoices of kind
+    `invoice` with an id of the run's form are read: in a sound ledger, none.
+    """
+    i = INVOICES.c
+    prefixes = or_(*(i.external_id.like(f"{prefix}%") for prefix in RUN_ITEM_PREFIXES.values()))
+    taken = set(conn.execute(select(i.external_id).where(i.kind == "invoice", prefixes)).scalars())
+    collided = wanted.filter(wanted.is_in(list(taken))).to_list()
+    if not collided:
+        return wanted
+    return wanted.replace({name: _first_free(name, taken) for name in collided})
+
+
+def _first_free(name: str, taken: set[str]) -> str:
+    suffix = 1
+    while f"{name}-{suffix}" in taken:
+        suffix += 1
+    return f"{name}-{suffix}"
 
 
 def _applied_items(notices: Any) -> Any:
