@@ -22,16 +22,29 @@ from pydantic_settings import (
 
 from dunmore.errors import ConfigError
 
+# What a creditor left unset stands for: fine on the demo database, refused by the worker elsewhere.
+DEMO_CREDITOR_NAME = "Dunmore Demo Trading Co., Ltd."
+DEMO_CREDITOR_EMAIL = "ar@example.com"
+DEMO_SMTP_HOST = "127.0.0.1"
+
 
 class CreditorSettings(BaseModel):
     """Who is owed: printed on every notice, and whose country's holidays move deadlines."""
 
     model_config = {"extra": "forbid"}
 
-    name: str = Field(default="Dunmore Demo Trading Co., Ltd.", description="The creditor's legal name.")
+    name: str = Field(
+        default=DEMO_CREDITOR_NAME,
+        description="The creditor's legal name (the default is the demo's: the worker refuses it outside "
+        "the demo database).",
+    )
     address: list[str] = Field(default_factory=list, description="Postal address, one line per entry.")
     phone: str = Field(default="", description="Phone number debtors may call.")
-    email: str = Field(default="ar@example.com", description="Address notices come from and replies go to.")
+    email: str = Field(
+        default=DEMO_CREDITOR_EMAIL,
+        description="Address notices come from and replies go to (the default is the demo's: the worker "
+        "refuses it outside the demo database).",
+    )
     country: str = Field(default="CN", description="ISO country code: its public holidays move deadlines.")
     signatory: str = Field(default="Accounts Receivable", description="Who signs letters.")
     payment_instructions: list[str] = Field(
@@ -46,7 +59,11 @@ class CreditorSettings(BaseModel):
 class SmtpSettings(BaseModel):
     model_config = {"extra": "forbid"}
 
-    host: str = Field(default="127.0.0.1", description="SMTP server host.")
+    host: str | None = Field(
+        default=None,
+        description="SMTP server host: required to send e-mail, except on the demo database, whose "
+        f"e-mails go to {DEMO_SMTP_HOST} when it is not set.",
+    )
     port: int = Field(default=25, description="SMTP server port (587 with starttls, 465 with ssl).")
     security: Literal["none", "starttls", "ssl"] = Field(default="none", description="Transport security.")
     username: str | None = Field(default=None, description="Login name, if the server asks for AUTH.")

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from dunmore.cli.app import app
 from dunmore.delivery.models import DELIVERIES
 from dunmore.ledger.models import INVOICES
-from tests.delivery.portfolio import Debtor, overdue_portfolio
+from tests.delivery.portfolio import CREDITOR_ENV, Debtor, overdue_portfolio
 from tests.support.smtp import SmtpServer
 
 
@@ -20,7 +20,7 @@ def test_hold_dispute_and_cease_contact_from_the_command_line(
 ) -> None:
     overdue_portfolio(sqlite_engine, tmp_path, [Debtor() for _ in range(4)], channels="email, letter")
     url = str(sqlite_engine.url)
-    env = {
+    env = CREDITOR_ENV | {
         "DUNMORE_SMTP__HOST": smtp_server.host,
         "DUNMORE_SMTP__PORT": str(smtp_server.port),
         "DUNMORE_DELIVERY__WINDOWS": "{}",

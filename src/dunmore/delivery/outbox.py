@@ -186,6 +186,13 @@ def cancel_held(conn: Connection, *, now: datetime) -> int:
     return len(ids)
 
 
+def queued_channels(conn: Connection) -> set[str]:
+    """The channels of the deliveries still to be sent (pending, or claimed by a worker)."""
+    d = DELIVERIES.c
+    queued = select(d.channel).where(d.status.in_(("pending", "sending"))).distinct()
+    return set(conn.execute(queued).scalars())
+
+
 def recent_sends(
     conn: Connection, customers: Collection[int], *, since: datetime
 ) -> dict[tuple[int, str], list[datetime]]:
