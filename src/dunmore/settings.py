@@ -126,9 +126,10 @@ class DeliverySettings(BaseModel):
         default=300.0, gt=0, description="How long a claimed delivery is a worker's before others retake it."
     )
     batch_size: int = Field(default=50, ge=1, description="Deliveries claimed at a time.")
-    portal_url: str = Field(
-        default="https://portal.example.invalid/s/{reference}",
-        description="Link to the debtor portal; {reference} is replaced by the notice reference.",
+    portal_url: str | None = Field(
+        default=None,
+        description="Link to the debtor portal, e.g. https://portal.example.cn/s/{reference} ({reference} "
+        "is replaced by the notice reference); unset, notices carry no link.",
     )
 
     @field_validator("windows")

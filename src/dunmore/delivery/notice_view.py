@@ -71,6 +71,13 @@ def creditor(settings: Settings) -> Creditor:
     )
 
 
+def portal_link(settings: Settings, notice_reference: str) -> str:
+    """Where the debtor confirms or disputes this notice online; "" while no portal URL is set, and
+    templates then leave out the link and the sentence around it."""
+    url = settings.delivery.portal_url
+    return url.replace("{reference}", notice_reference) if url else ""
+
+
 def load_notices(conn: Connection, ids: Collection[int], settings: Settings) -> dict[int, StoredNotice]:
     """The stored notices with these ids; raises NotFound naming any id that does not exist."""
     if not ids:
@@ -207,7 +214,7 @@ def _view(
             else None
         ),
         next_step=_next_step(policy, step),
-        portal_link=settings.delivery.portal_url.replace("{reference}", reference(row["id"])),
+        portal_link=portal_link(settings, reference(row["id"])),
     )
 
 
