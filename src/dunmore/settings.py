@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 from datetime import time
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -26,6 +26,28 @@ from dunmore.errors import ConfigError
 DEMO_CREDITOR_NAME = "Dunmore Demo Trading Co., Ltd."
 DEMO_CREDITOR_EMAIL = "ar@example.com"
 DEMO_SMTP_HOST = "127.0.0.1"
+
+
+class Signatories(BaseModel):
+    """Who signs a notice, in the notice's language: the sender's department. One text for every
+    language is accepted too (`signatory = "财务部"`)."""
+
+    model_config = {"extra": "forbid"}
+
+    zh_cn: str = Field(default="应收账款部", description="Signs notices in simplified Chinese.")
+    zh_tw: str = Field(default="應收帳款部", description="Signs notices in traditional Chinese.")
+    en: str = Field(default="Accounts Receivable", description="Signs notices in English.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _languages(cls, value: Any) -> Any:
+        """`zh-CN`, `zh_CN` and `zh_cn` name the same language (dunmore.toml, environment)."""
+        if isinstance(value, dict):
+            return {str(key).lower().replace("-", "_"): text for key, text in value.items()}
+        return value
+
+    def by_language(self) -> dict[str, str]:
+        return {"zh-CN": self.zh_cn, "zh-TW": self.zh_tw, "en": self.en}
 
 
 class CreditorSettings(BaseModel):
@@ -46,7 +68,12 @@ class CreditorSettings(BaseModel):
         "refuses it outside the demo database).",
     )
     country: str = Field(default="CN", description="ISO country code: its public holidays move deadlines.")
-    signatory: str = Field(default="Accounts Receivable", description="Who signs letters.")
+    signatory: Signatories | str = Field(
+        default_factory=Signatories,
+        description="Who signs notices, per language (signatory.zh_cn, .zh_tw, .en; env "
+        "DUNMORE_CREDITOR__SIGNATORY__ZH_CN …), or one text for all; default 应收账款部 / 應收帳款部 / "
+        "Accounts Receivable.",
+    )
     payment_instructions: list[str] = Field(
         default_factory=list, description="How to pay: bank, account, reference; one line per entry."
     )
@@ -54,6 +81,12 @@ class CreditorSettings(BaseModel):
         default="",
         description="The SMS signature registered with the gateway, e.g. 明远精密 (default: name).",
     )
+
+    def signatory_in(self, language: str) -> str:
+        """Who signs a notice in `language` (zh-CN, zh-TW or en)."""
+        if isinstance(self.signatory, str):
+            return self.signatory
+        return self.signatory.by_language().get(language, self.signatory.en)
 
 
 class SmtpSettings(BaseModel):

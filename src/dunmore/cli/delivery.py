@@ -229,9 +229,7 @@ def notice_preview(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
 ) -> None:
     """Render a stored notice as it would go out, without sending anything."""
-    from dataclasses import replace
-
-    from dunmore.delivery.notice_view import load_notices
+    from dunmore.delivery.notice_view import in_language, load_notices
     from dunmore.delivery.render import Templates
     from dunmore.delivery.view import LANGUAGES
 
@@ -241,7 +239,7 @@ def notice_preview(
         app = state(ctx)
         with transaction(app.engine()) as conn:
             stored = load_notices(conn, [notice_id], app.settings)[notice_id]
-        view = replace(stored.view, language=lang) if lang else stored.view
+        view = in_language(stored.view, lang, app.settings) if lang else stored.view
         message = Templates(app.settings.delivery.templates_dir).render(stored.template, view)
         _write_preview(message, channel, output)
 
