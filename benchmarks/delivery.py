@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.delivery.portfolio import Debtor, overdue_portfolio
+from tests.delivery.portfolio import CREDITOR_ENV, Debtor, overdue_portfolio
 from tests.support.smtp import SmtpServer
 
 from benchmarks.common import save
@@ -36,7 +36,9 @@ def measure(count: int, channels: str) -> dict[str, float]:
         upgrade(engine)
         overdue_portfolio(engine, Path(folder), [Debtor() for _ in range(count)], channels=channels)
         engine.dispose()
-        env = os.environ | {
+        env = {
+            **os.environ,
+            **CREDITOR_ENV,
             "DUNMORE_SMTP__HOST": server.host,
             "DUNMORE_SMTP__PORT": str(server.port),
             "DUNMORE_DELIVERY__WINDOWS": "{}",

@@ -172,3 +172,19 @@ class AuditChainBroken(DunmoreError):
 
     code = "audit_chain_broken"
     exit_code = 6
+
+
+class SendingNotConfigured(ConfigError):
+    """A worker asked to send from a database that is not the demo's, with settings sending needs
+    still unset or the demo's; `problems` names each, with its environment variable and toml key."""
+
+    code = "sending_not_configured"
+
+    def __init__(self, problems: list[str]) -> None:
+        count = f"{len(problems)} setting{'' if len(problems) == 1 else 's'}"
+        head = (
+            f"the worker will not send from this database (not the demo's) until {count} "
+            "below are set, in the environment or in dunmore.toml:"
+        )
+        super().__init__("\n".join([head, *(f"  {problem}" for problem in problems)]))
+        self.problems = problems

@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 from datetime import time
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -22,18 +22,58 @@ from pydantic_settings import (
 
 from dunmore.errors import ConfigError
 
+# What a creditor left unset stands for: fine on the demo database, refused by the worker elsewhere.
+DEMO_CREDITOR_NAME = "Dunmore Demo Trading Co., Ltd."
+DEMO_CREDITOR_EMAIL = "ar@example.com"
+DEMO_SMTP_HOST = "127.0.0.1"
+
+
+class Signatories(BaseModel):
+    """Who signs a notice, in the notice's language: the sender's department. One text for every
+    language is accepted too (`signatory = "财务部"`)."""
+
+    model_config = {"extra": "forbid"}
+
+    zh_cn: str = Field(default="应收账款部", description="Signs notices in simplified Chinese.")
+    zh_tw: str = Field(default="應收帳款部", description="Signs notices in traditional Chinese.")
+    en: str = Field(default="Accounts Receivable", description="Signs notices in English.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _languages(cls, value: Any) -> Any:
+        """`zh-CN`, `zh_CN` and `zh_cn` name the same language (dunmore.toml, environment)."""
+        if isinstance(value, dict):
+            return {str(key).lower().replace("-", "_"): text for key, text in value.items()}
+        return value
+
+    def by_language(self) -> dict[str, str]:
+        return {"zh-CN": self.zh_cn, "zh-TW": self.zh_tw, "en": self.en}
+
 
 class CreditorSettings(BaseModel):
     """Who is owed: printed on every notice, and whose country's holidays move deadlines."""
 
     model_config = {"extra": "forbid"}
 
-    name: str = Field(default="Dunmore Demo Trading Co., Ltd.", description="The creditor's legal name.")
+    name: str = Field(
+        default=DEMO_CREDITOR_NAME,
+        description="The creditor's legal name (the default is the demo's: the worker refuses it outside "
+        "the demo database).",
+    )
     address: list[str] = Field(default_factory=list, description="Postal address, one line per entry.")
     phone: str = Field(default="", description="Phone number debtors may call.")
-    email: str = Field(default="ar@example.com", description="Address notices come from and replies go to.")
+    email: str = Field(
+        default=DEMO_CREDITOR_EMAIL,
+        description="Address notices come from and replies go to (the default is the demo's: the worker "
+        "refuses it outside the demo database).",
+    )
     country: str = Field(default="CN", description="ISO country code: its public holidays move deadlines.")
-    signatory: str = Field(default="Accounts Receivable", description="Who signs letters.")
+    signatory: Signatories | str = Field(
+        default_factory=Signatories,
+        description="Who signs notices, per language (signatory.zh_cn, .zh_tw, .en; env "
+        "DUNMORE_CREDITOR__SIGNATORY__ZH_CN …), or one text for all; default 应收账款部 / 應收帳款部 / "
+        "Accounts Receivable.",
+    )
     payment_instructions: list[str] = Field(
         default_factory=list, description="How to pay: bank, account, reference; one line per entry."
     )
@@ -42,11 +82,21 @@ class CreditorSettings(BaseModel):
         description="The SMS signature registered with the gateway, e.g. 明远精密 (default: name).",
     )
 
+    def signatory_in(self, language: str) -> str:
+        """Who signs a notice in `language` (zh-CN, zh-TW or en)."""
+        if isinstance(self.signatory, str):
+            return self.signatory
+        return self.signatory.by_language().get(language, self.signatory.en)
+
 
 class SmtpSettings(BaseModel):
     model_config = {"extra": "forbid"}
 
-    host: str = Field(default="127.0.0.1", description="SMTP server host.")
+    host: str | None = Field(
+        default=None,
+        description="SMTP server host: required to send e-mail, except on the demo database, whose "
+        f"e-mails go to {DEMO_SMTP_HOST} when it is not set.",
+    )
     port: int = Field(default=25, description="SMTP server port (587 with starttls, 465 with ssl).")
     security: Literal["none", "starttls", "ssl"] = Field(default="none", description="Transport security.")
     username: str | None = Field(default=None, description="Login name, if the server asks for AUTH.")
@@ -120,9 +170,10 @@ class DeliverySettings(BaseModel):
         default=300.0, gt=0, description="How long a claimed delivery is a worker's before others retake it."
     )
     batch_size: int = Field(default=50, ge=1, description="Deliveries claimed at a time.")
-    portal_url: str = Field(
-        default="https://portal.example.invalid/s/{reference}",
-        description="Link to the debtor portal; {reference} is replaced by the notice reference.",
+    portal_url: str | None = Field(
+        default=None,
+        description="Link to the debtor portal, e.g. https://portal.example.cn/s/{reference} ({reference} "
+        "is replaced by the notice reference); unset, notices carry no link.",
     )
 
     @field_validator("windows")

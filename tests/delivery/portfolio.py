@@ -21,6 +21,12 @@ from dunmore.store.bulk import insert_frame
 from dunmore.store.db import transaction
 
 AS_OF = date(2026, 11, 23)
+# A creditor of its own, as `dunmore worker` requires outside the demo database.
+CREDITOR_ENV = {
+    "DUNMORE_CREDITOR__NAME": "上海明远精密机械有限公司",
+    "DUNMORE_CREDITOR__ADDRESS": '["上海市浦东新区张江路 1288 号", "邮编 201203"]',
+    "DUNMORE_CREDITOR__EMAIL": "ar@mingyuan.example.cn",
+}
 RUN_AT = datetime.combine(AS_OF, time(0, 30), tzinfo=UTC)  # 08:30 in Shanghai
 
 POLICY = """\

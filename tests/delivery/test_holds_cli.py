@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from dunmore.cli.app import app
 from dunmore.delivery.models import DELIVERIES
 from dunmore.ledger.models import INVOICES
-from tests.delivery.portfolio import Debtor, overdue_portfolio
+from tests.delivery.portfolio import CREDITOR_ENV, Debtor, overdue_portfolio
 from tests.support.smtp import SmtpServer
 
 
@@ -20,7 +20,7 @@ def test_hold_dispute_and_cease_contact_from_the_command_line(
 ) -> None:
     overdue_portfolio(sqlite_engine, tmp_path, [Debtor() for _ in range(4)], channels="email, letter")
     url = str(sqlite_engine.url)
-    env = {
+    env = CREDITOR_ENV | {
         "DUNMORE_SMTP__HOST": smtp_server.host,
         "DUNMORE_SMTP__PORT": str(smtp_server.port),
         "DUNMORE_DELIVERY__WINDOWS": "{}",
@@ -32,9 +32,14 @@ def test_hold_dispute_and_cease_contact_from_the_command_line(
         assert result.exit_code == 0, result.output
         return result.output
 
-    dunmore("hold", "C00001")
-    dunmore("dispute", "INV-00002", "100.00")
-    dunmore("cease-contact", "C00003")
+    assert "C00001 on hold: no notices; 2 pending deliveries cancelled" in dunmore("hold", "C00001")
+    assert "INV-00002: 100.00 disputed; 2 pending deliveries cancelled" in dunmore(
+        "dispute", "INV-00002", "100.00"
+    )
+    assert "contact stopped, letter only; 1 pending delivery cancelled" in dunmore("cease-contact", "C00003")
+    with sqlite_engine.connect() as conn:  # before any worker ran
+        before = conn.execute(select(DELIVERIES.c.status).order_by(DELIVERIES.c.id)).scalars().all()
+    assert before == ["cancelled"] * 5 + ["pending"] * 3
     refused = runner.invoke(app, ["--db", url, "dispute", "INV-00004", "99999.00"], env=env)
     assert refused.exit_code != 0
     assert "between 0 and the invoice's amount 1234.50 CNY" in refused.output
@@ -45,14 +50,14 @@ def test_hold_dispute_and_cease_contact_from_the_command_line(
 
     with sqlite_engine.connect() as conn:
         rows = conn.execute(select(DELIVERIES.c.channel, DELIVERIES.c.status).order_by(DELIVERIES.c.id)).all()
-        disputed = conn.execute(select(INVOICES.c.disputed_minor).where(INVOICES.c.id == 2)).scalar_one()
+        in_dispute = conn.execute(select(INVOICES.c.disputed_minor).where(INVOICES.c.id == 2)).scalar_one()
     assert [tuple(row) for row in rows] == [
         ("email", "cancelled"), ("letter", "cancelled"),  # C00001 on hold
         ("email", "cancelled"), ("letter", "cancelled"),  # INV-00002 disputed after the notice
         ("email", "cancelled"), ("letter", "sent"),  # C00003: letters only
         ("email", "sent"), ("letter", "sent"),
     ]  # fmt: skip
-    assert disputed == 10_000
+    assert in_dispute == 10_000
     assert [m.rcpt_tos for m in smtp_server.messages] == [("ap+4@debtor.example.com",)]
 
 

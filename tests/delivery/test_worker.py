@@ -24,7 +24,7 @@ from dunmore.errors import RunConflict
 from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.settings import Settings, load_settings
 from dunmore.store.db import as_utc
-from tests.delivery.portfolio import RUN_AT, Debtor, overdue_portfolio
+from tests.delivery.portfolio import CREDITOR_ENV, RUN_AT, Debtor, overdue_portfolio
 from tests.support.smtp import ReceivedMessage, SmtpServer
 
 TEMPLATES = Templates()
@@ -308,7 +308,7 @@ def test_the_cli_sends_lists_shows_and_prints(
     engine = sqlite_engine
     overdue_portfolio(engine, tmp_path, [Debtor()], channels="email, letter")
     url = str(engine.url)
-    env = {
+    env = CREDITOR_ENV | {
         "DUNMORE_SMTP__HOST": smtp_server.host,
         "DUNMORE_SMTP__PORT": str(smtp_server.port),
         "DUNMORE_DELIVERY__WINDOWS": "{}",
@@ -324,7 +324,7 @@ def test_the_cli_sends_lists_shows_and_prints(
     assert '"status": "sent"' in listed.output
     shown = runner.invoke(app, ["--db", url, "notice", "show", "1"], env=env)
     assert "content_sha256" in shown.output
-    assert "<dunmore.delivery.1@example.com>" in shown.output
+    assert "<dunmore.delivery.1@mingyuan.example.cn>" in shown.output
     printed = tmp_path / "print.pdf"
     out = runner.invoke(app, ["--db", url, "letters", "print", "--run", "1", "-o", str(printed)], env=env)
     assert out.exit_code == 0, out.output

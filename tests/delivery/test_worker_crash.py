@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from dunmore.delivery.models import DELIVERIES
 from dunmore.store.db import make_engine, upgrade
-from tests.delivery.portfolio import Debtor, overdue_portfolio
+from tests.delivery.portfolio import CREDITOR_ENV, Debtor, overdue_portfolio
 from tests.support.smtp import SmtpServer
 
 DELIVERIES_SENT = 2000
@@ -33,7 +33,9 @@ def test_a_worker_killed_twenty_times_loses_nothing_and_duplicates_at_most_once_
     engine = make_engine(f"sqlite:///{database}")
     upgrade(engine)
     ids = overdue_portfolio(engine, tmp_path, [Debtor() for _ in range(DELIVERIES_SENT)])
-    env = os.environ | {
+    env = {
+        **os.environ,
+        **CREDITOR_ENV,
         "DUNMORE_SMTP__HOST": smtp_server.host,
         "DUNMORE_SMTP__PORT": str(smtp_server.port),
         "DUNMORE_DELIVERY__WINDOWS": "{}",  # any hour of the day the test runs at
@@ -56,7 +58,7 @@ def test_a_worker_killed_twenty_times_loses_nothing_and_duplicates_at_most_once_
     assert finish.returncode == 0, finish.stderr
 
     counts = smtp_server.message_id_counts()
-    assert set(counts) == {f"<dunmore.delivery.{i}@example.com>" for i in ids}
+    assert set(counts) == {f"<dunmore.delivery.{i}@mingyuan.example.cn>" for i in ids}
     duplicates = sum(count - 1 for count in counts.values())
     record_property("duplicates", duplicates)
     print(f"\n{KILLS} kills, {len(smtp_server.messages)} messages received, {duplicates} duplicates")

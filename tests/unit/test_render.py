@@ -212,3 +212,33 @@ def test_a_chinese_sms_signs_with_the_registered_signature_when_there_is_one() -
     signed = dataclasses.replace(view, creditor=dataclasses.replace(view.creditor, sms_signature="明远精密"))
     assert Templates().render("overdue-1", view).sms.startswith("【上海明远精密机械有限公司】")
     assert Templates().render("overdue-1", signed).sms.startswith("【明远精密】")
+
+
+PORTAL_WORDS = {"zh-CN": ("详情", "在线"), "zh-TW": ("詳情", "線上"), "en": ("Details", "online")}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("step", STEPS)
+def test_without_a_portal_no_part_of_a_notice_links_or_points_to_one(
+    templates: Templates, step: str, language: Language
+) -> None:
+    view = dataclasses.replace(
+        sample_notice(step, language, reminder=step.startswith("reminder")), portal_link=""
+    )
+    message = templates.render(step, view)
+    for part in (message.subject, message.text, message.html, message.sms, message.letter_html):
+        assert "portal" not in part
+        for word in PORTAL_WORDS[language]:
+            assert word not in part
+    assert message.sms.endswith(("。", "."))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("step", STEPS)
+def test_with_a_portal_every_channel_carries_the_link(
+    templates: Templates, step: str, language: Language
+) -> None:
+    view = sample_notice(step, language, reminder=step.startswith("reminder"))
+    message = templates.render(step, view)
+    for part in (message.text, message.html, message.sms, message.letter_html):
+        assert view.portal_link in part

@@ -13,7 +13,7 @@ from rich.table import Table
 from dunmore.cli.context import console, reported, state
 from dunmore.delivery import outbox
 from dunmore.delivery.models import STATUSES
-from dunmore.errors import BadArgument
+from dunmore.errors import BadArgument, SendingNotConfigured
 from dunmore.store.db import transaction
 
 deliveries_app = typer.Typer(help="The outbox: list deliveries, retry dead letters, enter tracking numbers.")
@@ -44,7 +44,11 @@ def worker(
     frequency caps, cease-contact, holds and new disputes). Transient errors are retried with
     exponential backoff; permanent ones end in the dead letters (`dunmore deliveries list --status
     failed`). On SQLite one worker runs at a time; on PostgreSQL, as many as you like.
+
+    Outside the demo database it refuses to start until the creditor (name, address, e-mail) and
+    the channels in use (SMTP host, SMS gateway) are set, and names each setting missing.
     """
+    from dunmore.delivery import readiness
     from dunmore.delivery.render import Templates
     from dunmore.delivery.wiring import outlets
     from dunmore.delivery.worker import Tally, Worker
@@ -52,8 +56,14 @@ def worker(
     with reported():
         app = state(ctx)
         settings = app.settings
+        with transaction(app.engine()) as conn:
+            ready = readiness.check(conn, settings)
+        if ready.missing:
+            raise SendingNotConfigured([str(missing) for missing in ready.missing])
+        for note in ready.notes:
+            console.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
         templates = Templates(settings.delivery.templates_dir)
-        job = Worker(app.engine(), settings, templates=templates, outlets=outlets(settings))
+        job = Worker(app.engine(), settings, templates=templates, outlets=outlets(settings, demo=ready.demo))
 
         def report(tally: Tally) -> None:
             if tally.handled:
@@ -219,9 +229,7 @@ def notice_preview(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
 ) -> None:
     """Render a stored notice as it would go out, without sending anything."""
-    from dataclasses import replace
-
-    from dunmore.delivery.notice_view import load_notices
+    from dunmore.delivery.notice_view import in_language, load_notices
     from dunmore.delivery.render import Templates
     from dunmore.delivery.view import LANGUAGES
 
@@ -231,7 +239,7 @@ def notice_preview(
         app = state(ctx)
         with transaction(app.engine()) as conn:
             stored = load_notices(conn, [notice_id], app.settings)[notice_id]
-        view = replace(stored.view, language=lang) if lang else stored.view
+        view = in_language(stored.view, lang, app.settings) if lang else stored.view
         message = Templates(app.settings.delivery.templates_dir).render(stored.template, view)
         _write_preview(message, channel, output)
 

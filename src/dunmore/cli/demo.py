@@ -26,6 +26,7 @@ from dunmore.run import service
 from dunmore.run.models import POLICY_VERSIONS, RUNS
 from dunmore.settings import Settings
 from dunmore.store.db import transaction
+from dunmore.store.meta import mark_demo
 
 EXAMPLE_POLICY = Path(__file__).resolve().parents[3] / "examples" / "dunning.yaml"
 
@@ -107,6 +108,7 @@ def demo_command(
                 if reset:
                     clear_ledger(conn)
                 load_portfolio(conn, portfolio)
+                mark_demo(conn)  # the worker may send from it as the demo creditor
                 _ensure_policy(conn, now)
             progress.update(task, description="running the day's dunning")
             with transaction(engine, snapshot=True) as conn:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
 from dunmore.cli.context import console, reported, state
+from dunmore.delivery import stops
 from dunmore.domain.money import parse_decimal
-from dunmore.ledger import holds
 from dunmore.store.db import transaction
 
 Customer = Annotated[str, typer.Argument(help="The customer id of your ERP, as imported (e.g. C000016).")]
@@ -18,24 +19,22 @@ Invoice = Annotated[
 ]
 
 
+def _cancelled(count: int) -> str:
+    return f"{count} pending {'delivery' if count == 1 else 'deliveries'} cancelled"
+
+
 def hold(ctx: typer.Context, customer: Customer, invoice: Invoice = None) -> None:
     """Take a customer (or one of its invoices) out of dunning; its pending deliveries are cancelled."""
-    _set(ctx, customer, invoice, on_hold=True)
-    console.print(f"{invoice or customer} on hold: no notices, and pending deliveries will not go out")
+    with reported(), transaction(state(ctx).engine()) as conn:
+        count = stops.hold(conn, customer=customer, invoice=invoice, now=datetime.now(UTC))
+    console.print(f"{invoice or customer} on hold: no notices; {_cancelled(count)}")
 
 
 def release(ctx: typer.Context, customer: Customer, invoice: Invoice = None) -> None:
     """End a hold: the next run duns the customer (or the invoice) again."""
-    _set(ctx, customer, invoice, on_hold=False)
-    console.print(f"{invoice or customer} released: the next run includes it")
-
-
-def _set(ctx: typer.Context, customer: str, invoice: str | None, *, on_hold: bool) -> None:
     with reported(), transaction(state(ctx).engine()) as conn:
-        if invoice is None:
-            holds.set_customer(conn, customer, on_hold=on_hold)
-        else:
-            holds.set_invoice(conn, invoice, on_hold=on_hold)
+        stops.release(conn, customer=customer, invoice=invoice)
+    console.print(f"{invoice or customer} released: the next run includes it")
 
 
 def dispute(
@@ -46,22 +45,25 @@ def dispute(
     """Record the amount of an invoice the customer disputes: it leaves every sum, and the pending
     deliveries of notices listing the invoice are cancelled."""
     with reported(), transaction(state(ctx).engine()) as conn:
-        holds.set_invoice(conn, invoice, disputed=parse_decimal(amount))
-    console.print(f"invoice {invoice}: {amount} disputed")
+        count = stops.dispute(conn, invoice=invoice, amount=parse_decimal(amount), now=datetime.now(UTC))
+    console.print(f"invoice {invoice}: {amount} disputed; {_cancelled(count)}")
 
 
 def cease_contact(ctx: typer.Context, customer: Customer) -> None:
     """The debtor asked not to be contacted: from now on only letters (settings:
     delivery.cease_contact_channels) go out to it; other pending deliveries are cancelled."""
-    with reported(), transaction(state(ctx).engine()) as conn:
-        holds.set_customer(conn, customer, cease_contact=True)
-    console.print(f"{customer}: contact stopped, letters only")
+    app = state(ctx)
+    keep = app.settings.delivery.cease_contact_channels
+    with reported(), transaction(app.engine()) as conn:
+        count = stops.cease_contact(conn, customer=customer, keep=keep, now=datetime.now(UTC))
+    only = ", ".join(keep) if keep else "nothing"
+    console.print(f"{customer}: contact stopped, {only} only; {_cancelled(count)}")
 
 
 def resume_contact(ctx: typer.Context, customer: Customer) -> None:
     """Lift a cease-contact request (record why in your notes: the debtor's consent)."""
     with reported(), transaction(state(ctx).engine()) as conn:
-        holds.set_customer(conn, customer, cease_contact=False)
+        stops.resume_contact(conn, customer=customer)
     console.print(f"{customer}: contact resumed")
 
 

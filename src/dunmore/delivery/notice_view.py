@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -57,7 +57,8 @@ def reference(notice_id: int) -> str:
     return f"DN-{notice_id:06d}"
 
 
-def creditor(settings: Settings) -> Creditor:
+def creditor(settings: Settings, language: Language) -> Creditor:
+    """The creditor as a notice in `language` shows it (the signatory is per language)."""
     c = settings.creditor
     return Creditor(
         name=c.name,
@@ -65,10 +66,17 @@ def creditor(settings: Settings) -> Creditor:
         phone=c.phone,
         email=c.email,
         country=c.country,
-        signatory=c.signatory,
+        signatory=c.signatory_in(language),
         payment_instructions=tuple(c.payment_instructions),
         sms_signature=c.sms_signature,
     )
+
+
+def portal_link(settings: Settings, notice_reference: str) -> str:
+    """Where the debtor confirms or disputes this notice online; "" while no portal URL is set, and
+    templates then leave out the link and the sentence around it."""
+    url = settings.delivery.portal_url
+    return url.replace("{reference}", notice_reference) if url else ""
 
 
 def load_notices(conn: Connection, ids: Collection[int], settings: Settings) -> dict[int, StoredNotice]:
@@ -182,16 +190,17 @@ def _view(
     charge = _money(row["interest_charge_minor"], currency)
     total_open, total_interest, total_due = totals(lines, fee, charge, currency)
     as_of: date = row["as_of"]
+    language = _language(row["language"])
     return NoticeView(
         notice_id=row["id"],
         reference=reference(row["id"]),
-        language=_language(row["language"]),
+        language=language,
         kind=row["kind"],
         step=row["step"],
         level=row["level"],
         date=as_of,
         currency=currency,
-        creditor=creditor(settings),
+        creditor=creditor(settings, language),
         debtor=Debtor(row["name"], row["external_id"], address, row["country"]),
         contact=Contact(contact.get("name") or "", contact.get("email") or "", contact.get("phone") or ""),
         items=lines,
@@ -207,8 +216,14 @@ def _view(
             else None
         ),
         next_step=_next_step(policy, step),
-        portal_link=settings.delivery.portal_url.replace("{reference}", reference(row["id"])),
+        portal_link=portal_link(settings, reference(row["id"])),
     )
+
+
+def in_language(view: NoticeView, code: str, settings: Settings) -> NoticeView:
+    """The notice as it reads in another language (a preview): its words and its signatory."""
+    language = _language(code)
+    return replace(view, language=language, creditor=creditor(settings, language))
 
 
 def _line(item: Mapping[str, Any], currency: str) -> Line:

@@ -155,8 +155,19 @@ def _set(conn: Connection, claimed: Claimed, values: Mapping[str, object]) -> No
     conn.execute(update(DELIVERIES).where(DELIVERIES.c.id == claimed.id).values(values))
 
 
-def cancel_held(conn: Connection, *, now: datetime) -> int:
-    """Cancel every pending delivery whose group is now held or newly disputed; returns how many.
+_HELD = "the customer or an item of the notice is on hold, or an item was disputed after the notice"
+
+
+def cancel_held(
+    conn: Connection,
+    *,
+    now: datetime,
+    customers: Collection[int] | None = None,
+    reason: str = "hold_or_dispute",
+    detail: str = _HELD,
+) -> int:
+    """Cancel every pending delivery whose group is now held or newly disputed (of `customers` only,
+    when given); returns how many.
 
     A hold on the customer or on an item of the notice, or a dispute on an item that grew after the
     notice took effect (its run's commit, or its approval), makes what the notice says wrong.
@@ -169,22 +180,48 @@ def cancel_held(conn: Connection, *, now: datetime) -> int:
         .where(or_(v.on_hold, and_(v.disputed_at.is_not(None), v.disputed_at > issued)))
     )
     # From the pending deliveries (few) to their notices, never from every notice ever written.
-    victims = conn.execute(
+    query = (
         select(d.id, d.attempts)
         .join(NOTICES, n.id == d.notice_id)
         .join(RUNS, r.id == n.run_id)
         .join(CUSTOMERS, c.id == n.customer_id)
         .where(d.status == "pending", or_(c.on_hold, item_changed))
-    ).all()
+    )
+    if customers is not None:
+        query = query.where(n.customer_id.in_(list(customers)))
+    return _cancel_all(conn, conn.execute(query).all(), reason=reason, detail=detail, now=now)
+
+
+def cancel_ceased(
+    conn: Connection, *, now: datetime, customers: Collection[int], keep: Collection[str], detail: str
+) -> int:
+    """Cancel the pending deliveries of customers who asked not to be contacted, but on the channels
+    in `keep` (letters, by default); returns how many."""
+    d, n = DELIVERIES.c, NOTICES.c
+    query = (
+        select(d.id, d.attempts)
+        .join(NOTICES, n.id == d.notice_id)
+        .where(d.status == "pending", n.customer_id.in_(list(customers)), d.channel.not_in(list(keep)))
+    )
+    return _cancel_all(conn, conn.execute(query).all(), reason="cease_contact", detail=detail, now=now)
+
+
+def _cancel_all(conn: Connection, victims: Sequence[Any], *, reason: str, detail: str, now: datetime) -> int:
     if not victims:
         return 0
     ids = [row.id for row in victims]
     conn.execute(
-        update(DELIVERIES).where(d.id.in_(ids)).values(status="cancelled", last_error="hold or new dispute")
+        update(DELIVERIES).where(DELIVERIES.c.id.in_(ids)).values(status="cancelled", last_error=detail)
     )
-    detail = "the customer or an item of the notice is on hold, or an item was disputed after the notice"
-    _events(conn, [(row.id, row.attempts, "cancelled", "hold_or_dispute", detail) for row in victims], now)
+    _events(conn, [(row.id, row.attempts, "cancelled", reason, detail) for row in victims], now)
     return len(ids)
+
+
+def queued_channels(conn: Connection) -> set[str]:
+    """The channels of the deliveries still to be sent (pending, or claimed by a worker)."""
+    d = DELIVERIES.c
+    queued = select(d.channel).where(d.status.in_(("pending", "sending"))).distinct()
+    return set(conn.execute(queued).scalars())
 
 
 def recent_sends(

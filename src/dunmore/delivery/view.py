@@ -94,7 +94,7 @@ class NoticeView:
     interest_rate: Decimal | None  # annual rate of the debtor's policy, e.g. Decimal("0.0365")
     deadline: dt.date | None  # a business day, for levels with deadline_days
     next_step: NextStep | None
-    portal_link: str  # where the debtor confirms or disputes the statement
+    portal_link: str  # where the debtor confirms or disputes the statement; "" while no portal is set
     extra: dict[str, str] = field(default_factory=dict)
 
 

@@ -9,13 +9,18 @@ from dunmore.delivery.channels.sms import SmsGateway, TwilioGateway, WebhookGate
 from dunmore.delivery.signatures import CallbackVerifier, TwilioVerifier, WebhookVerifier
 from dunmore.delivery.worker import Outlets
 from dunmore.errors import ConfigError
-from dunmore.settings import Settings, SmsSettings
+from dunmore.settings import DEMO_SMTP_HOST, Settings, SmsSettings
 
 
-def outlets(settings: Settings) -> Outlets:
+def outlets(settings: Settings, *, demo: bool = False) -> Outlets:
+    """The channels of `settings`; with no SMTP host, no e-mail channel (e-mails wait and are
+    retried), except on the demo database, whose e-mails go to 127.0.0.1 (see `delivery.readiness`)."""
     smtp = settings.smtp
+    host = smtp.host or (DEMO_SMTP_HOST if demo else None)
+    if host is None:
+        return Outlets(email=None, sms=sms_gateway(settings.sms))
     config = SmtpConfig(
-        host=smtp.host,
+        host=host,
         port=smtp.port,
         security=smtp.security,
         username=smtp.username,

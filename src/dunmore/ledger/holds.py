@@ -1,9 +1,9 @@
 """What a collector sets on a customer or an invoice between runs: holds, disputes, cease-contact.
 
-A hold takes the customer (or one invoice) out of dunning and cancels its pending deliveries; a
-dispute takes the disputed amount out of every sum and cancels the pending deliveries of the notices
-listing the invoice (the database stamps when it grew); cease-contact leaves only the channels the
-settings allow (letters) for that debtor.
+A hold takes the customer (or one invoice) out of dunning; a dispute takes the disputed amount out of
+every sum (the database stamps when it grew); cease-contact leaves only the channels the settings
+allow (letters) for that debtor. What each does to the pending deliveries, in the same transaction,
+is `dunmore.delivery.stops`: the functions the interfaces call.
 """
 
 from __future__ import annotations
@@ -18,23 +18,30 @@ from dunmore.ledger.models import CUSTOMERS, INVOICES
 
 
 def set_customer(conn: Connection, external_id: str, *, on_hold: bool | None = None,
-                 cease_contact: bool | None = None) -> None:  # fmt: skip
-    """Hold or release a customer, stop or resume contacting it."""
+                 cease_contact: bool | None = None) -> int:  # fmt: skip
+    """Hold or release a customer, stop or resume contacting it; returns the customer's id."""
     values = {
         name: value
         for name, value in (("on_hold", on_hold), ("cease_contact", cease_contact))
         if value is not None
     }
-    done = conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.external_id == external_id).values(values))
-    if done.rowcount == 0:
+    done = conn.execute(
+        update(CUSTOMERS)
+        .where(CUSTOMERS.c.external_id == external_id)
+        .values(values)
+        .returning(CUSTOMERS.c.id)
+    ).scalar()
+    if done is None:
         raise NotFound(f"no customer {external_id!r}: use the customer id of your ERP, as imported")
+    return int(done)
 
 
 def set_invoice(conn: Connection, external_id: str, *, on_hold: bool | None = None,
-                disputed: Decimal | None = None) -> None:  # fmt: skip
-    """Hold or release an invoice; set the amount of it the customer disputes (0 ends the dispute)."""
+                disputed: Decimal | None = None) -> int:  # fmt: skip
+    """Hold or release an invoice; set the amount of it the customer disputes (0 ends the dispute).
+    Returns the id of the invoice's customer."""
     row = conn.execute(
-        select(INVOICES.c.id, INVOICES.c.currency, INVOICES.c.amount_minor).where(
+        select(INVOICES.c.id, INVOICES.c.customer_id, INVOICES.c.currency, INVOICES.c.amount_minor).where(
             INVOICES.c.external_id == external_id
         )
     ).first()
@@ -50,3 +57,4 @@ def set_invoice(conn: Connection, external_id: str, *, on_hold: bool | None = No
             )
         values["disputed_minor"] = minor
     conn.execute(update(INVOICES).where(INVOICES.c.id == row.id).values(values))
+    return int(row.customer_id)
