@@ -17,7 +17,7 @@ from dunmore.cli.reports import show_aging
 from dunmore.delivery.models import DELIVERIES
 from dunmore.delivery.worker import Outlets, Tally, Worker
 from dunmore.demo.generator import generate
-from dunmore.demo.load import clear_ledger, load_portfolio
+from dunmore.demo.load import clear_ledger, load_portfolio, refuse_foreign_ledger
 from dunmore.domain.aging import buckets
 from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.reports.aging import aging_report
@@ -26,6 +26,7 @@ from dunmore.run import service
 from dunmore.run.models import POLICY_VERSIONS, RUNS
 from dunmore.settings import Settings
 from dunmore.store.db import transaction
+from dunmore.store.meta import mark_demo
 
 EXAMPLE_POLICY = Path(__file__).resolve().parents[3] / "examples" / "dunning.yaml"
 
@@ -91,7 +92,11 @@ def demo_command(
         str | None, typer.Option("--as-of", help="Last day of the 12 months of history (default: today).")
     ] = None,
     reset: Annotated[
-        bool, typer.Option("--reset", help="Delete the ledger's documents and runs first.")
+        bool,
+        typer.Option(
+            "--reset",
+            help="Delete the ledger's documents and runs first (only in a database the demo built).",
+        ),
     ] = False,
 ) -> None:
     """Build a realistic demo portfolio (12 months of history), run the day's dunning, and summarise."""
@@ -105,8 +110,10 @@ def demo_command(
             progress.update(task, description=f"writing {portfolio.invoices.height} invoices to the ledger")
             with transaction(engine) as conn:
                 if reset:
+                    refuse_foreign_ledger(conn, engine.url.render_as_string(hide_password=True))
                     clear_ledger(conn)
                 load_portfolio(conn, portfolio)
+                mark_demo(conn)
                 _ensure_policy(conn, now)
             progress.update(task, description="running the day's dunning")
             with transaction(engine, snapshot=True) as conn:
