@@ -61,14 +61,31 @@ def reported() -> Iterator[None]:
         raise typer.Exit(exc.exit_code) from exc
 
 
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2999, 12, 31)
+
+
+def business_today(settings: Settings) -> date:
+    """Today in the creditor's timezone: the business date."""
+    return datetime.now(ZoneInfo(settings.timezone)).date()
+
+
 def parse_as_of(text: str | None, settings: Settings) -> date:
-    """A `--as-of` value; without one, today in the creditor's timezone (the business date)."""
+    """A `--as-of` value; without one, today in the creditor's timezone (the business date).
+
+    Dates outside 1900–2999 are refused here: they are typos, and date arithmetic near year 9999
+    overflows."""
     if text is None:
-        return datetime.now(ZoneInfo(settings.timezone)).date()
+        return business_today(settings)
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError as exc:
         raise BadArgument(f"--as-of {text!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-11-23") from exc
+    if not EARLIEST <= day <= LATEST:
+        raise BadArgument(
+            f"--as-of {text} is outside {EARLIEST.isoformat()} to {LATEST.isoformat()}: check the year"
+        )
+    return day
 
 
 @contextmanager

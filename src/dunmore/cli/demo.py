@@ -117,7 +117,7 @@ def demo_command(
                 _ensure_policy(conn, now)
             progress.update(task, description="running the day's dunning")
             with transaction(engine, snapshot=True) as conn:
-                outcome = service.commit(conn, as_of=day, now=now)
+                outcome = service.commit(conn, as_of=day, today=day, now=now)
             progress.update(task, description="delivering the notices (letters are rendered to PDF)")
             tally = _deliver(engine, state(ctx).settings, day)
         console.print(

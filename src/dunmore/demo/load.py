@@ -10,13 +10,22 @@ from dunmore.demo.generator import DemoPortfolio
 from dunmore.errors import DunmoreError
 from dunmore.ledger.models import ALLOCATIONS, CONTACTS, CREDIT_NOTES, CUSTOMERS, INVOICES, PAYMENTS
 from dunmore.ledger.service import reallocate
-from dunmore.run.models import DUNNING_GROUPS, NOTICE_ITEMS, NOTICES, REMINDER_RECORDS, RUNS
+from dunmore.run.models import (
+    DUNNING_GROUPS,
+    GROUPS_BEFORE,
+    LEVELS_BEFORE,
+    NOTICE_ITEMS,
+    NOTICES,
+    REMINDER_RECORDS,
+    RUNS,
+)
 from dunmore.store.bulk import insert_frame, read_frame
 from dunmore.store.meta import is_demo_database
 
 # Children before parents, so that deleting in this order never breaks a foreign key.
 LEDGER_TABLES = (
-    TASKS, DELIVERY_EVENTS, DELIVERIES, NOTICE_ITEMS, NOTICES, REMINDER_RECORDS, RUNS, DUNNING_GROUPS,
+    LEVELS_BEFORE, GROUPS_BEFORE, TASKS, DELIVERY_EVENTS, DELIVERIES, NOTICE_ITEMS, NOTICES,
+    REMINDER_RECORDS, RUNS, DUNNING_GROUPS,
     ALLOCATIONS, PAYMENTS, CREDIT_NOTES, INVOICES, CONTACTS, CUSTOMERS,
 )  # fmt: skip
 
