@@ -150,3 +150,19 @@ class DeliveryError(DunmoreError):
     longer renders. The delivery fails for good and waits in the dead letters for an operator."""
 
     code = "delivery"
+
+
+class NoDatabase(DatabaseError):
+    """A command that reads or changes a ledger was pointed at a database that does not exist (a
+    mistyped path) or holds no Dunmore tables; only `db upgrade`, `import` and `demo` create one."""
+
+    code = "no_database"
+    exit_code = 2
+
+
+class DatabaseBusy(DatabaseError):
+    """Another command held or changed what this one needed; nothing was written, running it again
+    once the other has finished works."""
+
+    code = "database_busy"
+    exit_code = 4

@@ -101,8 +101,8 @@ def demo_command(
 ) -> None:
     """Build a realistic demo portfolio (12 months of history), run the day's dunning, and summarise."""
     with reported():
-        engine = state(ctx).engine()
         day = parse_as_of(as_of, state(ctx).settings)
+        engine = state(ctx).engine(create=True)
         now = datetime.now(UTC)
         with _progress() as progress:
             task = progress.add_task(f"generating {customers} customers", total=None)

@@ -82,8 +82,8 @@ def run_command(
         return
     with reported():
         settings = state(ctx).settings
-        engine = state(ctx).engine()
         day = parse_as_of(as_of, settings)
+        engine = state(ctx).engine()
         today, ahead = business_today(settings), settings.run.max_days_ahead
         with transaction(engine, snapshot=True) as conn:
             if approve:
