@@ -103,7 +103,7 @@ def upgrade(engine: Engine) -> bool:
             return True
     except OperationalError as exc:
         raise DatabaseError(
-            f"cannot open or migrate the database {engine.url!r}: {str(exc.orig).strip()}"
+            f"cannot open or migrate the database {engine.url!r}: {_first_line(exc)}"
         ) from exc
     except DBAPIError as exc:
         raise database_problem(exc, engine.url) from exc
@@ -139,6 +139,11 @@ def refuse_missing(engine: Engine) -> None:
         raise NoDatabase(f"the database {shown} holds no Dunmore tables: check --db, or {create}")
 
 
+def _first_line(exc: DBAPIError) -> str:
+    lines = str(exc.orig).strip().splitlines() if exc.orig is not None else []
+    return lines[0] if lines else type(exc).__name__
+
+
 # SQLSTATE of PostgreSQL's serialization failure and deadlock: a concurrent command won the race.
 _RACES = ("40001", "40P01")
 
@@ -146,7 +151,7 @@ _RACES = ("40001", "40P01")
 def database_problem(exc: DBAPIError, url: Any = None) -> DunmoreError:
     """A driver's error as a one-line `DunmoreError` saying what happened and what to do."""
     where = f" {url.render_as_string(hide_password=True)}" if url is not None else ""
-    cause = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+    cause = _first_line(exc)
     if getattr(exc.orig, "sqlstate", None) in _RACES:
         return DatabaseBusy(
             "another command changed the ledger while this one was reading it; nothing was written; "
