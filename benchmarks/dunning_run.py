@@ -144,7 +144,7 @@ def _whole_run(url: str, saved: Path | None) -> tuple[float, dict[str, float], s
 
     start = time.perf_counter()
     with transaction(engine, snapshot=True) as conn:
-        outcome = service.commit(conn, as_of=AS_OF, now=datetime.now(UTC), progress=progress)
+        outcome = service.commit(conn, as_of=AS_OF, today=AS_OF, now=datetime.now(UTC), progress=progress)
         marks["commit"] = time.perf_counter()
     end = time.perf_counter()
     engine.dispose()

@@ -188,3 +188,19 @@ class SendingNotConfigured(ConfigError):
         )
         super().__init__("\n".join([head, *(f"  {problem}" for problem in problems)]))
         self.problems = problems
+
+
+class NoDatabase(DatabaseError):
+    """A command that reads or changes a ledger was pointed at a database that does not exist (a
+    mistyped path) or holds no Dunmore tables; only `db upgrade`, `import` and `demo` create one."""
+
+    code = "no_database"
+    exit_code = 2
+
+
+class DatabaseBusy(DatabaseError):
+    """Another command held or changed what this one needed; nothing was written, running it again
+    once the other has finished works."""
+
+    code = "database_busy"
+    exit_code = 4

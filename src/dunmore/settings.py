@@ -196,6 +196,19 @@ def parse_window(text: str) -> tuple[time, time] | None:
     return time(h1, m1), (time(23, 59, 59, 999999) if h2 == 24 else time(h2, m2))
 
 
+class RunSettings(BaseModel):
+    """The dunning run."""
+
+    model_config = {"extra": "forbid"}
+
+    max_days_ahead: int = Field(
+        default=1,
+        ge=0,
+        description="How many days after today (the creditor's date) a run's --as-of may be: a date "
+        "further ahead is refused as a typo, since a run's deliveries and levels would follow it.",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DUNMORE_", env_nested_delimiter="__", toml_file="dunmore.toml", extra="forbid"
@@ -215,6 +228,7 @@ class Settings(BaseSettings):
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     sms: SmsSettings = Field(default_factory=SmsSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    run: RunSettings = Field(default_factory=RunSettings)
 
     @field_validator("timezone")
     @classmethod

@@ -102,6 +102,6 @@ def overdue_portfolio(
         insert_frame(conn, INVOICES, invoices)
         service.load_policy(conn, policy, now=RUN_AT)
     with transaction(engine, snapshot=True) as conn:
-        service.commit(conn, as_of=as_of, now=RUN_AT)
+        service.commit(conn, as_of=as_of, today=as_of, now=RUN_AT)
     with engine.connect() as conn:
         return [int(i) for i in conn.execute(select(DELIVERIES.c.id).order_by(DELIVERIES.c.id)).scalars()]

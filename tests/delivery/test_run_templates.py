@@ -20,6 +20,7 @@ EXAMPLE = Path(__file__).parents[2] / "examples" / "dunning.yaml"
 def test_a_threatening_override_stops_the_run_and_the_defaults_let_it_commit(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'runs.db'}"
     runner = CliRunner()
+    assert runner.invoke(app, ["--db", url, "db", "upgrade"]).exit_code == 0  # only it creates the database
     assert runner.invoke(app, ["--db", url, "policy", "load", str(EXAMPLE)]).exit_code == 0
 
     overrides = tmp_path / "templates" / "overdue-1"

@@ -30,7 +30,8 @@ from dunmore.ledger.models import INVOICES
 from dunmore.ledger.service import reallocate
 from dunmore.run import service
 from dunmore.run.explain import ItemStory, explain
-from dunmore.run.models import DUNNING_GROUPS, NOTICES, REMINDER_RECORDS
+from dunmore.run.models import DUNNING_GROUPS, NOTICES, REMINDER_RECORDS, RUNS
+from dunmore.run.revert import Reverted, revert
 from dunmore.run.service import RunOutcome
 from dunmore.run.views import notices_json
 from dunmore.store.db import transaction
@@ -140,17 +141,37 @@ class Story:
     def run(self, as_of: str) -> Notices:
         """Commit the run for `as_of`; its notices as `dunmore run --approve --json` prints them."""
         with transaction(self.engine, snapshot=True) as conn:
-            outcome = service.commit(conn, as_of=day(as_of), now=morning(as_of))
+            outcome = service.commit(conn, as_of=day(as_of), today=day(as_of), now=morning(as_of))
             return self._shown(conn, outcome)
 
     def propose(self, as_of: str) -> Notices:
         """The dry run for `as_of`: what `dunmore run --json` prints; nothing is written."""
         with transaction(self.engine, snapshot=True) as conn:
-            return self._shown(conn, service.propose(conn, as_of=day(as_of)))
+            return self._shown(conn, service.propose(conn, as_of=day(as_of), today=day(as_of)))
 
     @staticmethod
     def _shown(conn: Any, outcome: RunOutcome) -> Notices:
         return notices_json(conn, outcome.notices, outcome.decisions)
+
+    def run_ahead(self, as_of: str, *, on: str, max_days_ahead: int) -> Notices:
+        """Commit the run for `as_of` on the day `on`, allowing dates up to `max_days_ahead` after it."""
+        with transaction(self.engine, snapshot=True) as conn:
+            outcome = service.commit(
+                conn, as_of=day(as_of), today=day(on), now=morning(on), max_days_ahead=max_days_ahead
+            )
+            return self._shown(conn, outcome)
+
+    def revert(self, run_id: int, *, on: str) -> Reverted:
+        """`dunmore run revert RUN` on the day `on`."""
+        with transaction(self.engine) as conn:
+            return revert(conn, run_id, now=morning(on))
+
+    def runs(self) -> list[tuple[int, str, str]]:
+        """(run id, as-of date, status) of every run, oldest first."""
+        r = RUNS.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(r.id, r.as_of, r.status).order_by(r.sequence)).all()
+        return [(int(run_id), as_of.isoformat(), str(status)) for run_id, as_of, status in rows]
 
     def approve(self, notice_id: int, *, on: str) -> None:
         with transaction(self.engine) as conn:

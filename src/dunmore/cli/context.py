@@ -13,11 +13,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as Bar
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from dunmore.errors import BadArgument, DunmoreError, ImportRejected
 from dunmore.progress import Progress
 from dunmore.settings import Settings
-from dunmore.store.db import open_database
+from dunmore.store.db import database_problem, open_database
 
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)
@@ -30,10 +31,11 @@ class AppState:
     settings: Settings
     _engine: Engine | None = field(default=None, repr=False)
 
-    def engine(self) -> Engine:
-        """The database, opened (and brought to the current schema) on first use."""
+    def engine(self, *, create: bool = False) -> Engine:
+        """The database, opened (and brought to the current schema) on first use. Only the commands
+        that fill a ledger (`import`, `demo`) pass `create=True`: others refuse a missing database."""
         if self._engine is None:
-            self._engine = open_database(self.settings.database_url)
+            self._engine = open_database(self.settings.database_url, create=create)
         return self._engine
 
 
@@ -57,18 +59,41 @@ def reported() -> Iterator[None]:
             errors.print(f"  … and {len(exc.problems) - 200} more problems")
         raise typer.Exit(exc.exit_code) from exc
     except DunmoreError as exc:
-        errors.print(f"[bold red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(exc.exit_code) from exc
+        _report(exc)
+    except DBAPIError as exc:  # what the database said, in one line (the one place drivers' errors end)
+        _report(database_problem(exc))
+
+
+def _report(exc: DunmoreError) -> None:
+    errors.print(f"[bold red]error:[/] {exc}", highlight=False)
+    raise typer.Exit(exc.exit_code) from exc
+
+
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2999, 12, 31)
+
+
+def business_today(settings: Settings) -> date:
+    """Today in the creditor's timezone: the business date."""
+    return datetime.now(ZoneInfo(settings.timezone)).date()
 
 
 def parse_as_of(text: str | None, settings: Settings) -> date:
-    """A `--as-of` value; without one, today in the creditor's timezone (the business date)."""
+    """A `--as-of` value; without one, today in the creditor's timezone (the business date).
+
+    Dates outside 1900–2999 are refused here: they are typos, and date arithmetic near year 9999
+    overflows."""
     if text is None:
-        return datetime.now(ZoneInfo(settings.timezone)).date()
+        return business_today(settings)
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError as exc:
         raise BadArgument(f"--as-of {text!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-11-23") from exc
+    if not EARLIEST <= day <= LATEST:
+        raise BadArgument(
+            f"--as-of {text} is outside {EARLIEST.isoformat()} to {LATEST.isoformat()}: check the year"
+        )
+    return day
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from dunmore.cli.reports import show_aging
 from dunmore.delivery.models import DELIVERIES
 from dunmore.delivery.worker import Outlets, Tally, Worker
 from dunmore.demo.generator import generate
-from dunmore.demo.load import clear_ledger, load_portfolio
+from dunmore.demo.load import clear_ledger, load_portfolio, refuse_foreign_ledger
 from dunmore.domain.aging import buckets
 from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.reports.aging import aging_report
@@ -92,13 +92,17 @@ def demo_command(
         str | None, typer.Option("--as-of", help="Last day of the 12 months of history (default: today).")
     ] = None,
     reset: Annotated[
-        bool, typer.Option("--reset", help="Delete the ledger's documents and runs first.")
+        bool,
+        typer.Option(
+            "--reset",
+            help="Delete the ledger's documents and runs first (only in a database the demo built).",
+        ),
     ] = False,
 ) -> None:
     """Build a realistic demo portfolio (12 months of history), run the day's dunning, and summarise."""
     with reported():
-        engine = state(ctx).engine()
         day = parse_as_of(as_of, state(ctx).settings)
+        engine = state(ctx).engine(create=True)
         now = datetime.now(UTC)
         with _progress() as progress:
             task = progress.add_task(f"generating {customers} customers", total=None)
@@ -106,13 +110,14 @@ def demo_command(
             progress.update(task, description=f"writing {portfolio.invoices.height} invoices to the ledger")
             with transaction(engine) as conn:
                 if reset:
+                    refuse_foreign_ledger(conn, engine.url.render_as_string(hide_password=True))
                     clear_ledger(conn)
                 load_portfolio(conn, portfolio)
                 mark_demo(conn)  # the worker may send from it as the demo creditor
                 _ensure_policy(conn, now)
             progress.update(task, description="running the day's dunning")
             with transaction(engine, snapshot=True) as conn:
-                outcome = service.commit(conn, as_of=day, now=now)
+                outcome = service.commit(conn, as_of=day, today=day, now=now)
             progress.update(task, description="delivering the notices (letters are rendered to PDF)")
             tally = _deliver(engine, state(ctx).settings, day)
         console.print(

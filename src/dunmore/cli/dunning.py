@@ -9,13 +9,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from dunmore.cli.context import console, parse_as_of, reported, state
+from dunmore.cli.context import business_today, console, parse_as_of, reported, state
 from dunmore.domain.policy import PolicySet, load_policy_file
 from dunmore.errors import RunError
 from dunmore.reports.render import rich_table, to_json
 from dunmore.run import service
 from dunmore.run.explain import explain
 from dunmore.run.explain_text import LANGUAGES
+from dunmore.run.revert import revert
 from dunmore.run.views import notices_json, notices_table_rows
 from dunmore.settings import Settings
 from dunmore.store.db import transaction
@@ -59,6 +60,14 @@ def policy_load(ctx: typer.Context, path: PolicyFile) -> None:
         )
 
 
+run_app = typer.Typer(
+    help="Decide today's reminders and level notices; show them, and with --approve commit them. "
+    "`dunmore run revert RUN` undoes a committed run whose deliveries have not gone out.",
+    invoke_without_command=True,
+)
+
+
+@run_app.callback()
 def run_command(
     ctx: typer.Context,
     as_of: AsOf = None,
@@ -69,15 +78,19 @@ def run_command(
     limit: Annotated[int, typer.Option(help="Notices to show in the table.")] = 50,
 ) -> None:
     """Decide today's reminders and level notices; show them, and with --approve commit them."""
+    if ctx.invoked_subcommand is not None:
+        return
     with reported():
+        settings = state(ctx).settings
+        day = parse_as_of(as_of, settings)
         engine = state(ctx).engine()
-        day = parse_as_of(as_of, state(ctx).settings)
+        today, ahead = business_today(settings), settings.run.max_days_ahead
         with transaction(engine, snapshot=True) as conn:
             if approve:
-                _refuse_failing_templates(state(ctx).settings, service.current_policy(conn).policies)
-            outcome = (
-                service.commit(conn, as_of=day, now=_now()) if approve else service.propose(conn, as_of=day)
-            )
+                _refuse_failing_templates(settings, service.current_policy(conn).policies)
+                outcome = service.commit(conn, as_of=day, today=today, now=_now(), max_days_ahead=ahead)
+            else:
+                outcome = service.propose(conn, as_of=day, today=today, max_days_ahead=ahead)
             if as_json:
                 typer.echo(to_json(notices_json(conn, outcome.notices, outcome.decisions)))
                 return
@@ -91,6 +104,35 @@ def run_command(
             console.print(f"showing {limit} of {rows.height}; --json for all", style="dim", markup=False)
         if not outcome.committed:
             console.print("nothing was written; add --approve to commit this run", style="dim", markup=False)
+        elif (run_id := outcome.run_id) is not None:
+            console.print(
+                f"committed as run {run_id}; until its deliveries go out, `dunmore run revert {run_id}` "
+                "undoes it",
+                style="dim",
+                markup=False,
+            )
+
+
+@run_app.command("revert")
+def revert_command(
+    ctx: typer.Context,
+    run_id: Annotated[int, typer.Argument(metavar="RUN", help="The run id printed when the run committed.")],
+) -> None:
+    """Undo the latest committed run whose deliveries have not gone out yet (its record stays)."""
+    with reported(), transaction(state(ctx).engine()) as conn:
+        done = revert(conn, run_id, now=_now())
+        console.print(
+            f"run {done.run_id} ({done.as_of.isoformat()}) reverted: {_count(done.notices, 'notice')} marked "
+            f"reverted, {_count(done.deliveries_cancelled, 'delivery', 'deliveries')} cancelled, "
+            f"{_count(done.charges_removed, 'fee or interest item')} removed, "
+            f"{_count(done.levels_restored, 'invoice level')} put back",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+def _count(number: int, one: str, many: str | None = None) -> str:
+    return f"{number} {one if number == 1 else many or one + 's'}"
 
 
 def _refuse_failing_templates(settings: Settings, policies: PolicySet) -> None:
@@ -156,7 +198,7 @@ def explain_command(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(policy_app, name="policy")
-    app.command("run")(run_command)
+    app.add_typer(run_app, name="run")
     app.command("approve")(approve_command)
     app.command("reject")(reject_command)
     app.command("explain")(explain_command)

@@ -66,7 +66,7 @@ def _run(
     ctx: typer.Context, kind: Kind, file: Path, encoding: ReadEncoding, sheet: str | None, dry_run: bool
 ) -> None:
     with reported():
-        engine = state(ctx).engine()
+        engine = state(ctx).engine(create=not dry_run)  # an import may start a new ledger
         with stage_progress() as progress, transaction(engine) as conn:
             report = import_file(
                 conn, kind, file, encoding=encoding.value, sheet=sheet, dry_run=dry_run, progress=progress

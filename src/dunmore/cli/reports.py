@@ -72,6 +72,14 @@ def _json(report: AgingReport) -> str:
     return to_json(payload)
 
 
+def _refuse_missing_folder(output: Path | None) -> None:
+    """Say so before the work, not with a traceback after it, when -o names a folder that is not there."""
+    if output is not None and not output.parent.is_dir():
+        raise OutputMissing(
+            f"cannot write {output}: folder {output.parent} does not exist; create it or give another -o"
+        )
+
+
 def _write(text: str, output: Path | None) -> None:
     if output is None:
         typer.echo(text, nl=False)
@@ -102,6 +110,7 @@ def aging_command(
     with reported():
         day = parse_as_of(as_of, state(ctx).settings)
         chosen = buckets(parse_bounds(bucket_bounds))
+        _refuse_missing_folder(output)
         with state(ctx).engine().connect() as conn:
             report = aging_report(conn, as_of=day, buckets=chosen, by=by.value)
         money = [*report.labels, "total"]

@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import polars as pl
-from sqlalchemy import Connection, Table, delete, func, select
+from sqlalchemy import Connection, Table, delete, exists, func, select
 
 from dunmore.delivery.models import DELIVERIES, DELIVERY_EVENTS, TASKS
 from dunmore.demo.generator import DemoPortfolio
 from dunmore.errors import DunmoreError
 from dunmore.ledger.models import ALLOCATIONS, CONTACTS, CREDIT_NOTES, CUSTOMERS, INVOICES, PAYMENTS
 from dunmore.ledger.service import reallocate
-from dunmore.run.models import DUNNING_GROUPS, NOTICE_ITEMS, NOTICES, REMINDER_RECORDS, RUNS
+from dunmore.run.models import (
+    DUNNING_GROUPS,
+    GROUPS_BEFORE,
+    LEVELS_BEFORE,
+    NOTICE_ITEMS,
+    NOTICES,
+    REMINDER_RECORDS,
+    RUNS,
+)
 from dunmore.store.bulk import insert_frame, read_frame
+from dunmore.store.meta import is_demo_database
 
 # Children before parents, so that deleting in this order never breaks a foreign key.
 LEDGER_TABLES = (
-    TASKS, DELIVERY_EVENTS, DELIVERIES, NOTICE_ITEMS, NOTICES, REMINDER_RECORDS, RUNS, DUNNING_GROUPS,
+    LEVELS_BEFORE, GROUPS_BEFORE, TASKS, DELIVERY_EVENTS, DELIVERIES, NOTICE_ITEMS, NOTICES,
+    REMINDER_RECORDS, RUNS, DUNNING_GROUPS,
     ALLOCATIONS, PAYMENTS, CREDIT_NOTES, INVOICES, CONTACTS, CUSTOMERS,
 )  # fmt: skip
 
@@ -23,6 +33,33 @@ LEDGER_TABLES = (
 class LedgerNotEmpty(DunmoreError):
     code = "ledger_not_empty"
     exit_code = 2
+
+
+class NotADemoDatabase(DunmoreError):
+    """`demo --reset` on a database holding a ledger the demo did not build: it is left alone."""
+
+    code = "not_a_demo_database"
+    exit_code = 2
+
+
+def holds_ledger(conn: Connection) -> bool:
+    """Whether there is anything `clear_ledger` would delete (every document hangs off a customer)."""
+    return bool(conn.execute(select(exists().select_from(CUSTOMERS))).scalar() or
+                conn.execute(select(exists().select_from(RUNS))).scalar())  # fmt: skip
+
+
+def refuse_foreign_ledger(conn: Connection, where: str) -> None:
+    """Refuse to reset a database that holds a ledger and is not marked as the demo's own.
+
+    A demo database built before the mark existed is refused too: nothing tells it from a real
+    ledger for sure, so the user deletes it by hand once.
+    """
+    if holds_ledger(conn) and not is_demo_database(conn):
+        raise NotADemoDatabase(
+            f"refusing --reset: {where} holds a ledger the demo did not build, and resetting would delete "
+            "its customers, documents, notices and delivery proofs; give the demo another --db (e.g. "
+            "sqlite:///demo.db), or, if it is a demo database from an older version, delete that file"
+        )
 
 
 def clear_ledger(conn: Connection) -> None:

@@ -22,6 +22,8 @@ from dunmore.imports.reading import LINE
 from dunmore.ledger.models import RUN_ITEM_ID
 
 OLD = "old:"
+# PostgreSQL cannot store a NUL character in text, and no ledger value has one: it is a broken export.
+NUL_REASON = "contains a NUL character (\\x00), which no database stores: remove it and import again"
 _PROBLEM_SCHEMA = {LINE: pl.Int64, "column": pl.String, "reason": pl.String, "value": pl.String}
 
 
@@ -98,6 +100,7 @@ def _parse(rows: pl.DataFrame, present: list[Field], required: tuple[str, ...]) 
         value = cell.value if field.default is None else pl.coalesce(cell.value, default)
         empty = refuse(raw.is_null(), f"empty {field.column}: every row needs one")
         reason = first_reason(empty, cell.reason) if field.column in required else cell.reason
+        reason = first_reason(refuse(raw.str.contains("\x00", literal=True), NUL_REASON), reason)
         selected += [
             value.alias(field.target),
             reason.alias(_reason(field.column)),

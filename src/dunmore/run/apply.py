@@ -32,8 +32,15 @@ from dunmore.delivery.models import DELIVERIES
 from dunmore.domain.policy import PolicySet
 from dunmore.ledger.models import INVOICES, RUN_ITEM_PREFIXES
 from dunmore.ledger.service import reallocate
-from dunmore.run.models import DUNNING_GROUPS, NOTICE_ITEMS, NOTICES, REMINDER_RECORDS
-from dunmore.store.bulk import insert_frame, upsert_frame
+from dunmore.run.models import (
+    DUNNING_GROUPS,
+    GROUPS_BEFORE,
+    LEVELS_BEFORE,
+    NOTICE_ITEMS,
+    NOTICES,
+    REMINDER_RECORDS,
+)
+from dunmore.store.bulk import insert_frame, read_frame, upsert_frame
 
 GROUP = ["customer_id", "currency"]
 APPLIED = ("committed", "approved")
@@ -107,10 +114,47 @@ def insert_deliveries(conn: Connection, which: Any, policies: PolicySet, now: da
     conn.execute(insert(DELIVERIES).from_select(columns, query))
 
 
-def write_group_state(conn: Connection, changes: pl.DataFrame) -> None:
-    """Set the state of the changed groups (one upsert, set-based)."""
+def write_group_state(conn: Connection, changes: pl.DataFrame, *, run_id: int) -> None:
+    """Set the state of the changed groups (one upsert, set-based), keeping what it replaces for a
+    revert of run `run_id`."""
+    _remember_groups(conn, changes, run_id=run_id)
     levels = pl.col("fee_levels").list.eval(pl.element().cast(pl.String)).list.join(";")
     upsert_frame(conn, DUNNING_GROUPS, changes.with_columns(fee_levels=levels), keys=GROUP)
+
+
+_GROUP_STATE = {
+    "customer_id": pl.Int64,
+    "currency": pl.String,
+    "last_level_notice": pl.Date,
+    "fee_levels": pl.String,
+    "episode_open": pl.Boolean,
+}
+
+
+def _remember_groups(conn: Connection, changes: pl.DataFrame, *, run_id: int) -> None:
+    """Keep the state of the groups `changes` is about to change, the first time run `run_id` changes
+    them (an approval later changes a group its run already changed: the state before the run counts)."""
+    if changes.is_empty():
+        return
+    g, b = DUNNING_GROUPS.c, GROUPS_BEFORE.c
+    current = read_frame(conn, select(*(g[name] for name in _GROUP_STATE)), _GROUP_STATE)
+    kept_query = select(b.customer_id, b.currency).where(b.run_id == run_id)
+    kept = read_frame(conn, kept_query, {"customer_id": pl.Int64, "currency": pl.String})
+    before = (
+        changes.select(GROUP)
+        .join(kept, on=GROUP, how="anti")
+        .join(current.with_columns(existed=pl.lit(True)), on=GROUP, how="left")
+    )
+    insert_frame(
+        conn,
+        GROUPS_BEFORE,
+        before.with_columns(
+            run_id=pl.lit(run_id, dtype=pl.Int64),
+            existed=pl.col("existed").fill_null(False),
+            fee_levels=pl.col("fee_levels").fill_null(""),
+            episode_open=pl.col("episode_open").fill_null(False),
+        ),
+    )
 
 
 def _charge_items(conn: Connection, notices: pl.DataFrame, *, as_of: date) -> list[int]:
@@ -178,11 +222,22 @@ def _applied_items(notices: Any) -> Any:
     return and_(notices, n.status.in_(APPLIED), ni.notice_id == n.id, ni.item_id == i.id)
 
 
+def _rising(notices: Any) -> Any:
+    ni = NOTICE_ITEMS.c
+    return and_(_applied_items(notices), ni.kind == "invoice", ni.level > INVOICES.c.level)
+
+
+def _remember_levels(conn: Connection, notices: Any) -> None:
+    """Keep the level and level date of each invoice the notices are about to raise, under their run."""
+    i = INVOICES.c
+    query = select(NOTICES.c.run_id, i.id, i.level, i.level_date).where(_rising(notices))
+    conn.execute(insert(LEVELS_BEFORE).from_select(["run_id", "invoice_id", "level", "level_date"], query))
+
+
 def _raise_levels(conn: Connection, notices: Any) -> None:
     """Set each invoice to the level its notice gave it, where that is higher (one statement)."""
-    ni = NOTICE_ITEMS.c
-    rising = and_(_applied_items(notices), ni.kind == "invoice", ni.level > INVOICES.c.level)
-    conn.execute(update(INVOICES).where(rising).values(level=ni.level, level_date=NOTICES.c.as_of))
+    values = {"level": NOTICE_ITEMS.c.level, "level_date": NOTICES.c.as_of}
+    conn.execute(update(INVOICES).where(_rising(notices)).values(values))
 
 
 def _charge_interest(conn: Connection, notices: Any) -> None:
@@ -195,6 +250,16 @@ def _charge_interest(conn: Connection, notices: Any) -> None:
     conn.execute(update(INVOICES).where(charged).values(interest_charged_minor=total))
 
 
+def uncharge_interest(conn: Connection, notices: Any) -> None:
+    """Take back what `_charge_interest` added for these notices (a revert; one statement)."""
+    ni = NOTICE_ITEMS.c
+    charged = and_(
+        _applied_items(notices), NOTICES.c.interest_charge_minor.is_not(None), ni.interest_minor > 0
+    )
+    total = INVOICES.c.interest_charged_minor - ni.interest_minor
+    conn.execute(update(INVOICES).where(charged).values(interest_charged_minor=total))
+
+
 def apply_level_effects(conn: Connection, notices: pl.DataFrame, *, which: Any, as_of: date) -> None:
     """What applied level notices change in the ledger: levels, interest charged, fee and interest items.
 
@@ -202,6 +267,7 @@ def apply_level_effects(conn: Connection, notices: pl.DataFrame, *, which: Any, 
     notice_id, customer_id, currency, fee_minor and interest_charge_minor. Levels and interest are
     set from the stored notice items, so a run and a later approval apply exactly the same.
     """
+    _remember_levels(conn, which)
     _raise_levels(conn, which)
     _charge_interest(conn, which)
     reallocate(conn, _charge_items(conn, notices, as_of=as_of))

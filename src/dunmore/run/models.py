@@ -36,6 +36,9 @@ class Run(Base):
     policy_version_id: Mapped[int] = mapped_column(ForeignKey("policy_versions.id"))
     committed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     notices: Mapped[int] = mapped_column(default=0)
+    # committed | reverted (`dunmore run revert`: its effects undone, its record kept)
+    status: Mapped[str] = mapped_column(String(20), default="committed", server_default="committed")
+    reverted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Notice(Base):
@@ -57,7 +60,7 @@ class Notice(Base):
     level: Mapped[int | None]
     fee_minor: Mapped[int | None] = mapped_column(BigInteger)
     interest_charge_minor: Mapped[int | None] = mapped_column(BigInteger)
-    # committed | pending_approval | approved | rejected
+    # committed | pending_approval | approved | rejected | reverted
     status: Mapped[str] = mapped_column(String(20))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -103,9 +106,38 @@ class DunningGroup(Base):
     episode_open: Mapped[bool] = mapped_column(default=False)
 
 
+class LevelBefore(Base):
+    """An invoice's level before a run (or an approval of one of its notices) raised it: what a
+    revert of the run puts back."""
+
+    __tablename__ = "run_levels_before"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), primary_key=True)
+    level: Mapped[int]
+    level_date: Mapped[date | None] = mapped_column(Date)
+
+
+class GroupBefore(Base):
+    """A group's state before a run (or an approval of one of its notices) changed it; `existed`
+    false when the group had no row yet (a revert deletes the row the run made)."""
+
+    __tablename__ = "run_groups_before"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    existed: Mapped[bool]
+    last_level_notice: Mapped[date | None] = mapped_column(Date)
+    fee_levels: Mapped[str] = mapped_column(String(200), default="")
+    episode_open: Mapped[bool] = mapped_column(default=False)
+
+
 POLICY_VERSIONS = cast(Table, PolicyVersion.__table__)
 RUNS = cast(Table, Run.__table__)
 NOTICES = cast(Table, Notice.__table__)
 NOTICE_ITEMS = cast(Table, NoticeItem.__table__)
 REMINDER_RECORDS = cast(Table, ReminderRecord.__table__)
 DUNNING_GROUPS = cast(Table, DunningGroup.__table__)
+LEVELS_BEFORE = cast(Table, LevelBefore.__table__)
+GROUPS_BEFORE = cast(Table, GroupBefore.__table__)

@@ -53,6 +53,7 @@ class RunOutcome:
     decisions: DecisionFrames
     notices: pl.DataFrame
     committed: bool
+    run_id: int | None = None  # the committed run's id
 
 
 def load_policy(conn: Connection, path: Path, *, now: datetime) -> LoadedPolicy:
@@ -98,10 +99,12 @@ def policy_of_run(conn: Connection, run_id: int) -> LoadedPolicy:
 
 
 def _last_run(conn: Connection) -> tuple[int, date | None]:
-    row = conn.execute(
-        select(RUNS.c.sequence, RUNS.c.as_of).order_by(RUNS.c.sequence.desc()).limit(1)
-    ).first()
-    return (0, None) if row is None else (int(row.sequence), row.as_of)
+    """The highest run sequence, and the date of the latest run still standing (a reverted run
+    keeps its sequence but no longer holds later runs back)."""
+    sequence = conn.execute(select(func.max(RUNS.c.sequence))).scalar() or 0
+    standing = select(RUNS.c.as_of).where(RUNS.c.status == "committed")
+    last = conn.execute(standing.order_by(RUNS.c.sequence.desc()).limit(1)).scalar()
+    return int(sequence), last
 
 
 def _with_status(decisions: DecisionFrames, committed: bool) -> pl.DataFrame:
@@ -110,8 +113,21 @@ def _with_status(decisions: DecisionFrames, committed: bool) -> pl.DataFrame:
     return decisions.notices.with_columns(status=status)
 
 
-def propose(conn: Connection, *, as_of: date, progress: Progress = quiet) -> RunOutcome:
-    """Decide the run for `as_of` and write nothing."""
+def check_run_date(as_of: date, *, today: date, max_days_ahead: int) -> None:
+    """Refuse a run date too far after today: a typo (2099 for 2026) would queue real deliveries and
+    leave a run no later one can go back from."""
+    if (as_of - today).days > max_days_ahead:
+        raise RunError(
+            f"--as-of {as_of.isoformat()} is {(as_of - today).days} days after today ({today.isoformat()}); "
+            f"a run may be at most {max_days_ahead} day(s) ahead (setting run.max_days_ahead): check the date"
+        )
+
+
+def propose(
+    conn: Connection, *, as_of: date, today: date, max_days_ahead: int = 1, progress: Progress = quiet
+) -> RunOutcome:
+    """Decide the run for `as_of` and write nothing; `today` is the creditor's date, given by the caller."""
+    check_run_date(as_of, today=today, max_days_ahead=max_days_ahead)
     policy = current_policy(conn)
     _, last = _last_run(conn)
     if last is not None and as_of < last:
@@ -126,10 +142,18 @@ def propose(conn: Connection, *, as_of: date, progress: Progress = quiet) -> Run
     return RunOutcome(as_of, policy, decisions, notices, committed=False)
 
 
-def commit(conn: Connection, *, as_of: date, now: datetime, progress: Progress = quiet) -> RunOutcome:
+def commit(
+    conn: Connection,
+    *,
+    as_of: date,
+    today: date,
+    now: datetime,
+    max_days_ahead: int = 1,
+    progress: Progress = quiet,
+) -> RunOutcome:
     """Decide and commit the run for `as_of` in the caller's transaction."""
     sequence, _ = _last_run(conn)
-    proposal = propose(conn, as_of=as_of, progress=progress)
+    proposal = propose(conn, as_of=as_of, today=today, max_days_ahead=max_days_ahead, progress=progress)
     with write_cache(conn):
         return _apply(conn, sequence, proposal, now, progress)
 
@@ -153,12 +177,12 @@ def _apply(
     levels = applied.filter(pl.col("kind") == "level")
     apply_level_effects(conn, levels, which=NOTICES.c.run_id == run_id, as_of=as_of)
     progress("write", 3, 5)
-    write_group_state(conn, decisions.group_changes)
+    write_group_state(conn, decisions.group_changes, run_id=run_id)
     committed = and_(NOTICES.c.run_id == run_id, NOTICES.c.status == "committed")
     insert_deliveries(conn, committed, proposal.policy.policies, now)
     progress("write", 5, 5)
     notices = _with_status(decisions, committed=True).with_columns(notice_id=keyed["notice_id"])
-    return RunOutcome(as_of, proposal.policy, decisions, notices, committed=True)
+    return RunOutcome(as_of, proposal.policy, decisions, notices, committed=True, run_id=run_id)
 
 
 def _insert_run(conn: Connection, sequence: int, as_of: date, proposal: RunOutcome, now: datetime) -> int:
@@ -193,7 +217,7 @@ def approve(conn: Connection, notice_id: int, *, now: datetime) -> None:
         },
     )
     as_of: date = notice["as_of"]
-    write_group_state(conn, group_after_approval(conn, notice))
+    write_group_state(conn, group_after_approval(conn, notice), run_id=notice["run_id"])
     _decide(conn, notice_id, "approved", now)
     apply_level_effects(conn, frame, which=NOTICES.c.id == notice_id, as_of=as_of)
     insert_deliveries(conn, NOTICES.c.id == notice_id, policy_of_run(conn, notice["run_id"]).policies, now)

@@ -18,9 +18,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
-from dunmore.errors import DatabaseError
+from dunmore.errors import DatabaseBusy, DatabaseError, DunmoreError, NoDatabase
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -60,11 +60,22 @@ def make_engine(url: str) -> Engine:
         database = parsed.database or ""
         if database and database != ":memory:" and not Path(database).parent.exists():
             raise DatabaseError(f"folder {Path(database).parent} of the database file does not exist")
-        engine = create_engine(parsed)
+        engine = _create(parsed, url)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(parsed, pool_pre_ping=True)
+    return _create(parsed, url, pool_pre_ping=True)
+
+
+def _create(parsed: Any, url: str, **options: Any) -> Engine:
+    """The engine, or a one-line refusal for a kind of database (or driver) Dunmore cannot use."""
+    try:
+        return create_engine(parsed, **options)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise DatabaseError(
+            f"cannot use database URL {url!r}: unknown kind of database {parsed.drivername!r}; "
+            "use sqlite:///path.db or postgresql://user@host/db"
+        ) from exc
 
 
 def alembic_config(connection: Connection) -> Config:
@@ -91,14 +102,69 @@ def upgrade(engine: Engine) -> bool:
             command.upgrade(alembic_config(connection), "head")
             return True
     except OperationalError as exc:
-        raise DatabaseError(f"cannot open or migrate the database {engine.url!r}: {exc.orig}") from exc
+        raise DatabaseError(
+            f"cannot open or migrate the database {engine.url!r}: {_first_line(exc)}"
+        ) from exc
+    except DBAPIError as exc:
+        raise database_problem(exc, engine.url) from exc
 
 
-def open_database(url: str) -> Engine:
-    """An engine on `url` whose schema is current."""
+def open_database(url: str, *, create: bool = True) -> Engine:
+    """An engine on `url` whose schema is current; with `create=False`, only on a database that
+    exists and holds Dunmore's tables (a mistyped path must not become a new, empty ledger)."""
     engine = make_engine(url)
-    upgrade(engine)
+    try:
+        if not create:
+            refuse_missing(engine)
+        upgrade(engine)
+    except DunmoreError:
+        engine.dispose()  # nobody will use it: close its connection now
+        raise
     return engine
+
+
+def refuse_missing(engine: Engine) -> None:
+    """Refuse a SQLite file that does not exist, and any database without Dunmore's tables."""
+    shown = engine.url.render_as_string(hide_password=True)
+    create = f"`dunmore --db {shown} db upgrade` creates one (`import` and `demo` do too)"
+    database = engine.url.database or ""
+    if engine.dialect.name == "sqlite" and database not in ("", ":memory:") and not Path(database).exists():
+        raise NoDatabase(f"there is no database at {database}: check the path, or {create}")
+    try:
+        with engine.connect() as conn:
+            revision = current_revision(conn)
+    except DBAPIError as exc:
+        raise database_problem(exc, engine.url) from exc
+    if revision is None:
+        raise NoDatabase(f"the database {shown} holds no Dunmore tables: check --db, or {create}")
+
+
+def _first_line(exc: DBAPIError) -> str:
+    lines = str(exc.orig).strip().splitlines() if exc.orig is not None else []
+    return lines[0] if lines else type(exc).__name__
+
+
+# SQLSTATE of PostgreSQL's serialization failure and deadlock: a concurrent command won the race.
+_RACES = ("40001", "40P01")
+
+
+def database_problem(exc: DBAPIError, url: Any = None) -> DunmoreError:
+    """A driver's error as a one-line `DunmoreError` saying what happened and what to do."""
+    where = f" {url.render_as_string(hide_password=True)}" if url is not None else ""
+    cause = _first_line(exc)
+    if getattr(exc.orig, "sqlstate", None) in _RACES:
+        return DatabaseBusy(
+            "another command changed the ledger while this one was reading it; nothing was written; "
+            "run it again"
+        )
+    if "database is locked" in cause or "database table is locked" in cause:
+        return DatabaseBusy(
+            f"the database{where} is busy: another dunmore command is writing to it; nothing was written; "
+            "run this again when that one has finished"
+        )
+    if "file is not a database" in cause:
+        return DatabaseError(f"the database{where} is not a SQLite database file: check --db")
+    return DatabaseError(f"the database{where} failed: {cause}; nothing was written")
 
 
 @contextmanager

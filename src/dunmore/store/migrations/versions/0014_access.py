@@ -1,7 +1,7 @@
 """Access: users, their portfolios, API tokens, the audit log; a portfolio per customer
 
 Revision ID: 0014
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-06 17:40:00
 
 Customers get `portfolio` (default `default`), the unit collectors are scoped by. The audit log's ids
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
