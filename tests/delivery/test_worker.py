@@ -234,13 +234,16 @@ def test_a_hold_or_a_new_dispute_cancels_the_pending_deliveries(
 ) -> None:
     overdue_portfolio(engine, tmp_path, [Debtor(), Debtor()], channels="email, sms")
     with engine.begin() as conn:
-        if change == "dispute":
+        if change == "dispute":  # stamped by the database's clock, then set to the story's time
             conn.execute(update(INVOICES).where(INVOICES.c.id == 1).values(disputed_minor=10_000))
+            conn.execute(
+                update(INVOICES).where(INVOICES.c.id == 1).values(disputed_at=RUN_AT + timedelta(hours=1))
+            )
         elif change == "invoice hold":
             conn.execute(update(INVOICES).where(INVOICES.c.id == 1).values(on_hold=True))
         else:
             conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == 1).values(on_hold=True))
-    clock = Clock(datetime.now(UTC))  # after the database stamped the dispute
+    clock = Clock(RUN_AT + timedelta(hours=2))  # 10:30 in Shanghai, after the dispute
     tally = worker(engine, smtp_server, clock).run(drain=True)
     assert (tally.cancelled, tally.sent) == (2, 2)
     assert statuses(engine) == ["cancelled", "cancelled", "sent", "sent"]
@@ -379,7 +382,7 @@ def test_the_gateways_status_callback_is_recorded_on_its_sms(
     overdue_portfolio(engine, tmp_path, [Debtor()], channels="sms")
     sms = FakeSmsGateway()
     worker(engine, smtp_server, Clock(RUN_AT), sms).run(drain=True)
-    server = CallbackServer(("127.0.0.1", 0), engine, sms)
+    server = CallbackServer(("127.0.0.1", 0), engine, sms, clock=Clock(RUN_AT + timedelta(hours=1)))
     server.serve_in_thread()
     try:
         url = f"http://127.0.0.1:{server.server_port}/sms/status"
