@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from dunmore.domain.money import Money, exponent, format_minor, parse_decimal, round_half_up, to_minor
+from dunmore.domain.money_frames import minor_to_text
 from dunmore.errors import AmountError, CurrencyError
 
 CURRENCIES = st.sampled_from(["CNY", "JPY", "KWD", "EUR", "USD"])
@@ -73,3 +75,9 @@ def test_decimal_amount_round_trips_through_minor_units(minor: int, currency: st
     money = Money(minor, currency)
     assert to_minor(money.amount, currency) == minor
     assert isinstance(money.amount, Decimal)
+
+
+@pytest.mark.parametrize("rows", [1, 2])
+def test_amounts_without_a_currency_convert_to_null_on_frames_of_any_height(rows: int) -> None:
+    frame = pl.DataFrame({"m": [None] * rows, "c": [None] * rows}, schema={"m": pl.Int64, "c": pl.String})
+    assert frame.select(minor_to_text("m", "c", []))["m"].to_list() == [None] * rows
