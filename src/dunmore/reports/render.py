@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 from rich.table import Table
+from rich.text import Text
 
 from dunmore.cells import csv_safe, xlsx_row
 from dunmore.domain.money import exponent
@@ -35,8 +36,8 @@ def rich_table(frame: pl.DataFrame, *, title: str, money: list[str]) -> Table:
             table.add_column(column, justify="right", overflow="fold", min_width=len(column))
         else:
             table.add_column(column, overflow="fold")
-    for row in money_columns(frame, money).iter_rows():
-        table.add_row(*("" if value is None else str(value) for value in row))
+    for row in money_columns(frame, money).iter_rows():  # Text: a name's "[link=…]" is no Rich markup
+        table.add_row(*(Text("" if value is None else str(value)) for value in row))
     return table
 
 
