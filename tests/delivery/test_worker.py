@@ -213,7 +213,7 @@ def test_a_fourth_email_in_seven_days_waits_for_the_cap(
     assert tally.deferred == 1
     with engine.connect() as conn:
         wait = conn.execute(select(DELIVERIES.c.next_attempt_at).where(DELIVERIES.c.id == 2)).scalar_one()
-    assert wait.replace(tzinfo=UTC) == RUN_AT + timedelta(days=7)
+    assert as_utc(wait) == RUN_AT + timedelta(days=7)
 
 
 def test_cease_contact_leaves_the_letter_and_cancels_the_rest(
