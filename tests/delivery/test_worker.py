@@ -210,7 +210,7 @@ def test_a_fourth_email_in_seven_days_waits_for_the_cap(
     assert tally.deferred == 1
     with engine.connect() as conn:
         wait = conn.execute(select(DELIVERIES.c.next_attempt_at).where(DELIVERIES.c.id == 2)).scalar_one()
-    assert wait.replace(tzinfo=UTC) == RUN_AT + timedelta(days=7)
+    assert as_utc(wait) == RUN_AT + timedelta(days=7)
 
 
 def test_cease_contact_leaves_the_letter_and_cancels_the_rest(
@@ -231,13 +231,16 @@ def test_a_hold_or_a_new_dispute_cancels_the_pending_deliveries(
 ) -> None:
     overdue_portfolio(engine, tmp_path, [Debtor(), Debtor()], channels="email, sms")
     with engine.begin() as conn:
-        if change == "dispute":
+        if change == "dispute":  # stamped by the database's clock, then set to the story's time
             conn.execute(update(INVOICES).where(INVOICES.c.id == 1).values(disputed_minor=10_000))
+            conn.execute(
+                update(INVOICES).where(INVOICES.c.id == 1).values(disputed_at=RUN_AT + timedelta(hours=1))
+            )
         elif change == "invoice hold":
             conn.execute(update(INVOICES).where(INVOICES.c.id == 1).values(on_hold=True))
         else:
             conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == 1).values(on_hold=True))
-    clock = Clock(datetime.now(UTC))  # after the database stamped the dispute
+    clock = Clock(RUN_AT + timedelta(hours=2))  # 10:30 in Shanghai, after the dispute
     tally = worker(engine, smtp_server, clock).run(drain=True)
     assert (tally.cancelled, tally.sent) == (2, 2)
     assert statuses(engine) == ["cancelled", "cancelled", "sent", "sent"]

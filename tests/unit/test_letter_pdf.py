@@ -73,7 +73,8 @@ def view_for(language: Language, step: str) -> NoticeView:
 
 
 def run(*command: str | Path) -> str:
-    return subprocess.run([str(c) for c in command], check=True, capture_output=True, text=True).stdout
+    # poppler writes UTF-8 whatever the locale; text=True alone would decode with the locale's encoding
+    return subprocess.run([str(c) for c in command], check=True, capture_output=True, encoding="utf-8").stdout
 
 
 def words(pdf: Path) -> list[Word]:

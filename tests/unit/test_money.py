@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -19,6 +20,7 @@ from dunmore.domain.money import (
     round_half_up,
     to_minor,
 )
+from dunmore.domain.money_frames import minor_to_text
 from dunmore.errors import AmountError, CurrencyError
 
 CURRENCIES = st.sampled_from(["CNY", "JPY", "KWD", "EUR", "USD"])
@@ -101,3 +103,9 @@ def test_the_largest_amount_is_accepted_and_ten_million_of_them_sum_within_64_bi
     assert Money.parse("1000000000.00", "CNY").minor == MAX_AMOUNT_MINOR
     assert MAX_SUMMED_AMOUNTS >= 10_000_000
     assert MAX_SUMMED_AMOUNTS * MAX_AMOUNT_MINOR <= INT64_MAX
+
+
+@pytest.mark.parametrize("rows", [1, 2])
+def test_amounts_without_a_currency_convert_to_null_on_frames_of_any_height(rows: int) -> None:
+    frame = pl.DataFrame({"m": [None] * rows, "c": [None] * rows}, schema={"m": pl.Int64, "c": pl.String})
+    assert frame.select(minor_to_text("m", "c", []))["m"].to_list() == [None] * rows

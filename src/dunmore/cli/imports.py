@@ -123,6 +123,7 @@ def export_command(
         with transaction(engine) as conn:
             written = export_ledger(conn, directory, file_format=file_format.value, encoding=encoding.value)
         for exported in written:
+            # soft_wrap: a path the user copies is never broken across lines, whatever the width
             console.print(f"{exported.path}: {exported.rows} rows", soft_wrap=True, highlight=False)
 
 

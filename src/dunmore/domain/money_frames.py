@@ -11,6 +11,8 @@ def exponent_expr(currency: str | pl.Expr, currencies: list[str]) -> pl.Expr:
     """The currency's exponent per row; `currencies` lists the codes that occur (validated codes)."""
     column = pl.col(currency) if isinstance(currency, str) else currency
     mapping = {code: exponent(code) for code in currencies}
+    if not mapping:  # no currency occurs, so every row's is null; Polars types an empty map as String
+        return pl.lit(None, dtype=pl.Int64)  # on a one-row frame, which broke the export of one customer
     return column.replace_strict(mapping, return_dtype=pl.Int64)
 
 

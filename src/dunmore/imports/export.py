@@ -5,6 +5,7 @@ with the English import headers. Amounts are decimal text with the currency's ex
 `open_amount` is the ERP snapshot stored at import (empty when none was given), not the derived
 open amount, which the ledger recomputes on import. Rows come in id order, so importing the files
 into an empty database (customers, invoices, credit notes, payments) gives the same ledger.
+No text leaves as a formula: `dunmore.cells` escapes CSV text and writes XLSX text as strings.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Connection
 
+from dunmore.cells import csv_safe, xlsx_row
 from dunmore.domain.money_frames import minor_to_text
 from dunmore.errors import InputFileError
 from dunmore.imports import repository
@@ -60,7 +62,7 @@ def export_ledger(
     for kind, frame in frames.items():
         path = directory / f"{FILE_NAMES[kind]}.{file_format}"
         if file_format == "csv":
-            path.write_bytes(csv_bytes(frame, encoding))
+            path.write_bytes(csv_bytes(csv_safe(frame, numbers=_amounts(kind)), encoding))
         else:
             write_xlsx(frame, path, title=FILE_NAMES[kind])
         written.append(ExportedFile(kind, path, frame.height))
@@ -108,6 +110,11 @@ def _as_text(field: Field, currency: str, currencies: list[str]) -> pl.Expr:
     return value
 
 
+def _amounts(kind: Kind) -> list[str]:
+    """The columns of decimal amounts: numbers, which a spreadsheet must read as numbers."""
+    return [field.column for field in FIELDS[kind] if field.target.endswith("_minor")]
+
+
 def csv_bytes(frame: pl.DataFrame, encoding: str) -> bytes:
     """The frame as CSV in the given encoding (`utf-8-sig` adds the byte-order mark Excel looks for)."""
     text = frame.write_csv()
@@ -122,7 +129,7 @@ def write_xlsx(frame: pl.DataFrame, path: Path, *, title: str = "Sheet1") -> Non
 
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet(title)
-    sheet.append(frame.columns)
+    sheet.append(xlsx_row(sheet, frame.columns))
     for row in frame.iter_rows():
-        sheet.append(row)
+        sheet.append(xlsx_row(sheet, row))
     book.save(path)

@@ -10,6 +10,9 @@ shortest decimal that reads back as the same number (the `repr` of the float; wh
 without `.0`). Cells are trimmed and empty cells are null; rows with no value at all are dropped.
 `line` is the line in the file (CSV, counting line breaks inside quoted cells) or the sheet row
 (XLSX), the header being line 1.
+
+A CSV cell loses the one apostrophe that an export put before a leading `=`, `+`, `-`, `@`, tab,
+carriage return or apostrophe (see `dunmore.cells`), so an exported file imports as it was.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Any
 
 import polars as pl
 
+from dunmore.cells import unescaped
 from dunmore.errors import InputFileError
 
 ENCODINGS = ("auto", "utf-8", "utf-8-sig", "gb18030", "big5")
@@ -152,7 +156,8 @@ def read_csv(data: bytes, *, encoding: str = "auto", name: str = "the file") -> 
     frame = frame.rename(dict(zip(frame.columns[:-1], names, strict=True)))
     if b'"' in body:
         frame = _physical_lines(frame, names)
-    return _finish(headers, frame.slice(1), used)
+    table = _finish(headers, frame.slice(1), used)
+    return RawTable(headers, table.frame.with_columns(map(unescaped, names)), used, table.blank_rows)
 
 
 def _parse_csv(body: bytes, name: str) -> pl.DataFrame:

@@ -1,7 +1,8 @@
 """Rendering money frames for people and machines: Rich tables, CSV, JSON, XLSX.
 
 Frames carry integer minor units; rendering turns them into decimal strings (or exact Decimals for
-Excel) with the currency's own number of places. Nothing here computes.
+Excel) with the currency's own number of places. Nothing here computes. Text never leaves as a
+formula: CSV text is escaped and XLSX text written as strings, by `dunmore.cells`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from pathlib import Path
 
 import polars as pl
 from rich.table import Table
+from rich.text import Text
 
+from dunmore.cells import csv_safe, xlsx_row
 from dunmore.domain.money import exponent
 from dunmore.domain.money_frames import minor_to_text
 
@@ -33,14 +36,14 @@ def rich_table(frame: pl.DataFrame, *, title: str, money: list[str]) -> Table:
             table.add_column(column, justify="right", overflow="fold", min_width=len(column))
         else:
             table.add_column(column, overflow="fold")
-    for row in money_columns(frame, money).iter_rows():
-        table.add_row(*("" if value is None else str(value) for value in row))
+    for row in money_columns(frame, money).iter_rows():  # Text: a name's "[link=…]" is no Rich markup
+        table.add_row(*(Text("" if value is None else str(value)) for value in row))
     return table
 
 
 def to_csv(frame: pl.DataFrame, *, money: list[str]) -> str:
     buffer = io.StringIO()
-    money_columns(frame, money).write_csv(buffer)
+    csv_safe(money_columns(frame, money), numbers=money).write_csv(buffer)
     return buffer.getvalue()
 
 
@@ -60,11 +63,11 @@ def write_xlsx(path: Path, sheets: dict[str, pl.DataFrame], *, money: list[str])
     workbook.remove(workbook.active)
     for title, frame in sheets.items():
         sheet = workbook.create_sheet(title)
-        sheet.append(frame.columns)
+        sheet.append(xlsx_row(sheet, frame.columns))
         for row in frame.iter_rows(named=True):
             places = exponent(row["currency"])
             cells = [Decimal(v).scaleb(-places) if c in money else v for c, v in row.items()]
-            sheet.append(cells)
+            sheet.append(xlsx_row(sheet, cells))
             number_format = "#,##0" + ("." + "0" * places if places else "")
             for cell in sheet[sheet.max_row]:
                 if frame.columns[cell.column - 1] in money:
