@@ -9,6 +9,8 @@ over policies, levels or currencies, which are few.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import polars as pl
 
 from dunmore.domain.policy import PolicySet
@@ -42,7 +44,7 @@ def by_item_id(snapshot: SnapshotFrames) -> SnapshotFrames:
     """The snapshot with its items in item_id order (the order every item list comes out in)."""
     if snapshot.items["item_id"].is_sorted():
         return snapshot
-    return SnapshotFrames(snapshot.as_of, snapshot.items.sort("item_id"), snapshot.customers, snapshot.groups)
+    return replace(snapshot, items=snapshot.items.sort("item_id"))
 
 
 def item_rules(snapshot: SnapshotFrames, coding: Coding) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -65,7 +67,9 @@ def decide(snapshot: SnapshotFrames, policies: PolicySet) -> DecisionFrames:
     grouped = levels.by_group(past_due, size)
     totals = levels.group_totals(grouped, coding.codes.stride)
     state = levels.group_state(snapshot, coding)
-    groups = notices.with_level_notices(levels.evaluate_groups(totals, state, coding, snapshot.as_of), coding)
+    rejections = levels.group_rejections(snapshot, coding)
+    evaluated = levels.evaluate_groups(totals, state, rejections, coding, snapshot.as_of)
+    groups = notices.with_level_notices(evaluated, coding)
     level_notices = notices.level_notices(groups)
     records, sent = notices.reminders(candidates)
     reminder_notices, reminder_items = notices.reminder_notices(sent, coding)

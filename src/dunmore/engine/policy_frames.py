@@ -109,15 +109,19 @@ class PolicyCodes:
         return lookup(values, dtype, pl.col("policy"))
 
     def per_level(
-        self, value: Callable[[Policy, int], object], dtype: pl.DataType | type[pl.DataType]
+        self,
+        value: Callable[[Policy, int], object],
+        dtype: pl.DataType | type[pl.DataType],
+        level: pl.Expr | None = None,
     ) -> pl.Expr:
-        """A value of each row's (`policy`, `level`) (level 0: None)."""
+        """A value of each row's (`policy`, `level`) (level 0: None); `level` defaults to the column."""
         table = [
             value(policy, n) if 0 < n <= len(policy.levels) else None
             for policy in self.ladders
             for n in range(self.stride)
         ]
-        return lookup(table, dtype, pl.col("policy") * self.stride + pl.col("level"))
+        at = pl.col("level") if level is None else level
+        return lookup(table, dtype, pl.col("policy") * self.stride + at)
 
     def minimum(self) -> pl.Expr:
         """`minimum_overdue[currency]` of each group row's policy (null: no minimum)."""
