@@ -41,7 +41,7 @@ def test_a_group_below_the_minimum_gets_reminders_and_rises_once_a_second_invoic
     assert story.explain("C1", "2026-09-04")["INV-1"].reasons == [
         "route_default",
         "below_minimum",
-        "next_step",
+        "next_at_minimum",
     ]
     assert digest(story.run("2026-09-07")) == ["C1 CNY reminder pre-due: INV-2 L0 -3d 50.00"]
     assert digest(story.run("2026-09-10")) == ["C1 CNY reminder due-today: INV-2 L0 +0d 50.00"]

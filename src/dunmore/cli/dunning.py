@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -109,18 +110,48 @@ def _refuse_failing_templates(settings: Settings, policies: PolicySet) -> None:
 NoticeId = Annotated[int, typer.Argument(help="The notice id shown by `dunmore run`.")]
 
 
-def approve_command(ctx: typer.Context, notice_id: NoticeId) -> None:
+Reason = Annotated[
+    str | None,
+    typer.Option("--reason", help="Why the notice is rejected (required; `explain` shows it)."),
+]
+By = Annotated[
+    str | None,
+    typer.Option("--by", help="Who decides, as recorded with the notice (default: your login name)."),
+]
+
+
+def _person(by: str | None) -> str:
+    """Who runs the command: `--by`, else the login name of the session."""
+    if by:
+        return by
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (e.g. a container without a passwd entry)
+        return "unknown"
+
+
+def approve_command(ctx: typer.Context, notice_id: NoticeId, by: By = None) -> None:
     """Approve a notice waiting for approval: it applies as of its run date."""
     with reported(), transaction(state(ctx).engine()) as conn:
-        service.approve(conn, notice_id, now=_now())
+        service.approve(conn, notice_id, now=_now(), by=_person(by))
         console.print(f"notice {notice_id} approved")
 
 
-def reject_command(ctx: typer.Context, notice_id: NoticeId) -> None:
-    """Reject a notice waiting for approval: it changes nothing."""
+def reject_command(ctx: typer.Context, notice_id: NoticeId, reason: Reason = None, by: By = None) -> None:
+    """Reject a notice waiting for approval: it changes nothing, and its step is not proposed again
+    until the customer's dunned amount grows above the notice's or someone runs `dunmore reopen`."""
+    with reported():
+        with transaction(state(ctx).engine()) as conn:
+            service.reject(conn, notice_id, reason=reason or "", by=_person(by), now=_now())
+        again = f"`dunmore reopen {notice_id}` lets the run propose it again"
+        console.print(f"notice {notice_id} rejected; {again}")
+
+
+def reopen_command(ctx: typer.Context, notice_id: NoticeId, by: By = None) -> None:
+    """Lift a rejection: the next run may propose that step for the customer again."""
     with reported(), transaction(state(ctx).engine()) as conn:
-        service.reject(conn, notice_id, now=_now())
-        console.print(f"notice {notice_id} rejected")
+        lifted = service.reopen(conn, notice_id, by=_person(by), now=_now())
+        console.print(f"notice {notice_id} reopened ({lifted} rejection(s) of its step lifted)")
 
 
 def explain_command(
@@ -159,4 +190,5 @@ def register(app: typer.Typer) -> None:
     app.command("run")(run_command)
     app.command("approve")(approve_command)
     app.command("reject")(reject_command)
+    app.command("reopen")(reopen_command)
     app.command("explain")(explain_command)

@@ -29,6 +29,7 @@ def explain_frames(snapshot: SnapshotFrames, coding: Coding) -> tuple[pl.DataFra
         customer_id=coding.of_customer("customer_id"),
         currency=names_of(pl.col("currency"), coding.codes.currencies),
         policy=names_of(pl.col("policy"), names),
+        rise_step=names_of(pl.col("rise_step"), coding.codes.steps),
     )
     evaluated = items.with_columns(policy=names_of(pl.col("policy"), names)).drop("kind_code")
     return evaluated, named.collect()
