@@ -58,6 +58,17 @@ FEE_MENU: Final[tuple[dict[str, int], ...]] = (
     {"CNY": 0, "JPY": 0},  # a zero fee is still a fee the policy has
 )
 FEES: Final = st.sampled_from(FEE_MENU)
+# Percentage fees (a currency with a fixed fee keeps it) and their caps: 5 % of 10 minor units is
+# 0.5, which rounds half-up to 1; 12.34 % has a denominator of 5000.
+FEE_RATE_MENU: Final[tuple[dict[str, Decimal], ...]] = (
+    {},
+    {},
+    {"CNY": Decimal("0.05")},
+    {"JPY": Decimal("0.015"), "KWD": Decimal("0.1234")},
+    {"CNY": Decimal("0.025"), "JPY": Decimal("1"), "KWD": Decimal("0")},
+)
+FEE_RATES: Final = st.sampled_from(FEE_RATE_MENU)
+FEE_CAPS: Final = st.sampled_from(({}, {"CNY": 500_00, "JPY": 2_000}, {"KWD": 1}, {"CNY": 0}))
 MINIMUMS: Final = st.dictionaries(st.sampled_from(POLICY_CURRENCIES), st.integers(0, 200_000), max_size=3)
 RATE_OR_NONE: Final = st.none() | st.sampled_from(RATES)
 GRADE_OR_NONE: Final = st.none() | st.sampled_from(GRADES)
@@ -92,16 +103,25 @@ def share(draw: st.DrawFn, whole: int) -> int:
 def levels(draw: st.DrawFn, *, has_interest: bool) -> tuple[Step, ...]:
     """1–5 levels at > 0 in strictly increasing order; `charge_interest` only with a rate."""
     return tuple(
-        Step(
-            name=name,
-            at=at,
-            channels=("email",),
-            template=f"overdue-{name}",
-            fee=draw(FEES),
-            charge_interest=has_interest and draw(OFTEN),
-            requires_approval=draw(RARELY),
-        )
+        level(draw, name, at, has_interest=has_interest)
         for name, at in zip(LEVEL_NAMES, sorted(draw(LEVEL_DAYS)), strict=False)
+    )
+
+
+def level(draw: st.DrawFn, name: str, at: int, *, has_interest: bool) -> Step:
+    """A level with fixed fees, percentage fees in other currencies, and caps on some of those."""
+    fee = draw(FEES)
+    rates = {c: rate for c, rate in draw(FEE_RATES).items() if c not in fee}
+    return Step(
+        name=name,
+        at=at,
+        channels=("email",),
+        template=f"overdue-{name}",
+        fee=fee,
+        fee_rate=rates,
+        fee_cap={c: cap for c, cap in draw(FEE_CAPS).items() if c in rates},
+        charge_interest=has_interest and draw(OFTEN),
+        requires_approval=draw(RARELY),
     )
 
 

@@ -32,7 +32,9 @@ ITEM_COLUMNS += [
 
 def _policy_currencies(policies: PolicySet) -> set[str]:
     every = policies.policies.values()
-    return {c for p in every for c in p.minimum_overdue} | {c for p in every for s in p.levels for c in s.fee}
+    return {c for p in every for c in p.minimum_overdue} | {
+        c for p in every for s in p.levels for c in s.fee_currencies
+    }
 
 
 def coding_of(snapshot: SnapshotFrames, policies: PolicySet) -> Coding:

@@ -15,9 +15,16 @@ from decimal import Decimal
 
 import polars as pl
 
-from dunmore.domain.policy import Policy, PolicySet, Route
+from dunmore.domain.policy import Policy, PolicySet, Route, Step
 
 DAYS_PER_YEAR = 365
+PolarsType = pl.DataType | type[pl.DataType]
+
+
+def _ratio(step: Step, currency: str, part: int) -> int | None:
+    """The numerator (part 0) or denominator (part 1) of the step's fee rate for the currency."""
+    rate = step.fee_rate.get(currency)
+    return None if rate is None else rate.as_integer_ratio()[part]
 
 
 def codes_of(values: Sequence[str], column: str) -> pl.Expr:
@@ -128,16 +135,28 @@ class PolicyCodes:
         table = [policy.minimum_overdue.get(c) for policy in self.ladders for c in self.currencies]
         return lookup(table, pl.Int64, pl.col("policy") * len(self.currencies) + pl.col("currency"))
 
-    def fee(self) -> pl.Expr:
-        """`fee[currency]` of each notice row's (policy, level) (null: the level has none)."""
+    def _per_level_currency(self, value: Callable[[Step, str], object], dtype: PolarsType) -> pl.Expr:
+        """A value of each notice row's (policy, level, currency) (level 0: None)."""
         table = [
-            policy.levels[n - 1].fee.get(c) if 0 < n <= len(policy.levels) else None
+            value(policy.levels[n - 1], c) if 0 < n <= len(policy.levels) else None
             for policy in self.ladders
             for n in range(self.stride)
             for c in self.currencies
         ]
         flat = (pl.col("policy") * self.stride + pl.col("level")) * len(self.currencies) + pl.col("currency")
-        return lookup(table, pl.Int64, flat)
+        return lookup(table, dtype, flat)
+
+    def fee(self) -> pl.Expr:
+        """The fee of each notice row's (policy, level, currency) (null: none): the fixed amount, or
+        round_half_up(balance × rate) to the minor unit, at most the cap."""
+        fixed = self._per_level_currency(lambda step, c: step.fee.get(c), pl.Int64)
+        if not any(step.fee_rate for policy in self.ladders for step in policy.levels):
+            return fixed
+        num = self._per_level_currency(lambda step, c: _ratio(step, c, 0), pl.Int64).cast(pl.Int128)
+        den = self._per_level_currency(lambda step, c: _ratio(step, c, 1), pl.Int64).cast(pl.Int128)
+        share = ((pl.col("balance").cast(pl.Int128) * num * 2 + den) // (den * 2)).cast(pl.Int64)
+        cap = self._per_level_currency(lambda step, c: step.fee_cap.get(c), pl.Int64)
+        return pl.when(num.is_not_null()).then(pl.min_horizontal(share, cap)).otherwise(fixed)
 
     def step(self, policy: Policy, n: int) -> int:
         """The step code of level n of `policy`."""

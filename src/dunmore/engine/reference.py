@@ -316,11 +316,18 @@ def interest_for(item: Item, policy: Policy, as_of: date) -> int:
     return max(0, accrued - item.interest_charged_minor)
 
 
-def fee_for(step: Step, level: int, currency: str, fee_levels: frozenset[int]) -> int | None:
-    """`fee_once_per_level_per_episode`: the level's fee, unless already charged in this episode."""
-    if currency not in step.fee or level in fee_levels:
+def fee_for(step: Step, level: int, currency: str, fee_levels: frozenset[int], dunned: int) -> int | None:
+    """`fee_once_per_level_per_episode`: the level's fee, unless already charged in this episode.
+
+    A percentage fee is that share of the dunned amount, rounded half-up to the minor unit once,
+    and at most its cap."""
+    if level in fee_levels:
         return None
-    return step.fee[currency]
+    if currency in step.fee_rate:
+        share = round_minor_half_up(Decimal(dunned) * step.fee_rate[currency])
+        cap = step.fee_cap.get(currency)
+        return share if cap is None else min(share, cap)
+    return step.fee.get(currency)
 
 
 def interest_charge_for(step: Step, notice_items: Iterable[NoticeItem]) -> int | None:
@@ -360,7 +367,7 @@ def level_notice(group: Group, past_due: Sequence[Item], risen: dict[int, int], 
         step=step.name,
         policy=group.policy.name,
         level=level,
-        fee_minor=fee_for(step, level, group.currency, episode.fee_levels),
+        fee_minor=fee_for(step, level, group.currency, episode.fee_levels, dunned_amount(past_due)),
         interest_charge_minor=interest_charge_for(step, items),
         pending_approval=step.requires_approval,
         items=items,
