@@ -124,3 +124,23 @@ def test_reject_needs_a_reason_and_reopen_lets_the_run_propose_the_step_again(db
     assert (code, out.strip()) == (0, f"notice {notice_id} reopened (1 rejection(s) of its step lifted)")
     again = as_json("--db", db, "run", "--as-of", "2026-11-08", "--approve")
     assert [(n["status"], n["step"]) for n in again] == [("pending_approval", "legal-review")]
+
+
+def test_policy_check_warns_of_a_ledger_currency_the_fee_and_minimum_maps_leave_out(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'hk.db'}"
+    engine = open_database(url)
+    story = Story(engine, policy=None)
+    story.customer("C9")
+    story.invoice("INV-9", "C9", issued="2026-08-01", due="2026-09-01", amount="800.00", currency="HKD")
+    engine.dispose()
+
+    code, out = dunmore("--db", url, "policy", "check", str(EXAMPLE))
+    assert code == 0, out
+    assert "warning: policy standard, level second-overdue: fee lists no HKD, which the ledger has" in out
+    assert "4 currency gap(s) against the policy set's currencies and the ledger's" in out
+
+    missing = tmp_path / "none.db"
+    code, out = dunmore("--db", f"sqlite:///{missing}", "policy", "check", str(EXAMPLE))
+    assert code == 0, out
+    assert "0 currency gap(s) against the policy set's currencies\n" in out
+    assert not missing.exists()  # checking a policy creates no database

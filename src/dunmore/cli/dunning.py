@@ -9,10 +9,12 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from sqlalchemy import make_url
 
 from dunmore.cli.context import console, parse_as_of, reported, state
 from dunmore.domain.policy import PolicySet, load_policy_file
-from dunmore.errors import RunError
+from dunmore.domain.policy_check import currency_gaps
+from dunmore.errors import DunmoreError, RunError
 from dunmore.reports.render import rich_table, to_json
 from dunmore.run import service
 from dunmore.run.explain import explain
@@ -35,9 +37,30 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _ledger_currencies(ctx: typer.Context) -> set[str] | None:
+    """The open items' currencies of the configured database, when one exists (None: no database)."""
+    url = make_url(state(ctx).settings.database_url)
+    if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).is_file()):
+        return None
+    try:
+        with transaction(state(ctx).engine()) as conn:
+            return service.ledger_currencies(conn)
+    except DunmoreError:
+        return None
+
+
+def _warn_currency_gaps(policies: PolicySet, ledger: set[str] | None) -> None:
+    gaps = currency_gaps(policies, ledger or ())
+    for gap in gaps:
+        console.print(f"[yellow]warning:[/] {gap}", highlight=False, soft_wrap=True)
+    checked = "the policy set's currencies" + (" and the ledger's" if ledger is not None else "")
+    console.print(f"{len(gaps)} currency gap(s) against {checked}", style="dim", markup=False)
+
+
 @policy_app.command("check")
-def policy_check(path: PolicyFile) -> None:
-    """Validate a policy file and show its policies; writes nothing."""
+def policy_check(ctx: typer.Context, path: PolicyFile) -> None:
+    """Validate a policy file and show its policies; warn about currencies its fee and minimum maps
+    leave out (against the database's open items too, when a database exists); writes nothing."""
     with reported():
         policies = load_policy_file(path)
         table = Table("policy", "reminders", "levels", "min. days apart", "interest", title=str(path))
@@ -47,6 +70,7 @@ def policy_check(path: PolicyFile) -> None:
             rate = f"{policy.interest_rate * 100}%" if policy.interest_rate is not None else "-"
             table.add_row(name, reminders, levels, str(policy.min_days_between_notices), rate)
         console.print(table)
+        _warn_currency_gaps(policies, _ledger_currencies(ctx))
         console.print(f"valid; fingerprint {policies.fingerprint()[:12]}")
 
 
@@ -55,6 +79,7 @@ def policy_load(ctx: typer.Context, path: PolicyFile) -> None:
     """Validate a policy file and store it as the new current version (runs record which they used)."""
     with reported(), transaction(state(ctx).engine()) as conn:
         loaded = service.load_policy(conn, path, now=_now())
+        _warn_currency_gaps(loaded.policies, service.ledger_currencies(conn))
         console.print(
             f"loaded {path} as policy version {loaded.version} (fingerprint {loaded.fingerprint[:12]})"
         )

@@ -14,6 +14,7 @@ from dataclasses import replace
 import polars as pl
 
 from dunmore.domain.policy import PolicySet
+from dunmore.domain.policy_check import policy_currencies
 from dunmore.engine import levels, notices
 from dunmore.engine.explain_frames import explain_frames
 from dunmore.engine.frames import LEVEL_CHANGES, DecisionFrames, SnapshotFrames
@@ -30,16 +31,9 @@ ITEM_COLUMNS += [
 ]
 
 
-def _policy_currencies(policies: PolicySet) -> set[str]:
-    every = policies.policies.values()
-    return {c for p in every for c in p.minimum_overdue} | {
-        c for p in every for s in p.levels for c in s.fee_currencies
-    }
-
-
 def coding_of(snapshot: SnapshotFrames, policies: PolicySet) -> Coding:
     """The integer codes of this run's policies, currencies, steps and customers."""
-    return Coding.of(snapshot, policies, _policy_currencies(policies))
+    return Coding.of(snapshot, policies, policy_currencies(policies))
 
 
 def by_item_id(snapshot: SnapshotFrames) -> SnapshotFrames:

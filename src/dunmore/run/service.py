@@ -20,6 +20,7 @@ from dunmore.domain.policy import PolicySet, load_policy_file, load_policy_text
 from dunmore.engine.decide import decide
 from dunmore.engine.frames import DecisionFrames
 from dunmore.errors import BadArgument, NotFound, RunConflict, RunError
+from dunmore.ledger.models import INVOICES
 from dunmore.progress import Progress, quiet
 from dunmore.run.apply import (
     apply_level_effects,
@@ -65,6 +66,12 @@ def load_policy(conn: Connection, path: Path, *, now: datetime) -> LoadedPolicy:
         insert(POLICY_VERSIONS).values({**values, "loaded_at": now}).returning(POLICY_VERSIONS.c.id)
     )
     return LoadedPolicy(version, int(row_id.scalar_one()), policies.fingerprint(), policies)
+
+
+def ledger_currencies(conn: Connection) -> set[str]:
+    """The currencies the ledger has open items in (what a policy's fee and minimum maps must cover)."""
+    query = select(INVOICES.c.currency).where(INVOICES.c.open_minor > 0).distinct()
+    return {str(currency) for currency in conn.execute(query).scalars()}
 
 
 @lru_cache(maxsize=8)
