@@ -66,6 +66,7 @@ FEE_RATE_MENU: Final[tuple[dict[str, Decimal], ...]] = (
     {"CNY": Decimal("0.05")},
     {"JPY": Decimal("0.015"), "KWD": Decimal("0.1234")},
     {"CNY": Decimal("0.025"), "JPY": Decimal("1"), "KWD": Decimal("0")},
+    {"CNY": Decimal("0.1234567890123456789")},  # too fine for Int64: the engine's Int128 path
 )
 FEE_RATES: Final = st.sampled_from(FEE_RATE_MENU)
 FEE_CAPS: Final = st.sampled_from(({}, {"CNY": 500_00, "JPY": 2_000}, {"KWD": 1}, {"CNY": 0}))

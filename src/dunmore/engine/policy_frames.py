@@ -64,6 +64,18 @@ def _accrued(minor_days: pl.Expr, rate: Decimal) -> pl.Expr:
     return (minor_days // d) * num + ((minor_days % d) * (2 * num) + d) // (2 * d)
 
 
+def _share_half_up(amount: pl.Expr, num: pl.Expr, den: pl.Expr, *, wide: bool) -> pl.Expr:
+    """round_half_up(amount × num / den) in exact integers, for amount ≥ 0 and num ≤ den.
+
+    With amount = q × den + r (0 ≤ r < den) the result is q × num + (2 × r × num + den) // (2 × den):
+    nothing exceeds Int64 while 2 × den × num + den does not (`wide`: compute in Int128 instead).
+    """
+    if wide:
+        exact = (amount.cast(pl.Int128) * num * 2 + den) // (den.cast(pl.Int128) * 2)
+        return exact.cast(pl.Int64)
+    return (amount // den) * num + ((amount % den) * num * 2 + den) // (den * 2)
+
+
 def _route_condition(route: Route) -> pl.Expr:
     condition = pl.lit(True)
     if route.when_grade is not None:
@@ -152,11 +164,16 @@ class PolicyCodes:
         fixed = self._per_level_currency(lambda step, c: step.fee.get(c), pl.Int64)
         if not any(step.fee_rate for policy in self.ladders for step in policy.levels):
             return fixed
-        num = self._per_level_currency(lambda step, c: _ratio(step, c, 0), pl.Int64).cast(pl.Int128)
-        den = self._per_level_currency(lambda step, c: _ratio(step, c, 1), pl.Int64).cast(pl.Int128)
-        share = ((pl.col("balance").cast(pl.Int128) * num * 2 + den) // (den * 2)).cast(pl.Int64)
+        num = self._per_level_currency(lambda step, c: _ratio(step, c, 0), pl.Int64)
+        den = self._per_level_currency(lambda step, c: _ratio(step, c, 1), pl.Int64)
+        share = _share_half_up(pl.col("balance"), num, den, wide=not self._fee_rates_fit_int64())
         cap = self._per_level_currency(lambda step, c: step.fee_cap.get(c), pl.Int64)
         return pl.when(num.is_not_null()).then(pl.min_horizontal(share, cap)).otherwise(fixed)
+
+    def _fee_rates_fit_int64(self) -> bool:
+        """Every fee rate num/den has 2 × den × num + den < 2**63 (see `_share_half_up`)."""
+        ratios = [r.as_integer_ratio() for p in self.ladders for s in p.levels for r in s.fee_rate.values()]
+        return all(2 * den * num + den < 2**63 for num, den in ratios)
 
     def step(self, policy: Policy, n: int) -> int:
         """The step code of level n of `policy`."""
