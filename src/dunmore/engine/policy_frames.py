@@ -68,11 +68,11 @@ def _share_half_up(amount: pl.Expr, num: pl.Expr, den: pl.Expr, *, wide: bool) -
     """round_half_up(amount × num / den) in exact integers, for amount ≥ 0 and num ≤ den.
 
     With amount = q × den + r (0 ≤ r < den) the result is q × num + (2 × r × num + den) // (2 × den):
-    nothing exceeds Int64 while 2 × den × num + den does not (`wide`: compute in Int128 instead).
+    nothing exceeds Int64 while 2 × den × num + den does not (`wide`: num and den are Int128, and so
+    is the computation).
     """
     if wide:
-        exact = (amount.cast(pl.Int128) * num * 2 + den) // (den.cast(pl.Int128) * 2)
-        return exact.cast(pl.Int64)
+        return ((amount.cast(pl.Int128) * num * 2 + den) // (den * 2)).cast(pl.Int64)
     return (amount // den) * num + ((amount % den) * num * 2 + den) // (den * 2)
 
 
@@ -164,9 +164,11 @@ class PolicyCodes:
         fixed = self._per_level_currency(lambda step, c: step.fee.get(c), pl.Int64)
         if not any(step.fee_rate for policy in self.ladders for step in policy.levels):
             return fixed
-        num = self._per_level_currency(lambda step, c: _ratio(step, c, 0), pl.Int64)
-        den = self._per_level_currency(lambda step, c: _ratio(step, c, 1), pl.Int64)
-        share = _share_half_up(pl.col("balance"), num, den, wide=not self._fee_rates_fit_int64())
+        wide = not self._fee_rates_fit_int64()
+        dtype = pl.Int128 if wide else pl.Int64
+        num = self._per_level_currency(lambda step, c: _ratio(step, c, 0), dtype)
+        den = self._per_level_currency(lambda step, c: _ratio(step, c, 1), dtype)
+        share = _share_half_up(pl.col("balance"), num, den, wide=wide)
         cap = self._per_level_currency(lambda step, c: step.fee_cap.get(c), pl.Int64)
         return pl.when(num.is_not_null()).then(pl.min_horizontal(share, cap)).otherwise(fixed)
 
