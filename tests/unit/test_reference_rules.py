@@ -521,7 +521,11 @@ def test_decisions_are_deterministic_and_do_not_depend_on_input_order(
     decisions = decide_reference(snapshot, policies)
     assert decide_reference(snapshot, policies) == decisions
     reversed_snapshot = Snapshot(
-        snapshot.as_of, snapshot.items[::-1], snapshot.customers[::-1], snapshot.groups[::-1]
+        snapshot.as_of,
+        snapshot.items[::-1],
+        snapshot.customers[::-1],
+        snapshot.groups[::-1],
+        snapshot.rejections[::-1],
     )
     assert decide_reference(reversed_snapshot, policies) == decisions
 
