@@ -103,10 +103,11 @@ def profile(
     grouped = stage("past-due amounts by group", lambda: levels.by_group(past_due, size))
     totals = stage("group totals", lambda: levels.group_totals(grouped, coding.codes.stride))
     state = stage("group state", lambda: levels.group_state(snapshot, coding))
+    rejections = stage("rejections", lambda: levels.group_rejections(snapshot, coding))
     groups = stage(
         "group rules, level notices",
         lambda: notices.with_level_notices(
-            levels.evaluate_groups(totals, state, coding, snapshot.as_of), coding
+            levels.evaluate_groups(totals, state, rejections, coding, snapshot.as_of), coding
         ),
     )
     level = stage("level notices of the rising", lambda: notices.level_notices(groups))

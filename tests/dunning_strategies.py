@@ -5,8 +5,10 @@ and levels at > 0 in strictly increasing order, unique step names, interest char
 that has a rate, a default route last). `snapshots(as_of=D)` builds a `Snapshot` of 1–6 customers
 with items in currencies of 0, 2 and 3 decimals (JPY, CNY, KWD) due from 40 days after D to 130 days
 before it, with partial payments, disputes, holds, levels, reminders already had, earlier interest,
-fee and interest items, and the group states earlier runs left. Step names come from
-`REMINDER_NAMES` and `LEVEL_NAMES`, so that `reminders_had` names steps a policy may have.
+fee and interest items, the group states earlier runs left, and rejections standing against some
+groups' steps (their amount often exactly the group's dunned amount, or one more or one less).
+Step names come from `REMINDER_NAMES` and `LEVEL_NAMES`, so that `reminders_had` names steps a
+policy may have.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Final
 from hypothesis import strategies as st
 
 from dunmore.domain.policy import Policy, PolicySet, Route, Step
-from dunmore.engine.model import Customer, GroupState, Item, ItemKind, Snapshot
+from dunmore.engine.model import Customer, GroupState, Item, ItemKind, Rejection, Snapshot
 
 AS_OF: Final = date(2026, 10, 1)
 CURRENCIES: Final = ("JPY", "CNY", "KWD")  # 0, 2 and 3 decimals
@@ -56,6 +58,18 @@ FEE_MENU: Final[tuple[dict[str, int], ...]] = (
     {"CNY": 0, "JPY": 0},  # a zero fee is still a fee the policy has
 )
 FEES: Final = st.sampled_from(FEE_MENU)
+# Percentage fees (a currency with a fixed fee keeps it) and their caps: 5 % of 10 minor units is
+# 0.5, which rounds half-up to 1; 12.34 % has a denominator of 5000.
+FEE_RATE_MENU: Final[tuple[dict[str, Decimal], ...]] = (
+    {},
+    {},
+    {"CNY": Decimal("0.05")},
+    {"JPY": Decimal("0.015"), "KWD": Decimal("0.1234")},
+    {"CNY": Decimal("0.025"), "JPY": Decimal("1"), "KWD": Decimal("0")},
+    {"CNY": Decimal("0.1234567890123456789")},  # too fine for Int64: the engine's Int128 path
+)
+FEE_RATES: Final = st.sampled_from(FEE_RATE_MENU)
+FEE_CAPS: Final = st.sampled_from(({}, {"CNY": 500_00, "JPY": 2_000}, {"KWD": 1}, {"CNY": 0}))
 MINIMUMS: Final = st.dictionaries(st.sampled_from(POLICY_CURRENCIES), st.integers(0, 200_000), max_size=3)
 RATE_OR_NONE: Final = st.none() | st.sampled_from(RATES)
 GRADE_OR_NONE: Final = st.none() | st.sampled_from(GRADES)
@@ -90,16 +104,25 @@ def share(draw: st.DrawFn, whole: int) -> int:
 def levels(draw: st.DrawFn, *, has_interest: bool) -> tuple[Step, ...]:
     """1–5 levels at > 0 in strictly increasing order; `charge_interest` only with a rate."""
     return tuple(
-        Step(
-            name=name,
-            at=at,
-            channels=("email",),
-            template=f"overdue-{name}",
-            fee=draw(FEES),
-            charge_interest=has_interest and draw(OFTEN),
-            requires_approval=draw(RARELY),
-        )
+        level(draw, name, at, has_interest=has_interest)
         for name, at in zip(LEVEL_NAMES, sorted(draw(LEVEL_DAYS)), strict=False)
+    )
+
+
+def level(draw: st.DrawFn, name: str, at: int, *, has_interest: bool) -> Step:
+    """A level with fixed fees, percentage fees in other currencies, and caps on some of those."""
+    fee = draw(FEES)
+    rates = {c: rate for c, rate in draw(FEE_RATES).items() if c not in fee}
+    return Step(
+        name=name,
+        at=at,
+        channels=("email",),
+        template=f"overdue-{name}",
+        fee=fee,
+        fee_rate=rates,
+        fee_cap={c: cap for c, cap in draw(FEE_CAPS).items() if c in rates},
+        charge_interest=has_interest and draw(OFTEN),
+        requires_approval=draw(RARELY),
     )
 
 
@@ -204,6 +227,33 @@ def group_state(draw: st.DrawFn, customer_id: int, currency: str, as_of: date) -
     )
 
 
+NEAR: Final = st.sampled_from((-1, 0, 0, 1))
+
+
+def dunned_amount(items: list[Item], customer: Customer, as_of: date) -> int:
+    """The undisputed past-due balance of a group's eligible items (what a notice would ask for)."""
+    return sum(
+        i.open_minor - i.disputed_minor
+        for i in items
+        if i.open_minor > i.disputed_minor and not i.on_hold and not customer.on_hold and i.due_date < as_of
+    )
+
+
+def rejections(draw: st.DrawFn, portfolio: list[Customer], items: list[Item], as_of: date) -> list[Rejection]:
+    """Some groups have a rejected step: at their dunned amount (±1), or at any amount."""
+    found = []
+    for each in portfolio:
+        for currency in CURRENCIES:
+            if not draw(SOMETIMES):
+                continue
+            mine = [i for i in items if i.customer_id == each.customer_id and i.currency == currency]
+            near = max(0, dunned_amount(mine, each, as_of) + draw(NEAR))
+            amount = near if draw(OFTEN) else draw(AMOUNTS)
+            steps = draw(subsets(LEVEL_NAMES, min_size=1))
+            found += [Rejection(each.customer_id, currency, step, amount) for step in sorted(steps)]
+    return found
+
+
 @st.composite
 def snapshots(draw: st.DrawFn, as_of: date = AS_OF) -> Snapshot:
     """A portfolio of 1–6 customers with 0–8 items each (unique ids) and some groups' earlier state."""
@@ -216,4 +266,10 @@ def snapshots(draw: st.DrawFn, as_of: date = AS_OF) -> Snapshot:
     keys = {(each.customer_id, each.currency) for each in open_items}
     keys |= {(each.customer_id, draw(CURRENCY)) for each in portfolio}
     states = [group_state(draw, c, currency, as_of) for c, currency in sorted(keys) if draw(st.booleans())]
-    return Snapshot(as_of=as_of, items=tuple(open_items), customers=tuple(portfolio), groups=tuple(states))
+    return Snapshot(
+        as_of=as_of,
+        items=tuple(open_items),
+        customers=tuple(portfolio),
+        groups=tuple(states),
+        rejections=tuple(rejections(draw, portfolio, open_items, as_of)),
+    )

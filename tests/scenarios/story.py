@@ -177,9 +177,13 @@ class Story:
         with transaction(self.engine) as conn:
             service.approve(conn, notice_id, now=morning(on))
 
-    def reject(self, notice_id: int, *, on: str) -> None:
+    def reject(self, notice_id: int, *, on: str, reason: str = "paid by parent", by: str = "wang") -> None:
         with transaction(self.engine) as conn:
-            service.reject(conn, notice_id, now=morning(on))
+            service.reject(conn, notice_id, reason=reason, by=by, now=morning(on))
+
+    def reopen(self, notice_id: int, *, on: str, by: str = "li") -> int:
+        with transaction(self.engine) as conn:
+            return service.reopen(conn, notice_id, by=by, now=morning(on))
 
     def explain(self, customer: str, as_of: str) -> dict[str, ItemStory]:
         """`dunmore explain CUSTOMER --as-of DAY --lang en`, by invoice id."""

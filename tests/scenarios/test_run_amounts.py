@@ -41,7 +41,7 @@ def test_a_group_below_the_minimum_gets_reminders_and_rises_once_a_second_invoic
     assert story.explain("C1", "2026-09-04")["INV-1"].reasons == [
         "route_default",
         "below_minimum",
-        "next_step",
+        "next_at_minimum",
     ]
     assert digest(story.run("2026-09-07")) == ["C1 CNY reminder pre-due: INV-2 L0 -3d 50.00"]
     assert digest(story.run("2026-09-10")) == ["C1 CNY reminder due-today: INV-2 L0 +0d 50.00"]
@@ -161,3 +161,45 @@ def test_a_second_invoice_reaching_a_charged_level_in_the_same_episode_pays_no_s
         "fee_levels": "2;3",
         "episode_open": True,
     }
+
+
+SHARE = """\
+policies:
+  share:
+    levels:
+      - name: first-overdue
+        at: 3
+        channels: [email]
+        template: overdue-1
+        fee: {CNY: "2.5%", JPY: "5%", EUR: "5.00"}
+        fee_cap: {CNY: "100.00"}
+      - {name: second-overdue, at: 15, channels: [email], template: overdue-2, fee: {CNY: "5%"}}
+routes:
+  - {policy: share}
+"""
+
+
+def test_a_percentage_fee_is_charged_exactly_half_up_once_and_at_most_its_cap(
+    engine: Engine, tmp_path: Path
+) -> None:
+    story = Story(engine, policy_file(tmp_path, SHARE))
+    for customer in ("C1", "C2", "C3"):
+        story.customer(customer)
+    # 2.5 % of 1,233.80 is 30.845: half-up gives 30.85 (half-even, or a float, 30.84).
+    story.invoice("INV-1", "C1", issued="2026-08-01", due="2026-09-01", amount="1233.80")
+    # 5 % of ¥1,010 is ¥50.5: ¥51.
+    story.invoice("INV-2", "C2", issued="2026-08-01", due="2026-09-01", amount="1010", currency="JPY")
+    # 2.5 % of 10,000.00 is 250.00, above the 100.00 cap.
+    story.invoice("INV-3", "C3", issued="2026-08-01", due="2026-09-01", amount="10000.00")
+
+    first = story.run("2026-09-04")
+    assert digest(first) == [
+        "C1 CNY L1 first-overdue fee 30.85: INV-1 L1 +3d 1233.80",
+        "C2 JPY L1 first-overdue fee 51: INV-2 L1 +3d 1010",
+        "C3 CNY L1 first-overdue fee 100.00: INV-3 L1 +3d 10000.00",
+    ]
+    # The fee item is part of the dunned amount of the next notice: 5 % of 1,264.65 is 63.2325.
+    fee_1 = f"FEE-{first[0]['notice_id']}"
+    assert digest(story.run("2026-09-16"))[0] == (
+        f"C1 CNY L2 second-overdue fee 63.23: INV-1 L2 +15d 1233.80, {fee_1} L0 +12d 30.85"
+    )

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from dunmore.errors import NotFound, RunError
+from dunmore.errors import BadArgument, NotFound, RunError
 from tests.scenarios.story import Story, digest, policy_file
 
 STRICT = """\
@@ -97,7 +97,7 @@ def test_a_pending_legal_review_waits_and_applies_as_of_its_run_date_once_approv
     ]
 
 
-def test_a_rejected_legal_review_changes_nothing_and_is_proposed_again(
+def test_a_rejected_legal_review_changes_nothing_and_is_not_proposed_again_at_the_next_run(
     engine: Engine, tmp_path: Path
 ) -> None:
     story = strict_story(engine, tmp_path)
@@ -114,10 +114,14 @@ def test_a_rejected_legal_review_changes_nothing_and_is_proposed_again(
     with pytest.raises(NotFound):
         story.approve(notice_id + 100, on="2026-09-11")
 
-    # Nothing holds the group any more and the spacing clock still counts from 09-04.
-    again = story.run("2026-09-12")
-    assert digest(again) == [
-        "C1 CNY L2 legal-review fee 200.00 interest 11.00 (pending approval): "
-        "INV-1 L2 +11d 10000.00 (interest 11.00)"
-    ]
-    assert again[0]["notice_id"] != notice_id
+    # The rejection is a decision: the same legal review is not proposed at the next run.
+    assert story.run("2026-09-12") == []
+    assert "held_by_rejection" in story.explain("C1", "2026-09-12")["INV-1"].reasons
+
+
+def test_a_rejection_without_a_reason_is_refused_and_changes_nothing(engine: Engine, tmp_path: Path) -> None:
+    story = strict_story(engine, tmp_path)
+    notice_id = story.run("2026-09-11")[0]["notice_id"]
+    with pytest.raises(BadArgument, match="needs a reason"):
+        story.reject(notice_id, on="2026-09-11", reason="  ")
+    assert story.status(notice_id) == "pending_approval"

@@ -7,6 +7,7 @@ directly, and everything else goes through the command line.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -100,3 +101,46 @@ def test_a_season_of_dunning_from_the_command_line(db: str) -> None:
     assert (invoice["level"], invoice["reasons"]) == (4, ["route_default", "at_target", "last_step"])
     assert invoice["text"][-1] == "no further step"
     assert {item["kind"] for item in explained["items"]} == {"invoice", "fee", "interest"}
+
+
+def test_reject_needs_a_reason_and_reopen_lets_the_run_propose_the_step_again(db: str) -> None:
+    assert dunmore("--db", db, "policy", "load", str(EXAMPLE))[0] == 0
+    for as_of in ("2026-09-04", "2026-09-16", "2026-10-01"):
+        as_json("--db", db, "run", "--as-of", as_of, "--approve")
+    notice_id = str(as_json("--db", db, "run", "--as-of", "2026-10-31", "--approve")[0]["notice_id"])
+
+    code, out = dunmore("--db", db, "reject", notice_id)
+    assert code == 2
+    assert f"notice {notice_id} was not rejected: a rejection needs a reason" in out
+    code, out = dunmore("--db", db, "reject", notice_id, "--reason", "in talks with the CFO", "--by", "wang")
+    assert code == 0, out
+    assert f"notice {notice_id} rejected" in out
+    assert as_json("--db", db, "run", "--as-of", "2026-11-07", "--approve") == []
+    explained = as_json("--db", db, "explain", "C1", "--as-of", "2026-11-08", "--lang", "en")
+    invoice = next(item for item in explained["items"] if item["invoice_id"] == "INV-1")
+    assert re.search(r"rejected on \d{4}-\d\d-\d\d by wang because in talks with the CFO", invoice["text"][1])
+
+    code, out = dunmore("--db", db, "reopen", notice_id, "--by", "li")
+    assert (code, out.strip()) == (0, f"notice {notice_id} reopened (1 rejection(s) of its step lifted)")
+    again = as_json("--db", db, "run", "--as-of", "2026-11-08", "--approve")
+    assert [(n["status"], n["step"]) for n in again] == [("pending_approval", "legal-review")]
+
+
+def test_policy_check_warns_of_a_ledger_currency_the_fee_and_minimum_maps_leave_out(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'hk.db'}"
+    engine = open_database(url)
+    story = Story(engine, policy=None)
+    story.customer("C9")
+    story.invoice("INV-9", "C9", issued="2026-08-01", due="2026-09-01", amount="800.00", currency="HKD")
+    engine.dispose()
+
+    code, out = dunmore("--db", url, "policy", "check", str(EXAMPLE))
+    assert code == 0, out
+    assert "warning: policy standard, level second-overdue: fee lists no HKD, which the ledger has" in out
+    assert "4 currency gap(s) against the policy set's currencies and the ledger's" in out
+
+    missing = tmp_path / "none.db"
+    code, out = dunmore("--db", f"sqlite:///{missing}", "policy", "check", str(EXAMPLE))
+    assert code == 0, out
+    assert "0 currency gap(s) against the policy set's currencies\n" in out
+    assert not missing.exists()  # checking a policy creates no database

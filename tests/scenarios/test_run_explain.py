@@ -53,3 +53,25 @@ def test_on_the_day_it_rises_the_next_step_counts_the_spacing_from_today(engine:
     ]
     # INV-1 reaches +15 on 09-16, but today's notice holds it until 09-18.
     assert on_0911["INV-1"].facts["next_step"] == {"step": "second-overdue", "date": "2026-09-18"}
+
+
+def test_an_item_the_minimum_holds_back_says_what_must_change_instead_of_a_date(engine: Engine) -> None:
+    # 80.00 CNY overdue against the standard policy's 100.00 minimum: no date would be true.
+    story = Story(engine)
+    story.customer("C2", grade="B")
+    story.invoice("INV-9", "C2", issued="2026-08-01", due="2026-09-01", amount="80.00")
+    story.run("2026-09-01")
+
+    held = story.explain("C2", "2026-09-20")["INV-9"]
+
+    assert held.reasons == ["route_default", "below_minimum", "next_at_minimum"]
+    assert held.sentences[1:] == [
+        "held back: the overdue total 80.00 is below the policy minimum 100.00 for CNY; "
+        "it is dunned when it reaches 100.00",
+        "next: first-overdue, once the overdue total reaches 100.00 CNY (now 80.00)",
+    ]
+    assert held.facts["next_step"] == {
+        "step": "first-overdue",
+        "date": None,
+        "when_overdue_total_reaches": "100.00",
+    }

@@ -1,8 +1,8 @@
 """The vectorised engine and the plain reference evaluator decide the same, always.
 
 Single days on random portfolios, then sequences of run dates where each day's decisions are
-applied (levels, reminders, fee and interest items, group state, payments in between) before the
-next run — both engines fed the same history.
+applied (levels, reminders, fee and interest items, group state, payments in between, and some
+pending notices rejected by a person) before the next run — both engines fed the same history.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from dunmore.domain.policy import PolicySet, load_policy_file
 from dunmore.engine.decide import decide
 from dunmore.engine.frames import snapshot_frames
-from dunmore.engine.model import Customer, Decisions, GroupState, Item, ItemKind, Snapshot
+from dunmore.engine.model import Customer, Decisions, GroupState, Item, ItemKind, Notice, Rejection, Snapshot
 from dunmore.engine.reference import decide_reference
 from tests.dunning_strategies import policy_sets, snapshots
 
@@ -79,7 +79,7 @@ def _apply_items(snapshot: Snapshot, decisions: Decisions, next_id: int) -> tupl
     return items + new_items, next_id
 
 
-def _apply_groups(snapshot: Snapshot, decisions: Decisions) -> list[GroupState]:
+def _apply_groups(snapshot: Snapshot, decisions: Decisions, rejected: set[Notice]) -> list[GroupState]:
     state = {(g.customer_id, g.currency): g for g in snapshot.groups}
     for change in decisions.group_changes:
         old = state.get((change.customer_id, change.currency))
@@ -93,10 +93,20 @@ def _apply_groups(snapshot: Snapshot, decisions: Decisions) -> list[GroupState]:
             waiting,
         )
     for notice in decisions.notices:
-        if notice.pending_approval:
+        if notice.pending_approval and notice not in rejected:
             key = (notice.customer_id, notice.currency)
             state[key] = replace(state.get(key, GroupState(*key)), awaiting_approval=True)
     return [state[key] for key in sorted(state)]
+
+
+def _reject(snapshot: Snapshot, rejected: set[Notice]) -> tuple[Rejection, ...]:
+    """A person rejects some pending notices: each stands against its group's step at its amount."""
+    standing = {(r.customer_id, r.currency, r.step): r for r in snapshot.rejections}
+    for notice in sorted(rejected, key=lambda n: (n.customer_id, n.currency, n.step)):
+        amount = sum(item.open_minor for item in notice.items)
+        key = (notice.customer_id, notice.currency, notice.step)
+        standing[key] = Rejection(*key, max(amount, standing[key].rejected_minor if key in standing else 0))
+    return tuple(standing[key] for key in sorted(standing))
 
 
 def _pay(items: list[Item], payments: list[int], as_of: date) -> list[Item]:
@@ -125,8 +135,11 @@ def test_engine_equals_reference_over_a_sequence_of_runs(
     for gap in gaps:
         decisions = both(snapshot, policies)
         items, next_id = _apply_items(snapshot, decisions, next_id)
-        groups = _apply_groups(snapshot, decisions)
+        pending = [n for n in decisions.notices if n.pending_approval]
+        rejected = {n for n in pending if data.draw(st.booleans())}
+        groups = _apply_groups(snapshot, decisions, rejected)
         day = snapshot.as_of + timedelta(days=gap)
         payments = data.draw(st.lists(st.integers(0, 4), max_size=len(items)))
-        snapshot = Snapshot(day, tuple(_pay(items, payments, day)), snapshot.customers, tuple(groups))
+        paid = tuple(_pay(items, payments, day))
+        snapshot = Snapshot(day, paid, snapshot.customers, tuple(groups), _reject(snapshot, rejected))
     both(snapshot, policies)

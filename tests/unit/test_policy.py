@@ -173,6 +173,29 @@ def test_models_are_frozen(example: PolicySet) -> None:
         example.policies["other"] = example.policies["gentle"]  # type: ignore[index]
 
 
+def test_a_percentage_fee_with_a_cap_is_accepted_as_an_exact_share() -> None:
+    policies = load(
+        doc(
+            "levels:",
+            "  - name: a",
+            "    at: 3",
+            "    channels: [email]",
+            "    template: t",
+            "    fee: {CNY: '5%', JPY: '2.5 %', EUR: '5.00'}",
+            "    fee_cap: {CNY: '500.00'}",
+        )
+    )
+    step = policies.policies["p"].levels[0]
+    assert dict(step.fee_rate) == {"CNY": Decimal("0.05"), "JPY": Decimal("0.025")}
+    assert (dict(step.fee), dict(step.fee_cap)) == ({"EUR": 500}, {"CNY": 500_00})
+    assert step.fee_currencies == {"CNY", "JPY", "EUR"}
+
+
+def test_a_step_refuses_a_fixed_and_a_percentage_fee_in_one_currency() -> None:
+    with pytest.raises(ValueError, match="a fixed and a percentage fee for CNY"):
+        Step("a", 3, ("email",), "t", fee={"CNY": 500}, fee_rate={"CNY": Decimal("0.05")})
+
+
 def test_constructor_copies_and_freezes_mappings() -> None:
     fee = {"EUR": 500}
     step = Step("a", 1, ("email",), "t", fee=fee)
@@ -266,7 +289,7 @@ REJECTIONS = {
         doc("levels: [{name: a, at: 1, channels: [email], template: t, tone: stern}]"),
         3,
         "policies.p.levels[0].tone",
-        "allowed keys are name, at, channels, template, fee, deadline_days, charge_interest,",
+        "allowed keys are name, at, channels, template, fee, fee_cap, deadline_days, charge_interest,",
     ),
     "fee on a reminder": (
         doc(LEVEL, "reminders: [{name: r, at: -1, channels: [email], template: t, fee: {EUR: '1.00'}}]"),
@@ -364,6 +387,28 @@ REJECTIONS = {
         4,
         "policies.p.levels[0].fee.EUR",
         '"5.001" has more decimals than EUR allows (2)',
+    ),
+    "a percentage that is not a number": (
+        doc("levels:", "  - {name: a, at: 3, channels: [email], template: t, fee: {CNY: 'five%'}}"),
+        4,
+        "policies.p.levels[0].fee.CNY",
+        '"five%" is not a percentage: write digits and a "%", as "5%" or "2.5%"',
+    ),
+    "a percentage above 100": (
+        doc("levels:", "  - {name: a, at: 3, channels: [email], template: t, fee: {CNY: '150%'}}"),
+        4,
+        "policies.p.levels[0].fee.CNY",
+        '"150%" is not between 0% and 100% of the dunned amount',
+    ),
+    "a cap on a fixed fee": (
+        doc(
+            "levels:",
+            "  - {name: a, at: 3, channels: [sms], template: t,",
+            "     fee: {CNY: '5.00'}, fee_cap: {CNY: '9.00'}}",
+        ),
+        5,
+        "policies.p.levels[0].fee_cap.CNY",
+        'fee_cap CNY caps nothing: fee CNY is not a percentage such as "5%"',
     ),
     "decimals for JPY": (
         doc(

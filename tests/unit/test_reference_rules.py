@@ -31,6 +31,7 @@ from dunmore.engine.model import (
     LevelChange,
     Notice,
     NoticeItem,
+    Rejection,
     ReminderRecord,
     Snapshot,
 )
@@ -105,8 +106,9 @@ def run(
     groups: Iterable[GroupState] = (),
     policies: PolicySet | None = None,
     as_of: date = D,
+    rejections: Iterable[Rejection] = (),
 ) -> Decisions:
-    snapshot = Snapshot(as_of, tuple(items), tuple(customers), tuple(groups))
+    snapshot = Snapshot(as_of, tuple(items), tuple(customers), tuple(groups), tuple(rejections))
     return decide_reference(snapshot, policies or example())
 
 
@@ -267,6 +269,28 @@ def test_a_notice_awaiting_approval_blocks_the_group() -> None:
         1, "CNY", last_level_notice=day("2026-08-01"), episode_open=True, awaiting_approval=True
     )
     assert run(invoice(1, due="2026-08-01", open_minor=1000_00), groups=[waiting]) == NOTHING
+
+
+def test_a_rejected_step_is_not_proposed_again_until_the_dunned_amount_grows_above_it() -> None:
+    # Levels 1–3 are behind the invoice; legal review (level 4, at 60 days) was rejected at 1,000.00.
+    overdue = invoice(1, due="2026-07-01", open_minor=1000_00, level=3, risen="2026-08-01")
+    state = GroupState(1, "CNY", last_level_notice=day("2026-08-01"), episode_open=True)
+    rejected = Rejection(1, "CNY", "legal-review", 1000_00)
+    assert run(overdue, groups=[state], rejections=[rejected]) == NOTHING
+    assert run(overdue, groups=[state], rejections=[replace(rejected, step="final-notice")]).notices
+    grown = run(overdue, invoice(2, due="2026-09-20", open_minor=1), groups=[state], rejections=[rejected])
+    assert headline(level_notice(grown)) == ("legal-review", 4, None, None)
+    assert level_notice(grown).pending_approval
+
+
+def test_a_rejection_holds_back_the_whole_group_like_the_other_group_rules() -> None:
+    # Invoice 2 would rise to level 1 alone, but the group's notice would be the rejected legal review.
+    overdue = invoice(1, due="2026-07-01", open_minor=1000_00, level=3, risen="2026-08-01")
+    fresh = invoice(2, due="2026-09-20", open_minor=500_00)
+    state = GroupState(1, "CNY", last_level_notice=day("2026-08-01"), episode_open=True)
+    assert run(overdue, fresh, groups=[state], rejections=[Rejection(1, "CNY", "legal-review", 2000_00)]) == (
+        NOTHING
+    )
 
 
 def test_one_level_notice_lists_every_eligible_past_due_item_with_its_level() -> None:
@@ -497,7 +521,11 @@ def test_decisions_are_deterministic_and_do_not_depend_on_input_order(
     decisions = decide_reference(snapshot, policies)
     assert decide_reference(snapshot, policies) == decisions
     reversed_snapshot = Snapshot(
-        snapshot.as_of, snapshot.items[::-1], snapshot.customers[::-1], snapshot.groups[::-1]
+        snapshot.as_of,
+        snapshot.items[::-1],
+        snapshot.customers[::-1],
+        snapshot.groups[::-1],
+        snapshot.rejections[::-1],
     )
     assert decide_reference(reversed_snapshot, policies) == decisions
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import getpass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
+from sqlalchemy import make_url
 
 from dunmore.cli.context import business_today, console, parse_as_of, reported, state
 from dunmore.domain.policy import PolicySet, load_policy_file
-from dunmore.errors import RunError
+from dunmore.domain.policy_check import currency_gaps
+from dunmore.errors import DunmoreError, RunError
 from dunmore.reports.render import rich_table, to_json
 from dunmore.run import service
 from dunmore.run.explain import explain
@@ -35,9 +38,30 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _ledger_currencies(ctx: typer.Context) -> set[str] | None:
+    """The open items' currencies of the configured database, when one exists (None: no database)."""
+    url = make_url(state(ctx).settings.database_url)
+    if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).is_file()):
+        return None
+    try:
+        with transaction(state(ctx).engine()) as conn:
+            return service.ledger_currencies(conn)
+    except DunmoreError:
+        return None
+
+
+def _warn_currency_gaps(policies: PolicySet, ledger: set[str] | None) -> None:
+    gaps = currency_gaps(policies, ledger or ())
+    for gap in gaps:
+        console.print(f"[yellow]warning:[/] {gap}", highlight=False, soft_wrap=True)
+    checked = "the policy set's currencies" + (" and the ledger's" if ledger is not None else "")
+    console.print(f"{len(gaps)} currency gap(s) against {checked}", style="dim", markup=False)
+
+
 @policy_app.command("check")
-def policy_check(path: PolicyFile) -> None:
-    """Validate a policy file and show its policies; writes nothing."""
+def policy_check(ctx: typer.Context, path: PolicyFile) -> None:
+    """Validate a policy file and show its policies; warn about currencies its fee and minimum maps
+    leave out (against the database's open items too, when a database exists); writes nothing."""
     with reported():
         policies = load_policy_file(path)
         table = Table("policy", "reminders", "levels", "min. days apart", "interest", title=str(path))
@@ -47,6 +71,7 @@ def policy_check(path: PolicyFile) -> None:
             rate = f"{policy.interest_rate * 100}%" if policy.interest_rate is not None else "-"
             table.add_row(name, reminders, levels, str(policy.min_days_between_notices), rate)
         console.print(table)
+        _warn_currency_gaps(policies, _ledger_currencies(ctx))
         console.print(f"valid; fingerprint {policies.fingerprint()[:12]}")
 
 
@@ -55,6 +80,7 @@ def policy_load(ctx: typer.Context, path: PolicyFile) -> None:
     """Validate a policy file and store it as the new current version (runs record which they used)."""
     with reported(), transaction(state(ctx).engine()) as conn:
         loaded = service.load_policy(conn, path, now=_now())
+        _warn_currency_gaps(loaded.policies, service.ledger_currencies(conn))
         console.print(
             f"loaded {path} as policy version {loaded.version} (fingerprint {loaded.fingerprint[:12]})"
         )
@@ -151,18 +177,48 @@ def _refuse_failing_templates(settings: Settings, policies: PolicySet) -> None:
 NoticeId = Annotated[int, typer.Argument(help="The notice id shown by `dunmore run`.")]
 
 
-def approve_command(ctx: typer.Context, notice_id: NoticeId) -> None:
+Reason = Annotated[
+    str | None,
+    typer.Option("--reason", help="Why the notice is rejected (required; `explain` shows it)."),
+]
+By = Annotated[
+    str | None,
+    typer.Option("--by", help="Who decides, as recorded with the notice (default: your login name)."),
+]
+
+
+def _person(by: str | None) -> str:
+    """Who runs the command: `--by`, else the login name of the session."""
+    if by:
+        return by
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (e.g. a container without a passwd entry)
+        return "unknown"
+
+
+def approve_command(ctx: typer.Context, notice_id: NoticeId, by: By = None) -> None:
     """Approve a notice waiting for approval: it applies as of its run date."""
     with reported(), transaction(state(ctx).engine()) as conn:
-        service.approve(conn, notice_id, now=_now())
+        service.approve(conn, notice_id, now=_now(), by=_person(by))
         console.print(f"notice {notice_id} approved")
 
 
-def reject_command(ctx: typer.Context, notice_id: NoticeId) -> None:
-    """Reject a notice waiting for approval: it changes nothing."""
+def reject_command(ctx: typer.Context, notice_id: NoticeId, reason: Reason = None, by: By = None) -> None:
+    """Reject a notice waiting for approval: it changes nothing, and its step is not proposed again
+    until the customer's dunned amount grows above the notice's or someone runs `dunmore reopen`."""
+    with reported():
+        with transaction(state(ctx).engine()) as conn:
+            service.reject(conn, notice_id, reason=reason or "", by=_person(by), now=_now())
+        again = f"`dunmore reopen {notice_id}` lets the run propose it again"
+        console.print(f"notice {notice_id} rejected; {again}")
+
+
+def reopen_command(ctx: typer.Context, notice_id: NoticeId, by: By = None) -> None:
+    """Lift a rejection: the next run may propose that step for the customer again."""
     with reported(), transaction(state(ctx).engine()) as conn:
-        service.reject(conn, notice_id, now=_now())
-        console.print(f"notice {notice_id} rejected")
+        lifted = service.reopen(conn, notice_id, by=_person(by), now=_now())
+        console.print(f"notice {notice_id} reopened ({lifted} rejection(s) of its step lifted)")
 
 
 def explain_command(
@@ -201,4 +257,5 @@ def register(app: typer.Typer) -> None:
     app.add_typer(run_app, name="run")
     app.command("approve")(approve_command)
     app.command("reject")(reject_command)
+    app.command("reopen")(reopen_command)
     app.command("explain")(explain_command)

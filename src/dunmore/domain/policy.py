@@ -2,7 +2,8 @@
 
 A `Policy` is a named ladder. Its *reminders* go out on or before the due date (`at` ≤ 0 days from
 it) and its *levels* after it (`at` > 0); level number n is `levels[n - 1]`. Levels may charge a fee
-(per currency, in minor units), charge late interest, give a deadline or wait for approval. A
+(per currency: a fixed amount in minor units, or a percentage of the dunned amount with an optional
+cap), charge late interest, give a deadline or wait for approval. A
 `PolicySet` holds the policies and the *routes* that pick one for a customer from its grade and tags.
 
 Policies are written in YAML (see `examples/dunning.yaml`) and read by `load_policy_text` /
@@ -44,6 +45,10 @@ class Step:
     channels: tuple[str, ...]
     template: str
     fee: Mapping[str, int] = field(default_factory=dict)  # currency → minor units
+    # currency → a share of the dunned amount (Decimal("0.05") for "5%"); a currency is in one of
+    # `fee` and `fee_rate`, never both. `fee_cap` caps a percentage fee (currency → minor units).
+    fee_rate: Mapping[str, Decimal] = field(default_factory=dict)
+    fee_cap: Mapping[str, int] = field(default_factory=dict)
     deadline_days: int | None = None
     charge_interest: bool = False
     requires_approval: bool = False
@@ -52,6 +57,16 @@ class Step:
     def __post_init__(self) -> None:
         object.__setattr__(self, "channels", tuple(self.channels))
         object.__setattr__(self, "fee", _frozen_map(self.fee))
+        object.__setattr__(self, "fee_rate", MappingProxyType(dict(self.fee_rate)))
+        object.__setattr__(self, "fee_cap", _frozen_map(self.fee_cap))
+        if both := self.fee.keys() & self.fee_rate.keys():
+            currencies = ", ".join(sorted(both))
+            raise ValueError(f"step {self.name!r} has a fixed and a percentage fee for {currencies}")
+
+    @property
+    def fee_currencies(self) -> frozenset[str]:
+        """The currencies this step charges a fee in (fixed or percentage)."""
+        return frozenset(self.fee) | frozenset(self.fee_rate)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +255,7 @@ _STEP_REQUIRED: Final = ("name", "at", "channels", "template")
 _LEVEL: Final = _StepKind(
     "a level",
     "levels",
-    ("fee", "deadline_days", "charge_interest", "requires_approval", "sms_segments"),
+    ("fee", "fee_cap", "deadline_days", "charge_interest", "requires_approval", "sms_segments"),
     {},
     after_due=True,
     at_rule="a level comes after the due date: at must be 1 or more, got {at} (use reminders)",
@@ -251,6 +266,7 @@ _REMINDER: Final = _StepKind(
     ("deadline_days", "requires_approval", "sms_segments"),
     {
         "fee": "fees are charged on levels only, once the invoice is overdue",
+        "fee_cap": "fees are charged on levels only, once the invoice is overdue",
         "charge_interest": "interest is charged on levels only, once the invoice is overdue",
     },
     after_due=False,
@@ -285,6 +301,8 @@ def _step(r: Reader, node: Node, kind: _StepKind) -> Step | None:
         return None
     name, template = r.text(found.get("name")), r.text(found.get("template"))
     at, channels = _at(r, found.get("at"), kind), r.choices(found.get("channels"), CHANNELS, noun="channel")
+    fixed, rates = _or(r.fees(found.get("fee")), ({}, {}))
+    cap = _fee_cap(r, found.get("fee_cap"), rates)
     if name is None or at is None or channels is None or template is None:
         return None
     return Step(
@@ -292,12 +310,25 @@ def _step(r: Reader, node: Node, kind: _StepKind) -> Step | None:
         at=at,
         channels=channels,
         template=template,
-        fee=_or(r.amounts(found.get("fee")), {}),
+        fee=fixed,
+        fee_rate=rates,
+        fee_cap=cap,
         deadline_days=r.days(found.get("deadline_days"), minimum=1),
         charge_interest=_or(r.boolean(found.get("charge_interest")), False),
         requires_approval=_or(r.boolean(found.get("requires_approval")), False),
         sms_segments=_or(r.days(found.get("sms_segments"), minimum=1, unit="SMS segments"), 2),
     )
+
+
+def _fee_cap(r: Reader, node: Node | None, rates: Mapping[str, Decimal]) -> dict[str, int]:
+    """The caps of a level's percentage fees: a cap for a currency without one is reported."""
+    caps = _or(r.amounts(node), {})
+    for currency in sorted(caps.keys() - rates.keys()):
+        place = (node.child(currency) if node else None) or node
+        if place is not None:
+            reason = f'fee_cap {currency} caps nothing: fee {currency} is not a percentage such as "5%"'
+            r.report(place, reason)
+    return {currency: cap for currency, cap in caps.items() if currency in rates}
 
 
 def _at(r: Reader, node: Node | None, kind: _StepKind) -> int | None:

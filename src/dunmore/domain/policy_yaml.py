@@ -261,6 +261,39 @@ class Reader:
         amounts = {currency: self._amount(currency, child) for currency, child in pairs}
         return {currency: minor for currency, minor in amounts.items() if minor is not None}
 
+    def fees(self, node: Node | None) -> tuple[dict[str, int], dict[str, Decimal]] | None:
+        """A level's fees by currency: fixed amounts in minor units (`{EUR: "5.00"}`) and
+        percentages of the dunned amount as fractions (`{CNY: "5%"}` → `Decimal("0.05")`)."""
+        pairs = self.entries(node, "fees by currency")
+        if pairs is None:
+            return None
+        fixed: dict[str, int] = {}
+        rates: dict[str, Decimal] = {}
+        for currency, child in pairs:
+            if isinstance(child.raw, str) and child.raw.strip().endswith("%"):
+                rate = self._percent(currency, child)
+                if rate is not None:
+                    rates[currency] = rate
+            elif (minor := self._amount(currency, child)) is not None:
+                fixed[currency] = minor
+        return fixed, rates
+
+    def _percent(self, currency: str, node: Node) -> Decimal | None:
+        """`"5%"` → Decimal("0.05"): a percentage from 0 to 100 of a known currency's dunned amount."""
+        try:
+            exponent(currency)
+            percent = parse_decimal(node.raw.strip()[:-1])
+        except CurrencyError as exc:
+            self.report(node, str(exc))
+            return None
+        except AmountError:
+            self.report(node, f'{node.shown} is not a percentage: write digits and a "%", as "5%" or "2.5%"')
+            return None
+        if not 0 <= percent <= 100:
+            self.report(node, f"{node.shown} is not between 0% and 100% of the dunned amount")
+            return None
+        return percent / 100
+
     def _amount(self, currency: str, node: Node) -> int | None:
         try:
             places = exponent(currency)

@@ -9,9 +9,12 @@ over policies, levels or currencies, which are few.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import polars as pl
 
 from dunmore.domain.policy import PolicySet
+from dunmore.domain.policy_check import policy_currencies
 from dunmore.engine import levels, notices
 from dunmore.engine.explain_frames import explain_frames
 from dunmore.engine.frames import LEVEL_CHANGES, DecisionFrames, SnapshotFrames
@@ -28,21 +31,16 @@ ITEM_COLUMNS += [
 ]
 
 
-def _policy_currencies(policies: PolicySet) -> set[str]:
-    every = policies.policies.values()
-    return {c for p in every for c in p.minimum_overdue} | {c for p in every for s in p.levels for c in s.fee}
-
-
 def coding_of(snapshot: SnapshotFrames, policies: PolicySet) -> Coding:
     """The integer codes of this run's policies, currencies, steps and customers."""
-    return Coding.of(snapshot, policies, _policy_currencies(policies))
+    return Coding.of(snapshot, policies, policy_currencies(policies))
 
 
 def by_item_id(snapshot: SnapshotFrames) -> SnapshotFrames:
     """The snapshot with its items in item_id order (the order every item list comes out in)."""
     if snapshot.items["item_id"].is_sorted():
         return snapshot
-    return SnapshotFrames(snapshot.as_of, snapshot.items.sort("item_id"), snapshot.customers, snapshot.groups)
+    return replace(snapshot, items=snapshot.items.sort("item_id"))
 
 
 def item_rules(snapshot: SnapshotFrames, coding: Coding) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -65,7 +63,9 @@ def decide(snapshot: SnapshotFrames, policies: PolicySet) -> DecisionFrames:
     grouped = levels.by_group(past_due, size)
     totals = levels.group_totals(grouped, coding.codes.stride)
     state = levels.group_state(snapshot, coding)
-    groups = notices.with_level_notices(levels.evaluate_groups(totals, state, coding, snapshot.as_of), coding)
+    rejections = levels.group_rejections(snapshot, coding)
+    evaluated = levels.evaluate_groups(totals, state, rejections, coding, snapshot.as_of)
+    groups = notices.with_level_notices(evaluated, coding)
     level_notices = notices.level_notices(groups)
     records, sent = notices.reminders(candidates)
     reminder_notices, reminder_items = notices.reminder_notices(sent, coding)

@@ -8,7 +8,7 @@ import polars as pl
 
 from dunmore.engine.frames import SnapshotFrames
 from dunmore.engine.items import Coding, evaluate_items
-from dunmore.engine.levels import evaluate_groups, group_state
+from dunmore.engine.levels import evaluate_groups, group_rejections, group_state
 from dunmore.engine.policy_frames import names_of
 
 
@@ -22,12 +22,14 @@ def explain_frames(snapshot: SnapshotFrames, coding: Coding) -> tuple[pl.DataFra
         rise_level=pl.col("new_level").filter(pl.col("would_rise")).max().fill_null(0),
         has_past_due=past.any(),
     )
-    groups = evaluate_groups(totals, group_state(snapshot, coding), coding, snapshot.as_of)
+    state, rejections = group_state(snapshot, coding), group_rejections(snapshot, coding)
+    groups = evaluate_groups(totals, state, rejections, coding, snapshot.as_of)
     names = coding.codes.names
     named = groups.with_columns(
         customer_id=coding.of_customer("customer_id"),
         currency=names_of(pl.col("currency"), coding.codes.currencies),
         policy=names_of(pl.col("policy"), names),
+        rise_step=names_of(pl.col("rise_step"), coding.codes.steps),
     )
     evaluated = items.with_columns(policy=names_of(pl.col("policy"), names)).drop("kind_code")
     return evaluated, named.collect()

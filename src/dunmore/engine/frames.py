@@ -72,6 +72,9 @@ GROUPS = _schema(
         "awaiting_approval": pl.Boolean,
     }
 )
+REJECTIONS = _schema(
+    {"customer_id": pl.Int64, "currency": pl.String, "step": pl.String, "rejected_minor": pl.Int64}
+)
 NOTICES = _schema(
     {
         "notice_key": pl.Int64,
@@ -110,12 +113,19 @@ GROUP_CHANGES = _schema(
 )
 
 
+def no_rejections() -> pl.DataFrame:
+    return pl.DataFrame(schema=REJECTIONS)
+
+
 @dataclass(frozen=True)
 class SnapshotFrames:
+    """The snapshot as frames; `rejections` (schema `REJECTIONS`): one row per (group, step) at most."""
+
     as_of: date
     items: pl.DataFrame
     customers: pl.DataFrame
     groups: pl.DataFrame
+    rejections: pl.DataFrame = field(default_factory=no_rejections)
 
 
 def _frame(rows: list[tuple[Any, ...]], schema: pl.Schema) -> pl.DataFrame:
@@ -141,8 +151,13 @@ def snapshot_frames(snapshot: Snapshot) -> SnapshotFrames:
         )
         for g in snapshot.groups
     ]
+    rejections = [(r.customer_id, r.currency, r.step, r.rejected_minor) for r in snapshot.rejections]
     return SnapshotFrames(
-        snapshot.as_of, _frame(items, ITEMS), _frame(customers, CUSTOMERS), _frame(groups, GROUPS)
+        snapshot.as_of,
+        _frame(items, ITEMS),
+        _frame(customers, CUSTOMERS),
+        _frame(groups, GROUPS),
+        _frame(rejections, REJECTIONS),
     )
 
 

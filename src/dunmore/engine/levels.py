@@ -15,6 +15,7 @@ import polars as pl
 
 from dunmore.engine.frames import GROUPS, SnapshotFrames
 from dunmore.engine.items import Coding, with_level_rules
+from dunmore.engine.policy_frames import codes_of
 
 TOTAL_COLUMNS = ["gkey", "undisputed", "interest", "rise_to"]
 NO_LEVELS = pl.lit([], dtype=pl.List(pl.Int64))
@@ -84,6 +85,19 @@ def group_state(snapshot: SnapshotFrames, coding: Coding) -> pl.DataFrame:
     return state.select(coding.gkey(state), *STATE)
 
 
+def group_rejections(snapshot: SnapshotFrames, coding: Coding) -> pl.DataFrame:
+    """The standing rejections keyed by group and step code (the largest amount if one repeats;
+    a step or currency no policy knows, or a customer without items or state, matches nothing)."""
+    rejections = snapshot.rejections
+    keyed = rejections.select(
+        coding.gkey(rejections),
+        codes_of(coding.codes.steps, "step").alias("rise_step"),
+        pl.col("rejected_minor"),
+    )
+    keys = ["gkey", "rise_step"]
+    return keyed.drop_nulls(keys).group_by(keys).agg(pl.col("rejected_minor").max())
+
+
 def balance_at_least_minimum() -> pl.Expr:
     return pl.col("minimum_minor").is_null() | (pl.col("balance") >= pl.col("minimum_minor"))
 
@@ -97,7 +111,24 @@ def not_awaiting_approval() -> pl.Expr:
     return ~pl.col("awaiting_approval").fill_null(False)
 
 
-def evaluate_groups(totals: pl.DataFrame, state: pl.DataFrame, coding: Coding, as_of: date) -> pl.LazyFrame:
+def not_held_by_rejection() -> pl.Expr:
+    """No standing rejection of the step the group would rise to, or its dunned amount has grown
+    above the rejected notice's."""
+    return pl.col("rejected_minor").is_null() | (pl.col("balance").fill_null(0) > pl.col("rejected_minor"))
+
+
+def _with_rejections(groups: pl.LazyFrame, rejections: pl.DataFrame, coding: Coding) -> pl.LazyFrame:
+    """Each group with the rejected amount of the step it would rise to (null: none)."""
+    level = pl.col("rise_level").fill_null(0)
+    groups = groups.with_columns(rise_step=coding.codes.per_level(coding.codes.step, pl.Int64, level))
+    if rejections.is_empty():
+        return groups.with_columns(rejected_minor=pl.lit(None, dtype=pl.Int64))
+    return groups.join(rejections.lazy(), on=["gkey", "rise_step"], how="left", maintain_order="left")
+
+
+def evaluate_groups(
+    totals: pl.DataFrame, state: pl.DataFrame, rejections: pl.DataFrame, coding: Coding, as_of: date
+) -> pl.LazyFrame:
     """Every group with a past-due item or a state, by group key, with the group rules."""
     codes = coding.codes
     if state.is_empty():  # the first run: every group has the default state
@@ -115,16 +146,18 @@ def evaluate_groups(totals: pl.DataFrame, state: pl.DataFrame, coding: Coding, a
         minimum_minor=codes.minimum(),
         min_days=codes.per_policy(lambda p: p.min_days_between_notices, pl.Int64),
     )
-    groups = groups.with_columns(
+    groups = _with_rejections(groups, rejections, coding).with_columns(
         balance_at_least_minimum=balance_at_least_minimum(),
         min_days_since_last_notice=min_days_since_last_notice(as_of),
         not_awaiting_approval=not_awaiting_approval(),
+        not_held_by_rejection=not_held_by_rejection(),
         episode_changes=pl.col("has_past_due") != pl.col("was_open"),
     )
     may_rise = (
         pl.col("balance_at_least_minimum")
         & pl.col("min_days_since_last_notice")
         & pl.col("not_awaiting_approval")
+        & pl.col("not_held_by_rejection")
     )
     return groups.with_columns(may_rise=may_rise, noticed=may_rise & (pl.col("rise_level").fill_null(0) > 0))
 

@@ -71,11 +71,28 @@ class GroupState:
 
 
 @dataclass(frozen=True, slots=True)
+class Rejection:
+    """A level notice a person rejected and nobody reopened: it holds its group back at its step.
+
+    `rejected_minor` is the dunned amount of the rejected notice (the sum of its items' open
+    amounts). The group is not noticed at `step` again while its dunned amount is not above it.
+    """
+
+    customer_id: int
+    currency: str
+    step: str
+    rejected_minor: int
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
+    """The ledger on D. `rejections` holds at most one row per (customer, currency, step)."""
+
     as_of: date
     items: tuple[Item, ...]
     customers: tuple[Customer, ...]
     groups: tuple[GroupState, ...] = ()
+    rejections: tuple[Rejection, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

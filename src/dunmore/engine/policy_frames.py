@@ -15,9 +15,16 @@ from decimal import Decimal
 
 import polars as pl
 
-from dunmore.domain.policy import Policy, PolicySet, Route
+from dunmore.domain.policy import Policy, PolicySet, Route, Step
 
 DAYS_PER_YEAR = 365
+PolarsType = pl.DataType | type[pl.DataType]
+
+
+def _ratio(step: Step, currency: str, part: int) -> int | None:
+    """The numerator (part 0) or denominator (part 1) of the step's fee rate for the currency."""
+    rate = step.fee_rate.get(currency)
+    return None if rate is None else rate.as_integer_ratio()[part]
 
 
 def codes_of(values: Sequence[str], column: str) -> pl.Expr:
@@ -55,6 +62,18 @@ def _accrued(minor_days: pl.Expr, rate: Decimal) -> pl.Expr:
         wide = minor_days.cast(pl.Int128) * num
         return ((wide * 2 + d) // (2 * d)).cast(pl.Int64)
     return (minor_days // d) * num + ((minor_days % d) * (2 * num) + d) // (2 * d)
+
+
+def _share_half_up(amount: pl.Expr, num: pl.Expr, den: pl.Expr, *, wide: bool) -> pl.Expr:
+    """round_half_up(amount × num / den) in exact integers, for amount ≥ 0 and num ≤ den.
+
+    With amount = q × den + r (0 ≤ r < den) the result is q × num + (2 × r × num + den) // (2 × den):
+    nothing exceeds Int64 while 2 × den × num + den does not (`wide`: num and den are Int128, and so
+    is the computation).
+    """
+    if wide:
+        return ((amount.cast(pl.Int128) * num * 2 + den) // (den * 2)).cast(pl.Int64)
+    return (amount // den) * num + ((amount % den) * num * 2 + den) // (den * 2)
 
 
 def _route_condition(route: Route) -> pl.Expr:
@@ -109,31 +128,54 @@ class PolicyCodes:
         return lookup(values, dtype, pl.col("policy"))
 
     def per_level(
-        self, value: Callable[[Policy, int], object], dtype: pl.DataType | type[pl.DataType]
+        self,
+        value: Callable[[Policy, int], object],
+        dtype: pl.DataType | type[pl.DataType],
+        level: pl.Expr | None = None,
     ) -> pl.Expr:
-        """A value of each row's (`policy`, `level`) (level 0: None)."""
+        """A value of each row's (`policy`, `level`) (level 0: None); `level` defaults to the column."""
         table = [
             value(policy, n) if 0 < n <= len(policy.levels) else None
             for policy in self.ladders
             for n in range(self.stride)
         ]
-        return lookup(table, dtype, pl.col("policy") * self.stride + pl.col("level"))
+        at = pl.col("level") if level is None else level
+        return lookup(table, dtype, pl.col("policy") * self.stride + at)
 
     def minimum(self) -> pl.Expr:
         """`minimum_overdue[currency]` of each group row's policy (null: no minimum)."""
         table = [policy.minimum_overdue.get(c) for policy in self.ladders for c in self.currencies]
         return lookup(table, pl.Int64, pl.col("policy") * len(self.currencies) + pl.col("currency"))
 
-    def fee(self) -> pl.Expr:
-        """`fee[currency]` of each notice row's (policy, level) (null: the level has none)."""
+    def _per_level_currency(self, value: Callable[[Step, str], object], dtype: PolarsType) -> pl.Expr:
+        """A value of each notice row's (policy, level, currency) (level 0: None)."""
         table = [
-            policy.levels[n - 1].fee.get(c) if 0 < n <= len(policy.levels) else None
+            value(policy.levels[n - 1], c) if 0 < n <= len(policy.levels) else None
             for policy in self.ladders
             for n in range(self.stride)
             for c in self.currencies
         ]
         flat = (pl.col("policy") * self.stride + pl.col("level")) * len(self.currencies) + pl.col("currency")
-        return lookup(table, pl.Int64, flat)
+        return lookup(table, dtype, flat)
+
+    def fee(self) -> pl.Expr:
+        """The fee of each notice row's (policy, level, currency) (null: none): the fixed amount, or
+        round_half_up(balance × rate) to the minor unit, at most the cap."""
+        fixed = self._per_level_currency(lambda step, c: step.fee.get(c), pl.Int64)
+        if not any(step.fee_rate for policy in self.ladders for step in policy.levels):
+            return fixed
+        wide = not self._fee_rates_fit_int64()
+        dtype = pl.Int128 if wide else pl.Int64
+        num = self._per_level_currency(lambda step, c: _ratio(step, c, 0), dtype)
+        den = self._per_level_currency(lambda step, c: _ratio(step, c, 1), dtype)
+        share = _share_half_up(pl.col("balance"), num, den, wide=wide)
+        cap = self._per_level_currency(lambda step, c: step.fee_cap.get(c), pl.Int64)
+        return pl.when(num.is_not_null()).then(pl.min_horizontal(share, cap)).otherwise(fixed)
+
+    def _fee_rates_fit_int64(self) -> bool:
+        """Every fee rate num/den has 2 × den × num + den < 2**63 (see `_share_half_up`)."""
+        ratios = [r.as_integer_ratio() for p in self.ladders for s in p.levels for r in s.fee_rate.values()]
+        return all(2 * den * num + den < 2**63 for num, den in ratios)
 
     def step(self, policy: Policy, n: int) -> int:
         """The step code of level n of `policy`."""

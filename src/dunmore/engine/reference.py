@@ -10,7 +10,7 @@ fast engine equal to this one, so clarity wins over speed here: nothing is vecto
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -44,6 +44,7 @@ class Group:
     items: tuple[Item, ...]
     state: GroupState
     policy: Policy
+    rejections: Mapping[str, int]  # step → the dunned amount of its standing rejection
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,12 +98,17 @@ def groups_of(snapshot: Snapshot, policies: PolicySet) -> list[Group]:
     items: defaultdict[tuple[int, str], list[Item]] = defaultdict(list)
     for item in snapshot.items:
         items[(item.customer_id, item.currency)].append(item)
+    rejections: defaultdict[tuple[int, str], dict[str, int]] = defaultdict(dict)
+    for rejection in snapshot.rejections:
+        steps = rejections[(rejection.customer_id, rejection.currency)]
+        steps[rejection.step] = max(rejection.rejected_minor, steps.get(rejection.step, 0))
     groups = []
     for key in sorted(items.keys() | states.keys()):
         customer = customers.get(key[0], Customer(key[0]))
         state = states.get(key, GroupState(key[0], key[1]))
         policy = route(customer, policies)
-        groups.append(Group(snapshot.as_of, customer, key[1], tuple(items[key]), state, policy))
+        group_items = tuple(items[key])
+        groups.append(Group(snapshot.as_of, customer, key[1], group_items, state, policy, rejections[key]))
     return groups
 
 
@@ -243,9 +249,14 @@ def would_rise(item: Item, policy: Policy, as_of: date) -> bool:
     return is_invoice(item) and new_level(item, policy, dpd) > item.level and not_risen_today(item, as_of)
 
 
+def dunned_amount(past_due: Iterable[Item]) -> int:
+    """The group's undisputed past-due balance: what a level notice would ask for."""
+    return sum(undisputed(item) for item in past_due)
+
+
 def balance_at_least_minimum(past_due: Iterable[Item], policy: Policy, currency: str) -> bool:
     """The undisputed past-due balance reaches the policy's minimum for the currency (none if unlisted)."""
-    return sum(undisputed(item) for item in past_due) >= policy.minimum_overdue.get(currency, 0)
+    return dunned_amount(past_due) >= policy.minimum_overdue.get(currency, 0)
 
 
 def min_days_since_last_notice(state: GroupState, policy: Policy, as_of: date) -> bool:
@@ -259,24 +270,33 @@ def not_awaiting_approval(state: GroupState) -> bool:
     return not state.awaiting_approval
 
 
-def group_may_rise(group: Group, past_due: Sequence[Item]) -> bool:
-    """All three group conditions hold; otherwise nothing in the group rises today."""
+def not_held_by_rejection(group: Group, past_due: Sequence[Item], level: int) -> bool:
+    """No standing rejection of the step the group would rise to, or the dunned amount has grown
+    above the rejected notice's: a person's rejection sticks until the debt grows or is reopened."""
+    rejected = group.rejections.get(group.policy.levels[level - 1].name)
+    return rejected is None or dunned_amount(past_due) > rejected
+
+
+def group_may_rise(group: Group, past_due: Sequence[Item], level: int) -> bool:
+    """All four group conditions hold for a notice at `level`; otherwise nothing in the group rises."""
     return (
         balance_at_least_minimum(past_due, group.policy, group.currency)
         and min_days_since_last_notice(group.state, group.policy, group.as_of)
         and not_awaiting_approval(group.state)
+        and not_held_by_rejection(group, past_due, level)
     )
 
 
 def risen_levels(group: Group, past_due: Sequence[Item]) -> dict[int, int]:
     """item_id → new level of every item that rises today (empty when the group may not rise)."""
-    if not group_may_rise(group, past_due):
-        return {}
-    return {
+    rising = {
         item.item_id: new_level(item, group.policy, days_past_due(item, group.as_of))
         for item in past_due
         if would_rise(item, group.policy, group.as_of)
     }
+    if not rising or not group_may_rise(group, past_due, max(rising.values())):
+        return {}
+    return rising
 
 
 # --- Fees and interest ----------------------------------------------------------------------------
@@ -296,11 +316,18 @@ def interest_for(item: Item, policy: Policy, as_of: date) -> int:
     return max(0, accrued - item.interest_charged_minor)
 
 
-def fee_for(step: Step, level: int, currency: str, fee_levels: frozenset[int]) -> int | None:
-    """`fee_once_per_level_per_episode`: the level's fee, unless already charged in this episode."""
-    if currency not in step.fee or level in fee_levels:
+def fee_for(step: Step, level: int, currency: str, fee_levels: frozenset[int], dunned: int) -> int | None:
+    """`fee_once_per_level_per_episode`: the level's fee, unless already charged in this episode.
+
+    A percentage fee is that share of the dunned amount, rounded half-up to the minor unit once,
+    and at most its cap."""
+    if level in fee_levels:
         return None
-    return step.fee[currency]
+    if currency in step.fee_rate:
+        share = round_minor_half_up(Decimal(dunned) * step.fee_rate[currency])
+        cap = step.fee_cap.get(currency)
+        return share if cap is None else min(share, cap)
+    return step.fee.get(currency)
 
 
 def interest_charge_for(step: Step, notice_items: Iterable[NoticeItem]) -> int | None:
@@ -340,7 +367,7 @@ def level_notice(group: Group, past_due: Sequence[Item], risen: dict[int, int], 
         step=step.name,
         policy=group.policy.name,
         level=level,
-        fee_minor=fee_for(step, level, group.currency, episode.fee_levels),
+        fee_minor=fee_for(step, level, group.currency, episode.fee_levels, dunned_amount(past_due)),
         interest_charge_minor=interest_charge_for(step, items),
         pending_approval=step.requires_approval,
         items=items,

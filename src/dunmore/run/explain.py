@@ -20,8 +20,10 @@ from dunmore.engine.frames import SnapshotFrames
 from dunmore.errors import NotFound
 from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.run.explain_text import say
+from dunmore.run.models import NOTICES
 from dunmore.run.service import current_policy
-from dunmore.run.snapshot import read_snapshot
+from dunmore.run.snapshot import read_snapshot, standing_rejections
+from dunmore.store.db import as_utc
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ def _only(snapshot: SnapshotFrames, customer_id: int) -> SnapshotFrames:
         snapshot.items.filter(mine),
         snapshot.customers.filter(mine),
         snapshot.groups.filter(mine),
+        snapshot.rejections.filter(mine),
     )
 
 
@@ -75,7 +78,39 @@ def _not_eligible(item: dict[str, Any]) -> str:
 def _blocked(group: dict[str, Any]) -> str:
     if not group["not_awaiting_approval"]:
         return "awaiting_approval"
+    if not group["not_held_by_rejection"]:
+        return "held_by_rejection"
     return "below_minimum" if not group["balance_at_least_minimum"] else "spacing"
+
+
+def _below_minimum(group: dict[str, Any]) -> bool:
+    """The group's overdue total is below its policy's minimum: no level notice until it reaches it."""
+    return not group["balance_at_least_minimum"]
+
+
+def _amounts(group: dict[str, Any], currency: str) -> dict[str, str]:
+    """The group's overdue total, minimum and rejected amount, as shown (absent: 0)."""
+    minors = {"balance": "balance", "minimum": "minimum_minor", "rejected": "rejected_minor"}
+    shown = {name: format_minor(group[column] or 0, currency) for name, column in minors.items()}
+    return shown | {"currency": currency}
+
+
+def _rejection(conn: Connection, customer_id: int, group: dict[str, Any]) -> dict[str, object]:
+    """Who rejected the notice holding the group back at its step, when, why, and how to lift it."""
+    query = standing_rejections().subquery()
+    found = conn.execute(
+        select(query.c.id, NOTICES.c.decided_at, NOTICES.c.decided_by, NOTICES.c.decision_reason)
+        .join(NOTICES, NOTICES.c.id == query.c.id)
+        .where(query.c.customer_id == customer_id, query.c.currency == group["currency"])
+        .where(query.c.step == group["rise_step"])
+        .order_by(query.c.rejected_minor.desc(), query.c.id.desc())
+        .limit(1)
+    ).first()
+    if found is None:  # pragma: no cover - the rule read the same rows
+        return {"notice": "?", "step": group["rise_step"], "on": "?", "by": "?", "reason": "?"}
+    on = as_utc(found.decided_at).date().isoformat() if found.decided_at else "?"
+    return {"notice": found.id, "step": group["rise_step"], "on": on, "by": found.decided_by or "?",
+            "reason": found.decision_reason or "?"}  # fmt: skip
 
 
 def _next_step(
@@ -115,25 +150,40 @@ def _today(item: dict[str, Any], group: dict[str, Any], policy: Policy, ctx: dic
     if not item["would_rise"]:
         code = "risen_today" if not item["not_risen_today"] else "at_target"
         return [(code, {"level": item["level"], "days": item["dpd"]})]
+    code = _blocked(group)
+    values = _amounts(group, item["currency"])
+    if code == "held_by_rejection":
+        values |= ctx["rejections"][item["currency"]]
     last = group["last_level_notice"]
     spaced = last + timedelta(days=policy.min_days_between_notices) if last else ctx["as_of"]
-    values = {"balance": group["balance"] or 0, "minimum": group["minimum_minor"] or 0}
-    shown = {name: _money(minor, item["currency"]) for name, minor in values.items()}
-    return [(_blocked(group), {**shown, "last": last, "next": spaced})]
+    return [(code, {**values, "last": last, "next": spaced})]
+
+
+def _next(item: dict[str, Any], group: dict[str, Any], policy: Policy, ctx: dict[str, Any]) -> Reason:
+    """What comes next: a step on a date, or — while the minimum holds the group back — what must
+    change first (no date can be known)."""
+    as_of, rising = ctx["as_of"], bool(item["would_rise"] and group["may_rise"])
+    level = item["new_level"] if rising else item["level"]
+    last_notice = as_of if group["notice_today"] else group["last_level_notice"]
+    nxt = _next_step(item, policy, level, last_notice, as_of)
+    if nxt is None:
+        return "last_step", {}
+    if item["dpd"] > 0 and _below_minimum(group):
+        return "next_at_minimum", {"step": nxt[0], **_amounts(group, item["currency"])}
+    if item["would_rise"] and not group["not_held_by_rejection"]:
+        return "next_after_rejection", {"step": group["rise_step"], **_amounts(group, item["currency"])}
+    return "next_step", {"step": nxt[0], "date": nxt[1].isoformat()}
 
 
 def _story(item: dict[str, Any], group: dict[str, Any], ctx: dict[str, Any]) -> ItemStory:
-    policy, as_of = ctx["policies"].policies[item["policy"]], ctx["as_of"]
+    policy = ctx["policies"].policies[item["policy"]]
     rising = bool(item["would_rise"] and group["may_rise"])
     level = item["new_level"] if rising else item["level"]
     reasons = [ctx["route"], *_today(item, group, policy, ctx)]
-    nxt = None
+    nxt: Reason | None = None
     if item["eligible"] and item["kind"] == "invoice":
-        last_notice = as_of if group["notice_today"] else group["last_level_notice"]
-        nxt = _next_step(item, policy, level, last_notice, as_of)
-        reasons.append(
-            ("next_step", {"step": nxt[0], "date": nxt[1].isoformat()}) if nxt else ("last_step", {})
-        )
+        nxt = _next(item, group, policy, ctx)
+        reasons.append(nxt)
     facts = {
         "kind": item["kind"],
         "currency": item["currency"],
@@ -146,11 +196,23 @@ def _story(item: dict[str, Any], group: dict[str, Any], ctx: dict[str, Any]) -> 
         "target_level": item["target"],
         "rises_today": rising,
         "interest": format_minor(item["interest"], item["currency"]),
-        "next_step": None if nxt is None else {"step": nxt[0], "date": nxt[1].isoformat()},
+        "next_step": _next_fact(nxt),
     }
     codes = [code for code, _ in reasons]
     words = [say(code, ctx["lang"], **values) for code, values in reasons]
     return ItemStory(item["invoice_id"], codes, words, facts)
+
+
+def _next_fact(nxt: Reason | None) -> dict[str, object] | None:
+    """The next step as data: its date, or (held by the minimum) the total it waits for."""
+    if nxt is None or nxt[0] == "last_step":
+        return None
+    code, values = nxt
+    if code == "next_at_minimum":
+        return {"step": values["step"], "date": None, "when_overdue_total_reaches": values["minimum"]}
+    if code == "next_after_rejection":
+        return {"step": values["step"], "date": None, "when_dunned_amount_exceeds": values["rejected"]}
+    return {"step": values["step"], "date": values["date"]}
 
 
 def explain(conn: Connection, *, customer: str, as_of: date, lang: str) -> list[ItemStory]:
@@ -167,7 +229,9 @@ def explain(conn: Connection, *, customer: str, as_of: date, lang: str) -> list[
         pl.col("notice_today").fill_null(False)
     )
     reminders = decisions.reminders.filter(pl.col("status") == "sent")
+    held = groups.filter(~pl.col("not_held_by_rejection")).iter_rows(named=True)
     ctx = {
+        "rejections": {group["currency"]: _rejection(conn, customer_id, group) for group in held},
         "lang": lang, "policies": policies, "as_of": as_of,
         "route": _route(policies, customer_row["grade"], customer_row["tags"]),
         "reminded": dict(zip(reminders["item_id"].to_list(), reminders["step"].to_list(), strict=True)),

@@ -69,9 +69,21 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "zh-TW": "今日已升級（同日再次執行只處理新增內容）",
     },
     "below_minimum": {
-        "en": "held back: the overdue balance {balance} is below the minimum {minimum}",
-        "zh-CN": "暂缓：逾期余额 {balance} 低于最低金额 {minimum}",
-        "zh-TW": "暫緩：逾期餘額 {balance} 低於最低金額 {minimum}",
+        "en": "held back: the overdue total {balance} is below the policy minimum {minimum} for {currency}; "
+        "it is dunned when it reaches {minimum}",
+        "zh-CN": "暂缓：逾期合计 {balance} 低于策略对 {currency} 的最低金额 {minimum}；达到 {minimum} 时催款",
+        "zh-TW": "暫緩：逾期合計 {balance} 低於策略對 {currency} 的最低金額 {minimum}；達到 {minimum} 時催款",
+    },
+    "held_by_rejection": {
+        "en": "held back: notice {notice} for step {step} was rejected on {on} by {by} because {reason}; "
+        "it is proposed again when the dunned amount (now {balance}) exceeds {rejected} {currency}, "
+        "or after `dunmore reopen {notice}`",
+        "zh-CN": "暂缓：步骤 {step} 的通知 {notice} 已于 {on} 被 {by} 驳回，原因：{reason}；"
+        "催款金额（现为 {balance}）超过 {rejected} {currency} 时，"
+        "或运行 `dunmore reopen {notice}` 后，将再次提出",
+        "zh-TW": "暫緩：步驟 {step} 的通知 {notice} 已於 {on} 被 {by} 駁回，原因：{reason}；"
+        "催款金額（現為 {balance}）超過 {rejected} {currency} 時，"
+        "或執行 `dunmore reopen {notice}` 後，將再次提出",
     },
     "spacing": {
         "en": "held back: the last notice was on {last}; the next may go on {next}",
@@ -87,6 +99,17 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "en": "next: {step} on {date}",
         "zh-CN": "下一步：{date} {step}",
         "zh-TW": "下一步：{date} {step}",
+    },
+    "next_at_minimum": {
+        "en": "next: {step}, once the overdue total reaches {minimum} {currency} (now {balance})",
+        "zh-CN": "下一步：逾期合计达到 {minimum} {currency} 后 {step}（现为 {balance}）",
+        "zh-TW": "下一步：逾期合計達到 {minimum} {currency} 後 {step}（現為 {balance}）",
+    },
+    "next_after_rejection": {
+        "en": "next: {step}, once the dunned amount exceeds {rejected} {currency} "
+        "or the rejection is reopened",
+        "zh-CN": "下一步：催款金额超过 {rejected} {currency} 或驳回被撤销后 {step}",
+        "zh-TW": "下一步：催款金額超過 {rejected} {currency} 或駁回被撤銷後 {step}",
     },
     "last_step": {"en": "no further step", "zh-CN": "已无后续步骤", "zh-TW": "已無後續步驟"},
 }

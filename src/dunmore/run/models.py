@@ -63,6 +63,11 @@ class Notice(Base):
     # committed | pending_approval | approved | rejected | reverted
     status: Mapped[str] = mapped_column(String(20))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    # A rejection stands (the run holds its group at its step) until reopened.
+    reopened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reopened_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class NoticeItem(Base):

@@ -19,7 +19,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from dunmore.domain.policy import PolicySet, load_policy_file, load_policy_text
 from dunmore.engine.decide import decide
 from dunmore.engine.frames import DecisionFrames
-from dunmore.errors import NotFound, RunConflict, RunError
+from dunmore.errors import BadArgument, NotFound, RunConflict, RunError
+from dunmore.ledger.models import INVOICES
 from dunmore.progress import Progress, quiet
 from dunmore.run.apply import (
     apply_level_effects,
@@ -66,6 +67,12 @@ def load_policy(conn: Connection, path: Path, *, now: datetime) -> LoadedPolicy:
         insert(POLICY_VERSIONS).values({**values, "loaded_at": now}).returning(POLICY_VERSIONS.c.id)
     )
     return LoadedPolicy(version, int(row_id.scalar_one()), policies.fingerprint(), policies)
+
+
+def ledger_currencies(conn: Connection) -> set[str]:
+    """The currencies the ledger has open items in (what a policy's fee and minimum maps must cover)."""
+    query = select(INVOICES.c.currency).where(INVOICES.c.open_minor > 0).distinct()
+    return {str(currency) for currency in conn.execute(query).scalars()}
 
 
 @lru_cache(maxsize=8)
@@ -200,7 +207,7 @@ def _pending(conn: Connection, notice_id: int) -> dict[str, Any]:
     return notice
 
 
-def approve(conn: Connection, notice_id: int, *, now: datetime) -> None:
+def approve(conn: Connection, notice_id: int, *, now: datetime, by: str | None = None) -> None:
     """Apply a pending level notice as of its run date: levels, fee, interest, spacing, deliveries."""
     notice = _pending(conn, notice_id)
     columns = ["customer_id", "currency", "fee_minor", "interest_charge_minor", "policy", "step"]
@@ -218,16 +225,47 @@ def approve(conn: Connection, notice_id: int, *, now: datetime) -> None:
     )
     as_of: date = notice["as_of"]
     write_group_state(conn, group_after_approval(conn, notice), run_id=notice["run_id"])
-    _decide(conn, notice_id, "approved", now)
+    _decide(conn, notice_id, "approved", now, by=by)
     apply_level_effects(conn, frame, which=NOTICES.c.id == notice_id, as_of=as_of)
     insert_deliveries(conn, NOTICES.c.id == notice_id, policy_of_run(conn, notice["run_id"]).policies, now)
 
 
-def reject(conn: Connection, notice_id: int, *, now: datetime) -> None:
-    """Drop a pending level notice: it never changes anything."""
+def reject(conn: Connection, notice_id: int, *, reason: str, by: str, now: datetime) -> None:
+    """Reject a pending level notice with a reason: it changes nothing, and it stands as a decision —
+    the run does not propose the group at that step again until its dunned amount grows above the
+    notice's or someone reopens it (docs/design/dunning-run.md, `not_held_by_rejection`)."""
     _pending(conn, notice_id)
-    _decide(conn, notice_id, "rejected", now)
+    if not reason.strip():
+        raise BadArgument(
+            f"notice {notice_id} was not rejected: a rejection needs a reason, "
+            f'e.g. `dunmore reject {notice_id} --reason "the customer pays through its parent"`'
+        )
+    _decide(conn, notice_id, "rejected", now, by=by, reason=reason.strip())
 
 
-def _decide(conn: Connection, notice_id: int, status: str, now: datetime) -> None:
-    conn.execute(update(NOTICES).where(NOTICES.c.id == notice_id).values(status=status, decided_at=now))
+def reopen(conn: Connection, notice_id: int, *, by: str, now: datetime) -> int:
+    """Lift the rejection of a notice, and every other standing one of its group and step: the next
+    run may propose that step again. Returns how many rejections were lifted."""
+    notice = notice_row(conn, notice_id)
+    if notice is None:
+        raise NotFound(f"no notice {notice_id}: `dunmore explain CUSTOMER` names the rejected notice")
+    if notice["status"] != "rejected" or notice["reopened_at"] is not None:
+        state = "reopened" if notice["reopened_at"] is not None else notice["status"]
+        raise RunError(f"notice {notice_id} is {state}, not a standing rejection: there is nothing to reopen")
+    n = NOTICES.c
+    same = and_(
+        n.customer_id == notice["customer_id"],
+        n.currency == notice["currency"],
+        n.step == notice["step"],
+        n.status == "rejected",
+        n.reopened_at.is_(None),
+    )
+    lifted = conn.execute(update(NOTICES).where(same).values(reopened_at=now, reopened_by=by))
+    return int(lifted.rowcount)
+
+
+def _decide(
+    conn: Connection, notice_id: int, status: str, now: datetime, *, by: str | None, reason: str | None = None
+) -> None:
+    values = {"status": status, "decided_at": now, "decided_by": by, "decision_reason": reason}
+    conn.execute(update(NOTICES).where(NOTICES.c.id == notice_id).values(values))

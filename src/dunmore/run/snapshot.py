@@ -10,12 +10,12 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, Select, and_, func, select
 
-from dunmore.engine.frames import CUSTOMERS, GROUPS, ITEMS, SnapshotFrames
+from dunmore.engine.frames import CUSTOMERS, GROUPS, ITEMS, REJECTIONS, SnapshotFrames
 from dunmore.ledger.models import ALLOCATIONS, INVOICES
 from dunmore.ledger.models import CUSTOMERS as CUSTOMER_TABLE
-from dunmore.run.models import DUNNING_GROUPS, NOTICES, REMINDER_RECORDS
+from dunmore.run.models import DUNNING_GROUPS, NOTICE_ITEMS, NOTICES, REMINDER_RECORDS
 from dunmore.store.bulk import read_frame
 
 _ITEM_COLUMNS = ["item_id", "customer_id", "currency", "kind", "due_date", "open_minor", "disputed_minor"]
@@ -115,6 +115,25 @@ def read_groups(conn: Connection) -> pl.DataFrame:
     )
 
 
+def standing_rejections() -> Select[Any]:
+    """(notice id, customer, currency, step, dunned amount) of every rejected level notice nobody
+    reopened; the dunned amount is the sum of the open amounts the notice listed."""
+    n, i = NOTICES.c, NOTICE_ITEMS.c
+    amount = select(func.coalesce(func.sum(i.open_minor), 0)).where(i.notice_id == n.id).scalar_subquery()
+    standing = and_(n.status == "rejected", n.kind == "level", n.reopened_at.is_(None))
+    return select(n.id, n.customer_id, n.currency, n.step, amount.label("rejected_minor")).where(standing)
+
+
+def read_rejections(conn: Connection) -> pl.DataFrame:
+    """The standing rejections, one row per (customer, currency, step) with the largest amount."""
+    query = standing_rejections().subquery()
+    keys = [query.c.customer_id, query.c.currency, query.c.step]
+    grouped = select(*keys, func.max(query.c.rejected_minor)).group_by(*keys)
+    return read_frame(conn, grouped, dict(REJECTIONS))
+
+
 def read_snapshot(conn: Connection, as_of: date) -> SnapshotFrames:
     """The ledger as of D, in the engine's frames."""
-    return SnapshotFrames(as_of, read_items(conn, as_of), read_customers(conn), read_groups(conn))
+    return SnapshotFrames(
+        as_of, read_items(conn, as_of), read_customers(conn), read_groups(conn), read_rejections(conn)
+    )

@@ -1,7 +1,7 @@
 """Access: users, their portfolios, API tokens, the audit log; a portfolio per customer
 
-Revision ID: 0014
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-06 17:40:00
 
 Customers get `portfolio` (default `default`), the unit collectors are scoped by. The audit log's ids
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
