@@ -64,7 +64,18 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return _create(parsed, url, pool_pre_ping=True)
+    # Every moment Dunmore stores is UTC: sessions read them back in UTC too, whatever the server's or
+    # the client's (PGTZ) zone, so that a date taken from a moment is the same on every machine.
+    engine = _create(parsed, url, pool_pre_ping=True)
+    event.listen(engine, "connect", _postgresql_utc)
+    return engine
+
+
+def _postgresql_utc(dbapi_connection: Any, _record: Any) -> None:
+    # After libpq has applied PGTZ, which a startup option would not override.
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET TIME ZONE 'UTC'")
+    dbapi_connection.commit()
 
 
 def _create(parsed: Any, url: str, **options: Any) -> Engine:
@@ -182,6 +193,6 @@ def transaction(engine: Engine, *, snapshot: bool = False) -> Iterator[Connectio
 
 
 def as_utc(moment: datetime) -> datetime:
-    """A stored moment as an aware UTC datetime: SQLite gives back naive ones, and every moment Dunmore
-    stores is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    """A stored moment as an aware UTC datetime: SQLite gives back naive ones (every moment Dunmore
+    stores is UTC), PostgreSQL aware ones in its session's zone."""
+    return moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
