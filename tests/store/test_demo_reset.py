@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -22,22 +23,26 @@ def demo(url: str, *extra: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_demo_reset_refuses_a_database_holding_a_ledger_it_did_not_build(tmp_path: Path) -> None:
+@pytest.mark.parametrize("extra", [["--reset"], []], ids=["reset", "no-reset"])
+def test_demo_refuses_a_database_holding_a_ledger_it_did_not_build(tmp_path: Path, extra: list[str]) -> None:
     path = tmp_path / "books.db"
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
     with transaction(engine) as conn:
         add_customer(conn, "REAL-1")
 
-    code, out = demo(f"sqlite:///{path}", "--reset")
+    code, out = demo(f"sqlite:///{path}", *extra)
 
     assert code == 2
-    assert "refusing --reset" in out
+    assert "refusing to build the demo" in out
+    assert "generating" not in out  # refused before any work
+    assert "writing" not in out
     assert "books.db" in out
     assert "another --db" in out
     assert "Traceback" not in out
     with engine.connect() as conn:
         assert conn.execute(select(CUSTOMERS.c.external_id)).scalars().all() == ["REAL-1"]
+        assert not is_demo_database(conn)  # a worker would otherwise send from it as the demo creditor
 
 
 def test_demo_marks_its_database_and_rebuilds_it_on_a_second_reset(tmp_path: Path) -> None:

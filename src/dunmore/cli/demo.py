@@ -104,6 +104,10 @@ def demo_command(
         day = parse_as_of(as_of, state(ctx).settings)
         engine = state(ctx).engine(create=True)
         now = datetime.now(UTC)
+        # Before any work: neither mix demo customers into a real ledger (and mark it the demo's, which
+        # would let the worker send as the demo creditor) nor wipe one with --reset.
+        with transaction(engine) as conn:
+            refuse_foreign_ledger(conn, engine.url.render_as_string(hide_password=True))
         with _progress() as progress:
             task = progress.add_task(f"generating {customers} customers", total=None)
             portfolio = generate(customers=customers, seed=seed, as_of=day)

@@ -49,16 +49,17 @@ def holds_ledger(conn: Connection) -> bool:
 
 
 def refuse_foreign_ledger(conn: Connection, where: str) -> None:
-    """Refuse to reset a database that holds a ledger and is not marked as the demo's own.
+    """Refuse to build the demo in (or reset) a database that holds a ledger not marked as the demo's own.
 
     A demo database built before the mark existed is refused too: nothing tells it from a real
     ledger for sure, so the user deletes it by hand once.
     """
     if holds_ledger(conn) and not is_demo_database(conn):
         raise NotADemoDatabase(
-            f"refusing --reset: {where} holds a ledger the demo did not build, and resetting would delete "
-            "its customers, documents, notices and delivery proofs; give the demo another --db (e.g. "
-            "sqlite:///demo.db), or, if it is a demo database from an older version, delete that file"
+            f"refusing to build the demo in {where}: it holds a ledger the demo did not build (the demo "
+            "would mix its customers into it, and --reset would delete its customers, documents, notices "
+            "and delivery proofs); give the demo another --db (e.g. sqlite:///demo.db), or, if it is a "
+            "demo database from an older version, delete that file"
         )
 
 
