@@ -106,12 +106,17 @@ def test_a_run_deciding_while_someone_else_is_audited_is_refused_as_a_conflict(e
     run says so in one line and writes nothing; the chain stays whole."""
     story = told(engine)
     story.customer("C9")
-    with pytest.raises(RunConflict, match="nothing was written"), transaction(engine, snapshot=True) as late:
-        service.propose(late, as_of=day("2026-09-04"), today=day("2026-09-04"))  # its snapshot
-        with transaction(engine) as meanwhile:
-            stops.hold(meanwhile, customer="C9", now=morning("2026-09-04"), actor="li")
-        service.commit(late, as_of=day("2026-09-04"), today=day("2026-09-04"), now=morning("2026-09-04"),
-                       actor="cli:ops")  # fmt: skip
+
+    def late_run() -> None:
+        with transaction(engine, snapshot=True) as late:
+            service.propose(late, as_of=day("2026-09-04"), today=day("2026-09-04"))  # its snapshot
+            with transaction(engine) as meanwhile:
+                stops.hold(meanwhile, customer="C9", now=morning("2026-09-04"), actor="li")
+            service.commit(late, as_of=day("2026-09-04"), today=day("2026-09-04"), now=morning("2026-09-04"),
+                           actor="cli:ops")  # fmt: skip
+
+    with pytest.raises(RunConflict, match="nothing was written"):
+        late_run()
 
     with engine.connect() as conn:
         written = [conn.execute(select(func.count()).select_from(t)).scalar_one() for t in (RUNS, NOTICES)]
