@@ -30,14 +30,15 @@ def told(engine: Engine, customers: int = 1) -> Story:
     return story
 
 
-def rows(engine: Engine, **where: str) -> list[tuple[str, str, str, Any, Any]]:
+def rows(engine: Engine, *, object: str | None = None) -> list[tuple[str, str, str, Any, Any]]:
     """(actor, action, object, before, after) of the rows, newest first."""
     with engine.connect() as conn:
-        found = audit.list_rows(conn, **where)
-    return [
-        (r.actor, r.action, r.object, *(None if v is None else json.loads(v) for v in (r.before, r.after)))
-        for r in found
-    ]
+        found = audit.list_rows(conn, object=object)
+    return [(r.actor, r.action, r.object, _decoded(r.before), _decoded(r.after)) for r in found]
+
+
+def _decoded(value: str | None) -> Any:
+    return None if value is None else json.loads(value)
 
 
 def verified(engine: Engine) -> bool:
