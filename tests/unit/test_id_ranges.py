@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dunmore.delivery.outbox import id_ranges
+from dunmore.access.audit import id_ranges
 
 
 def _expanded(ranges: str) -> list[int]:

@@ -11,7 +11,7 @@ sends the receiving side had accepted just before the worker died. On PostgreSQL
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -281,21 +281,10 @@ def retry(conn: Connection, ids: Collection[int], *, now: datetime, actor: str) 
     statuses: dict[str, int] = {}
     for row in rows:
         statuses[row.status] = statuses.get(row.status, 0) + 1
-    after = {"status": "pending", "deliveries": id_ranges(row.id for row in rows), "count": len(rows)}
+    after = {"status": "pending", "deliveries": audit.id_ranges(row.id for row in rows), "count": len(rows)}
     audit.record(conn, at=now, actor=actor, action="delivery.retry", object="outbox",
                  before={"statuses": statuses}, after=after)  # fmt: skip
     return len(rows)
-
-
-def id_ranges(ids: Iterable[int]) -> str:
-    """Ids as sorted ranges, `1-4,7,9-10`: a list of a million dead letters stays a few characters."""
-    spans: list[list[int]] = []
-    for n in sorted(set(ids)):
-        if spans and n == spans[-1][1] + 1:
-            spans[-1][1] = n
-        else:
-            spans.append([n, n])
-    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
 
 
 def dead_letters(conn: Connection) -> list[int]:
