@@ -318,3 +318,14 @@ def test_the_demo_is_audited_and_a_reset_leaves_the_log_whole(
     }
     verified = CliRunner().invoke(app, ["--db", url, "audit", "verify"])
     assert verified.exit_code == 0, verified.output
+
+
+def test_what_writes_nothing_leaves_no_audit_row(story: Story, tmp_path: Path) -> None:
+    """A dry run, a proposal, and a refused command (the transaction rolls back with its row)."""
+    _files(story, tmp_path)
+    before = dunmore(story.engine, "audit", "list", "--json")
+    dunmore(story.engine, "import", "invoices", "i.csv", "--dry-run")
+    dunmore(story.engine, "run", "--as-of", "2026-09-23")
+    refused = CliRunner().invoke(app, ["--db", str(story.engine.url), "dispute", "INV-1", "99999.00"])
+    assert refused.exit_code != 0
+    assert dunmore(story.engine, "audit", "list", "--json") == before
