@@ -49,7 +49,7 @@ def _build(customers: int, items: int) -> SnapshotFrames:
     portfolio = _open_portfolio(generate(customers=customers, seed=1, as_of=AS_OF), items)
     with transaction(engine) as conn:
         load_portfolio(conn, portfolio)
-        service.load_policy(conn, POLICY, now=datetime.now(UTC))
+        service.load_policy(conn, POLICY, now=datetime.now(UTC), actor="system")
     with engine.connect() as conn:
         snapshot = read_snapshot(conn, AS_OF)
     engine.dispose()

@@ -79,7 +79,7 @@ def main() -> None:
     engine = open_database(url)
     with timed("load ledger", results), transaction(engine) as conn:
         load_portfolio(conn, portfolio)
-        service.load_policy(conn, POLICY, now=datetime.now(UTC))
+        service.load_policy(conn, POLICY, now=datetime.now(UTC), actor="system")
     del portfolio  # a daily run's process holds no generated portfolio: measure the run without it
     gc.collect()
     with engine.connect() as conn:  # gather and decide write nothing: the run below starts afresh
@@ -144,7 +144,9 @@ def _whole_run(url: str, saved: Path | None) -> tuple[float, dict[str, float], s
 
     start = time.perf_counter()
     with transaction(engine, snapshot=True) as conn:
-        outcome = service.commit(conn, as_of=AS_OF, today=AS_OF, now=datetime.now(UTC), progress=progress)
+        outcome = service.commit(
+            conn, as_of=AS_OF, today=AS_OF, now=datetime.now(UTC), actor="system", progress=progress
+        )
         marks["commit"] = time.perf_counter()
     end = time.perf_counter()
     engine.dispose()

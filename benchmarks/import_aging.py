@@ -11,7 +11,7 @@ change nothing), and the aging report by currency and by customer.
 from __future__ import annotations
 
 import argparse
-from datetime import date
+from datetime import UTC, date, datetime
 
 import polars as pl
 
@@ -60,11 +60,11 @@ def main() -> None:
         customers, invoices = write_files(args.customers, args.invoices)
     engine = open_database(f"sqlite:///{DATA / 'import.db'}")
     with timed("import customers", results), transaction(engine) as conn:
-        import_file(conn, Kind.CUSTOMERS, DATA / "customers.csv")
+        import_file(conn, Kind.CUSTOMERS, DATA / "customers.csv", actor="system", at=datetime.now(UTC))
     with timed("import invoices", results), transaction(engine) as conn:
-        report = import_file(conn, Kind.INVOICES, DATA / "invoices.csv")
+        report = import_file(conn, Kind.INVOICES, DATA / "invoices.csv", actor="system", at=datetime.now(UTC))
     with timed("import the same invoices again", results), transaction(engine) as conn:
-        again = import_file(conn, Kind.INVOICES, DATA / "invoices.csv")
+        again = import_file(conn, Kind.INVOICES, DATA / "invoices.csv", actor="system", at=datetime.now(UTC))
     with engine.connect() as conn:
         aging_report(conn, as_of=AS_OF, buckets=buckets(), by="currency")  # warm the page cache once
         with timed("aging by currency", results):

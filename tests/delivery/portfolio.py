@@ -100,8 +100,8 @@ def overdue_portfolio(
         insert_frame(conn, CUSTOMERS, customers)
         insert_frame(conn, CONTACTS, contacts)
         insert_frame(conn, INVOICES, invoices)
-        service.load_policy(conn, policy, now=RUN_AT)
+        service.load_policy(conn, policy, now=RUN_AT, actor="system")
     with transaction(engine, snapshot=True) as conn:
-        service.commit(conn, as_of=as_of, today=as_of, now=RUN_AT)
+        service.commit(conn, as_of=as_of, today=as_of, now=RUN_AT, actor="system")
     with engine.connect() as conn:
         return [int(i) for i in conn.execute(select(DELIVERIES.c.id).order_by(DELIVERIES.c.id)).scalars()]

@@ -37,20 +37,22 @@ def test_a_held_customers_pending_deliveries_are_cancelled_before_any_worker_run
 ) -> None:
     overdue_portfolio(engine, tmp_path, [Debtor(), Debtor()], channels="email, sms")
     with transaction(engine) as conn:
-        assert stops.hold(conn, customer="C00001", now=NEXT_MORNING) == 2
+        assert stops.hold(conn, customer="C00001", now=NEXT_MORNING, actor="cli:ops") == 2
     assert statuses(engine) == ["cancelled", "cancelled", "pending", "pending"]
     assert cancellations(engine) == [
         (1, "hold", "customer C00001 put on hold"),
         (2, "hold", "customer C00001 put on hold"),
     ]
     with transaction(engine) as conn:  # held already: nothing more to cancel, and the count says so
-        assert stops.hold(conn, customer="C00001", now=NEXT_MORNING) == 0
+        assert stops.hold(conn, customer="C00001", now=NEXT_MORNING, actor="cli:ops") == 0
 
 
 def test_a_held_invoice_cancels_the_notices_listing_it(engine: Engine, tmp_path: Path) -> None:
     overdue_portfolio(engine, tmp_path, [Debtor(), Debtor()], channels="email, sms")
     with transaction(engine) as conn:
-        assert stops.hold(conn, customer="C00002", invoice="INV-00002", now=NEXT_MORNING) == 2
+        assert (
+            stops.hold(conn, customer="C00002", invoice="INV-00002", now=NEXT_MORNING, actor="cli:ops") == 2
+        )
     assert statuses(engine) == ["pending", "pending", "cancelled", "cancelled"]
 
 
@@ -59,16 +61,27 @@ def test_a_new_dispute_cancels_the_notices_listing_the_invoice_and_a_smaller_one
 ) -> None:
     overdue_portfolio(engine, tmp_path, [Debtor(), Debtor(), Debtor()], channels="email, sms")
     with transaction(engine) as conn:
-        assert stops.dispute(conn, invoice="INV-00002", amount=Decimal("100.00"), now=NEXT_MORNING) == 2
+        assert (
+            stops.dispute(
+                conn, invoice="INV-00002", amount=Decimal("100.00"), now=NEXT_MORNING, actor="cli:ops"
+            )
+            == 2
+        )
     assert statuses(engine) == ["pending", "pending", "cancelled", "cancelled", "pending", "pending"]
     with transaction(engine) as conn:  # ending a dispute is not a new one: nothing is cancelled
-        assert stops.dispute(conn, invoice="INV-00002", amount=Decimal("0"), now=NEXT_MORNING) == 0
+        assert (
+            stops.dispute(conn, invoice="INV-00002", amount=Decimal("0"), now=NEXT_MORNING, actor="cli:ops")
+            == 0
+        )
     assert cancellations(engine)[0][1:] == ("dispute", "invoice INV-00002 disputed (100.00) after the notice")
 
 
 def test_cease_contact_cancels_all_but_the_channels_still_allowed(engine: Engine, tmp_path: Path) -> None:
     overdue_portfolio(engine, tmp_path, [Debtor(), Debtor()], channels="email, sms, letter")
     with transaction(engine) as conn:
-        assert stops.cease_contact(conn, customer="C00001", keep=["letter"], now=NEXT_MORNING) == 2
+        assert (
+            stops.cease_contact(conn, customer="C00001", keep=["letter"], now=NEXT_MORNING, actor="cli:ops")
+            == 2
+        )
     assert statuses(engine) == ["cancelled", "cancelled", "pending", "pending", "pending", "pending"]
     assert {reason for _, reason, _ in cancellations(engine)} == {"cease_contact"}

@@ -154,7 +154,7 @@ def test_transient_errors_end_in_the_dead_letters_and_an_operator_retries_them(
     from dunmore.delivery import outbox
 
     with engine.begin() as conn:
-        assert outbox.retry(conn, outbox.dead_letters(conn), now=clock.now) == 1
+        assert outbox.retry(conn, outbox.dead_letters(conn), now=clock.now, actor="cli:ops") == 1
     job.run(drain=True)
     assert statuses(engine) == ["sent"]
 

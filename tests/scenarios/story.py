@@ -38,6 +38,7 @@ from dunmore.store.db import transaction
 from tests.store.ledger_rows import add_customer, add_invoice, add_payment
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "dunning.yaml"
+ACTOR = "cli:ops"  # who does everything in a story, as the audit log names them
 Notices = list[dict[str, Any]]
 
 
@@ -67,7 +68,7 @@ class Story:
         self._currency: dict[str, str] = {}
         if policy is not None:
             with transaction(engine) as conn:
-                service.load_policy(conn, policy, now=morning("2026-01-01"))
+                service.load_policy(conn, policy, now=morning("2026-01-01"), actor=ACTOR)
 
     # --- the ledger ---------------------------------------------------------------------------------
 
@@ -141,7 +142,9 @@ class Story:
     def run(self, as_of: str) -> Notices:
         """Commit the run for `as_of`; its notices as `dunmore run --approve --json` prints them."""
         with transaction(self.engine, snapshot=True) as conn:
-            outcome = service.commit(conn, as_of=day(as_of), today=day(as_of), now=morning(as_of))
+            outcome = service.commit(
+                conn, as_of=day(as_of), today=day(as_of), now=morning(as_of), actor=ACTOR
+            )
             return self._shown(conn, outcome)
 
     def propose(self, as_of: str) -> Notices:
@@ -157,14 +160,19 @@ class Story:
         """Commit the run for `as_of` on the day `on`, allowing dates up to `max_days_ahead` after it."""
         with transaction(self.engine, snapshot=True) as conn:
             outcome = service.commit(
-                conn, as_of=day(as_of), today=day(on), now=morning(on), max_days_ahead=max_days_ahead
+                conn,
+                as_of=day(as_of),
+                today=day(on),
+                now=morning(on),
+                actor=ACTOR,
+                max_days_ahead=max_days_ahead,
             )
             return self._shown(conn, outcome)
 
     def revert(self, run_id: int, *, on: str) -> Reverted:
         """`dunmore run revert RUN` on the day `on`."""
         with transaction(self.engine) as conn:
-            return revert(conn, run_id, now=morning(on))
+            return revert(conn, run_id, now=morning(on), actor=ACTOR)
 
     def runs(self) -> list[tuple[int, str, str]]:
         """(run id, as-of date, status) of every run, oldest first."""
@@ -175,15 +183,15 @@ class Story:
 
     def approve(self, notice_id: int, *, on: str) -> None:
         with transaction(self.engine) as conn:
-            service.approve(conn, notice_id, now=morning(on))
+            service.approve(conn, notice_id, now=morning(on), actor=ACTOR)
 
     def reject(self, notice_id: int, *, on: str, reason: str = "paid by parent", by: str = "wang") -> None:
         with transaction(self.engine) as conn:
-            service.reject(conn, notice_id, reason=reason, by=by, now=morning(on))
+            service.reject(conn, notice_id, reason=reason, by=by, now=morning(on), actor=ACTOR)
 
     def reopen(self, notice_id: int, *, on: str, by: str = "li") -> int:
         with transaction(self.engine) as conn:
-            return service.reopen(conn, notice_id, by=by, now=morning(on))
+            return service.reopen(conn, notice_id, by=by, now=morning(on), actor=ACTOR)
 
     def explain(self, customer: str, as_of: str) -> dict[str, ItemStory]:
         """`dunmore explain CUSTOMER --as-of DAY --lang en`, by invoice id."""

@@ -88,7 +88,13 @@ def test_of_two_runs_deciding_the_same_day_at_once_one_commits_and_the_other_wri
                 late, as_of=day("2026-09-04"), today=day("2026-09-04")
             )  # its snapshot is taken here
             winner.extend(story.run("2026-09-04"))  # another connection commits meanwhile
-            service.commit(late, as_of=day("2026-09-04"), today=day("2026-09-04"), now=morning("2026-09-04"))
+            service.commit(
+                late,
+                as_of=day("2026-09-04"),
+                today=day("2026-09-04"),
+                now=morning("2026-09-04"),
+                actor="cli:ops",
+            )
 
     with pytest.raises(RunConflict, match="nothing was written"):
         late_run()

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
 from dunmore.ledger.models import CREDIT_NOTES, CUSTOMERS, INVOICES, PAYMENTS
+
+# Who imports in store tests, and when, as the audit log records it.
+OPERATOR = "cli:ops"
+IMPORTED_AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def add_customer(conn: Connection, external_id: str, **fields: Any) -> int:

@@ -19,7 +19,7 @@ from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.run.models import NOTICES
 from dunmore.store.db import transaction
 from tests.scenarios.story import Story, digest
-from tests.store.ledger_rows import add_invoice
+from tests.store.ledger_rows import IMPORTED_AT, OPERATOR, add_invoice
 
 HEADER = "invoice_id,customer_id,issue_date,due_date,amount,currency"
 
@@ -28,7 +28,7 @@ def import_invoices(engine: Engine, tmp_path: Path, *rows: str) -> None:
     path = tmp_path / "invoices.csv"
     path.write_text(dedent("\n".join((HEADER, *rows))) + "\n", encoding="utf-8")
     with transaction(engine) as conn:
-        import_file(conn, Kind.INVOICES, path)
+        import_file(conn, Kind.INVOICES, path, actor=OPERATOR, at=IMPORTED_AT)
 
 
 def problems(engine: Engine, tmp_path: Path, *rows: str) -> list[ImportProblem]:
@@ -192,7 +192,9 @@ def test_an_exported_ledger_with_fee_items_imports_again_unchanged(engine: Engin
         export_ledger(conn, tmp_path / "out", file_format="csv")
 
     with transaction(engine) as conn:
-        report = import_file(conn, Kind.INVOICES, tmp_path / "out" / "invoices.csv")
+        report = import_file(
+            conn, Kind.INVOICES, tmp_path / "out" / "invoices.csv", actor=OPERATOR, at=IMPORTED_AT
+        )
 
     assert (report.rows_read, report.new, report.changed) == (1, 0, 0)
 
@@ -207,7 +209,7 @@ def test_a_lower_amount_below_the_open_amount_an_earlier_file_gave_says_what_con
         f"{HEADER},open_amount\nINV-1,C1,2026-09-01,2026-12-01,500.00,CNY,400.00\n", encoding="utf-8"
     )
     with transaction(engine) as conn:
-        import_file(conn, Kind.INVOICES, first)
+        import_file(conn, Kind.INVOICES, first, actor=OPERATOR, at=IMPORTED_AT)
 
     found = problems(engine, tmp_path, "INV-1,C1,2026-09-01,2026-12-01,300.00,CNY")
 

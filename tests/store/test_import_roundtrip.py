@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from dunmore.imports import Kind, export_ledger, import_file
 from dunmore.store.db import make_engine, transaction, upgrade
+from tests.store.ledger_rows import IMPORTED_AT, OPERATOR
 from tests.store.test_import_service import ledger_state, run, write
 
 CUSTOMERS = """
@@ -73,7 +74,7 @@ def empty_database(engine: Engine, tmp_path: Path) -> Iterator[Engine]:
 def import_folder(engine: Engine, folder: Path, suffix: str) -> None:
     for kind, name, _ in ORDER:
         with transaction(engine) as conn:
-            import_file(conn, kind, folder / f"{name}.{suffix}")
+            import_file(conn, kind, folder / f"{name}.{suffix}", actor=OPERATOR, at=IMPORTED_AT)
 
 
 @pytest.mark.parametrize(

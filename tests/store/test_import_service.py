@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, text
 from dunmore.errors import ImportProblem, ImportRejected
 from dunmore.imports import ImportReport, Kind, import_file
 from dunmore.store.db import transaction
+from tests.store.ledger_rows import IMPORTED_AT, OPERATOR
 
 CUSTOMERS = """
     customer_id,name,email,phone,language,tags,credit_limit,currency,owner
@@ -65,7 +66,7 @@ def write(tmp_path: Path, name: str, body: str) -> Path:
 
 def run(engine: Engine, kind: Kind, path: Path, *, dry_run: bool = False) -> ImportReport:
     with transaction(engine) as conn:
-        return import_file(conn, kind, path, dry_run=dry_run)
+        return import_file(conn, kind, path, dry_run=dry_run, actor=OPERATOR, at=IMPORTED_AT)
 
 
 def load(engine: Engine, tmp_path: Path) -> None:

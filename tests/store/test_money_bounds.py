@@ -20,7 +20,7 @@ from dunmore.ledger.models import INVOICES
 from dunmore.reports.aging import aging_report
 from dunmore.store.bulk import insert_frame
 from dunmore.store.db import open_database, transaction
-from tests.store.ledger_rows import add_customer, add_invoice
+from tests.store.ledger_rows import IMPORTED_AT, OPERATOR, add_customer, add_invoice
 
 AS_OF = date(2026, 10, 1)
 
@@ -45,7 +45,7 @@ def test_an_import_cell_above_the_largest_amount_is_a_problem_with_its_line_and_
     )
 
     with pytest.raises(ImportRejected) as rejected, transaction(engine) as conn:
-        import_file(conn, Kind.INVOICES, path)
+        import_file(conn, Kind.INVOICES, path, actor=OPERATOR, at=IMPORTED_AT)
 
     advice = "(the largest amount Dunmore stores); check it for a typo, or split it into several documents"
     assert rejected.value.problems == [

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -143,6 +143,18 @@ def record(conn: Connection, *, at: datetime, actor: str, action: str, object: s
     """Append one row: `actor` did `action` to `object` at `at` (aware, UTC); `before`/`after` are
     JSON-able values (dicts of what changed) where they apply."""
     return record_many(conn, [Event(at, actor, action, object, before, after)])[0]
+
+
+def id_ranges(ids: Iterable[int]) -> str:
+    """Ids as sorted ranges, `1-4,7,9-10`, for an audit row naming many objects (a retry of a million
+    dead letters stays a few characters)."""
+    spans: list[list[int]] = []
+    for n in sorted(set(ids)):
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
 
 
 def _row(row: Row[Any]) -> AuditRow:

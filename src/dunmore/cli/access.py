@@ -5,7 +5,6 @@ Changes are made in the name of the person at the terminal, `cli:<os user>`, and
 
 from __future__ import annotations
 
-import getpass
 import json
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -16,7 +15,7 @@ from rich.table import Table
 
 from dunmore.access import audit, service
 from dunmore.access.values import Language, Role, User
-from dunmore.cli.context import console, reported, state
+from dunmore.cli.context import cli_actor, console, reported, state
 from dunmore.errors import AccessError, AuditChainBroken
 from dunmore.store.db import transaction
 
@@ -44,14 +43,6 @@ PasswordStdin = Annotated[
     ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="JSON for machines.")]
-
-
-def _actor() -> str:
-    """The person at the terminal, as the audit log names them."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (OSError, KeyError):  # no user name in the environment or the password database
-        return "cli:unknown"
 
 
 def _now() -> datetime:
@@ -85,7 +76,7 @@ def add(
         password = _password(login, password_stdin)
         with transaction(state(ctx).engine()) as conn:
             user = service.add_user(conn, login=login, role=role, password=password, language=lang,
-                                    portfolios=portfolio or [], actor=_actor(), at=_now())  # fmt: skip
+                                    portfolios=portfolio or [], actor=cli_actor(), at=_now())  # fmt: skip
     console.print(f"user {user.login} added as {user.role.value}")
 
 
@@ -113,7 +104,7 @@ def list_users(ctx: typer.Context, as_json: AsJson = False) -> None:
 def disable(ctx: typer.Context, login: Login) -> None:
     """Disable a user: no sign-in, and none of their API tokens works any more."""
     with reported(), transaction(state(ctx).engine()) as conn:
-        user = service.disable_user(conn, login=login, actor=_actor(), at=_now())
+        user = service.disable_user(conn, login=login, actor=cli_actor(), at=_now())
     console.print(f"user {user.login} disabled")
 
 
@@ -123,7 +114,7 @@ def set_password(ctx: typer.Context, login: Login, password_stdin: PasswordStdin
     with reported():
         password = _password(login, password_stdin)
         with transaction(state(ctx).engine()) as conn:
-            service.set_password(conn, login=login, password=password, actor=_actor(), at=_now())
+            service.set_password(conn, login=login, password=password, actor=cli_actor(), at=_now())
     console.print(f"password of {login.lower()} changed")
 
 
@@ -132,7 +123,7 @@ def set_portfolios(ctx: typer.Context, login: Login, portfolio: Portfolios = Non
     """Replace the portfolios a collector works."""
     with reported(), transaction(state(ctx).engine()) as conn:
         user = service.set_portfolios(
-            conn, login=login, portfolios=portfolio or [], actor=_actor(), at=_now()
+            conn, login=login, portfolios=portfolio or [], actor=cli_actor(), at=_now()
         )
     console.print(f"{user.login} works the portfolios {', '.join(sorted(user.portfolios))}")
 
@@ -145,7 +136,7 @@ def token(
 ) -> None:
     """Make an API bearer token for a user and print it, once: only its hash is kept."""
     with reported(), transaction(state(ctx).engine()) as conn:
-        made = service.create_token(conn, login=login, name=name, actor=_actor(), at=_now())
+        made = service.create_token(conn, login=login, name=name, actor=cli_actor(), at=_now())
     typer.echo(made.secret)
     typer.echo(f"token {made.name!r} of {login.lower()}: keep it now, it is not shown again", err=True)
 
@@ -156,7 +147,7 @@ def revoke_token(
 ) -> None:
     """Revoke a user's API token: from now on it is refused."""
     with reported(), transaction(state(ctx).engine()) as conn:
-        service.revoke_token(conn, login=login, name=name, actor=_actor(), at=_now())
+        service.revoke_token(conn, login=login, name=name, actor=cli_actor(), at=_now())
     console.print(f"token {name!r} of {login.lower()} revoked")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -67,6 +68,21 @@ def reported() -> Iterator[None]:
 def _report(exc: DunmoreError) -> None:
     errors.print(f"[bold red]error:[/] {exc}", highlight=False)
     raise typer.Exit(exc.exit_code) from exc
+
+
+def os_user() -> str:
+    """The operating-system user running the command ("unknown" where there is none, e.g. a
+    container without a passwd entry)."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"
+
+
+def cli_actor() -> str:
+    """The person at the terminal, as the audit log names them: `cli:<os user>`. The commands are
+    run by whoever can open the database, so this is who did it, whatever a `--by` claims."""
+    return f"cli:{os_user()}"
 
 
 EARLIEST = date(1900, 1, 1)

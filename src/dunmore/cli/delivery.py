@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from dunmore.cli.context import console, reported, state
+from dunmore.cli.context import cli_actor, console, reported, state
 from dunmore.delivery import outbox
 from dunmore.delivery.models import STATUSES
 from dunmore.errors import BadArgument, SendingNotConfigured
@@ -129,7 +129,7 @@ def deliveries_retry(
             raise BadArgument("name the deliveries to retry, or pass --all for every dead letter")
         with transaction(state(ctx).engine()) as conn:
             chosen = outbox.dead_letters(conn) if all_dead else list(ids or [])
-            count = outbox.retry(conn, chosen, now=_now()) if chosen else 0
+            count = outbox.retry(conn, chosen, now=_now(), actor=cli_actor()) if chosen else 0
         console.print(f"{count} deliveries back in the queue; `dunmore worker` sends them")
 
 
@@ -142,7 +142,7 @@ def deliveries_track(
     """Record the postal tracking number of a posted letter, as proof of delivery."""
     with reported():
         with transaction(state(ctx).engine()) as conn:
-            outbox.track(conn, delivery_id, number, now=_now())
+            outbox.track(conn, delivery_id, number, now=_now(), actor=cli_actor())
         console.print(f"delivery {delivery_id}: tracking number {number} recorded")
 
 

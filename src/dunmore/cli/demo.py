@@ -12,12 +12,12 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy import Connection, Engine, func, select
 
-from dunmore.cli.context import console, parse_as_of, reported, state
+from dunmore.cli.context import cli_actor, console, parse_as_of, reported, state
 from dunmore.cli.reports import show_aging
 from dunmore.delivery.models import DELIVERIES
 from dunmore.delivery.worker import Outlets, Tally, Worker
 from dunmore.demo.generator import generate
-from dunmore.demo.load import clear_ledger, load_portfolio, refuse_foreign_ledger
+from dunmore.demo.load import build_demo, refuse_foreign_ledger
 from dunmore.domain.aging import buckets
 from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.reports.aging import aging_report
@@ -26,7 +26,6 @@ from dunmore.run import service
 from dunmore.run.models import POLICY_VERSIONS, RUNS
 from dunmore.settings import Settings
 from dunmore.store.db import transaction
-from dunmore.store.meta import mark_demo
 
 EXAMPLE_POLICY = Path(__file__).resolve().parents[3] / "examples" / "dunning.yaml"
 
@@ -35,9 +34,9 @@ def _progress() -> Progress:
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console)
 
 
-def _ensure_policy(conn: Connection, now: datetime) -> None:
+def _ensure_policy(conn: Connection, now: datetime, actor: str) -> None:
     if conn.execute(select(func.count()).select_from(POLICY_VERSIONS)).scalar_one() == 0:
-        service.load_policy(conn, EXAMPLE_POLICY, now=now)
+        service.load_policy(conn, EXAMPLE_POLICY, now=now, actor=actor)
 
 
 def _summary(conn: Connection, as_of: date) -> None:
@@ -103,7 +102,7 @@ def demo_command(
     with reported():
         day = parse_as_of(as_of, state(ctx).settings)
         engine = state(ctx).engine(create=True)
-        now = datetime.now(UTC)
+        now, actor = datetime.now(UTC), cli_actor()
         # Before any work: neither mix demo customers into a real ledger (and mark it the demo's, which
         # would let the worker send as the demo creditor) nor wipe one with --reset.
         with transaction(engine) as conn:
@@ -113,15 +112,13 @@ def demo_command(
             portfolio = generate(customers=customers, seed=seed, as_of=day)
             progress.update(task, description=f"writing {portfolio.invoices.height} invoices to the ledger")
             with transaction(engine) as conn:
-                if reset:
-                    refuse_foreign_ledger(conn, engine.url.render_as_string(hide_password=True))
-                    clear_ledger(conn)
-                load_portfolio(conn, portfolio)
-                mark_demo(conn)  # the worker may send from it as the demo creditor
-                _ensure_policy(conn, now)
+                where = engine.url.render_as_string(hide_password=True)
+                build_demo(conn, portfolio, reset=reset, where=where, seed=seed, as_of=day.isoformat(),
+                           actor=actor, at=now)  # fmt: skip
+                _ensure_policy(conn, now, actor)
             progress.update(task, description="running the day's dunning")
             with transaction(engine, snapshot=True) as conn:
-                outcome = service.commit(conn, as_of=day, today=day, now=now)
+                outcome = service.commit(conn, as_of=day, today=day, now=now, actor=actor)
             progress.update(task, description="delivering the notices (letters are rendered to PDF)")
             tally = _deliver(engine, state(ctx).settings, day)
         console.print(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -11,7 +10,7 @@ import typer
 from rich.table import Table
 from sqlalchemy import make_url
 
-from dunmore.cli.context import business_today, console, parse_as_of, reported, state
+from dunmore.cli.context import business_today, cli_actor, console, os_user, parse_as_of, reported, state
 from dunmore.domain.policy import PolicySet, load_policy_file
 from dunmore.domain.policy_check import currency_gaps
 from dunmore.errors import DunmoreError, RunError
@@ -79,7 +78,7 @@ def policy_check(ctx: typer.Context, path: PolicyFile) -> None:
 def policy_load(ctx: typer.Context, path: PolicyFile) -> None:
     """Validate a policy file and store it as the new current version (runs record which they used)."""
     with reported(), transaction(state(ctx).engine()) as conn:
-        loaded = service.load_policy(conn, path, now=_now())
+        loaded = service.load_policy(conn, path, now=_now(), actor=cli_actor())
         _warn_currency_gaps(loaded.policies, service.ledger_currencies(conn))
         console.print(
             f"loaded {path} as policy version {loaded.version} (fingerprint {loaded.fingerprint[:12]})"
@@ -114,7 +113,8 @@ def run_command(
         with transaction(engine, snapshot=True) as conn:
             if approve:
                 _refuse_failing_templates(settings, service.current_policy(conn).policies)
-                outcome = service.commit(conn, as_of=day, today=today, now=_now(), max_days_ahead=ahead)
+                outcome = service.commit(conn, as_of=day, today=today, now=_now(), actor=cli_actor(),
+                                         max_days_ahead=ahead)  # fmt: skip
             else:
                 outcome = service.propose(conn, as_of=day, today=today, max_days_ahead=ahead)
             if as_json:
@@ -146,7 +146,7 @@ def revert_command(
 ) -> None:
     """Undo the latest committed run whose deliveries have not gone out yet (its record stays)."""
     with reported(), transaction(state(ctx).engine()) as conn:
-        done = revert(conn, run_id, now=_now())
+        done = revert(conn, run_id, now=_now(), actor=cli_actor())
         console.print(
             f"run {done.run_id} ({done.as_of.isoformat()}) reverted: {_count(done.notices, 'notice')} marked "
             f"reverted, {_count(done.deliveries_cancelled, 'delivery', 'deliveries')} cancelled, "
@@ -188,19 +188,15 @@ By = Annotated[
 
 
 def _person(by: str | None) -> str:
-    """Who runs the command: `--by`, else the login name of the session."""
-    if by:
-        return by
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no login name (e.g. a container without a passwd entry)
-        return "unknown"
+    """Who decides, as kept with the notice: `--by`, else the login name of the session. `--by` is a
+    claim: the audit row's actor is always the session's `cli:<os user>`, with `by` in its `after`."""
+    return by or os_user()
 
 
 def approve_command(ctx: typer.Context, notice_id: NoticeId, by: By = None) -> None:
     """Approve a notice waiting for approval: it applies as of its run date."""
     with reported(), transaction(state(ctx).engine()) as conn:
-        service.approve(conn, notice_id, now=_now(), by=_person(by))
+        service.approve(conn, notice_id, now=_now(), by=_person(by), actor=cli_actor())
         console.print(f"notice {notice_id} approved")
 
 
@@ -209,7 +205,9 @@ def reject_command(ctx: typer.Context, notice_id: NoticeId, reason: Reason = Non
     until the customer's dunned amount grows above the notice's or someone runs `dunmore reopen`."""
     with reported():
         with transaction(state(ctx).engine()) as conn:
-            service.reject(conn, notice_id, reason=reason or "", by=_person(by), now=_now())
+            service.reject(
+                conn, notice_id, reason=reason or "", by=_person(by), now=_now(), actor=cli_actor()
+            )
         again = f"`dunmore reopen {notice_id}` lets the run propose it again"
         console.print(f"notice {notice_id} rejected; {again}")
 
@@ -217,7 +215,7 @@ def reject_command(ctx: typer.Context, notice_id: NoticeId, reason: Reason = Non
 def reopen_command(ctx: typer.Context, notice_id: NoticeId, by: By = None) -> None:
     """Lift a rejection: the next run may propose that step for the customer again."""
     with reported(), transaction(state(ctx).engine()) as conn:
-        lifted = service.reopen(conn, notice_id, by=_person(by), now=_now())
+        lifted = service.reopen(conn, notice_id, by=_person(by), now=_now(), actor=cli_actor())
         console.print(f"notice {notice_id} reopened ({lifted} rejection(s) of its step lifted)")
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from dunmore.cli.context import console, reported, state
+from dunmore.cli.context import cli_actor, console, reported, state
 from dunmore.delivery import stops
 from dunmore.domain.money import parse_decimal
 from dunmore.store.db import transaction
@@ -19,6 +19,10 @@ Invoice = Annotated[
 ]
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 def _cancelled(count: int) -> str:
     return f"{count} pending {'delivery' if count == 1 else 'deliveries'} cancelled"
 
@@ -26,14 +30,14 @@ def _cancelled(count: int) -> str:
 def hold(ctx: typer.Context, customer: Customer, invoice: Invoice = None) -> None:
     """Take a customer (or one of its invoices) out of dunning; its pending deliveries are cancelled."""
     with reported(), transaction(state(ctx).engine()) as conn:
-        count = stops.hold(conn, customer=customer, invoice=invoice, now=datetime.now(UTC))
+        count = stops.hold(conn, customer=customer, invoice=invoice, now=_now(), actor=cli_actor())
     console.print(f"{invoice or customer} on hold: no notices; {_cancelled(count)}")
 
 
 def release(ctx: typer.Context, customer: Customer, invoice: Invoice = None) -> None:
     """End a hold: the next run duns the customer (or the invoice) again."""
     with reported(), transaction(state(ctx).engine()) as conn:
-        stops.release(conn, customer=customer, invoice=invoice)
+        stops.release(conn, customer=customer, invoice=invoice, now=_now(), actor=cli_actor())
     console.print(f"{invoice or customer} released: the next run includes it")
 
 
@@ -45,7 +49,9 @@ def dispute(
     """Record the amount of an invoice the customer disputes: it leaves every sum, and the pending
     deliveries of notices listing the invoice are cancelled."""
     with reported(), transaction(state(ctx).engine()) as conn:
-        count = stops.dispute(conn, invoice=invoice, amount=parse_decimal(amount), now=datetime.now(UTC))
+        count = stops.dispute(
+            conn, invoice=invoice, amount=parse_decimal(amount), now=_now(), actor=cli_actor()
+        )
     console.print(f"invoice {invoice}: {amount} disputed; {_cancelled(count)}")
 
 
@@ -55,7 +61,7 @@ def cease_contact(ctx: typer.Context, customer: Customer) -> None:
     app = state(ctx)
     keep = app.settings.delivery.cease_contact_channels
     with reported(), transaction(app.engine()) as conn:
-        count = stops.cease_contact(conn, customer=customer, keep=keep, now=datetime.now(UTC))
+        count = stops.cease_contact(conn, customer=customer, keep=keep, now=_now(), actor=cli_actor())
     only = ", ".join(keep) if keep else "nothing"
     console.print(f"{customer}: contact stopped, {only} only; {_cancelled(count)}")
 
@@ -63,7 +69,7 @@ def cease_contact(ctx: typer.Context, customer: Customer) -> None:
 def resume_contact(ctx: typer.Context, customer: Customer) -> None:
     """Lift a cease-contact request (record why in your notes: the debtor's consent)."""
     with reported(), transaction(state(ctx).engine()) as conn:
-        stops.resume_contact(conn, customer=customer)
+        stops.resume_contact(conn, customer=customer, now=_now(), actor=cli_actor())
     console.print(f"{customer}: contact resumed")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -10,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from dunmore.cli.context import console, reported, stage_progress, state
+from dunmore.cli.context import cli_actor, console, reported, stage_progress, state
 from dunmore.domain.money import format_minor
 from dunmore.imports.columns import Kind
 from dunmore.imports.export import export_ledger
@@ -68,9 +69,8 @@ def _run(
     with reported():
         engine = state(ctx).engine(create=not dry_run)  # an import may start a new ledger
         with stage_progress() as progress, transaction(engine) as conn:
-            report = import_file(
-                conn, kind, file, encoding=encoding.value, sheet=sheet, dry_run=dry_run, progress=progress
-            )
+            report = import_file(conn, kind, file, encoding=encoding.value, sheet=sheet, dry_run=dry_run,
+                                 progress=progress, actor=cli_actor(), at=datetime.now(UTC))  # fmt: skip
         _print_report(report)
 
 

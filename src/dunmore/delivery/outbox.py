@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, exists, func, insert, or_, select, update
 
+from dunmore.access import audit
 from dunmore.delivery.channels.sms import SmsState, states_before
 from dunmore.delivery.models import DEAD_LETTERS, DELIVERIES, DELIVERY_EVENTS, TASKS
 from dunmore.errors import BadArgument, NotFound
@@ -256,8 +257,9 @@ def create_task(
     return int(conn.execute(insert(TASKS).values(row).returning(TASKS.c.id)).scalar_one())
 
 
-def retry(conn: Connection, ids: Collection[int], *, now: datetime) -> int:
-    """Put dead letters (failed or dead deliveries) back in the queue; returns how many."""
+def retry(conn: Connection, ids: Collection[int], *, now: datetime, actor: str) -> int:
+    """Put dead letters (failed or dead deliveries) back in the queue; returns how many. One audit row
+    (`delivery.retry` on `outbox`) names them all, as id ranges, however many they are."""
     d = DELIVERIES.c
     rows = conn.execute(select(d.id, d.status, d.attempts).where(d.id.in_(list(ids)))).all()
     if missing := sorted(set(ids) - {row.id for row in rows}):
@@ -276,6 +278,12 @@ def retry(conn: Connection, ids: Collection[int], *, now: datetime) -> int:
         [(row.id, row.attempts, "retried", None, "put back in the queue by an operator") for row in rows],
         now,
     )
+    statuses: dict[str, int] = {}
+    for row in rows:
+        statuses[row.status] = statuses.get(row.status, 0) + 1
+    after = {"status": "pending", "deliveries": audit.id_ranges(row.id for row in rows), "count": len(rows)}
+    audit.record(conn, at=now, actor=actor, action="delivery.retry", object="outbox",
+                 before={"statuses": statuses}, after=after)  # fmt: skip
     return len(rows)
 
 
@@ -304,10 +312,12 @@ def listing(conn: Connection, *, status: str | None, customer: str | None, limit
     return list(conn.execute(query))
 
 
-def track(conn: Connection, delivery_id: int, number: str, *, now: datetime) -> None:
-    """Record a posted letter's tracking number."""
+def track(conn: Connection, delivery_id: int, number: str, *, now: datetime, actor: str) -> None:
+    """Record a posted letter's tracking number (audited as `delivery.track` on `delivery:<id>`)."""
     d = DELIVERIES.c
-    row = conn.execute(select(d.channel, d.status, d.attempts).where(d.id == delivery_id)).first()
+    row = conn.execute(
+        select(d.channel, d.status, d.attempts, d.notice_id, d.tracking_number).where(d.id == delivery_id)
+    ).first()
     if row is None:
         raise NotFound(f"no delivery {delivery_id}: `dunmore deliveries list` shows them")
     if row.channel != "letter" or row.status != "sent":
@@ -318,6 +328,9 @@ def track(conn: Connection, delivery_id: int, number: str, *, now: datetime) -> 
     _events(
         conn, [(delivery_id, row.attempts, "tracked", None, f"postal tracking number {number.strip()}")], now
     )
+    audit.record(conn, at=now, actor=actor, action="delivery.track", object=f"delivery:{delivery_id}",
+                 before={"tracking_number": row.tracking_number},
+                 after={"tracking_number": number.strip(), "notice": row.notice_id})  # fmt: skip
 
 
 def record_status(conn: Connection, provider_id: str, status: SmsState, detail: str, *, now: datetime) -> int:

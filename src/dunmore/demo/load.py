@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import polars as pl
 from sqlalchemy import Connection, Table, delete, exists, func, select
 
+from dunmore.access import audit
 from dunmore.delivery.models import DELIVERIES, DELIVERY_EVENTS, TASKS
 from dunmore.demo.generator import DemoPortfolio
 from dunmore.errors import DunmoreError
@@ -20,7 +23,7 @@ from dunmore.run.models import (
     RUNS,
 )
 from dunmore.store.bulk import insert_frame, read_frame
-from dunmore.store.meta import is_demo_database
+from dunmore.store.meta import is_demo_database, mark_demo
 
 # Children before parents, so that deleting in this order never breaks a foreign key.
 LEDGER_TABLES = (
@@ -109,3 +112,17 @@ def load_portfolio(conn: Connection, portfolio: DemoPortfolio) -> None:
     insert_frame(conn, PAYMENTS, _sources(portfolio.payments, customers, invoice_ids))
     insert_frame(conn, CREDIT_NOTES, _sources(portfolio.credit_notes, customers, invoice_ids))
     reallocate(conn, None)
+
+
+def build_demo(conn: Connection, portfolio: DemoPortfolio, *, reset: bool, where: str, seed: int,
+               as_of: str, actor: str, at: datetime) -> None:  # fmt: skip
+    """Load the demo portfolio (after clearing a demo ledger, with `reset`) and mark the database as
+    the demo's; one audit row (`demo.build` on `demo`). The audit log itself is never cleared."""
+    refuse_foreign_ledger(conn, where)  # with or without reset: never mix the demo into a real ledger
+    if reset:
+        clear_ledger(conn)
+    load_portfolio(conn, portfolio)
+    mark_demo(conn)  # the worker may send from it as the demo creditor
+    after = {"customers": portfolio.customers.height, "invoices": portfolio.invoices.height, "seed": seed,
+             "as_of": as_of, "reset": reset}  # fmt: skip
+    audit.record(conn, at=at, actor=actor, action="demo.build", object="demo", after=after)

@@ -11,11 +11,13 @@ The caller owns the transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
 from sqlalchemy import Connection
 
+from dunmore.access import audit
 from dunmore.errors import ImportProblem, ImportRejected
 from dunmore.imports import repository
 from dunmore.imports.columns import SPECS, HeaderMatch, Kind, match_header
@@ -79,8 +81,11 @@ def import_file(
     sheet: str | None = None,
     dry_run: bool = False,
     progress: Progress = quiet,
+    actor: str,
+    at: datetime,
 ) -> ImportReport:
-    """Import a CSV or XLSX file of this kind; raises `ImportRejected` (writing nothing) if any row is bad."""
+    """Import a CSV or XLSX file of this kind; raises `ImportRejected` (writing nothing) if any row is bad.
+    An import that writes is one audit row (`ledger.import` on `import:<kind>`) in `actor`'s name."""
     progress("read", 0, 1)
     raw = read_table(path, encoding=encoding, sheet=sheet)
     rows, header = file_rows(raw, kind)
@@ -95,7 +100,7 @@ def import_file(
     if not dry_run:
         apply(conn, kind, decided, progress)
         settlements = _settlements(conn, kind, checked.rows)
-    return ImportReport(
+    report = ImportReport(
         kind=kind,
         file=path.name,
         encoding=raw.encoding,
@@ -109,6 +114,24 @@ def import_file(
         dry_run=dry_run,
         settlements=settlements,
     )
+    if not dry_run:
+        _audit(conn, report, actor=actor, at=at)
+    return report
+
+
+def _audit(conn: Connection, report: ImportReport, *, actor: str, at: datetime) -> None:
+    """One row per import, never one per ledger row: the file, and how many rows it added or changed."""
+    after = {
+        "file": report.file,
+        "kind": report.kind.value,
+        "encoding": report.encoding,
+        "rows_read": report.rows_read,
+        "new": report.new,
+        "changed": report.changed,
+        "unchanged": report.unchanged,
+    }
+    audit.record(conn, at=at, actor=actor, action="ledger.import", object=f"import:{report.kind.value}",
+                 after=after)  # fmt: skip
 
 
 def file_rows(raw: RawTable, kind: Kind) -> tuple[pl.DataFrame, HeaderMatch]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, String, and_, cast, delete, insert, literal, or_, select, tuple_, update
 
+from dunmore.access import audit
 from dunmore.delivery.models import DELIVERIES, DELIVERY_EVENTS
 from dunmore.errors import NotFound, RunError
 from dunmore.ledger.models import CREDIT_NOTES, INVOICES, PAYMENTS
@@ -39,8 +40,9 @@ class Reverted:
     levels_restored: int
 
 
-def revert(conn: Connection, run_id: int, *, now: datetime) -> Reverted:
-    """Undo run `run_id` in the caller's transaction, or refuse with what stands in the way."""
+def revert(conn: Connection, run_id: int, *, now: datetime, actor: str) -> Reverted:
+    """Undo run `run_id` in the caller's transaction, or refuse with what stands in the way; one audit
+    row (`run.revert` on `run:<id>`) with what it undid."""
     run = _run(conn, run_id)
     _refuse_unless_latest(conn, run)
     _refuse_after_later_approvals(conn, run)
@@ -58,7 +60,18 @@ def revert(conn: Connection, run_id: int, *, now: datetime) -> Reverted:
     conn.execute(update(NOTICES).where(NOTICES.c.run_id == run_id).values(status="reverted"))
     conn.execute(update(RUNS).where(RUNS.c.id == run_id).values(status="reverted", reverted_at=now))
     reallocate(conn, customers)
-    return Reverted(run_id, run.as_of, run.notices, cancelled, len(charges), levels)
+    done = Reverted(run_id, run.as_of, run.notices, cancelled, len(charges), levels)
+    after = {
+        "status": "reverted",
+        "as_of": run.as_of.isoformat(),
+        "notices": done.notices,
+        "deliveries_cancelled": cancelled,
+        "charges_removed": len(charges),
+        "levels_restored": levels,
+    }
+    audit.record(conn, at=now, actor=actor, action="run.revert", object=f"run:{run_id}",
+                 before={"status": "committed"}, after=after)  # fmt: skip
+    return done
 
 
 def _run(conn: Connection, run_id: int) -> Any:

@@ -16,11 +16,12 @@ import polars as pl
 from sqlalchemy import Connection, and_, func, insert, select, true, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from dunmore.access import audit
 from dunmore.domain.policy import PolicySet, load_policy_file, load_policy_text
 from dunmore.engine.decide import decide
 from dunmore.engine.frames import DecisionFrames
 from dunmore.errors import BadArgument, NotFound, RunConflict, RunError
-from dunmore.ledger.models import INVOICES
+from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.progress import Progress, quiet
 from dunmore.run.apply import (
     apply_level_effects,
@@ -57,8 +58,9 @@ class RunOutcome:
     run_id: int | None = None  # the committed run's id
 
 
-def load_policy(conn: Connection, path: Path, *, now: datetime) -> LoadedPolicy:
-    """Check a policy file and store it as a new version (every load is a new version)."""
+def load_policy(conn: Connection, path: Path, *, now: datetime, actor: str) -> LoadedPolicy:
+    """Check a policy file and store it as a new version (every load is a new version), audited as
+    `policy.load` on `policy:<version>`."""
     policies = load_policy_file(path)
     text = path.read_text(encoding="utf-8-sig")
     version = (conn.execute(select(func.max(POLICY_VERSIONS.c.version))).scalar() or 0) + 1
@@ -66,6 +68,8 @@ def load_policy(conn: Connection, path: Path, *, now: datetime) -> LoadedPolicy:
     row_id = conn.execute(
         insert(POLICY_VERSIONS).values({**values, "loaded_at": now}).returning(POLICY_VERSIONS.c.id)
     )
+    after = {"version": version, "fingerprint": values["fingerprint"], "source": str(path)}
+    audit.record(conn, at=now, actor=actor, action="policy.load", object=f"policy:{version}", after=after)
     return LoadedPolicy(version, int(row_id.scalar_one()), policies.fingerprint(), policies)
 
 
@@ -155,14 +159,41 @@ def commit(
     as_of: date,
     today: date,
     now: datetime,
+    actor: str,
     max_days_ahead: int = 1,
     progress: Progress = quiet,
 ) -> RunOutcome:
-    """Decide and commit the run for `as_of` in the caller's transaction."""
+    """Decide and commit the run for `as_of` in the caller's transaction; one audit row
+    (`run.commit` on `run:<id>`) with its counts, whatever the number of notices."""
     sequence, _ = _last_run(conn)
     proposal = propose(conn, as_of=as_of, today=today, max_days_ahead=max_days_ahead, progress=progress)
     with write_cache(conn):
-        return _apply(conn, sequence, proposal, now, progress)
+        outcome = _apply(conn, sequence, proposal, now, progress)
+    _audit_commit(conn, outcome, now=now, actor=actor)
+    return outcome
+
+
+def _audit_commit(conn: Connection, outcome: RunOutcome, *, now: datetime, actor: str) -> None:
+    """The run's one audit row. Under REPEATABLE READ (PostgreSQL) an audit row another command
+    committed after this run's snapshot is invisible to it, so the append takes the same id and the
+    primary key refuses it: another command changed the database while the run was deciding."""
+    notices = outcome.notices
+    after = {
+        "as_of": outcome.as_of.isoformat(),
+        "policy_version": outcome.policy.version,
+        "notices": notices.height,
+        "reminders": int((notices["kind"] == "reminder").sum()),
+        "levels": int((notices["kind"] == "level").sum()),
+        "pending_approval": int(notices["pending_approval"].sum()),
+    }
+    try:
+        audit.record(conn, at=now, actor=actor, action="run.commit", object=f"run:{outcome.run_id}",
+                     after=after)  # fmt: skip
+    except IntegrityError as exc:
+        raise RunConflict(
+            "another command wrote to the audit log while this run was deciding; nothing was written; "
+            "run it again"
+        ) from exc
 
 
 def _apply(
@@ -207,8 +238,9 @@ def _pending(conn: Connection, notice_id: int) -> dict[str, Any]:
     return notice
 
 
-def approve(conn: Connection, notice_id: int, *, now: datetime, by: str | None = None) -> None:
-    """Apply a pending level notice as of its run date: levels, fee, interest, spacing, deliveries."""
+def approve(conn: Connection, notice_id: int, *, now: datetime, actor: str, by: str | None = None) -> None:
+    """Apply a pending level notice as of its run date: levels, fee, interest, spacing, deliveries.
+    `actor` did it (the audit row's); `by` is who the interface says decided (kept with the notice)."""
     notice = _pending(conn, notice_id)
     columns = ["customer_id", "currency", "fee_minor", "interest_charge_minor", "policy", "step"]
     frame = pl.DataFrame(
@@ -228,22 +260,25 @@ def approve(conn: Connection, notice_id: int, *, now: datetime, by: str | None =
     _decide(conn, notice_id, "approved", now, by=by)
     apply_level_effects(conn, frame, which=NOTICES.c.id == notice_id, as_of=as_of)
     insert_deliveries(conn, NOTICES.c.id == notice_id, policy_of_run(conn, notice["run_id"]).policies, now)
+    _audit_decision(conn, notice, "approve", now=now, actor=actor, after={"status": "approved", "by": by})
 
 
-def reject(conn: Connection, notice_id: int, *, reason: str, by: str, now: datetime) -> None:
+def reject(conn: Connection, notice_id: int, *, reason: str, by: str, now: datetime, actor: str) -> None:
     """Reject a pending level notice with a reason: it changes nothing, and it stands as a decision —
     the run does not propose the group at that step again until its dunned amount grows above the
     notice's or someone reopens it (docs/design/dunning-run.md, `not_held_by_rejection`)."""
-    _pending(conn, notice_id)
+    notice = _pending(conn, notice_id)
     if not reason.strip():
         raise BadArgument(
             f"notice {notice_id} was not rejected: a rejection needs a reason, "
             f'e.g. `dunmore reject {notice_id} --reason "the customer pays through its parent"`'
         )
     _decide(conn, notice_id, "rejected", now, by=by, reason=reason.strip())
+    after = {"status": "rejected", "by": by, "reason": reason.strip()}
+    _audit_decision(conn, notice, "reject", now=now, actor=actor, after=after)
 
 
-def reopen(conn: Connection, notice_id: int, *, by: str, now: datetime) -> int:
+def reopen(conn: Connection, notice_id: int, *, by: str, now: datetime, actor: str) -> int:
     """Lift the rejection of a notice, and every other standing one of its group and step: the next
     run may propose that step again. Returns how many rejections were lifted."""
     notice = notice_row(conn, notice_id)
@@ -260,8 +295,20 @@ def reopen(conn: Connection, notice_id: int, *, by: str, now: datetime) -> int:
         n.status == "rejected",
         n.reopened_at.is_(None),
     )
-    lifted = conn.execute(update(NOTICES).where(same).values(reopened_at=now, reopened_by=by))
-    return int(lifted.rowcount)
+    lifted = int(conn.execute(update(NOTICES).where(same).values(reopened_at=now, reopened_by=by)).rowcount)
+    after = {"status": "rejected", "reopened": True, "by": by, "rejections_lifted": lifted}
+    _audit_decision(conn, notice, "reopen", now=now, actor=actor, after=after)
+    return lifted
+
+
+def _audit_decision(conn: Connection, notice: dict[str, Any], verb: str, *, now: datetime, actor: str,
+                    after: dict[str, Any]) -> None:  # fmt: skip
+    """One row on `notice:<id>`: its status before, the decision after, and whose notice it is."""
+    code = select(CUSTOMERS.c.external_id).where(CUSTOMERS.c.id == notice["customer_id"])
+    about = {"customer": conn.execute(code).scalar_one(), "run": notice["run_id"], "step": notice["step"]}
+    before = {"status": notice["status"]} | ({"reopened": False} if verb == "reopen" else {})
+    audit.record(conn, at=now, actor=actor, action=f"notice.{verb}", object=f"notice:{notice['id']}",
+                 before=before, after=about | after)  # fmt: skip
 
 
 def _decide(
