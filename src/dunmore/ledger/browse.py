@@ -14,7 +14,19 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Connection, and_, case, func, literal, or_, select, true
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
 
 from dunmore.access.permissions import customer_scope
 from dunmore.access.values import User
@@ -124,12 +136,12 @@ def list_accounts(
     if not 1 <= limit <= PAGE_MAX:
         raise BadArgument(f"a page holds 1 to {PAGE_MAX} rows, not {limit}")
     i, c = INVOICES.c, CUSTOMERS.c
-    overdue = func.sum(case((i.due_date < as_of, i.open_minor), else_=0))
+    overdue = cast(func.sum(case((i.due_date < as_of, i.open_minor), else_=0)), BigInteger)
     totals = (
         select(
             i.customer_id,
             i.currency,
-            func.sum(i.open_minor).label("open_minor"),
+            cast(func.sum(i.open_minor), BigInteger).label("open_minor"),
             overdue.label("overdue_minor"),
             func.max(i.level).label("max_level"),
         )
