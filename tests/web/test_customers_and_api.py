@@ -9,9 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.routing import APIRoute
-from starlette.routing import BaseRoute, Route
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from starlette.routing import BaseRoute, Route
 
 from dunmore.access import service
 from dunmore.access.values import Role
@@ -46,23 +46,27 @@ def test_a_collector_sees_only_their_portfolios_customers(both: TestClient) -> N
 def test_a_collector_asking_for_another_portfolios_customer_gets_404(both: TestClient) -> None:
     sign_in(both, "ann")
     answer = both.get("/customers/W001")
-    assert answer.status_code == 404 and "西部能源" not in answer.text
+    assert answer.status_code == 404
+    assert "西部能源" not in answer.text
     assert both.get("/customers/NOSUCH").status_code == 404  # the same answer as for a stranger
 
 
 def test_a_collectors_dashboard_counts_only_their_portfolios_money(both: TestClient) -> None:
     sign_in(both, "ann")
     html = both.get("/").text
-    assert "¥620,000.00" in html and "US$" not in html  # 500,000 + 120,000 overdue of the east
+    assert "¥620,000.00" in html
+    assert "US$" not in html
     sign_in(both, "boss")
     html = both.get("/").text
-    assert "¥1,520,000.00" in html and "US$15,000.00" in html
+    assert "¥1,520,000.00" in html
+    assert "US$15,000.00" in html
 
 
 def test_the_customer_page_shows_contacts_and_open_items(both: TestClient) -> None:
     sign_in(both, "boss")
     html = both.get("/customers/E002").text
-    assert "华东物流股份有限公司" in html and "ar@e002.example" in html
+    assert "华东物流股份有限公司" in html
+    assert "ar@e002.example" in html
     assert html.index("INV-E2") < html.index("INV-E3")  # oldest due first
     assert "2026年3月1日" in html
 
@@ -114,7 +118,8 @@ def test_every_route_refuses_an_anonymous_request(client: TestClient) -> None:
     routes = [(m, re.sub(r"\{[^}]+\}", "E001", p)) for m, p in _walk(client.app.routes) if m != "HEAD"]  # type: ignore[attr-defined]
     api = [(m, p) for m, p in routes if p.startswith("/api/v1/")]
     pages = [(m, p) for m, p in routes if not p.startswith("/api/v1/") and p not in PUBLIC]
-    assert len(api) >= 4 and ("GET", "/customers/E001") in pages
+    assert len(api) >= 4
+    assert ("GET", "/customers/E001") in pages
     for method, path in api:
         for headers in ({}, {"Authorization": "Bearer dm_not-a-token"}, {"Authorization": "Basic Ym9zczp4"}):
             answer = client.request(method, path, headers=headers)
@@ -124,7 +129,8 @@ def test_every_route_refuses_an_anonymous_request(client: TestClient) -> None:
     token = csrf_of(client.get("/sign-in").text)
     for method, path in pages:
         answer = client.request(method, path, headers={"X-CSRF-Token": token}, follow_redirects=False)
-        assert answer.status_code == 303 and answer.headers["location"].startswith("/sign-in"), (method, path)
+        assert answer.status_code == 303, (method, path)
+        assert answer.headers["location"].startswith("/sign-in"), (method, path)
 
 
 def test_the_api_answers_a_bearer_token_within_its_users_scope(client: TestClient, ledger: Engine) -> None:
@@ -133,7 +139,8 @@ def test_the_api_answers_a_bearer_token_within_its_users_scope(client: TestClien
     auth = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/v1/me", headers=auth).json()["portfolios"] == ["east"]
     rows = client.get("/api/v1/customers", headers=auth).json()["rows"]
-    assert [r["code"] for r in rows] == ["E001", "E002"] and rows[0]["overdue_minor"] == 500_000_00
+    assert [r["code"] for r in rows] == ["E001", "E002"]
+    assert rows[0]["overdue_minor"] == 500_000_00
     assert client.get("/api/v1/customers/W001", headers=auth).status_code == 404
     assert client.get("/api/v1/customers/E002", headers=auth).json()["items"][0]["code"] == "INV-E2"
     dashboard = client.get("/api/v1/dashboard", headers=auth).json()
@@ -155,7 +162,8 @@ def test_a_sales_users_dashboard_shows_no_runs_or_deliveries(client: TestClient,
         )
         token = service.create_token(conn, login="sue", name="t", actor="t", at=NOW).secret
     dashboard = client.get("/api/v1/dashboard", headers={"Authorization": f"Bearer {token}"}).json()
-    assert dashboard["pending_approvals"] is None and dashboard["deliveries_failed"] is None
+    assert dashboard["pending_approvals"] is None
+    assert dashboard["deliveries_failed"] is None
     assert dashboard["currencies"] == []  # owns no customer
 
 
@@ -164,5 +172,6 @@ def test_the_openapi_document_and_its_docs_page_are_served(client: TestClient) -
     assert "/api/v1/customers/{code}" in spec["paths"]
     assert not any(p.startswith("/customers") or p == "/" for p in spec["paths"])
     docs = client.get("/api/docs").text
-    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs and "cdn" not in docs
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs
+    assert "cdn" not in docs
     assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200

@@ -27,19 +27,22 @@ def _actions(engine: Engine) -> list[tuple[str, str, str]]:
 
 def test_a_page_asked_for_without_signing_in_leads_to_the_sign_in_page(client: TestClient) -> None:
     answer = client.get("/customers", follow_redirects=False)
-    assert answer.status_code == 303 and answer.headers["location"] == "/sign-in?next=/customers"
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/sign-in?next=/customers"
 
 
 def test_signing_in_opens_the_dashboard_and_is_audited(client: TestClient, ledger: Engine) -> None:
     answer = sign_in(client, "Boss")
-    assert answer.status_code == 303 and answer.headers["location"] == "/"
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/"
     assert "概览" in client.get("/").text
     assert _actions(ledger) == [("boss", "auth.sign_in", "user:boss")]
 
 
 def test_a_wrong_password_is_refused_and_audited_as_anonymous(client: TestClient, ledger: Engine) -> None:
     answer = sign_in(client, "boss", "not the password")
-    assert answer.status_code == 401 and "账号或密码错误" in answer.text
+    assert answer.status_code == 401
+    assert "账号或密码错误" in answer.text
     assert client.get("/", follow_redirects=False).status_code == 303
     assert _actions(ledger) == [("anonymous", "auth.sign_in_failed", "user:boss")]
 
@@ -48,7 +51,8 @@ def test_signing_out_ends_the_session(client: TestClient, ledger: Engine) -> Non
     sign_in(client, "boss")
     token = csrf_of(client.get("/").text)
     answer = client.post("/sign-out", data={"csrf_token": token}, follow_redirects=False)
-    assert answer.status_code == 303 and answer.headers["location"] == "/sign-in"
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/sign-in"
     assert client.get("/", follow_redirects=False).status_code == 303
     assert _actions(ledger)[-1] == ("boss", "auth.sign_out", "user:boss")
 
@@ -84,7 +88,8 @@ def test_sign_in_is_refused_unchecked_after_five_failures_for_one_login(
     for _ in range(5):
         assert sign_in(client, "boss", "wrong password").status_code == 401
     answer = sign_in(client, "boss")  # the right password, too late
-    assert answer.status_code == 429 and "15 分钟" in answer.text
+    assert answer.status_code == 429
+    assert "15 分钟" in answer.text
     assert sign_in(client, "ann").status_code == 303  # another login from the same address may
     failed = [a for a in _actions(ledger) if a[1] == "auth.sign_in_failed"]
     assert len(failed) == 6
@@ -115,8 +120,10 @@ def test_a_success_clears_the_logins_failures() -> None:
 
 def test_the_session_cookie_is_signed_http_only_and_same_site(client: TestClient) -> None:
     cookie = sign_in(client, "boss").headers["set-cookie"]  # type: ignore[attr-defined]
-    assert cookie.startswith("dunmore_session=") and "httponly" in cookie.lower()
-    assert "samesite=lax" in cookie.lower() and "secure" not in cookie.lower()
+    assert cookie.startswith("dunmore_session=")
+    assert "httponly" in cookie.lower()
+    assert "samesite=lax" in cookie.lower()
+    assert "secure" not in cookie.lower()
 
 
 def test_the_session_cookie_is_secure_when_served_over_https(ledger: Engine) -> None:
@@ -154,7 +161,8 @@ def test_the_pages_hold_no_inline_script(client: TestClient) -> None:
     sign_in(client, "boss")
     for path in ("/", "/customers", "/customers/E001", "/api/docs"):
         html = client.get(path).text
-        assert "<script>" not in html and "onclick" not in html and " style=" not in html, path
+        for inline in ("<script>", "onclick", " style="):
+            assert inline not in html, (path, inline)
 
 
 def test_sign_in_goes_back_only_to_a_page_of_this_site(client: TestClient) -> None:
@@ -184,7 +192,8 @@ def test_the_demo_database_makes_its_secret_key_once_and_keeps_it(ledger: Engine
     with ledger.begin() as conn:
         mark_demo(conn)
     first = secret_key(ledger, Settings())
-    assert len(first) >= 32 and secret_key(ledger, Settings()) == first
+    assert len(first) >= 32
+    assert secret_key(ledger, Settings()) == first
     with ledger.connect() as conn:
         from dunmore.store.meta import read_fact
 

@@ -30,10 +30,8 @@ def money(minor: int, currency: str, language: str) -> str:
 
 def compact(minor: int, currency: str, language: str) -> str:
     """A short amount for a chart label: 1.2M, 120万, 12萬."""
-    amount = Decimal(minor).scaleb(-exponent(currency))
-    return format_compact_decimal(
-        amount, format_type="short", locale=i18n.locale(language), fraction_digits=1
-    )
+    whole = Decimal(minor).scaleb(-exponent(currency)).to_integral_value()  # a label, not a sum
+    return format_compact_decimal(whole, format_type="short", locale=i18n.locale(language), fraction_digits=1)
 
 
 def _environment(language: str) -> Environment:
