@@ -10,6 +10,7 @@ import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from httpx2 import Response
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
@@ -104,7 +105,7 @@ def fill_ledger(engine: Engine) -> None:
 
 
 def settings(**web: object) -> Settings:
-    return Settings(web=WebSettings(secret_key=SecretStr(SECRET), **web))  # type: ignore[arg-type]
+    return Settings(web=WebSettings(secret_key=SecretStr(SECRET), **web))
 
 
 def make_app(engine: Engine) -> FastAPI:
@@ -129,7 +130,7 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
-def sign_in(client: TestClient, login: str, password: str = PASSWORD, *, follow: bool = False) -> object:
+def sign_in(client: TestClient, login: str, password: str = PASSWORD, *, follow: bool = False) -> Response:
     token = csrf_of(client.get("/sign-in").text)
     return client.post(
         "/sign-in",

@@ -7,12 +7,13 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from dunmore.access import audit
 from dunmore.access.sign_in import Throttle
 from dunmore.errors import ConfigError
-from dunmore.settings import Settings
+from dunmore.settings import Settings, WebSettings
 from dunmore.store.meta import mark_demo
 from dunmore.web.app import create_app
 from dunmore.web.auth import DEMO_SECRET_FACT, secret_key
@@ -119,7 +120,7 @@ def test_a_success_clears_the_logins_failures() -> None:
 
 
 def test_the_session_cookie_is_signed_http_only_and_same_site(client: TestClient) -> None:
-    cookie = sign_in(client, "boss").headers["set-cookie"]  # type: ignore[attr-defined]
+    cookie = sign_in(client, "boss").headers["set-cookie"]
     assert cookie.startswith("dunmore_session=")
     assert "httponly" in cookie.lower()
     assert "samesite=lax" in cookie.lower()
@@ -185,7 +186,7 @@ def test_the_app_will_not_start_without_a_secret_key_outside_the_demo(ledger: En
 
 def test_a_short_secret_key_is_refused(ledger: Engine) -> None:
     with pytest.raises(ConfigError, match="at least 32"):
-        secret_key(ledger, Settings(web={"secret_key": "short"}))  # type: ignore[arg-type]
+        secret_key(ledger, Settings(web=WebSettings(secret_key=SecretStr("short"))))
 
 
 def test_the_demo_database_makes_its_secret_key_once_and_keeps_it(ledger: Engine) -> None:

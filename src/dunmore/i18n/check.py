@@ -20,12 +20,12 @@ def placeholders(text: str) -> frozenset[str]:
 
 
 def _texts(message: Message) -> tuple[str, ...]:
-    return message.id if isinstance(message.id, tuple) else (message.id,)
+    return tuple(message.id) if isinstance(message.id, tuple | list) else (str(message.id),)
 
 
 def _translations(message: Message) -> tuple[str, ...]:
-    strings = message.string if isinstance(message.string, tuple) else (message.string,)
-    return tuple(s or "" for s in strings)
+    strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+    return tuple(str(s or "") for s in strings)
 
 
 def problems(used: Iterable[Message], catalog: Catalog, language: str) -> list[str]:

@@ -155,7 +155,7 @@ def list_accounts(
     wanted = and_(customer_scope(user), _searched(search.strip()))
     query = (
         select(
-            c.external_id,
+            c.external_id.label("code"),
             c.name,
             c.portfolio,
             c.owner,
@@ -179,7 +179,7 @@ def list_accounts(
             )
         )
     query = query.order_by(overdue_amount.desc(), c.external_id, currency).limit(limit + 1)
-    rows = [Account(*row) for row in conn.execute(query)]
+    rows = [Account(**row._mapping) for row in conn.execute(query)]
     page = tuple(rows[:limit])
     return AccountPage(page, _cursor(page[-1]) if len(rows) > limit else None)
 

@@ -68,11 +68,11 @@ def secret_key(engine: Engine, settings: Settings) -> str:
                 "set: set it to at least 32 random characters, e.g. "
                 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
             )
-        key = read_fact(conn, DEMO_SECRET_FACT)
-        if key is None:
-            key = secrets.token_urlsafe(48)
-            write_fact(conn, DEMO_SECRET_FACT, key)
-        return key
+        kept = read_fact(conn, DEMO_SECRET_FACT)
+        if kept is None:
+            kept = secrets.token_urlsafe(48)
+            write_fact(conn, DEMO_SECRET_FACT, kept)
+        return kept
 
 
 def csrf_token(request: Request) -> str:
