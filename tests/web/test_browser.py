@@ -94,6 +94,10 @@ def _page(browser: Browser, errors: list[str]) -> Page:
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN", device_scale_factor=1)
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "response",
+        lambda answer: errors.append(f"{answer.status} {answer.url}") if answer.status == 404 else None,
+    )
     return page
 
 
@@ -144,3 +148,13 @@ def test_a_manager_sees_the_dashboard_in_three_languages_and_a_collector_only_th
     answer = page.goto(f"{server.url}/customers/C000002")  # an even id: portfolio west
     assert answer is not None
     assert answer.status == 404
+
+
+def test_the_api_docs_run_from_vendored_files_under_the_csp(server: Server, browser: Browser) -> None:
+    errors: list[str] = []
+    page = _page(browser, errors)
+    page.goto(f"{server.url}/api/docs")
+    page.wait_for_selector(".swagger-ui .info .title", timeout=20_000)
+    assert "Dunmore" in page.inner_text(".swagger-ui .info .title")
+    assert page.locator(".opblock-summary-path").count() >= 4
+    assert errors == []
