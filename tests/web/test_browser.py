@@ -130,6 +130,13 @@ def test_a_manager_sees_the_dashboard_in_three_languages_and_a_collector_only_th
         assert page.locator("svg.chart rect.bar").count() >= 6
         assert page.get_attribute("html", "lang") == language
         page.screenshot(path=str(shots / f"web-dashboard-{language}.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: nothing wider than the screen
+    for path in ("/", "/customers"):
+        page.goto(f"{server.url}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+    page.goto(f"{server.url}/")
+    page.screenshot(path=str(shots / "web-dashboard-phone-en.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.click("nav.mainnav a[href='/customers']")
     assert page.locator("#customers tbody tr").count() == 50  # one page of the 60 customers' accounts
     page.click("form[action='/sign-out'] button")
