@@ -212,3 +212,27 @@ def test_a_disabled_user_is_signed_out_at_the_next_request(client: TestClient, l
 
 def test_make_app_is_what_the_tests_use(ledger: Engine) -> None:
     assert make_app(ledger).title == "Dunmore"
+
+
+def test_a_missing_page_is_said_in_the_readers_language(client: TestClient) -> None:
+    answer = client.get("/no-such-page", headers={"Accept-Language": "zh-TW,zh;q=0.9"})
+    assert answer.status_code == 404
+    assert "找不到" in answer.text
+    assert client.get("/api/v1/no-such-route").json() == {"detail": "Not Found"}
+
+
+def test_a_malformed_page_request_is_a_page_not_a_traceback(client: TestClient) -> None:
+    sign_in(client, "tom")  # reads English
+    answer = client.get("/customers", params={"q": "x" * 500})
+    assert answer.status_code == 400
+    assert "could not be understood" in answer.text
+
+
+def test_sign_in_returns_to_the_page_asked_for_with_its_query(client: TestClient) -> None:
+    answer = client.get("/customers?q=%E7%89%A9%E6%B5%81&after=x", follow_redirects=False)
+    assert (
+        answer.headers["location"]
+        == "/sign-in?next=/customers%3Fq%3D%25E7%2589%25A9%25E6%25B5%2581%26after%3Dx"
+    )
+    page = client.get(answer.headers["location"]).text
+    assert 'name="next" value="/customers?q=%E7%89%A9%E6%B5%81&amp;after=x"' in page

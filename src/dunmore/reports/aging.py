@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import polars as pl
 from sqlalchemy import ColumnElement, Connection, and_, case, func, literal, select
+from sqlalchemy.sql.elements import True_
 
 from dunmore.domain.aging import Bucket
 from dunmore.ledger.models import ALLOCATIONS, CUSTOMERS, INVOICES
@@ -76,7 +77,7 @@ def _open_amounts(
         ALLOCATIONS.join(INVOICES, i.id == a.invoice_id)
     )
     later = later.where(and_(a.date > as_of, issued))
-    if scope is not None:
+    if scope is not None and not isinstance(scope, True_):  # "every customer" needs no condition
         reached = i.customer_id.in_(select(CUSTOMERS.c.id).where(scope))
         now, later = now.where(reached), later.where(reached)
     schema: dict[str, Any] = {"currency": pl.String} | ({"customer_id": pl.Int64} if by == "customer" else {})

@@ -13,11 +13,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from dunmore import __version__
@@ -81,6 +85,8 @@ def create_app(
     )
     app.middleware("http")(_security_headers)
     app.add_exception_handler(DunmoreError, _refused)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
     app.include_router(api.router, prefix="/api/v1")
@@ -100,28 +106,44 @@ async def _security_headers(
     return response
 
 
+def _error_page(request: Request, status: int) -> HTMLResponse:
+    """A refusal or a missing page, said in the reader's language."""
+    site: Web = request.app.state.web
+    language = language_of(request)
+    translate = site.templates.translate
+    messages = {
+        404: translate(language, "Not found, or not among the customers you can see."),
+        403: translate(language, "You may not do this, or the form has expired: reload the page."),
+    }
+    message = messages.get(
+        status, translate(language, "This request could not be understood: go back and try again.")
+    )
+    return site.templates.render(
+        request, "error.html", language=language, status=status, message=message, user=None
+    )
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    if request.url.path.startswith("/api/") or request.url.path.startswith("/static/"):
+        return await http_exception_handler(request, exc)
+    return _error_page(request, exc.status_code)
+
+
+async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
+    if request.url.path.startswith("/api/"):
+        return await request_validation_exception_handler(request, exc)
+    return _error_page(request, 400)
+
+
 def _refused(request: Request, exc: DunmoreError) -> Response:
     """A refusal in the reader's language: JSON for the API, a page (or the sign-in page) otherwise."""
-    site: Web = request.app.state.web
     api_call = request.url.path.startswith("/api/")
     if isinstance(exc, SignInRequired):
         if api_call:
             return JSONResponse({"detail": str(exc)}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
-        return RedirectResponse(f"/sign-in?next={request.url.path}", status_code=303)
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/sign-in?next={quote(here, safe='/')}", status_code=303)
     status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 400)
     if api_call:
         return JSONResponse({"detail": str(exc), "code": exc.code}, status_code=status)
-    language = language_of(request)
-    message = {
-        404: site.templates.translate(language, "Not found, or not among the customers you can see."),
-        403: site.templates.translate(
-            language, "You may not do this, or the form has expired: reload the page."
-        ),
-    }.get(
-        status,
-        site.templates.translate(language, "This request could not be understood: go back and try again."),
-    )
-    response: HTMLResponse = site.templates.render(
-        request, "error.html", language=language, status=status, message=message, user=None
-    )
-    return response
+    return _error_page(request, status)
