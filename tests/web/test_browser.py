@@ -149,6 +149,15 @@ def test_a_manager_sees_the_dashboard_in_three_languages_and_a_collector_only_th
     assert set(portfolios) == {"east"}
     page.screenshot(path=str(shots / "web-customers-collector-zh-CN.png"), full_page=True)
     first = page.locator("#customers tbody tr td.mono a").first
+    code = first.inner_text()
+    page.fill("input[name=q]", code)  # htmx: the results block is replaced as one types, the URL follows
+    page.wait_for_url(f"**/customers?q={code}")
+    page.wait_for_function(
+        "c => [...document.querySelectorAll('#customers td.mono a')].every(a => a.textContent === c)",
+        arg=code,
+    )
+    assert page.locator("header.topbar").count() == 1  # swapped in place, not nested
+    first = page.locator("#customers tbody tr td.mono a").first
     first.click()
     assert page.locator("#items tbody tr").count() >= 1
     assert errors == []

@@ -175,3 +175,14 @@ def test_the_openapi_document_and_its_docs_page_are_served(client: TestClient) -
     assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs
     assert "cdn" not in docs
     assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
+
+
+def test_an_htmx_search_answers_only_the_results_block_of_the_same_template(client: TestClient) -> None:
+    sign_in(client, "boss")
+    partial = client.get("/customers", params={"q": "pacific"}, headers={"HX-Request": "true"})
+    assert partial.text.lstrip().startswith('<div id="results">')
+    assert "<html" not in partial.text
+    assert _codes(partial.text) == ["W002"]
+    assert "HX-Request" in partial.headers["vary"]
+    whole = client.get("/customers", params={"q": "pacific"}).text
+    assert partial.text.strip() in whole

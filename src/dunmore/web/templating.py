@@ -67,12 +67,23 @@ class Templates:
         return text % values if values else text
 
     def render(
-        self, request: Request, name: str, *, language: str, status: int = 200, **context: Any
+        self,
+        request: Request,
+        name: str,
+        *,
+        language: str,
+        status: int = 200,
+        fragment: str | None = None,
+        **context: Any,
     ) -> HTMLResponse:
+        """The page `name`; or, for an htmx request (`HX-Request`), only its block `fragment`: one
+        template renders the page and its partial, so that the two cannot drift apart."""
         from dunmore.web.auth import csrf_token
 
         template = self._envs[language].get_template(name)
-        body = template.render(
-            request=request, csrf_token=csrf_token(request), path=request.url.path, **context
-        )
-        return HTMLResponse(body, status_code=status)
+        values = {"request": request, "csrf_token": csrf_token(request), "path": request.url.path, **context}
+        if fragment is not None and request.headers.get("hx-request") == "true":
+            body = "".join(template.blocks[fragment](template.new_context(values)))
+        else:
+            body = template.render(values)
+        return HTMLResponse(body, status_code=status, headers={"Vary": "HX-Request"})

@@ -25,7 +25,14 @@ def customers(
 ) -> HTMLResponse:
     page = list_accounts(conn, user=user, as_of=site.today(), search=q, after=after, limit=PAGE)
     return site.templates.render(
-        request, "customers.html", language=user.language.value, user=user, page=page, search=q, after=after
+        request,
+        "customers.html",
+        fragment="results",
+        language=user.language.value,
+        user=user,
+        page=page,
+        search=q,
+        after=after,
     )
 
 
