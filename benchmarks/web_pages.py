@@ -16,6 +16,7 @@ import statistics
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, update
@@ -55,6 +56,18 @@ def _measure(engine: Engine, call: Callable[[Connection], Any]) -> dict[str, flo
     return {"p50_ms": round(statistics.median(times) * 1000, 1), "p95_ms": round(p95 * 1000, 1)}
 
 
+def _dashboard(conn: Connection, *, user: User) -> object:
+    return overview(conn, user=user, as_of=AS_OF, buckets=buckets())
+
+
+def _accounts(conn: Connection, *, user: User, after: str | None, search: str) -> object:
+    return list_accounts(conn, user=user, as_of=AS_OF, after=after, search=search)
+
+
+def _customer(conn: Connection, *, user: User, code: str) -> object:
+    return get_customer(conn, user=user, code=code, as_of=AS_OF)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=20_000)
@@ -70,14 +83,13 @@ def main() -> None:
     for user in (manager, collector):
         with engine.connect() as conn:
             first = list_accounts(conn, user=user, as_of=AS_OF)
+        code, after = first.rows[0].code, first.next_cursor
         calls: dict[str, Callable[[Connection], Any]] = {
-            "dashboard": lambda c, u=user: overview(c, user=u, as_of=AS_OF, buckets=buckets()),
-            "customers": lambda c, u=user: list_accounts(c, user=u, as_of=AS_OF),
-            "customers_next": lambda c, u=user, a=first.next_cursor: list_accounts(
-                c, user=u, as_of=AS_OF, after=a
-            ),
-            "search": lambda c, u=user: list_accounts(c, user=u, as_of=AS_OF, search="物流"),
-            "customer": lambda c, u=user, k=first.rows[0].code: get_customer(c, user=u, code=k, as_of=AS_OF),
+            "dashboard": partial(_dashboard, user=user),
+            "customers": partial(_accounts, user=user, after=None, search=""),
+            "customers_next": partial(_accounts, user=user, after=after, search=""),
+            "search": partial(_accounts, user=user, after=None, search="物流"),
+            "customer": partial(_customer, user=user, code=code),
         }
         for name, call in calls.items():
             results[f"{user.role}_{name}"] = _measure(engine, call)
