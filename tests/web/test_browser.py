@@ -121,6 +121,10 @@ def test_a_manager_sees_the_dashboard_in_three_languages_and_a_collector_only_th
     errors: list[str] = []
     shots = _screenshots(tmp_path)
     page = _page(browser, errors)
+    page.goto(f"{server.url}/")
+    page.click("form.langs button[value=zh-TW]")  # before signing in: the sign-in page itself
+    assert page.inner_text("h1") == "登入 Dunmore"
+    page.screenshot(path=str(shots / "web-sign-in-zh-TW.png"))
     _sign_in(page, server.url, "wang")
     for language, title in (("zh-CN", "概览"), ("zh-TW", "總覽"), ("en", "Dashboard")):
         if language != "zh-CN":
@@ -160,6 +164,7 @@ def test_a_manager_sees_the_dashboard_in_three_languages_and_a_collector_only_th
     first = page.locator("#customers tbody tr td.mono a").first
     first.click()
     assert page.locator("#items tbody tr").count() >= 1
+    page.screenshot(path=str(shots / "web-customer-zh-CN.png"), full_page=True)
     assert errors == []
     answer = page.goto(f"{server.url}/customers/C000002")  # an even id: portfolio west
     assert answer is not None
