@@ -209,6 +209,23 @@ class RunSettings(BaseModel):
     )
 
 
+class WebSettings(BaseModel):
+    """The web application (`dunmore serve`)."""
+
+    model_config = {"extra": "forbid"}
+
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description='Signs the session cookies (at least 32 characters, e.g. `python -c "import secrets; '
+        'print(secrets.token_urlsafe(48))"`); required except on the demo database, which makes one.',
+    )
+    https_only: bool = Field(
+        default=False,
+        description="Send the session cookie only over https (Secure): set it when served behind https.",
+    )
+    session_hours: int = Field(default=12, ge=1, le=24 * 30, description="Hours a sign-in lasts.")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DUNMORE_", env_nested_delimiter="__", toml_file="dunmore.toml", extra="forbid"
@@ -229,6 +246,7 @@ class Settings(BaseSettings):
     sms: SmsSettings = Field(default_factory=SmsSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     run: RunSettings = Field(default_factory=RunSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @field_validator("timezone")
     @classmethod

@@ -280,3 +280,14 @@ def authenticate_token(conn: Connection, *, token: str, now: datetime) -> User |
         return None
     conn.execute(update(API_TOKENS).where(API_TOKENS.c.id == row.id).values(last_used_at=now))
     return get_user(conn, login=row.login)
+
+
+def set_language(conn: Connection, *, login: str, language: Language, actor: str, at: datetime) -> User:
+    """Change the language a user reads Dunmore in (the web's language switcher)."""
+    user = get_user(conn, login=login)
+    if user.language is language:
+        return user
+    conn.execute(update(USERS).where(USERS.c.id == user.id).values(language=language.value))
+    audit.record(conn, at=at, actor=actor, action="user.set_language", object=f"user:{user.login}",
+                 before={"language": user.language.value}, after={"language": language.value})  # fmt: skip
+    return get_user(conn, login=user.login)

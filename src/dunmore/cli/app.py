@@ -47,7 +47,7 @@ def root(
 
 def _register() -> None:
     """Sub-commands, one module per capability; imported here so `app` is whole when used."""
-    from dunmore.cli import access, db, delivery, demo, dunning, holds, imports, reports, templates
+    from dunmore.cli import access, db, delivery, demo, dunning, holds, imports, reports, templates, web
 
     demo.register(app)
     imports.register(app)
@@ -58,6 +58,7 @@ def _register() -> None:
     templates.register(app)
     holds.register(app)
     access.register(app)
+    web.register(app)
 
 
 _register()

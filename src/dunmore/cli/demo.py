@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated
@@ -12,6 +13,8 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy import Connection, Engine, func, select
 
+from dunmore.access import service as access
+from dunmore.access.values import Role
 from dunmore.cli.context import cli_actor, console, parse_as_of, reported, state
 from dunmore.cli.reports import show_aging
 from dunmore.delivery.models import DELIVERIES
@@ -19,6 +22,7 @@ from dunmore.delivery.worker import Outlets, Tally, Worker
 from dunmore.demo.generator import generate
 from dunmore.demo.load import build_demo, refuse_foreign_ledger
 from dunmore.domain.aging import buckets
+from dunmore.errors import NotFound
 from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.reports.aging import aging_report
 from dunmore.reports.render import rich_table
@@ -140,6 +144,31 @@ def demo_command(
         if tally.by_channel.get("letter"):
             hint = f"      dunmore {db}letters print --run {_last_run(engine)} -o letters.pdf"
             console.print(hint, markup=False, highlight=False)
+        with transaction(engine) as conn:
+            password = _demo_manager(conn, now, actor)
+        console.print(f"web:  dunmore {db}serve", markup=False, highlight=False)
+        console.print(
+            f"      then open http://127.0.0.1:8000/ and sign in as {DEMO_LOGIN}, password {password} "
+            "(a manager; a new password at every demo)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+DEMO_LOGIN = "demo"
+
+
+def _demo_manager(conn: Connection, now: datetime, actor: str) -> str:
+    """A manager `demo` with a fresh random password (a new one at every `demo`): returned to print."""
+    password = secrets.token_urlsafe(12)
+    try:
+        access.get_user(conn, login=DEMO_LOGIN)
+    except NotFound:
+        access.add_user(conn, login=DEMO_LOGIN, role=Role.MANAGER, password=password, actor=actor, at=now)
+    else:
+        access.set_password(conn, login=DEMO_LOGIN, password=password, actor=actor, at=now)
+    return password
 
 
 def _last_run(engine: Engine) -> int:

@@ -11,7 +11,8 @@ from datetime import date
 from typing import Any, Literal
 
 import polars as pl
-from sqlalchemy import Connection, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Connection, and_, case, func, literal, select
+from sqlalchemy.sql.elements import True_
 
 from dunmore.domain.aging import Bucket
 from dunmore.ledger.models import ALLOCATIONS, CUSTOMERS, INVOICES
@@ -60,7 +61,9 @@ def _bucket_of(as_of: date, buckets: tuple[Bucket, ...]) -> pl.Expr:
     return index.alias("bucket")
 
 
-def _open_amounts(conn: Connection, as_of: date, by: GroupBy, buckets: tuple[Bucket, ...]) -> pl.DataFrame:
+def _open_amounts(
+    conn: Connection, as_of: date, by: GroupBy, buckets: tuple[Bucket, ...], scope: ColumnElement[bool] | None
+) -> pl.DataFrame:
     """Open amounts on D per currency (and customer) and bucket: open today plus what was allocated
     after D. Per currency the database groups by due date (in the order of the covering index
     `ix_invoices_aging`, no sort) and Polars buckets the few thousand rows; per customer the
@@ -74,6 +77,9 @@ def _open_amounts(conn: Connection, as_of: date, by: GroupBy, buckets: tuple[Buc
         ALLOCATIONS.join(INVOICES, i.id == a.invoice_id)
     )
     later = later.where(and_(a.date > as_of, issued))
+    if scope is not None and not isinstance(scope, True_):  # "every customer" needs no condition
+        reached = i.customer_id.in_(select(CUSTOMERS.c.id).where(scope))
+        now, later = now.where(reached), later.where(reached)
     schema: dict[str, Any] = {"currency": pl.String} | ({"customer_id": pl.Int64} if by == "customer" else {})
     schema |= {"due_date": pl.Date} if by == "currency" else {"bucket": pl.Int64}
     schema["amount"] = pl.Int64
@@ -99,9 +105,17 @@ def _customer_names(conn: Connection) -> pl.DataFrame:
     return read_frame(conn, query, schema)
 
 
-def aging_report(conn: Connection, *, as_of: date, buckets: tuple[Bucket, ...], by: GroupBy) -> AgingReport:
-    """Compute the aging of the whole ledger as of `as_of`."""
-    long = _open_amounts(conn, as_of, by, buckets)
+def aging_report(
+    conn: Connection,
+    *,
+    as_of: date,
+    buckets: tuple[Bucket, ...],
+    by: GroupBy,
+    scope: ColumnElement[bool] | None = None,
+) -> AgingReport:
+    """Compute the aging as of `as_of`: of the whole ledger, or of the customers `scope` (a condition
+    over `customers`, e.g. `access.permissions.customer_scope(user)`) reaches."""
+    long = _open_amounts(conn, as_of, by, buckets, scope)
     totals = _pivot(long, ["currency"], buckets)
     if by == "currency":
         return AgingReport(as_of, by, buckets, totals, totals)

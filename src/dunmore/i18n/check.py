@@ -1,0 +1,61 @@
+"""The catalog check: every message the code uses is translated in every language, with the same
+named placeholders. `python -m dunmore.i18n.check` prints the problems and exits 1 when there are any."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable
+
+from babel.messages.catalog import Catalog, Message
+
+from dunmore import i18n
+from dunmore.i18n.extract import web_messages
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w+)\}")
+
+
+def placeholders(text: str) -> frozenset[str]:
+    return frozenset(a or b for a, b in PLACEHOLDER.findall(text))
+
+
+def _texts(message: Message) -> tuple[str, ...]:
+    return tuple(message.id) if isinstance(message.id, tuple | list) else (str(message.id),)
+
+
+def _translations(message: Message) -> tuple[str, ...]:
+    strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+    return tuple(str(s or "") for s in strings)
+
+
+def problems(used: Iterable[Message], catalog: Catalog, language: str) -> list[str]:
+    """What is wrong with `catalog` (in `language`) for the messages `used`: one sentence each."""
+    found: list[str] = []
+    for message in used:
+        if not message.id:
+            continue
+        translated = catalog.get(message.id)
+        first = _texts(message)[0]
+        if translated is None or not all(_translations(translated)) or translated.fuzzy:
+            found.append(f"{language}: {first!r} has no translation: add it to {i18n.catalog_path(language)}")
+            continue
+        wanted = placeholders(" ".join(_texts(message)))
+        for text in _translations(translated):
+            if placeholders(text) != wanted:
+                found.append(
+                    f"{language}: the translation {text!r} of {first!r} has placeholders "
+                    f"{sorted(placeholders(text))}, the message {sorted(wanted)}: use the same names"
+                )
+    return found
+
+
+def check_web() -> list[str]:
+    used = list(web_messages())
+    return [p for language in i18n.LANGUAGES for p in problems(used, i18n.catalog(language), language)]
+
+
+if __name__ == "__main__":
+    found = check_web()
+    for problem in found:
+        print(problem)
+    sys.exit(1 if found else 0)

@@ -1,0 +1,1 @@
+"""The web application: staff pages, the JSON API, the SMS status callbacks (see docs/web.md)."""

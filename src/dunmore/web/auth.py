@@ -1,0 +1,162 @@
+"""Who is asking: signed session cookies for the pages, bearer tokens for the API, and CSRF tokens.
+
+- A page's user is the login the signed session cookie names (Starlette's `SessionMiddleware`,
+  itsdangerous, HTTP-only, SameSite=Lax, Secure with `web.https_only`), read afresh from the database
+  on every request: a disabled user is signed out at their next click.
+- An API request's user is the one its `Authorization: Bearer dm_…` token belongs to; the API reads
+  no cookie, so a page can never be made to call it on a user's behalf.
+- Every page request with an unsafe method carries the session's CSRF token, as the form field
+  `csrf_token` or the header `X-CSRF-Token` (htmx); one without it is refused (403) before the route
+  runs.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Connection, Engine
+
+from dunmore import i18n
+from dunmore.access.service import authenticate_token, get_user
+from dunmore.access.values import User
+from dunmore.errors import ConfigError, DunmoreError, NotFound
+from dunmore.settings import Settings
+from dunmore.store.db import transaction
+from dunmore.store.meta import is_demo_database, read_fact, write_fact
+from dunmore.web.context import Web, unit_of_work, web
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+DEMO_SECRET_FACT = "web_secret_key"
+MIN_SECRET = 32
+
+
+class SignInRequired(DunmoreError):
+    """No signed-in user (pages: go to the sign-in page; API: 401)."""
+
+    code = "sign_in_required"
+    exit_code = 5
+
+
+class CsrfRefused(DunmoreError):
+    """An unsafe request without the session's CSRF token."""
+
+    code = "csrf_refused"
+    exit_code = 5
+
+
+def secret_key(engine: Engine, settings: Settings) -> str:
+    """The key that signs session cookies: `DUNMORE_WEB__SECRET_KEY`; on the demo database, when it
+    is not set, one made once and kept in the database's meta table. Refused elsewhere."""
+    configured = settings.web.secret_key
+    if configured is not None:
+        key = configured.get_secret_value()
+        if len(key) < MIN_SECRET:
+            raise ConfigError(
+                f"DUNMORE_WEB__SECRET_KEY has {len(key)} characters: use at least {MIN_SECRET} random ones, "
+                'e.g. python -c "import secrets; print(secrets.token_urlsafe(48))"'
+            )
+        return key
+    with transaction(engine) as conn:
+        if not is_demo_database(conn):
+            raise ConfigError(
+                "the web application signs its session cookies with DUNMORE_WEB__SECRET_KEY, which is not "
+                "set: set it to at least 32 random characters, e.g. "
+                'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+            )
+        kept = read_fact(conn, DEMO_SECRET_FACT)
+        if kept is None:
+            kept = secrets.token_urlsafe(48)
+            write_fact(conn, DEMO_SECRET_FACT, kept)
+        return kept
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token, made on first use."""
+    token = request.session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+async def check_csrf(request: Request) -> None:
+    """Refuse an unsafe request whose CSRF token is missing or not the session's."""
+    if request.method in SAFE_METHODS:
+        return
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None:
+        form = await request.form()
+        field = form.get(CSRF_FIELD)
+        sent = field if isinstance(field, str) else None
+    expected = request.session.get("csrf")
+    if not sent or not isinstance(expected, str) or not hmac.compare_digest(sent, expected):
+        raise CsrfRefused(
+            "this form has expired or did not come from Dunmore: reload the page and send it again"
+        )
+
+
+def start_session(request: Request, user: User) -> None:
+    """A fresh session for `user` (a new CSRF token too: nothing of the anonymous session is kept)."""
+    request.session.clear()
+    request.session["login"] = user.login
+    request.session["lang"] = user.language.value
+    request.session["csrf"] = secrets.token_urlsafe(32)
+
+
+def end_session(request: Request) -> None:
+    language = request.session.get("lang")
+    request.session.clear()
+    if isinstance(language, str):
+        request.session["lang"] = language
+
+
+def page_user(request: Request, conn: Annotated[Connection, Depends(unit_of_work)]) -> User:
+    """The signed-in user of a page, or `SignInRequired`."""
+    login = request.session.get("login")
+    if not isinstance(login, str):
+        raise SignInRequired("sign in to see this page")
+    try:
+        user = get_user(conn, login=login)
+    except NotFound:
+        user = None
+    if user is None or user.disabled:
+        request.session.clear()
+        raise SignInRequired("sign in to see this page")
+    return user
+
+
+def api_user(
+    request: Request, conn: Annotated[Connection, Depends(unit_of_work)], site: Annotated[Web, Depends(web)]
+) -> User:
+    """The user of an API request's bearer token, or `SignInRequired` (401)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    user = None
+    if scheme.lower() == "bearer" and token.strip():
+        user = authenticate_token(conn, token=token.strip(), now=site.now())
+    if user is None:
+        raise SignInRequired("send an API token as `Authorization: Bearer dm_…` (see `dunmore users token`)")
+    return user
+
+
+def language_of(request: Request, user: User | None = None) -> str:
+    """The reader's language: the user's setting, then the session's choice (before signing in),
+    then the browser's Accept-Language, then zh-CN."""
+    chosen = request.session.get("lang")
+    return i18n.choose(
+        [
+            None if user is None else user.language.value,
+            chosen if isinstance(chosen, str) else None,
+            i18n.from_accept_language(request.headers.get("accept-language")),
+        ]
+    )
+
+
+Conn = Annotated[Connection, Depends(unit_of_work)]
+Site = Annotated[Web, Depends(web)]
+PageUser = Annotated[User, Depends(page_user)]
+ApiUser = Annotated[User, Depends(api_user)]

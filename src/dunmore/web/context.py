@@ -1,0 +1,44 @@
+"""What every request shares: the database, the settings, the clock, the throttle, the templates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from sqlalchemy import Connection, Engine
+
+from dunmore.access.sign_in import Throttle
+from dunmore.settings import Settings
+from dunmore.store.db import transaction
+from dunmore.web.templating import Templates
+
+
+@dataclass(frozen=True)
+class Web:
+    engine: Engine
+    settings: Settings
+    clock: Callable[[], datetime]  # the wall clock in `serve`; a fixed instant in tests
+    throttle: Throttle
+    templates: Templates
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def today(self) -> date:
+        """The business date: today in the creditor's timezone."""
+        return self.clock().astimezone(ZoneInfo(self.settings.timezone)).date()
+
+
+def web(request: Request) -> Web:
+    found = request.app.state.web
+    assert isinstance(found, Web)
+    return found
+
+
+def unit_of_work(request: Request) -> Iterator[Connection]:
+    """One transaction per request: committed when the route returns, rolled back when it raises."""
+    with transaction(web(request).engine) as conn:
+        yield conn

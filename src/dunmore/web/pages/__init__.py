@@ -1,0 +1,13 @@
+"""Server-rendered pages. Every unsafe request is CSRF-checked before its route runs."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from dunmore.web.auth import check_csrf
+from dunmore.web.pages import customers, dashboard, session
+
+router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
+router.include_router(session.router)
+router.include_router(dashboard.router)
+router.include_router(customers.router)

@@ -1,0 +1,139 @@
+"""A small two-portfolio ledger, its users, and a test client of the web application at a fixed instant."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from httpx2 import Response
+from pydantic import SecretStr
+from sqlalchemy import Engine
+
+from dunmore.access import credentials, service
+from dunmore.access.values import Language, Role
+from dunmore.ledger.models import CONTACTS, CUSTOMERS, INVOICES
+from dunmore.settings import Settings, WebSettings
+from dunmore.web.app import create_app
+
+NOW = datetime(2026, 3, 16, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai: the business date is 2026-03-16
+PASSWORD = "correct horse battery"
+SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+# code, name, portfolio, [(invoice, due, currency, open minor)]
+LEDGER = [
+    ("E001", "东方精密机械有限公司", "east", [("INV-E1", date(2026, 1, 10), "CNY", 500_000_00)]),
+    (
+        "E002",
+        "华东物流股份有限公司",
+        "east",
+        [("INV-E2", date(2026, 3, 1), "CNY", 120_000_00), ("INV-E3", date(2026, 4, 1), "CNY", 80_000_00)],
+    ),
+    (
+        "W001",
+        "西部能源集团",
+        "west",
+        [("INV-W1", date(2025, 12, 1), "CNY", 900_000_00), ("INV-W2", date(2026, 2, 1), "USD", 15_000_00)],
+    ),
+    ("W002", "Pacific Trading Ltd", "west", []),
+]
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Cheap argon2 parameters: the tests are about the web, not the hash's cost."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    credentials._dummy_hash.cache_clear()
+    monkeypatch.setattr(credentials, "_hasher", lambda: cheap)
+    yield
+    credentials._dummy_hash.cache_clear()
+
+
+def fill_ledger(engine: Engine) -> None:
+    with engine.begin() as conn:
+        for code, name, portfolio, items in LEDGER:
+            customer_id = conn.execute(
+                CUSTOMERS.insert()
+                .values(external_id=code, name=name, portfolio=portfolio)
+                .returning(CUSTOMERS.c.id)
+            ).scalar_one()
+            conn.execute(
+                CONTACTS.insert().values(
+                    customer_id=customer_id,
+                    name=f"{code} 财务",
+                    email=f"ar@{code.lower()}.example",
+                    is_primary=True,
+                )
+            )
+            for invoice, due, currency, open_minor in items:
+                conn.execute(
+                    INVOICES.insert().values(
+                        external_id=invoice,
+                        customer_id=customer_id,
+                        issue_date=date(2025, 11, 1),
+                        due_date=due,
+                        currency=currency,
+                        amount_minor=open_minor,
+                        open_minor=open_minor,
+                        level=1 if due < date(2026, 3, 1) else 0,
+                    )
+                )
+        add = service.add_user
+        add(conn, login="boss", role=Role.MANAGER, password=PASSWORD, actor="test", at=NOW)
+        add(
+            conn,
+            login="ann",
+            role=Role.COLLECTOR,
+            password=PASSWORD,
+            portfolios=["east"],
+            actor="test",
+            at=NOW,
+        )
+        add(
+            conn,
+            login="tom",
+            role=Role.MANAGER,
+            password=PASSWORD,
+            language=Language.EN,
+            actor="test",
+            at=NOW,
+        )
+
+
+def settings(**web: object) -> Settings:
+    return Settings(web=WebSettings(secret_key=SecretStr(SECRET), **web))
+
+
+def make_app(engine: Engine) -> FastAPI:
+    return create_app(engine, settings(), clock=lambda: NOW)
+
+
+@pytest.fixture
+def ledger(sqlite_engine: Engine) -> Engine:
+    fill_ledger(sqlite_engine)
+    return sqlite_engine
+
+
+@pytest.fixture
+def client(ledger: Engine) -> Iterator[TestClient]:
+    with TestClient(make_app(ledger), base_url="http://testserver") as test_client:
+        yield test_client
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found is not None, "no CSRF token on the page"
+    return found.group(1)
+
+
+def sign_in(client: TestClient, login: str, password: str = PASSWORD, *, follow: bool = False) -> Response:
+    token = csrf_of(client.get("/sign-in").text)
+    return client.post(
+        "/sign-in",
+        data={"login": login, "password": password, "csrf_token": token, "next": "/"},
+        follow_redirects=follow,
+    )

@@ -1,0 +1,181 @@
+"""The web application in a real browser: Debian's headless Chromium, driven by Playwright, against a
+real uvicorn server on 127.0.0.1, over a demo ledger split into two portfolios.
+
+A zh-CN manager signs in, sees the dashboard with its aging chart, switches to zh-TW and to English; a
+collector signs in and finds only their portfolio. No page logs an error (a CSP violation would).
+Screenshots go to $DUNMORE_WEB_SCREENSHOTS when set (docs/samples/ is made so), else a temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
+from sqlalchemy import Engine, update
+
+from dunmore.access import service as access
+from dunmore.access.values import Language, Role
+from dunmore.cli.demo import EXAMPLE_POLICY
+from dunmore.demo.generator import generate
+from dunmore.demo.load import load_portfolio
+from dunmore.ledger.models import CUSTOMERS
+from dunmore.run import service as runs
+from dunmore.web.app import create_app
+from tests.web.conftest import PASSWORD, settings
+
+AS_OF = date(2026, 3, 16)
+NOW = datetime(2026, 3, 16, 2, 0, tzinfo=UTC)
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+
+
+def demo_ledger(engine: Engine) -> None:
+    """60 demo customers, the odd ones in portfolio `east`, the even in `west`; today's run; two users."""
+    with engine.begin() as conn:
+        load_portfolio(conn, generate(customers=60, seed=7, as_of=AS_OF))
+        conn.execute(update(CUSTOMERS).values(portfolio="east").where(CUSTOMERS.c.id % 2 == 1))
+        conn.execute(update(CUSTOMERS).values(portfolio="west").where(CUSTOMERS.c.id % 2 == 0))
+        runs.load_policy(conn, EXAMPLE_POLICY, now=NOW)
+        access.add_user(conn, login="wang", role=Role.MANAGER, password=PASSWORD, actor="t", at=NOW)
+        access.add_user(conn, login="li", role=Role.COLLECTOR, password=PASSWORD, portfolios=["east"],
+                        language=Language.ZH_CN, actor="t", at=NOW)  # fmt: skip
+    with engine.begin() as conn:
+        runs.commit(conn, as_of=AS_OF, today=AS_OF, now=NOW)
+
+
+@dataclass
+class Server:
+    url: str
+    server: uvicorn.Server
+
+
+@pytest.fixture
+def server(sqlite_engine: Engine) -> Iterator[Server]:
+    demo_ledger(sqlite_engine)
+    app = create_app(sqlite_engine, settings(), clock=lambda: NOW)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off"
+    )
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not running.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert running.started, "the web server did not start"
+    yield Server(f"http://127.0.0.1:{port}", running)
+    running.should_exit = True
+    thread.join(timeout=15)
+    sock.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _page(browser: Browser, errors: list[str]) -> Page:
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN", device_scale_factor=1)
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "response",
+        lambda answer: errors.append(f"{answer.status} {answer.url}") if answer.status == 404 else None,
+    )
+    return page
+
+
+def _sign_in(page: Page, url: str, login: str) -> None:
+    page.goto(f"{url}/")
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.stack button[type=submit]")
+    page.wait_for_url(f"{url}/")
+
+
+def _screenshots(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("DUNMORE_WEB_SCREENSHOTS", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_a_manager_sees_the_dashboard_in_three_languages_and_a_collector_only_their_portfolio(
+    server: Server, browser: Browser, tmp_path: Path
+) -> None:
+    errors: list[str] = []
+    shots = _screenshots(tmp_path)
+    page = _page(browser, errors)
+    page.goto(f"{server.url}/")
+    page.click("form.langs button[value=zh-TW]")  # before signing in: the sign-in page itself
+    assert page.inner_text("h1") == "登入 Dunmore"
+    page.screenshot(path=str(shots / "web-sign-in-zh-TW.png"))
+    _sign_in(page, server.url, "wang")
+    for language, title in (("zh-CN", "概览"), ("zh-TW", "總覽"), ("en", "Dashboard")):
+        if language != "zh-CN":
+            page.click(f"form.langs button[value={language}]")
+            page.wait_for_load_state()
+        assert page.inner_text("h1") == title
+        assert page.locator("svg.chart rect.bar").count() >= 6
+        assert page.get_attribute("html", "lang") == language
+        page.screenshot(path=str(shots / f"web-dashboard-{language}.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: nothing wider than the screen
+    for path in ("/", "/customers"):
+        page.goto(f"{server.url}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+    page.goto(f"{server.url}/")
+    page.screenshot(path=str(shots / "web-dashboard-phone-en.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.click("nav.mainnav a[href='/customers']")
+    assert page.locator("#customers tbody tr").count() == 50  # one page of the 60 customers' accounts
+    page.click("form[action='/sign-out'] button")
+    page.wait_for_url(f"{server.url}/sign-in")
+
+    _sign_in(page, server.url, "li")
+    page.goto(f"{server.url}/customers")
+    portfolios = page.locator("#customers tbody tr td:nth-child(3)").all_inner_texts()
+    assert portfolios
+    assert set(portfolios) == {"east"}
+    page.screenshot(path=str(shots / "web-customers-collector-zh-CN.png"), full_page=True)
+    first = page.locator("#customers tbody tr td.mono a").first
+    code = first.inner_text()
+    page.fill("input[name=q]", code)  # htmx: the results block is replaced as one types, the URL follows
+    page.wait_for_url(f"**/customers?q={code}")
+    page.wait_for_function(
+        "c => [...document.querySelectorAll('#customers td.mono a')].every(a => a.textContent === c)",
+        arg=code,
+    )
+    assert page.locator("header.topbar").count() == 1  # swapped in place, not nested
+    first = page.locator("#customers tbody tr td.mono a").first
+    first.click()
+    assert page.locator("#items tbody tr").count() >= 1
+    page.screenshot(path=str(shots / "web-customer-zh-CN.png"), full_page=True)
+    assert errors == []
+    answer = page.goto(f"{server.url}/customers/C000002")  # an even id: portfolio west
+    assert answer is not None
+    assert answer.status == 404
+
+
+def test_the_api_docs_run_from_vendored_files_under_the_csp(server: Server, browser: Browser) -> None:
+    errors: list[str] = []
+    page = _page(browser, errors)
+    page.goto(f"{server.url}/api/docs")
+    page.wait_for_selector(".swagger-ui .info .title", timeout=20_000)
+    assert "Dunmore" in page.inner_text(".swagger-ui .info .title")
+    assert page.locator(".opblock-summary-path").count() >= 4
+    assert errors == []
