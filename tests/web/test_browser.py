@@ -45,12 +45,12 @@ def demo_ledger(engine: Engine) -> None:
         load_portfolio(conn, generate(customers=60, seed=7, as_of=AS_OF))
         conn.execute(update(CUSTOMERS).values(portfolio="east").where(CUSTOMERS.c.id % 2 == 1))
         conn.execute(update(CUSTOMERS).values(portfolio="west").where(CUSTOMERS.c.id % 2 == 0))
-        runs.load_policy(conn, EXAMPLE_POLICY, now=NOW)
+        runs.load_policy(conn, EXAMPLE_POLICY, now=NOW, actor="t")
         access.add_user(conn, login="wang", role=Role.MANAGER, password=PASSWORD, actor="t", at=NOW)
         access.add_user(conn, login="li", role=Role.COLLECTOR, password=PASSWORD, portfolios=["east"],
                         language=Language.ZH_CN, actor="t", at=NOW)  # fmt: skip
     with engine.begin() as conn:
-        runs.commit(conn, as_of=AS_OF, today=AS_OF, now=NOW)
+        runs.commit(conn, as_of=AS_OF, today=AS_OF, now=NOW, actor="t")
 
 
 @dataclass

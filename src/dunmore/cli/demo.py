@@ -146,7 +146,7 @@ def demo_command(
             console.print(hint, markup=False, highlight=False)
         with transaction(engine) as conn:
             password = _demo_manager(conn, now, actor)
-        console.print(f"web:  dunmore {db}serve", markup=False, highlight=False)
+        console.print(f"web:  dunmore {db}serve", markup=False, highlight=False, soft_wrap=True)
         console.print(
             f"      then open http://127.0.0.1:8000/ and sign in as {DEMO_LOGIN}, password {password} "
             "(a manager; a new password at every demo)",
