@@ -4,43 +4,50 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
-import polars as pl
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from sqlalchemy import Connection, Engine, func, select
 
-from dunmore.cli.context import console, parse_as_of, reported, state
-from dunmore.cli.reports import show_aging
-from dunmore.delivery.models import DELIVERIES
-from dunmore.delivery.worker import Outlets, Tally, Worker
-from dunmore.demo.generator import generate
-from dunmore.demo.load import clear_ledger, load_portfolio, refuse_foreign_ledger
-from dunmore.domain.aging import buckets
-from dunmore.ledger.models import CUSTOMERS, INVOICES
-from dunmore.reports.aging import aging_report
-from dunmore.reports.render import rich_table
-from dunmore.run import service
-from dunmore.run.models import POLICY_VERSIONS, RUNS
-from dunmore.settings import Settings
-from dunmore.store.db import transaction
-from dunmore.store.meta import mark_demo
+from dunmore.cli.context import console, parse_as_of, reported, state, transaction
+
+if TYPE_CHECKING:  # the generator, Polars and the database load when the demo runs, not for `--help`
+    from rich.progress import Progress
+    from sqlalchemy import Connection, Engine
+
+    from dunmore.delivery.worker import Tally
+    from dunmore.run import service
+    from dunmore.settings import Settings
 
 EXAMPLE_POLICY = Path(__file__).resolve().parents[3] / "examples" / "dunning.yaml"
 
 
 def _progress() -> Progress:
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console)
 
 
 def _ensure_policy(conn: Connection, now: datetime) -> None:
+    from sqlalchemy import func, select
+
+    from dunmore.run import service
+    from dunmore.run.models import POLICY_VERSIONS
+
     if conn.execute(select(func.count()).select_from(POLICY_VERSIONS)).scalar_one() == 0:
         service.load_policy(conn, EXAMPLE_POLICY, now=now)
 
 
 def _summary(conn: Connection, as_of: date) -> None:
+    import polars as pl
+    from sqlalchemy import func, select
+
+    from dunmore.cli.reports import show_aging
+    from dunmore.domain.aging import buckets
+    from dunmore.ledger.models import CUSTOMERS, INVOICES
+    from dunmore.reports.aging import aging_report
+    from dunmore.reports.render import rich_table
+
     customers = conn.execute(select(func.count()).select_from(CUSTOMERS)).scalar_one()
     open_items = conn.execute(select(func.count()).where(INVOICES.c.open_minor > 0)).scalar_one()
     console.print(f"[bold]{customers}[/] customers, [bold]{open_items}[/] open items")
@@ -51,6 +58,10 @@ def _summary(conn: Connection, as_of: date) -> None:
 
 
 def _run_summary(outcome: service.RunOutcome) -> None:
+    import polars as pl
+
+    from dunmore.reports.render import rich_table
+
     counts = outcome.notices.group_by("kind", "step", "status").agg(notices=pl.len()).sort("kind", "step")
     console.print(rich_table(counts, title=f"Dunning run for {outcome.as_of.isoformat()}", money=[]))
 
@@ -60,6 +71,7 @@ def _deliver(engine: Engine, settings: Settings, day: date) -> Tally:
     but every notice is rendered, guarded and recorded as the real worker does it."""
     from dunmore.delivery.channels.fake import FakeEmailChannel, FakeSmsGateway
     from dunmore.delivery.render import Templates
+    from dunmore.delivery.worker import Outlets, Worker
 
     ten = datetime.combine(day, time(10), tzinfo=ZoneInfo(settings.timezone))  # inside every window
     outlets = Outlets(email=FakeEmailChannel, sms=FakeSmsGateway())
@@ -79,6 +91,10 @@ def _delivery_summary(tally: Tally) -> None:
 
 
 def _first_email(conn: Connection) -> int | None:
+    from sqlalchemy import select
+
+    from dunmore.delivery.models import DELIVERIES
+
     d = DELIVERIES.c
     query = select(d.notice_id).where(d.channel == "email", d.status == "sent").order_by(d.id).limit(1)
     return conn.execute(query).scalar()
@@ -100,6 +116,12 @@ def demo_command(
     ] = False,
 ) -> None:
     """Build a realistic demo portfolio (12 months of history), run the day's dunning, and summarise."""
+    from dunmore.demo.generator import generate
+    from dunmore.demo.load import clear_ledger, load_portfolio, refuse_foreign_ledger
+    from dunmore.run import service
+    from dunmore.settings import Settings
+    from dunmore.store.meta import mark_demo
+
     with reported():
         day = parse_as_of(as_of, state(ctx).settings)
         engine = state(ctx).engine(create=True)
@@ -142,6 +164,10 @@ def demo_command(
 
 
 def _last_run(engine: Engine) -> int:
+    from sqlalchemy import func, select
+
+    from dunmore.run.models import RUNS
+
     with engine.connect() as conn:
         return int(conn.execute(select(func.max(RUNS.c.id))).scalar() or 0)
 

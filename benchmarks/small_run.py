@@ -1,0 +1,126 @@
+"""Benchmark of a small daily run: 10,000 open items of 2,000 customers, as whole processes.
+
+    .venv/bin/python -m benchmarks.small_run [--repeat 5] [--profile]
+
+A small run must cost what its work costs, not the command's fixed costs. The portfolio comes from
+the demo generator (seed 1, as of 2026-11-23); its latest `--items` invoices are loaded without
+their payments so every one is open, with the example policy. The whole `dunmore run --approve`
+process is timed `--repeat` times, each from a copy of the loaded ledger, and the same on a ledger
+with the policy and no items: the difference is what the 10,000 items cost. `--profile` runs the
+command once more inside this process under cProfile and prints the costliest calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import io
+import pstats
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from benchmarks.common import DATA, save
+
+AS_OF = date(2026, 11, 23)
+POLICY = Path(__file__).resolve().parents[1] / "examples" / "dunning.yaml"
+DUNMORE = [sys.executable, "-c", "import sys; sys.argv[0] = 'dunmore'; from dunmore.cli.app import main; main()"]
+
+
+def build(path: Path, customers: int, items: int) -> None:
+    """A ledger of `items` open items (none when 0) and the example policy, in a fresh SQLite file."""
+    from benchmarks.dunning_run import _open_portfolio
+    from dunmore.demo.generator import generate
+    from dunmore.demo.load import load_portfolio
+    from dunmore.run import service
+    from dunmore.store.db import open_database, transaction
+
+    for leftover in path.parent.glob(path.name + "*"):
+        leftover.unlink()
+    engine = open_database(f"sqlite:///{path}", create=True)
+    with transaction(engine) as conn:
+        if items:
+            load_portfolio(conn, _open_portfolio(generate(customers=customers, seed=1, as_of=AS_OF), items))
+        service.load_policy(conn, POLICY, now=datetime(2026, 11, 23, tzinfo=UTC))
+    engine.dispose()
+
+
+def _fresh(saved: Path) -> Path:
+    path = DATA / "small_run.db"
+    for leftover in DATA.glob("small_run.db*"):
+        leftover.unlink()
+    shutil.copyfile(saved, path)
+    return path
+
+
+def _args(path: Path) -> list[str]:
+    return ["--db", f"sqlite:///{path}", "run", "--approve", "--as-of", AS_OF.isoformat()]
+
+
+def whole_runs(saved: Path, repeat: int) -> list[float]:
+    """Seconds of `repeat` whole `dunmore run --approve` processes, each from a copy of `saved`;
+    the first (cold files, cold caches) is a warm-up and is not counted."""
+    seconds = []
+    for number in range(repeat + 1):
+        path = _fresh(saved)
+        start = time.perf_counter()
+        subprocess.run([*DUNMORE, *_args(path)], check=True, capture_output=True)
+        if number:
+            seconds.append(time.perf_counter() - start)
+    return seconds
+
+
+def profile(saved: Path, top: int) -> None:
+    """One `run --approve` inside this process under cProfile (imports included)."""
+    path = _fresh(saved)
+    profiler = cProfile.Profile()
+    sys.argv = ["dunmore", *_args(path)]
+    profiler.enable()
+    from dunmore.cli.app import main
+
+    with contextlib.redirect_stdout(io.StringIO()):  # the run's table is not the point here
+        try:
+            main()
+        except SystemExit:
+            pass
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(top)
+
+
+def _figures(seconds: list[float]) -> dict[str, float]:
+    figures = {"median": statistics.median(seconds), "min": min(seconds), "max": max(seconds)}
+    return {key: round(value, 3) for key, value in figures.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--customers", type=int, default=2_000)
+    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--top", type=int, default=30)
+    args = parser.parse_args()
+    DATA.mkdir(exist_ok=True)
+    loaded, empty = DATA / "small_run-loaded.db", DATA / "small_run-empty.db"
+    build(loaded, args.customers, args.items)
+    build(empty, args.customers, 0)
+    print(f"small run: {args.items} open items of {args.customers} customers, median of {args.repeat} processes")
+    full = _figures(whole_runs(loaded, args.repeat))
+    bare = _figures(whole_runs(empty, args.repeat))
+    step = round(full["median"] - bare["median"], 3)
+    print(f"  run --approve, {args.items} items: median {full['median']:.3f} s ({full['min']:.3f}–{full['max']:.3f})")
+    print(f"  run --approve, empty ledger: median {bare['median']:.3f} s ({bare['min']:.3f}–{bare['max']:.3f})")
+    print(f"  the step ({args.items} items minus empty): {step:.3f} s")
+    payload = {"customers": args.customers, "items": args.items, "repeat": args.repeat}
+    save("small_run", payload | {"seconds": {"items": full, "empty": bare, "step (median difference)": step}})
+    if args.profile:
+        profile(loaded, args.top)
+
+
+if __name__ == "__main__":
+    main()
