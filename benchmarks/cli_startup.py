@@ -23,7 +23,11 @@ from benchmarks.common import DATA, save
 
 AS_OF = date(2026, 11, 23)
 # The console script, as `[project.scripts]` installs it, with the program name it shows in help.
-DUNMORE = [sys.executable, "-c", "import sys; sys.argv[0] = 'dunmore'; from dunmore.cli.app import main; main()"]
+DUNMORE = [
+    sys.executable,
+    "-c",
+    "import sys; sys.argv[0] = 'dunmore'; from dunmore.cli.app import main; main()",
+]
 
 
 def timed_process(args: list[str], repeat: int) -> dict[str, float]:
@@ -87,7 +91,9 @@ def demo_database(customers: int) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--customers", type=int, default=500)
     parser.add_argument("--top", type=int, default=12)

@@ -29,7 +29,11 @@ from benchmarks.common import DATA, save
 
 AS_OF = date(2026, 11, 23)
 POLICY = Path(__file__).resolve().parents[1] / "examples" / "dunning.yaml"
-DUNMORE = [sys.executable, "-c", "import sys; sys.argv[0] = 'dunmore'; from dunmore.cli.app import main; main()"]
+DUNMORE = [
+    sys.executable,
+    "-c",
+    "import sys; sys.argv[0] = 'dunmore'; from dunmore.cli.app import main; main()",
+]
 
 
 def build(path: Path, customers: int, items: int) -> None:
@@ -83,11 +87,9 @@ def profile(saved: Path, top: int) -> None:
     profiler.enable()
     from dunmore.cli.app import main
 
-    with contextlib.redirect_stdout(io.StringIO()):  # the run's table is not the point here
-        try:
-            main()
-        except SystemExit:
-            pass
+    # the run's table is not the point here
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
+        main()
     profiler.disable()
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(top)
 
@@ -98,7 +100,9 @@ def _figures(seconds: list[float]) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--customers", type=int, default=2_000)
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=5)
@@ -109,12 +113,13 @@ def main() -> None:
     loaded, empty = DATA / "small_run-loaded.db", DATA / "small_run-empty.db"
     build(loaded, args.customers, args.items)
     build(empty, args.customers, 0)
-    print(f"small run: {args.items} open items of {args.customers} customers, median of {args.repeat} processes")
+    print(f"small run: {args.items} open items of {args.customers} customers, {args.repeat} processes each")
     full = _figures(whole_runs(loaded, args.repeat))
     bare = _figures(whole_runs(empty, args.repeat))
     step = round(full["median"] - bare["median"], 3)
-    print(f"  run --approve, {args.items} items: median {full['median']:.3f} s ({full['min']:.3f}–{full['max']:.3f})")
-    print(f"  run --approve, empty ledger: median {bare['median']:.3f} s ({bare['min']:.3f}–{bare['max']:.3f})")
+    for what, figures in ((f"{args.items} items", full), ("empty ledger", bare)):
+        low, high = figures["min"], figures["max"]
+        print(f"  run --approve, {what}: median {figures['median']:.3f} s ({low:.3f}–{high:.3f})")
     print(f"  the step ({args.items} items minus empty): {step:.3f} s")
     payload = {"customers": args.customers, "items": args.items, "repeat": args.repeat}
     save("small_run", payload | {"seconds": {"items": full, "empty": bare, "step (median difference)": step}})
