@@ -14,6 +14,8 @@ from dunmore.errors import DunmoreError, RunError
 from dunmore.run.explain_text import LANGUAGES
 
 if TYPE_CHECKING:  # the engine, Polars and the database load when a command runs, not for `--help`
+    from sqlalchemy import Connection
+
     from dunmore.domain.policy import PolicySet
     from dunmore.settings import Settings
 
@@ -122,7 +124,7 @@ def run_command(
         today, ahead = business_today(settings), settings.run.max_days_ahead
         with transaction(engine, snapshot=True) as conn:
             if approve:
-                _refuse_failing_templates(settings, service.current_policy(conn).policies)
+                _refuse_failing_templates(conn, settings, service.current_policy(conn).policies)
                 outcome = service.commit(conn, as_of=day, today=today, now=_now(), max_days_ahead=ahead)
             else:
                 outcome = service.propose(conn, as_of=day, today=today, max_days_ahead=ahead)
@@ -172,12 +174,13 @@ def _count(number: int, one: str, many: str | None = None) -> str:
     return f"{number} {one if number == 1 else many or one + 's'}"
 
 
-def _refuse_failing_templates(settings: Settings, policies: PolicySet) -> None:
-    """A run commits only with templates that pass `dunmore templates check` for its policy."""
-    from dunmore.delivery.check import check_templates, uses_for_policies
-    from dunmore.delivery.render import Templates
+def _refuse_failing_templates(conn: Connection, settings: Settings, policies: PolicySet) -> None:
+    """A run commits only with templates that pass `dunmore templates check` for its policy (checked
+    again only when the templates, the policy or the checker changed: see delivery.template_gate)."""
+    from dunmore.delivery.check import uses_for_policies
+    from dunmore.delivery.template_gate import failing_templates
 
-    problems = check_templates(Templates(settings.delivery.templates_dir), uses_for_policies(policies))
+    problems = failing_templates(conn, settings.delivery.templates_dir, uses_for_policies(policies))
     if problems:
         raise RunError(
             f"the run was not committed: its templates have {len(problems)} problem(s), the first: "
