@@ -177,8 +177,8 @@ def _count(number: int, one: str, many: str | None = None) -> str:
 def _refuse_failing_templates(conn: Connection, settings: Settings, policies: PolicySet) -> None:
     """A run commits only with templates that pass `dunmore templates check` for its policy (checked
     again only when the templates, the policy or the checker changed: see delivery.template_gate)."""
-    from dunmore.delivery.check import uses_for_policies
     from dunmore.delivery.template_gate import failing_templates
+    from dunmore.delivery.uses import uses_for_policies
 
     problems = failing_templates(conn, settings.delivery.templates_dir, uses_for_policies(policies))
     if problems:

@@ -26,7 +26,8 @@ import dunmore
 from dunmore.store.meta import read_fact, write_fact
 
 if TYPE_CHECKING:
-    from dunmore.delivery.check import TemplateProblem, TemplateUse
+    from dunmore.delivery.check import TemplateProblem
+    from dunmore.delivery.uses import TemplateUse
 
 FACT = "templates_passed"
 PACKAGE = Path(__file__).parent
