@@ -30,23 +30,32 @@ DUNMORE = [
 ]
 
 
-def timed_process(args: list[str], repeat: int) -> dict[str, float]:
+def child_env(pythonpath: str | None) -> dict[str, str] | None:
+    """The timed processes' environment: this one, or with `--pythonpath` first (to time another
+    checkout, e.g. the commit before a change, on the same ledger and hour)."""
+    if pythonpath is None:
+        return None
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([pythonpath, os.environ.get("PYTHONPATH", "")])}
+
+
+def timed_process(args: list[str], repeat: int, env: dict[str, str] | None) -> dict[str, float]:
     """Median, min and max seconds of `repeat` whole processes (after one unmeasured warm-up)."""
-    subprocess.run(args, check=True, capture_output=True)
+    subprocess.run(args, check=True, capture_output=True, env=env)
     seconds = []
     for _ in range(repeat):
         start = time.perf_counter()
-        subprocess.run(args, check=True, capture_output=True)
+        subprocess.run(args, check=True, capture_output=True, env=env)
         seconds.append(time.perf_counter() - start)
     figures = {"median": statistics.median(seconds), "min": min(seconds), "max": max(seconds)}
     return {key: round(value, 3) for key, value in figures.items()}
 
 
-def import_offenders(top: int) -> list[dict[str, object]]:
+def import_offenders(top: int, env: dict[str, str] | None) -> list[dict[str, object]]:
     """The costliest imports of `dunmore.cli.app` (cumulative µs), one line per top-level package
     outside dunmore and per dunmore module."""
     code = "import dunmore.cli.app"
-    done = subprocess.run([sys.executable, "-X", "importtime", "-c", code], check=True, capture_output=True)
+    command = [sys.executable, "-X", "importtime", "-c", code]
+    done = subprocess.run(command, check=True, capture_output=True, env=env)
     costs: dict[str, int] = {}
     total = 0
     for line in done.stderr.decode().splitlines():
@@ -97,22 +106,28 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--customers", type=int, default=500)
     parser.add_argument("--top", type=int, default=12)
+    parser.add_argument("--pythonpath", help="time the dunmore found here (e.g. an older checkout's src)")
+    parser.add_argument("--name", default="cli_startup", help="result file name in benchmarks/results")
     args = parser.parse_args()
     url = demo_database(args.customers)
+    env = child_env(args.pythonpath)
     print(f"command-line start-up: median of {args.repeat} processes ({os.cpu_count()} cpus, {url})")
     seconds = {
-        "dunmore --help": timed_process([*DUNMORE, "--help"], args.repeat),
+        "dunmore --help": timed_process([*DUNMORE, "--help"], args.repeat, env),
         f"dunmore aging ({args.customers}-customer demo)": timed_process(
-            [*DUNMORE, "--db", url, "aging", "--as-of", AS_OF.isoformat()], args.repeat
+            [*DUNMORE, "--db", url, "aging", "--as-of", AS_OF.isoformat()], args.repeat, env
         ),
     }
     for what, figures in seconds.items():
         print(f"  {what}: median {figures['median']:.3f} s (range {figures['min']:.3f}–{figures['max']:.3f})")
-    offenders = import_offenders(args.top)
+    offenders = import_offenders(args.top, env)
     print("  import dunmore.cli.app, costliest imports (cumulative):")
     for row in offenders:
         print(f"    {row['seconds']:.3f} s  {row['module']}")
-    save("cli_startup", {"repeat": args.repeat, "seconds": seconds, "imports": offenders})
+    save(
+        args.name,
+        {"pythonpath": args.pythonpath, "repeat": args.repeat, "seconds": seconds, "imports": offenders},
+    )
 
 
 if __name__ == "__main__":

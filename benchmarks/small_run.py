@@ -17,6 +17,7 @@ import argparse
 import contextlib
 import cProfile
 import io
+import os
 import pstats
 import shutil
 import statistics
@@ -35,6 +36,14 @@ DUNMORE = [
     "-c",
     "import sys; sys.argv[0] = 'dunmore'; from dunmore.cli.app import main; main()",
 ]
+
+
+def child_env(pythonpath: str | None) -> dict[str, str] | None:
+    """The timed processes' environment: this one, or with `--pythonpath` first (to time another
+    checkout, e.g. the commit before a change, on the same ledger and hour)."""
+    if pythonpath is None:
+        return None
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([pythonpath, os.environ.get("PYTHONPATH", "")])}
 
 
 def build(path: Path, customers: int, items: int) -> None:
@@ -71,14 +80,14 @@ def _args(path: Path) -> list[str]:
     return ["--db", f"sqlite:///{path}", "run", "--approve", "--as-of", AS_OF.isoformat()]
 
 
-def whole_runs(saved: Path, repeat: int) -> list[float]:
+def whole_runs(saved: Path, repeat: int, env: dict[str, str] | None) -> list[float]:
     """Seconds of `repeat` whole `dunmore run --approve` processes, each from a copy of `saved`;
     the first (cold files, cold caches) is a warm-up and is not counted."""
     seconds = []
     for number in range(repeat + 1):
         path = _fresh(saved)
         start = time.perf_counter()
-        subprocess.run([*DUNMORE, *_args(path)], check=True, capture_output=True)
+        subprocess.run([*DUNMORE, *_args(path)], check=True, capture_output=True, env=env)
         if number:
             seconds.append(time.perf_counter() - start)
     return seconds
@@ -113,21 +122,29 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--pythonpath", help="time the dunmore found here (e.g. an older checkout's src)")
+    parser.add_argument("--name", default="small_run", help="result file name in benchmarks/results")
     args = parser.parse_args()
     DATA.mkdir(exist_ok=True)
     loaded, empty = DATA / "small_run-loaded.db", DATA / "small_run-empty.db"
     build(loaded, args.customers, args.items)
     build(empty, args.customers, 0)
     print(f"small run: {args.items} open items of {args.customers} customers, {args.repeat} processes each")
-    full = _figures(whole_runs(loaded, args.repeat))
-    bare = _figures(whole_runs(empty, args.repeat))
+    env = child_env(args.pythonpath)
+    full = _figures(whole_runs(loaded, args.repeat, env))
+    bare = _figures(whole_runs(empty, args.repeat, env))
     step = round(full["median"] - bare["median"], 3)
     for what, figures in ((f"{args.items} items", full), ("empty ledger", bare)):
         low, high = figures["min"], figures["max"]
         print(f"  run --approve, {what}: median {figures['median']:.3f} s ({low:.3f}–{high:.3f})")
     print(f"  the step ({args.items} items minus empty): {step:.3f} s")
-    payload = {"customers": args.customers, "items": args.items, "repeat": args.repeat}
-    save("small_run", payload | {"seconds": {"items": full, "empty": bare, "step (median difference)": step}})
+    payload = {
+        "customers": args.customers,
+        "items": args.items,
+        "repeat": args.repeat,
+        "pythonpath": args.pythonpath,
+    }
+    save(args.name, payload | {"seconds": {"items": full, "empty": bare, "step (median difference)": step}})
     if args.profile:
         profile(loaded, args.top)
 
