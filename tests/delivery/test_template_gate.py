@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import Engine
 
 from dunmore.delivery import check
-from dunmore.delivery.check import TemplateUse, uses_for_policies
+from dunmore.delivery.check import TemplateProblem, TemplateUse, uses_for_policies
+from dunmore.delivery.render import Templates
 from dunmore.delivery.template_gate import FACT, failing_templates, fingerprint
 from dunmore.domain.policy import load_policy_file
 from dunmore.store.meta import read_fact
@@ -31,7 +32,7 @@ def checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     real = check.check_templates
 
-    def counted(templates: check.Templates, wanted: list[TemplateUse]) -> list[check.TemplateProblem]:
+    def counted(templates: Templates, wanted: list[TemplateUse]) -> list[TemplateProblem]:
         calls.append(len(wanted))
         return real(templates, wanted)
 
