@@ -49,8 +49,8 @@ def child_env(pythonpath: str | None) -> dict[str, str] | None:
 def build(path: Path, customers: int, items: int) -> None:
     """A ledger of `items` open items (none when 0) and the example policy, in a fresh SQLite file."""
     from benchmarks.dunning_run import _open_portfolio
-    from dunmore.delivery.check import uses_for_policies
-    from dunmore.delivery.template_gate import failing_templates
+    from dunmore.delivery.template_gate import remember_passed, template_verdict
+    from dunmore.delivery.uses import uses_for_policies
     from dunmore.demo.generator import generate
     from dunmore.demo.load import load_portfolio
     from dunmore.run import service
@@ -64,7 +64,9 @@ def build(path: Path, customers: int, items: int) -> None:
             load_portfolio(conn, _open_portfolio(generate(customers=customers, seed=1, as_of=AS_OF), items))
         loaded = service.load_policy(conn, POLICY, now=datetime(2026, 11, 23, tzinfo=UTC))
         # as after the first run: its templates passed the check, which later runs do not repeat
-        assert not failing_templates(conn, None, uses_for_policies(loaded.policies))
+        verdict = template_verdict(conn, None, uses_for_policies(loaded.policies))
+        assert not verdict.problems
+        remember_passed(conn, verdict)
     engine.dispose()
 
 

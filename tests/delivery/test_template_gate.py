@@ -7,12 +7,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from dunmore.delivery import check
 from dunmore.delivery.check import TemplateProblem, TemplateUse, uses_for_policies
 from dunmore.delivery.render import Templates
-from dunmore.delivery.template_gate import FACT, failing_templates, fingerprint
+from dunmore.delivery.template_gate import FACT, fingerprint, remember_passed, template_verdict
 from dunmore.domain.policy import load_policy_file
 from dunmore.store.meta import read_fact
 
@@ -40,6 +40,13 @@ def checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
+def gate(conn: Connection, folder: Path | None, uses: list[TemplateUse]) -> list[TemplateProblem]:
+    """What a run does: check (unless known), then keep a new passing verdict after its writes."""
+    verdict = template_verdict(conn, folder, uses)
+    remember_passed(conn, verdict)
+    return verdict.problems
+
+
 def _override(folder: Path, text_prefix: str = "") -> Path:
     """An override folder whose overdue-1 zh-CN template is the default one, with `text_prefix`."""
     (folder / "overdue-1").mkdir(parents=True, exist_ok=True)
@@ -53,10 +60,10 @@ def test_an_unchanged_template_set_is_checked_once_not_on_every_run(
     engine: Engine, uses: list[TemplateUse], checks: list[int]
 ) -> None:
     with engine.begin() as conn:
-        assert failing_templates(conn, None, uses) == []
-        assert failing_templates(conn, None, uses) == []
+        assert gate(conn, None, uses) == []
+        assert gate(conn, None, uses) == []
     with engine.begin() as conn:
-        assert failing_templates(conn, None, uses) == []
+        assert gate(conn, None, uses) == []
         assert read_fact(conn, FACT) == fingerprint(None, uses)
     assert checks == [len(uses)]
 
@@ -66,14 +73,14 @@ def test_a_template_edited_after_a_passing_check_is_checked_again_and_refused(
 ) -> None:
     folder = _override(tmp_path / "templates")
     with engine.begin() as conn:
-        assert failing_templates(conn, folder, uses) == []
+        assert gate(conn, folder, uses) == []
     _override(folder, THREAT)
     with engine.begin() as conn:
-        problems = failing_templates(conn, folder, uses)
+        problems = gate(conn, folder, uses)
     assert any(problem.template == "overdue-1" for problem in problems)
     assert len(checks) == 2
     with engine.begin() as conn:  # a failing check is not remembered: the next run checks again
-        assert failing_templates(conn, folder, uses) != []
+        assert gate(conn, folder, uses) != []
     assert len(checks) == 3
 
 
@@ -84,8 +91,8 @@ def test_a_policy_that_uses_the_templates_differently_is_checked_again(
     assert tighter != uses
     assert fingerprint(None, tighter) != fingerprint(None, uses)
     with engine.begin() as conn:
-        failing_templates(conn, None, uses)
-        failing_templates(conn, None, tighter)
+        gate(conn, None, uses)
+        gate(conn, None, tighter)
     assert len(checks) == 2
 
 

@@ -16,6 +16,7 @@ from dunmore.run.explain_text import LANGUAGES
 if TYPE_CHECKING:  # the engine, Polars and the database load when a command runs, not for `--help`
     from sqlalchemy import Connection
 
+    from dunmore.delivery.template_gate import Verdict
     from dunmore.domain.policy import PolicySet
     from dunmore.settings import Settings
 
@@ -111,12 +112,13 @@ def run_command(
     limit: Annotated[int, typer.Option(help="Notices to show in the table.")] = 50,
 ) -> None:
     """Decide today's reminders and level notices; show them, and with --approve commit them."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from dunmore.delivery.template_gate import remember_passed
     from dunmore.reports.render import rich_table, to_json
     from dunmore.run import service
     from dunmore.run.views import notices_json, notices_table_rows
 
-    if ctx.invoked_subcommand is not None:
-        return
     with reported():
         settings = state(ctx).settings
         day = parse_as_of(as_of, settings)
@@ -124,8 +126,9 @@ def run_command(
         today, ahead = business_today(settings), settings.run.max_days_ahead
         with transaction(engine, snapshot=True) as conn:
             if approve:
-                _refuse_failing_templates(conn, settings, service.current_policy(conn).policies)
+                verdict = _refuse_failing_templates(conn, settings, service.current_policy(conn).policies)
                 outcome = service.commit(conn, as_of=day, today=today, now=_now(), max_days_ahead=ahead)
+                remember_passed(conn, verdict)
             else:
                 outcome = service.propose(conn, as_of=day, today=today, max_days_ahead=ahead)
             if as_json:
@@ -174,18 +177,19 @@ def _count(number: int, one: str, many: str | None = None) -> str:
     return f"{number} {one if number == 1 else many or one + 's'}"
 
 
-def _refuse_failing_templates(conn: Connection, settings: Settings, policies: PolicySet) -> None:
+def _refuse_failing_templates(conn: Connection, settings: Settings, policies: PolicySet) -> Verdict:
     """A run commits only with templates that pass `dunmore templates check` for its policy (checked
     again only when the templates, the policy or the checker changed: see delivery.template_gate)."""
-    from dunmore.delivery.template_gate import failing_templates
+    from dunmore.delivery.template_gate import template_verdict
     from dunmore.delivery.uses import uses_for_policies
 
-    problems = failing_templates(conn, settings.delivery.templates_dir, uses_for_policies(policies))
-    if problems:
+    verdict = template_verdict(conn, settings.delivery.templates_dir, uses_for_policies(policies))
+    if problems := verdict.problems:
         raise RunError(
             f"the run was not committed: its templates have {len(problems)} problem(s), the first: "
             f"{problems[0]}; `dunmore templates check` lists them all"
         )
+    return verdict
 
 
 NoticeId = Annotated[int, typer.Argument(help="The notice id shown by `dunmore run`.")]

@@ -5,7 +5,8 @@ although the templates rarely change. The verdict is kept in the database's `met
 fingerprint of everything it depends on: the bytes of every file of the template set (the default
 folder and the override folder), the uses the policy makes of them, and the checker itself (the
 delivery package's code and the versions of Dunmore, Jinja and Babel). A run with the same fingerprint
-as the last passing check skips the check; any change to a file, the policy or the code checks again.
+as the last passing check skips the check (the run records a new passing verdict after its own
+writes); any change to a file, the policy or the code checks again.
 
 Why the database, not a file: the verdict belongs to the ledger it gates (a PostgreSQL ledger is
 shared by every machine that runs against it), it is written in the run's own transaction (a run
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,18 +52,29 @@ def fingerprint(override_dir: Path | None, uses: Sequence[TemplateUse]) -> str:
     return digest.hexdigest()
 
 
-def failing_templates(
-    conn: Connection, override_dir: Path | None, uses: Sequence[TemplateUse]
-) -> list[TemplateProblem]:
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The check of a run's templates: its problems, and whether it was known from a passing check."""
+
+    problems: list[TemplateProblem]
+    fingerprint: str
+    known: bool
+
+
+def template_verdict(conn: Connection, override_dir: Path | None, uses: Sequence[TemplateUse]) -> Verdict:
     """The problems of the templates the run uses, checked only when their fingerprint differs from
-    the last passing check of this database (whose fingerprint is then stored)."""
+    the last passing check of this database. Writes nothing: see `remember_passed`."""
     key = fingerprint(override_dir, uses)
     if read_fact(conn, FACT) == key:
-        return []
+        return Verdict([], key, known=True)
     from dunmore.delivery.check import check_templates
     from dunmore.delivery.render import Templates
 
-    problems = check_templates(Templates(override_dir), uses)
-    if not problems:
-        write_fact(conn, FACT, key)
-    return problems
+    return Verdict(check_templates(Templates(override_dir), uses), key, known=False)
+
+
+def remember_passed(conn: Connection, verdict: Verdict) -> None:
+    """Keep a new passing verdict, in the caller's transaction. The run calls it after its own
+    writes, so that a concurrent writer is met (and reported) by the run, not by this fact."""
+    if not verdict.problems and not verdict.known:
+        write_fact(conn, FACT, verdict.fingerprint)
