@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Final
 import typer
 
 from dunmore.cli.context import AppState, console, reported
-from dunmore.delivery.view import LANGUAGES, Language
+from dunmore.delivery.languages import LANGUAGES, Language
 from dunmore.errors import BadArgument
 
 if TYPE_CHECKING:  # Jinja and the checks load when a command runs, not for `--help`
