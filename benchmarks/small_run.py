@@ -6,8 +6,9 @@ A small run must cost what its work costs, not the command's fixed costs. The po
 the demo generator (seed 1, as of 2026-11-23); its latest `--items` invoices are loaded without
 their payments so every one is open, with the example policy, and its templates checked once (as
 a first run does; later runs skip the check while nothing changed). The whole `dunmore run --approve`
-process is timed `--repeat` times, each from a copy of the loaded ledger, and the same on a ledger
-with the policy and no items: the difference is what the 10,000 items cost. `--profile` runs the
+process is timed `--repeat` times, each from a copy of the loaded ledger, each followed by the same
+on a ledger with the policy and no items: the difference within each pair is what the 10,000 items
+cost (median and range of the pairs). `--profile` runs the
 command once more inside this process under cProfile and prints the costliest calls.
 """
 
@@ -82,17 +83,21 @@ def _args(path: Path) -> list[str]:
     return ["--db", f"sqlite:///{path}", "run", "--approve", "--as-of", AS_OF.isoformat()]
 
 
-def whole_runs(saved: Path, repeat: int, env: dict[str, str] | None) -> list[float]:
-    """Seconds of `repeat` whole `dunmore run --approve` processes, each from a copy of `saved`;
-    the first (cold files, cold caches) is a warm-up and is not counted."""
-    seconds = []
-    for number in range(repeat + 1):
-        path = _fresh(saved)
-        start = time.perf_counter()
-        subprocess.run([*DUNMORE, *_args(path)], check=True, capture_output=True, env=env)
-        if number:
-            seconds.append(time.perf_counter() - start)
-    return seconds
+def _one_run(saved: Path, env: dict[str, str] | None) -> float:
+    path = _fresh(saved)
+    start = time.perf_counter()
+    subprocess.run([*DUNMORE, *_args(path)], check=True, capture_output=True, env=env)
+    return time.perf_counter() - start
+
+
+def whole_runs(
+    loaded: Path, empty: Path, repeat: int, env: dict[str, str] | None
+) -> list[tuple[float, float]]:
+    """Seconds of `repeat` pairs of whole `dunmore run --approve` processes, the loaded ledger then the
+    empty one, each from a copy: pairs, so that a noisy minute of the shared machine weighs on both
+    sides of a difference. The first pair (cold files, cold caches) is a warm-up and is not counted."""
+    pairs = [(_one_run(loaded, env), _one_run(empty, env)) for _ in range(repeat + 1)]
+    return pairs[1:]
 
 
 def profile(saved: Path, top: int) -> None:
@@ -133,20 +138,27 @@ def main() -> None:
     build(empty, args.customers, 0)
     print(f"small run: {args.items} open items of {args.customers} customers, {args.repeat} processes each")
     env = child_env(args.pythonpath)
-    full = _figures(whole_runs(loaded, args.repeat, env))
-    bare = _figures(whole_runs(empty, args.repeat, env))
-    step = round(full["median"] - bare["median"], 3)
-    for what, figures in ((f"{args.items} items", full), ("empty ledger", bare)):
+    pairs = whole_runs(loaded, empty, args.repeat, env)
+    full, bare = _figures([f for f, _ in pairs]), _figures([e for _, e in pairs])
+    step = _figures([f - e for f, e in pairs])
+    rows = (
+        (f"{args.items} items", full),
+        ("empty ledger", bare),
+        ("the step, items minus empty, per pair", step),
+    )
+    for what, figures in rows:
         low, high = figures["min"], figures["max"]
         print(f"  run --approve, {what}: median {figures['median']:.3f} s ({low:.3f}–{high:.3f})")
-    print(f"  the step ({args.items} items minus empty): {step:.3f} s")
     payload = {
         "customers": args.customers,
         "items": args.items,
         "repeat": args.repeat,
         "pythonpath": args.pythonpath,
     }
-    save(args.name, payload | {"seconds": {"items": full, "empty": bare, "step (median difference)": step}})
+    save(
+        args.name,
+        payload | {"seconds": {"items": full, "empty": bare, "step (items minus empty, per pair)": step}},
+    )
     if args.profile:
         profile(loaded, args.top)
 
