@@ -13,6 +13,7 @@ from sqlalchemy import Engine, text
 import dunmore
 from dunmore.store.db import (
     alembic_config,
+    head_of_scripts,
     head_revision,
     is_current,
     make_engine,
@@ -59,3 +60,16 @@ def test_opening_a_current_database_does_not_load_alembic(tmp_path: Path) -> Non
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")])}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert done.stdout.strip() == "False"
+
+
+def _script(folder: Path, name: str, text: str) -> None:
+    (folder / f"{name}.py").write_text(f'"""{name}"""\n\n{text}\n', encoding="utf-8")
+
+
+def test_the_head_is_read_from_annotated_and_merging_scripts_and_two_heads_name_none(tmp_path: Path) -> None:
+    _script(tmp_path, "a", 'revision = "a"\ndown_revision = None')
+    _script(tmp_path, "b", 'revision: str = "b"\ndown_revision: str | None = "a"')
+    _script(tmp_path, "c", 'revision = "c"\ndown_revision = "a"')
+    assert head_of_scripts(tmp_path) is None  # b and c both revise a: Alembic must decide
+    _script(tmp_path, "d", 'revision = "d"\ndown_revision = ("b", "c")')
+    assert head_of_scripts(tmp_path) == "d"

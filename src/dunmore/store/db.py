@@ -111,8 +111,9 @@ def head_revision() -> str | None:
     return ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
-_REVISION = re.compile(r"^revision\s*=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
-_DOWN_REVISION = re.compile(r"^down_revision\s*=\s*(.*)$", re.MULTILINE)
+# `revision = "0012"`, also with an annotation (`revision: str = …`, Alembic's newer template)
+_REVISION = re.compile(r"^revision(?:\s*:[^=\n]*)?\s*=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"^down_revision(?:\s*:[^=\n]*)?\s*=\s*(.*)$", re.MULTILINE)
 
 
 @cache
@@ -120,9 +121,14 @@ def migration_head() -> str | None:
     """The newest revision, read from the migration files' `revision`/`down_revision` lines without
     loading Alembic; None when the files do not name exactly one head (then ask Alembic).
     tests/store/test_schema_head.py holds it equal to Alembic's `head_revision()`."""
+    return head_of_scripts(MIGRATIONS / "versions")
+
+
+def head_of_scripts(folder: Path) -> str | None:
+    """The one revision of the migration scripts in `folder` that no other revises (None: not one)."""
     revisions: set[str] = set()
     parents: set[str] = set()
-    for script in (MIGRATIONS / "versions").glob("*.py"):
+    for script in folder.glob("*.py"):
         text = script.read_text(encoding="utf-8")
         revision, down = _REVISION.search(text), _DOWN_REVISION.search(text)
         if revision is None or down is None:
