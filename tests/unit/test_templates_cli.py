@@ -9,8 +9,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from dunmore.cli import templates as cli_templates
 from dunmore.cli.templates import register
+from dunmore.delivery import check
 from dunmore.delivery.check import TemplateProblem, TemplateUse
 from dunmore.delivery.render import Templates
 from dunmore.domain.policy import CHANNELS
@@ -73,7 +73,7 @@ def test_check_without_a_policy_covers_every_step_folder_with_every_channel(
         checked.extend(uses)
         return [problem]
 
-    monkeypatch.setattr(cli_templates, "check_templates", fake_check)
+    monkeypatch.setattr(check, "check_templates", fake_check)  # the command imports it when run
     result = runner.invoke(app, ["templates", "check", "--dir", str(tmp_path)], terminal_width=200)
     assert result.exit_code == 1, result.output
     assert [use.template for use in checked] == [

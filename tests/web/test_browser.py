@@ -24,7 +24,7 @@ from sqlalchemy import Engine, update
 
 from dunmore.access import service as access
 from dunmore.access.values import Language, Role
-from dunmore.cli.demo import EXAMPLE_POLICY
+from dunmore.cli.demo_run import EXAMPLE_POLICY
 from dunmore.demo.generator import generate
 from dunmore.demo.load import load_portfolio
 from dunmore.ledger.models import CUSTOMERS

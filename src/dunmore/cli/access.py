@@ -8,16 +8,16 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
-from dunmore.access import audit, service
 from dunmore.access.values import Language, Role, User
-from dunmore.cli.context import cli_actor, console, reported, state
+from dunmore.cli.context import cli_actor, console, reported, state, transaction
 from dunmore.errors import AccessError, AuditChainBroken
-from dunmore.store.db import transaction
+
+if TYPE_CHECKING:  # argon2 and the database load when a command runs, not for `--help`
+    from dunmore.access.audit import AuditRow
 
 users_app = typer.Typer(
     help="Users who sign in, their roles, portfolios and API tokens.", no_args_is_help=True
@@ -72,6 +72,8 @@ def add(
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Add a user; asks for the password twice (hidden) unless --password-stdin."""
+    from dunmore.access import service
+
     with reported():
         password = _password(login, password_stdin)
         with transaction(state(ctx).engine()) as conn:
@@ -87,6 +89,10 @@ def _user_json(user: User) -> dict[str, Any]:
 @users_app.command("list")
 def list_users(ctx: typer.Context, as_json: AsJson = False) -> None:
     """List the users: login, role, portfolios, language, whether disabled."""
+    from rich.table import Table
+
+    from dunmore.access import service
+
     with reported(), transaction(state(ctx).engine()) as conn:
         users = service.list_users(conn)
     if as_json:
@@ -103,6 +109,8 @@ def list_users(ctx: typer.Context, as_json: AsJson = False) -> None:
 @users_app.command("disable")
 def disable(ctx: typer.Context, login: Login) -> None:
     """Disable a user: no sign-in, and none of their API tokens works any more."""
+    from dunmore.access import service
+
     with reported(), transaction(state(ctx).engine()) as conn:
         user = service.disable_user(conn, login=login, actor=cli_actor(), at=_now())
     console.print(f"user {user.login} disabled")
@@ -111,6 +119,8 @@ def disable(ctx: typer.Context, login: Login) -> None:
 @users_app.command("set-password")
 def set_password(ctx: typer.Context, login: Login, password_stdin: PasswordStdin = False) -> None:
     """Give a user a new password; asks for it twice (hidden) unless --password-stdin."""
+    from dunmore.access import service
+
     with reported():
         password = _password(login, password_stdin)
         with transaction(state(ctx).engine()) as conn:
@@ -121,6 +131,8 @@ def set_password(ctx: typer.Context, login: Login, password_stdin: PasswordStdin
 @users_app.command("set-portfolios")
 def set_portfolios(ctx: typer.Context, login: Login, portfolio: Portfolios = None) -> None:
     """Replace the portfolios a collector works."""
+    from dunmore.access import service
+
     with reported(), transaction(state(ctx).engine()) as conn:
         user = service.set_portfolios(
             conn, login=login, portfolios=portfolio or [], actor=cli_actor(), at=_now()
@@ -135,6 +147,8 @@ def token(
     name: Annotated[str, typer.Option("--name", help="A name to tell the token by, e.g. erp-sync.")] = "api",
 ) -> None:
     """Make an API bearer token for a user and print it, once: only its hash is kept."""
+    from dunmore.access import service
+
     with reported(), transaction(state(ctx).engine()) as conn:
         made = service.create_token(conn, login=login, name=name, actor=cli_actor(), at=_now())
     typer.echo(made.secret)
@@ -146,6 +160,8 @@ def revoke_token(
     ctx: typer.Context, login: Login, name: Annotated[str, typer.Argument(help="The token's name.")]
 ) -> None:
     """Revoke a user's API token: from now on it is refused."""
+    from dunmore.access import service
+
     with reported(), transaction(state(ctx).engine()) as conn:
         service.revoke_token(conn, login=login, name=name, actor=cli_actor(), at=_now())
     console.print(f"token {name!r} of {login.lower()} revoked")
@@ -158,6 +174,10 @@ def _moment(value: datetime | None) -> str:
 @users_app.command("tokens")
 def tokens(ctx: typer.Context, login: Login) -> None:
     """List a user's API tokens: names and dates, never the token."""
+    from rich.table import Table
+
+    from dunmore.access import service
+
     with reported(), transaction(state(ctx).engine()) as conn:
         found = service.list_tokens(conn, login=login)
     table = Table("name", "created", "last used", "revoked")
@@ -171,6 +191,8 @@ def tokens(ctx: typer.Context, login: Login) -> None:
 @audit_app.command("verify")
 def verify(ctx: typer.Context) -> None:
     """Walk the audit log's hash chain; exit non-zero naming the first row that breaks it."""
+    from dunmore.access import audit
+
     with reported():
         with transaction(state(ctx).engine()) as conn:
             result = audit.verify(conn)
@@ -184,7 +206,7 @@ def verify(ctx: typer.Context) -> None:
     console.print(f"the audit log holds: {result.rows} rows, head hash {result.head_hash}", soft_wrap=True)
 
 
-def _row_json(row: audit.AuditRow) -> dict[str, Any]:
+def _row_json(row: AuditRow) -> dict[str, Any]:
     decoded = {
         name: None if value is None else json.loads(value)
         for name, value in (("before", row.before), ("after", row.after))
@@ -209,6 +231,10 @@ def list_rows(
     as_json: AsJson = False,
 ) -> None:
     """Show the newest rows of the audit log."""
+    from rich.table import Table
+
+    from dunmore.access import audit
+
     with reported(), transaction(state(ctx).engine()) as conn:
         rows = audit.list_rows(conn, object=object, actor=actor, limit=limit)
     if as_json:

@@ -8,7 +8,6 @@ import typer
 
 from dunmore import __version__
 from dunmore.cli.context import AppState, console, reported
-from dunmore.settings import load_settings
 
 app = typer.Typer(
     name="dunmore",
@@ -41,6 +40,8 @@ def root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
 ) -> None:
+    from dunmore.settings import load_settings  # not for `--help`: pydantic costs a tenth of a second
+
     with reported():
         ctx.obj = AppState(load_settings() if db is None else load_settings(database_url=db))
 

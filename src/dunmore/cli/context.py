@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import getpass
+import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING, TypeGuard
 from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
-from rich.progress import Progress as Bar
-from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
 
 from dunmore.errors import BadArgument, DunmoreError, ImportRejected
-from dunmore.progress import Progress
-from dunmore.settings import Settings
-from dunmore.store.db import database_problem, open_database
+
+if TYPE_CHECKING:  # the CLI imports the database and the settings only when a command needs them
+    from rich.progress import TaskID
+    from sqlalchemy import Connection, Engine
+    from sqlalchemy.exc import DBAPIError
+
+    from dunmore.progress import Progress
+    from dunmore.settings import Settings
 
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)
@@ -36,8 +39,17 @@ class AppState:
         """The database, opened (and brought to the current schema) on first use. Only the commands
         that fill a ledger (`import`, `demo`) pass `create=True`: others refuse a missing database."""
         if self._engine is None:
+            from dunmore.store.db import open_database
+
             self._engine = open_database(self.settings.database_url, create=create)
         return self._engine
+
+
+def transaction(engine: Engine, *, snapshot: bool = False) -> AbstractContextManager[Connection]:
+    """`dunmore.store.db.transaction`, imported when a command opens one (not for `--help`)."""
+    from dunmore.store.db import transaction as unit_of_work
+
+    return unit_of_work(engine, snapshot=snapshot)
 
 
 def state(ctx: typer.Context) -> AppState:
@@ -61,8 +73,18 @@ def reported() -> Iterator[None]:
         raise typer.Exit(exc.exit_code) from exc
     except DunmoreError as exc:
         _report(exc)
-    except DBAPIError as exc:  # what the database said, in one line (the one place drivers' errors end)
+    except Exception as exc:  # what the database said, in one line (the one place drivers' errors end)
+        if not _is_database_error(exc):
+            raise
+        from dunmore.store.db import database_problem
+
         _report(database_problem(exc))
+
+
+def _is_database_error(exc: Exception) -> TypeGuard[DBAPIError]:
+    """A driver's error, told without importing SQLAlchemy: if it is not loaded, none was raised."""
+    errors = sys.modules.get("sqlalchemy.exc")
+    return errors is not None and isinstance(exc, errors.DBAPIError)
 
 
 def _report(exc: DunmoreError) -> None:
@@ -115,6 +137,9 @@ def parse_as_of(text: str | None, settings: Settings) -> date:
 @contextmanager
 def stage_progress() -> Iterator[Progress]:
     """A progress bar per stage of long work on a terminal; nothing when the output is redirected."""
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
+
     bar = Bar(
         TextColumn("{task.description:<10}"),
         BarColumn(),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from dunmore.cli.context import console, reported, state
-from dunmore.store.db import current_revision, head_revision, make_engine, upgrade
 
 db_app = typer.Typer(help="The database: schema upgrades and status.", no_args_is_help=True)
 
@@ -13,6 +12,8 @@ db_app = typer.Typer(help="The database: schema upgrades and status.", no_args_i
 @db_app.command("upgrade")
 def upgrade_command(ctx: typer.Context) -> None:
     """Bring the database to the newest schema (every command also does this by itself)."""
+    from dunmore.store.db import make_engine, upgrade
+
     with reported():
         engine = make_engine(state(ctx).settings.database_url)
         changed = upgrade(engine)
@@ -22,6 +23,8 @@ def upgrade_command(ctx: typer.Context) -> None:
 @db_app.command("status")
 def status_command(ctx: typer.Context) -> None:
     """Show the database URL and its schema revision."""
+    from dunmore.store.db import current_revision, head_revision
+
     with reported():
         engine = state(ctx).engine()
         with engine.connect() as conn:

@@ -8,13 +8,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from dunmore.cli.context import cli_actor, console, reported, state
-from dunmore.delivery import outbox
-from dunmore.delivery.models import STATUSES
+from dunmore.cli.context import cli_actor, console, reported, state, transaction
+from dunmore.delivery.statuses import STATUSES
 from dunmore.errors import BadArgument, SendingNotConfigured
-from dunmore.store.db import transaction
 
 deliveries_app = typer.Typer(help="The outbox: list deliveries, retry dead letters, enter tracking numbers.")
 notice_app = typer.Typer(help="One notice: its proof of delivery, or a preview of how it reads.")
@@ -94,6 +91,10 @@ def deliveries_list(
 ) -> None:
     """Deliveries with their status, attempts and last error; `--status failed` and `--status dead`
     are the dead letters an operator looks at."""
+    from rich.table import Table
+
+    from dunmore.delivery import outbox
+
     with reported():
         if status is not None and status not in STATUSES:
             raise BadArgument(f"--status {status!r} is not a status: use one of {', '.join(STATUSES)}")
@@ -124,6 +125,8 @@ def deliveries_retry(
     all_dead: Annotated[bool, typer.Option("--all", help="Retry every failed and dead delivery.")] = False,
 ) -> None:
     """Put dead letters (failed or dead deliveries) back in the queue, after fixing their cause."""
+    from dunmore.delivery import outbox
+
     with reported():
         if not ids and not all_dead:
             raise BadArgument("name the deliveries to retry, or pass --all for every dead letter")
@@ -140,6 +143,8 @@ def deliveries_track(
     number: Annotated[str, typer.Argument(help="The postal tracking number (e.g. EMS / 挂号信 number).")],
 ) -> None:
     """Record the postal tracking number of a posted letter, as proof of delivery."""
+    from dunmore.delivery import outbox
+
     with reported():
         with transaction(state(ctx).engine()) as conn:
             outbox.track(conn, delivery_id, number, now=_now(), actor=cli_actor())
@@ -156,6 +161,7 @@ def letters_print(
     ] = True,
 ) -> None:
     """Write one PDF with every letter of a run, exactly as stored, in delivery order, for a print shop."""
+    from dunmore.delivery import outbox
     from dunmore.delivery.print_file import print_file
     from dunmore.delivery.worker import print_batch
 
@@ -180,6 +186,8 @@ def notice_show(
     """A notice and the proof of each delivery: recipient, idempotency key, the receiving side's
     reply and id, print batch and tracking number, SHA-256 of the content exactly as sent, and every
     attempt, deferral and cancellation."""
+    from dunmore.delivery import outbox
+
     with reported():
         with transaction(state(ctx).engine()) as conn:
             proof = outbox.proof(conn, notice_id)

@@ -4,24 +4,29 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
-from sqlalchemy import make_url
 
-from dunmore.cli.context import business_today, cli_actor, console, os_user, parse_as_of, reported, state
-from dunmore.domain.policy import PolicySet, load_policy_file
-from dunmore.domain.policy_check import currency_gaps
+from dunmore.cli.context import (
+    business_today,
+    cli_actor,
+    console,
+    os_user,
+    parse_as_of,
+    reported,
+    state,
+    transaction,
+)
 from dunmore.errors import DunmoreError, RunError
-from dunmore.reports.render import rich_table, to_json
-from dunmore.run import service
-from dunmore.run.explain import explain
 from dunmore.run.explain_text import LANGUAGES
-from dunmore.run.revert import revert
-from dunmore.run.views import notices_json, notices_table_rows
-from dunmore.settings import Settings
-from dunmore.store.db import transaction
+
+if TYPE_CHECKING:  # the engine, Polars and the database load when a command runs, not for `--help`
+    from sqlalchemy import Connection
+
+    from dunmore.delivery.template_gate import Verdict
+    from dunmore.domain.policy import PolicySet
+    from dunmore.settings import Settings
 
 policy_app = typer.Typer(
     help="Dunning policies: check a YAML file, load it as a new version.", no_args_is_help=True
@@ -39,6 +44,10 @@ def _now() -> datetime:
 
 def _ledger_currencies(ctx: typer.Context) -> set[str] | None:
     """The open items' currencies of the configured database, when one exists (None: no database)."""
+    from sqlalchemy import make_url
+
+    from dunmore.run import service
+
     url = make_url(state(ctx).settings.database_url)
     if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).is_file()):
         return None
@@ -50,6 +59,8 @@ def _ledger_currencies(ctx: typer.Context) -> set[str] | None:
 
 
 def _warn_currency_gaps(policies: PolicySet, ledger: set[str] | None) -> None:
+    from dunmore.domain.policy_check import currency_gaps
+
     gaps = currency_gaps(policies, ledger or ())
     for gap in gaps:
         console.print(f"[yellow]warning:[/] {gap}", highlight=False, soft_wrap=True)
@@ -61,6 +72,10 @@ def _warn_currency_gaps(policies: PolicySet, ledger: set[str] | None) -> None:
 def policy_check(ctx: typer.Context, path: PolicyFile) -> None:
     """Validate a policy file and show its policies; warn about currencies its fee and minimum maps
     leave out (against the database's open items too, when a database exists); writes nothing."""
+    from rich.table import Table
+
+    from dunmore.domain.policy import load_policy_file
+
     with reported():
         policies = load_policy_file(path)
         table = Table("policy", "reminders", "levels", "min. days apart", "interest", title=str(path))
@@ -77,6 +92,8 @@ def policy_check(ctx: typer.Context, path: PolicyFile) -> None:
 @policy_app.command("load")
 def policy_load(ctx: typer.Context, path: PolicyFile) -> None:
     """Validate a policy file and store it as the new current version (runs record which they used)."""
+    from dunmore.run import service
+
     with reported(), transaction(state(ctx).engine()) as conn:
         loaded = service.load_policy(conn, path, now=_now(), actor=cli_actor())
         _warn_currency_gaps(loaded.policies, service.ledger_currencies(conn))
@@ -105,6 +122,11 @@ def run_command(
     """Decide today's reminders and level notices; show them, and with --approve commit them."""
     if ctx.invoked_subcommand is not None:
         return
+    from dunmore.delivery.template_gate import remember_passed
+    from dunmore.reports.render import rich_table, to_json
+    from dunmore.run import service
+    from dunmore.run.views import notices_json, notices_table_rows
+
     with reported():
         settings = state(ctx).settings
         day = parse_as_of(as_of, settings)
@@ -112,9 +134,10 @@ def run_command(
         today, ahead = business_today(settings), settings.run.max_days_ahead
         with transaction(engine, snapshot=True) as conn:
             if approve:
-                _refuse_failing_templates(settings, service.current_policy(conn).policies)
+                verdict = _refuse_failing_templates(conn, settings, service.current_policy(conn).policies)
                 outcome = service.commit(conn, as_of=day, today=today, now=_now(), actor=cli_actor(),
                                          max_days_ahead=ahead)  # fmt: skip
+                remember_passed(conn, verdict)
             else:
                 outcome = service.propose(conn, as_of=day, today=today, max_days_ahead=ahead)
             if as_json:
@@ -145,6 +168,8 @@ def revert_command(
     run_id: Annotated[int, typer.Argument(metavar="RUN", help="The run id printed when the run committed.")],
 ) -> None:
     """Undo the latest committed run whose deliveries have not gone out yet (its record stays)."""
+    from dunmore.run.revert import revert
+
     with reported(), transaction(state(ctx).engine()) as conn:
         done = revert(conn, run_id, now=_now(), actor=cli_actor())
         console.print(
@@ -161,17 +186,19 @@ def _count(number: int, one: str, many: str | None = None) -> str:
     return f"{number} {one if number == 1 else many or one + 's'}"
 
 
-def _refuse_failing_templates(settings: Settings, policies: PolicySet) -> None:
-    """A run commits only with templates that pass `dunmore templates check` for its policy."""
-    from dunmore.delivery.check import check_templates, uses_for_policies
-    from dunmore.delivery.render import Templates
+def _refuse_failing_templates(conn: Connection, settings: Settings, policies: PolicySet) -> Verdict:
+    """A run commits only with templates that pass `dunmore templates check` for its policy (checked
+    again only when the templates, the policy or the checker changed: see delivery.template_gate)."""
+    from dunmore.delivery.template_gate import template_verdict
+    from dunmore.delivery.uses import uses_for_policies
 
-    problems = check_templates(Templates(settings.delivery.templates_dir), uses_for_policies(policies))
-    if problems:
+    verdict = template_verdict(conn, settings.delivery.templates_dir, uses_for_policies(policies))
+    if problems := verdict.problems:
         raise RunError(
             f"the run was not committed: its templates have {len(problems)} problem(s), the first: "
             f"{problems[0]}; `dunmore templates check` lists them all"
         )
+    return verdict
 
 
 NoticeId = Annotated[int, typer.Argument(help="The notice id shown by `dunmore run`.")]
@@ -195,6 +222,8 @@ def _person(by: str | None) -> str:
 
 def approve_command(ctx: typer.Context, notice_id: NoticeId, by: By = None) -> None:
     """Approve a notice waiting for approval: it applies as of its run date."""
+    from dunmore.run import service
+
     with reported(), transaction(state(ctx).engine()) as conn:
         service.approve(conn, notice_id, now=_now(), by=_person(by), actor=cli_actor())
         console.print(f"notice {notice_id} approved")
@@ -203,6 +232,8 @@ def approve_command(ctx: typer.Context, notice_id: NoticeId, by: By = None) -> N
 def reject_command(ctx: typer.Context, notice_id: NoticeId, reason: Reason = None, by: By = None) -> None:
     """Reject a notice waiting for approval: it changes nothing, and its step is not proposed again
     until the customer's dunned amount grows above the notice's or someone runs `dunmore reopen`."""
+    from dunmore.run import service
+
     with reported():
         with transaction(state(ctx).engine()) as conn:
             service.reject(
@@ -214,6 +245,8 @@ def reject_command(ctx: typer.Context, notice_id: NoticeId, reason: Reason = Non
 
 def reopen_command(ctx: typer.Context, notice_id: NoticeId, by: By = None) -> None:
     """Lift a rejection: the next run may propose that step for the customer again."""
+    from dunmore.run import service
+
     with reported(), transaction(state(ctx).engine()) as conn:
         lifted = service.reopen(conn, notice_id, by=_person(by), now=_now(), actor=cli_actor())
         console.print(f"notice {notice_id} reopened ({lifted} rejection(s) of its step lifted)")
@@ -227,6 +260,9 @@ def explain_command(
     lang: Annotated[str, typer.Option(help=f"Language of the sentences: {', '.join(LANGUAGES)}.")] = "zh-CN",
 ) -> None:
     """Why each open item of a customer is where it is, and what comes next on which date."""
+    from dunmore.reports.render import to_json
+    from dunmore.run.explain import explain
+
     with reported():
         day = parse_as_of(as_of, state(ctx).settings)
         with transaction(state(ctx).engine()) as conn:

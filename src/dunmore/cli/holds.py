@@ -7,10 +7,7 @@ from typing import Annotated
 
 import typer
 
-from dunmore.cli.context import cli_actor, console, reported, state
-from dunmore.delivery import stops
-from dunmore.domain.money import parse_decimal
-from dunmore.store.db import transaction
+from dunmore.cli.context import cli_actor, console, reported, state, transaction
 
 Customer = Annotated[str, typer.Argument(help="The customer id of your ERP, as imported (e.g. C000016).")]
 Invoice = Annotated[
@@ -29,6 +26,8 @@ def _cancelled(count: int) -> str:
 
 def hold(ctx: typer.Context, customer: Customer, invoice: Invoice = None) -> None:
     """Take a customer (or one of its invoices) out of dunning; its pending deliveries are cancelled."""
+    from dunmore.delivery import stops
+
     with reported(), transaction(state(ctx).engine()) as conn:
         count = stops.hold(conn, customer=customer, invoice=invoice, now=_now(), actor=cli_actor())
     console.print(f"{invoice or customer} on hold: no notices; {_cancelled(count)}")
@@ -36,6 +35,8 @@ def hold(ctx: typer.Context, customer: Customer, invoice: Invoice = None) -> Non
 
 def release(ctx: typer.Context, customer: Customer, invoice: Invoice = None) -> None:
     """End a hold: the next run duns the customer (or the invoice) again."""
+    from dunmore.delivery import stops
+
     with reported(), transaction(state(ctx).engine()) as conn:
         stops.release(conn, customer=customer, invoice=invoice, now=_now(), actor=cli_actor())
     console.print(f"{invoice or customer} released: the next run includes it")
@@ -48,6 +49,9 @@ def dispute(
 ) -> None:
     """Record the amount of an invoice the customer disputes: it leaves every sum, and the pending
     deliveries of notices listing the invoice are cancelled."""
+    from dunmore.delivery import stops
+    from dunmore.domain.money import parse_decimal
+
     with reported(), transaction(state(ctx).engine()) as conn:
         count = stops.dispute(
             conn, invoice=invoice, amount=parse_decimal(amount), now=_now(), actor=cli_actor()
@@ -58,6 +62,8 @@ def dispute(
 def cease_contact(ctx: typer.Context, customer: Customer) -> None:
     """The debtor asked not to be contacted: from now on only letters (settings:
     delivery.cease_contact_channels) go out to it; other pending deliveries are cancelled."""
+    from dunmore.delivery import stops
+
     app = state(ctx)
     keep = app.settings.delivery.cease_contact_channels
     with reported(), transaction(app.engine()) as conn:
@@ -68,6 +74,8 @@ def cease_contact(ctx: typer.Context, customer: Customer) -> None:
 
 def resume_contact(ctx: typer.Context, customer: Customer) -> None:
     """Lift a cease-contact request (record why in your notes: the debtor's consent)."""
+    from dunmore.delivery import stops
+
     with reported(), transaction(state(ctx).engine()) as conn:
         stops.resume_contact(conn, customer=customer, now=_now(), actor=cli_actor())
     console.print(f"{customer}: contact resumed")

@@ -6,17 +6,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from dunmore.cli.context import cli_actor, console, reported, stage_progress, state
-from dunmore.domain.money import format_minor
+from dunmore.cli.context import cli_actor, console, reported, stage_progress, state, transaction
 from dunmore.imports.columns import Kind
-from dunmore.imports.export import export_ledger
-from dunmore.imports.service import ImportReport, import_file
-from dunmore.store.db import transaction
+
+if TYPE_CHECKING:  # Polars, openpyxl and the database load when a file is imported, not for `--help`
+    from dunmore.imports.service import ImportReport
 
 import_app = typer.Typer(
     help="Import customers, invoices, payments or credit notes from a CSV or XLSX file "
@@ -66,6 +64,8 @@ DryRunOption = Annotated[
 def _run(
     ctx: typer.Context, kind: Kind, file: Path, encoding: ReadEncoding, sheet: str | None, dry_run: bool
 ) -> None:
+    from dunmore.imports.service import import_file
+
     with reported():
         engine = state(ctx).engine(create=not dry_run)  # an import may start a new ledger
         with stage_progress() as progress, transaction(engine) as conn:
@@ -118,6 +118,8 @@ def export_command(
     ] = WriteEncoding.UTF8,
 ) -> None:
     """Export customers, invoices, credit notes and payments in the import format (导出)."""
+    from dunmore.imports.export import export_ledger
+
     with reported():
         engine = state(ctx).engine()
         with transaction(engine) as conn:
@@ -128,6 +130,8 @@ def export_command(
 
 
 def _print_report(report: ImportReport) -> None:
+    from rich.table import Table
+
     console.print(f"[bold]{report.kind}[/] from {report.file} ({report.encoding})", highlight=False)
     table = Table(show_header=False)
     table.add_column("what")
@@ -151,6 +155,10 @@ def _print_report(report: ImportReport) -> None:
 def _print_settlements(report: ImportReport) -> None:
     if not report.settlements:
         return
+    from rich.table import Table
+
+    from dunmore.domain.money import format_minor
+
     table = Table(title="allocation")
     for name in ("currency", "amount", "allocated", "unapplied"):
         table.add_column(name, justify="left" if name == "currency" else "right")

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from dunmore.cli.context import console, parse_as_of, reported, state
 from dunmore.domain.aging import DEFAULT_BOUNDS, buckets, parse_bounds
 from dunmore.errors import DunmoreError
-from dunmore.reports.aging import AgingReport, aging_report
-from dunmore.reports.render import (
-    rich_buckets_table,
-    rich_table,
-    to_csv,
-    to_json,
-    to_json_records,
-    write_xlsx,
-)
+
+if TYPE_CHECKING:  # Polars and the database load when the report is made, not for `--help`
+    from dunmore.reports.aging import AgingReport
 
 
 class By(StrEnum):
@@ -44,6 +38,8 @@ class OutputMissing(DunmoreError):
 
 def show_aging(report: AgingReport, *, limit: int) -> None:
     """Print the report as Rich tables: the rows (at most `limit`) and the totals per currency."""
+    from dunmore.reports.render import rich_buckets_table, rich_table
+
     if report.totals.is_empty():
         console.print(f"no open items as of {report.as_of.isoformat()}")
         return
@@ -61,6 +57,8 @@ def show_aging(report: AgingReport, *, limit: int) -> None:
 
 
 def _json(report: AgingReport) -> str:
+    from dunmore.reports.render import to_json, to_json_records
+
     money = [*report.labels, "total"]
     payload = {
         "as_of": report.as_of.isoformat(),
@@ -107,6 +105,9 @@ def aging_command(
     limit: Annotated[int, typer.Option(help="With --by customer and --format table: rows to show.")] = 50,
 ) -> None:
     """Open amounts by bucket of days past due, as of a date; each currency apart, never summed."""
+    from dunmore.reports.aging import aging_report
+    from dunmore.reports.render import to_csv, write_xlsx
+
     with reported():
         day = parse_as_of(as_of, state(ctx).settings)
         chosen = buckets(parse_bounds(bucket_bounds))

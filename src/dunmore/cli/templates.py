@@ -4,25 +4,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Final
+from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from dunmore.cli.context import AppState, console, reported
-from dunmore.delivery.check import (
-    TemplateProblem,
-    TemplateUse,
-    check_templates,
-    sample_notice,
-    uses_for_policies,
-)
-from dunmore.delivery.render import Templates
-from dunmore.delivery.segments import count_segments
-from dunmore.delivery.view import LANGUAGES, Language
-from dunmore.domain.policy import CHANNELS, load_policy_file
+from dunmore.delivery.languages import LANGUAGES, Language
 from dunmore.errors import BadArgument
+
+if TYPE_CHECKING:  # Jinja and the checks load when a command runs, not for `--help`
+    from rich.table import Table
+
+    from dunmore.delivery.check import TemplateProblem
 
 templates_app = typer.Typer(
     help="Notice templates: check a template set in every language, preview a step.", no_args_is_help=True
@@ -64,6 +57,10 @@ def check_command(
     ] = None,
 ) -> None:
     """Check every template in zh-CN, zh-TW and en: syntax, variables, samples, wording, SMS length."""
+    from dunmore.delivery.check import TemplateUse, check_templates, uses_for_policies
+    from dunmore.delivery.render import Templates
+    from dunmore.domain.policy import CHANNELS, load_policy_file
+
     with reported():
         templates = Templates(_folder(ctx, override_dir))
         if policy is not None:
@@ -81,6 +78,9 @@ def check_command(
 
 
 def _problem_table(problems: list[TemplateProblem]) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table("template", "language", "where", "code", "problem", title="Template problems")
     for problem in problems:
         where = _short(problem.file) + (f":{problem.line}" if problem.line else "")
@@ -107,6 +107,10 @@ def show_command(
     override_dir: OverrideDir = None,
 ) -> None:
     """Render a step with the sample notice (a reminder for reminder-* steps) and print it."""
+    from dunmore.delivery.check import sample_notice
+    from dunmore.delivery.render import Templates
+    from dunmore.delivery.segments import count_segments
+
     with reported():
         language = _language(lang)
         if channel not in SHOWN:

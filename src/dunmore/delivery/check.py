@@ -33,9 +33,9 @@ from dunmore.delivery.render import (
 )
 from dunmore.delivery.samples import sample_view
 from dunmore.delivery.segments import LIMITS, count_segments
+from dunmore.delivery.uses import TemplateUse, uses_for_policies
 from dunmore.delivery.view import LANGUAGES, Language, NoticeView, totals
 from dunmore.domain.money import Money, round_half_up
-from dunmore.domain.policy import PolicySet
 from dunmore.errors import AmountError
 
 __all__ = [
@@ -52,16 +52,6 @@ SAMPLE_CURRENCIES: Final = ("CNY", "EUR", "JPY")
 MACROS: Final = "macros.jinja"
 _TAG = re.compile(r"<[^>]+>")
 _SIGNATURE = re.compile(r"【[^【】]+】")
-
-
-@dataclass(frozen=True, slots=True)
-class TemplateUse:
-    """How a policy uses a template: by which channels, within how many SMS, with legal wording or not."""
-
-    template: str
-    channels: tuple[str, ...]
-    sms_segments: int = 2
-    allow_legal_action: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,22 +79,6 @@ def check_templates(templates: Templates, uses: Sequence[TemplateUse]) -> list[T
         for language in LANGUAGES:
             problems.extend(_FileCheck(templates, use, language).problems())
     return problems
-
-
-def uses_for_policies(policies: PolicySet) -> list[TemplateUse]:
-    """Each template the policies name, with every channel any step sends it by, and the smallest SMS
-    budget (`sms_segments`) of the steps that send it by SMS."""
-    channels: dict[str, set[str]] = {}
-    budgets: dict[str, int] = {}
-    for policy in policies.policies.values():
-        for step in (*policy.reminders, *policy.levels):
-            channels.setdefault(step.template, set()).update(step.channels)
-            if "sms" in step.channels:
-                budgets[step.template] = min(budgets.get(step.template, step.sms_segments), step.sms_segments)
-    return [
-        TemplateUse(template, tuple(sorted(used)), sms_segments=budgets.get(template, 2))
-        for template, used in sorted(channels.items())
-    ]
 
 
 # -- samples ---------------------------------------------------------------------------------------

@@ -17,9 +17,9 @@ from typing import Final, cast
 from sqlalchemy import DateTime, ForeignKey, Index, LargeBinary, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from dunmore.delivery.statuses import STATUSES as STATUSES  # re-exported: where readers look
 from dunmore.store.base import Base, partial
 
-STATUSES: Final = ("pending", "sending", "sent", "failed", "dead", "cancelled")
 DEAD_LETTERS: Final = ("failed", "dead")
 
 

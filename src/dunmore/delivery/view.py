@@ -10,12 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Final, Literal
+from typing import Literal
 
+from dunmore.delivery.languages import LANGUAGES as LANGUAGES  # re-exported: where readers look
+from dunmore.delivery.languages import Language as Language
 from dunmore.domain.money import Money
-
-Language = Literal["zh-CN", "zh-TW", "en"]
-LANGUAGES: Final[tuple[Language, ...]] = ("zh-CN", "zh-TW", "en")
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,21 +6,22 @@ runs an init step. `dunmore db upgrade` does the same explicitly.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
 from dunmore.errors import DatabaseBusy, DatabaseError, DunmoreError, NoDatabase
+
+if TYPE_CHECKING:  # Alembic loads only when a schema is not current (a tenth of a second saved per command)
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -90,6 +91,8 @@ def _create(parsed: Any, url: str, **options: Any) -> Engine:
 
 
 def alembic_config(connection: Connection) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -97,16 +100,71 @@ def alembic_config(connection: Connection) -> Config:
 
 
 def current_revision(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
 
 
 def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
+# `revision = "0012"`, also with an annotation (`revision: str = …`, Alembic's newer template)
+_REVISION = re.compile(r"^revision(?:\s*:[^=\n]*)?\s*=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"^down_revision(?:\s*:[^=\n]*)?\s*=\s*(.*)$", re.MULTILINE)
+
+
+@cache
+def migration_head() -> str | None:
+    """The newest revision, read from the migration files' `revision`/`down_revision` lines without
+    loading Alembic; None when the files do not name exactly one head (then ask Alembic).
+    tests/store/test_schema_head.py holds it equal to Alembic's `head_revision()`."""
+    return head_of_scripts(MIGRATIONS / "versions")
+
+
+def head_of_scripts(folder: Path) -> str | None:
+    """The one revision of the migration scripts in `folder` that no other revises (None: not one)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in folder.glob("*.py"):
+        text = script.read_text(encoding="utf-8")
+        revision, down = _REVISION.search(text), _DOWN_REVISION.search(text)
+        if revision is None or down is None:
+            return None
+        revisions.add(revision.group(1))
+        parents.update(re.findall(r"[\"']([^\"']+)[\"']", down.group(1)))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def stored_revisions(connection: Connection) -> tuple[str, ...] | None:
+    """The revisions recorded in `alembic_version`, read with plain SQL; None without that table."""
+    if not connection.dialect.has_table(connection, "alembic_version"):
+        return None
+    return tuple(row[0] for row in connection.exec_driver_sql("SELECT version_num FROM alembic_version"))
+
+
+def is_current(engine: Engine) -> bool:
+    """Whether the schema is at the newest revision, told without Alembic (false when unsure)."""
+    head = migration_head()
+    if head is None:
+        return False
+    with engine.connect() as connection:
+        return stored_revisions(connection) == (head,)
+
+
 def upgrade(engine: Engine) -> bool:
-    """Bring the schema to the newest revision; returns whether anything had to be done."""
+    """Bring the schema to the newest revision; returns whether anything had to be done.
+
+    The usual case, a database already current, is answered by one plain query (`is_current`);
+    Alembic is loaded only to look closer and migrate."""
     try:
+        if is_current(engine):
+            return False
+        from alembic import command
+
         with engine.begin() as connection:
             if current_revision(connection) == head_revision():
                 return False
@@ -143,10 +201,10 @@ def refuse_missing(engine: Engine) -> None:
         raise NoDatabase(f"there is no database at {database}: check the path, or {create}")
     try:
         with engine.connect() as conn:
-            revision = current_revision(conn)
+            revisions = stored_revisions(conn)
     except DBAPIError as exc:
         raise database_problem(exc, engine.url) from exc
-    if revision is None:
+    if not revisions:
         raise NoDatabase(f"the database {shown} holds no Dunmore tables: check --db, or {create}")
 
 

@@ -1,0 +1,66 @@
+"""`dunmore --help` and the commands' start-up load only what they use (issue 15: an instant CLI)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dunmore
+
+SRC = str(Path(dunmore.__file__).resolve().parents[1])
+HEAVY = (
+    "polars",
+    "sqlalchemy",
+    "alembic",
+    "openpyxl",
+    "weasyprint",
+    "fastapi",
+    "uvicorn",
+    "argon2",
+    "jinja2",
+    "pydantic_settings",
+    "dunmore.delivery.worker",
+    "dunmore.demo.generator",
+    "dunmore.access.service",
+)
+
+
+def _loaded_after(args: list[str], tmp_path: Path) -> tuple[str, set[str]]:
+    """Run `dunmore ARGS` in a fresh interpreter; its output and which of HEAVY it imported."""
+    code = (
+        "import sys\n"
+        f"sys.argv = ['dunmore', *{args!r}]\n"
+        "from dunmore.cli.app import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        f"print('LOADED', *[name for name in {HEAVY!r} if name in sys.modules])\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
+    last = done.stdout.strip().splitlines()[-1]
+    assert last.startswith("LOADED"), done.stdout + done.stderr
+    return done.stdout, set(last.split()[1:])
+
+
+def test_help_imports_none_of_the_heavy_modules(tmp_path: Path) -> None:
+    output, loaded = _loaded_after(["--help"], tmp_path)
+    assert "aging" in output  # the whole help: every command listed
+    assert "templates" in output
+    assert loaded == set()
+
+
+def test_a_sub_command_help_loads_only_the_settings(tmp_path: Path) -> None:
+    output, loaded = _loaded_after(["run", "--help"], tmp_path)
+    assert "--approve" in output
+    assert loaded == {"pydantic_settings"}  # the root command reads the settings before any sub-command
+
+
+def test_aging_on_a_current_database_loads_neither_alembic_nor_the_delivery_and_demo(tmp_path: Path) -> None:
+    from dunmore.store.db import open_database
+
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    open_database(url).dispose()
+    output, loaded = _loaded_after(["--db", url, "aging", "--as-of", "2026-11-23"], tmp_path)
+    assert "no open items as of 2026-11-23" in output
+    assert loaded <= {"polars", "sqlalchemy", "pydantic_settings"}
