@@ -19,23 +19,9 @@ import sys
 import time
 from datetime import date
 
-from benchmarks.common import DATA, save
+from benchmarks.common import DATA, DUNMORE, child_env, save
 
 AS_OF = date(2026, 11, 23)
-# The console script, as `[project.scripts]` installs it, with the program name it shows in help.
-DUNMORE = [
-    sys.executable,
-    "-c",
-    "import sys; sys.argv[0] = 'dunmore'; from dunmore.cli.app import main; main()",
-]
-
-
-def child_env(pythonpath: str | None) -> dict[str, str] | None:
-    """The timed processes' environment: this one, or with `--pythonpath` first (to time another
-    checkout, e.g. the commit before a change, on the same ledger and hour)."""
-    if pythonpath is None:
-        return None
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([pythonpath, os.environ.get("PYTHONPATH", "")])}
 
 
 def timed_process(args: list[str], repeat: int, env: dict[str, str] | None) -> dict[str, float]:

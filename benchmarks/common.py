@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import resource
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +14,21 @@ from pathlib import Path
 
 DATA = Path(__file__).parent / ".data"
 RESULTS = Path(__file__).parent / "results"
+
+# The console script, as `[project.scripts]` installs it, with the program name it shows in help.
+DUNMORE = [
+    sys.executable,
+    "-c",
+    "import sys; sys.argv[0] = 'dunmore'; from dunmore.cli.app import main; main()",
+]
+
+
+def child_env(pythonpath: str | None) -> dict[str, str] | None:
+    """The timed processes' environment: this one, or with `--pythonpath` first (to time another
+    checkout, e.g. the commit before a change, on the same ledger and hour)."""
+    if pythonpath is None:
+        return None
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([pythonpath, os.environ.get("PYTHONPATH", "")])}
 
 
 @contextmanager

@@ -18,7 +18,6 @@ import argparse
 import contextlib
 import cProfile
 import io
-import os
 import pstats
 import shutil
 import statistics
@@ -28,23 +27,10 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from benchmarks.common import DATA, save
+from benchmarks.common import DATA, DUNMORE, child_env, save
 
 AS_OF = date(2026, 11, 23)
 POLICY = Path(__file__).resolve().parents[1] / "examples" / "dunning.yaml"
-DUNMORE = [
-    sys.executable,
-    "-c",
-    "import sys; sys.argv[0] = 'dunmore'; from dunmore.cli.app import main; main()",
-]
-
-
-def child_env(pythonpath: str | None) -> dict[str, str] | None:
-    """The timed processes' environment: this one, or with `--pythonpath` first (to time another
-    checkout, e.g. the commit before a change, on the same ledger and hour)."""
-    if pythonpath is None:
-        return None
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([pythonpath, os.environ.get("PYTHONPATH", "")])}
 
 
 def build(path: Path, customers: int, items: int) -> None:
