@@ -15,7 +15,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, String, and_, cast, delete, insert, literal, or_, select, tuple_, update
+from sqlalchemy import (
+    Connection,
+    String,
+    and_,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 
 from dunmore.access import audit
 from dunmore.delivery.models import DELIVERIES, DELIVERY_EVENTS
@@ -99,21 +112,19 @@ def _refuse_when_gone_out(conn: Connection, run_id: int) -> None:
     d, n = DELIVERIES.c, NOTICES.c
     retried = and_(d.status == "pending", d.attempts > 0)  # a transient error: it may have arrived
     tried = or_(d.status.in_(("sending", "sent", "failed", "dead")), retried)
-    query = (
-        select(d.id, d.status)
-        .select_from(DELIVERIES.join(NOTICES, n.id == d.notice_id))
-        .where(n.run_id == run_id, tried)
-        .order_by(d.id)
-    )
-    rows = conn.execute(query).all()
-    if rows:
-        counts: dict[str, int] = {}
-        for row in rows:
-            counts[row.status] = counts.get(row.status, 0) + 1
-        tally = ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
-        ids = ", ".join(str(row.id) for row in rows[:SHOWN]) + (", …" if len(rows) > SHOWN else "")
+    gone = DELIVERIES.join(NOTICES, n.id == d.notice_id)
+    where = and_(n.run_id == run_id, tried)
+    # Counted in the database: after a big run has gone out, that is hundreds of thousands of rows.
+    counts = conn.execute(
+        select(d.status, func.count()).select_from(gone).where(where).group_by(d.status).order_by(d.status)
+    ).all()
+    if counts:
+        total = sum(count for _, count in counts)
+        tally = ", ".join(f"{count} {status}" for status, count in counts)
+        first = select(d.id).select_from(gone).where(where).order_by(d.id).limit(SHOWN)
+        ids = ", ".join(map(str, conn.execute(first).scalars())) + (", …" if total > SHOWN else "")
         raise RunError(
-            f"run {run_id} cannot be reverted: {len(rows)} of its deliveries already went out or were "
+            f"run {run_id} cannot be reverted: {total} of its deliveries already went out or were "
             f"claimed by a worker ({tally}; deliveries {ids}); its notices stand, correct them by hand"
         )
 
