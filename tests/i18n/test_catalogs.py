@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from babel.messages.catalog import Catalog
+from babel.messages.pofile import write_po
 
 from dunmore import i18n
-from dunmore.i18n.check import check_web, placeholders, problems
+from dunmore.i18n.check import check_web, duplicates, placeholders, problems
 from dunmore.i18n.extract import web_messages
 
 
@@ -82,3 +85,28 @@ def test_accept_language_picks_the_first_language_dunmore_speaks(header: str, la
 def test_the_choice_falls_back_to_simplified_chinese() -> None:
     assert i18n.choose([None, "fr", None]) == "zh-CN"
     assert i18n.choose([None, "en", "zh-TW"]) == "en"
+
+
+def _write_po(path: Path, entries: dict[str, str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    catalog = _catalog(entries)
+    with path.open("wb") as file:
+        write_po(file, catalog)
+
+
+def test_a_language_is_every_po_file_of_its_folder_and_a_message_belongs_in_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(i18n, "LOCALES", tmp_path)
+    folder = tmp_path / "zh_Hans" / "LC_MESSAGES"
+    _write_po(folder / "web.po", {"Sign in": "登录"})
+    _write_po(folder / "runs.po", {"Approve": "批准", "Sign in": "登入"})
+    i18n.catalog.cache_clear()
+    try:
+        merged = i18n.catalog("zh-CN")
+        assert merged.get("Approve") is not None
+        assert merged.get("Sign in") is not None
+        found = duplicates("zh-CN")
+    finally:
+        i18n.catalog.cache_clear()
+    assert found == ["zh-CN: 'Sign in' is in both runs.po and web.po: keep one"]

@@ -1,7 +1,9 @@
 """The catalogs of every text a person reads, and choosing the reader's language.
 
-Catalogs are gettext `.po` files in `locales/{zh_Hans,zh_Hant,en}/LC_MESSAGES/<domain>.po`, read at
-start-up with Babel (`read_po`) and compiled in memory: no compile step, no `.mo` file to forget.
+Catalogs are gettext `.po` files in `locales/{zh_Hans,zh_Hant,en}/LC_MESSAGES/`, read at start-up with
+Babel (`read_po`) and compiled in memory: no compile step, no `.mo` file to forget. A language's catalog
+is every `.po` file of its folder merged (one file per area of the product: `web.po`, `runs.po`, …), so
+that work on two areas never edits the same file; the check refuses a message translated twice.
 Messages are written in English (the msgid) with named placeholders, `_("%(count)s customers",
 count=n)`; the English catalog translates them too, so that a missing text is a test failure, not a
 silent fallback.
@@ -28,24 +30,42 @@ BABEL_LOCALES = {"zh-CN": "zh_Hans_CN", "zh-TW": "zh_Hant_TW", "en": "en"}
 WEB = "web"
 
 
-def catalog_path(language: str, domain: str = WEB) -> Path:
-    return LOCALES / FOLDERS[language] / "LC_MESSAGES" / f"{domain}.po"
+def catalog_folder(language: str) -> Path:
+    return LOCALES / FOLDERS[language] / "LC_MESSAGES"
+
+
+def catalog_path(language: str, area: str = WEB) -> Path:
+    """The `.po` file of one area of the product in `language`."""
+    return catalog_folder(language) / f"{area}.po"
+
+
+def catalog_files(language: str) -> list[Path]:
+    return sorted(catalog_folder(language).glob("*.po"))
+
+
+def read_catalog(path: Path, language: str) -> Catalog:
+    with path.open("rb") as file:
+        return read_po(file, locale=BABEL_LOCALES[language], domain=path.stem)
 
 
 @cache
-def catalog(language: str, domain: str = WEB) -> Catalog:
-    """The `.po` catalog of `language` (one of LANGUAGES)."""
-    with catalog_path(language, domain).open("rb") as file:
-        return read_po(file, locale=BABEL_LOCALES[language], domain=domain)
+def catalog(language: str) -> Catalog:
+    """Every `.po` file of `language` (one of LANGUAGES) merged into one catalog."""
+    merged = Catalog(locale=BABEL_LOCALES[language], domain=WEB, project="Dunmore")
+    for path in catalog_files(language):
+        for message in read_catalog(path, language):
+            if message.id:
+                merged[message.id] = message
+    return merged
 
 
 @cache
-def translations(language: str, domain: str = WEB) -> Translations:
+def translations(language: str) -> Translations:
     """The catalog as gettext translations (compiled in memory)."""
     buffer = BytesIO()
-    write_mo(buffer, catalog(language, domain))
+    write_mo(buffer, catalog(language))
     buffer.seek(0)
-    return Translations(fp=buffer, domain=domain)
+    return Translations(fp=buffer, domain=WEB)
 
 
 def locale(language: str) -> Locale:

@@ -37,7 +37,10 @@ def problems(used: Iterable[Message], catalog: Catalog, language: str) -> list[s
         translated = catalog.get(message.id)
         first = _texts(message)[0]
         if translated is None or not all(_translations(translated)) or translated.fuzzy:
-            found.append(f"{language}: {first!r} has no translation: add it to {i18n.catalog_path(language)}")
+            found.append(
+                f"{language}: {first!r} has no translation: "
+                f"add it to a .po file of {i18n.catalog_folder(language)}"
+            )
             continue
         wanted = placeholders(" ".join(_texts(message)))
         for text in _translations(translated):
@@ -49,9 +52,28 @@ def problems(used: Iterable[Message], catalog: Catalog, language: str) -> list[s
     return found
 
 
+def duplicates(language: str) -> list[str]:
+    """Messages translated in more than one `.po` file of `language`: each belongs in one."""
+    seen: dict[str, str] = {}
+    found: list[str] = []
+    for path in i18n.catalog_files(language):
+        for message in i18n.read_catalog(path, language):
+            if not message.id:
+                continue
+            first = _texts(message)[0]
+            if first in seen:
+                found.append(f"{language}: {first!r} is in both {seen[first]} and {path.name}: keep one")
+            seen[first] = path.name
+    return found
+
+
 def check_web() -> list[str]:
     used = list(web_messages())
-    return [p for language in i18n.LANGUAGES for p in problems(used, i18n.catalog(language), language)]
+    return [
+        p
+        for language in i18n.LANGUAGES
+        for p in duplicates(language) + problems(used, i18n.catalog(language), language)
+    ]
 
 
 if __name__ == "__main__":
