@@ -133,7 +133,7 @@ def test_the_summary_lists_what_the_aggregate_lists(
             service.commit(conn, as_of=day, today=day, now=AT, actor="test")
             _payments(conn, tmp_path, count, payments, day)
         if undo and runs:
-            newest = conn.execute(select(RUNS.c.id).order_by(RUNS.c.sequence.desc())).scalar_one()
+            newest = conn.execute(select(RUNS.c.id).order_by(RUNS.c.sequence.desc()).limit(1)).scalar_one()
             revert(conn, int(newest), now=AT, actor="test")
         _invoices(conn, tmp_path, count, later, "b")
         _holds_equal(conn, [BASE + timedelta(days=v) for v in views], filters, limit)
