@@ -173,7 +173,8 @@ def test_a_manager_sees_the_dashboard_in_three_languages_and_a_collector_only_th
 def test_a_customer_page_shows_notices_proof_and_explain_in_three_languages(
     server: Server, browser: Browser, tmp_path: Path
 ) -> None:
-    shots, errors = _screenshots(tmp_path), []
+    shots = _screenshots(tmp_path)
+    errors: list[str] = []
     page = _page(browser, errors)
     _sign_in(page, server.url, "wang")
     page.goto(f"{server.url}/customers")  # the largest overdue: the run wrote it notices
