@@ -155,7 +155,7 @@ def test_a_manager_sees_the_dashboard_in_three_languages_and_a_collector_only_th
     first = page.locator("#customers tbody tr td.mono a").first
     code = first.inner_text()
     page.fill("input[name=q]", code)  # htmx: the results block is replaced as one types, the URL follows
-    page.wait_for_url(f"**/customers?q={code}")
+    page.wait_for_url(f"**/customers?q={code}*")  # the other filters, empty, ride along
     page.wait_for_function(
         "c => [...document.querySelectorAll('#customers td.mono a')].every(a => a.textContent === c)",
         arg=code,
@@ -164,11 +164,34 @@ def test_a_manager_sees_the_dashboard_in_three_languages_and_a_collector_only_th
     first = page.locator("#customers tbody tr td.mono a").first
     first.click()
     assert page.locator("#items tbody tr").count() >= 1
-    page.screenshot(path=str(shots / "web-customer-zh-CN.png"), full_page=True)
     assert errors == []
     answer = page.goto(f"{server.url}/customers/C000002")  # an even id: portfolio west
     assert answer is not None
     assert answer.status == 404
+
+
+def test_a_customer_page_shows_notices_proof_and_explain_in_three_languages(
+    server: Server, browser: Browser, tmp_path: Path
+) -> None:
+    shots = _screenshots(tmp_path)
+    errors: list[str] = []
+    page = _page(browser, errors)
+    _sign_in(page, server.url, "wang")
+    page.goto(f"{server.url}/customers")  # the largest overdue: the run wrote it notices
+    page.locator("#customers tbody tr td.mono a").first.click()
+    for language, heading in (
+        ("zh-CN", "通知与送达凭证"),
+        ("zh-TW", "通知與送達證明"),
+        ("en", "Notices and delivery proof"),
+    ):
+        if language != "zh-CN":
+            page.click(f"form.langs button[value={language}]")
+            page.wait_for_load_state()
+        assert page.inner_text("#notices h2") == heading
+        assert page.locator("#notices tbody tr").count() >= 1
+        assert page.locator("#explain ul.story li").count() >= 1
+        page.screenshot(path=str(shots / f"web-customer-{language}.png"), full_page=True)
+    assert errors == []
 
 
 def test_the_api_docs_run_from_vendored_files_under_the_csp(server: Server, browser: Browser) -> None:

@@ -143,6 +143,7 @@ FIELDS: dict[Kind, tuple[Field, ...]] = {
         Field("credit_limit", "credit_limit_minor", _amount(positive=False)),
         Field("currency", "credit_currency", currency),
         Field("owner", "owner", _text(100)),
+        Field("portfolio", "portfolio", _text(64), "default"),
         Field("email", "contact_email", email),
         Field("phone", "contact_phone", _text(32)),
         Field("address", "contact_address", _text(500)),

@@ -219,7 +219,7 @@ def explain(conn: Connection, *, customer: str, as_of: date, lang: str) -> list[
     """Every open item of the customer on D with its reasons."""
     customer_id = _customer_id(conn, customer)
     policies = current_policy(conn).policies
-    snapshot = _only(read_snapshot(conn, as_of), customer_id)
+    snapshot = _only(read_snapshot(conn, as_of, only=customer_id), customer_id)
     decisions = decide(snapshot, policies)
     customer_row = snapshot.customers.row(0, named=True)
     noticed = decisions.notices.filter(pl.col("kind") == "level").select(

@@ -33,6 +33,7 @@ from sqlalchemy import (
 from dunmore.access import audit
 from dunmore.delivery.models import DELIVERIES, DELIVERY_EVENTS
 from dunmore.errors import NotFound, RunError
+from dunmore.ledger import balances
 from dunmore.ledger.models import CREDIT_NOTES, INVOICES, PAYMENTS
 from dunmore.ledger.service import reallocate
 from dunmore.run.apply import APPLIED, uncharge_interest
@@ -73,6 +74,8 @@ def revert(conn: Connection, run_id: int, *, now: datetime, actor: str) -> Rever
     conn.execute(update(NOTICES).where(NOTICES.c.run_id == run_id).values(status="reverted"))
     conn.execute(update(RUNS).where(RUNS.c.id == run_id).values(status="reverted", reverted_at=now))
     reallocate(conn, customers)
+    noticed = select(NOTICES.c.customer_id).where(NOTICES.c.run_id == run_id)
+    balances.refresh(conn, customer_ids=noticed, as_of=run.as_of)
     done = Reverted(run_id, run.as_of, run.notices, cancelled, len(charges), levels)
     after = {
         "status": "reverted",

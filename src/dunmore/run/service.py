@@ -21,6 +21,7 @@ from dunmore.domain.policy import PolicySet, load_policy_file, load_policy_text
 from dunmore.engine.decide import decide
 from dunmore.engine.frames import DecisionFrames
 from dunmore.errors import BadArgument, NotFound, RunConflict, RunError
+from dunmore.ledger import balances
 from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.progress import Progress, quiet
 from dunmore.run.apply import (
@@ -214,6 +215,8 @@ def _apply(
     applied = keyed.filter(~pl.col("pending_approval"))
     levels = applied.filter(pl.col("kind") == "level")
     apply_level_effects(conn, levels, which=NOTICES.c.run_id == run_id, as_of=as_of)
+    noticed = select(NOTICES.c.customer_id).where(NOTICES.c.run_id == run_id)
+    balances.roll(conn, customer_ids=noticed, as_of=as_of)
     progress("write", 3, 5)
     write_group_state(conn, decisions.group_changes, run_id=run_id)
     committed = and_(NOTICES.c.run_id == run_id, NOTICES.c.status == "committed")
@@ -259,6 +262,7 @@ def approve(conn: Connection, notice_id: int, *, now: datetime, actor: str, by: 
     write_group_state(conn, group_after_approval(conn, notice), run_id=notice["run_id"])
     _decide(conn, notice_id, "approved", now, by=by)
     apply_level_effects(conn, frame, which=NOTICES.c.id == notice_id, as_of=as_of)
+    balances.refresh(conn, customer_ids=[notice["customer_id"]], as_of=as_of)
     insert_deliveries(conn, NOTICES.c.id == notice_id, policy_of_run(conn, notice["run_id"]).policies, now)
     _audit_decision(conn, notice, "approve", now=now, actor=actor, after={"status": "approved", "by": by})
 

@@ -43,6 +43,7 @@ class Account(BaseModel):
     name: str
     portfolio: str
     owner: str | None
+    owner_login: str | None = Field(description="The user the owner names (case ignored), if any.")
     grade: str | None
     on_hold: bool
     currency: str = Field(description='Empty ("") for a customer with nothing open.')
