@@ -31,6 +31,7 @@ from sqlalchemy import (
 from dunmore.access.permissions import customer_scope
 from dunmore.access.values import User
 from dunmore.errors import BadArgument, NotFound
+from dunmore.i18n import _m
 from dunmore.ledger.models import CONTACTS, CUSTOMERS, INVOICES
 
 PAGE_MAX = 200
@@ -119,7 +120,10 @@ def _decode(cursor: str) -> tuple[int, str, str]:
     except (ValueError, TypeError):
         pass
     raise BadArgument(
-        f"the page marker {cursor[:40]!r} is not one this list gave: start again from the first page"
+        _m(
+            "the page marker %(marker)s is not one this list gave: start again from the first page",
+            marker=repr(cursor[:40]),
+        )
     )
 
 
@@ -134,7 +138,7 @@ def list_accounts(
     """One page of the user's customers' accounts, largest overdue first; `search` matches the code or
     the name (case ignored); `after` is the `next_cursor` of the page before."""
     if not 1 <= limit <= PAGE_MAX:
-        raise BadArgument(f"a page holds 1 to {PAGE_MAX} rows, not {limit}")
+        raise BadArgument(_m("a page holds 1 to %(most)s rows, not %(limit)s", most=PAGE_MAX, limit=limit))
     i, c = INVOICES.c, CUSTOMERS.c
     overdue = cast(func.sum(case((i.due_date < as_of, i.open_minor), else_=0)), BigInteger)
     totals = (
@@ -202,7 +206,12 @@ def get_customer(
     c = CUSTOMERS.c
     row = conn.execute(select(CUSTOMERS).where(c.external_id == code, customer_scope(user))).first()
     if row is None:
-        raise NotFound(f"no customer {code!r} among the customers you can see: check the code in the list")
+        raise NotFound(
+            _m(
+                "no customer %(customer)s among the customers you can see: check the code in the list",
+                customer=repr(code),
+            )
+        )
     contacts = conn.execute(
         select(CONTACTS)
         .where(CONTACTS.c.customer_id == row.id)
