@@ -268,3 +268,10 @@ def translate_english(language: str, english: str) -> str:
             values = {name: translate_english(language, value) for name, value in match.groupdict().items()}
             return translate(language, msgid, **values)
     return english
+
+
+def forget() -> None:
+    """Drop every catalog read so far, so the next use reads the `.po` files again (for tests that
+    point LOCALES elsewhere)."""
+    for cached in (catalog, translations, gettext_for, _patterns):
+        cached.cache_clear()
