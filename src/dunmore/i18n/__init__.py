@@ -18,10 +18,9 @@ build step: the first use compiles.
 from __future__ import annotations
 
 import gettext
-import hashlib
 import os
 import re
-import tempfile
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -160,7 +159,7 @@ def _fingerprint(language: str) -> str:
     """What the compiled `.mo` of `language` depends on: each `.po` file's name, size and time."""
     files = catalog_files(language)
     stats = [(path.name, path.stat().st_size, path.stat().st_mtime_ns) for path in files]
-    return hashlib.sha256(repr((str(LOCALES), stats)).encode()).hexdigest()[:20]
+    return f"{zlib.crc32(repr((str(LOCALES), stats)).encode()):08x}"  # zlib: no hashlib at start-up
 
 
 @cache
@@ -178,6 +177,8 @@ def gettext_for(language: str) -> gettext.GNUTranslations:
 
 def _keep(path: Path, data: bytes) -> None:
     """Write the compiled catalog atomically; a cache that cannot be written is only slower."""
+    import tempfile  # only when compiling: it imports `random`, a start-up cost
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as file:
