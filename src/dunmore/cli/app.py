@@ -8,6 +8,7 @@ import typer
 
 from dunmore import __version__
 from dunmore.cli.context import AppState, console, reported
+from dunmore.cli.language import TranslatedGroup
 
 app = typer.Typer(
     name="dunmore",
@@ -15,6 +16,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
+    cls=TranslatedGroup,
 )
 
 

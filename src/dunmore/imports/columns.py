@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from dunmore.errors import InputFileError
+from dunmore.i18n import _m
 
 
 class Kind(StrEnum):
@@ -152,7 +153,12 @@ def match_header(headers: list[str], spec: FileSpec) -> HeaderMatch:
             continue
         if name in seen:
             raise InputFileError(
-                f"columns {seen[name]!r} and {header!r} both mean {name}: keep only one of them"
+                _m(
+                    "columns %(first)s and %(second)s both mean %(name)s: keep only one of them",
+                    first=repr(seen[name]),
+                    second=repr(header),
+                    name=name,
+                )
             )
         seen[name] = header
         matched[position] = name

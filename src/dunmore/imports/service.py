@@ -19,6 +19,7 @@ from sqlalchemy import Connection
 
 from dunmore.access import audit
 from dunmore.errors import ImportProblem, ImportRejected
+from dunmore.i18n import Text, _m
 from dunmore.imports import repository
 from dunmore.imports.columns import SPECS, HeaderMatch, Kind, match_header
 from dunmore.imports.fields import CONTACT_FIELDS, stored_columns
@@ -141,14 +142,22 @@ def file_rows(raw: RawTable, kind: Kind) -> tuple[pl.DataFrame, HeaderMatch]:
     return take_columns(raw.frame, header.columns.items()), header
 
 
-def _rejection(kind: Kind, path: Path, problems: list[ImportProblem]) -> str:
+def _rejection(kind: Kind, path: Path, problems: list[ImportProblem]) -> Text:
     lines = len({problem.line for problem in problems})
-    count = f"{_plural(len(problems), 'problem')} on {_plural(lines, 'line')}"
-    return f"the {kind} file {path.name} was rejected, nothing written: {count}; fix them and import again"
+    return _m(
+        "the %(kind)s file %(name)s was rejected, nothing written: %(count)s; fix them and import again",
+        kind=str(kind),
+        name=path.name,
+        count=_counted(len(problems), lines),
+    )
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+def _counted(problems: int, lines: int) -> Text:
+    if problems == 1:
+        return _m("1 problem on 1 line")
+    if lines == 1:
+        return _m("%(problems)s problems on 1 line", problems=problems)
+    return _m("%(problems)s problems on %(lines)s lines", problems=problems, lines=lines)
 
 
 def gather(conn: Connection, kind: Kind, rows: pl.DataFrame) -> Ledger:

@@ -21,6 +21,7 @@ from dunmore.access.models import USERS
 from dunmore.access.permissions import customer_scope
 from dunmore.access.values import User
 from dunmore.errors import BadArgument, NotFound
+from dunmore.i18n import _m
 from dunmore.ledger.balances import NO_CURRENCY, overdue_on, stale
 from dunmore.ledger.models import BALANCES, CONTACTS, CUSTOMERS, INVOICES
 
@@ -127,9 +128,22 @@ class AccountFilter:
         bounds |= {"owner": (self.owner, 100), "grade": (self.grade, 8)}
         for name, (value, longest) in bounds.items():
             if value is not None and len(value) > longest:
-                raise BadArgument(f"the {name} filter holds at most {longest} characters, not {len(value)}")
+                raise BadArgument(
+                    _m(
+                        "the %(filter)s filter holds at most %(most)s characters, not %(length)s",
+                        filter=name,
+                        most=longest,
+                        length=len(value),
+                    )
+                )
         if self.level is not None and not 0 <= self.level <= LEVEL_MAX:
-            raise BadArgument(f"the level filter is a level from 0 to {LEVEL_MAX}, not {self.level}")
+            raise BadArgument(
+                _m(
+                    "the level filter is a level from 0 to %(most)s, not %(level)s",
+                    most=LEVEL_MAX,
+                    level=self.level,
+                )
+            )
 
 
 LEVEL_MAX = 99
@@ -150,7 +164,10 @@ def _decode(cursor: str) -> Key:
     except (ValueError, TypeError):
         pass
     raise BadArgument(
-        f"the page marker {cursor[:40]!r} is not one this list gave: start again from the first page"
+        _m(
+            "the page marker %(marker)s is not one this list gave: start again from the first page",
+            marker=repr(cursor[:40]),
+        )
     )
 
 
@@ -224,7 +241,7 @@ def list_accounts(conn: Connection, *, user: User, as_of: date, filters: Account
     as stored, the stale ones (items fell due since they were computed) recomputed, merged here.
     """
     if not 1 <= limit <= PAGE_MAX:
-        raise BadArgument(f"a page holds 1 to {PAGE_MAX} rows, not {limit}")
+        raise BadArgument(_m("a page holds 1 to %(most)s rows, not %(limit)s", most=PAGE_MAX, limit=limit))
     filters.check()
     key = _decode(after) if after else None
     wanted = customer_filter(user, filters)
@@ -279,7 +296,12 @@ def get_customer(
     query = query.select_from(CUSTOMERS.outerjoin(USERS, owner_user()))
     row = conn.execute(query.where(c.external_id == code, customer_scope(user))).first()
     if row is None:
-        raise NotFound(f"no customer {code!r} among the customers you can see: check the code in the list")
+        raise NotFound(
+            _m(
+                "no customer %(customer)s among the customers you can see: check the code in the list",
+                customer=repr(code),
+            )
+        )
     contacts = conn.execute(
         select(CONTACTS)
         .where(CONTACTS.c.customer_id == row.id)

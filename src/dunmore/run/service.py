@@ -21,6 +21,7 @@ from dunmore.domain.policy import PolicySet, load_policy_file, load_policy_text
 from dunmore.engine.decide import decide
 from dunmore.engine.frames import DecisionFrames
 from dunmore.errors import BadArgument, NotFound, RunConflict, RunError
+from dunmore.i18n import _m
 from dunmore.ledger import balances
 from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.progress import Progress, quiet
@@ -97,7 +98,9 @@ def _policy_where(conn: Connection, condition: Any) -> LoadedPolicy | None:
 def current_policy(conn: Connection) -> LoadedPolicy:
     loaded = _policy_where(conn, true())
     if loaded is None:
-        raise RunError("no dunning policy loaded yet: run `dunmore policy load examples/dunning.yaml` first")
+        raise RunError(
+            _m("no dunning policy loaded yet: run `dunmore policy load examples/dunning.yaml` first")
+        )
     return loaded
 
 
@@ -130,8 +133,14 @@ def check_run_date(as_of: date, *, today: date, max_days_ahead: int) -> None:
     leave a run no later one can go back from."""
     if (as_of - today).days > max_days_ahead:
         raise RunError(
-            f"--as-of {as_of.isoformat()} is {(as_of - today).days} days after today ({today.isoformat()}); "
-            f"a run may be at most {max_days_ahead} day(s) ahead (setting run.max_days_ahead): check the date"
+            _m(
+                "--as-of %(date)s is %(days)s days after today (%(today)s); a run may be at most %(most)s "
+                "day(s) ahead (setting run.max_days_ahead): check the date",
+                date=as_of.isoformat(),
+                days=(as_of - today).days,
+                today=today.isoformat(),
+                most=max_days_ahead,
+            )
         )
 
 
@@ -143,7 +152,13 @@ def propose(
     policy = current_policy(conn)
     _, last = _last_run(conn)
     if last is not None and as_of < last:
-        raise RunError(f"a run for {last.isoformat()} is already committed: runs cannot go back to {as_of}")
+        raise RunError(
+            _m(
+                "a run for %(last)s is already committed: runs cannot go back to %(date)s",
+                last=last.isoformat(),
+                date=str(as_of),
+            )
+        )
     progress("read", 0, 1)
     snapshot = read_snapshot(conn, as_of)
     progress("read", 1, 1)
@@ -192,8 +207,10 @@ def _audit_commit(conn: Connection, outcome: RunOutcome, *, now: datetime, actor
                      after=after)  # fmt: skip
     except IntegrityError as exc:
         raise RunConflict(
-            "another command wrote to the audit log while this run was deciding; nothing was written; "
-            "run it again"
+            _m(
+                "another command wrote to the audit log while this run was deciding; nothing was written; "
+                "run it again"
+            )
         ) from exc
 
 
@@ -205,7 +222,9 @@ def _apply(
     try:
         run_id = _insert_run(conn, sequence + 1, as_of, proposal, now)
     except (IntegrityError, OperationalError) as exc:
-        raise RunConflict("another run committed while this one was deciding; nothing was written") from exc
+        raise RunConflict(
+            _m("another run committed while this one was deciding; nothing was written")
+        ) from exc
     decisions = proposal.decisions
     keyed = insert_notices(conn, decisions.notices, run_id=run_id, as_of=as_of)
     progress("write", 1, 5)
@@ -235,9 +254,20 @@ def _insert_run(conn: Connection, sequence: int, as_of: date, proposal: RunOutco
 def _pending(conn: Connection, notice_id: int) -> dict[str, Any]:
     notice = notice_row(conn, notice_id)
     if notice is None:
-        raise NotFound(f"no notice {notice_id}: `dunmore run --as-of DATE` lists notices with their ids")
+        raise NotFound(
+            _m(
+                "no notice %(notice)s: `dunmore run --as-of DATE` lists notices with their ids",
+                notice=notice_id,
+            )
+        )
     if notice["status"] != "pending_approval":
-        raise RunError(f"notice {notice_id} is {notice['status']}, not waiting for approval")
+        raise RunError(
+            _m(
+                "notice %(notice)s is %(status)s, not waiting for approval",
+                notice=notice_id,
+                status=notice["status"],
+            )
+        )
     return notice
 
 
@@ -274,8 +304,12 @@ def reject(conn: Connection, notice_id: int, *, reason: str, by: str, now: datet
     notice = _pending(conn, notice_id)
     if not reason.strip():
         raise BadArgument(
-            f"notice {notice_id} was not rejected: a rejection needs a reason, "
-            f'e.g. `dunmore reject {notice_id} --reason "the customer pays through its parent"`'
+            _m(
+                "notice %(notice)s was not rejected: a rejection needs a reason, e.g. "
+                "`dunmore reject %(notice)s "
+                '--reason "the customer pays through its parent"`',
+                notice=notice_id,
+            )
         )
     _decide(conn, notice_id, "rejected", now, by=by, reason=reason.strip())
     after = {"status": "rejected", "by": by, "reason": reason.strip()}
@@ -287,10 +321,18 @@ def reopen(conn: Connection, notice_id: int, *, by: str, now: datetime, actor: s
     run may propose that step again. Returns how many rejections were lifted."""
     notice = notice_row(conn, notice_id)
     if notice is None:
-        raise NotFound(f"no notice {notice_id}: `dunmore explain CUSTOMER` names the rejected notice")
+        raise NotFound(
+            _m("no notice %(notice)s: `dunmore explain CUSTOMER` names the rejected notice", notice=notice_id)
+        )
     if notice["status"] != "rejected" or notice["reopened_at"] is not None:
         state = "reopened" if notice["reopened_at"] is not None else notice["status"]
-        raise RunError(f"notice {notice_id} is {state}, not a standing rejection: there is nothing to reopen")
+        raise RunError(
+            _m(
+                "notice %(notice)s is %(state)s, not a standing rejection: there is nothing to reopen",
+                notice=notice_id,
+                state=state,
+            )
+        )
     n = NOTICES.c
     same = and_(
         n.customer_id == notice["customer_id"],

@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
 from dunmore.errors import DatabaseBusy, DatabaseError, DunmoreError, NoDatabase
+from dunmore.i18n import _m
 
 if TYPE_CHECKING:  # Alembic loads only when a schema is not current (a tenth of a second saved per command)
     from alembic.config import Config
@@ -195,17 +196,29 @@ def open_database(url: str, *, create: bool = True) -> Engine:
 def refuse_missing(engine: Engine) -> None:
     """Refuse a SQLite file that does not exist, and any database without Dunmore's tables."""
     shown = engine.url.render_as_string(hide_password=True)
-    create = f"`dunmore --db {shown} db upgrade` creates one (`import` and `demo` do too)"
+    create = _m("`dunmore --db %(url)s db upgrade` creates one (`import` and `demo` do too)", url=shown)
     database = engine.url.database or ""
     if engine.dialect.name == "sqlite" and database not in ("", ":memory:") and not Path(database).exists():
-        raise NoDatabase(f"there is no database at {database}: check the path, or {create}")
+        raise NoDatabase(
+            _m(
+                "there is no database at %(path)s: check the path, or %(create)s",
+                path=database,
+                create=create,
+            )
+        )
     try:
         with engine.connect() as conn:
             revisions = stored_revisions(conn)
     except DBAPIError as exc:
         raise database_problem(exc, engine.url) from exc
     if not revisions:
-        raise NoDatabase(f"the database {shown} holds no Dunmore tables: check --db, or {create}")
+        raise NoDatabase(
+            _m(
+                "the database %(url)s holds no Dunmore tables: check --db, or %(create)s",
+                url=shown,
+                create=create,
+            )
+        )
 
 
 def _first_line(exc: DBAPIError) -> str:

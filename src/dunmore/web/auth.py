@@ -140,6 +140,7 @@ def api_user(
         user = authenticate_token(conn, token=token.strip(), now=site.now())
     if user is None:
         raise SignInRequired("send an API token as `Authorization: Bearer dm_…` (see `dunmore users token`)")
+    request.state.language = user.language.value  # errors raised after this are said in it
     return user
 
 
