@@ -15,6 +15,14 @@ class DunmoreError(Exception):
     code = "dunmore_error"
     exit_code = 1
 
+    def __init__(self, *args: object, code: str | None = None, **values: object) -> None:
+        """`code` names a finer case than the class's (stable, for machines and translated messages);
+        `values` are what a translated message of that case fills in (named placeholders)."""
+        super().__init__(*args)
+        if code is not None:
+            self.code = code
+        self.values = values
+
 
 class CurrencyError(DunmoreError):
     """An unknown ISO 4217 code, or two currencies mixed in one operation."""

@@ -50,7 +50,7 @@ def demo_ledger(engine: Engine) -> None:
         access.add_user(conn, login="li", role=Role.COLLECTOR, password=PASSWORD, portfolios=["east"],
                         language=Language.ZH_CN, actor="t", at=NOW)  # fmt: skip
     with engine.begin() as conn:
-        runs.commit(conn, as_of=AS_OF, today=AS_OF, now=NOW, actor="t")
+        runs.commit(conn, as_of=AS_OF, today=AS_OF, now=NOW, actor="t", templates_dir=None)
 
 
 @dataclass
