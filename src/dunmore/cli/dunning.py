@@ -22,7 +22,6 @@ from dunmore.errors import DunmoreError
 from dunmore.run.explain_text import LANGUAGES
 
 if TYPE_CHECKING:  # the engine, Polars and the database load when a command runs, not for `--help`
-
     from dunmore.domain.policy import PolicySet
 
 policy_app = typer.Typer(
