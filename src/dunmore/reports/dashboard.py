@@ -70,7 +70,9 @@ def _currencies(
 
 def _latest_run(conn: Connection) -> RunStatus | None:
     row = conn.execute(
-        select(Run.id, Run.sequence, Run.as_of, Run.notices, Run.status).order_by(Run.sequence.desc()).limit(1)
+        select(Run.id, Run.sequence, Run.as_of, Run.notices, Run.status)
+        .order_by(Run.sequence.desc())
+        .limit(1)
     ).first()
     return None if row is None else RunStatus(row.id, row.sequence, row.as_of, row.notices, row.status)
 
