@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, Connection, and_, case, func, select
 
 from dunmore.access.permissions import Permission, customer_scope, require
 from dunmore.access.values import User
+from dunmore.domain.policy import PolicySet
 from dunmore.errors import BadArgument, NotFound
 from dunmore.ledger.models import CUSTOMERS
 from dunmore.run import service
@@ -180,13 +181,22 @@ def review(conn: Connection, *, user: User, run_id: int) -> RunReview:
         .outerjoin(amounts, amounts.c.notice_id == n.id)
         .where(n.run_id == run_id, _scoped(user))
         .group_by(n.step, n.kind, n.level, n.currency)
-        .order_by(n.kind.desc(), func.coalesce(n.level, 0), n.step, n.currency)
     )  # fmt: skip
-    steps = tuple(
+    steps = [
         StepTotal(row[0], row[1], row[2], row[3], *(int(v or 0) for v in row[4:]))
         for row in conn.execute(query)
-    )
-    return RunReview(run, steps)
+    ]
+    return RunReview(run, _in_policy_order(steps, service.policy_of_run(conn, run_id).policies))
+
+
+def _in_policy_order(steps: list[StepTotal], policies: PolicySet) -> tuple[StepTotal, ...]:
+    """Steps as the debtor meets them: by their day relative to the due date (a step of two policies
+    at its earliest), then name and currency."""
+    day: dict[str, int] = {}
+    for policy in policies.policies.values():
+        for step in (*policy.reminders, *policy.levels):
+            day[step.name] = min(day.get(step.name, step.at), step.at)
+    return tuple(sorted(steps, key=lambda s: (day.get(s.step, 0), s.step, s.currency)))
 
 
 def notices(
@@ -277,18 +287,13 @@ def propose(conn: Connection, *, user: User, as_of: date, today: date, max_days_
         interest=pl.col("interest_charge_minor").fill_null(0).sum(),
         pending=pl.col("pending").sum(),
     )
-    steps = steps.sort(
-        pl.col("kind"),
-        pl.col("level").fill_null(0),
-        "step",
-        "currency",
-        descending=[True, False, False, False],
-    )
     return Proposal(
         as_of=as_of,
         policy_version=outcome.policy.version,
         notices=frame.height,
-        steps=tuple(StepTotal(**row) for row in steps.iter_rows(named=True)),
+        steps=_in_policy_order(
+            [StepTotal(**row) for row in steps.iter_rows(named=True)], outcome.policy.policies
+        ),
         customers=_largest(conn, user, frame),
     )
 
