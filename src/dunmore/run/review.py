@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import ColumnElement, Connection, and_, case, func, select
+from sqlalchemy import ColumnElement, Connection, and_, case, func, select, true
 
-from dunmore.access.permissions import Permission, customer_scope, require
+from dunmore.access.permissions import ROLES, Permission, Scope, customer_scope, require
 from dunmore.access.values import User
 from dunmore.domain.policy import PolicySet
 from dunmore.errors import BadArgument, NotFound
@@ -125,7 +125,10 @@ def _bounded(limit: int) -> int:
 
 
 def _scoped(user: User) -> ColumnElement[bool]:
-    """Notices of customers the user can see (a subquery: no join needed by the caller)."""
+    """Notices of customers the user can see (a subquery: no join needed by the caller); no condition
+    at all for a role that sees every customer."""
+    if ROLES[user.role].scope is Scope.ALL and not user.disabled:
+        return true()
     return NOTICES.c.customer_id.in_(select(CUSTOMERS.c.id).where(customer_scope(user)))
 
 
@@ -167,7 +170,13 @@ def review(conn: Connection, *, user: User, run_id: int) -> RunReview:
     """A run and its notices in scope, totalled per step and currency (aggregates, not rows)."""
     run = run_of(conn, user=user, run_id=run_id)
     n, i = NOTICES.c, NOTICE_ITEMS.c
-    amounts = select(i.notice_id, func.sum(i.open_minor).label("amount")).group_by(i.notice_id).subquery()
+    amounts = (
+        select(i.notice_id, func.sum(i.open_minor).label("amount"))
+        .join(NOTICES, n.id == i.notice_id)
+        .where(n.run_id == run_id)
+        .group_by(i.notice_id)
+        .subquery()
+    )
     by_status = {s: func.sum(case((n.status == s, 1), else_=0)) for s in ("pending_approval", "approved")}
     standing = func.sum(case((and_(n.status == "rejected", n.reopened_at.is_(None)), 1), else_=0))
     query = (
