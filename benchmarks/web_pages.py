@@ -58,7 +58,15 @@ def _ledger(engine: Engine, customers: int, items: int | None, as_of: date) -> i
     if items is not None:
         with transaction(engine, snapshot=True) as conn:
             if conn.execute(select(func.count()).select_from(RUNS)).scalar_one() == 0:
-                service.commit(conn, as_of=as_of, today=as_of, now=AT, actor="system")
+                service.commit(
+                    conn,
+                    as_of=as_of,
+                    today=as_of,
+                    now=AT,
+                    actor="system",
+                    templates_dir=None,
+                    gate_templates=False,
+                )
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(INVOICES)).scalar_one())
 

@@ -22,9 +22,15 @@ class DunmoreError(Exception):
     code = "dunmore_error"
     exit_code = 1
 
-    def __init__(self, message: str | Text = "", *args: Any) -> None:
+    def __init__(self, message: str | Text = "", *args: Any, code: str | None = None, **values: Any) -> None:
+        """`message` is English, or a `Text` (`_m(...)`) the interfaces render in the reader's language;
+        `code` names a finer case than the class's (stable, for machines and translated messages);
+        `values` are what a translated message of that case fills in (named placeholders)."""
         super().__init__(str(message), *args)
         self.text = message if isinstance(message, Text) else None
+        if code is not None:
+            self.code = code
+        self.values = values
 
     def render(self, language: str) -> str:
         """The message in `language` (English where it was raised as a plain string)."""

@@ -130,7 +130,9 @@ def test_the_summary_lists_what_the_aggregate_lists(
         day = BASE
         for step in runs:
             day += timedelta(days=step)
-            service.commit(conn, as_of=day, today=day, now=AT, actor="test")
+            service.commit(
+                conn, as_of=day, today=day, now=AT, actor="test", templates_dir=None, gate_templates=False
+            )
             _payments(conn, tmp_path, count, payments, day)
         if undo and runs:
             newest = conn.execute(select(RUNS.c.id).order_by(RUNS.c.sequence.desc()).limit(1)).scalar_one()

@@ -28,7 +28,15 @@ def after_a_run(engine: Engine) -> Iterator[TestClient]:
     with transaction(engine) as conn:
         conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.external_id == "E001").values(owner="Ann"))
         service.load_policy(conn, POLICY, now=NOW, actor="test")
-        service.commit(conn, as_of=NOW.date(), today=NOW.date(), now=NOW, actor="test")
+        service.commit(
+            conn,
+            as_of=NOW.date(),
+            today=NOW.date(),
+            now=NOW,
+            actor="test",
+            templates_dir=None,
+            gate_templates=False,
+        )
         e001 = select(CUSTOMERS.c.id).where(CUSTOMERS.c.external_id == "E001").scalar_subquery()
         notices = select(NOTICES.c.id).where(NOTICES.c.customer_id == e001)
         email = DELIVERIES.c.notice_id.in_(notices) & (DELIVERIES.c.channel == "email")

@@ -19,15 +19,11 @@ from dunmore.cli.context import (
     transaction,
 )
 from dunmore.cli.language import _
-from dunmore.errors import DunmoreError, RunError
+from dunmore.errors import DunmoreError
 from dunmore.run.explain_text import LANGUAGES
 
 if TYPE_CHECKING:  # the engine, Polars and the database load when a command runs, not for `--help`
-    from sqlalchemy import Connection
-
-    from dunmore.delivery.template_gate import Verdict
     from dunmore.domain.policy import PolicySet
-    from dunmore.settings import Settings
 
 policy_app = typer.Typer(
     help="Dunning policies: check a YAML file, load it as a new version.", no_args_is_help=True
@@ -132,7 +128,6 @@ def run_command(
     """Decide today's reminders and level notices; show them, and with --approve commit them."""
     if ctx.invoked_subcommand is not None:
         return
-    from dunmore.delivery.template_gate import remember_passed
     from dunmore.reports.render import rich_table, to_json
     from dunmore.run import service
     from dunmore.run.views import notices_json, notices_table_rows
@@ -142,12 +137,11 @@ def run_command(
         day = parse_as_of(as_of, settings)
         engine = state(ctx).engine()
         today, ahead = business_today(settings), settings.run.max_days_ahead
+        templates = settings.delivery.templates_dir
         with transaction(engine, snapshot=True) as conn:
             if approve:
-                verdict = _refuse_failing_templates(conn, settings, service.current_policy(conn).policies)
                 outcome = service.commit(conn, as_of=day, today=today, now=_now(), actor=cli_actor(),
-                                         max_days_ahead=ahead)  # fmt: skip
-                remember_passed(conn, verdict)
+                                         max_days_ahead=ahead, templates_dir=templates)  # fmt: skip
             else:
                 outcome = service.propose(conn, as_of=day, today=today, max_days_ahead=ahead)
             if as_json:
@@ -203,21 +197,6 @@ def _count(number: int, one: str, many: str | None = None) -> str:
     return f"{number} {one if number == 1 else many or one + 's'}"
 
 
-def _refuse_failing_templates(conn: Connection, settings: Settings, policies: PolicySet) -> Verdict:
-    """A run commits only with templates that pass `dunmore templates check` for its policy (checked
-    again only when the templates, the policy or the checker changed: see delivery.template_gate)."""
-    from dunmore.delivery.template_gate import template_verdict
-    from dunmore.delivery.uses import uses_for_policies
-
-    verdict = template_verdict(conn, settings.delivery.templates_dir, uses_for_policies(policies))
-    if problems := verdict.problems:
-        raise RunError(
-            f"the run was not committed: its templates have {len(problems)} problem(s), the first: "
-            f"{problems[0]}; `dunmore templates check` lists them all"
-        )
-    return verdict
-
-
 NoticeId = Annotated[int, typer.Argument(help="The notice id shown by `dunmore run`.")]
 
 
@@ -242,7 +221,8 @@ def approve_command(ctx: typer.Context, notice_id: NoticeId, by: By = None) -> N
     from dunmore.run import service
 
     with reported(), transaction(state(ctx).engine()) as conn:
-        service.approve(conn, notice_id, now=_now(), by=_person(by), actor=cli_actor())
+        service.approve(conn, notice_id, now=_now(), by=_person(by), actor=cli_actor(),
+                        templates_dir=state(ctx).settings.delivery.templates_dir)  # fmt: skip
         console.print(_("notice %(notice)s approved", notice=notice_id))
 
 

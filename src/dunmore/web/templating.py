@@ -16,6 +16,8 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from dunmore import i18n
+from dunmore.access.permissions import Permission, allows
+from dunmore.access.values import User
 from dunmore.domain.money import exponent
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -32,6 +34,11 @@ def compact(minor: int, currency: str, language: str) -> str:
     """A short amount for a chart label: 1.2M, 120万, 12萬."""
     whole = Decimal(minor).scaleb(-exponent(currency)).to_integral_value()  # a label, not a sum
     return format_compact_decimal(whole, format_type="short", locale=i18n.locale(language), fraction_digits=1)
+
+
+def _may(user: User, permission: str) -> bool:
+    """Whether the page shows what `permission` allows (the service refuses it anyway)."""
+    return allows(user, Permission(permission))
 
 
 def _environment(language: str) -> Environment:
@@ -54,6 +61,7 @@ def _environment(language: str) -> Environment:
     )
     env.globals["language"] = language
     env.globals["language_names"] = LANGUAGE_NAMES
+    env.globals["may"] = _may
     return env
 
 

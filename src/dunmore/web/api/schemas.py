@@ -23,6 +23,7 @@ class CurrencyAging(BaseModel):
 
 
 class LatestRun(BaseModel):
+    id: int = Field(description="The run's id: `GET /api/v1/runs/{id}`.")
     sequence: int
     as_of: date
     notices: int
