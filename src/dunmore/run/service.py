@@ -36,6 +36,7 @@ from dunmore.run.apply import (
 from dunmore.run.models import NOTICES, POLICY_VERSIONS, RUNS
 from dunmore.run.snapshot import read_snapshot
 from dunmore.store.bulk import write_cache
+from dunmore.webhooks import emit as webhooks
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,7 @@ def commit(
     with write_cache(conn):
         outcome = _apply(conn, sequence, proposal, now, progress)
     _audit_commit(conn, outcome, now=now, actor=actor)
+    webhooks.emit(conn, "run.committed", lambda: [{"run_id": outcome.run_id, **_counts(outcome)}], now=now)
     return outcome
 
 
@@ -177,8 +179,20 @@ def _audit_commit(conn: Connection, outcome: RunOutcome, *, now: datetime, actor
     """The run's one audit row. Under REPEATABLE READ (PostgreSQL) an audit row another command
     committed after this run's snapshot is invisible to it, so the append takes the same id and the
     primary key refuses it: another command changed the database while the run was deciding."""
+    try:
+        audit.record(conn, at=now, actor=actor, action="run.commit", object=f"run:{outcome.run_id}",
+                     after=_counts(outcome))  # fmt: skip
+    except IntegrityError as exc:
+        raise RunConflict(
+            "another command wrote to the audit log while this run was deciding; nothing was written; "
+            "run it again"
+        ) from exc
+
+
+def _counts(outcome: RunOutcome) -> dict[str, Any]:
+    """What a committed run holds, for its audit row and its `run.committed` event."""
     notices = outcome.notices
-    after = {
+    return {
         "as_of": outcome.as_of.isoformat(),
         "policy_version": outcome.policy.version,
         "notices": notices.height,
@@ -186,14 +200,6 @@ def _audit_commit(conn: Connection, outcome: RunOutcome, *, now: datetime, actor
         "levels": int((notices["kind"] == "level").sum()),
         "pending_approval": int(notices["pending_approval"].sum()),
     }
-    try:
-        audit.record(conn, at=now, actor=actor, action="run.commit", object=f"run:{outcome.run_id}",
-                     after=after)  # fmt: skip
-    except IntegrityError as exc:
-        raise RunConflict(
-            "another command wrote to the audit log while this run was deciding; nothing was written; "
-            "run it again"
-        ) from exc
 
 
 def _apply(
@@ -261,6 +267,17 @@ def approve(conn: Connection, notice_id: int, *, now: datetime, actor: str, by: 
     apply_level_effects(conn, frame, which=NOTICES.c.id == notice_id, as_of=as_of)
     insert_deliveries(conn, NOTICES.c.id == notice_id, policy_of_run(conn, notice["run_id"]).policies, now)
     _audit_decision(conn, notice, "approve", now=now, actor=actor, after={"status": "approved", "by": by})
+    webhooks.emit(conn, "notice.approved", lambda: [_approved(conn, notice, by=by, now=now)], now=now)
+
+
+def _approved(conn: Connection, notice: dict[str, Any], *, by: str | None, now: datetime) -> dict[str, Any]:
+    """The data of a `notice.approved` event: which notice, whose, which step, who decided."""
+    code = select(CUSTOMERS.c.external_id).where(CUSTOMERS.c.id == notice["customer_id"])
+    return {
+        "notice_id": notice["id"], "run_id": notice["run_id"], "as_of": notice["as_of"].isoformat(),
+        "customer": conn.execute(code).scalar_one(), "currency": notice["currency"], "step": notice["step"],
+        "by": by, "approved_at": now.isoformat(),
+    }  # fmt: skip
 
 
 def reject(conn: Connection, notice_id: int, *, reason: str, by: str, now: datetime, actor: str) -> None:
