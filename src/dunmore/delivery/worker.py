@@ -33,7 +33,7 @@ from dunmore.delivery.outbox import Claimed, Sent
 from dunmore.errors import DeliveryError, DunmoreError, RunConflict
 from dunmore.settings import Settings, parse_window
 from dunmore.store.db import transaction
-from dunmore.webhooks.dispatch import WebhookPoster
+from dunmore.webhooks.dispatch import WebhookPoster, WebhookTally
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
@@ -69,6 +69,7 @@ class Tally:
     deferred: int = 0
     cancelled: int = 0
     by_channel: dict[str, int] = field(default_factory=dict)
+    webhooks: WebhookTally = field(default_factory=WebhookTally)
 
     @property
     def handled(self) -> int:
@@ -103,7 +104,9 @@ class Worker:
         self.rules = contact_rules(settings)
         self.tally = Tally()
         # The webhook outbox is served by the same loop, with the same lease and batch size.
-        self.webhooks = WebhookPoster(engine, settings, clock=self.clock, name=self.name)
+        self.webhooks = WebhookPoster(
+            engine, settings, clock=self.clock, name=self.name, tally=self.tally.webhooks
+        )
         self._email: EmailSender | None = None
         self._pdfs: dict[int, bytes] = {}  # letters of this batch's notices: e-mail and letter share one
         self._stack: contextlib.ExitStack | None = None  # what `run` closes: the e-mail connection

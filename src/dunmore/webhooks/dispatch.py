@@ -34,13 +34,19 @@ class WebhookTally:
 
 class WebhookPoster:
     def __init__(
-        self, engine: Engine, settings: Settings, *, clock: Clock = lambda: datetime.now(UTC), name: str
+        self,
+        engine: Engine,
+        settings: Settings,
+        *,
+        clock: Clock = lambda: datetime.now(UTC),
+        name: str,
+        tally: WebhookTally | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
         self.clock: Clock = lambda: clock().astimezone(UTC)  # stored moments are UTC (see Worker)
         self.name = name
-        self.tally = WebhookTally()
+        self.tally = tally if tally is not None else WebhookTally()
 
     def batch(self, *, retake_all: bool = False) -> int:
         """Post one batch of due webhook deliveries; returns how many were claimed."""
