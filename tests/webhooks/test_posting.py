@@ -54,7 +54,7 @@ def deliveries(engine: Engine) -> list[tuple[str, int, int | None]]:
     w = WEBHOOK_DELIVERIES.c
     with engine.connect() as conn:
         query = select(w.status, w.attempts, w.response_status).order_by(w.id)
-        return [tuple(row) for row in conn.execute(query)]  # type: ignore[misc]
+        return [tuple(row) for row in conn.execute(query)]
 
 
 def test_the_erp_hears_of_the_committed_run_signed_and_fresh(

@@ -24,7 +24,10 @@ webhooks_app = typer.Typer(
     no_args_is_help=True,
 )
 SubscriptionId = Annotated[
-    int, typer.Argument(help="The subscription id (see `dunmore webhooks list`).", min=1, max=2**31 - 1)
+    int,
+    typer.Argument(
+        help="The subscription id (see `dunmore webhooks list`).", metavar="ID", min=1, max=2**31 - 1
+    ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="JSON for machines.")]
 

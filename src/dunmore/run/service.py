@@ -267,16 +267,17 @@ def approve(conn: Connection, notice_id: int, *, now: datetime, actor: str, by: 
     apply_level_effects(conn, frame, which=NOTICES.c.id == notice_id, as_of=as_of)
     insert_deliveries(conn, NOTICES.c.id == notice_id, policy_of_run(conn, notice["run_id"]).policies, now)
     _audit_decision(conn, notice, "approve", now=now, actor=actor, after={"status": "approved", "by": by})
-    webhooks.emit(conn, "notice.approved", lambda: [_approved(conn, notice, by=by, now=now)], now=now)
+    webhooks.emit(conn, "notice.approved", lambda: [_approved(conn, notice, by=by)], now=now)
 
 
-def _approved(conn: Connection, notice: dict[str, Any], *, by: str | None, now: datetime) -> dict[str, Any]:
-    """The data of a `notice.approved` event: which notice, whose, which step, who decided."""
+def _approved(conn: Connection, notice: dict[str, Any], *, by: str | None) -> dict[str, Any]:
+    """The data of a `notice.approved` event (approved when the event was created): which notice,
+    whose, which step, who decided."""
     code = select(CUSTOMERS.c.external_id).where(CUSTOMERS.c.id == notice["customer_id"])
     return {
         "notice_id": notice["id"], "run_id": notice["run_id"], "as_of": notice["as_of"].isoformat(),
         "customer": conn.execute(code).scalar_one(), "currency": notice["currency"], "step": notice["step"],
-        "by": by, "approved_at": now.isoformat(),
+        "by": by,
     }  # fmt: skip
 
 
