@@ -69,8 +69,9 @@ def add(
         console.print_json(json.dumps(_json(new.subscription) | {"secret": new.secret}, ensure_ascii=False))
         return
     added = new.subscription
-    console.print(f"webhook {added.id} added: {', '.join(added.events)} → {added.url}", markup=False)
-    console.print(f"secret: {new.secret}", markup=False, highlight=False)
+    console.print(f"webhook {added.id} added: {', '.join(added.events)} → {added.url}", markup=False,
+                  soft_wrap=True)  # fmt: skip
+    console.print(f"secret: {new.secret}", markup=False, highlight=False, soft_wrap=True)  # never cut
     console.print(
         "keep the secret now: it is not shown again. The receiver checks X-Dunmore-Signature with it "
         "(docs/webhooks.md).",
@@ -91,11 +92,12 @@ def list_subscriptions(ctx: typer.Context, as_json: AsJson = False) -> None:
     if as_json:
         console.print_json(json.dumps([_json(s) for s in found], ensure_ascii=False))
         return
-    table = Table("id", "url", "events", "status", "waiting", "sent", "dead", "created")
+    table = Table("id", "events", "status", "waiting", "sent", "dead", "created")
+    table.add_column("url", overflow="fold")  # folded on a narrow terminal, never cut short
     for s in found:
         table.add_row(
-            str(s.id), s.url, ", ".join(s.events), "active" if s.active else "removed", str(s.pending),
-            str(s.sent), str(s.dead), f"{s.created_at:%Y-%m-%d} {s.created_by}",
+            str(s.id), ", ".join(s.events), "active" if s.active else "removed", str(s.pending),
+            str(s.sent), str(s.dead), f"{s.created_at:%Y-%m-%d} {s.created_by}", s.url,
         )  # fmt: skip
     console.print(table)
 
@@ -123,7 +125,9 @@ def test(ctx: typer.Context, subscription_id: SubscriptionId) -> None:
         with transaction(app.engine()) as conn:
             job = service.ping(conn, subscription_id, now=_now(), actor=cli_actor(), lease=lease)
         answer = WebhookPoster(app.engine(), app.settings, name=cli_actor()).attempt(job, final=True)
-    console.print(f"ping {job.event.id} to {job.url}: {answer}", markup=False, highlight=False)
+    console.print(
+        f"ping {job.event.id} to {job.url}: {answer}", markup=False, highlight=False, soft_wrap=True
+    )
     if not answer.delivered:
         raise typer.Exit(1)
 
