@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
@@ -50,6 +52,19 @@ def verified(request: RecordedRequest, secret: str, *, at: datetime) -> dict[str
     return document
 
 
+def documented_check(secret: str, request: RecordedRequest, *, at: datetime) -> bool:
+    """The five lines of Python docs/webhooks.md gives receivers, run as written, their clock at `at`."""
+    text = (Path(__file__).parents[2] / "docs" / "webhooks.md").read_text(encoding="utf-8")
+    snippet = text.split("```python\n", 1)[1].split("```", 1)[0]
+    assert len([line for line in snippet.splitlines() if line.strip()]) == 5
+    scope: dict[str, Any] = {}
+    exec(snippet, scope)  # our own documentation, under test
+    scope["time"] = SimpleNamespace(time=at.timestamp)  # the receiver's clock, fixed
+    headers = {"X-Dunmore-Timestamp": request.header("X-Dunmore-Timestamp"),
+               "X-Dunmore-Signature": request.header("X-Dunmore-Signature")}  # fmt: skip
+    return bool(scope["verify"](secret, headers, request.body))
+
+
 def deliveries(engine: Engine) -> list[tuple[str, int, int | None]]:
     w = WEBHOOK_DELIVERIES.c
     with engine.connect() as conn:
@@ -82,6 +97,8 @@ def test_the_erp_hears_of_the_committed_run_signed_and_fresh(
         },
     }  # fmt: skip
     assert deliveries(engine) == [("sent", 1, 200)]
+    assert documented_check(secret, request, at=clock.now + timedelta(seconds=2))
+    assert not documented_check(secret, request, at=clock.now + timedelta(minutes=6))
 
     # The same request replayed ten minutes later, or with its body changed, is refused.
     with pytest.raises(CallbackRefused, match="more than 300 s from now"):
