@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, exists, insert, literal, select
 
 from dunmore.access.audit import canonical_json
 from dunmore.delivery.models import DELIVERIES
@@ -45,8 +45,8 @@ def emit(conn: Connection, event_type: str, payloads: Payloads, *, now: datetime
     """Store one `event_type` event per mapping `payloads()` returns (JSON values: text, numbers,
     booleans, lists, mappings) and queue it for every subscriber; returns how many events.
 
-    Three statements whatever the number of events: the look-up, one insert of the events, one of
-    their deliveries (the driver sends both in batches)."""
+    Three statements whatever the number of events: the look-up, one insert of the events (the
+    driver sends it in batches), one INSERT … SELECT of their deliveries."""
     if event_type not in EVENT_TYPES:  # pragma: no cover - a programming error, caught by the tests
         raise ValueError(f"unknown webhook event type {event_type!r}: add it to EVENT_TYPES")
     targets = subscribers(conn, event_type)
@@ -71,16 +71,21 @@ def store(
     if not data:
         return []
     rows = [{"type": event_type, "created_at": now, "data": canonical_json(dict(item))} for item in data]
-    e = WEBHOOK_EVENTS.c
+    e, w, s = WEBHOOK_EVENTS.c, WEBHOOK_DELIVERIES.c, WEBHOOK_SUBSCRIPTIONS.c
     # Every event goes to the same subscribers, so which id is which event's does not matter: without
     # asking for the ids in order, both drivers insert in batches (SQLite would go row by row).
     ids = sorted(conn.execute(insert(WEBHOOK_EVENTS).returning(e.id), rows).scalars())
-    deliveries = [
-        {"event_id": event_id, "subscription_id": target, "status": status, "created_at": now, **claim}
-        for event_id in ids
-        for target in targets
-    ]
-    conn.execute(insert(WEBHOOK_DELIVERIES), deliveries)
+    # The deliveries in one statement, no row through Python. Between the lowest and the highest of
+    # these ids, another transaction's events may have committed (ids interleave on PostgreSQL): those
+    # came with their deliveries in the same commit, so "no delivery yet" leaves them out.
+    fixed = {"status": status, "created_at": now, **claim}
+    query = (
+        select(e.id, s.id, *(literal(value, w[name].type) for name, value in fixed.items()))
+        .select_from(WEBHOOK_EVENTS.join(WEBHOOK_SUBSCRIPTIONS, s.id.in_(list(targets))))
+        .where(e.id.between(ids[0], ids[-1]), e.type == event_type, ~exists().where(w.event_id == e.id))
+        .order_by(e.id, s.id)
+    )
+    conn.execute(insert(WEBHOOK_DELIVERIES).from_select(["event_id", "subscription_id", *fixed], query))
     return ids
 
 
