@@ -14,14 +14,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from dunmore.cli.context import cli_actor, console, reported, state, transaction
+from dunmore.webhooks.events import EVENT_TYPES  # a plain table: no database, nothing heavy
 
 if TYPE_CHECKING:  # the database and the webhook modules load when a command runs, not for `--help`
     from dunmore.webhooks.service import Subscription
 
 webhooks_app = typer.Typer(
-    help="Signed events posted to other systems (ERP, chat): run.committed, notice.approved, "
-    "delivery.sent, delivery.failed, dispute.opened.",
-    no_args_is_help=True,
+    help=f"Signed events posted to other systems (ERP, chat): {', '.join(EVENT_TYPES)}.", no_args_is_help=True
 )
 SubscriptionId = Annotated[
     int,
@@ -48,14 +47,16 @@ def _json(subscription: Subscription) -> dict[str, Any]:
 def add(
     ctx: typer.Context,
     url: Annotated[
-        str, typer.Argument(help="Where to POST the events: an http(s) URL, at most 2000 characters.")
+        str,
+        typer.Argument(
+            help="Where to POST the events: an http(s) URL, at most 2000 characters.", metavar="URL"
+        ),
     ],
     event: Annotated[
         list[str],
         typer.Option(
             "--event",
-            help="An event type to send (repeat for several): run.committed, notice.approved, "
-            "delivery.sent, delivery.failed, dispute.opened.",
+            help=f"An event type to send (repeat for several): {', '.join(EVENT_TYPES)}.",
         ),
     ],
     as_json: AsJson = False,
