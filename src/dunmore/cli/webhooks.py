@@ -93,13 +93,12 @@ def list_subscriptions(ctx: typer.Context, as_json: AsJson = False) -> None:
     if as_json:
         console.print_json(json.dumps([_json(s) for s in found], ensure_ascii=False))
         return
-    table = Table("id", "events", "status", "waiting", "sent", "dead", "created")
+    table = Table("id", "status", "waiting/sent/dead")  # creation: in --json
+    table.add_column("events", overflow="fold")
     table.add_column("url", overflow="fold")  # folded on a narrow terminal, never cut short
     for s in found:
-        table.add_row(
-            str(s.id), ", ".join(s.events), "active" if s.active else "removed", str(s.pending),
-            str(s.sent), str(s.dead), f"{s.created_at:%Y-%m-%d} {s.created_by}", s.url,
-        )  # fmt: skip
+        standing = "active" if s.active else "removed"
+        table.add_row(str(s.id), standing, f"{s.pending}/{s.sent}/{s.dead}", "\n".join(s.events), s.url)
     console.print(table)
 
 
