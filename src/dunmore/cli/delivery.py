@@ -78,7 +78,14 @@ def _tally_line(tally: Any) -> str:
     return (
         f"sent {tally.sent}" + (f" ({channels})" if channels else "") + f", retrying {tally.retried}, "
         f"deferred {tally.deferred}, cancelled {tally.cancelled}, failed {tally.failed}, dead {tally.dead}"
+        + _webhook_part(tally.webhooks)
     )
+
+
+def _webhook_part(hooks: Any) -> str:
+    if not (hooks.posted or hooks.retried or hooks.dead):
+        return ""
+    return f"; webhooks posted {hooks.posted}, retrying {hooks.retried}, dead {hooks.dead}"
 
 
 @deliveries_app.command("list")

@@ -19,12 +19,14 @@ from typing import Any
 from sqlalchemy import Connection, and_, exists, func, insert, or_, select, update
 
 from dunmore.access import audit
+from dunmore.delivery import queue
 from dunmore.delivery.channels.sms import SmsState, states_before
 from dunmore.delivery.models import DEAD_LETTERS, DELIVERIES, DELIVERY_EVENTS, TASKS
 from dunmore.errors import BadArgument, NotFound
 from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.run.models import NOTICE_ITEMS, NOTICES, RUNS
 from dunmore.store.db import as_utc
+from dunmore.webhooks import emit as webhooks
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,20 +56,13 @@ def claim(
     """Claim up to `limit` deliveries that are due, oldest first; `retake_all` takes back every
     `sending` row whatever its lease (only for a worker that knows it is the only one)."""
     d = DELIVERIES.c
-    due = and_(d.status == "pending", or_(d.next_attempt_at.is_(None), d.next_attempt_at <= now))
-    abandoned = (
-        and_(d.status == "sending", d.claimed_until < now) if not retake_all else d.status == "sending"
+    rows = queue.claim(
+        conn, DELIVERIES, now=now, worker=worker, lease=lease, limit=limit, retake_all=retake_all,
+        returning=(d.id, d.notice_id, d.channel, d.attempts),
+    )  # fmt: skip
+    claimed = sorted(
+        (Claimed(row.id, row.notice_id, row.channel, row.attempts) for row in rows), key=lambda c: c.id
     )
-    chosen = select(d.id).where(or_(due, abandoned)).order_by(d.id).limit(limit)
-    if conn.dialect.name == "postgresql":
-        chosen = chosen.with_for_update(skip_locked=True)
-    rows = conn.execute(
-        update(DELIVERIES)
-        .where(d.id.in_(chosen.scalar_subquery()))
-        .values(status="sending", claimed_until=now + lease, claimed_by=worker, attempts=d.attempts + 1)
-        .returning(d.id, d.notice_id, d.channel, d.attempts)
-    ).all()
-    claimed = sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
     _events(conn, [(c.id, c.attempt, "claimed", None, f"by {worker}") for c in claimed], now)
     return claimed
 
@@ -99,6 +94,7 @@ def mark_sent(conn: Connection, claimed: Claimed, sent: Sent, *, now: datetime) 
     }
     _set(conn, claimed, values)
     _events(conn, [(claimed.id, claimed.attempt, "sent", None, sent.reply)], now)
+    webhooks.delivery_ended(conn, claimed.id, status="sent", now=now)
 
 
 def mark_error(
@@ -113,18 +109,17 @@ def mark_error(
 ) -> str:
     """After a failed send: try again later with exponential backoff, or end as `failed`/`dead`.
     Returns the new status."""
-    if not transient:
-        status, outcome, later = "failed", "permanent", None
-    elif claimed.attempt >= max_attempts:
-        status, outcome, later = "dead", "transient", None
-    else:
-        status, outcome, later = "pending", "transient", now + retry * 2 ** (claimed.attempt - 1)
+    status, outcome, later = queue.after_error(
+        claimed.attempt, transient=transient, now=now, max_attempts=max_attempts, retry=retry
+    )
     _set(
         conn,
         claimed,
         {"status": status, "next_attempt_at": later, "claimed_until": None, "last_error": detail},
     )
     _events(conn, [(claimed.id, claimed.attempt, outcome, None, detail)], now)
+    if status in DEAD_LETTERS:
+        webhooks.delivery_ended(conn, claimed.id, status=status, now=now)
     return status
 
 

@@ -33,6 +33,7 @@ from dunmore.delivery.outbox import Claimed, Sent
 from dunmore.errors import DeliveryError, DunmoreError, RunConflict
 from dunmore.settings import Settings, parse_window
 from dunmore.store.db import transaction
+from dunmore.webhooks.dispatch import WebhookPoster, WebhookTally
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
@@ -68,6 +69,7 @@ class Tally:
     deferred: int = 0
     cancelled: int = 0
     by_channel: dict[str, int] = field(default_factory=dict)
+    webhooks: WebhookTally = field(default_factory=WebhookTally)
 
     @property
     def handled(self) -> int:
@@ -101,6 +103,10 @@ class Worker:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.rules = contact_rules(settings)
         self.tally = Tally()
+        # The webhook outbox is served by the same loop, with the same lease and batch size.
+        self.webhooks = WebhookPoster(
+            engine, settings, clock=self.clock, name=self.name, tally=self.tally.webhooks
+        )
         self._email: EmailSender | None = None
         self._pdfs: dict[int, bytes] = {}  # letters of this batch's notices: e-mail and letter share one
         self._stack: contextlib.ExitStack | None = None  # what `run` closes: the e-mail connection
@@ -123,8 +129,11 @@ class Worker:
                 self._email, self._stack = None, None
 
     def batch(self, *, retake_all: bool = False) -> int:
-        """Handle one batch of due deliveries; returns how many were claimed. Called by `run`,
-        which holds the e-mail connection open across batches."""
+        """Handle one batch of due deliveries, then of due webhooks; returns how many were claimed.
+        Called by `run`, which holds the e-mail connection open across batches."""
+        return self._notices(retake_all=retake_all) + self.webhooks.batch(retake_all=retake_all)
+
+    def _notices(self, *, retake_all: bool) -> int:
         now = self.clock()
         lease = timedelta(seconds=self.settings.delivery.lease_seconds)
         with transaction(self.engine) as conn:

@@ -18,10 +18,12 @@ from sqlalchemy import ColumnElement, Connection, and_, select, true, update
 
 from dunmore.access import audit
 from dunmore.errors import NotFound, RunError
+from dunmore.ledger import balances
 from dunmore.ledger.models import CUSTOMERS
 from dunmore.run.apply import GROUP, apply_level_effects, insert_deliveries, write_group_state
 from dunmore.run.models import DUNNING_GROUPS, NOTICES, RUNS
 from dunmore.store.bulk import read_frame
+from dunmore.webhooks import emit as webhooks
 
 BATCH = 5_000  # notices per set of statements: bounds the parameters of each IN list
 
@@ -105,6 +107,7 @@ def approve_pending(
         _approve_batch(conn, batch, run_id=run_id, now=now, by=by)
         insert_deliveries(conn, NOTICES.c.id.in_(batch["notice_id"].to_list()), policies, now)
     _audit(conn, pending, run_id=run_id, now=now, actor=actor, by=by)
+    webhooks.emit(conn, "notice.approved", lambda: _approved(pending, run_id, by), now=now)
     keep_passing_verdict(conn, verdict)
     return pending.height
 
@@ -118,6 +121,7 @@ def _approve_batch(
     conn.execute(update(NOTICES).where(NOTICES.c.id.in_(ids)).values(values))
     as_of: date = batch["as_of"][0]  # one run: one date
     apply_level_effects(conn, batch, which=NOTICES.c.id.in_(ids), as_of=as_of)
+    balances.refresh(conn, customer_ids=batch["customer_id"].unique().to_list(), as_of=as_of)
 
 
 _GROUP_STATE = {
@@ -168,6 +172,15 @@ def _audit(conn: Connection, pending: pl.DataFrame, *, run_id: int, now: datetim
         for row in pending.iter_rows(named=True)
     ]
     audit.record_many(conn, events)
+
+
+def _approved(pending: pl.DataFrame, run_id: int, by: str | None) -> list[dict[str, Any]]:
+    """The data of each `notice.approved` event: which notice, whose, which step, who decided."""
+    return [
+        {"notice_id": row["notice_id"], "run_id": run_id, "as_of": row["as_of"].isoformat(),
+         "customer": row["customer"], "currency": row["currency"], "step": row["step"], "by": by}
+        for row in pending.iter_rows(named=True)
+    ]  # fmt: skip
 
 
 def _about(row: dict[str, Any], run_id: int) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from dunmore.run.apply import (
 from dunmore.run.models import NOTICES, POLICY_VERSIONS, RUNS
 from dunmore.run.snapshot import read_snapshot
 from dunmore.store.bulk import write_cache
+from dunmore.webhooks import emit as webhooks
 
 if TYPE_CHECKING:
     from dunmore.delivery.template_gate import Verdict
@@ -237,6 +238,7 @@ def commit(
         outcome = _apply(conn, sequence, proposal, now, progress)
     _audit_commit(conn, outcome, now=now, actor=actor)
     keep_passing_verdict(conn, verdict)
+    webhooks.emit(conn, "run.committed", lambda: [{"run_id": outcome.run_id, **_counts(outcome)}], now=now)
     return outcome
 
 
@@ -244,18 +246,9 @@ def _audit_commit(conn: Connection, outcome: RunOutcome, *, now: datetime, actor
     """The run's one audit row. Under REPEATABLE READ (PostgreSQL) an audit row another command
     committed after this run's snapshot is invisible to it, so the append takes the same id and the
     primary key refuses it: another command changed the database while the run was deciding."""
-    notices = outcome.notices
-    after = {
-        "as_of": outcome.as_of.isoformat(),
-        "policy_version": outcome.policy.version,
-        "notices": notices.height,
-        "reminders": int((notices["kind"] == "reminder").sum()),
-        "levels": int((notices["kind"] == "level").sum()),
-        "pending_approval": int(notices["pending_approval"].sum()),
-    }
     try:
         audit.record(conn, at=now, actor=actor, action="run.commit", object=f"run:{outcome.run_id}",
-                     after=after)  # fmt: skip
+                     after=_counts(outcome))  # fmt: skip
     except IntegrityError as exc:
         raise RunConflict(
             _m(
@@ -263,6 +256,19 @@ def _audit_commit(conn: Connection, outcome: RunOutcome, *, now: datetime, actor
                 "run it again"
             )
         ) from exc
+
+
+def _counts(outcome: RunOutcome) -> dict[str, Any]:
+    """What a committed run holds, for its audit row and its `run.committed` event."""
+    notices = outcome.notices
+    return {
+        "as_of": outcome.as_of.isoformat(),
+        "policy_version": outcome.policy.version,
+        "notices": notices.height,
+        "reminders": int((notices["kind"] == "reminder").sum()),
+        "levels": int((notices["kind"] == "level").sum()),
+        "pending_approval": int(notices["pending_approval"].sum()),
+    }
 
 
 def _apply(

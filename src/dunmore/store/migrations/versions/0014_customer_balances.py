@@ -1,7 +1,7 @@
 """The per-customer summary behind the customer list: `customer_balances`
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-06 20:05:00
 
 One row per customer and currency with something open (one row with currency "" for a customer
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
