@@ -19,6 +19,9 @@ from typing import Any
 from sqlalchemy import Connection, Row, select, text
 
 from dunmore.access.models import AUDIT_LOG
+from dunmore.access.permissions import Permission, require
+from dunmore.access.values import User
+from dunmore.errors import BadArgument
 from dunmore.store.db import as_utc
 
 GENESIS = "0" * 64
@@ -204,13 +207,49 @@ def verify(conn: Connection) -> Verification:
 
 
 def list_rows(conn: Connection, *, object: str | None = None, actor: str | None = None,
-              limit: int = 50, before_id: int | None = None) -> list[AuditRow]:  # fmt: skip
-    """The newest rows first, filtered by object and actor; `before_id` pages back (keyset)."""
+              action: str | None = None, limit: int = 50,
+              before_id: int | None = None) -> list[AuditRow]:  # fmt: skip
+    """The newest rows first, filtered by object, actor and action; `before_id` pages back (keyset).
+    Object and actor each have an index ending in the id; an action alone walks back by id."""
     query = select(AUDIT_LOG).order_by(AUDIT_LOG.c.id.desc()).limit(limit)
     if object is not None:
         query = query.where(AUDIT_LOG.c.object == object)
     if actor is not None:
         query = query.where(AUDIT_LOG.c.actor == actor)
+    if action is not None:
+        query = query.where(AUDIT_LOG.c.action == action)
     if before_id is not None:
         query = query.where(AUDIT_LOG.c.id < before_id)
     return [_row(row) for row in conn.execute(query)]
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    rows: tuple[AuditRow, ...]
+    next_cursor: int | None  # pass as `before_id` for the next (older) page; None on the last page
+
+
+FILTER_MAX = 200  # the longest object a row holds (actors and actions are shorter)
+PAGE_MAX = 200
+
+
+def browse(conn: Connection, *, user: User, object: str = "", actor: str = "", action: str = "",
+           before_id: int | None = None, limit: int = 50) -> AuditPage:  # fmt: skip
+    """One page of the audit log for a person who may read it (managers, admins), newest first; an
+    empty filter is no filter."""
+    require(user, Permission.AUDIT_READ)
+    if not 1 <= limit <= PAGE_MAX:
+        raise BadArgument(f"a page holds 1 to {PAGE_MAX} rows, not {limit}")
+    for name, value in (("object", object), ("actor", actor), ("action", action)):
+        if len(value) > FILTER_MAX:
+            raise BadArgument(f"the {name} filter has at most {FILTER_MAX} characters, not {len(value)}")
+    rows = list_rows(conn, object=object.strip() or None, actor=actor.strip() or None,
+                     action=action.strip() or None, limit=limit + 1, before_id=before_id)  # fmt: skip
+    page = tuple(rows[:limit])
+    return AuditPage(page, page[-1].id if len(rows) > limit else None)
+
+
+def verify_for(conn: Connection, *, user: User) -> Verification:
+    """`verify` for a person who may read the log. It reads every row (a batch at a time)."""
+    require(user, Permission.AUDIT_READ)
+    return verify(conn)

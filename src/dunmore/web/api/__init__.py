@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from dunmore.web.api import routes
+from dunmore.web.api import operations, routes
 from dunmore.web.auth import api_user
 
 UNAUTHORIZED = {401: {"description": "No valid bearer token was sent."}}
 
 router = APIRouter(dependencies=[Depends(api_user)], responses=UNAUTHORIZED)  # type: ignore[arg-type]
 router.include_router(routes.router)
+router.include_router(operations.router)
