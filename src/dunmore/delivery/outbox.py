@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, exists, func, insert, literal, or_, select, update
 
 from dunmore.access import audit
 from dunmore.delivery import queue
@@ -252,27 +252,55 @@ def create_task(
     return int(conn.execute(insert(TASKS).values(row).returning(TASKS.c.id)).scalar_one())
 
 
+_RETRIED = "put back in the queue by an operator"
+
+
 def retry(conn: Connection, ids: Collection[int], *, now: datetime, actor: str) -> int:
     """Put dead letters (failed or dead deliveries) back in the queue; returns how many. One audit row
     (`delivery.retry` on `outbox`) names them all, as id ranges, however many they are."""
     d = DELIVERIES.c
-    rows = conn.execute(select(d.id, d.status, d.attempts).where(d.id.in_(list(ids)))).all()
+    rows = conn.execute(select(d.id, d.status).where(d.id.in_(list(ids)))).all()
     if missing := sorted(set(ids) - {row.id for row in rows}):
         raise NotFound(f"no delivery {', '.join(map(str, missing))}: `dunmore deliveries list` shows them")
     if live := [row.id for row in rows if row.status not in DEAD_LETTERS]:
         raise BadArgument(
             f"deliveries {', '.join(map(str, live))} are not failed or dead: only dead letters can be retried"
         )
+    return _requeue(conn, d.id.in_(list(ids)), now=now, actor=actor)
+
+
+def retry_where(conn: Connection, condition: ColumnElement[bool], *, now: datetime, actor: str) -> int:
+    """Put back in the queue every dead letter that `condition` (over deliveries, their notices and
+    customers) admits, e.g. a page's filter within a user's scope; returns how many. Set at a time: a
+    bounded number of statements however many they are, and the same one audit row as `retry`."""
+    d, n, c = DELIVERIES.c, NOTICES.c, CUSTOMERS.c
+    chosen = (
+        select(d.id)
+        .join(NOTICES, n.id == d.notice_id)
+        .join(CUSTOMERS, c.id == n.customer_id)
+        .where(d.status.in_(DEAD_LETTERS), condition)
+    )
+    return _requeue(conn, d.id.in_(chosen.correlate(None).scalar_subquery()), now=now, actor=actor)
+
+
+def _requeue(conn: Connection, which: ColumnElement[bool], *, now: datetime, actor: str) -> int:
+    """Requeue the dead letters among the deliveries `which` admits: their events first (each keeps
+    the attempts it had), then one UPDATE, then the audit row."""
+    d, e = DELIVERIES.c, DELIVERY_EVENTS.c
+    dead = and_(which, d.status.in_(DEAD_LETTERS))
+    rows = conn.execute(select(d.id, d.status).where(dead).order_by(d.id)).all()
+    if not rows:
+        return 0
+    retried = (
+        literal(v, t) for v, t in (("retried", e.outcome.type), (_RETRIED, e.detail.type), (now, e.at.type))
+    )
     conn.execute(
-        update(DELIVERIES)
-        .where(d.id.in_(list(ids)))
-        .values(status="pending", next_attempt_at=None, attempts=0)
+        insert(DELIVERY_EVENTS).from_select(
+            ["delivery_id", "attempt", "outcome", "detail", "at"],
+            select(d.id, d.attempts, *retried).where(dead),
+        )
     )
-    _events(
-        conn,
-        [(row.id, row.attempts, "retried", None, "put back in the queue by an operator") for row in rows],
-        now,
-    )
+    conn.execute(update(DELIVERIES).where(dead).values(status="pending", next_attempt_at=None, attempts=0))
     statuses: dict[str, int] = {}
     for row in rows:
         statuses[row.status] = statuses.get(row.status, 0) + 1

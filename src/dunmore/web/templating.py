@@ -4,12 +4,13 @@ dates with Babel in that language."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_compact_decimal, format_currency, format_decimal, format_percent
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -41,6 +42,13 @@ def _may(user: User, permission: str) -> bool:
     return allows(user, Permission(permission))
 
 
+def moment(value: datetime | None, zone: str, language: str) -> str:
+    """An instant as the reader writes it, in `zone` (the creditor's timezone): 2026/3/16 10:00."""
+    if value is None:
+        return ""
+    return format_datetime(value.astimezone(ZoneInfo(zone)), "short", locale=i18n.locale(language))
+
+
 def _environment(language: str) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -59,7 +67,10 @@ def _environment(language: str) -> Environment:
     env.filters["day"] = lambda value: (
         format_date(value, "medium", locale=place) if isinstance(value, date) else ""
     )
+    env.filters["moment"] = lambda value, zone: moment(value, zone, language)
     env.globals["language"] = language
+    env.globals["allows"] = allows
+    env.globals["Permission"] = Permission
     env.globals["language_names"] = LANGUAGE_NAMES
     env.globals["may"] = _may
     return env
