@@ -12,6 +12,21 @@ from starlette.routing import BaseRoute, Mount, Route
 
 API_PREFIX = "/api/v1/"
 
+# The pages a signed-out reader may open or post to, and why. A route missing from here must send a
+# signed-out reader to /sign-in: add it here only if it is public by design.
+PUBLIC = {
+    ("GET", "/sign-in"): "the sign-in form",
+    ("POST", "/sign-in"): "signing in",
+    ("POST", "/language"): "choosing the language before signing in",
+    ("GET", "/api/docs"): "the API's documentation (the API itself needs a token)",
+    ("GET", "/openapi.json"): "the API's description",
+    ("GET", "/health"): "the health check, for load balancers",
+    ("GET", "/healthz"): "the health check, for load balancers",
+}
+# A value for each path parameter a route may have; any other parameter gets "1". The values exist in
+# tests/web/conftest.py's ledger (the guards answer before any lookup, so any value would do there).
+PATH_VALUES = {"code": "E001", "login": "ann"}
+
 
 @dataclass(frozen=True)
 class Endpoint:

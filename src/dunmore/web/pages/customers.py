@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
 from dunmore.ledger.browse import get_customer, list_accounts
@@ -37,7 +37,13 @@ def customers(
 
 
 @router.get("/customers/{code}", response_class=HTMLResponse)
-def customer(request: Request, site: Site, conn: Conn, user: PageUser, code: str) -> HTMLResponse:
+def customer(
+    request: Request,
+    site: Site,
+    conn: Conn,
+    user: PageUser,
+    code: Annotated[str, Path(min_length=1, max_length=64)],
+) -> HTMLResponse:
     found = get_customer(conn, user=user, code=code, as_of=site.today())
     return site.templates.render(
         request, "customer.html", language=user.language.value, user=user, customer=found
