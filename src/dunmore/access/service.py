@@ -271,22 +271,28 @@ def authenticate_token(conn: Connection, *, token: str, now: datetime) -> User |
 
     The lookup is by the token's SHA-256: an attacker timing it learns about hashes of their guesses,
     not about a stored token, so no constant-time comparison is needed here.
+
+    The mark is the lookup, one UPDATE … RETURNING, and the first statement of an API request: on
+    SQLite a transaction that reads and then writes fails at once ("database is locked") when another
+    request commits in between, where one that writes first waits its turn.
     """
     if not token.startswith(TOKEN_PREFIX):
         return None
-    row = conn.execute(
-        select(API_TOKENS.c.id, USERS.c.login)
-        .join_from(API_TOKENS, USERS, API_TOKENS.c.user_id == USERS.c.id)
+    enabled = select(USERS.c.id).where(~USERS.c.disabled)
+    marked = conn.execute(
+        update(API_TOKENS)
         .where(
             API_TOKENS.c.token_hash == token_digest(token),
             API_TOKENS.c.revoked_at.is_(None),
-            ~USERS.c.disabled,
+            API_TOKENS.c.user_id.in_(enabled.scalar_subquery()),
         )
+        .values(last_used_at=now)
+        .returning(API_TOKENS.c.user_id)
     ).first()
-    if row is None:
+    if marked is None:
         return None
-    conn.execute(update(API_TOKENS).where(API_TOKENS.c.id == row.id).values(last_used_at=now))
-    return get_user(conn, login=row.login)
+    login = conn.execute(select(USERS.c.login).where(USERS.c.id == marked.user_id)).scalar_one()
+    return get_user(conn, login=login)
 
 
 def set_language(conn: Connection, *, login: str, language: Language, actor: str, at: datetime) -> User:

@@ -48,7 +48,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A unit of work that will write takes the write lock at its start (see `transaction(write=True)`).
+    immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(url: str) -> Engine:
@@ -249,16 +251,24 @@ def database_problem(exc: DBAPIError, url: Any = None) -> DunmoreError:
     return DatabaseError(f"the database{where} failed: {cause}; nothing was written")
 
 
+WRITE_OPTION = "dunmore_write"
+
+
 @contextmanager
-def transaction(engine: Engine, *, snapshot: bool = False) -> Iterator[Connection]:
+def transaction(engine: Engine, *, snapshot: bool = False, write: bool = False) -> Iterator[Connection]:
     """The unit of work: commits on success, rolls back on any error. Only interfaces open one.
 
     `snapshot=True` reads one consistent snapshot throughout (REPEATABLE READ on PostgreSQL; a
     SQLite transaction always does), so that a concurrent commit makes this one fail, not mix.
+    `write=True` says the unit will write after reading: on SQLite it then takes the write lock at
+    its start (BEGIN IMMEDIATE), waiting for another writer, where a transaction that read first
+    would fail at its first write ("database is locked") when another commits in between.
     """
-    options = (
+    options: dict[str, object] = (
         {"isolation_level": "REPEATABLE READ"} if snapshot and engine.dialect.name == "postgresql" else {}
     )
+    if write:
+        options[WRITE_OPTION] = True
     with engine.connect().execution_options(**options) as connection, connection.begin():
         yield connection
 

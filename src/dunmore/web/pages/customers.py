@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
 from dunmore.delivery.history import customer_notices
@@ -52,7 +52,13 @@ def customers(
 
 
 @router.get("/customers/{code}", response_class=HTMLResponse)
-def customer(request: Request, site: Site, conn: Conn, user: PageUser, code: str) -> HTMLResponse:
+def customer(
+    request: Request,
+    site: Site,
+    conn: Conn,
+    user: PageUser,
+    code: Annotated[str, Path(min_length=1, max_length=64)],
+) -> HTMLResponse:
     today = site.today()
     found = get_customer(conn, user=user, code=code, as_of=today)
     notices, more_notices = customer_notices(conn, customer_id=found.id)
