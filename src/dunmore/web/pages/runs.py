@@ -21,7 +21,7 @@ from dunmore.errors import BadArgument, DunmoreError, NotFound, RunError
 from dunmore.run import review
 from dunmore.run.service import REASON_MAX
 from dunmore.store.db import transaction
-from dunmore.web.auth import Conn, PageUser, Site
+from dunmore.web.auth import Conn, PageUser, Site, page_user
 from dunmore.web.context import Web
 
 router = APIRouter()
@@ -125,16 +125,22 @@ def _runs(
 
 @router.post("/runs", response_model=None)
 def commit_run(
-    request: Request, site: Site, conn: Conn, user: PageUser, as_of: Annotated[date, Form()]
+    request: Request, site: Site, as_of: Annotated[date, Form()]
 ) -> HTMLResponse | RedirectResponse:
+    """Commit in a transaction of its own that reads one snapshot throughout, as `dunmore run` does (a
+    concurrent write makes it fail, not mix), holding SQLite's write lock from its start; the user is
+    read in it too, so that the request holds no other transaction meanwhile."""
     try:
-        with transaction(site.engine, snapshot=True) as work:
+        with transaction(site.engine, snapshot=True, write=True) as work:
+            user = page_user(request, work)
             run_id = review.commit(work, user=user, as_of=as_of, today=site.today(), now=site.now(),
                                    max_days_ahead=site.settings.run.max_days_ahead,
                                    templates_dir=site.settings.delivery.templates_dir)  # fmt: skip
     except REFUSED as exc:
-        problem = refusal(site, user.language.value, exc)
-        return _runs(request, site, conn, user, status=400, as_of=as_of, problem=problem)
+        with transaction(site.engine) as conn:
+            user = page_user(request, conn)
+            problem = refusal(site, user.language.value, exc)
+            return _runs(request, site, conn, user, status=400, as_of=as_of, problem=problem)
     return RedirectResponse(f"/runs/{run_id}?done=committed", status_code=303)
 
 
@@ -200,8 +206,8 @@ def _run(
 @router.post("/runs/{run_id}/approve", response_model=None)
 def approve_run(request: Request, site: Site, conn: Conn, user: PageUser, run_id: int) -> Response:
     try:
-        with transaction(site.engine) as work:
-            count = review.approve_run(work, user=user, run_id=run_id, now=site.now(),
+        with conn.begin_nested():  # a refusal undoes what the approval wrote, not the request
+            count = review.approve_run(conn, user=user, run_id=run_id, now=site.now(),
                                        templates_dir=site.settings.delivery.templates_dir)  # fmt: skip
     except REFUSED as exc:
         problem = refusal(site, user.language.value, exc)
@@ -234,11 +240,11 @@ def _decide(request: Request, site: Web, conn: Any, user: User, run_id: int, not
     """Reject or reopen a notice of the run named in the path (another run's notice is not found)."""
     _of_run(conn, user, run_id, notice_id)
     try:
-        with transaction(site.engine) as work:
+        with conn.begin_nested():  # a refusal undoes what the decision wrote, not the request
             if verb == "rejected":
-                review.reject(work, user=user, notice_id=notice_id, reason=reason, now=site.now())
+                review.reject(conn, user=user, notice_id=notice_id, reason=reason, now=site.now())
             else:
-                review.reopen(work, user=user, notice_id=notice_id, now=site.now())
+                review.reopen(conn, user=user, notice_id=notice_id, now=site.now())
     except REFUSED as exc:
         problem = refusal(site, user.language.value, exc)
         return _run(request, site, conn, user, run_id, problem=problem, status=400)
