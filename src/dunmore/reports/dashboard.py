@@ -2,7 +2,10 @@
 for — all within the customers the user reaches (`customer_scope`), never the whole ledger for a
 collector.
 
-One call, a handful of aggregate queries; nothing loads items or customers one by one.
+One call, a handful of aggregate queries; nothing loads items or customers one by one. The aging by
+currency and bucket is read from the customer summary (`ledger.balances.aging`: what is open now,
+aged on the date, exact on any date), not from every open invoice; for other buckets than the
+summary's it is the aging report's.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dunmore.access.permissions import Permission, allows, customer_scope
 from dunmore.access.values import User
 from dunmore.delivery.models import DEAD_LETTERS, Delivery
 from dunmore.domain.aging import Bucket
+from dunmore.ledger import balances
 from dunmore.ledger.models import CUSTOMERS
 from dunmore.reports.aging import aging_report
 from dunmore.run.models import Notice, Run
@@ -59,6 +63,12 @@ class Overview:
 def _currencies(
     conn: Connection, user: User, as_of: date, buckets: tuple[Bucket, ...]
 ) -> tuple[CurrencyAging, ...]:
+    if buckets == balances.BUCKETS:
+        found = balances.aging(conn, scope=customer_scope(user), as_of=as_of)
+        return tuple(
+            CurrencyAging(currency, amounts, sum(amounts[1:]), sum(amounts))
+            for currency, amounts in sorted(found.items())
+        )
     report = aging_report(conn, as_of=as_of, buckets=buckets, by="currency", scope=customer_scope(user))
     labels = report.labels
     rows = []
