@@ -36,6 +36,7 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    tuple_,
     union,
 )
 from sqlalchemy.ext.compiler import compiles
@@ -199,29 +200,28 @@ def roll(conn: Connection, *, customer_ids: Select[Any] | None, as_of: date) -> 
 
 def aging(conn: Connection, *, scope: ColumnElement[bool], as_of: date) -> dict[str, tuple[int, ...]]:
     """The open amounts per currency and bucket of `BUCKETS` on `as_of` (minor units, "not due"
-    first) of the customers `scope` (a condition over `customers`) reaches: the rows exact on
-    `as_of` summed as stored, the stale ones (`stale_aging`) recomputed from their invoices."""
+    first) of the customers `scope` (a condition over `customers`) reaches: every row summed as
+    stored (a plain scan), then the few stale rows (`stale_aging`, found by index) taken out and
+    their amounts recomputed from their invoices (`ix_invoices_group`) put in instead."""
     b, i = BALANCES.c, INVOICES.c
-    exact = and_(
-        or_(b.next_move.is_(None), b.next_move > as_of), or_(b.last_move.is_(None), b.last_move <= as_of)
-    )
     stored = select(b.currency, func.sum(b.open_minor), *[func.sum(b[name]) for name in AGED])
-    stored = stored.where(exact, b.currency != NO_CURRENCY)
+    stored = stored.where(b.currency != NO_CURRENCY)
+    stale_rows = select(b.currency, b.open_minor, *[b[name] for name in AGED]).where(stale_aging(as_of))
     amounts = [func.sum(_aged(i.due_date, i.open_minor, as_of, bucket)) for bucket in BUCKETS[1:]]
-    mine = and_(i.customer_id == b.customer_id, i.currency == b.currency)
-    recomputed = select(i.currency, func.sum(i.open_minor), *amounts).select_from(
-        BALANCES.join(INVOICES, mine)
-    )
-    recomputed = recomputed.where(stale_aging(as_of), i.open_minor > 0)
+    wanted = select(b.customer_id, b.currency).where(stale_aging(as_of))
     if not isinstance(scope, True_):  # "every customer" needs no condition
         reached = b.customer_id.in_(select(CUSTOMERS.c.id).where(scope))
-        stored, recomputed = stored.where(reached), recomputed.where(reached)
+        stored, stale_rows, wanted = stored.where(reached), stale_rows.where(reached), wanted.where(reached)
+    recomputed = select(i.currency, func.sum(i.open_minor), *amounts)
+    recomputed = recomputed.where(i.open_minor > 0, tuple_(i.customer_id, i.currency).in_(wanted))
     totals: dict[str, list[int]] = {}
-    for query in (stored.group_by(b.currency), recomputed.group_by(i.currency)):
+    # the stale rows one by one: grouped, SQLite would walk the covering index rather than find them
+    parts = ((stored.group_by(b.currency), 1), (stale_rows, -1))
+    for query, sign in (*parts, (recomputed.group_by(i.currency), 1)):
         for currency, open_minor, *aged in conn.execute(query):
             into = totals.setdefault(currency, [0] * len(BUCKETS))
             overdue = [int(amount or 0) for amount in aged]
-            into[0] += int(open_minor or 0) - sum(overdue)
+            into[0] += sign * (int(open_minor or 0) - sum(overdue))
             for n, amount in enumerate(overdue, start=1):
-                into[n] += amount
-    return {currency: tuple(amounts) for currency, amounts in totals.items()}
+                into[n] += sign * amount
+    return {currency: tuple(amounts) for currency, amounts in totals.items() if any(amounts)}

@@ -165,6 +165,10 @@ class CustomerBalance(Base):
         Index("ix_customer_balances_last_overdue_due", "last_overdue_due"),
         Index("ix_customer_balances_next_move", "next_move"),
         Index("ix_customer_balances_last_move", "last_move"),
+        # covers the dashboard's sum per currency (an index-only scan, in currency order)
+        Index(
+            "ix_customer_balances_aging", "currency", "open_minor", *[f"aged_{n}_minor" for n in range(1, 6)]
+        ),
     )
 
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)

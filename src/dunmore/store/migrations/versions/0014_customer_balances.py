@@ -53,6 +53,8 @@ def upgrade() -> None:
     op.create_index("ix_customer_balances_last_overdue_due", "customer_balances", ["last_overdue_due"])
     op.create_index("ix_customer_balances_next_move", "customer_balances", ["next_move"])
     op.create_index("ix_customer_balances_last_move", "customer_balances", ["last_move"])
+    aged = [f"aged_{n}_minor" for n in range(1, len(_ENTRIES) + 1)]
+    op.create_index("ix_customer_balances_aging", "customer_balances", ["currency", "open_minor", *aged])
     _fill()
 
 
@@ -112,6 +114,7 @@ def _fill() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_customer_balances_aging", table_name="customer_balances")
     op.drop_index("ix_customer_balances_last_move", table_name="customer_balances")
     op.drop_index("ix_customer_balances_next_move", table_name="customer_balances")
     op.drop_index("ix_customer_balances_last_overdue_due", table_name="customer_balances")
