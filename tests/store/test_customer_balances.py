@@ -1,6 +1,7 @@
-"""The customer list read from the stored summary (`customer_balances`) equals the plain aggregate of
-every open invoice (`browse_reference`), on every backend, after random imports, payments, runs and
-reverts, for any day it is read on — and its keyset pages walk that list exactly once."""
+"""The customer list and the dashboard's aging read from the stored summary (`customer_balances`)
+equal the plain aggregate of every open invoice (`browse_reference`), on every backend, after random
+imports, payments, runs and reverts, for any day they are read on — and the list's keyset pages walk
+it exactly once. On a day after every issue and payment the dashboard's aging is the aging report's."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from sqlalchemy import Connection, Engine, select
 
 from dunmore.access.values import Language, Role, User
 from dunmore.demo.load import clear_ledger
+from dunmore.domain.aging import buckets
 from dunmore.imports import Kind, import_file
 from dunmore.ledger.browse import AccountFilter, list_accounts
-from dunmore.ledger.browse_reference import reference_accounts
+from dunmore.ledger.browse_reference import reference_accounts, reference_aging
 from dunmore.ledger.models import CUSTOMERS
+from dunmore.reports.dashboard import overview
 from dunmore.run import service
 from dunmore.run.models import RUNS
 from dunmore.run.revert import revert
@@ -102,6 +105,15 @@ def _holds_equal(conn: Connection, days: list[date], filters: AccountFilter, lim
             for wanted in (AccountFilter(), filters):
                 expected = reference_accounts(conn, user=user, as_of=day, filters=wanted)
                 assert _walk(conn, user, day, wanted, limit) == expected, (user.login, day, wanted)
+            _dashboard_holds_equal(conn, user, day)
+
+
+def _dashboard_holds_equal(conn: Connection, user: User, day: date) -> None:
+    """The dashboard's aging equals the plain aggregate of what is open, aged on the day."""
+    found = overview(conn, user=user, as_of=day, buckets=buckets()).currencies
+    figures = {row.currency: row.by_bucket for row in found}
+    assert figures == reference_aging(conn, user=user, as_of=day, buckets=buckets()), (user.login, day)
+    assert all(row.total == sum(row.by_bucket) and row.overdue == sum(row.by_bucket[1:]) for row in found)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -1,7 +1,8 @@
 """The customer list computed the plain way, for reading and for the property tests that hold the
 summary (`ledger.balances`) and the paged list (`browse.list_accounts`) equal to it: every open
 invoice of the reachable customers aggregated per request, no pagination. Too slow for a large
-ledger (≈1.6 s at 1M items); never called by an interface.
+ledger (≈1.6 s at 1M items); never called by an interface. The same for the dashboard's aging by
+currency and bucket (`ledger.balances.aging`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from datetime import date
 from sqlalchemy import BigInteger, Connection, and_, case, cast, func, literal, select
 
 from dunmore.access.models import USERS
+from dunmore.access.permissions import customer_scope
 from dunmore.access.values import User
+from dunmore.domain.aging import Bucket
 from dunmore.ledger.balances import NO_CURRENCY
 from dunmore.ledger.browse import Account, AccountFilter, account_columns, customer_filter, owner_user
 from dunmore.ledger.models import CUSTOMERS, INVOICES
@@ -44,3 +47,19 @@ def reference_accounts(conn: Connection, *, user: User, as_of: date, filters: Ac
     query = select(*columns).select_from(joined).where(wanted)
     rows = conn.execute(query.order_by(overdue.desc(), c.id.desc(), currency.desc())).all()
     return [Account(**{k: v for k, v in row._mapping.items() if k != "customer_id"}) for row in rows]
+
+
+def reference_aging(
+    conn: Connection, *, user: User, as_of: date, buckets: tuple[Bucket, ...]
+) -> dict[str, tuple[int, ...]]:
+    """The dashboard's aging the plain way: every open invoice of the customers the user reaches,
+    its open amount in the bucket of its due date on `as_of`, summed per currency."""
+    i, c = INVOICES.c, CUSTOMERS.c
+    mine = i.customer_id.in_(select(c.id).where(customer_scope(user)))
+    query = select(i.currency, i.due_date, i.open_minor).where(i.open_minor > 0, mine)
+    totals: dict[str, list[int]] = {}
+    for currency, due, amount in conn.execute(query):
+        days = (as_of - due).days
+        into = totals.setdefault(currency, [0] * len(buckets))
+        into[next(n for n, b in enumerate(buckets) if b.high is None or days <= b.high)] += amount
+    return {currency: tuple(amounts) for currency, amounts in totals.items()}

@@ -35,6 +35,9 @@ def upgrade() -> None:
         sa.Column("max_level", sa.Integer(), nullable=False),
         sa.Column("next_due", sa.Date(), nullable=True),
         sa.Column("last_overdue_due", sa.Date(), nullable=True),
+        *[sa.Column(f"aged_{n}_minor", sa.BigInteger(), nullable=False) for n in range(1, len(_ENTRIES) + 1)],
+        sa.Column("next_move", sa.Date(), nullable=True),
+        sa.Column("last_move", sa.Date(), nullable=True),
         sa.ForeignKeyConstraint(
             ["customer_id"],
             ["customers.id"],
@@ -48,23 +51,51 @@ def upgrade() -> None:
     )
     op.create_index("ix_customer_balances_next_due", "customer_balances", ["next_due"])
     op.create_index("ix_customer_balances_last_overdue_due", "customer_balances", ["last_overdue_due"])
+    op.create_index("ix_customer_balances_next_move", "customer_balances", ["next_move"])
+    op.create_index("ix_customer_balances_last_move", "customer_balances", ["last_move"])
+    aged = [f"aged_{n}_minor" for n in range(1, len(_ENTRIES) + 1)]
+    op.create_index("ix_customer_balances_aging", "customer_balances", ["currency", "open_minor", *aged])
     _fill()
 
 
+# The days after its due date on which an item enters each bucket after "not due" (1–30, 31–60,
+# 61–90, 91–180, over 180 days past due: dunmore.domain.aging.DEFAULT_BOUNDS).
+_ENTRIES = (1, 31, 61, 91, 181)
+_COLUMNS = """customer_id, currency, as_of, open_minor, overdue_minor, max_level, next_due, last_overdue_due,
+    aged_1_minor, aged_2_minor, aged_3_minor, aged_4_minor, aged_5_minor, next_move, last_move"""
 _ACCOUNTS = """
-INSERT INTO customer_balances
-    (customer_id, currency, as_of, open_minor, overdue_minor, max_level, next_due, last_overdue_due)
+INSERT INTO customer_balances ({columns})
 SELECT customer_id, currency, :day, sum(open_minor),
        sum(CASE WHEN due_date < :day THEN open_minor ELSE 0 END), max(level),
-       min(CASE WHEN due_date >= :day THEN due_date END), max(CASE WHEN due_date < :day THEN due_date END)
+       min(CASE WHEN due_date >= :day THEN due_date END), max(CASE WHEN due_date < :day THEN due_date END),
+       {aged}, min(CASE {next_move} END), max(CASE {last_move} END)
 FROM invoices WHERE open_minor > 0 GROUP BY customer_id, currency
 """
 _NOTHING_OPEN = """
-INSERT INTO customer_balances
-    (customer_id, currency, as_of, open_minor, overdue_minor, max_level, next_due, last_overdue_due)
-SELECT id, '', :day, 0, 0, 0, NULL, NULL FROM customers
+INSERT INTO customer_balances ({columns})
+SELECT id, '', :day, 0, 0, 0, NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL FROM customers
 WHERE NOT EXISTS (SELECT 1 FROM invoices WHERE invoices.customer_id = customers.id AND open_minor > 0)
 """
+
+
+def _statements(sqlite: bool) -> list[str]:
+    """The two INSERTs, with `:before_N` the fill date minus N days and dates plus days spelled for
+    the backend."""
+
+    def plus(days: int) -> str:
+        return f"date(due_date, '+{days} days')" if sqlite else f"(due_date + {days})"
+
+    bounds = [*_ENTRIES[1:], None]
+    aged = ", ".join(
+        f"sum(CASE WHEN due_date <= :before_{low}"
+        + ("" if following is None else f" AND due_date > :before_{following}")
+        + " THEN open_minor ELSE 0 END)"
+        for low, following in zip(_ENTRIES, bounds, strict=True)
+    )
+    next_move = " ".join(f"WHEN due_date > :before_{n} THEN {plus(n)}" for n in _ENTRIES)
+    last_move = " ".join(f"WHEN due_date <= :before_{n} THEN {plus(n)}" for n in reversed(_ENTRIES))
+    accounts = _ACCOUNTS.format(columns=_COLUMNS, aged=aged, next_move=next_move, last_move=last_move)
+    return [accounts, _NOTHING_OPEN.format(columns=_COLUMNS)]
 
 
 def _fill() -> None:
@@ -74,12 +105,18 @@ def _fill() -> None:
     latest = conn.execute(sa.text("SELECT max(as_of) FROM runs WHERE status = 'committed'")).scalar()
     if isinstance(latest, str):  # SQLite hands dates back as text to a plain statement
         latest = dt.date.fromisoformat(latest)
-    day = sa.bindparam("day", latest or dt.datetime.now(dt.UTC).date(), type_=sa.Date())
-    for statement in (_ACCOUNTS, _NOTHING_OPEN):
-        conn.execute(sa.text(statement).bindparams(day))
+    today = latest or dt.datetime.now(dt.UTC).date()
+    days = [sa.bindparam("day", today, type_=sa.Date())]
+    days += [sa.bindparam(f"before_{n}", today - dt.timedelta(days=n), type_=sa.Date()) for n in _ENTRIES]
+    for statement in _statements(conn.dialect.name == "sqlite"):
+        wanted = [day for day in days if f":{day.key}" in statement]
+        conn.execute(sa.text(statement).bindparams(*wanted))
 
 
 def downgrade() -> None:
+    op.drop_index("ix_customer_balances_aging", table_name="customer_balances")
+    op.drop_index("ix_customer_balances_last_move", table_name="customer_balances")
+    op.drop_index("ix_customer_balances_next_move", table_name="customer_balances")
     op.drop_index("ix_customer_balances_last_overdue_due", table_name="customer_balances")
     op.drop_index("ix_customer_balances_next_due", table_name="customer_balances")
     op.drop_index("ix_customer_balances_order", table_name="customer_balances")
