@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from dunmore.cli.context import cli_actor, console, reported, state, transaction
+from dunmore.cli.context import cli_actor, console, errors, reported, state, transaction
 from dunmore.delivery.statuses import STATUSES
 from dunmore.errors import BadArgument, SendingNotConfigured
 
@@ -34,18 +34,31 @@ def worker(
         bool, typer.Option("--drain", help="Stop once nothing is due (deferred deliveries stay queued).")
     ] = False,
     poll: Annotated[float, typer.Option(help="Seconds to wait when nothing is due.", min=0.01)] = 2.0,
+    processes: Annotated[
+        int,
+        typer.Option(
+            "--processes",
+            help="Worker processes sending side by side, each with its own SMTP connection "
+            "(PostgreSQL only; 1 on SQLite).",
+            min=1,
+            max=64,
+        ),
+    ] = 1,
 ) -> None:
     """Send the pending deliveries: email, SMS, letters into print batches, tasks for people.
 
     Every send passes the compliance guard first (contact windows in the debtor's timezone,
     frequency caps, cease-contact, holds and new disputes). Transient errors are retried with
     exponential backoff; permanent ones end in the dead letters (`dunmore deliveries list --status
-    failed`). On SQLite one worker runs at a time; on PostgreSQL, as many as you like.
+    failed`). On SQLite one worker runs at a time; on PostgreSQL, as many as you like, and
+    `--processes N` starts N in one command. SIGTERM or Ctrl-C stops them after the message each is
+    sending (a second Ctrl-C stops at once); what they had claimed and not begun goes back to the queue.
 
     Outside the demo database it refuses to start until the creditor (name, address, e-mail) and
     the channels in use (SMTP host, SMS gateway) are set, and names each setting missing.
     """
     from dunmore.delivery import readiness
+    from dunmore.delivery.processes import check_processes, stop_on_signals
     from dunmore.delivery.render import Templates
     from dunmore.delivery.wiring import outlets
     from dunmore.delivery.worker import Tally, Worker
@@ -53,12 +66,16 @@ def worker(
     with reported():
         app = state(ctx)
         settings = app.settings
+        check_processes(processes, settings.database_url)
         with transaction(app.engine()) as conn:
             ready = readiness.check(conn, settings)
         if ready.missing:
             raise SendingNotConfigured([str(missing) for missing in ready.missing])
         for note in ready.notes:
             console.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
+        if processes > 1:
+            _work_in_processes(settings, processes, demo=ready.demo, drain=drain, poll=poll)
+            return
         templates = Templates(settings.delivery.templates_dir)
         job = Worker(app.engine(), settings, templates=templates, outlets=outlets(settings, demo=ready.demo))
 
@@ -67,10 +84,26 @@ def worker(
                 console.print(_tally_line(tally), highlight=False)
 
         try:
-            tally = job.run(drain=drain, poll=poll, on_batch=report if console.is_terminal else None)
+            with stop_on_signals(job.stop):
+                tally = job.run(drain=drain, poll=poll, on_batch=report if console.is_terminal else None)
         except KeyboardInterrupt:
             tally = job.tally
         console.print(f"worker done: {_tally_line(tally)}", highlight=False)
+
+
+def _work_in_processes(settings: Any, processes: int, *, demo: bool, drain: bool, poll: float) -> None:
+    from dunmore.delivery.processes import Job, combined, run_processes
+
+    outcomes = run_processes(Job(settings, demo, drain, poll), processes)
+    for outcome in outcomes:
+        console.print(f"{outcome.name}: {_tally_line(outcome.tally)}", highlight=False)
+    tally = combined([outcome.tally for outcome in outcomes])
+    console.print(f"worker done ({processes} processes): {_tally_line(tally)}", highlight=False)
+    failed = [outcome for outcome in outcomes if outcome.error]
+    for outcome in failed:
+        errors.print(f"[bold red]error:[/] worker {outcome.name} stopped: {outcome.error}", highlight=False)
+    if failed:
+        raise typer.Exit(1)
 
 
 def _tally_line(tally: Any) -> str:

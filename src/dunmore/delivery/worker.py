@@ -16,7 +16,7 @@ import fcntl
 import os
 import re
 import socket
-import time as clock_time
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -43,6 +43,17 @@ if TYPE_CHECKING:
 
 TASK_CHANNELS = ("call", "visit", "task")
 Clock = Callable[[], datetime]
+
+
+class StopSignal(Protocol):
+    """What tells a worker to stop: a `threading.Event`, or a `multiprocessing` one shared by the
+    processes of `dunmore worker --processes N`."""
+
+    def set(self) -> None: ...
+
+    def is_set(self) -> bool: ...
+
+    def wait(self, timeout: float | None = None) -> bool: ...
 
 
 class EmailSender(Protocol):
@@ -90,6 +101,7 @@ class Worker:
         outlets: Outlets,
         clock: Clock = lambda: datetime.now(UTC),
         name: str | None = None,
+        stopping: StopSignal | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
@@ -101,6 +113,9 @@ class Worker:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.rules = contact_rules(settings)
         self.tally = Tally()
+        # Set (by a signal handler, another thread or the parent process) to stop after the message
+        # being sent: the claims not yet started go back to the queue (see `stop`).
+        self.stopping: StopSignal = stopping if stopping is not None else threading.Event()
         self._email: EmailSender | None = None
         self._pdfs: dict[int, bytes] = {}  # letters of this batch's notices: e-mail and letter share one
         self._stack: contextlib.ExitStack | None = None  # what `run` closes: the e-mail connection
@@ -108,17 +123,18 @@ class Worker:
     def run(
         self, *, drain: bool = False, poll: float = 2.0, on_batch: Callable[[Tally], None] | None = None
     ) -> Tally:
-        """Work until stopped (Ctrl-C), or with `drain` until nothing is due any more."""
+        """Work until stopped (`stop`, or Ctrl-C), or with `drain` until nothing is due any more."""
         with contextlib.ExitStack() as self._stack, _only_worker(self.engine) as alone:
             try:
-                while True:
+                while not self.stopping.is_set():
                     handled = self.batch(retake_all=alone)
                     if on_batch is not None:
                         on_batch(self.tally)
                     if handled == 0:
                         if drain:
-                            return self.tally
-                        clock_time.sleep(poll)
+                            break
+                        self.stopping.wait(poll)
+                return self.tally
             finally:
                 self._email, self._stack = None, None
 
@@ -143,11 +159,22 @@ class Worker:
         # Stop before the claims run out: past its lease another worker may take a delivery over,
         # and it would be sent twice. What is left is taken again once the lease has passed.
         keep_until = now + lease * 0.8
-        for delivery in claimed:
+        for done, delivery in enumerate(claimed):
+            if self.stopping.is_set():
+                self._release(claimed[done:])
+                break
             if self.clock() >= keep_until:
                 break
             self._handle(delivery, notices[delivery.notice_id], recent)
         return len(claimed)
+
+    def stop(self) -> None:
+        """Stop after the message being sent (safe to call from a signal handler or another thread)."""
+        self.stopping.set()
+
+    def _release(self, unsent: list[Claimed]) -> None:
+        with transaction(self.engine) as conn:
+            outbox.release(conn, unsent, worker=self.name, now=self.clock())
 
     def _handle(
         self, delivery: Claimed, notice: StoredNotice, recent: dict[tuple[int, str], list[datetime]]
