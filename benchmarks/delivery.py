@@ -24,17 +24,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, make_url, text
 from tests.delivery.portfolio import CREDITOR_ENV, Debtor, overdue_portfolio
 from tests.support.smtp import SmtpServer
 
-from benchmarks.common import save
-from dunmore.store.db import make_engine, normalize_url, upgrade
+from benchmarks.common import postgres_schema, save
+from dunmore.store.db import make_engine, upgrade
 
 DUNMORE = str(Path(sys.executable).with_name("dunmore"))
 
@@ -45,17 +43,8 @@ def fresh_database(folder: Path, postgres: str | None) -> Iterator[str]:
     if postgres is None:
         yield f"sqlite:///{folder / 'bench.db'}"
         return
-    schema = f"bench_delivery_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(normalize_url(postgres))
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        url = make_url(normalize_url(postgres)).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(postgres, "bench_delivery") as url:
+        yield url
 
 
 def measure(count: int, channels: str, postgres: str | None = None, processes: int = 1) -> dict[str, float]:
