@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
     from dunmore.delivery.channels.base import Receipt
     from dunmore.delivery.channels.sms import SmsGateway
+    from dunmore.delivery.letter import LetterPrinter
     from dunmore.delivery.render import Message, Templates
 
 TASK_CHANNELS = ("call", "visit", "task")
@@ -119,6 +120,7 @@ class Worker:
         self._email: EmailSender | None = None
         self._pdfs: dict[int, bytes] = {}  # letters of this batch's notices: e-mail and letter share one
         self._stack: contextlib.ExitStack | None = None  # what `run` closes: the e-mail connection
+        self._printer: LetterPrinter | None = None  # the letter processes, with letter_processes > 1
 
     def run(
         self, *, drain: bool = False, poll: float = 2.0, on_batch: Callable[[Tally], None] | None = None
@@ -136,7 +138,7 @@ class Worker:
                         self.stopping.wait(poll)
                 return self.tally
             finally:
-                self._email, self._stack = None, None
+                self._email, self._stack, self._printer = None, None, None
 
     def batch(self, *, retake_all: bool = False) -> int:
         """Handle one batch of due deliveries; returns how many were claimed. Called by `run`,
@@ -156,6 +158,7 @@ class Worker:
             notices = load_notices(conn, {c.notice_id for c in claimed}, self.settings)
             since = now - timedelta(days=self.rules.cap_days)
             recent = outbox.recent_sends(conn, {n.customer_id for n in notices.values()}, since=since)
+        self._print_letters(claimed, notices)
         # Stop before the claims run out: past its lease another worker may take a delivery over,
         # and it would be sent twice. What is left is taken again once the lease has passed.
         keep_until = now + lease * 0.8
@@ -310,6 +313,30 @@ class Worker:
         return Sent(
             phone, view.language, reference, message.sms.encode("utf-8"), receipt.reply, receipt.provider_id
         )
+
+    def _print_letters(self, claimed: list[Claimed], notices: dict[int, StoredNotice]) -> None:
+        """Print the batch's letters side by side in `letter_processes` processes, ahead of their
+        sends (with one process, each letter is printed when its delivery is handled)."""
+        processes = self.settings.delivery.letter_processes
+        wanted = sorted({c.notice_id for c in claimed if "letter" in notices[c.notice_id].channels})
+        if processes <= 1 or len(wanted) < 2 or self._stack is None:
+            return
+        from dunmore.delivery.letter import LetterPrinter
+
+        if self._printer is None:
+            self._printer = self._stack.enter_context(LetterPrinter(processes))
+        htmls: dict[int, str] = {}
+        for notice_id in wanted:
+            notice = notices[notice_id]
+            try:
+                htmls[notice_id] = self.templates.render(notice.template, notice.view).letter_html
+            except DunmoreError:
+                continue  # its deliveries fail one by one, each with the reason
+        try:
+            pdfs = self._printer.print_all(list(htmls.values()))
+        except DunmoreError:
+            return  # printed one by one instead, so that only the letter at fault fails
+        self._pdfs.update(zip(htmls, pdfs, strict=True))
 
     def _letter_pdf(self, notice_id: int, message: Message) -> bytes:
         from dunmore.delivery.letter import render_pdf
