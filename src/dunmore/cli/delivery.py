@@ -192,6 +192,13 @@ def letters_print(
     duplex: Annotated[
         bool, typer.Option(help="Pad letters with an odd page count with a blank page (two-sided printing).")
     ] = True,
+    shared_fonts: Annotated[
+        bool,
+        typer.Option(
+            help="Embed each font once for the whole file (the letters' font subsets merged; the pages "
+            "print the same). --no-shared-fonts keeps every letter's own subset: faster, much larger."
+        ),
+    ] = True,
 ) -> None:
     """Write one PDF with every letter of a run, exactly as stored, in delivery order, for a print shop."""
     from dunmore.delivery import outbox
@@ -206,7 +213,7 @@ def letters_print(
                 f"run {run_id} has no letters in its print batch yet: letters join it when `dunmore worker` "
                 "handles them"
             )
-        output.write_bytes(print_file(pdfs, duplex=duplex))
+        output.write_bytes(print_file(pdfs, duplex=duplex, shared_fonts=shared_fonts))
         console.print(f"{len(pdfs)} letters written to {output}")
 
 
