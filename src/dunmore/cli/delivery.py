@@ -50,9 +50,7 @@ def worker(
     Every send passes the compliance guard first (contact windows in the debtor's timezone,
     frequency caps, cease-contact, holds and new disputes). Transient errors are retried with
     exponential backoff; permanent ones end in the dead letters (`dunmore deliveries list --status
-    failed`). On SQLite one worker runs at a time; on PostgreSQL, as many as you like, and
-    `--processes N` starts N in one command. SIGTERM or Ctrl-C stops them after the message each is
-    sending (a second Ctrl-C stops at once); what they had claimed and not begun goes back to the queue.
+    failed`). On SQLite one worker runs at a time; on PostgreSQL, as many as you like.
 
     Outside the demo database it refuses to start until the creditor (name, address, e-mail) and
     the channels in use (SMTP host, SMS gateway) are set, and names each setting missing.
@@ -111,7 +109,14 @@ def _tally_line(tally: Any) -> str:
     return (
         f"sent {tally.sent}" + (f" ({channels})" if channels else "") + f", retrying {tally.retried}, "
         f"deferred {tally.deferred}, cancelled {tally.cancelled}, failed {tally.failed}, dead {tally.dead}"
+        + _webhook_part(tally.webhooks)
     )
+
+
+def _webhook_part(hooks: Any) -> str:
+    if not (hooks.posted or hooks.retried or hooks.dead):
+        return ""
+    return f"; webhooks posted {hooks.posted}, retrying {hooks.retried}, dead {hooks.dead}"
 
 
 @deliveries_app.command("list")

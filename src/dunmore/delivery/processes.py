@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from dunmore.delivery.worker import StopSignal, Tally
 from dunmore.errors import BadArgument
+from dunmore.i18n import _m
 
 if TYPE_CHECKING:
     from multiprocessing.synchronize import Event
@@ -61,25 +62,38 @@ class Outcome:
 def check_processes(processes: int, database_url: str) -> None:
     """Refuse a count out of range, and several processes on SQLite."""
     if not 1 <= processes <= MAX_PROCESSES:
-        raise BadArgument(f"--processes {processes}: give a number from 1 to {MAX_PROCESSES}")
+        raise BadArgument(
+            _m("--processes %(count)s: give a number from 1 to %(most)s", count=processes, most=MAX_PROCESSES)
+        )
     if processes > 1 and not database_url.startswith(("postgres://", "postgresql")):
         raise BadArgument(
-            f"--processes {processes}: SQLite lets one worker send at a time (it takes one writer, and "
-            "a second worker could not tell a live claim from a dead one's); run one process, or move "
-            "the database to PostgreSQL to run several"
+            _m(
+                "--processes %(count)s: SQLite lets one worker send at a time (it takes one writer, and a "
+                "second worker could not tell a live claim from a dead one's); run one process, or move the "
+                "database to PostgreSQL to run several",
+                count=processes,
+            )
         )
 
 
 def combined(tallies: list[Tally]) -> Tally:
-    """The tallies of several workers added up."""
+    """The tallies of several workers added up (counts, counts per channel, the webhooks' counts)."""
     total = Tally()
     for tally in tallies:
-        for counter in fields(Tally):
-            if counter.name != "by_channel":
-                setattr(total, counter.name, getattr(total, counter.name) + getattr(tally, counter.name))
-        for channel, count in tally.by_channel.items():
-            total.by_channel[channel] = total.by_channel.get(channel, 0) + count
+        _add(total, tally)
     return total
+
+
+def _add(total: Any, tally: Any) -> None:
+    for counter in fields(tally):
+        mine, theirs = getattr(total, counter.name), getattr(tally, counter.name)
+        if isinstance(theirs, int):
+            setattr(total, counter.name, mine + theirs)
+        elif isinstance(theirs, dict):
+            for key, count in theirs.items():
+                mine[key] = mine.get(key, 0) + count
+        else:  # a tally inside the tally (the webhooks')
+            _add(mine, theirs)
 
 
 @contextlib.contextmanager

@@ -33,6 +33,7 @@ from dunmore.delivery.outbox import Claimed, Sent
 from dunmore.errors import DeliveryError, DunmoreError, RunConflict
 from dunmore.settings import Settings, parse_window
 from dunmore.store.db import transaction
+from dunmore.webhooks.dispatch import WebhookPoster, WebhookTally
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
@@ -80,6 +81,7 @@ class Tally:
     deferred: int = 0
     cancelled: int = 0
     by_channel: dict[str, int] = field(default_factory=dict)
+    webhooks: WebhookTally = field(default_factory=WebhookTally)
 
     @property
     def handled(self) -> int:
@@ -117,6 +119,10 @@ class Worker:
         # Set (by a signal handler, another thread or the parent process) to stop after the message
         # being sent: the claims not yet started go back to the queue (see `stop`).
         self.stopping: StopSignal = stopping if stopping is not None else threading.Event()
+        # The webhook outbox is served by the same loop, with the same lease and batch size.
+        self.webhooks = WebhookPoster(
+            engine, settings, clock=self.clock, name=self.name, tally=self.tally.webhooks
+        )
         self._email: EmailSender | None = None
         self._pdfs: dict[int, bytes] = {}  # letters of this batch's notices: e-mail and letter share one
         self._stack: contextlib.ExitStack | None = None  # what `run` closes: the e-mail connection
@@ -141,8 +147,14 @@ class Worker:
                 self._email, self._stack, self._printer = None, None, None
 
     def batch(self, *, retake_all: bool = False) -> int:
-        """Handle one batch of due deliveries; returns how many were claimed. Called by `run`,
-        which holds the e-mail connection open across batches."""
+        """Handle one batch of due deliveries, then of due webhooks; returns how many were claimed.
+        Called by `run`, which holds the e-mail connection open across batches."""
+        notices = self._notices(retake_all=retake_all)
+        if self.stopping.is_set():
+            return notices
+        return notices + self.webhooks.batch(retake_all=retake_all)
+
+    def _notices(self, *, retake_all: bool) -> int:
         now = self.clock()
         lease = timedelta(seconds=self.settings.delivery.lease_seconds)
         with transaction(self.engine) as conn:

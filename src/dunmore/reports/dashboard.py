@@ -36,6 +36,7 @@ class CurrencyAging:
 
 @dataclass(frozen=True)
 class RunStatus:
+    id: int  # where its review page is: /runs/{id}
     sequence: int
     as_of: date
     notices: int
@@ -69,9 +70,11 @@ def _currencies(
 
 def _latest_run(conn: Connection) -> RunStatus | None:
     row = conn.execute(
-        select(Run.sequence, Run.as_of, Run.notices, Run.status).order_by(Run.sequence.desc()).limit(1)
+        select(Run.id, Run.sequence, Run.as_of, Run.notices, Run.status)
+        .order_by(Run.sequence.desc())
+        .limit(1)
     ).first()
-    return None if row is None else RunStatus(row.sequence, row.as_of, row.notices, row.status)
+    return None if row is None else RunStatus(row.id, row.sequence, row.as_of, row.notices, row.status)
 
 
 def _pending_approvals(conn: Connection, user: User) -> int:

@@ -145,5 +145,6 @@ def _refused(request: Request, exc: DunmoreError) -> Response:
         return RedirectResponse(f"/sign-in?next={quote(here, safe='/')}", status_code=303)
     status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 400)
     if api_call:
-        return JSONResponse({"detail": str(exc), "code": exc.code}, status_code=status)
+        language = getattr(request.state, "language", None) or language_of(request)
+        return JSONResponse({"detail": exc.render(language), "code": exc.code}, status_code=status)
     return _error_page(request, status)
