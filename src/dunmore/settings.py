@@ -170,6 +170,13 @@ class DeliverySettings(BaseModel):
         default=300.0, gt=0, description="How long a claimed delivery is a worker's before others retake it."
     )
     batch_size: int = Field(default=50, ge=1, description="Deliveries claimed at a time.")
+    letter_processes: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Processes a worker prints a batch's PDF letters in (WeasyPrint lays out one letter "
+        "per process at a time); 1 prints them in the worker itself.",
+    )
     portal_url: str | None = Field(
         default=None,
         description="Link to the debtor portal, e.g. https://portal.example.cn/s/{reference} ({reference} "

@@ -142,6 +142,25 @@ def defer(
     )
 
 
+def release(conn: Connection, claims: Sequence[Claimed], *, worker: str, now: datetime) -> int:
+    """Give claims back unsent (a worker stopping between messages): pending again and due at once,
+    the attempt not counted; returns how many. Only claims still this worker's are touched."""
+    if not claims:
+        return 0
+    d = DELIVERIES.c
+    ids = [claimed.id for claimed in claims]
+    released = conn.execute(
+        update(DELIVERIES)
+        .where(d.id.in_(ids), d.status == "sending", d.claimed_by == worker)
+        .values(status="pending", claimed_until=None, attempts=d.attempts - 1)
+        .returning(d.id)
+    ).scalars()
+    back = set(released)
+    detail = f"released unsent by {worker}, which is stopping"
+    _events(conn, [(c.id, c.attempt, "released", None, detail) for c in claims if c.id in back], now)
+    return len(back)
+
+
 def cancel(conn: Connection, claimed: Claimed, *, reason: str, detail: str, now: datetime) -> None:
     _set(conn, claimed, {"status": "cancelled", "claimed_until": None, "last_error": detail})
     _events(conn, [(claimed.id, claimed.attempt, "cancelled", reason, detail)], now)
