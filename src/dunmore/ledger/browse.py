@@ -191,10 +191,10 @@ def _searched(search: str) -> ColumnElement[bool]:
     return or_(_matches(c.external_id, pattern), _matches(c.name, pattern), contact)
 
 
-def customer_filter(user: User, wanted: AccountFilter) -> ColumnElement[bool]:
+def customer_filter(user: User, wanted: AccountFilter, *, by_index: bool = True) -> ColumnElement[bool]:
     """The user's scope and the filter's conditions over `customers` (the level is the caller's)."""
     c = CUSTOMERS.c
-    conditions = [customer_scope(user), _searched(wanted.search.strip())]
+    conditions = [customer_scope(user, by_index=by_index), _searched(wanted.search.strip())]
     if wanted.portfolio:
         conditions.append(c.portfolio == wanted.portfolio)
     if wanted.owner:
@@ -244,7 +244,8 @@ def list_accounts(conn: Connection, *, user: User, as_of: date, filters: Account
         raise BadArgument(_m("a page holds 1 to %(most)s rows, not %(limit)s", most=PAGE_MAX, limit=limit))
     filters.check()
     key = _decode(after) if after else None
-    wanted = customer_filter(user, filters)
+    # Walk the summary's order index and stop at the page, rather than read a whole portfolio
+    wanted = customer_filter(user, filters, by_index=False)
     if filters.level is not None:
         wanted = and_(wanted, BALANCES.c.max_level == filters.level)
     found: list[Any] = []
