@@ -16,13 +16,14 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import FailedHealthCheck, Unsatisfiable
 from schemathesis import APIOperation, Case, GenerationMode
+from schemathesis.core import NOT_SET
 from sqlalchemy import Engine
 
 from dunmore.access.permissions import ROLES
 from dunmore.access.values import Role
 from dunmore.web.app import create_app
 from tests.web.conftest import settings as web_settings
-from tests.web.live import NOW, Demo, demo_ledger, serving
+from tests.web.live import AS_OF, NOW, Demo, demo_ledger, serving
 from tests.web.routes import endpoints
 from tests.web.test_role_matrix import MATRIX, succeeded
 
@@ -48,14 +49,18 @@ def _operations(base_url: str, token: str) -> list[Operation]:
 
 
 def _fuzz(
-    operation: Operation, call: Callable[[Case[Any]], None], path: dict[str, str] | None = None
+    operation: Operation,
+    call: Callable[[Case[Any]], None],
+    path: dict[str, str] | None = None,
+    body: Any = NOT_SET,
 ) -> None:
     """Run `call` over `EXAMPLES` cases of each generation mode: valid data, and invalid data where
-    the operation takes any that `path` (fixed path parameters) leaves free."""
+    the operation takes any that `path` (fixed path parameters) and `body` (a fixed body) leave free."""
     free = [p for p in operation.iter_parameters() if p.name not in (path or {})]
-    modes = [GenerationMode.POSITIVE] + ([GenerationMode.NEGATIVE] if free or operation.body else [])
+    takes_body = operation.body and body is NOT_SET
+    modes = [GenerationMode.POSITIVE] + ([GenerationMode.NEGATIVE] if free or takes_body else [])
     for mode in modes:
-        strategy = operation.as_strategy(generation_mode=mode, path_parameters=path)
+        strategy = operation.as_strategy(generation_mode=mode, path_parameters=path, body=body)
 
         @given(case=strategy)
         @settings(
@@ -94,6 +99,12 @@ def _path_values(operation: Operation, demo: Demo, role: Role) -> dict[str, str]
     return {n: known[n] for n in names}
 
 
+def _body(operation: Operation) -> Any:
+    """A real body where the fuzzer would hardly find one the rules accept: a run for today (the
+    demo's run is today's; a second one is allowed). One run is committed per case that sends it."""
+    return {"POST /api/v1/runs": {"as_of": AS_OF.isoformat()}}.get(operation.label, NOT_SET)
+
+
 def _allowed(role: Role, method: str, path: str) -> bool:
     """Whether the role may make this request, by the role matrix's line for it."""
     lines = [
@@ -125,6 +136,8 @@ def _schemathesis(engine: Engine, role: Role) -> None:
             _fuzz(operation, call)
             if operation.path_parameters:
                 _fuzz(operation, call, _path_values(operation, demo, role))
+            if (body := _body(operation)) is not NOT_SET:
+                _fuzz(operation, call, body=body)
     # The token is sent: an operation the role may use answered 2xx at least once, one it may not
     # was refused (403) and never answered 2xx.
     wrong = [
