@@ -88,3 +88,22 @@ def test_every_unsafe_page_request_without_the_csrf_token_is_refused(client: Tes
                 f"{endpoint.method} {endpoint.path} with {why}: {answer.status_code}"
             )
     assert client.get("/customers").status_code == 200  # still signed in: the refusals changed nothing
+
+
+def test_every_page_answers_a_number_beyond_any_id_without_a_server_error(client: TestClient) -> None:
+    """An id larger than the database's integers is refused as input (400) or not found (404): it
+    never reaches SQL, where it would fail (PostgreSQL: integer out of range; SQLite: past 64 bits)."""
+    sign_in(client, "boss")
+    token = csrf_of(client.get("/").text)
+    beyond = str(2**64)
+    walked = 0
+    for endpoint in _pages(client):
+        for name in endpoint.parameters:
+            values = {other: PATH_VALUES.get(other, "1") for other in endpoint.parameters} | {name: beyond}
+            answer = client.request(endpoint.method, endpoint.filled(values), headers={"X-CSRF-Token": token},
+                                    follow_redirects=False)  # fmt: skip
+            assert answer.status_code in {400, 404}, (
+                f"{endpoint.method} {endpoint.path} ({name}): {answer.status_code}"
+            )
+            walked += 1
+    assert walked >= 5

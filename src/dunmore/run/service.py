@@ -155,12 +155,8 @@ def check_run_date(as_of: date, *, today: date, max_days_ahead: int) -> None:
         )
 
 
-def propose(
-    conn: Connection, *, as_of: date, today: date, max_days_ahead: int = 1, progress: Progress = quiet
-) -> RunOutcome:
-    """Decide the run for `as_of` and write nothing; `today` is the creditor's date, given by the caller."""
-    check_run_date(as_of, today=today, max_days_ahead=max_days_ahead)
-    policy = current_policy(conn)
+def _check_not_behind(conn: Connection, as_of: date) -> None:
+    """Refuse a run date before the latest run still standing."""
     _, last = _last_run(conn)
     if last is not None and as_of < last:
         raise RunError(
@@ -173,6 +169,15 @@ def propose(
             date=as_of.isoformat(),
             last=last.isoformat(),
         )
+
+
+def propose(
+    conn: Connection, *, as_of: date, today: date, max_days_ahead: int = 1, progress: Progress = quiet
+) -> RunOutcome:
+    """Decide the run for `as_of` and write nothing; `today` is the creditor's date, given by the caller."""
+    check_run_date(as_of, today=today, max_days_ahead=max_days_ahead)
+    policy = current_policy(conn)
+    _check_not_behind(conn, as_of)
     progress("read", 0, 1)
     snapshot = read_snapshot(conn, as_of)
     progress("read", 1, 1)
@@ -229,6 +234,10 @@ def commit(
     the override folder, None for the shipped set). `gate_templates=False` is for callers that
     study the run itself over the shipped templates (scenario stories, benchmarks), never for a
     person's run."""
+    # The date first: a date no run may have is refused at once, not after the templates' check
+    # (which renders every template, seconds).
+    check_run_date(as_of, today=today, max_days_ahead=max_days_ahead)
+    _check_not_behind(conn, as_of)
     sequence, _ = _last_run(conn)
     verdict = None
     if gate_templates:

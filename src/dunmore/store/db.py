@@ -25,6 +25,9 @@ if TYPE_CHECKING:  # Alembic loads only when a schema is not current (a tenth of
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# The largest id an Integer column holds on every backend (PostgreSQL's `integer`): an interface
+# bounds the ids it is given by it, so that a larger one is refused as input, not failed on in SQL.
+ID_MAX = 2**31 - 1
 
 
 def normalize_url(url: str) -> str:

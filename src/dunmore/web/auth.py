@@ -116,6 +116,14 @@ def end_session(request: Request) -> None:
         request.session["lang"] = language
 
 
+def signed_in(request: Request) -> None:
+    """Send a reader without a session to the sign-in page before a route reads its form: for a
+    route that reads its user itself (in a transaction of its own), so that a signed-out reader is
+    not told what the form lacks. The route still reads the user (`page_user`)."""
+    if not isinstance(request.session.get("login"), str):
+        raise SignInRequired("sign in to see this page")
+
+
 def page_user(request: Request, conn: Annotated[Connection, Depends(unit_of_work)]) -> User:
     """The signed-in user of a page, or `SignInRequired`."""
     login = request.session.get("login")

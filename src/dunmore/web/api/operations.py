@@ -7,26 +7,31 @@ delivery outside the token user's customers is 404, a route the role may not use
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from dunmore.access import audit
 from dunmore.delivery import browse
 from dunmore.run import policies
+from dunmore.store.db import ID_MAX
+from dunmore.web.api import errors
 from dunmore.web.auth import ApiUser, Conn, Site
 
 router = APIRouter()
-Responses = dict[int | str, dict[str, Any]]
-REFUSED: Responses = {403: {"description": "The token's user's role may not do this."}}
-NO_DELIVERY: Responses = {
-    404: {"description": "No such delivery among the customers the token's user can see."}
+NO_DELIVERY: errors.Responses = {
+    404: errors.NOT_FOUND[404]
+    | {"description": "No such delivery among the customers the token's user can see."}
 }
-NO_VERSION: Responses = {404: {"description": "No such policy version."}}
-Cursor = Annotated[int | None, Query(ge=1, le=2**62, description="`next` of the page before.")]
+NO_VERSION: errors.Responses = {404: errors.NOT_FOUND[404] | {"description": "No such policy version."}}
+Cursor = Annotated[int | None, Query(ge=1, le=ID_MAX, description="`next` of the page before.")]
+# Audit ids are BigInteger (the log outgrows an integer); any cursor up to 2**62 is looked up.
+AuditCursor = Annotated[int | None, Query(ge=1, le=2**62, description="`next` of the page before.")]
 Limit = Annotated[int, Query(ge=1, le=browse.PAGE_MAX)]
 AuditFilter = Annotated[str, Query(max_length=audit.FILTER_MAX)]
+DeliveryId = Annotated[int, Path(ge=1, le=ID_MAX, description="The delivery's id.")]
+Version = Annotated[int, Path(ge=1, le=ID_MAX, description="The policy version's number.")]
 
 
 class Delivery(BaseModel):
@@ -135,7 +140,12 @@ def _delivery(row: browse.DeliveryRow) -> Delivery:
     return Delivery.model_validate(row, from_attributes=True)
 
 
-@router.get("/deliveries", response_model=DeliveryPage, responses=REFUSED, tags=["deliveries"])
+@router.get(
+    "/deliveries",
+    response_model=DeliveryPage,
+    responses=errors.BAD_REQUEST | errors.FORBIDDEN,
+    tags=["deliveries"],
+)
 def deliveries(
     conn: Conn,
     user: ApiUser,
@@ -154,10 +164,10 @@ def deliveries(
 @router.get(
     "/deliveries/{delivery_id}",
     response_model=DeliveryProof,
-    responses=REFUSED | NO_DELIVERY,
+    responses=errors.FORBIDDEN | NO_DELIVERY,
     tags=["deliveries"],
 )
-def delivery(conn: Conn, user: ApiUser, delivery_id: int) -> DeliveryProof:
+def delivery(conn: Conn, user: ApiUser, delivery_id: DeliveryId) -> DeliveryProof:
     """One delivery with its proof and status history."""
     found = browse.get_delivery(conn, user=user, delivery_id=delivery_id)
     return DeliveryProof(
@@ -175,16 +185,16 @@ def delivery(conn: Conn, user: ApiUser, delivery_id: int) -> DeliveryProof:
 @router.post(
     "/deliveries/{delivery_id}/retry",
     response_model=Retried,
-    responses=REFUSED | NO_DELIVERY,
+    responses=errors.BAD_REQUEST | errors.FORBIDDEN | NO_DELIVERY,
     tags=["deliveries"],
 )
-def retry(site: Site, conn: Conn, user: ApiUser, delivery_id: int) -> Retried:
+def retry(site: Site, conn: Conn, user: ApiUser, delivery_id: DeliveryId) -> Retried:
     """Put a dead letter (failed or dead) back in the queue; audited as `delivery.retry`. 400 when
     the delivery is not a dead letter."""
     return Retried(retried=browse.retry(conn, user=user, ids=[delivery_id], now=site.now()))
 
 
-@router.get("/policies", response_model=PolicyVersionPage, responses=REFUSED, tags=["policies"])
+@router.get("/policies", response_model=PolicyVersionPage, responses=errors.FORBIDDEN, tags=["policies"])
 def policy_versions(conn: Conn, user: ApiUser, after: Cursor = None, limit: Limit = 50) -> PolicyVersionPage:
     """The policy versions loaded, newest first."""
     page = policies.list_versions(conn, user=user, after=after, limit=limit)
@@ -195,10 +205,10 @@ def policy_versions(conn: Conn, user: ApiUser, after: Cursor = None, limit: Limi
 @router.get(
     "/policies/{version}",
     response_model=PolicyVersionDetail,
-    responses=REFUSED | NO_VERSION,
+    responses=errors.FORBIDDEN | NO_VERSION,
     tags=["policies"],
 )
-def policy_version(conn: Conn, user: ApiUser, version: int) -> PolicyVersionDetail:
+def policy_version(conn: Conn, user: ApiUser, version: Version) -> PolicyVersionDetail:
     """One policy version's YAML with the checks of `dunmore policy check` (currency gaps against the
     policy set and the ledger's open items)."""
     found = policies.get_version(conn, user=user, version=version)
@@ -217,14 +227,14 @@ def policy_version(conn: Conn, user: ApiUser, version: int) -> PolicyVersionDeta
     )
 
 
-@router.get("/audit", response_model=AuditPage, responses=REFUSED, tags=["audit"])
+@router.get("/audit", response_model=AuditPage, responses=errors.FORBIDDEN, tags=["audit"])
 def audit_log(
     conn: Conn,
     user: ApiUser,
     object: AuditFilter = "",
     actor: AuditFilter = "",
     action: AuditFilter = "",
-    before: Cursor = None,
+    before: AuditCursor = None,
     limit: Limit = 50,
 ) -> AuditPage:
     """The audit log, newest first, filtered by object (e.g. `customer:C0001`), actor and action."""

@@ -8,19 +8,29 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from dunmore.run import review
 from dunmore.run.service import REASON_MAX
+from dunmore.store.db import ID_MAX
+from dunmore.web.api import errors
 from dunmore.web.auth import ApiUser, Conn, Site
 
 router = APIRouter(tags=["runs"])
-REFUSED = {
-    400: {"description": "The run service refused: `code` says why (e.g. `templates_failing`)."},
-    403: {"description": "The token's user may not do this."},
-    404: {"description": "No such run or notice among those the token's user can see."},
+SERVICE_REFUSED: errors.Responses = {
+    400: errors.BAD_REQUEST[400]
+    | {"description": "The run service refused: `code` says why (e.g. `templates_failing`)."}
 }
+NO_RUN: errors.Responses = {
+    404: errors.NOT_FOUND[404] | {"description": "No such run among those the token's user can see."}
+}
+NO_NOTICE: errors.Responses = {
+    404: errors.NOT_FOUND[404]
+    | {"description": "No such notice among the customers the token's user can see."}
+}
+RunId = Annotated[int, Path(ge=1, le=ID_MAX, description="The run's id.")]
+NoticeId = Annotated[int, Path(ge=1, le=ID_MAX, description="The notice's id.")]
 
 
 class Run(BaseModel):
@@ -99,11 +109,11 @@ class Reopened(BaseModel):
     rejections_lifted: int
 
 
-@router.get("/runs", response_model=RunPage)
+@router.get("/runs", response_model=RunPage, responses=errors.FORBIDDEN)
 def runs(
     conn: Conn,
     user: ApiUser,
-    before: Annotated[int | None, Query(ge=1, description="`next` of the page before.")] = None,
+    before: Annotated[int | None, Query(ge=1, le=ID_MAX, description="`next` of the page before.")] = None,
     limit: Annotated[int, Query(ge=1, le=review.PAGE_MAX)] = 20,
 ) -> RunPage:
     """The latest runs, newest first."""
@@ -112,14 +122,14 @@ def runs(
     return RunPage(rows=[Run(**asdict(r)) for r in rows], next=more)
 
 
-@router.get("/runs/{run_id}", response_model=RunDetail, responses=REFUSED)  # type: ignore[arg-type]
+@router.get("/runs/{run_id}", response_model=RunDetail, responses=errors.FORBIDDEN | NO_RUN)
 def run(
     conn: Conn,
     user: ApiUser,
-    run_id: int,
+    run_id: RunId,
     step: Annotated[str | None, Query(max_length=100)] = None,
     status: Annotated[str | None, Query(max_length=20, pattern="^[a-z_]+$")] = None,
-    after: Annotated[int | None, Query(ge=0, description="`next` of the page before.")] = None,
+    after: Annotated[int | None, Query(ge=0, le=ID_MAX, description="`next` of the page before.")] = None,
     limit: Annotated[int, Query(ge=1, le=review.PAGE_MAX)] = 50,
 ) -> RunDetail:
     """A run: totals per step and currency, and a page of its notices (in id order)."""
@@ -133,7 +143,7 @@ def run(
     )
 
 
-@router.post("/runs", response_model=Run, status_code=201, responses=REFUSED)  # type: ignore[arg-type]
+@router.post("/runs", response_model=Run, status_code=201, responses=SERVICE_REFUSED | errors.FORBIDDEN)
 def commit_run(site: Site, conn: Conn, user: ApiUser, body: CommitRun) -> Run:
     """Decide and commit the run for `as_of` (the template gate first); its notices that need
     approval wait for `POST /runs/{id}/approve`."""
@@ -146,24 +156,34 @@ def commit_run(site: Site, conn: Conn, user: ApiUser, body: CommitRun) -> Run:
     return Run(**asdict(review.run_of(conn, user=user, run_id=run_id)))
 
 
-@router.post("/runs/{run_id}/approve", response_model=Approved, responses=REFUSED)  # type: ignore[arg-type]
-def approve_run(site: Site, conn: Conn, user: ApiUser, run_id: int) -> Approved:
+@router.post(
+    "/runs/{run_id}/approve", response_model=Approved, responses=SERVICE_REFUSED | errors.FORBIDDEN | NO_RUN
+)
+def approve_run(site: Site, conn: Conn, user: ApiUser, run_id: RunId) -> Approved:
     """Approve every notice of the run waiting for approval, among the user's customers."""
     count = review.approve_run(conn, user=user, run_id=run_id, now=site.now(),
                                templates_dir=site.settings.delivery.templates_dir)  # fmt: skip
     return Approved(run_id=run_id, approved=count)
 
 
-@router.post("/notices/{notice_id}/reject", response_model=Notice, responses=REFUSED)  # type: ignore[arg-type]
-def reject_notice(site: Site, conn: Conn, user: ApiUser, notice_id: int, body: Rejection) -> Notice:
+@router.post(
+    "/notices/{notice_id}/reject",
+    response_model=Notice,
+    responses=SERVICE_REFUSED | errors.FORBIDDEN | NO_NOTICE,
+)
+def reject_notice(site: Site, conn: Conn, user: ApiUser, notice_id: NoticeId, body: Rejection) -> Notice:
     """Reject a notice waiting for approval: it changes nothing, and its step is not proposed again
     until the customer's dunned amount grows or someone reopens it."""
     review.reject(conn, user=user, notice_id=notice_id, reason=body.reason, now=site.now())
     return Notice(**asdict(review.notice(conn, user=user, notice_id=notice_id)))
 
 
-@router.post("/notices/{notice_id}/reopen", response_model=Reopened, responses=REFUSED)  # type: ignore[arg-type]
-def reopen_notice(site: Site, conn: Conn, user: ApiUser, notice_id: int) -> Reopened:
+@router.post(
+    "/notices/{notice_id}/reopen",
+    response_model=Reopened,
+    responses=SERVICE_REFUSED | errors.FORBIDDEN | NO_NOTICE,
+)
+def reopen_notice(site: Site, conn: Conn, user: ApiUser, notice_id: NoticeId) -> Reopened:
     """Lift a standing rejection: the next run may propose its step again."""
     lifted = review.reopen(conn, user=user, notice_id=notice_id, now=site.now())
     return Reopened(notice=Notice(**asdict(review.notice(conn, user=user, notice_id=notice_id))),

@@ -10,18 +10,22 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import Field
 
 from dunmore.access import audit
 from dunmore.delivery import browse
 from dunmore.domain.policy import CHANNELS
 from dunmore.run import policies
+from dunmore.store.db import ID_MAX
 from dunmore.web.auth import Conn, PageUser, Site
 
 router = APIRouter()
 PAGE = 50
-Cursor = Annotated[int | None, Query(ge=1, le=2**62)]
+Cursor = Annotated[int | None, Query(ge=1, le=ID_MAX)]
+AuditCursor = Annotated[int | None, Query(ge=1, le=2**62)]  # audit ids are BigInteger
+RowId = Annotated[int, Path(ge=1, le=ID_MAX)]
 Code = Annotated[str, Query(max_length=browse.CODE_MAX)]
 Filter = Annotated[str, Query(max_length=audit.FILTER_MAX)]
 
@@ -66,7 +70,7 @@ def deliveries(
 
 
 @router.get("/deliveries/{delivery_id}", response_class=HTMLResponse)
-def delivery(request: Request, site: Site, conn: Conn, user: PageUser, delivery_id: int) -> HTMLResponse:
+def delivery(request: Request, site: Site, conn: Conn, user: PageUser, delivery_id: RowId) -> HTMLResponse:
     found = browse.get_delivery(conn, user=user, delivery_id=delivery_id)
     return site.templates.render(
         request,
@@ -83,7 +87,7 @@ def retry(
     site: Site,
     conn: Conn,
     user: PageUser,
-    id: Annotated[list[int], Form(max_length=browse.RETRY_MAX)] = [],  # noqa: B006 - FastAPI reads, never mutates
+    id: Annotated[list[Annotated[int, Field(ge=1, le=ID_MAX)]], Form(max_length=browse.RETRY_MAX)] = [],  # noqa: B006 - FastAPI reads, never mutates
     every: Annotated[bool, Form()] = False,
     status: Annotated[browse.Shown, Form()] = browse.Shown.DEAD_LETTERS,
     channel: Annotated[str, Form(max_length=10)] = "",
@@ -115,7 +119,7 @@ def policy_versions(
 
 
 @router.get("/policies/{version}", response_class=HTMLResponse)
-def policy_version(request: Request, site: Site, conn: Conn, user: PageUser, version: int) -> HTMLResponse:
+def policy_version(request: Request, site: Site, conn: Conn, user: PageUser, version: RowId) -> HTMLResponse:
     found = policies.get_version(conn, user=user, version=version)
     return site.templates.render(
         request,
@@ -136,7 +140,7 @@ def audit_log(
     object: Filter = "",
     actor: Filter = "",
     action: Filter = "",
-    before: Cursor = None,
+    before: AuditCursor = None,
 ) -> HTMLResponse:
     page = audit.browse(
         conn, user=user, object=object, actor=actor, action=action, before_id=before, limit=PAGE

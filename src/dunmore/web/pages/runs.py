@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dunmore.access.permissions import Permission, allows
@@ -20,13 +20,15 @@ from dunmore.delivery import preview
 from dunmore.errors import BadArgument, DunmoreError, NotFound, RunError
 from dunmore.run import review
 from dunmore.run.service import REASON_MAX
-from dunmore.store.db import transaction
-from dunmore.web.auth import Conn, PageUser, Site, page_user
+from dunmore.store.db import ID_MAX, transaction
+from dunmore.web.auth import Conn, PageUser, Site, page_user, signed_in
 from dunmore.web.context import Web
 
 router = APIRouter()
 PAGE = 50
 REFUSED = (RunError, BadArgument)  # what a form shows on the page; the rest is the app's 403/404
+RunId = Annotated[int, Path(ge=1, le=ID_MAX)]
+NoticeId = Annotated[int, Path(ge=1, le=ID_MAX)]
 
 
 def _(message: str) -> str:
@@ -90,7 +92,7 @@ def runs_page(
     conn: Conn,
     user: PageUser,
     as_of: Annotated[date | None, Query(description="Propose the run for this date.")] = None,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=ID_MAX)] = None,
 ) -> HTMLResponse:
     proposal, problem = None, None
     if as_of is not None:
@@ -123,7 +125,7 @@ def _runs(
     )
 
 
-@router.post("/runs", response_model=None)
+@router.post("/runs", response_model=None, dependencies=[Depends(signed_in)])
 def commit_run(
     request: Request, site: Site, as_of: Annotated[date, Form()]
 ) -> HTMLResponse | RedirectResponse:
@@ -153,13 +155,13 @@ def run_page(
     site: Site,
     conn: Conn,
     user: PageUser,
-    run_id: int,
+    run_id: RunId,
     step: Annotated[str | None, Query(max_length=100)] = None,
     status: Annotated[str | None, Query(max_length=20, pattern="^[a-z_]+$")] = None,
-    after: Annotated[int | None, Query(ge=0)] = None,
+    after: Annotated[int | None, Query(ge=0, le=ID_MAX)] = None,
     done: Annotated[str | None, Query(max_length=20)] = None,
-    count: Annotated[int | None, Query(ge=0)] = None,
-    notice: Annotated[int | None, Query(ge=0)] = None,
+    count: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+    notice: Annotated[int | None, Query(ge=0, le=ID_MAX)] = None,
 ) -> HTMLResponse:
     return _run(request, site, conn, user, run_id, step=step, status_filter=status, after=after,
                 message=_done(site, user, done, count, notice))  # fmt: skip
@@ -204,7 +206,7 @@ def _run(
 
 
 @router.post("/runs/{run_id}/approve", response_model=None)
-def approve_run(request: Request, site: Site, conn: Conn, user: PageUser, run_id: int) -> Response:
+def approve_run(request: Request, site: Site, conn: Conn, user: PageUser, run_id: RunId) -> Response:
     try:
         with conn.begin_nested():  # a refusal undoes what the approval wrote, not the request
             count = review.approve_run(conn, user=user, run_id=run_id, now=site.now(),
@@ -221,8 +223,8 @@ def reject_notice(
     site: Site,
     conn: Conn,
     user: PageUser,
-    run_id: int,
-    notice_id: int,
+    run_id: RunId,
+    notice_id: NoticeId,
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     return _decide(request, site, conn, user, run_id, notice_id, "rejected", reason)
@@ -230,7 +232,7 @@ def reject_notice(
 
 @router.post("/runs/{run_id}/notices/{notice_id}/reopen", response_model=None)
 def reopen_notice(
-    request: Request, site: Site, conn: Conn, user: PageUser, run_id: int, notice_id: int
+    request: Request, site: Site, conn: Conn, user: PageUser, run_id: RunId, notice_id: NoticeId
 ) -> Response:
     return _decide(request, site, conn, user, run_id, notice_id, "reopened", "")
 
@@ -271,7 +273,7 @@ EMAIL_HEADERS = {
 
 @router.get("/runs/{run_id}/notices/{notice_id}", response_class=HTMLResponse)
 def notice_page(
-    request: Request, site: Site, conn: Conn, user: PageUser, run_id: int, notice_id: int
+    request: Request, site: Site, conn: Conn, user: PageUser, run_id: RunId, notice_id: NoticeId
 ) -> HTMLResponse:
     _of_run(conn, user, run_id, notice_id)
     shown = preview.preview(conn, user=user, notice_id=notice_id, settings=site.settings)
@@ -289,14 +291,14 @@ def notice_page(
 
 
 @router.get("/runs/{run_id}/notices/{notice_id}/email", response_class=HTMLResponse)
-def notice_email(site: Site, conn: Conn, user: PageUser, run_id: int, notice_id: int) -> HTMLResponse:
+def notice_email(site: Site, conn: Conn, user: PageUser, run_id: RunId, notice_id: NoticeId) -> HTMLResponse:
     _of_run(conn, user, run_id, notice_id)
     shown = preview.preview(conn, user=user, notice_id=notice_id, settings=site.settings)
     return HTMLResponse(shown.message.html, headers=EMAIL_HEADERS)
 
 
 @router.get("/runs/{run_id}/notices/{notice_id}/letter.pdf", response_class=Response)
-def notice_letter(site: Site, conn: Conn, user: PageUser, run_id: int, notice_id: int) -> Response:
+def notice_letter(site: Site, conn: Conn, user: PageUser, run_id: RunId, notice_id: NoticeId) -> Response:
     _of_run(conn, user, run_id, notice_id)
     pdf = preview.letter_pdf(conn, user=user, notice_id=notice_id, settings=site.settings)
     disposition = f'inline; filename="notice-{notice_id}.pdf"'
