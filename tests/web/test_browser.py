@@ -141,13 +141,14 @@ def test_a_manager_sees_the_dashboard_in_three_languages_and_a_collector_only_th
     page = _page(browser, errors)
     page.goto(f"{server.url}/")
     page.click("form.langs button[value=zh-TW]")  # before signing in: the sign-in page itself
+    page.wait_for_selector("html[lang='zh-TW']")
     assert page.inner_text("h1") == "登入 Dunmore"
     page.screenshot(path=str(shots / "web-sign-in-zh-TW.png"))
     _sign_in(page, server.url, "wang")
     for language, title in (("zh-CN", "概览"), ("zh-TW", "總覽"), ("en", "Dashboard")):
         if language != "zh-CN":
             page.click(f"form.langs button[value={language}]")
-            page.wait_for_load_state()
+            page.wait_for_selector(f"html[lang='{language}']")  # the reloaded page, not the old one
         assert page.inner_text("h1") == title
         assert page.locator("svg.chart rect.bar").count() >= 6
         assert page.get_attribute("html", "lang") == language
@@ -204,7 +205,7 @@ def test_a_customer_page_shows_notices_proof_and_explain_in_three_languages(
     ):
         if language != "zh-CN":
             page.click(f"form.langs button[value={language}]")
-            page.wait_for_load_state()
+            page.wait_for_selector(f"html[lang='{language}']")  # the reloaded page, not the old one
         assert page.inner_text("#notices h2") == heading
         assert page.locator("#notices tbody tr").count() >= 1
         assert page.locator("#explain ul.story li").count() >= 1
@@ -254,11 +255,11 @@ def test_a_zh_cn_manager_proposes_commits_and_approves_the_days_run(
     for language in ("zh-CN", "zh-TW", "en"):
         if language != "zh-CN":
             page.click(f"form.langs button[value={language}]")
-            page.wait_for_load_state()
+            page.wait_for_selector(f"html[lang='{language}']")  # the reloaded page, not the old one
         page.screenshot(path=str(shots / f"web-run-review-{language}.png"), full_page=True)
     assert page.inner_text(".approve-form button") == f"Approve the waiting notices ({pending})"
     page.click("form.langs button[value=zh-CN]")
-    page.wait_for_load_state()
+    page.wait_for_selector("html[lang='zh-CN']")
     page.click(".approve-form button")
     page.wait_for_url("**/runs/*?done=approved*")
     assert f"已批准 {pending} 份通知" in page.inner_text("p.notice-ok")

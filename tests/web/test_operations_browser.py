@@ -68,7 +68,7 @@ def test_a_manager_retries_a_dead_letter_in_three_languages(
     for language, title in (("zh-CN", "发送队列"), ("zh-TW", "寄送佇列"), ("en", "Deliveries")):
         page.goto(f"{server.url}/deliveries")
         page.click(f"form.langs button[value={language}]")
-        page.wait_for_load_state()
+        page.wait_for_selector(f"html[lang='{language}']")  # the reloaded page, not the old one
         assert page.inner_text("h1") == title
         page.select_option("select[name=status]", "dead_letters")
         page.click("form.filters button[type=submit]")
