@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from dunmore.access import credentials, service
 from dunmore.access.values import Language, Role
-from dunmore.ledger.models import CONTACTS, CUSTOMERS, INVOICES
+from dunmore.ledger.models import CONTACTS, CUSTOMERS, INVOICES, ITEM_LEVELS
 from dunmore.settings import Settings, WebSettings
 from dunmore.web.app import create_app
 
@@ -70,8 +70,9 @@ def fill_ledger(engine: Engine) -> None:
                 )
             )
             for invoice, due, currency, open_minor in items:
-                conn.execute(
-                    INVOICES.insert().values(
+                invoice_id = conn.execute(
+                    INVOICES.insert()
+                    .values(
                         external_id=invoice,
                         customer_id=customer_id,
                         issue_date=date(2025, 11, 1),
@@ -79,9 +80,11 @@ def fill_ledger(engine: Engine) -> None:
                         currency=currency,
                         amount_minor=open_minor,
                         open_minor=open_minor,
-                        level=1 if due < date(2026, 3, 1) else 0,
                     )
-                )
+                    .returning(INVOICES.c.id)
+                ).scalar_one()
+                if due < date(2026, 3, 1):
+                    conn.execute(ITEM_LEVELS.insert().values(invoice_id=invoice_id, level=1))
         add = service.add_user
         add(conn, login="boss", role=Role.MANAGER, password=PASSWORD, actor="test", at=NOW)
         add(

@@ -31,7 +31,7 @@ from sqlalchemy import (
 from dunmore.access.permissions import customer_scope
 from dunmore.access.values import User
 from dunmore.errors import BadArgument, NotFound
-from dunmore.ledger.models import CONTACTS, CUSTOMERS, INVOICES
+from dunmore.ledger.models import CONTACTS, CUSTOMERS, INVOICES, ITEM_LEVELS
 
 PAGE_MAX = 200
 NO_CURRENCY = ""  # the account row of a customer who owes nothing
@@ -143,8 +143,9 @@ def list_accounts(
             i.currency,
             cast(func.sum(i.open_minor), BigInteger).label("open_minor"),
             overdue.label("overdue_minor"),
-            func.max(i.level).label("max_level"),
+            func.coalesce(func.max(ITEM_LEVELS.c.level), 0).label("max_level"),
         )
+        .select_from(INVOICES.outerjoin(ITEM_LEVELS, ITEM_LEVELS.c.invoice_id == i.id))
         .where(i.open_minor > 0)
         .group_by(i.customer_id, i.currency)
         .subquery()
@@ -210,7 +211,8 @@ def get_customer(
     )
     i = INVOICES.c
     items = conn.execute(
-        select(INVOICES)
+        select(INVOICES, func.coalesce(ITEM_LEVELS.c.level, 0).label("level"))
+        .select_from(INVOICES.outerjoin(ITEM_LEVELS, ITEM_LEVELS.c.invoice_id == i.id))
         .where(i.customer_id == row.id, i.open_minor > 0)
         .order_by(i.due_date, i.id)
         .limit(items_limit + 1)

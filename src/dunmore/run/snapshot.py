@@ -13,7 +13,7 @@ import polars as pl
 from sqlalchemy import Connection, Select, and_, func, select
 
 from dunmore.engine.frames import CUSTOMERS, GROUPS, ITEMS, REJECTIONS, SnapshotFrames
-from dunmore.ledger.models import ALLOCATIONS, INVOICES
+from dunmore.ledger.models import ALLOCATIONS, INVOICES, ITEM_LEVELS
 from dunmore.ledger.models import CUSTOMERS as CUSTOMER_TABLE
 from dunmore.run.models import DUNNING_GROUPS, NOTICE_ITEMS, NOTICES, REMINDER_RECORDS
 from dunmore.store.bulk import read_frame
@@ -30,9 +30,11 @@ def _later_allocations(conn: Connection, as_of: date) -> pl.DataFrame:
 
 
 def _item_rows(conn: Connection, condition: Any) -> pl.DataFrame:
-    i = INVOICES.c
+    i, lv = INVOICES.c, ITEM_LEVELS.c
     query = select(i.id, i.customer_id, i.currency, i.kind, i.due_date, i.open_minor, i.disputed_minor)
-    query = query.add_columns(i.on_hold, i.level, i.level_date, i.interest_charged_minor).where(condition)
+    level = func.coalesce(lv.level, 0)
+    query = query.add_columns(i.on_hold, level, lv.level_date, i.interest_charged_minor).where(condition)
+    query = query.select_from(INVOICES.outerjoin(ITEM_LEVELS, lv.invoice_id == i.id))
     return read_frame(conn, query, {name: ITEMS[name] for name in _ITEM_COLUMNS})
 
 
