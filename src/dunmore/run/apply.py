@@ -25,12 +25,14 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     update,
     values,
 )
 
 from dunmore.delivery.models import DELIVERIES
 from dunmore.domain.policy import PolicySet
+from dunmore.engine.partition import Part
 from dunmore.ledger.models import INVOICES, ITEM_LEVELS, RUN_ITEM_PREFIXES
 from dunmore.ledger.service import reallocate
 from dunmore.run.models import (
@@ -115,10 +117,12 @@ def insert_deliveries(conn: Connection, which: Any, policies: PolicySet, now: da
     conn.execute(insert(DELIVERIES).from_select(columns, query))
 
 
-def write_group_state(conn: Connection, changes: pl.DataFrame, *, run_id: int) -> None:
+def write_group_state(
+    conn: Connection, changes: pl.DataFrame, *, run_id: int, part: Part | None = None
+) -> None:
     """Set the state of the changed groups (one upsert, set-based), keeping what it replaces for a
-    revert of run `run_id`."""
-    _remember_groups(conn, changes, run_id=run_id)
+    revert of run `run_id`; `part`: the changes are of that partition's customers only."""
+    _remember_groups(conn, changes, run_id=run_id, part=part)
     levels = pl.col("fee_levels").list.eval(pl.element().cast(pl.String)).list.join(";")
     upsert_frame(conn, DUNNING_GROUPS, changes.with_columns(fee_levels=levels), keys=GROUP)
 
@@ -132,14 +136,16 @@ _GROUP_STATE = {
 }
 
 
-def _remember_groups(conn: Connection, changes: pl.DataFrame, *, run_id: int) -> None:
+def _remember_groups(conn: Connection, changes: pl.DataFrame, *, run_id: int, part: Part | None) -> None:
     """Keep the state of the groups `changes` is about to change, the first time run `run_id` changes
     them (an approval later changes a group its run already changed: the state before the run counts)."""
     if changes.is_empty():
         return
     g, b = DUNNING_GROUPS.c, GROUPS_BEFORE.c
-    current = read_frame(conn, select(*(g[name] for name in _GROUP_STATE)), _GROUP_STATE)
+    ours = true() if part is None else part.holds(g.customer_id)
+    current = read_frame(conn, select(*(g[name] for name in _GROUP_STATE)).where(ours), _GROUP_STATE)
     kept_query = select(b.customer_id, b.currency).where(b.run_id == run_id)
+    kept_query = kept_query.where(true() if part is None else part.holds(b.customer_id))
     kept = read_frame(conn, kept_query, {"customer_id": pl.Int64, "currency": pl.String})
     before = (
         changes.select(GROUP)

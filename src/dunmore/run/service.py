@@ -20,6 +20,7 @@ from dunmore.access import audit
 from dunmore.domain.policy import PolicySet, load_policy_file, load_policy_text
 from dunmore.engine.decide import decide
 from dunmore.engine.frames import DecisionFrames
+from dunmore.engine.partition import MAX_PARTITIONS, Part, parts
 from dunmore.errors import BadArgument, NotFound, RunConflict, RunError
 from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.progress import Progress, quiet
@@ -34,6 +35,7 @@ from dunmore.run.apply import (
     write_group_state,
 )
 from dunmore.run.models import NOTICES, POLICY_VERSIONS, RUNS
+from dunmore.run.partitioned import joined_decisions, kept
 from dunmore.run.snapshot import read_snapshot
 from dunmore.store.bulk import write_cache
 
@@ -134,15 +136,21 @@ def check_run_date(as_of: date, *, today: date, max_days_ahead: int) -> None:
         )
 
 
-def propose(
-    conn: Connection, *, as_of: date, today: date, max_days_ahead: int = 1, progress: Progress = quiet
-) -> RunOutcome:
-    """Decide the run for `as_of` and write nothing; `today` is the creditor's date, given by the caller."""
+def _policy_for(conn: Connection, as_of: date, *, today: date, max_days_ahead: int) -> LoadedPolicy:
+    """The policy a run for `as_of` uses, once the date is known to be one a run may take."""
     check_run_date(as_of, today=today, max_days_ahead=max_days_ahead)
     policy = current_policy(conn)
     _, last = _last_run(conn)
     if last is not None and as_of < last:
         raise RunError(f"a run for {last.isoformat()} is already committed: runs cannot go back to {as_of}")
+    return policy
+
+
+def propose(
+    conn: Connection, *, as_of: date, today: date, max_days_ahead: int = 1, progress: Progress = quiet
+) -> RunOutcome:
+    """Decide the run for `as_of` and write nothing; `today` is the creditor's date, given by the caller."""
+    policy = _policy_for(conn, as_of, today=today, max_days_ahead=max_days_ahead)
     progress("read", 0, 1)
     snapshot = read_snapshot(conn, as_of)
     progress("read", 1, 1)
@@ -162,13 +170,26 @@ def commit(
     actor: str,
     max_days_ahead: int = 1,
     progress: Progress = quiet,
+    partitions: int = 1,
 ) -> RunOutcome:
     """Decide and commit the run for `as_of` in the caller's transaction; one audit row
-    (`run.commit` on `run:<id>`) with its counts, whatever the number of notices."""
+    (`run.commit` on `run:<id>`) with its counts, whatever the number of notices.
+
+    With `partitions` N > 1 the customers are split by a hash of their id (`engine.partition`) and
+    each partition is read, decided and written before the next is read, so that no more than one
+    partition's snapshot is in memory; the decisions are the same as unpartitioned, and it is still
+    one transaction: a run is written whole or not at all."""
+    if not 1 <= partitions <= MAX_PARTITIONS:
+        raise BadArgument(f"--partitions {partitions}: give 1 to {MAX_PARTITIONS}")
     sequence, _ = _last_run(conn)
-    proposal = propose(conn, as_of=as_of, today=today, max_days_ahead=max_days_ahead, progress=progress)
-    with write_cache(conn):
-        outcome = _apply(conn, sequence, proposal, now, progress)
+    if partitions == 1:
+        proposal = propose(conn, as_of=as_of, today=today, max_days_ahead=max_days_ahead, progress=progress)
+        with write_cache(conn):
+            outcome = _apply(conn, sequence, proposal, now, progress)
+    else:
+        policy = _policy_for(conn, as_of, today=today, max_days_ahead=max_days_ahead)
+        with write_cache(conn):
+            outcome = _apply_partitioned(conn, sequence, as_of, policy, now, parts(partitions), progress)
     _audit_commit(conn, outcome, now=now, actor=actor)
     return outcome
 
@@ -201,32 +222,79 @@ def _apply(
 ) -> RunOutcome:
     as_of = proposal.as_of
     progress("write", 0, 5)
-    try:
-        run_id = _insert_run(conn, sequence + 1, as_of, proposal, now)
-    except (IntegrityError, OperationalError) as exc:
-        raise RunConflict("another run committed while this one was deciding; nothing was written") from exc
-    decisions = proposal.decisions
+    run_id = _insert_run(conn, sequence + 1, as_of, proposal.policy, now, proposal.decisions.notices.height)
+    keyed = _write(conn, run_id, proposal.decisions, proposal.policy.policies, now, progress=progress)
+    notices = _with_status(proposal.decisions, committed=True).with_columns(notice_id=keyed["notice_id"])
+    return RunOutcome(as_of, proposal.policy, proposal.decisions, notices, committed=True, run_id=run_id)
+
+
+def _write(
+    conn: Connection,
+    run_id: int,
+    decisions: DecisionFrames,
+    policies: PolicySet,
+    now: datetime,
+    *,
+    part: Part | None = None,
+    progress: Progress = quiet,
+) -> pl.DataFrame:
+    """Write decided notices, items, reminders, level effects, group state and deliveries under run
+    `run_id`; returns the notices with their `notice_id`. Only this call's notices are applied (ids
+    are given in order, so they are the run's from the first id given here), so that the partitions
+    of a run write one after another through the same function."""
+    as_of = decisions.as_of
     keyed = insert_notices(conn, decisions.notices, run_id=run_id, as_of=as_of)
     progress("write", 1, 5)
     insert_notice_items(conn, decisions.notice_items, keyed)
     insert_reminder_records(conn, decisions.reminders, run_id=run_id)
     progress("write", 2, 5)
-    applied = keyed.filter(~pl.col("pending_approval"))
-    levels = applied.filter(pl.col("kind") == "level")
-    apply_level_effects(conn, levels, which=NOTICES.c.run_id == run_id, as_of=as_of)
-    progress("write", 3, 5)
-    write_group_state(conn, decisions.group_changes, run_id=run_id)
-    committed = and_(NOTICES.c.run_id == run_id, NOTICES.c.status == "committed")
-    insert_deliveries(conn, committed, proposal.policy.policies, now)
+    if keyed.height:
+        ours = and_(NOTICES.c.run_id == run_id, NOTICES.c.id >= keyed["notice_id"].min())
+        levels = keyed.filter(~pl.col("pending_approval") & (pl.col("kind") == "level"))
+        apply_level_effects(conn, levels, which=ours, as_of=as_of)
+        progress("write", 3, 5)
+        insert_deliveries(conn, and_(ours, NOTICES.c.status == "committed"), policies, now)
+    write_group_state(conn, decisions.group_changes, run_id=run_id, part=part)
     progress("write", 5, 5)
-    notices = _with_status(decisions, committed=True).with_columns(notice_id=keyed["notice_id"])
-    return RunOutcome(as_of, proposal.policy, decisions, notices, committed=True, run_id=run_id)
+    return keyed
 
 
-def _insert_run(conn: Connection, sequence: int, as_of: date, proposal: RunOutcome, now: datetime) -> int:
-    values = {"sequence": sequence, "as_of": as_of, "policy_version_id": proposal.policy.version_id}
-    values |= {"committed_at": now, "notices": proposal.decisions.notices.height}
-    return int(conn.execute(insert(RUNS).values(values).returning(RUNS.c.id)).scalar_one())
+def _apply_partitioned(
+    conn: Connection,
+    sequence: int,
+    as_of: date,
+    policy: LoadedPolicy,
+    now: datetime,
+    partitions: list[Part],
+    progress: Progress,
+) -> RunOutcome:
+    """Read, decide and write each partition in turn; the outcome joins what each wrote."""
+    run_id = _insert_run(conn, sequence + 1, as_of, policy, now, 0)
+    written: list[tuple[DecisionFrames, pl.DataFrame]] = []
+    for part in partitions:
+        progress("read", part.index, len(partitions))
+        snapshot = read_snapshot(conn, as_of, part)
+        progress("decide", part.index, len(partitions))
+        decisions = kept(decide(snapshot, policy.policies))
+        del snapshot  # the next partition's is read only after this one's is gone
+        progress("write", part.index, len(partitions))
+        keyed = _write(conn, run_id, decisions, policy.policies, now, part=part)
+        written.append((decisions, keyed))
+    decisions, notice_ids = joined_decisions(as_of, written)
+    conn.execute(update(RUNS).where(RUNS.c.id == run_id).values(notices=decisions.notices.height))
+    notices = _with_status(decisions, committed=True).with_columns(notice_id=notice_ids)
+    return RunOutcome(as_of, policy, decisions, notices, committed=True, run_id=run_id)
+
+
+def _insert_run(
+    conn: Connection, sequence: int, as_of: date, policy: LoadedPolicy, now: datetime, notices: int
+) -> int:
+    values = {"sequence": sequence, "as_of": as_of, "policy_version_id": policy.version_id}
+    values |= {"committed_at": now, "notices": notices}
+    try:
+        return int(conn.execute(insert(RUNS).values(values).returning(RUNS.c.id)).scalar_one())
+    except (IntegrityError, OperationalError) as exc:
+        raise RunConflict("another run committed while this one was deciding; nothing was written") from exc
 
 
 def _pending(conn: Connection, notice_id: int) -> dict[str, Any]:

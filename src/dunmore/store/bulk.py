@@ -137,7 +137,10 @@ def update_frame(conn: Connection, table: Table | str, frame: pl.DataFrame, *, k
 def _sql(conn: Connection, statement: Executable) -> str:
     if not isinstance(statement, ClauseElement):  # pragma: no cover - a typing aid
         raise TypeError("reads take a SQLAlchemy statement")
-    return str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    sql = str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    # A driver with `%s` parameters has every literal % doubled by the compiler; the statement runs
+    # without parameters here, so the driver would not undo it (a modulo would read `%%`).
+    return sql.replace("%%", "%") if conn.dialect.paramstyle in ("format", "pyformat") else sql
 
 
 def read_frame(conn: Connection, statement: Executable, schema: Mapping[str, Any]) -> pl.DataFrame:
