@@ -197,8 +197,10 @@ def _whole_run(
 
     start = time.perf_counter()
     with transaction(engine, snapshot=True) as conn:
+        # `partitions` only when asked: `--pythonpath`-style runs of an older checkout lack it
+        split = {"partitions": partitions} if partitions > 1 else {}
         outcome = service.commit(conn, as_of=AS_OF, today=AS_OF, now=datetime.now(UTC), actor="system",
-                                 progress=progress, partitions=partitions)  # fmt: skip
+                                 progress=progress, **split)  # fmt: skip
         progress("commit", 0, 1)
     end = time.perf_counter()
     progress("end", 0, 1)
