@@ -8,6 +8,7 @@ import platform
 import resource
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -59,3 +60,24 @@ def save(name: str, payload: dict[str, object]) -> Path:
     path.write_text(json.dumps({"machine": machine(), **payload}, indent=2) + "\n", encoding="utf-8")
     print(f"results written to {path}")
     return path
+
+
+@contextmanager
+def postgres_schema(url: str, prefix: str) -> Iterator[str]:
+    """A schema of its own in the PostgreSQL database `url`, dropped afterwards; yields the URL that
+    opens it (its `search_path`), so that a benchmark never touches what others keep there."""
+    from sqlalchemy import create_engine, make_url, text
+
+    from dunmore.store.db import normalize_url
+
+    schema = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(normalize_url(url))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        scoped = make_url(normalize_url(url)).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield scoped.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

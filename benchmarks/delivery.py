@@ -2,12 +2,18 @@
 worker is `dunmore worker --drain` in a process of its own, as in production).
 
     .venv/bin/python -m benchmarks.delivery [--emails 1000] [--letters 60]
+    .venv/bin/python -m benchmarks.delivery --db postgresql+psycopg://postgres@127.0.0.1/test \
+        --processes 1,2,4 --letters 0
 
-Two runs on fresh SQLite databases: e-mails alone (one overdue notice per debtor, step channels
-[email]), and e-mails with the PDF letter attached (channels [email, letter]: every notice is
-rendered to an A4 PDF once, attached to the e-mail and put in the run's print batch). The rate is
-messages per second between the first and the last message arriving at the server, so the worker's
-start-up (about 2 s of imports) is left out; the whole wall time is reported beside it.
+Two runs on fresh databases: e-mails alone (one overdue notice per debtor, step channels [email]),
+and e-mails with the PDF letter attached (channels [email, letter]: every notice is rendered to an
+A4 PDF once, attached to the e-mail and put in the run's print batch). The rate is messages per
+second between the first and the last message arriving at the server, so the worker's start-up
+(about 2 s of imports) is left out; the whole wall time is reported beside it.
+
+Without `--db` the databases are SQLite files (one worker process: SQLite allows no more). With a
+PostgreSQL URL each measurement gets a schema of its own in that database, dropped afterwards, and
+`--processes 1,2,4` measures `dunmore worker --processes N` for each N, back to back.
 """
 
 from __future__ import annotations
@@ -18,21 +24,36 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tests.delivery.portfolio import CREDITOR_ENV, Debtor, overdue_portfolio
 from tests.support.smtp import SmtpServer
 
-from benchmarks.common import save
+from benchmarks.common import postgres_schema, save
 from dunmore.store.db import make_engine, upgrade
 
 DUNMORE = str(Path(sys.executable).with_name("dunmore"))
 
 
-def measure(count: int, channels: str) -> dict[str, float]:
-    with tempfile.TemporaryDirectory() as folder, SmtpServer() as server:
-        database = Path(folder) / "bench.db"
-        engine = make_engine(f"sqlite:///{database}")
+@contextmanager
+def fresh_database(folder: Path, postgres: str | None) -> Iterator[str]:
+    """The URL of an empty database: a SQLite file, or a schema of its own in `postgres`."""
+    if postgres is None:
+        yield f"sqlite:///{folder / 'bench.db'}"
+        return
+    with postgres_schema(postgres, "bench_delivery") as url:
+        yield url
+
+
+def measure(count: int, channels: str, postgres: str | None = None, processes: int = 1) -> dict[str, float]:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        fresh_database(Path(folder), postgres) as url,
+        SmtpServer() as server,
+    ):
+        engine = make_engine(url)
         upgrade(engine)
         overdue_portfolio(engine, Path(folder), [Debtor() for _ in range(count)], channels=channels)
         engine.dispose()
@@ -46,7 +67,7 @@ def measure(count: int, channels: str) -> dict[str, float]:
         }
         start = time.perf_counter()
         worker = subprocess.Popen(
-            [DUNMORE, "--db", f"sqlite:///{database}", "worker", "--drain"],
+            [DUNMORE, "--db", url, "worker", "--drain", "--processes", str(processes)],
             env=env,
             stdout=subprocess.DEVNULL,
         )
@@ -57,8 +78,16 @@ def measure(count: int, channels: str) -> dict[str, float]:
         worker.wait(timeout=600)
         wall = time.perf_counter() - start
     rate = (count - 1) / (last - first)
-    print(f"  {count} e-mails ({channels}): {rate:.1f} messages/s, {wall:.1f} s wall", flush=True)
-    return {"messages": count, "messages_per_s": round(rate, 1), "wall_s": round(wall, 1)}
+    load = round(os.getloadavg()[0], 2)
+    print(
+        f"  {count} e-mails ({channels}), {processes} process(es): {rate:.1f} messages/s, "
+        f"{wall:.1f} s wall (load average {load})",
+        flush=True,
+    )
+    return {
+        "messages": count, "processes": processes, "messages_per_s": round(rate, 1), "wall_s": round(wall, 1),
+        "load_average": load,
+    }  # fmt: skip
 
 
 def main() -> None:
@@ -67,12 +96,20 @@ def main() -> None:
     )
     parser.add_argument("--emails", type=int, default=1000, help="e-mails without a letter")
     parser.add_argument("--letters", type=int, default=60, help="e-mails with the PDF letter attached")
+    parser.add_argument("--db", help="a PostgreSQL URL (default: SQLite files)")
+    parser.add_argument("--processes", default="1", help="worker processes, e.g. 1,2,4 (PostgreSQL only)")
     args = parser.parse_args()
-    results: dict[str, object] = {
-        "email": measure(args.emails, "email"),
-        "email_with_pdf_letter": measure(args.letters, "email, letter"),
-    }
-    save("delivery", results)
+    counts = [int(n) for n in args.processes.split(",")]
+    backend = "postgresql" if args.db else "sqlite"
+    print(f"delivery benchmark on {backend}, worker processes {counts}")
+    results: dict[str, object] = {"backend": backend}
+    for processes in counts:
+        results[f"email_{processes}p"] = measure(args.emails, "email", args.db, processes)
+        if args.letters:
+            results[f"email_with_pdf_letter_{processes}p"] = measure(
+                args.letters, "email, letter", args.db, processes
+            )
+    save("delivery" if backend == "sqlite" else "delivery_postgresql", results)
 
 
 if __name__ == "__main__":

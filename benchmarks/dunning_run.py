@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import inspect
 import multiprocessing
 import shutil
 import time
@@ -29,6 +30,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.engine import make_url
@@ -220,8 +222,10 @@ def _whole_run(
 
     start = time.perf_counter()
     with transaction(engine, snapshot=True) as conn:
-        # `partitions` only when asked: `--pythonpath`-style runs of an older checkout lack it
-        split = {"partitions": partitions} if partitions > 1 else {}
+        # `partitions` and the template gate only when known: an older checkout (`--pythonpath`) lacks them
+        split: dict[str, Any] = {"partitions": partitions} if partitions > 1 else {}
+        if "gate_templates" in inspect.signature(service.commit).parameters:
+            split |= {"templates_dir": None, "gate_templates": False}  # the run is measured, not the check
         outcome = service.commit(conn, as_of=AS_OF, today=AS_OF, now=datetime.now(UTC), actor="system",
                                  progress=progress, **split)  # fmt: skip
         progress("commit", 0, 1)

@@ -1,6 +1,10 @@
 """Benchmark of importing 1,000,000 invoices for 200,000 customers into SQLite, then aging them.
 
     .venv/bin/python -m benchmarks.import_aging [--customers 200000] [--invoices 1000000]
+    .venv/bin/python -m benchmarks.import_aging --db postgresql+psycopg://postgres@127.0.0.1/test
+
+Without `--db` into a fresh SQLite file; with a PostgreSQL URL into a schema of its own in that
+database, dropped afterwards.
 
 The files come from the demo generator (seeded) written as CSV in the documented import format.
 Timed: importing the customers, importing the invoices (read, validate, write, commit: end to end
@@ -15,7 +19,7 @@ from datetime import UTC, date, datetime
 
 import polars as pl
 
-from benchmarks.common import DATA, peak_memory_mb, save, timed
+from benchmarks.common import DATA, peak_memory_mb, postgres_schema, save, timed
 from dunmore.demo.generator import generate
 from dunmore.domain.aging import buckets
 from dunmore.domain.money_frames import minor_to_text
@@ -50,15 +54,24 @@ def main() -> None:
     )
     parser.add_argument("--customers", type=int, default=200_000)
     parser.add_argument("--invoices", type=int, default=1_000_000)
+    parser.add_argument("--db", help="a PostgreSQL URL (default: a SQLite file)")
     args = parser.parse_args()
     DATA.mkdir(exist_ok=True)
     for path in DATA.glob("import*.db*"):
         path.unlink()
+    if args.db:
+        with postgres_schema(args.db, "bench_import") as url:
+            measure(args.customers, args.invoices, url, "import_aging_postgresql")
+    else:
+        measure(args.customers, args.invoices, f"sqlite:///{DATA / 'import.db'}", "import_aging")
+
+
+def measure(customers: int, invoices: int, url: str, name: str) -> None:
     results: dict[str, float] = {}
-    print(f"import + aging benchmark: {args.customers} customers, {args.invoices} invoices")
+    print(f"import + aging benchmark: {customers} customers, {invoices} invoices, {url.split(':')[0]}")
     with timed("generate and write CSV files", results):
-        customers, invoices = write_files(args.customers, args.invoices)
-    engine = open_database(f"sqlite:///{DATA / 'import.db'}")
+        customers, invoices = write_files(customers, invoices)
+    engine = open_database(url)
     with timed("import customers", results), transaction(engine) as conn:
         import_file(conn, Kind.CUSTOMERS, DATA / "customers.csv", actor="system", at=datetime.now(UTC))
     with timed("import invoices", results), transaction(engine) as conn:
@@ -83,7 +96,8 @@ def main() -> None:
         "seconds": results,
         "import_rows_per_second": rate,
     }
-    save("import_aging", payload | {"peak_memory_mb": peak_memory_mb()})
+    engine.dispose()
+    save(name, payload | {"peak_memory_mb": peak_memory_mb()})
 
 
 if __name__ == "__main__":

@@ -1,11 +1,12 @@
 """Benchmark of printing dunning letters: HTML from the templates, one PDF per letter, one print file.
 
-    .venv/bin/python -m benchmarks.letters [--count 200]
+    .venv/bin/python -m benchmarks.letters [--count 200] [--processes 1,2]
 
 The letters are the final-notice sample notices (`dunmore.delivery.samples`), zh-CN, zh-TW and en in
-turn, each with its own reference. Timed, in one process: rendering the letters' HTML through the
-templates, printing each letter to PDF (`render_pdf`, the figure that matters: letters per second),
-and joining the PDFs into the run's print file (`print_file`, duplex).
+turn, each with its own reference. Timed: rendering the letters' HTML through the templates,
+printing each letter to PDF (`LetterPrinter` with 1, 2… processes, the figure that matters: letters
+per second; a pool's start-up is left out, as a worker keeps its pool), and joining the PDFs into
+the run's print file (`print_file`, duplex).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import os
 import time
 
 from benchmarks.common import peak_memory_mb, save, timed
-from dunmore.delivery.letter import render_pdf
+from dunmore.delivery.letter import LetterPrinter, render_pdf
 from dunmore.delivery.print_file import print_file
 from dunmore.delivery.render import Templates
 from dunmore.delivery.samples import sample_view
@@ -37,29 +38,36 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--count", type=int, default=200, help="how many letters to print (default: 200)")
+    parser.add_argument("--processes", default="1,2", help="printing processes to measure, e.g. 1,2,4")
     args = parser.parse_args()
     results: dict[str, float] = {}
     print(f"letters benchmark: {args.count} final notices, zh-CN / zh-TW / en in turn")
     render_pdf(letter_htmls(1)[0])  # import WeasyPrint and load the fonts once, outside the timings
     with timed("render letter HTML", results):
         htmls = letter_htmls(args.count)
-    cpu = time.process_time()
-    with timed("print each letter to PDF", results):
-        pdfs = [render_pdf(html) for html in htmls]
-    cpu_rate = round(args.count / (time.process_time() - cpu), 2)  # less sensitive to other processes
+    rates: dict[str, dict[str, float]] = {}
+    pdfs: list[bytes] = []
+    for processes in (int(n) for n in args.processes.split(",")):
+        with LetterPrinter(processes) as printer:
+            printer.print_all(htmls[: processes * 2])  # start the pool: a worker keeps it
+            cpu = time.process_time()
+            with timed(f"print each letter to PDF, {processes} process(es)", results):
+                pdfs = printer.print_all(htmls)
+            cpu_seconds = time.process_time() - cpu  # this process only: meaningful for one process
+        rate = round(args.count / results[f"print each letter to PDF, {processes} process(es)"], 2)
+        load = round(os.getloadavg()[0], 2)
+        rates[f"{processes}p"] = {"letters_per_second": rate, "load_average": load}
+        if processes == 1:
+            rates["1p"]["letters_per_cpu_second"] = round(args.count / cpu_seconds, 2)
+        print(f"  {processes} process(es): {rate} letters/s (load average {load})", flush=True)
     with timed("join them into one print file", results):
         joined = print_file(pdfs)
-    rate = round(args.count / results["print each letter to PDF"], 2)
     average_kb = round(sum(map(len, pdfs)) / len(pdfs) / 1024, 1)
-    load = round(os.getloadavg()[0], 2)
-    print(f"  {rate} letters/s ({cpu_rate} per CPU second; load average {load}); {average_kb} KiB a letter;")
-    print(f"  print file {len(joined) / 2**20:.1f} MiB")
+    print(f"  {average_kb} KiB a letter; print file {len(joined) / 2**20:.1f} MiB")
     payload = {
         "letters": args.count,
         "seconds": results,
-        "letters_per_second": rate,
-        "letters_per_cpu_second": cpu_rate,
-        "load_average": load,
+        "rates": rates,
         "average_letter_kib": average_kb,
         "print_file_mib": round(len(joined) / 2**20, 2),
     }

@@ -20,6 +20,13 @@ POSTGRES_URL = os.environ.get("DUNMORE_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgresql"]
 
 
+@pytest.fixture(autouse=True)
+def english_command_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line speaks the terminal's language (`LANG`; CI runs a pass under zh_CN.GB18030):
+    tests read its English unless they name another language themselves."""
+    monkeypatch.setenv("DUNMORE_LANG", "en")
+
+
 def _postgres_engine(schema: str) -> Engine:
     assert POSTGRES_URL is not None
     url = normalize_url(POSTGRES_URL)

@@ -2,11 +2,18 @@
 
 Every error a user can cause is a `DunmoreError` with a stable `code`; interfaces map them to exit
 codes (CLI) or HTTP statuses (API). Validation never uses `assert`.
+
+A message is raised as a `Text` (`raise NotFound(_m("no customer %(code)s", code=code))`): `str(exc)`
+is the English, and the interfaces say `exc.render(language)` in the reader's language. A message
+still raised as a plain string is English in every language.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from dunmore.i18n import Text, _m, translate_english
 
 
 class DunmoreError(Exception):
@@ -14,6 +21,20 @@ class DunmoreError(Exception):
 
     code = "dunmore_error"
     exit_code = 1
+
+    def __init__(self, message: str | Text = "", *args: Any, code: str | None = None, **values: Any) -> None:
+        """`message` is English, or a `Text` (`_m(...)`) the interfaces render in the reader's language;
+        `code` names a finer case than the class's (stable, for machines and translated messages);
+        `values` are what a translated message of that case fills in (named placeholders)."""
+        super().__init__(str(message), *args)
+        self.text = message if isinstance(message, Text) else None
+        if code is not None:
+            self.code = code
+        self.values = values
+
+    def render(self, language: str) -> str:
+        """The message in `language` (English where it was raised as a plain string)."""
+        return str(self) if self.text is None else self.text.render(language)
 
 
 class CurrencyError(DunmoreError):
@@ -41,6 +62,16 @@ class ImportProblem:
         shown = f" (got {self.value!r})" if self.value else ""
         return f"line {self.line}, column {self.column}: {self.reason}{shown}"
 
+    def render(self, language: str) -> str:
+        """The problem in `language`: the reason is a marked English sentence (see `i18n.N_`)."""
+        reason = translate_english(language, self.reason)
+        where = _m(
+            "line %(line)s, column %(column)s: %(reason)s", line=self.line, column=self.column, reason=reason
+        )
+        if not self.value:
+            return where.render(language)
+        return _m("%(where)s (got %(value)s)", where=where, value=repr(self.value)).render(language)
+
 
 class ImportRejected(DunmoreError):
     """An import file failed validation; nothing was written. `problems` lists every bad row."""
@@ -48,7 +79,7 @@ class ImportRejected(DunmoreError):
     code = "import_rejected"
     exit_code = 2
 
-    def __init__(self, message: str, problems: list[ImportProblem]) -> None:
+    def __init__(self, message: str | Text, problems: list[ImportProblem]) -> None:
         super().__init__(message)
         self.problems = problems
 

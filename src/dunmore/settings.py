@@ -170,6 +170,13 @@ class DeliverySettings(BaseModel):
         default=300.0, gt=0, description="How long a claimed delivery is a worker's before others retake it."
     )
     batch_size: int = Field(default=50, ge=1, description="Deliveries claimed at a time.")
+    letter_processes: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Processes a worker prints a batch's PDF letters in (WeasyPrint lays out one letter "
+        "per process at a time); 1 prints them in the worker itself.",
+    )
     portal_url: str | None = Field(
         default=None,
         description="Link to the debtor portal, e.g. https://portal.example.cn/s/{reference} ({reference} "
@@ -226,6 +233,21 @@ class WebSettings(BaseModel):
     session_hours: int = Field(default=12, ge=1, le=24 * 30, description="Hours a sign-in lasts.")
 
 
+class WebhookSettings(BaseModel):
+    """Posting events to webhook subscribers (`dunmore webhooks`); the worker's lease and batch size
+    are the delivery settings'."""
+
+    model_config = {"extra": "forbid"}
+
+    timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="Seconds to wait for a subscriber to connect and answer."
+    )
+    max_attempts: int = Field(default=8, ge=1, le=50, description="Attempts before a webhook goes dead.")
+    retry_seconds: float = Field(
+        default=60.0, gt=0, description="First retry delay; each later one doubles it (exponential backoff)."
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DUNMORE_", env_nested_delimiter="__", toml_file="dunmore.toml", extra="forbid"
@@ -247,6 +269,7 @@ class Settings(BaseSettings):
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     run: RunSettings = Field(default_factory=RunSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
 
     @field_validator("timezone")
     @classmethod

@@ -19,7 +19,7 @@ from dunmore.errors import RunConflict
 from dunmore.run import service
 from dunmore.run.models import NOTICES, RUNS
 from dunmore.store.db import transaction
-from tests.scenarios.story import EXAMPLE, Story, day, morning
+from tests.scenarios.story import EXAMPLE, UNGATED, Story, day, morning
 
 
 def told(engine: Engine, customers: int = 1) -> Story:
@@ -114,7 +114,7 @@ def test_a_run_deciding_while_someone_else_is_audited_is_refused_as_a_conflict(e
             with transaction(engine) as meanwhile:
                 stops.hold(meanwhile, customer="C9", now=morning("2026-09-04"), actor="li")
             service.commit(late, as_of=day("2026-09-04"), today=day("2026-09-04"), now=morning("2026-09-04"),
-                           actor="cli:ops")  # fmt: skip
+                           actor="cli:ops", **UNGATED)  # fmt: skip
 
     with pytest.raises(RunConflict, match="nothing was written"):
         late_run()

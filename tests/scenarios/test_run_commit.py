@@ -16,7 +16,7 @@ from dunmore.ledger.models import ALLOCATIONS, INVOICES
 from dunmore.run import service
 from dunmore.run.models import DUNNING_GROUPS, NOTICE_ITEMS, NOTICES, REMINDER_RECORDS, RUNS
 from dunmore.store.db import transaction
-from tests.scenarios.story import Notices, Story, day, digest, morning, policy_file
+from tests.scenarios.story import UNGATED, Notices, Story, day, digest, morning, policy_file
 
 DAILY = """\
 policies:
@@ -94,6 +94,7 @@ def test_of_two_runs_deciding_the_same_day_at_once_one_commits_and_the_other_wri
                 today=day("2026-09-04"),
                 now=morning("2026-09-04"),
                 actor="cli:ops",
+                **UNGATED,
             )
 
     with pytest.raises(RunConflict, match="nothing was written"):

@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine, func, select, text
 from dunmore.delivery.models import DELIVERIES
 from dunmore.demo.generator import generate
 from dunmore.demo.load import load_portfolio
-from dunmore.ledger.models import INVOICES, ITEM_LEVELS
+from dunmore.ledger.models import BALANCES, INVOICES, ITEM_LEVELS
 from dunmore.run import service
 from dunmore.run.models import (
     DUNNING_GROUPS,
@@ -43,7 +43,15 @@ NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
 POLICY = Path(__file__).resolve().parents[2] / "examples" / "dunning.yaml"
 
 
-LEDGER_TABLES = ["audit_log", "policy_versions", "allocations", "payments", "credit_notes", "invoices"]
+LEDGER_TABLES = [
+    "customer_balances",
+    "audit_log",
+    "policy_versions",
+    "allocations",
+    "payments",
+    "credit_notes",
+    "invoices",
+]
 LEDGER_TABLES += ["contacts", "customers"]  # the run's tables are empty: every commit here is rolled back
 
 
@@ -71,6 +79,7 @@ def written(conn: Connection) -> dict[str, Any]:
         "reminders": select(*(c for c in REMINDER_RECORDS.c if c.name not in ("id", "run_id"))),
         "charges": select(i.customer_id, i.kind, i.amount_minor, i.open_minor).where(i.kind != "invoice"),
         "open": select(i.id, i.open_minor),
+        "balances": select(BALANCES),  # the customer summary the run refreshed and rolled
         "run": select(RUNS.c.as_of, RUNS.c.notices, RUNS.c.status),
     }
     return {name: sorted(tuple(row) for row in conn.execute(query)) for name, query in rows.items()}
@@ -79,7 +88,8 @@ def written(conn: Connection) -> dict[str, Any]:
 def committed(engine: Engine, partitions: int) -> dict[str, Any]:
     """Commit the run in `partitions`, read what it wrote, and roll it all back."""
     with engine.connect() as conn, conn.begin() as outer:
-        outcome = service.commit(conn, as_of=AS_OF, today=AS_OF, now=NOW, actor="test", partitions=partitions)
+        outcome = service.commit(conn, as_of=AS_OF, today=AS_OF, now=NOW, actor="test", partitions=partitions,
+                                 templates_dir=None, gate_templates=False)  # fmt: skip
         state = written(conn) | {"outcome": sorted(outcome.notices.drop("notice_key", "notice_id").rows())}
         outer.rollback()
     return state
@@ -116,7 +126,7 @@ def progress(stage, done, total):
 with transaction(engine, snapshot=True) as conn:
     day = date(2026, 11, 23)
     service.commit(conn, as_of=day, today=day, now=datetime(2026, 11, 23, 9, tzinfo=UTC), actor="test",
-                   progress=progress, partitions=3)
+                   progress=progress, partitions=3, templates_dir=None, gate_templates=False)
 """
 
 
@@ -144,6 +154,7 @@ def test_a_partitioned_run_killed_midway_leaves_no_partial_run(postgres_engine: 
     assert left == dict.fromkeys(left, 0)
     assert charges == 0
     with transaction(postgres_engine, snapshot=True) as conn:
-        outcome = service.commit(conn, as_of=AS_OF, today=AS_OF, now=NOW, actor="test", partitions=3)
+        outcome = service.commit(conn, as_of=AS_OF, today=AS_OF, now=NOW, actor="test", partitions=3,
+                                 templates_dir=None, gate_templates=False)  # fmt: skip
     assert outcome.run_id is not None
     assert outcome.notices.height > 0

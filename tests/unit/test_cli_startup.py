@@ -27,16 +27,22 @@ HEAVY = (
 )
 
 
-def _loaded_after(args: list[str], tmp_path: Path) -> tuple[str, set[str]]:
-    """Run `dunmore ARGS` in a fresh interpreter; its output and which of HEAVY it imported."""
+def _loaded_after(
+    args: list[str], tmp_path: Path, *, watched: tuple[str, ...] = HEAVY, extra: dict[str, str] | None = None
+) -> tuple[str, set[str]]:
+    """Run `dunmore ARGS` in a fresh interpreter; its output and which of `watched` it imported."""
     code = (
         "import sys\n"
         f"sys.argv = ['dunmore', *{args!r}]\n"
         "from dunmore.cli.app import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        f"print('LOADED', *[name for name in {HEAVY!r} if name in sys.modules])\n"
+        f"print('LOADED', *[name for name in {watched!r} if name in sys.modules])\n"
     )
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")]),
+        **(extra or {}),
+    }
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
     last = done.stdout.strip().splitlines()[-1]
     assert last.startswith("LOADED"), done.stdout + done.stderr
@@ -64,3 +70,12 @@ def test_aging_on_a_current_database_loads_neither_alembic_nor_the_delivery_and_
     output, loaded = _loaded_after(["--db", url, "aging", "--as-of", "2026-11-23"], tmp_path)
     assert "no open items as of 2026-11-23" in output
     assert loaded <= {"polars", "sqlalchemy", "pydantic_settings"}
+
+
+def test_the_help_in_chinese_compiles_its_catalog_once_and_then_loads_no_babel(tmp_path: Path) -> None:
+    extra = {"DUNMORE_LANG": "zh-TW", "DUNMORE_CACHE_DIR": str(tmp_path / "cache")}
+    first, loaded_first = _loaded_after(["--help"], tmp_path, watched=("babel",), extra=extra)
+    again, loaded_again = _loaded_after(["--help"], tmp_path, watched=("babel",), extra=extra)
+    assert "應收帳款催收" in first
+    assert first.rpartition("LOADED")[0] == again.rpartition("LOADED")[0]
+    assert (loaded_first, loaded_again) == ({"babel"}, set())  # compiled into the cache, then read from it

@@ -14,23 +14,23 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, and_, update
 
 from dunmore.access import service as access
 from dunmore.access.values import Language, Role
 from dunmore.cli.demo_run import EXAMPLE_POLICY
 from dunmore.demo.generator import generate
 from dunmore.demo.load import load_portfolio
-from dunmore.ledger.models import CUSTOMERS
+from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.run import service as runs
 from dunmore.web.app import create_app
-from tests.web.conftest import PASSWORD, settings
+from tests.web.conftest import PASSWORD, set_level, settings
 
 AS_OF = date(2026, 3, 16)
 NOW = datetime(2026, 3, 16, 2, 0, tzinfo=UTC)
@@ -39,8 +39,9 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 
 
-def demo_ledger(engine: Engine) -> None:
-    """60 demo customers, the odd ones in portfolio `east`, the even in `west`; today's run; two users."""
+def demo_ledger(engine: Engine, *, run: bool = True) -> None:
+    """60 demo customers, the odd ones in portfolio `east`, the even in `west`; two users; today's run
+    unless `run` is false."""
     with engine.begin() as conn:
         load_portfolio(conn, generate(customers=60, seed=7, as_of=AS_OF))
         conn.execute(update(CUSTOMERS).values(portfolio="east").where(CUSTOMERS.c.id % 2 == 1))
@@ -49,8 +50,10 @@ def demo_ledger(engine: Engine) -> None:
         access.add_user(conn, login="wang", role=Role.MANAGER, password=PASSWORD, actor="t", at=NOW)
         access.add_user(conn, login="li", role=Role.COLLECTOR, password=PASSWORD, portfolios=["east"],
                         language=Language.ZH_CN, actor="t", at=NOW)  # fmt: skip
+    if not run:
+        return
     with engine.begin() as conn:
-        runs.commit(conn, as_of=AS_OF, today=AS_OF, now=NOW, actor="t")
+        runs.commit(conn, as_of=AS_OF, today=AS_OF, now=NOW, actor="t", templates_dir=None)
 
 
 @dataclass
@@ -62,7 +65,22 @@ class Server:
 @pytest.fixture
 def server(sqlite_engine: Engine) -> Iterator[Server]:
     demo_ledger(sqlite_engine)
-    app = create_app(sqlite_engine, settings(), clock=lambda: NOW)
+    yield from _serve(sqlite_engine)
+
+
+@pytest.fixture
+def server_before_the_run(sqlite_engine: Engine) -> Iterator[Server]:
+    """No run yet today; the items 60 days overdue have been at level 3 since February, so the run
+    proposes their legal review, which waits for a manager's approval."""
+    demo_ledger(sqlite_engine, run=False)
+    old = and_(INVOICES.c.open_minor > 0, INVOICES.c.due_date <= AS_OF - timedelta(days=60))
+    with sqlite_engine.begin() as conn:
+        set_level(conn, old, 3, date(2026, 2, 1))
+    yield from _serve(sqlite_engine)
+
+
+def _serve(engine: Engine) -> Iterator[Server]:
+    app = create_app(engine, settings(), clock=lambda: NOW)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -155,7 +173,7 @@ def test_a_manager_sees_the_dashboard_in_three_languages_and_a_collector_only_th
     first = page.locator("#customers tbody tr td.mono a").first
     code = first.inner_text()
     page.fill("input[name=q]", code)  # htmx: the results block is replaced as one types, the URL follows
-    page.wait_for_url(f"**/customers?q={code}")
+    page.wait_for_url(f"**/customers?q={code}*")  # the other filters, empty, ride along
     page.wait_for_function(
         "c => [...document.querySelectorAll('#customers td.mono a')].every(a => a.textContent === c)",
         arg=code,
@@ -164,11 +182,34 @@ def test_a_manager_sees_the_dashboard_in_three_languages_and_a_collector_only_th
     first = page.locator("#customers tbody tr td.mono a").first
     first.click()
     assert page.locator("#items tbody tr").count() >= 1
-    page.screenshot(path=str(shots / "web-customer-zh-CN.png"), full_page=True)
     assert errors == []
     answer = page.goto(f"{server.url}/customers/C000002")  # an even id: portfolio west
     assert answer is not None
     assert answer.status == 404
+
+
+def test_a_customer_page_shows_notices_proof_and_explain_in_three_languages(
+    server: Server, browser: Browser, tmp_path: Path
+) -> None:
+    shots = _screenshots(tmp_path)
+    errors: list[str] = []
+    page = _page(browser, errors)
+    _sign_in(page, server.url, "wang")
+    page.goto(f"{server.url}/customers")  # the largest overdue: the run wrote it notices
+    page.locator("#customers tbody tr td.mono a").first.click()
+    for language, heading in (
+        ("zh-CN", "通知与送达凭证"),
+        ("zh-TW", "通知與送達證明"),
+        ("en", "Notices and delivery proof"),
+    ):
+        if language != "zh-CN":
+            page.click(f"form.langs button[value={language}]")
+            page.wait_for_load_state()
+        assert page.inner_text("#notices h2") == heading
+        assert page.locator("#notices tbody tr").count() >= 1
+        assert page.locator("#explain ul.story li").count() >= 1
+        page.screenshot(path=str(shots / f"web-customer-{language}.png"), full_page=True)
+    assert errors == []
 
 
 def test_the_api_docs_run_from_vendored_files_under_the_csp(server: Server, browser: Browser) -> None:
@@ -178,4 +219,49 @@ def test_the_api_docs_run_from_vendored_files_under_the_csp(server: Server, brow
     page.wait_for_selector(".swagger-ui .info .title", timeout=20_000)
     assert "Dunmore" in page.inner_text(".swagger-ui .info .title")
     assert page.locator(".opblock-summary-path").count() >= 4
+    assert errors == []
+
+
+def test_a_zh_cn_manager_proposes_commits_and_approves_the_days_run(
+    server_before_the_run: Server, browser: Browser, tmp_path: Path
+) -> None:
+    url, shots = server_before_the_run.url, _screenshots(tmp_path)
+    errors: list[str] = []
+    page = _page(browser, errors)
+    _sign_in(page, url, "wang")
+    page.click("nav.mainnav a[href='/runs']")
+    assert page.inner_text("h1") == "催收批次"
+    assert page.input_value("input[name=as_of]") == "2026-03-16"  # the business date
+    page.click("#propose button[type=submit]")
+    page.wait_for_selector("#steps")
+    assert "2026年3月16日 的试算结果" in page.inner_text(".proposal h3")
+    assert page.locator("#proposed-customers tbody tr").count() > 0
+    page.evaluate(
+        "window.scrollTo(0, 0)"
+    )  # the form's anchor scrolled down; the sticky bar would float mid-shot
+    page.screenshot(path=str(shots / "web-run-proposal-zh-CN.png"), full_page=True)
+    page.click(".commit-form button")
+    page.wait_for_url("**/runs/*?done=committed")
+    assert "催收批次已执行" in page.inner_text("p.notice-ok")
+    pending = page.locator("#notice-rows form.reject-form").count()
+    assert pending > 0
+    page.click("#notice-rows tr:has-text('first-overdue') td.mono a")  # e-mail and SMS
+    frame = page.frame_locator("iframe.email-frame")
+    assert "DN-" in frame.locator("body").inner_text()  # the e-mail, rendered under its own policy
+    assert "使用客户的语言" in page.inner_text("main")
+    page.screenshot(path=str(shots / "web-notice-zh-CN.png"), full_page=True)
+    page.go_back()
+    for language in ("zh-CN", "zh-TW", "en"):
+        if language != "zh-CN":
+            page.click(f"form.langs button[value={language}]")
+            page.wait_for_load_state()
+        page.screenshot(path=str(shots / f"web-run-review-{language}.png"), full_page=True)
+    assert page.inner_text(".approve-form button") == f"Approve the waiting notices ({pending})"
+    page.click("form.langs button[value=zh-CN]")
+    page.wait_for_load_state()
+    page.click(".approve-form button")
+    page.wait_for_url("**/runs/*?done=approved*")
+    assert f"已批准 {pending} 份通知" in page.inner_text("p.notice-ok")
+    assert page.locator("#notice-rows form.reject-form").count() == 0
+    assert page.locator(".approve-form").count() == 0
     assert errors == []

@@ -1,6 +1,6 @@
 """Customers through the pages and the API: scoped by the user (a collector gets 404 for another
-portfolio's customer), sorted by overdue amount, paginated by keyset; every API route refuses an
-anonymous request."""
+portfolio's customer), sorted by overdue amount, paginated by keyset. (That every route refuses an
+anonymous request is in test_route_guards.py.)"""
 
 from __future__ import annotations
 
@@ -8,16 +8,14 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from starlette.routing import BaseRoute, Route
 
 from dunmore.access import service
 from dunmore.access.values import Role
 from dunmore.errors import BadArgument
 from dunmore.ledger.browse import list_accounts
-from tests.web.conftest import NOW, csrf_of, fill_ledger, make_app, sign_in
+from tests.web.conftest import NOW, fill_ledger, make_app, sign_in
 
 
 @pytest.fixture
@@ -98,39 +96,6 @@ def test_a_page_marker_not_made_by_the_list_is_refused(ledger: Engine) -> None:
         boss = service.get_user(conn, login="boss")
         with pytest.raises(BadArgument, match="page marker"):
             list_accounts(conn, user=boss, as_of=NOW.date(), after="bm90IGpzb24")
-
-
-def _walk(routes: list[BaseRoute], prefix: str = "") -> Iterator[tuple[str, str]]:
-    """(method, path) of every route, through included routers (FastAPI ≥ 0.16x keeps them nested)."""
-    for route in routes:
-        included = getattr(route, "original_router", None)
-        if included is not None:
-            yield from _walk(included.routes, prefix + route.include_context.prefix)  # type: ignore[attr-defined]
-        elif isinstance(route, APIRoute | Route):
-            for method in sorted(route.methods or ()):
-                yield method, prefix + route.path
-
-
-PUBLIC = {"/sign-in", "/language", "/api/docs", "/openapi.json"}
-
-
-def test_every_route_refuses_an_anonymous_request(client: TestClient) -> None:
-    routes = [(m, re.sub(r"\{[^}]+\}", "E001", p)) for m, p in _walk(client.app.routes) if m != "HEAD"]  # type: ignore[attr-defined]
-    api = [(m, p) for m, p in routes if p.startswith("/api/v1/")]
-    pages = [(m, p) for m, p in routes if not p.startswith("/api/v1/") and p not in PUBLIC]
-    assert len(api) >= 4
-    assert ("GET", "/customers/E001") in pages
-    for method, path in api:
-        for headers in ({}, {"Authorization": "Bearer dm_not-a-token"}, {"Authorization": "Basic Ym9zczp4"}):
-            answer = client.request(method, path, headers=headers)
-            assert answer.status_code == 401, (method, path, headers)
-            assert answer.headers["www-authenticate"] == "Bearer"
-    client.get("/sign-in")  # a session with a CSRF token, so that unsafe pages reach their sign-in check
-    token = csrf_of(client.get("/sign-in").text)
-    for method, path in pages:
-        answer = client.request(method, path, headers={"X-CSRF-Token": token}, follow_redirects=False)
-        assert answer.status_code == 303, (method, path)
-        assert answer.headers["location"].startswith("/sign-in"), (method, path)
 
 
 def test_the_api_answers_a_bearer_token_within_its_users_scope(client: TestClient, ledger: Engine) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, false, func, true
 
 from dunmore.access.values import Role, User
 from dunmore.errors import PermissionDenied
+from dunmore.i18n import N_, _m
 from dunmore.ledger.models import CUSTOMERS
 
 
@@ -42,24 +43,24 @@ class Permission(StrEnum):
 
 
 WHAT = {
-    Permission.LEDGER_READ: "read customers, their items and the aging",
-    Permission.LEDGER_IMPORT: "import ledger files",
-    Permission.CUSTOMER_ACT: "record contacts, notes and promises on a customer",
-    Permission.HOLD_SET: "hold and release customers and invoices, stop or resume contact",
-    Permission.DISPUTE_SET: "record disputed amounts",
-    Permission.RUN_READ: "read runs and their notices",
-    Permission.RUN_PROPOSE: "propose the day's dunning run",
-    Permission.RUN_APPROVE: "approve a run's notices",
-    Permission.RUN_REVERT: "revert a committed run",
-    Permission.NOTICE_REJECT: "reject single notices of a run",
-    Permission.DELIVERY_READ: "read deliveries and dead letters",
-    Permission.DELIVERY_RETRY: "retry dead letters",
-    Permission.POLICY_READ: "read dunning policies",
-    Permission.POLICY_LOAD: "load a new dunning policy version",
-    Permission.ALERT_READ: "read their alerts",
-    Permission.AUDIT_READ: "read the audit log",
-    Permission.USERS_MANAGE: "add, disable and change users and their API tokens",
-    Permission.SETTINGS_MANAGE: "change settings",
+    Permission.LEDGER_READ: N_("read customers, their items and the aging"),
+    Permission.LEDGER_IMPORT: N_("import ledger files"),
+    Permission.CUSTOMER_ACT: N_("record contacts, notes and promises on a customer"),
+    Permission.HOLD_SET: N_("hold and release customers and invoices, stop or resume contact"),
+    Permission.DISPUTE_SET: N_("record disputed amounts"),
+    Permission.RUN_READ: N_("read runs and their notices"),
+    Permission.RUN_PROPOSE: N_("propose the day's dunning run"),
+    Permission.RUN_APPROVE: N_("approve a run's notices"),
+    Permission.RUN_REVERT: N_("revert a committed run"),
+    Permission.NOTICE_REJECT: N_("reject single notices of a run"),
+    Permission.DELIVERY_READ: N_("read deliveries and dead letters"),
+    Permission.DELIVERY_RETRY: N_("retry dead letters"),
+    Permission.POLICY_READ: N_("read dunning policies"),
+    Permission.POLICY_LOAD: N_("load a new dunning policy version"),
+    Permission.ALERT_READ: N_("read their alerts"),
+    Permission.AUDIT_READ: N_("read the audit log"),
+    Permission.USERS_MANAGE: N_("add, disable and change users and their API tokens"),
+    Permission.SETTINGS_MANAGE: N_("change settings"),
 }
 
 
@@ -106,26 +107,42 @@ def require(user: User, permission: Permission) -> None:
     """Refuse, with `PermissionDenied`, what the user's role does not allow."""
     if user.disabled:
         raise PermissionDenied(
-            f"user {user.login!r} is disabled and may do nothing: an administrator can add a new user"
+            _m(
+                "user %(login)s is disabled and may do nothing: an administrator can add a new user",
+                login=repr(user.login),
+            )
         )
     if not allows(user, permission):
         raise PermissionDenied(
-            f"user {user.login!r} ({user.role}) may not {WHAT[permission]} ({permission}): "
-            "ask an administrator for a role that allows it"
+            _m(
+                "user %(login)s (%(role)s) may not %(what)s (%(permission)s): ask an administrator for a "
+                "role "
+                "that allows it",
+                login=repr(user.login),
+                role=str(user.role),
+                what=_m(WHAT[permission]),
+                permission=str(permission),
+            )
         )
 
 
-def customer_scope(user: User) -> ColumnElement[bool]:
+def customer_scope(user: User, *, by_index: bool = True) -> ColumnElement[bool]:
     """The condition over `customers` that every query for this user adds: the one scoping rule.
 
     Collectors reach the customers of their portfolios, sales the customers whose `owner` is their
     login (compared without case, as logins are), the other roles every customer; a disabled user none.
+    `by_index=False` says the same condition so that the database cannot answer it through the
+    portfolio index: for a query that walks another index in order and stops at a page (the customer
+    list), where SQLite without statistics would otherwise read and sort a whole portfolio.
     """
     scope = ROLES[user.role].scope
     if user.disabled:
         return false()
     if scope is Scope.PORTFOLIOS:
-        return CUSTOMERS.c.portfolio.in_(sorted(user.portfolios)) if user.portfolios else false()
+        if not user.portfolios:
+            return false()
+        portfolio = CUSTOMERS.c.portfolio if by_index else func.coalesce(CUSTOMERS.c.portfolio, "")
+        return portfolio.in_(sorted(user.portfolios))
     if scope is Scope.OWNED:
         return func.lower(CUSTOMERS.c.owner) == user.login
     return true()

@@ -28,6 +28,7 @@ from dunmore.access.models import API_TOKENS, USER_PORTFOLIOS, USERS
 from dunmore.access.permissions import ROLES, Scope
 from dunmore.access.values import Language, NewToken, Role, TokenInfo, User
 from dunmore.errors import AccessError, NotFound
+from dunmore.i18n import _m
 from dunmore.store.db import as_utc
 
 # Lower-case letters, digits and . _ @ - : safe in URLs, file names and the audit's `user:<login>`,
@@ -59,7 +60,11 @@ def _portfolios(role: Role, portfolios: Iterable[str], login: str) -> frozenset[
     scoped = ROLES[role].scope is Scope.PORTFOLIOS
     if scoped and not names:
         raise AccessError(
-            f"a collector works the customers of their portfolios: give {login!r} at least one --portfolio"
+            _m(
+                "a collector works the customers of their portfolios: give %(login)s at least one "
+                "--portfolio",
+                login=repr(login),
+            )
         )
     if names and not scoped:
         raise AccessError(
@@ -106,7 +111,7 @@ def get_user(conn: Connection, *, login: str) -> User:
     """The user with this login (any case), or `NotFound`."""
     found = _users(conn, login=login.lower())
     if not found:
-        raise NotFound(f"no user {login!r}: see the users with `dunmore users list`")
+        raise NotFound(_m("no user %(login)s: see the users with `dunmore users list`", login=repr(login)))
     return found[0]
 
 
@@ -135,7 +140,9 @@ def add_user(conn: Connection, *, login: str, role: Role, password: str, portfol
     names = _portfolios(role, portfolios, name)
     check_password_strength(password, login=name)
     if conn.execute(select(USERS.c.id).where(USERS.c.login == name)).first() is not None:
-        raise AccessError(f"a user {name!r} already exists (logins ignore case): choose another login")
+        raise AccessError(
+            _m("a user %(login)s already exists (logins ignore case): choose another login", login=repr(name))
+        )
     values = {
         "login": name,
         "role": role.value,
@@ -264,22 +271,28 @@ def authenticate_token(conn: Connection, *, token: str, now: datetime) -> User |
 
     The lookup is by the token's SHA-256: an attacker timing it learns about hashes of their guesses,
     not about a stored token, so no constant-time comparison is needed here.
+
+    The mark is the lookup, one UPDATE … RETURNING, and the first statement of an API request: on
+    SQLite a transaction that reads and then writes fails at once ("database is locked") when another
+    request commits in between, where one that writes first waits its turn.
     """
     if not token.startswith(TOKEN_PREFIX):
         return None
-    row = conn.execute(
-        select(API_TOKENS.c.id, USERS.c.login)
-        .join_from(API_TOKENS, USERS, API_TOKENS.c.user_id == USERS.c.id)
+    enabled = select(USERS.c.id).where(~USERS.c.disabled)
+    marked = conn.execute(
+        update(API_TOKENS)
         .where(
             API_TOKENS.c.token_hash == token_digest(token),
             API_TOKENS.c.revoked_at.is_(None),
-            ~USERS.c.disabled,
+            API_TOKENS.c.user_id.in_(enabled.scalar_subquery()),
         )
+        .values(last_used_at=now)
+        .returning(API_TOKENS.c.user_id)
     ).first()
-    if row is None:
+    if marked is None:
         return None
-    conn.execute(update(API_TOKENS).where(API_TOKENS.c.id == row.id).values(last_used_at=now))
-    return get_user(conn, login=row.login)
+    login = conn.execute(select(USERS.c.login).where(USERS.c.id == marked.user_id)).scalar_one()
+    return get_user(conn, login=login)
 
 
 def set_language(conn: Connection, *, login: str, language: Language, actor: str, at: datetime) -> User:

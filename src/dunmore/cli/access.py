@@ -14,6 +14,7 @@ import typer
 
 from dunmore.access.values import Language, Role, User
 from dunmore.cli.context import cli_actor, console, reported, state, transaction
+from dunmore.cli.language import _
 from dunmore.errors import AccessError, AuditChainBroken
 
 if TYPE_CHECKING:  # argon2 and the database load when a command runs, not for `--help`
@@ -79,7 +80,7 @@ def add(
         with transaction(state(ctx).engine()) as conn:
             user = service.add_user(conn, login=login, role=role, password=password, language=lang,
                                     portfolios=portfolio or [], actor=cli_actor(), at=_now())  # fmt: skip
-    console.print(f"user {user.login} added as {user.role.value}")
+    console.print(_("user %(login)s added as %(role)s", login=user.login, role=user.role.value))
 
 
 def _user_json(user: User) -> dict[str, Any]:
@@ -113,7 +114,7 @@ def disable(ctx: typer.Context, login: Login) -> None:
 
     with reported(), transaction(state(ctx).engine()) as conn:
         user = service.disable_user(conn, login=login, actor=cli_actor(), at=_now())
-    console.print(f"user {user.login} disabled")
+    console.print(_("user %(login)s disabled", login=user.login))
 
 
 @users_app.command("set-password")
@@ -125,7 +126,7 @@ def set_password(ctx: typer.Context, login: Login, password_stdin: PasswordStdin
         password = _password(login, password_stdin)
         with transaction(state(ctx).engine()) as conn:
             service.set_password(conn, login=login, password=password, actor=cli_actor(), at=_now())
-    console.print(f"password of {login.lower()} changed")
+    console.print(_("password of %(login)s changed", login=login.lower()))
 
 
 @users_app.command("set-portfolios")
@@ -152,7 +153,14 @@ def token(
     with reported(), transaction(state(ctx).engine()) as conn:
         made = service.create_token(conn, login=login, name=name, actor=cli_actor(), at=_now())
     typer.echo(made.secret)
-    typer.echo(f"token {made.name!r} of {login.lower()}: keep it now, it is not shown again", err=True)
+    typer.echo(
+        _(
+            "token %(name)s of %(login)s: keep it now, it is not shown again",
+            name=repr(made.name),
+            login=login.lower(),
+        ),
+        err=True,
+    )
 
 
 @users_app.command("revoke-token")
@@ -164,7 +172,7 @@ def revoke_token(
 
     with reported(), transaction(state(ctx).engine()) as conn:
         service.revoke_token(conn, login=login, name=name, actor=cli_actor(), at=_now())
-    console.print(f"token {name!r} of {login.lower()} revoked")
+    console.print(_("token %(name)s of %(login)s revoked", name=repr(name), login=login.lower()))
 
 
 def _moment(value: datetime | None) -> str:

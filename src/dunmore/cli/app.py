@@ -8,6 +8,7 @@ import typer
 
 from dunmore import __version__
 from dunmore.cli.context import AppState, console, reported
+from dunmore.cli.language import TranslatedGroup
 
 app = typer.Typer(
     name="dunmore",
@@ -15,6 +16,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
+    cls=TranslatedGroup,
 )
 
 
@@ -48,6 +50,7 @@ def root(
 
 def _register() -> None:
     """Sub-commands, one module per capability; imported here so `app` is whole when used."""
+    import dunmore.cli.webhooks
     from dunmore.cli import access, db, delivery, demo, dunning, holds, imports, reports, templates, web
 
     demo.register(app)
@@ -60,6 +63,7 @@ def _register() -> None:
     holds.register(app)
     access.register(app)
     web.register(app)
+    dunmore.cli.webhooks.register(app)
 
 
 _register()

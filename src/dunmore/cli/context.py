@@ -14,7 +14,9 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.console import Console
 
+from dunmore.cli.language import _, language
 from dunmore.errors import BadArgument, DunmoreError, ImportRejected
+from dunmore.i18n import _m
 
 if TYPE_CHECKING:  # the CLI imports the database and the settings only when a command needs them
     from rich.progress import TaskID
@@ -61,15 +63,17 @@ def state(ctx: typer.Context) -> AppState:
 
 @contextmanager
 def reported() -> Iterator[None]:
-    """Turn a `DunmoreError` into a clear message on stderr and its exit code."""
+    """Turn a `DunmoreError` into a clear message on stderr, in the reader's language, and its exit
+    code."""
     try:
         yield
     except ImportRejected as exc:
-        errors.print(f"[bold red]error:[/] {exc}")
+        reader = language()
+        errors.print(f"[bold red]{_error()}[/] {exc.render(reader)}")
         for problem in exc.problems[:200]:
-            errors.print(f"  {problem}", markup=False, highlight=False)
+            errors.print(f"  {problem.render(reader)}", markup=False, highlight=False)
         if len(exc.problems) > 200:
-            errors.print(f"  … and {len(exc.problems) - 200} more problems")
+            errors.print("  " + _("… and %(count)s more problems", count=len(exc.problems) - 200))
         raise typer.Exit(exc.exit_code) from exc
     except DunmoreError as exc:
         _report(exc)
@@ -88,7 +92,7 @@ def _is_database_error(exc: Exception) -> TypeGuard[DBAPIError]:
 
 
 def _report(exc: DunmoreError) -> None:
-    errors.print(f"[bold red]error:[/] {exc}", highlight=False)
+    errors.print(f"[bold red]{_error()}[/] {exc.render(language())}", highlight=False)
     raise typer.Exit(exc.exit_code) from exc
 
 
@@ -126,10 +130,17 @@ def parse_as_of(text: str | None, settings: Settings) -> date:
     try:
         day = date.fromisoformat(text)
     except ValueError as exc:
-        raise BadArgument(f"--as-of {text!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-11-23") from exc
+        raise BadArgument(
+            _m("--as-of %(text)s is not a date: write it as YYYY-MM-DD, e.g. 2026-11-23", text=repr(text))
+        ) from exc
     if not EARLIEST <= day <= LATEST:
         raise BadArgument(
-            f"--as-of {text} is outside {EARLIEST.isoformat()} to {LATEST.isoformat()}: check the year"
+            _m(
+                "--as-of %(text)s is outside %(earliest)s to %(latest)s: check the year",
+                text=text,
+                earliest=EARLIEST.isoformat(),
+                latest=LATEST.isoformat(),
+            )
         )
     return day
 
@@ -158,3 +169,7 @@ def stage_progress() -> Iterator[Progress]:
 
     with bar:
         yield advance
+
+
+def _error() -> str:
+    return _("error:")

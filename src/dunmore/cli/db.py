@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from dunmore.cli.context import console, reported, state
+from dunmore.cli.language import _
 
 db_app = typer.Typer(help="The database: schema upgrades and status.", no_args_is_help=True)
 
@@ -17,7 +18,7 @@ def upgrade_command(ctx: typer.Context) -> None:
     with reported():
         engine = make_engine(state(ctx).settings.database_url)
         changed = upgrade(engine)
-        console.print("upgraded to the newest schema" if changed else "already at the newest schema")
+        console.print(_("upgraded to the newest schema") if changed else _("already at the newest schema"))
 
 
 @db_app.command("status")

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from dunmore.cli.context import cli_actor, console, reported, state, transaction
+from dunmore.cli.context import cli_actor, console, errors, reported, state, transaction
 from dunmore.delivery.statuses import STATUSES
 from dunmore.errors import BadArgument, SendingNotConfigured
 
@@ -34,6 +34,16 @@ def worker(
         bool, typer.Option("--drain", help="Stop once nothing is due (deferred deliveries stay queued).")
     ] = False,
     poll: Annotated[float, typer.Option(help="Seconds to wait when nothing is due.", min=0.01)] = 2.0,
+    processes: Annotated[
+        int,
+        typer.Option(
+            "--processes",
+            help="Worker processes sending side by side, each with its own SMTP connection "
+            "(PostgreSQL only; 1 on SQLite).",
+            min=1,
+            max=64,
+        ),
+    ] = 1,
 ) -> None:
     """Send the pending deliveries: email, SMS, letters into print batches, tasks for people.
 
@@ -46,6 +56,7 @@ def worker(
     the channels in use (SMTP host, SMS gateway) are set, and names each setting missing.
     """
     from dunmore.delivery import readiness
+    from dunmore.delivery.processes import check_processes, stop_on_signals
     from dunmore.delivery.render import Templates
     from dunmore.delivery.wiring import outlets
     from dunmore.delivery.worker import Tally, Worker
@@ -53,12 +64,16 @@ def worker(
     with reported():
         app = state(ctx)
         settings = app.settings
+        check_processes(processes, settings.database_url)
         with transaction(app.engine()) as conn:
             ready = readiness.check(conn, settings)
         if ready.missing:
             raise SendingNotConfigured([str(missing) for missing in ready.missing])
         for note in ready.notes:
             console.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
+        if processes > 1:
+            _work_in_processes(settings, processes, demo=ready.demo, drain=drain, poll=poll)
+            return
         templates = Templates(settings.delivery.templates_dir)
         job = Worker(app.engine(), settings, templates=templates, outlets=outlets(settings, demo=ready.demo))
 
@@ -67,10 +82,26 @@ def worker(
                 console.print(_tally_line(tally), highlight=False)
 
         try:
-            tally = job.run(drain=drain, poll=poll, on_batch=report if console.is_terminal else None)
+            with stop_on_signals(job.stop):
+                tally = job.run(drain=drain, poll=poll, on_batch=report if console.is_terminal else None)
         except KeyboardInterrupt:
             tally = job.tally
         console.print(f"worker done: {_tally_line(tally)}", highlight=False)
+
+
+def _work_in_processes(settings: Any, processes: int, *, demo: bool, drain: bool, poll: float) -> None:
+    from dunmore.delivery.processes import Job, combined, run_processes
+
+    outcomes = run_processes(Job(settings, demo, drain, poll), processes)
+    for outcome in outcomes:
+        console.print(f"{outcome.name}: {_tally_line(outcome.tally)}", highlight=False)
+    tally = combined([outcome.tally for outcome in outcomes])
+    console.print(f"worker done ({processes} processes): {_tally_line(tally)}", highlight=False)
+    failed = [outcome for outcome in outcomes if outcome.error]
+    for outcome in failed:
+        errors.print(f"[bold red]error:[/] worker {outcome.name} stopped: {outcome.error}", highlight=False)
+    if failed:
+        raise typer.Exit(1)
 
 
 def _tally_line(tally: Any) -> str:
@@ -78,7 +109,14 @@ def _tally_line(tally: Any) -> str:
     return (
         f"sent {tally.sent}" + (f" ({channels})" if channels else "") + f", retrying {tally.retried}, "
         f"deferred {tally.deferred}, cancelled {tally.cancelled}, failed {tally.failed}, dead {tally.dead}"
+        + _webhook_part(tally.webhooks)
     )
+
+
+def _webhook_part(hooks: Any) -> str:
+    if not (hooks.posted or hooks.retried or hooks.dead):
+        return ""
+    return f"; webhooks posted {hooks.posted}, retrying {hooks.retried}, dead {hooks.dead}"
 
 
 @deliveries_app.command("list")
@@ -159,6 +197,13 @@ def letters_print(
     duplex: Annotated[
         bool, typer.Option(help="Pad letters with an odd page count with a blank page (two-sided printing).")
     ] = True,
+    shared_fonts: Annotated[
+        bool,
+        typer.Option(
+            help="Embed each font once for the whole file (the letters' font subsets merged; the pages "
+            "print the same). --no-shared-fonts keeps every letter's own subset: faster, much larger."
+        ),
+    ] = True,
 ) -> None:
     """Write one PDF with every letter of a run, exactly as stored, in delivery order, for a print shop."""
     from dunmore.delivery import outbox
@@ -173,7 +218,7 @@ def letters_print(
                 f"run {run_id} has no letters in its print batch yet: letters join it when `dunmore worker` "
                 "handles them"
             )
-        output.write_bytes(print_file(pdfs, duplex=duplex))
+        output.write_bytes(print_file(pdfs, duplex=duplex, shared_fonts=shared_fonts))
         console.print(f"{len(pdfs)} letters written to {output}")
 
 

@@ -108,7 +108,8 @@ def run_demo(app: AppState, *, customers: int, seed: int, as_of: str | None, res
                 _ensure_policy(conn, now, actor)
             progress.update(task, description="running the day's dunning")
             with transaction(engine, snapshot=True) as conn:
-                outcome = service.commit(conn, as_of=day, today=day, now=now, actor=actor)
+                outcome = service.commit(conn, as_of=day, today=day, now=now, actor=actor,
+                                         templates_dir=app.settings.delivery.templates_dir)  # fmt: skip
             progress.update(task, description="delivering the notices (letters are rendered to PDF)")
             tally = _deliver(engine, app.settings, day)
         console.print(

@@ -18,15 +18,12 @@ from dunmore.cli.context import (
     state,
     transaction,
 )
-from dunmore.errors import DunmoreError, RunError
+from dunmore.cli.language import _
+from dunmore.errors import DunmoreError
 from dunmore.run.explain_text import LANGUAGES
 
 if TYPE_CHECKING:  # the engine, Polars and the database load when a command runs, not for `--help`
-    from sqlalchemy import Connection
-
-    from dunmore.delivery.template_gate import Verdict
     from dunmore.domain.policy import PolicySet
-    from dunmore.settings import Settings
 
 policy_app = typer.Typer(
     help="Dunning policies: check a YAML file, load it as a new version.", no_args_is_help=True
@@ -64,8 +61,12 @@ def _warn_currency_gaps(policies: PolicySet, ledger: set[str] | None) -> None:
     gaps = currency_gaps(policies, ledger or ())
     for gap in gaps:
         console.print(f"[yellow]warning:[/] {gap}", highlight=False, soft_wrap=True)
-    checked = "the policy set's currencies" + (" and the ledger's" if ledger is not None else "")
-    console.print(f"{len(gaps)} currency gap(s) against {checked}", style="dim", markup=False)
+    checked = (
+        _("%(count)s currency gap(s) against the policy set's currencies and the ledger's", count=len(gaps))
+        if ledger is not None
+        else _("%(count)s currency gap(s) against the policy set's currencies", count=len(gaps))
+    )
+    console.print(checked, style="dim", markup=False)
 
 
 @policy_app.command("check")
@@ -86,7 +87,7 @@ def policy_check(ctx: typer.Context, path: PolicyFile) -> None:
             table.add_row(name, reminders, levels, str(policy.min_days_between_notices), rate)
         console.print(table)
         _warn_currency_gaps(policies, _ledger_currencies(ctx))
-        console.print(f"valid; fingerprint {policies.fingerprint()[:12]}")
+        console.print(_("valid; fingerprint %(fingerprint)s", fingerprint=policies.fingerprint()[:12]))
 
 
 @policy_app.command("load")
@@ -98,7 +99,12 @@ def policy_load(ctx: typer.Context, path: PolicyFile) -> None:
         loaded = service.load_policy(conn, path, now=_now(), actor=cli_actor())
         _warn_currency_gaps(loaded.policies, service.ledger_currencies(conn))
         console.print(
-            f"loaded {path} as policy version {loaded.version} (fingerprint {loaded.fingerprint[:12]})"
+            _(
+                "loaded %(path)s as policy version %(version)s (fingerprint %(fingerprint)s)",
+                path=path,
+                version=loaded.version,
+                fingerprint=loaded.fingerprint[:12],
+            )
         )
 
 
@@ -132,7 +138,6 @@ def run_command(
     """Decide today's reminders and level notices; show them, and with --approve commit them."""
     if ctx.invoked_subcommand is not None:
         return
-    from dunmore.delivery.template_gate import remember_passed
     from dunmore.reports.render import rich_table, to_json
     from dunmore.run import service
     from dunmore.run.views import notices_json, notices_table_rows
@@ -142,12 +147,12 @@ def run_command(
         day = parse_as_of(as_of, settings)
         engine = state(ctx).engine()
         today, ahead = business_today(settings), settings.run.max_days_ahead
+        templates = settings.delivery.templates_dir
         with transaction(engine, snapshot=True) as conn:
             if approve:
-                verdict = _refuse_failing_templates(conn, settings, service.current_policy(conn).policies)
                 outcome = service.commit(conn, as_of=day, today=today, now=_now(), actor=cli_actor(),
-                                         max_days_ahead=ahead, partitions=partitions)  # fmt: skip
-                remember_passed(conn, verdict)
+                                         max_days_ahead=ahead, templates_dir=templates,
+                                         partitions=partitions)  # fmt: skip
             else:
                 outcome = service.propose(conn, as_of=day, today=today, max_days_ahead=ahead)
             if as_json:
@@ -155,18 +160,25 @@ def run_command(
                 return
             rows = notices_table_rows(conn, outcome.notices, outcome.decisions)
         money = ["open", "interest", "fee"]
-        verb = "committed" if outcome.committed else "proposed"
-        version = outcome.policy.version
-        title = f"Run for {day.isoformat()} with policy version {version}: {rows.height} notices {verb}"
+        verb = _("Run for %(date)s with policy version %(version)s: %(count)s notices committed")
+        if not outcome.committed:
+            verb = _("Run for %(date)s with policy version %(version)s: %(count)s notices proposed")
+        title = verb % {"date": day.isoformat(), "version": outcome.policy.version, "count": rows.height}
         console.print(rich_table(rows.head(limit), title=title, money=money))
         if rows.height > limit:
-            console.print(f"showing {limit} of {rows.height}; --json for all", style="dim", markup=False)
+            shown = _("showing %(limit)s of %(count)s; --json for all", limit=limit, count=rows.height)
+            console.print(shown, style="dim", markup=False)
         if not outcome.committed:
-            console.print("nothing was written; add --approve to commit this run", style="dim", markup=False)
+            console.print(
+                _("nothing was written; add --approve to commit this run"), style="dim", markup=False
+            )
         elif (run_id := outcome.run_id) is not None:
             console.print(
-                f"committed as run {run_id}; until its deliveries go out, `dunmore run revert {run_id}` "
-                "undoes it",
+                _(
+                    "committed as run %(run)s; until its deliveries go out, `dunmore run revert %(run)s` "
+                    "undoes it",
+                    run=run_id,
+                ),
                 style="dim",
                 markup=False,
             )
@@ -196,21 +208,6 @@ def _count(number: int, one: str, many: str | None = None) -> str:
     return f"{number} {one if number == 1 else many or one + 's'}"
 
 
-def _refuse_failing_templates(conn: Connection, settings: Settings, policies: PolicySet) -> Verdict:
-    """A run commits only with templates that pass `dunmore templates check` for its policy (checked
-    again only when the templates, the policy or the checker changed: see delivery.template_gate)."""
-    from dunmore.delivery.template_gate import template_verdict
-    from dunmore.delivery.uses import uses_for_policies
-
-    verdict = template_verdict(conn, settings.delivery.templates_dir, uses_for_policies(policies))
-    if problems := verdict.problems:
-        raise RunError(
-            f"the run was not committed: its templates have {len(problems)} problem(s), the first: "
-            f"{problems[0]}; `dunmore templates check` lists them all"
-        )
-    return verdict
-
-
 NoticeId = Annotated[int, typer.Argument(help="The notice id shown by `dunmore run`.")]
 
 
@@ -235,8 +232,9 @@ def approve_command(ctx: typer.Context, notice_id: NoticeId, by: By = None) -> N
     from dunmore.run import service
 
     with reported(), transaction(state(ctx).engine()) as conn:
-        service.approve(conn, notice_id, now=_now(), by=_person(by), actor=cli_actor())
-        console.print(f"notice {notice_id} approved")
+        service.approve(conn, notice_id, now=_now(), by=_person(by), actor=cli_actor(),
+                        templates_dir=state(ctx).settings.delivery.templates_dir)  # fmt: skip
+        console.print(_("notice %(notice)s approved", notice=notice_id))
 
 
 def reject_command(ctx: typer.Context, notice_id: NoticeId, reason: Reason = None, by: By = None) -> None:
@@ -249,8 +247,12 @@ def reject_command(ctx: typer.Context, notice_id: NoticeId, reason: Reason = Non
             service.reject(
                 conn, notice_id, reason=reason or "", by=_person(by), now=_now(), actor=cli_actor()
             )
-        again = f"`dunmore reopen {notice_id}` lets the run propose it again"
-        console.print(f"notice {notice_id} rejected; {again}")
+        console.print(
+            _(
+                "notice %(notice)s rejected; `dunmore reopen %(notice)s` lets the run propose it again",
+                notice=notice_id,
+            )
+        )
 
 
 def reopen_command(ctx: typer.Context, notice_id: NoticeId, by: By = None) -> None:
@@ -259,7 +261,13 @@ def reopen_command(ctx: typer.Context, notice_id: NoticeId, by: By = None) -> No
 
     with reported(), transaction(state(ctx).engine()) as conn:
         lifted = service.reopen(conn, notice_id, by=_person(by), now=_now(), actor=cli_actor())
-        console.print(f"notice {notice_id} reopened ({lifted} rejection(s) of its step lifted)")
+        console.print(
+            _(
+                "notice %(notice)s reopened (%(count)s rejection(s) of its step lifted)",
+                notice=notice_id,
+                count=lifted,
+            )
+        )
 
 
 def explain_command(
@@ -285,7 +293,9 @@ def explain_command(
             typer.echo(to_json({"customer_id": customer, "as_of": day.isoformat(), "items": payload}))
             return
         if not stories:
-            console.print(f"{customer} has no open item on {day.isoformat()}")
+            console.print(
+                _("%(customer)s has no open item on %(date)s", customer=customer, date=day.isoformat())
+            )
         for story in stories:
             facts = story.facts
             console.print(

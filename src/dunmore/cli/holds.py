@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from dunmore.cli.context import cli_actor, console, reported, state, transaction
+from dunmore.cli.language import _
 
 Customer = Annotated[str, typer.Argument(help="The customer id of your ERP, as imported (e.g. C000016).")]
 Invoice = Annotated[
@@ -21,7 +22,9 @@ def _now() -> datetime:
 
 
 def _cancelled(count: int) -> str:
-    return f"{count} pending {'delivery' if count == 1 else 'deliveries'} cancelled"
+    if count == 1:
+        return _("1 pending delivery cancelled")
+    return _("%(count)s pending deliveries cancelled", count=count)
 
 
 def hold(ctx: typer.Context, customer: Customer, invoice: Invoice = None) -> None:
@@ -30,7 +33,13 @@ def hold(ctx: typer.Context, customer: Customer, invoice: Invoice = None) -> Non
 
     with reported(), transaction(state(ctx).engine()) as conn:
         count = stops.hold(conn, customer=customer, invoice=invoice, now=_now(), actor=cli_actor())
-    console.print(f"{invoice or customer} on hold: no notices; {_cancelled(count)}")
+    console.print(
+        _(
+            "%(what)s on hold: no notices; %(cancelled)s",
+            what=invoice or customer,
+            cancelled=_cancelled(count),
+        )
+    )
 
 
 def release(ctx: typer.Context, customer: Customer, invoice: Invoice = None) -> None:
@@ -39,7 +48,7 @@ def release(ctx: typer.Context, customer: Customer, invoice: Invoice = None) -> 
 
     with reported(), transaction(state(ctx).engine()) as conn:
         stops.release(conn, customer=customer, invoice=invoice, now=_now(), actor=cli_actor())
-    console.print(f"{invoice or customer} released: the next run includes it")
+    console.print(_("%(what)s released: the next run includes it", what=invoice or customer))
 
 
 def dispute(
@@ -56,7 +65,14 @@ def dispute(
         count = stops.dispute(
             conn, invoice=invoice, amount=parse_decimal(amount), now=_now(), actor=cli_actor()
         )
-    console.print(f"invoice {invoice}: {amount} disputed; {_cancelled(count)}")
+    console.print(
+        _(
+            "invoice %(invoice)s: %(amount)s disputed; %(cancelled)s",
+            invoice=invoice,
+            amount=amount,
+            cancelled=_cancelled(count),
+        )
+    )
 
 
 def cease_contact(ctx: typer.Context, customer: Customer) -> None:
@@ -69,7 +85,14 @@ def cease_contact(ctx: typer.Context, customer: Customer) -> None:
     with reported(), transaction(app.engine()) as conn:
         count = stops.cease_contact(conn, customer=customer, keep=keep, now=_now(), actor=cli_actor())
     only = ", ".join(keep) if keep else "nothing"
-    console.print(f"{customer}: contact stopped, {only} only; {_cancelled(count)}")
+    console.print(
+        _(
+            "%(customer)s: contact stopped, %(only)s only; %(cancelled)s",
+            customer=customer,
+            only=only,
+            cancelled=_cancelled(count),
+        )
+    )
 
 
 def resume_contact(ctx: typer.Context, customer: Customer) -> None:
@@ -78,7 +101,7 @@ def resume_contact(ctx: typer.Context, customer: Customer) -> None:
 
     with reported(), transaction(state(ctx).engine()) as conn:
         stops.resume_contact(conn, customer=customer, now=_now(), actor=cli_actor())
-    console.print(f"{customer}: contact resumed")
+    console.print(_("%(customer)s: contact resumed", customer=customer))
 
 
 def register(app: typer.Typer) -> None:

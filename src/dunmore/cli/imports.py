@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from dunmore.cli.context import cli_actor, console, reported, stage_progress, state, transaction
+from dunmore.cli.language import _
 from dunmore.imports.columns import Kind
 
 if TYPE_CHECKING:  # Polars, openpyxl and the database load when a file is imported, not for `--help`
@@ -126,29 +127,38 @@ def export_command(
             written = export_ledger(conn, directory, file_format=file_format.value, encoding=encoding.value)
         for exported in written:
             # soft_wrap: a path the user copies is never broken across lines, whatever the width
-            console.print(f"{exported.path}: {exported.rows} rows", soft_wrap=True, highlight=False)
+            written_text = _("%(path)s: %(rows)s rows", path=exported.path, rows=exported.rows)
+            console.print(written_text, soft_wrap=True, highlight=False)
 
 
 def _print_report(report: ImportReport) -> None:
     from rich.table import Table
 
-    console.print(f"[bold]{report.kind}[/] from {report.file} ({report.encoding})", highlight=False)
+    heading = _(
+        "%(kind)s from %(file)s (%(encoding)s)",
+        kind="[bold]" + str(report.kind) + "[/]",
+        file=report.file,
+        encoding=report.encoding,
+    )
+    console.print(heading, highlight=False)
     table = Table(show_header=False)
     table.add_column("what")
     table.add_column("rows", justify="right")
-    table.add_row("rows read", str(report.rows_read))
-    table.add_row("new", str(report.new))
-    table.add_row("changed", str(report.changed))
-    table.add_row("unchanged", str(report.unchanged))
+    table.add_row(_("rows read"), str(report.rows_read))
+    table.add_row(_("new"), str(report.new))
+    table.add_row(_("changed"), str(report.changed))
+    table.add_row(_("unchanged"), str(report.unchanged))
     if report.duplicates:
-        table.add_row("identical duplicates collapsed", str(report.duplicates))
+        table.add_row(_("identical duplicates collapsed"), str(report.duplicates))
     if report.blank_rows:
-        table.add_row("blank rows skipped", str(report.blank_rows))
+        table.add_row(_("blank rows skipped"), str(report.blank_rows))
     console.print(table)
     if report.dry_run:
-        console.print("dry run: the file is valid and nothing was written")
+        console.print(_("dry run: the file is valid and nothing was written"))
     if report.ignored_columns:
-        console.print(f"ignored columns: {', '.join(report.ignored_columns)}", highlight=False)
+        console.print(
+            _("ignored columns: %(columns)s", columns=", ".join(report.ignored_columns)), highlight=False
+        )
     _print_settlements(report)
 
 

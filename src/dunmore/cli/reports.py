@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from dunmore.cli.context import console, parse_as_of, reported, state
+from dunmore.cli.language import _
 from dunmore.domain.aging import DEFAULT_BOUNDS, buckets, parse_bounds
 from dunmore.errors import DunmoreError
 
@@ -41,18 +42,21 @@ def show_aging(report: AgingReport, *, limit: int) -> None:
     from dunmore.reports.render import rich_buckets_table, rich_table
 
     if report.totals.is_empty():
-        console.print(f"no open items as of {report.as_of.isoformat()}")
+        console.print(_("no open items as of %(date)s", date=report.as_of.isoformat()))
         return
     money = [*report.labels, "total"]
-    title = f"Aging as of {report.as_of.isoformat()} (by {report.by})"
+    title = _("Aging as of %(date)s (by %(by)s)", date=report.as_of.isoformat(), by=report.by)
     if report.by == "customer":
         shown = report.rows.sort("total", descending=True).head(limit)
         console.print(rich_table(shown, title=title, money=money))
         if report.rows.height > limit:
-            console.print(
-                f"[dim]showing the {limit} largest of {report.rows.height} rows; --format csv for all[/]"
+            shown_text = _(
+                "showing the %(limit)s largest of %(count)s rows; --format csv for all",
+                limit=limit,
+                count=report.rows.height,
             )
-        title = "Totals per currency"
+            console.print(f"[dim]{shown_text}[/]")
+        title = _("Totals per currency")
     console.print(rich_buckets_table(report.totals, title=title, labels=report.labels))
 
 

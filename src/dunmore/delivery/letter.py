@@ -12,19 +12,26 @@ module stays cheap for the CLI and the API. It needs the system library HarfBuzz
 seconds and WeasyPrint warns on import.
 
 A run's letters are joined, as stored, into one print file by `dunmore.delivery.print_file`.
+
+Laying a letter out is WeasyPrint's Python work on one core (≈0.1 s of CPU, and as much again to
+subset the fonts and write the PDF), so many letters are printed in a pool of processes
+(`LetterPrinter`), each of which imports WeasyPrint and loads the fonts once.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import multiprocessing
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Final
+from types import TracebackType
+from typing import Final, Self
 
 from dunmore.errors import DeliveryError
 
-__all__ = ["LAYOUTS", "render_pdf"]
+__all__ = ["LAYOUTS", "LetterPrinter", "render_pdf"]
 
 LAYOUTS: Final = Path(__file__).parent / "templates" / "default" / "layouts"
 _NOTDEF: Final = ".notdef glyph rendered"  # WeasyPrint's warning for a character no font can draw
@@ -37,6 +44,39 @@ def render_pdf(letter_html: str) -> bytes:
     with _refuse_missing_glyphs():
         pdf: bytes = HTML(string=letter_html, base_url=str(LAYOUTS)).write_pdf()
     return pdf
+
+
+class LetterPrinter:
+    """Prints letters to PDF, in `processes` processes when more than one (a context manager: the
+    processes start at the first letters and end with it). Letters come back in the order given;
+    a letter refused (`DeliveryError`) raises as `render_pdf` would."""
+
+    def __init__(self, processes: int = 1) -> None:
+        self.processes = processes
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def print_all(self, htmls: Sequence[str]) -> list[bytes]:
+        if self.processes <= 1 or len(htmls) < 2:
+            return [render_pdf(html) for html in htmls]
+        if self._pool is None:
+            context = multiprocessing.get_context("spawn")  # no copy of the caller's connections
+            self._pool = ProcessPoolExecutor(self.processes, mp_context=context, initializer=_warm_up)
+        return list(self._pool.map(render_pdf, htmls))
+
+
+def _warm_up() -> None:
+    """Import WeasyPrint and load the fonts in a new process, before its first letter."""
+    render_pdf("<p>准备 準備 ready</p>")
 
 
 class _Collect(logging.Handler):

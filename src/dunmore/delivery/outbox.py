@@ -16,15 +16,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, exists, func, insert, literal, or_, select, update
 
 from dunmore.access import audit
+from dunmore.delivery import queue
 from dunmore.delivery.channels.sms import SmsState, states_before
 from dunmore.delivery.models import DEAD_LETTERS, DELIVERIES, DELIVERY_EVENTS, TASKS
 from dunmore.errors import BadArgument, NotFound
 from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.run.models import NOTICE_ITEMS, NOTICES, RUNS
 from dunmore.store.db import as_utc
+from dunmore.webhooks import emit as webhooks
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,20 +56,13 @@ def claim(
     """Claim up to `limit` deliveries that are due, oldest first; `retake_all` takes back every
     `sending` row whatever its lease (only for a worker that knows it is the only one)."""
     d = DELIVERIES.c
-    due = and_(d.status == "pending", or_(d.next_attempt_at.is_(None), d.next_attempt_at <= now))
-    abandoned = (
-        and_(d.status == "sending", d.claimed_until < now) if not retake_all else d.status == "sending"
+    rows = queue.claim(
+        conn, DELIVERIES, now=now, worker=worker, lease=lease, limit=limit, retake_all=retake_all,
+        returning=(d.id, d.notice_id, d.channel, d.attempts),
+    )  # fmt: skip
+    claimed = sorted(
+        (Claimed(row.id, row.notice_id, row.channel, row.attempts) for row in rows), key=lambda c: c.id
     )
-    chosen = select(d.id).where(or_(due, abandoned)).order_by(d.id).limit(limit)
-    if conn.dialect.name == "postgresql":
-        chosen = chosen.with_for_update(skip_locked=True)
-    rows = conn.execute(
-        update(DELIVERIES)
-        .where(d.id.in_(chosen.scalar_subquery()))
-        .values(status="sending", claimed_until=now + lease, claimed_by=worker, attempts=d.attempts + 1)
-        .returning(d.id, d.notice_id, d.channel, d.attempts)
-    ).all()
-    claimed = sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
     _events(conn, [(c.id, c.attempt, "claimed", None, f"by {worker}") for c in claimed], now)
     return claimed
 
@@ -99,6 +94,7 @@ def mark_sent(conn: Connection, claimed: Claimed, sent: Sent, *, now: datetime) 
     }
     _set(conn, claimed, values)
     _events(conn, [(claimed.id, claimed.attempt, "sent", None, sent.reply)], now)
+    webhooks.delivery_ended(conn, claimed.id, status="sent", now=now)
 
 
 def mark_error(
@@ -113,18 +109,17 @@ def mark_error(
 ) -> str:
     """After a failed send: try again later with exponential backoff, or end as `failed`/`dead`.
     Returns the new status."""
-    if not transient:
-        status, outcome, later = "failed", "permanent", None
-    elif claimed.attempt >= max_attempts:
-        status, outcome, later = "dead", "transient", None
-    else:
-        status, outcome, later = "pending", "transient", now + retry * 2 ** (claimed.attempt - 1)
+    status, outcome, later = queue.after_error(
+        claimed.attempt, transient=transient, now=now, max_attempts=max_attempts, retry=retry
+    )
     _set(
         conn,
         claimed,
         {"status": status, "next_attempt_at": later, "claimed_until": None, "last_error": detail},
     )
     _events(conn, [(claimed.id, claimed.attempt, outcome, None, detail)], now)
+    if status in DEAD_LETTERS:
+        webhooks.delivery_ended(conn, claimed.id, status=status, now=now)
     return status
 
 
@@ -145,6 +140,25 @@ def defer(
         [(claimed.id, claimed.attempt, "deferred", reason, f"{detail}; until {until:%Y-%m-%d %H:%M} UTC")],
         now,
     )
+
+
+def release(conn: Connection, claims: Sequence[Claimed], *, worker: str, now: datetime) -> int:
+    """Give claims back unsent (a worker stopping between messages): pending again and due at once,
+    the attempt not counted; returns how many. Only claims still this worker's are touched."""
+    if not claims:
+        return 0
+    d = DELIVERIES.c
+    ids = [claimed.id for claimed in claims]
+    released = conn.execute(
+        update(DELIVERIES)
+        .where(d.id.in_(ids), d.status == "sending", d.claimed_by == worker)
+        .values(status="pending", claimed_until=None, attempts=d.attempts - 1)
+        .returning(d.id)
+    ).scalars()
+    back = set(released)
+    detail = f"released unsent by {worker}, which is stopping"
+    _events(conn, [(c.id, c.attempt, "released", None, detail) for c in claims if c.id in back], now)
+    return len(back)
 
 
 def cancel(conn: Connection, claimed: Claimed, *, reason: str, detail: str, now: datetime) -> None:
@@ -257,27 +271,55 @@ def create_task(
     return int(conn.execute(insert(TASKS).values(row).returning(TASKS.c.id)).scalar_one())
 
 
+_RETRIED = "put back in the queue by an operator"
+
+
 def retry(conn: Connection, ids: Collection[int], *, now: datetime, actor: str) -> int:
     """Put dead letters (failed or dead deliveries) back in the queue; returns how many. One audit row
     (`delivery.retry` on `outbox`) names them all, as id ranges, however many they are."""
     d = DELIVERIES.c
-    rows = conn.execute(select(d.id, d.status, d.attempts).where(d.id.in_(list(ids)))).all()
+    rows = conn.execute(select(d.id, d.status).where(d.id.in_(list(ids)))).all()
     if missing := sorted(set(ids) - {row.id for row in rows}):
         raise NotFound(f"no delivery {', '.join(map(str, missing))}: `dunmore deliveries list` shows them")
     if live := [row.id for row in rows if row.status not in DEAD_LETTERS]:
         raise BadArgument(
             f"deliveries {', '.join(map(str, live))} are not failed or dead: only dead letters can be retried"
         )
+    return _requeue(conn, d.id.in_(list(ids)), now=now, actor=actor)
+
+
+def retry_where(conn: Connection, condition: ColumnElement[bool], *, now: datetime, actor: str) -> int:
+    """Put back in the queue every dead letter that `condition` (over deliveries, their notices and
+    customers) admits, e.g. a page's filter within a user's scope; returns how many. Set at a time: a
+    bounded number of statements however many they are, and the same one audit row as `retry`."""
+    d, n, c = DELIVERIES.c, NOTICES.c, CUSTOMERS.c
+    chosen = (
+        select(d.id)
+        .join(NOTICES, n.id == d.notice_id)
+        .join(CUSTOMERS, c.id == n.customer_id)
+        .where(d.status.in_(DEAD_LETTERS), condition)
+    )
+    return _requeue(conn, d.id.in_(chosen.correlate(None).scalar_subquery()), now=now, actor=actor)
+
+
+def _requeue(conn: Connection, which: ColumnElement[bool], *, now: datetime, actor: str) -> int:
+    """Requeue the dead letters among the deliveries `which` admits: their events first (each keeps
+    the attempts it had), then one UPDATE, then the audit row."""
+    d, e = DELIVERIES.c, DELIVERY_EVENTS.c
+    dead = and_(which, d.status.in_(DEAD_LETTERS))
+    rows = conn.execute(select(d.id, d.status).where(dead).order_by(d.id)).all()
+    if not rows:
+        return 0
+    retried = (
+        literal(v, t) for v, t in (("retried", e.outcome.type), (_RETRIED, e.detail.type), (now, e.at.type))
+    )
     conn.execute(
-        update(DELIVERIES)
-        .where(d.id.in_(list(ids)))
-        .values(status="pending", next_attempt_at=None, attempts=0)
+        insert(DELIVERY_EVENTS).from_select(
+            ["delivery_id", "attempt", "outcome", "detail", "at"],
+            select(d.id, d.attempts, *retried).where(dead),
+        )
     )
-    _events(
-        conn,
-        [(row.id, row.attempts, "retried", None, "put back in the queue by an operator") for row in rows],
-        now,
-    )
+    conn.execute(update(DELIVERIES).where(dead).values(status="pending", next_attempt_at=None, attempts=0))
     statuses: dict[str, int] = {}
     for row in rows:
         statuses[row.status] = statuses.get(row.status, 0) + 1

@@ -22,6 +22,7 @@ from sqlalchemy import Connection
 from dunmore.access import audit
 from dunmore.delivery import outbox
 from dunmore.ledger import holds
+from dunmore.webhooks import emit as webhooks
 
 
 def _audit(conn: Connection, change: holds.Change, *, action: str, object: str, now: datetime,
@@ -66,6 +67,10 @@ def dispute(conn: Connection, *, invoice: str, amount: Decimal, now: datetime, a
     count = outbox.cancel_held(conn, now=now, customers=[change.customer_id], reason="dispute", detail=detail)
     _audit(conn, change, action="invoice.dispute", object=f"invoice:{invoice}", now=now, actor=actor,
            deliveries_cancelled=count)  # fmt: skip
+    if Decimal(change.before["disputed"]) == 0 < Decimal(change.after["disputed"]):
+        data = {"invoice": invoice, "customer": change.customer, "currency": change.after["currency"],
+                "disputed": change.after["disputed"], "deliveries_cancelled": count}  # fmt: skip
+        webhooks.emit(conn, "dispute.opened", lambda: [data], now=now)
     return count
 
 

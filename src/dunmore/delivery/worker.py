@@ -16,7 +16,7 @@ import fcntl
 import os
 import re
 import socket
-import time as clock_time
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -33,16 +33,29 @@ from dunmore.delivery.outbox import Claimed, Sent
 from dunmore.errors import DeliveryError, DunmoreError, RunConflict
 from dunmore.settings import Settings, parse_window
 from dunmore.store.db import transaction
+from dunmore.webhooks.dispatch import WebhookPoster, WebhookTally
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
 
     from dunmore.delivery.channels.base import Receipt
     from dunmore.delivery.channels.sms import SmsGateway
+    from dunmore.delivery.letter import LetterPrinter
     from dunmore.delivery.render import Message, Templates
 
 TASK_CHANNELS = ("call", "visit", "task")
 Clock = Callable[[], datetime]
+
+
+class StopSignal(Protocol):
+    """What tells a worker to stop: a `threading.Event`, or a `multiprocessing` one shared by the
+    processes of `dunmore worker --processes N`."""
+
+    def set(self) -> None: ...
+
+    def is_set(self) -> bool: ...
+
+    def wait(self, timeout: float | None = None) -> bool: ...
 
 
 class EmailSender(Protocol):
@@ -68,6 +81,7 @@ class Tally:
     deferred: int = 0
     cancelled: int = 0
     by_channel: dict[str, int] = field(default_factory=dict)
+    webhooks: WebhookTally = field(default_factory=WebhookTally)
 
     @property
     def handled(self) -> int:
@@ -90,6 +104,7 @@ class Worker:
         outlets: Outlets,
         clock: Clock = lambda: datetime.now(UTC),
         name: str | None = None,
+        stopping: StopSignal | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
@@ -101,30 +116,45 @@ class Worker:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.rules = contact_rules(settings)
         self.tally = Tally()
+        # Set (by a signal handler, another thread or the parent process) to stop after the message
+        # being sent: the claims not yet started go back to the queue (see `stop`).
+        self.stopping: StopSignal = stopping if stopping is not None else threading.Event()
+        # The webhook outbox is served by the same loop, with the same lease and batch size.
+        self.webhooks = WebhookPoster(
+            engine, settings, clock=self.clock, name=self.name, tally=self.tally.webhooks
+        )
         self._email: EmailSender | None = None
         self._pdfs: dict[int, bytes] = {}  # letters of this batch's notices: e-mail and letter share one
         self._stack: contextlib.ExitStack | None = None  # what `run` closes: the e-mail connection
+        self._printer: LetterPrinter | None = None  # the letter processes, with letter_processes > 1
 
     def run(
         self, *, drain: bool = False, poll: float = 2.0, on_batch: Callable[[Tally], None] | None = None
     ) -> Tally:
-        """Work until stopped (Ctrl-C), or with `drain` until nothing is due any more."""
+        """Work until stopped (`stop`, or Ctrl-C), or with `drain` until nothing is due any more."""
         with contextlib.ExitStack() as self._stack, _only_worker(self.engine) as alone:
             try:
-                while True:
+                while not self.stopping.is_set():
                     handled = self.batch(retake_all=alone)
                     if on_batch is not None:
                         on_batch(self.tally)
                     if handled == 0:
                         if drain:
-                            return self.tally
-                        clock_time.sleep(poll)
+                            break
+                        self.stopping.wait(poll)
+                return self.tally
             finally:
-                self._email, self._stack = None, None
+                self._email, self._stack, self._printer = None, None, None
 
     def batch(self, *, retake_all: bool = False) -> int:
-        """Handle one batch of due deliveries; returns how many were claimed. Called by `run`,
-        which holds the e-mail connection open across batches."""
+        """Handle one batch of due deliveries, then of due webhooks; returns how many were claimed.
+        Called by `run`, which holds the e-mail connection open across batches."""
+        notices = self._notices(retake_all=retake_all)
+        if self.stopping.is_set():
+            return notices
+        return notices + self.webhooks.batch(retake_all=retake_all)
+
+    def _notices(self, *, retake_all: bool) -> int:
         now = self.clock()
         lease = timedelta(seconds=self.settings.delivery.lease_seconds)
         with transaction(self.engine) as conn:
@@ -140,14 +170,26 @@ class Worker:
             notices = load_notices(conn, {c.notice_id for c in claimed}, self.settings)
             since = now - timedelta(days=self.rules.cap_days)
             recent = outbox.recent_sends(conn, {n.customer_id for n in notices.values()}, since=since)
+        self._print_letters(claimed, notices)
         # Stop before the claims run out: past its lease another worker may take a delivery over,
         # and it would be sent twice. What is left is taken again once the lease has passed.
         keep_until = now + lease * 0.8
-        for delivery in claimed:
+        for done, delivery in enumerate(claimed):
+            if self.stopping.is_set():
+                self._release(claimed[done:])
+                break
             if self.clock() >= keep_until:
                 break
             self._handle(delivery, notices[delivery.notice_id], recent)
         return len(claimed)
+
+    def stop(self) -> None:
+        """Stop after the message being sent (safe to call from a signal handler or another thread)."""
+        self.stopping.set()
+
+    def _release(self, unsent: list[Claimed]) -> None:
+        with transaction(self.engine) as conn:
+            outbox.release(conn, unsent, worker=self.name, now=self.clock())
 
     def _handle(
         self, delivery: Claimed, notice: StoredNotice, recent: dict[tuple[int, str], list[datetime]]
@@ -283,6 +325,30 @@ class Worker:
         return Sent(
             phone, view.language, reference, message.sms.encode("utf-8"), receipt.reply, receipt.provider_id
         )
+
+    def _print_letters(self, claimed: list[Claimed], notices: dict[int, StoredNotice]) -> None:
+        """Print the batch's letters side by side in `letter_processes` processes, ahead of their
+        sends (with one process, each letter is printed when its delivery is handled)."""
+        processes = self.settings.delivery.letter_processes
+        wanted = sorted({c.notice_id for c in claimed if "letter" in notices[c.notice_id].channels})
+        if processes <= 1 or len(wanted) < 2 or self._stack is None:
+            return
+        from dunmore.delivery.letter import LetterPrinter
+
+        if self._printer is None:
+            self._printer = self._stack.enter_context(LetterPrinter(processes))
+        htmls: dict[int, str] = {}
+        for notice_id in wanted:
+            notice = notices[notice_id]
+            try:
+                htmls[notice_id] = self.templates.render(notice.template, notice.view).letter_html
+            except DunmoreError:
+                continue  # its deliveries fail one by one, each with the reason
+        try:
+            pdfs = self._printer.print_all(list(htmls.values()))
+        except DunmoreError:
+            return  # printed one by one instead, so that only the letter at fault fails
+        self._pdfs.update(zip(htmls, pdfs, strict=True))
 
     def _letter_pdf(self, notice_id: int, message: Message) -> bytes:
         from dunmore.delivery.letter import render_pdf

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import polars as pl
 from sqlalchemy import Connection, Table, delete, exists, func, select
@@ -11,7 +11,8 @@ from dunmore.access import audit
 from dunmore.delivery.models import DELIVERIES, DELIVERY_EVENTS, TASKS
 from dunmore.demo.generator import DemoPortfolio
 from dunmore.errors import DunmoreError
-from dunmore.ledger.models import ALLOCATIONS, CONTACTS, CREDIT_NOTES, CUSTOMERS, INVOICES, PAYMENTS
+from dunmore.ledger import balances
+from dunmore.ledger.models import ALLOCATIONS, BALANCES, CONTACTS, CREDIT_NOTES, CUSTOMERS, INVOICES, PAYMENTS
 from dunmore.ledger.service import reallocate
 from dunmore.run.models import (
     DUNNING_GROUPS,
@@ -29,7 +30,7 @@ from dunmore.store.meta import is_demo_database, mark_demo
 LEDGER_TABLES = (
     LEVELS_BEFORE, GROUPS_BEFORE, TASKS, DELIVERY_EVENTS, DELIVERIES, NOTICE_ITEMS, NOTICES,
     REMINDER_RECORDS, RUNS, DUNNING_GROUPS,
-    ALLOCATIONS, PAYMENTS, CREDIT_NOTES, INVOICES, CONTACTS, CUSTOMERS,
+    BALANCES, ALLOCATIONS, PAYMENTS, CREDIT_NOTES, INVOICES, CONTACTS, CUSTOMERS,
 )  # fmt: skip
 
 
@@ -94,7 +95,8 @@ def _sources(frame: pl.DataFrame, customers: pl.DataFrame, invoices: pl.DataFram
 
 
 def load_portfolio(conn: Connection, portfolio: DemoPortfolio) -> None:
-    """Write the portfolio into an empty ledger and derive open amounts."""
+    """Write the portfolio into an empty ledger and derive open amounts and the customer summary (for
+    the latest issue date, the portfolio's own day: any date is exact, see `ledger.balances`)."""
     if conn.execute(select(func.count()).select_from(CUSTOMERS)).scalar_one():
         raise LedgerNotEmpty(
             "the database already holds customers: use --reset to replace them, or another --db"
@@ -112,6 +114,8 @@ def load_portfolio(conn: Connection, portfolio: DemoPortfolio) -> None:
     insert_frame(conn, PAYMENTS, _sources(portfolio.payments, customers, invoice_ids))
     insert_frame(conn, CREDIT_NOTES, _sources(portfolio.credit_notes, customers, invoice_ids))
     reallocate(conn, None)
+    latest = portfolio.invoices.get_column("issue_date").max()
+    balances.refresh(conn, as_of=latest if isinstance(latest, date) else date(2000, 1, 1))
 
 
 def build_demo(conn: Connection, portfolio: DemoPortfolio, *, reset: bool, where: str, seed: int,

@@ -1,26 +1,37 @@
 """The catalogs of every text a person reads, and choosing the reader's language.
 
-Catalogs are gettext `.po` files in `locales/{zh_Hans,zh_Hant,en}/LC_MESSAGES/`, read at start-up with
-Babel (`read_po`) and compiled in memory: no compile step, no `.mo` file to forget. A language's catalog
+Catalogs are gettext `.po` files in `locales/{zh_Hans,zh_Hant,en}/LC_MESSAGES/`, read with Babel
+(`read_po`) and compiled in memory: no compile step, no `.mo` file to forget. A language's catalog
 is every `.po` file of its folder merged (one file per area of the product: `web.po`, `runs.po`, …), so
 that work on two areas never edits the same file; the check refuses a message translated twice.
 Messages are written in English (the msgid) with named placeholders, `_("%(count)s customers",
 count=n)`; the English catalog translates them too, so that a missing text is a test failure, not a
 silent fallback.
+
+Babel costs a command-line start-up about 0.1 s (its import and the parse), so the command line and
+errors read a language through `gettext_for`: the standard library's gettext over a `.mo` compiled
+once per change of the `.po` files and kept in the user's cache folder (`cache_folder`), keyed by the
+files' names, sizes and times. Nothing of Babel is imported at start-up, and a fresh clone needs no
+build step: the first use compiles.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gettext
+import os
+import re
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import cache
 from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from babel import Locale
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
+if TYPE_CHECKING:  # Babel loads when a catalog is parsed or compiled, not for a command's start-up
+    from babel import Locale
+    from babel.messages.catalog import Catalog
+    from babel.support import Translations
 
 LOCALES = Path(__file__).parent / "locales"
 LANGUAGES = ("zh-CN", "zh-TW", "en")  # as users, customers and notices name them
@@ -44,6 +55,8 @@ def catalog_files(language: str) -> list[Path]:
 
 
 def read_catalog(path: Path, language: str) -> Catalog:
+    from babel.messages.pofile import read_po
+
     with path.open("rb") as file:
         return read_po(file, locale=BABEL_LOCALES[language], domain=path.stem)
 
@@ -51,6 +64,8 @@ def read_catalog(path: Path, language: str) -> Catalog:
 @cache
 def catalog(language: str) -> Catalog:
     """Every `.po` file of `language` (one of LANGUAGES) merged into one catalog."""
+    from babel.messages.catalog import Catalog
+
     merged = Catalog(locale=BABEL_LOCALES[language], domain=WEB, project="Dunmore")
     for path in catalog_files(language):
         for message in read_catalog(path, language):
@@ -62,14 +77,24 @@ def catalog(language: str) -> Catalog:
 @cache
 def translations(language: str) -> Translations:
     """The catalog as gettext translations (compiled in memory)."""
+    from babel.support import Translations
+
+    return Translations(fp=BytesIO(compiled(language)), domain=WEB)
+
+
+def compiled(language: str) -> bytes:
+    """The merged catalog of `language` as the bytes of a `.mo` file."""
+    from babel.messages.mofile import write_mo
+
     buffer = BytesIO()
     write_mo(buffer, catalog(language))
-    buffer.seek(0)
-    return Translations(fp=buffer, domain=WEB)
+    return buffer.getvalue()
 
 
 def locale(language: str) -> Locale:
     """Babel's locale for formatting numbers, money and dates in `language`."""
+    from babel import Locale
+
     return Locale.parse(BABEL_LOCALES[language])
 
 
@@ -107,3 +132,147 @@ def from_accept_language(header: str | None) -> str | None:
 def choose(preferences: Iterable[str | None]) -> str:
     """The first preference that is one of LANGUAGES, else the default (zh-CN)."""
     return next((p for p in preferences if p in LANGUAGES), DEFAULT_LANGUAGE)
+
+
+def from_environment(environ: Mapping[str, str]) -> str:
+    """The command line's language when no user names one: `DUNMORE_LANG` (zh-CN, zh-TW or en), else
+    the locale of the terminal, read as POSIX does (`LC_ALL`, then `LC_MESSAGES`, then `LANG`):
+    zh_TW, zh_HK, zh_MO and zh_Hant are zh-TW, any other zh_* is zh-CN, anything else is en."""
+    for name in ("DUNMORE_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "").strip()
+        if value:
+            tag = value.split(".")[0].split("@")[0]
+            return _match(tag) or "en"
+    return "en"
+
+
+def cache_folder(environ: Mapping[str, str]) -> Path:
+    """Where compiled catalogs are kept: `$DUNMORE_CACHE_DIR`, else `$XDG_CACHE_HOME/dunmore`, else
+    `~/.cache/dunmore`."""
+    if chosen := environ.get("DUNMORE_CACHE_DIR"):
+        return Path(chosen)
+    base = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "dunmore"
+
+
+def _fingerprint(language: str) -> str:
+    """What the compiled `.mo` of `language` depends on: each `.po` file's name, size and time."""
+    files = catalog_files(language)
+    stats = [(path.name, path.stat().st_size, path.stat().st_mtime_ns) for path in files]
+    return f"{zlib.crc32(repr((str(LOCALES), stats)).encode()):08x}"  # zlib: no hashlib at start-up
+
+
+@cache
+def gettext_for(language: str) -> gettext.GNUTranslations:
+    """`language`'s catalog read by the standard library from a cached `.mo` (compiled with Babel
+    when the `.po` files changed since, or when the cache folder cannot be written: then in memory)."""
+    cached = cache_folder(os.environ) / "i18n" / f"{FOLDERS[language]}-{_fingerprint(language)}.mo"
+    try:
+        data = cached.read_bytes()
+    except OSError:
+        data = compiled(language)
+        _keep(cached, data)
+    return gettext.GNUTranslations(BytesIO(data))
+
+
+def _keep(path: Path, data: bytes) -> None:
+    """Write the compiled catalog atomically; a cache that cannot be written is only slower."""
+    import tempfile  # only when compiling: it imports `random`, a start-up cost
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as file:
+            file.write(data)
+        os.replace(file.name, path)
+    except OSError:
+        return
+
+
+def translate(language: str, message: str, **values: Any) -> str:
+    """`message` (an English msgid with named placeholders) in `language`, filled with `values`.
+
+    A value that is itself a `Text` is said in the same language."""
+    text = gettext_for(language).gettext(message)
+    if not values:
+        return text
+    return text % {name: _said(value, language) for name, value in values.items()}
+
+
+def _said(value: Any, language: str) -> Any:
+    return value.render(language) if isinstance(value, Text) else value
+
+
+@dataclass(frozen=True)
+class Text:
+    """A sentence to be said in the reader's language: an English msgid with named placeholders and
+    their values. `str()` is the English (what logs, tests and `str(exc)` see, without any catalog);
+    `render(language)` translates it, at the edge that knows the reader."""
+
+    msgid: str
+    values: tuple[tuple[str, Any], ...] = ()
+
+    def __str__(self) -> str:
+        if not self.values:
+            return self.msgid
+        return self.msgid % {
+            name: str(value) if isinstance(value, Text) else value for name, value in self.values
+        }
+
+    def render(self, language: str) -> str:
+        return translate(language, self.msgid, **dict(self.values))
+
+
+def _m(msgid: str, **values: Any) -> Text:
+    """Mark a sentence for the catalog (extracted from every module of dunmore) and keep its values:
+    `raise NotFound(_m("no customer %(code)s", code=code))`."""
+    return Text(msgid, tuple(values.items()))
+
+
+def N_(msgid: str) -> str:
+    """Mark an English msgid for the catalog without translating it here: sentences computed in bulk
+    (the reasons of import problems, built by Polars) are said in the reader's language at the edge
+    by `translate_english`."""
+    return msgid
+
+
+@cache
+def _patterns(language: str) -> list[tuple[re.Pattern[str], str]]:
+    """Every msgid of the catalog with placeholders, as a pattern that reads its values back."""
+    found: list[tuple[re.Pattern[str], str]] = []
+    for msgid in gettext_for(language)._catalog:  # type: ignore[attr-defined]  # the parsed .mo
+        if not isinstance(msgid, str) or "%(" not in msgid:
+            continue
+        pieces = re.split(r"%\((\w+)\)[sd]", msgid)
+        seen: set[str] = set()
+        regex = ""
+        for index, piece in enumerate(pieces):
+            if index % 2 == 0:
+                regex += re.escape(piece)
+            else:  # a placeholder used twice holds the same value twice
+                regex += f"(?P={piece})" if piece in seen else f"(?P<{piece}>.+?)"
+                seen.add(piece)
+        found.append((re.compile(regex + r"\Z", re.DOTALL), msgid))
+    return found
+
+
+def translate_english(language: str, english: str) -> str:
+    """An English sentence built from a marked msgid (`N_`), said in `language`: the msgid itself,
+    or the msgid whose pattern it fits, with its values (themselves said in `language` when they are
+    sentences of the catalog). A sentence of no msgid stays English."""
+    if not english:
+        return english
+    exact = gettext_for(language).gettext(english)
+    if exact != english or language == "en":
+        return exact
+    for pattern, msgid in _patterns(language):
+        if match := pattern.match(english):
+            values = {name: translate_english(language, value) for name, value in match.groupdict().items()}
+            return translate(language, msgid, **values)
+    return english
+
+
+def forget() -> None:
+    """Drop every catalog read so far, so the next use reads the `.po` files again (for tests that
+    point LOCALES elsewhere)."""
+    for cached in (catalog, translations, gettext_for, _patterns):
+        cached.cache_clear()

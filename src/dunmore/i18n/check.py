@@ -1,5 +1,6 @@
-"""The catalog check: every message the code uses is translated in every language, with the same
-named placeholders. `python -m dunmore.i18n.check` prints the problems and exits 1 when there are any."""
+"""The catalog check: every message the code uses — the web's, the command line's help and messages,
+the errors and import problems — is translated in every language, with the same named placeholders.
+`python -m dunmore.i18n.check` prints the problems and exits 1 when there are any."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Iterable
 from babel.messages.catalog import Catalog, Message
 
 from dunmore import i18n
-from dunmore.i18n.extract import web_messages
+from dunmore.i18n.extract import AREAS, all_messages, web_messages
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w+)\}")
 
@@ -67,17 +68,31 @@ def duplicates(language: str) -> list[str]:
     return found
 
 
-def check_web() -> list[str]:
-    used = list(web_messages())
+def _check(used: Iterable[Message]) -> list[str]:
+    messages = list(used)
     return [
         p
         for language in i18n.LANGUAGES
-        for p in duplicates(language) + problems(used, i18n.catalog(language), language)
+        for p in duplicates(language) + problems(messages, i18n.catalog(language), language)
     ]
 
 
+def check_web() -> list[str]:
+    return _check(web_messages())
+
+
+def check_area(area: str) -> list[str]:
+    """The problems of one area's messages (web, cli or errors: see `dunmore.i18n.extract`)."""
+    return _check(AREAS[area]())
+
+
+def check_all() -> list[str]:
+    """The problems of every message Dunmore uses: what CI runs."""
+    return _check(all_messages())
+
+
 if __name__ == "__main__":
-    found = check_web()
+    found = check_all()
     for problem in found:
         print(problem)
     sys.exit(1 if found else 0)

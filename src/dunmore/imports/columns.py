@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from dunmore.errors import InputFileError
+from dunmore.i18n import _m
 
 
 class Kind(StrEnum):
@@ -67,6 +68,7 @@ _CUSTOMER_COLUMNS = (
     Column("credit_limit", False, ("信用额度", "信用額度")),
     Column("currency", False, _CURRENCY),
     Column("owner", False, ("负责人", "負責人", "业务员", "業務員")),
+    Column("portfolio", False, ("组合", "組合", "客户组合", "客戶組合")),
     Column("address", False, ("地址", "联系地址", "聯絡地址")),
     Column("contact_name", False, ("联系人", "聯繫人", "聯絡人")),
     Column("preferred_channel", False, ("首选渠道", "首選渠道", "首选联系方式", "首選聯絡方式")),
@@ -151,7 +153,12 @@ def match_header(headers: list[str], spec: FileSpec) -> HeaderMatch:
             continue
         if name in seen:
             raise InputFileError(
-                f"columns {seen[name]!r} and {header!r} both mean {name}: keep only one of them"
+                _m(
+                    "columns %(first)s and %(second)s both mean %(name)s: keep only one of them",
+                    first=repr(seen[name]),
+                    second=repr(header),
+                    name=name,
+                )
             )
         seen[name] = header
         matched[position] = name

@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 from babel import Locale
 
+from dunmore.i18n import N_
 from dunmore.imports.columns import Kind
 from dunmore.imports.parsing import Cell, amount, currency, date, refuse, text
 
@@ -65,11 +66,15 @@ def _mapped(column: str, words: dict[str, str], reason: str) -> Cell:
 
 
 def language(column: str) -> Cell:
-    return _mapped(column, _LANGUAGES, "invalid language: use zh-CN, zh-TW or en")
+    return _mapped(column, _LANGUAGES, N_("invalid language: use zh-CN, zh-TW or en"))
 
 
 def preferred_channel(column: str) -> Cell:
-    return _mapped(column, _CHANNEL_WORDS, f"invalid preferred_channel: use one of {', '.join(CHANNELS)}")
+    return _mapped(
+        column,
+        _CHANNEL_WORDS,
+        N_("invalid preferred_channel: use one of %(channels)s") % {"channels": ", ".join(CHANNELS)},
+    )
 
 
 @cache
@@ -80,7 +85,7 @@ def _timezones() -> dict[str, str]:
 def timezone(column: str) -> Cell:
     key = pl.col(column).str.to_lowercase()
     value = key.replace_strict(_timezones(), default=None, return_dtype=pl.String)
-    reason = "invalid timezone: use an IANA time zone such as Asia/Shanghai, Asia/Taipei or Europe/Berlin"
+    reason = N_("invalid timezone: use an IANA time zone such as Asia/Shanghai, Asia/Taipei or Europe/Berlin")
     return Cell(value, refuse(key.is_not_null() & value.is_null(), reason))
 
 
@@ -100,14 +105,14 @@ def countries() -> dict[str, str]:
 def country(column: str) -> Cell:
     key = pl.col(column).str.to_lowercase()
     value = key.replace_strict(countries(), default=None, return_dtype=pl.String)
-    reason = "invalid country: use an ISO 3166 two-letter code such as CN, TW, HK, US, DE"
+    reason = N_("invalid country: use an ISO 3166 two-letter code such as CN, TW, HK, US, DE")
     return Cell(value, refuse(key.is_not_null() & value.is_null(), reason))
 
 
 def email(column: str) -> Cell:
     raw = pl.col(column)
     bad = ~raw.str.contains(_EMAIL) | (raw.str.len_chars() > 254)
-    reason = refuse(raw.is_not_null() & bad, "invalid email: write one address such as ar@example.com")
+    reason = refuse(raw.is_not_null() & bad, N_("invalid email: write one address such as ar@example.com"))
     return Cell(pl.when(reason.is_null()).then(raw), reason)
 
 
@@ -116,7 +121,9 @@ def tags(column: str) -> Cell:
     parts = pl.col(column).str.replace_all("；", ";", literal=True).str.split(";")
     cleaned = parts.list.eval(pl.element().str.strip_chars().filter(pl.element().str.strip_chars() != ""))
     joined = cleaned.list.unique().list.sort().list.join(";")
-    reason = refuse(joined.str.len_chars() > 500, "tags longer than 500 characters in all: use fewer tags")
+    reason = refuse(
+        joined.str.len_chars() > 500, N_("tags longer than 500 characters in all: use fewer tags")
+    )
     return Cell(pl.when(reason.is_null()).then(joined), reason)
 
 
@@ -143,6 +150,7 @@ FIELDS: dict[Kind, tuple[Field, ...]] = {
         Field("credit_limit", "credit_limit_minor", _amount(positive=False)),
         Field("currency", "credit_currency", currency),
         Field("owner", "owner", _text(100)),
+        Field("portfolio", "portfolio", _text(64), "default"),
         Field("email", "contact_email", email),
         Field("phone", "contact_phone", _text(32)),
         Field("address", "contact_address", _text(500)),

@@ -8,12 +8,14 @@ Cells arrive trimmed, with empty cells as null (see `dunmore.imports.reading`). 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
 import polars as pl
 
 from dunmore.domain.money import MAX_AMOUNT_MINOR, exponent, known_currencies, max_amount
+from dunmore.i18n import N_
 
 EXPONENT = "__exponent"
 # Digits of the largest amount in minor units: a cell with more is refused before it is multiplied,
@@ -37,6 +39,7 @@ CURRENCY_WORDS = {
 }
 DATE_HELP = "write it as YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD or YYYY年M月D日 (a real calendar date)"
 AMOUNT_HELP = "write digits with an optional '.' and optional thousands commas, e.g. 1234.50 or 1,234.50"
+_NAMED = re.compile(r"%\((\w+)\)s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +61,12 @@ def refuse(condition: pl.Expr, message: str | pl.Expr) -> pl.Expr:
     return pl.when(condition).then(text).otherwise(pl.lit(None, dtype=pl.String))
 
 
+def said(msgid: str, **values: pl.Expr) -> pl.Expr:
+    """A reason built row by row from a marked msgid (`N_`) with named placeholders: the English, which
+    the interfaces say in the reader's language (`dunmore.i18n.translate_english`)."""
+    return pl.format(_NAMED.sub("{}", msgid), *(values[name] for name in _NAMED.findall(msgid)))
+
+
 def first_reason(*reasons: pl.Expr) -> pl.Expr:
     """The first non-null reason, so a cell reports its most basic fault only."""
     return pl.coalesce(*reasons) if len(reasons) > 1 else reasons[0]
@@ -72,7 +81,8 @@ def currency_exponents() -> dict[str, int]:
 def text(column: str, max_length: int) -> Cell:
     """Free text, refused only when longer than the database keeps."""
     value = pl.col(column)
-    reason = refuse(value.str.len_chars() > max_length, f"longer than {max_length} characters: shorten it")
+    longer = N_("longer than %(most)s characters: shorten it") % {"most": max_length}
+    reason = refuse(value.str.len_chars() > max_length, longer)
     return Cell(pl.when(reason.is_null()).then(value), reason)
 
 
@@ -86,7 +96,7 @@ def currency(column: str) -> Cell:
     code = currency_code(column)
     known = code.is_in(list(currency_exponents()))
     reason = refuse(
-        code.is_not_null() & ~known, "unknown currency: use an ISO 4217 code such as CNY, USD, EUR"
+        code.is_not_null() & ~known, N_("unknown currency: use an ISO 4217 code such as CNY, USD, EUR")
     )
     return Cell(pl.when(known).then(code), reason)
 
@@ -102,7 +112,17 @@ def date(column: str) -> Cell:
     dashed = raw.str.replace_many(list(_DATE_MARKS), list(_DATE_MARKS.values()))
     step = pl.when(raw.str.contains(_DATE)).then(dashed.str.to_date("%Y-%m-%d", strict=False)).alias(parsed)
     value = pl.col(parsed)
-    return Cell(value, refuse(raw.is_not_null() & value.is_null(), f"bad date: {DATE_HELP}"), (step,))
+    return Cell(
+        value,
+        refuse(
+            raw.is_not_null() & value.is_null(),
+            N_(
+                "bad date: write it as YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD or YYYY年M月D日 "
+                "(a real calendar date)"
+            ),
+        ),
+        (step,),
+    )
 
 
 def amount(column: str, *, positive: bool) -> Cell:
@@ -130,28 +150,40 @@ def amount(column: str, *, positive: bool) -> Cell:
         pl.Int64, strict=False
     ).fill_null(0) * ten.pow((places - fraction.str.len_bytes()).clip(0))
     reason = first_reason(
-        refuse(pl.col(malformed), f"malformed amount: {AMOUNT_HELP}"),
+        refuse(
+            pl.col(malformed),
+            N_(
+                "malformed amount: write digits with an optional '.' and optional thousands commas, "
+                "e.g. 1234.50 or "
+                "1,234.50"
+            ),
+        ),
         refuse(fraction.str.len_bytes() > places, _too_fine()),
         refuse((whole.str.len_bytes() + places > MAX_DIGITS) | (minor > MAX_AMOUNT_MINOR), _too_large()),
-        refuse(pl.col(negative) & (minor > 0), "negative amount: amounts are written without a sign"),
-        refuse(minor == 0, "zero amount: the amount must be greater than 0") if positive else pl.lit(None),
+        refuse(pl.col(negative) & (minor > 0), N_("negative amount: amounts are written without a sign")),
+        refuse(minor == 0, N_("zero amount: the amount must be greater than 0"))
+        if positive
+        else pl.lit(None),
     )
     return Cell(pl.when(raw.is_not_null()).then(minor), reason, steps)
 
 
 def _too_large() -> pl.Expr:
     limits = {places: max_amount(code) for code, places in currency_exponents().items()}
-    return pl.format(
-        "amount too large: at most {} {} (the largest amount Dunmore stores); check it for a typo, or "
-        "split it into several documents",
-        pl.col(EXPONENT).replace_strict(limits, return_dtype=pl.String),
-        currency_code("currency"),
+    return said(
+        N_(
+            "amount too large: at most %(most)s %(currency)s (the largest amount Dunmore stores); "
+            "check it for "
+            "a typo, or split it into several documents"
+        ),
+        most=pl.col(EXPONENT).replace_strict(limits, return_dtype=pl.String),
+        currency=currency_code("currency"),
     )
 
 
 def _too_fine() -> pl.Expr:
-    return pl.format(
-        "more decimals than {} allows ({}): round it to the currency's minor unit",
-        currency_code("currency"),
-        pl.col(EXPONENT),
+    return said(
+        N_("more decimals than %(currency)s allows (%(places)s): round it to the currency's minor unit"),
+        currency=currency_code("currency"),
+        places=pl.col(EXPONENT),
     )

@@ -29,6 +29,7 @@ import polars as pl
 
 from dunmore.cells import unescaped
 from dunmore.errors import InputFileError
+from dunmore.i18n import _m
 
 ENCODINGS = ("auto", "utf-8", "utf-8-sig", "gb18030", "big5")
 # Python codecs of the legacy encodings, by charset-normalizer's name. Big5 is read as cp950, the
@@ -61,17 +62,29 @@ def column_name(position: int) -> str:
 def read_table(path: Path, *, encoding: str = "auto", sheet: str | None = None) -> RawTable:
     """Read a CSV or XLSX file as text; raises `InputFileError` when it cannot be read at all."""
     if encoding not in ENCODINGS:
-        raise InputFileError(f"unknown encoding {encoding!r}: use one of {', '.join(ENCODINGS)}")
+        raise InputFileError(
+            _m(
+                "unknown encoding %(encoding)s: use one of %(known)s",
+                encoding=repr(encoding),
+                known=", ".join(ENCODINGS),
+            )
+        )
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InputFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise InputFileError(
+            _m("cannot read %(path)s: %(why)s", path=str(path), why=str(exc.strerror or exc))
+        ) from exc
     if path.suffix.lower() == ".xls":
-        raise InputFileError(f"{path.name} is an old Excel .xls file: save it as .xlsx or .csv")
+        raise InputFileError(
+            _m("%(name)s is an old Excel .xls file: save it as .xlsx or .csv", name=path.name)
+        )
     if path.suffix.lower() in _XLSX_SUFFIXES or data.startswith(_ZIP_MAGIC):
         return read_xlsx(data, sheet=sheet, name=path.name)
     if sheet is not None:
-        raise InputFileError(f"--sheet applies to .xlsx files only, and {path.name} is a CSV file")
+        raise InputFileError(
+            _m("--sheet applies to .xlsx files only, and %(name)s is a CSV file", name=path.name)
+        )
     return read_csv(data, encoding=encoding, name=path.name)
 
 
@@ -149,7 +162,7 @@ def read_csv(data: bytes, *, encoding: str = "auto", name: str = "the file") -> 
     """Read CSV bytes in any supported encoding; every cell as text."""
     body, used = decode(data, encoding, name=name)
     if not body.strip():
-        raise InputFileError(f"{name} is empty: the first line must be the header")
+        raise InputFileError(_m("%(name)s is empty: the first line must be the header", name=name))
     frame = _parse_csv(body, name)
     headers = [value or "" for value in frame.row(0)[:-1]]
     names = [column_name(i) for i in range(len(headers))]
@@ -217,11 +230,18 @@ def read_xlsx(data: bytes, *, sheet: str | None = None, name: str = "the file") 
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise InputFileError(f"cannot open {name} as an Excel workbook: {exc}") from exc
+        raise InputFileError(
+            _m("cannot open %(name)s as an Excel workbook: %(why)s", name=name, why=str(exc))
+        ) from exc
     try:
         if sheet is not None and sheet not in book.sheetnames:
             raise InputFileError(
-                f"{name} has no sheet {sheet!r}; its sheets are: {', '.join(book.sheetnames)}"
+                _m(
+                    "%(name)s has no sheet %(sheet)s; its sheets are: %(sheets)s",
+                    name=name,
+                    sheet=repr(sheet),
+                    sheets=", ".join(book.sheetnames),
+                )
             )
         worksheet = book[sheet] if sheet is not None else book.worksheets[0]
         return _sheet_table(worksheet.iter_rows(values_only=True), name)
@@ -232,7 +252,9 @@ def read_xlsx(data: bytes, *, sheet: str | None = None, name: str = "the file") 
 def _sheet_table(rows: Iterator[tuple[Any, ...]], name: str) -> RawTable:
     header = next(rows, None)
     if header is None or all(cell is None for cell in header):
-        raise InputFileError(f"{name}: row 1 of the sheet must be the header, and it is empty")
+        raise InputFileError(
+            _m("%(name)s: row 1 of the sheet must be the header, and it is empty", name=name)
+        )
     headers = [cell_text(cell) or "" for cell in header]
     columns: list[list[str | None]] = [[] for _ in headers]
     for row in rows:

@@ -11,7 +11,7 @@ The caller owns the transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -19,11 +19,13 @@ from sqlalchemy import Connection
 
 from dunmore.access import audit
 from dunmore.errors import ImportProblem, ImportRejected
+from dunmore.i18n import Text, _m
 from dunmore.imports import repository
 from dunmore.imports.columns import SPECS, HeaderMatch, Kind, match_header
 from dunmore.imports.fields import CONTACT_FIELDS, stored_columns
 from dunmore.imports.reading import RawTable, read_table, take_columns
 from dunmore.imports.validate import OLD, Ledger, changed, validate
+from dunmore.ledger import balances
 from dunmore.ledger.models import CONTACTS
 from dunmore.ledger.service import reallocate
 from dunmore.progress import Progress, quiet
@@ -98,7 +100,7 @@ def import_file(
     progress("validate", 1, 1)
     settlements: tuple[Settlement, ...] = ()
     if not dry_run:
-        apply(conn, kind, decided, progress)
+        apply(conn, kind, decided, progress, as_of=at.date())
         settlements = _settlements(conn, kind, checked.rows)
     report = ImportReport(
         kind=kind,
@@ -140,14 +142,22 @@ def file_rows(raw: RawTable, kind: Kind) -> tuple[pl.DataFrame, HeaderMatch]:
     return take_columns(raw.frame, header.columns.items()), header
 
 
-def _rejection(kind: Kind, path: Path, problems: list[ImportProblem]) -> str:
+def _rejection(kind: Kind, path: Path, problems: list[ImportProblem]) -> Text:
     lines = len({problem.line for problem in problems})
-    count = f"{_plural(len(problems), 'problem')} on {_plural(lines, 'line')}"
-    return f"the {kind} file {path.name} was rejected, nothing written: {count}; fix them and import again"
+    return _m(
+        "the %(kind)s file %(name)s was rejected, nothing written: %(count)s; fix them and import again",
+        kind=str(kind),
+        name=path.name,
+        count=_counted(len(problems), lines),
+    )
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+def _counted(problems: int, lines: int) -> Text:
+    if problems == 1:
+        return _m("1 problem on 1 line")
+    if lines == 1:
+        return _m("%(problems)s problems on 1 line", problems=problems)
+    return _m("%(problems)s problems on %(lines)s lines", problems=problems, lines=lines)
 
 
 def gather(conn: Connection, kind: Kind, rows: pl.DataFrame) -> Ledger:
@@ -173,8 +183,9 @@ def plan(rows: pl.DataFrame, kind: Kind) -> Plan:
     return Plan(new, differs, rows.height - new.height - differs.height)
 
 
-def apply(conn: Connection, kind: Kind, decided: Plan, progress: Progress = quiet) -> None:
-    """Write the plan: insert new rows, update changed ones, then bring derived amounts up to date."""
+def apply(conn: Connection, kind: Kind, decided: Plan, progress: Progress = quiet, *, as_of: date) -> None:
+    """Write the plan: insert new rows, update changed ones, then bring derived amounts up to date
+    (the customer summary computed for `as_of`, the import's day)."""
     total = decided.new.height + decided.changed.height
     done = 0
 
@@ -187,10 +198,12 @@ def apply(conn: Connection, kind: Kind, decided: Plan, progress: Progress = quie
     with write_cache(conn):
         if kind is Kind.CUSTOMERS:
             _write_customers(conn, decided, advance)
+            balances.refresh(conn, customer_ids=balances.without_row(), as_of=as_of)
             return
         _write_documents(conn, kind, decided, advance)
         progress("reallocate", 0, 1)
         reallocate(conn, _affected_customers(decided, repository.customers_with_settlements(conn)))
+        balances.refresh(conn, customer_ids=_document_customers(decided), as_of=as_of)
         progress("reallocate", 1, 1)
 
 
@@ -219,6 +232,13 @@ def _affected_customers(decided: Plan, settled: set[int]) -> set[int]:
     changed = decided.changed.select(pl.col("customer_id").append(pl.col(OLD + "customer_id")))
     new = set(decided.new.get_column("customer_id").unique().to_list()) & settled
     return new | set(changed.to_series().drop_nulls().unique().to_list())
+
+
+def _document_customers(decided: Plan) -> set[int]:
+    """Every customer of a new or changed document (for a moved one, the old customer too)."""
+    changed = decided.changed.select(pl.col("customer_id").append(pl.col(OLD + "customer_id")))
+    touched = decided.new.get_column("customer_id").append(changed.to_series())
+    return set(touched.drop_nulls().unique().to_list())
 
 
 def _write_customers(conn: Connection, decided: Plan, advance: repository.Advance) -> None:

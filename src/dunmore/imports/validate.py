@@ -15,9 +15,10 @@ import polars as pl
 
 from dunmore.domain.money_frames import minor_to_text
 from dunmore.errors import ImportProblem
+from dunmore.i18n import N_
 from dunmore.imports.columns import SPECS, Kind
 from dunmore.imports.fields import FIELDS, Field, dtype, stored_columns, stored_name
-from dunmore.imports.parsing import EXPONENT, currency_exponents, exponent_of, first_reason, refuse
+from dunmore.imports.parsing import EXPONENT, currency_exponents, exponent_of, first_reason, refuse, said
 from dunmore.imports.reading import LINE
 from dunmore.ledger.models import RUN_ITEM_ID
 
@@ -98,7 +99,7 @@ def _parse(rows: pl.DataFrame, present: list[Field], required: tuple[str, ...]) 
         cell, raw = cells[field.column], pl.col(field.column)
         default = pl.lit(field.default, dtype(stored_name(field.target)))
         value = cell.value if field.default is None else pl.coalesce(cell.value, default)
-        empty = refuse(raw.is_null(), f"empty {field.column}: every row needs one")
+        empty = refuse(raw.is_null(), N_("empty %(column)s: every row needs one") % {"column": field.column})
         reason = first_reason(empty, cell.reason) if field.column in required else cell.reason
         reason = first_reason(refuse(raw.str.contains("\x00", literal=True), NUL_REASON), reason)
         selected += [
@@ -192,7 +193,7 @@ def _rules(kind: Kind, present: set[str]) -> list[Rule]:
 
 def _known_customer() -> Rule:
     unknown = pl.col("customer_ref").is_not_null() & pl.col("customer_id").is_null()
-    return Rule("customer_id", refuse(unknown, "unknown customer: import it in a customers file first"))
+    return Rule("customer_id", refuse(unknown, N_("unknown customer: import it in a customers file first")))
 
 
 def _customer_rules(present: set[str]) -> list[Rule]:
@@ -202,20 +203,21 @@ def _customer_rules(present: set[str]) -> list[Rule]:
     if "currency" in present:
         no_currency &= pl.col(_raw("currency")).is_null()
     column = "currency" if "currency" in present else "credit_limit"
-    return [Rule(column, refuse(no_currency, "credit_limit needs a currency: fill the currency column"))]
+    return [Rule(column, refuse(no_currency, N_("credit_limit needs a currency: fill the currency column")))]
 
 
 def _credit_currency_kept() -> Rule:
     """Without a credit_limit column, the stored limit must keep its currency."""
     other = pl.col("credit_limit_minor").is_not_null() & pl.col("id").is_not_null()
     other &= ~pl.col("credit_currency").eq_missing(pl.col(OLD + "credit_currency"))
-    reason = "currency would change the currency of the stored credit limit: add the credit_limit column"
+    reason = N_("currency would change the currency of the stored credit limit: add the credit_limit column")
     return Rule("currency", refuse(other, reason))
 
 
 def _invoice_rules(present: set[str]) -> list[Rule]:
-    late = pl.format(
-        "issue_date after due_date {}: the due date is on or after the issue date", pl.col("due_date")
+    late = said(
+        N_("issue_date after due_date %(due)s: the due date is on or after the issue date"),
+        due=pl.col("due_date"),
     )
     return [
         *_run_item_rules(),
@@ -281,7 +283,8 @@ def _at_most_amount(column: str, target: str, present: set[str]) -> Rule:
     """
     above = pl.col(target) > pl.col("amount_minor")
     if column in present:
-        return Rule(column, refuse(above, f"{column} greater than amount: it can be at most the amount"))
+        above_text = N_("%(column)s greater than amount: it can be at most the amount") % {"column": column}
+        return Rule(column, refuse(above, above_text))
     stored = {
         "disputed_minor": "the {} in dispute on this invoice: end or lower the dispute first with "
         "`dunmore dispute {} AMOUNT`, or add a disputed_amount column",
@@ -310,20 +313,26 @@ def _settlement_rules(names_invoices: bool) -> list[Rule]:
             "currency",
             refuse(
                 other_currency,
-                pl.format("currency mismatch: the invoice is in {}", pl.col("invoice_currency")),
+                said(
+                    N_("currency mismatch: the invoice is in %(currency)s"),
+                    currency=pl.col("invoice_currency"),
+                ),
             ),
         ),
         Rule(
             "invoice_id",
             refuse(
                 other_customer,
-                pl.format("customer mismatch: the invoice belongs to customer {}", pl.col("invoice_owner")),
+                said(
+                    N_("customer mismatch: the invoice belongs to customer %(customer)s"),
+                    customer=pl.col("invoice_owner"),
+                ),
             ),
         ),
     ]
     if names_invoices:
         unknown = pl.col("invoice_ref").is_not_null() & pl.col("invoice_id").is_null()
-        reason = "unknown invoice: import the invoice first, or leave invoice_id empty"
+        reason = N_("unknown invoice: import the invoice first, or leave invoice_id empty")
         rules.append(Rule("invoice_id", refuse(unknown, reason)))
     return rules
 
@@ -340,10 +349,10 @@ def _deduplicate(clean: pl.DataFrame, kind: Kind, present: list[Field]) -> tuple
     unique = clean.unique(subset=content, keep="first", maintain_order=True)
     repeated = unique.filter(pl.col("external_id").is_duplicated())
     first = repeated.group_by("external_id").agg(pl.col(LINE).min().alias("first"))
-    reason = pl.format(
-        f"duplicate {id_column} with different values (first on line {{}}): keep one row per {id_column}",
-        pl.col("first"),
+    duplicate = N_(
+        "duplicate %(column)s with different values (first on line %(line)s): keep one row per %(column)s"
     )
+    reason = said(duplicate.replace("%(column)s", id_column), line=pl.col("first"))
     conflicts = (
         repeated.join(first, on="external_id")
         .filter(pl.col(LINE) != pl.col("first"))

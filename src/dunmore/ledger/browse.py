@@ -13,28 +13,29 @@ import base64
 import json
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    ColumnElement,
-    Connection,
-    and_,
-    case,
-    cast,
-    func,
-    literal,
-    or_,
-    select,
-    true,
-)
+from sqlalchemy import ColumnElement, Connection, Select, and_, exists, func, or_, select, true, tuple_
 
+from dunmore.access.models import USERS
 from dunmore.access.permissions import customer_scope
 from dunmore.access.values import User
 from dunmore.errors import BadArgument, NotFound
-from dunmore.ledger.models import CONTACTS, CUSTOMERS, INVOICES, ITEM_LEVELS
+from dunmore.i18n import _m
+from dunmore.ledger.balances import NO_CURRENCY, overdue_on, stale
+from dunmore.ledger.models import BALANCES, CONTACTS, CUSTOMERS, INVOICES, ITEM_LEVELS
 
 PAGE_MAX = 200
-NO_CURRENCY = ""  # the account row of a customer who owes nothing
+__all__ = [
+    "NO_CURRENCY",
+    "PAGE_MAX",
+    "Account",
+    "AccountFilter",
+    "AccountPage",
+    "get_customer",
+    "list_accounts",
+    "portfolios",
+]
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Account:
     name: str
     portfolio: str
     owner: str | None
+    owner_login: str | None  # the user the owner names (logins compared without case), if any
     grade: str | None
     on_hold: bool
     currency: str
@@ -87,6 +89,7 @@ class OpenItem:
 
 @dataclass(frozen=True)
 class CustomerView:
+    id: int
     code: str
     name: str
     language: str
@@ -94,6 +97,8 @@ class CustomerView:
     country: str
     grade: str | None
     owner: str | None
+    owner_login: str | None  # the user the owner names, if one does
+    owner_role: str | None
     portfolio: str
     tags: tuple[str, ...]
     on_hold: bool
@@ -105,21 +110,64 @@ class CustomerView:
     more_items: bool  # more open items than shown: the oldest `items_limit` are shown
 
 
-def _cursor(row: Account) -> str:
-    raw = json.dumps([row.overdue_minor, row.code, row.currency]).encode()
+@dataclass(frozen=True)
+class AccountFilter:
+    """What narrows the list: `search` matches part of the code, the name, or a contact's name, e-mail
+    or phone (case ignored); `level` the highest level of the customer's open items; `owner` the
+    customer's owner (case ignored); `portfolio` and `grade` exactly."""
+
+    search: str = ""
+    level: int | None = None
+    portfolio: str | None = None
+    owner: str | None = None
+    grade: str | None = None
+
+    def check(self) -> None:
+        """Refuse a filter out of bounds, saying which and what is allowed."""
+        bounds = {"search": (self.search, 100), "portfolio": (self.portfolio, 64)}
+        bounds |= {"owner": (self.owner, 100), "grade": (self.grade, 8)}
+        for name, (value, longest) in bounds.items():
+            if value is not None and len(value) > longest:
+                raise BadArgument(
+                    _m(
+                        "the %(filter)s filter holds at most %(most)s characters, not %(length)s",
+                        filter=name,
+                        most=longest,
+                        length=len(value),
+                    )
+                )
+        if self.level is not None and not 0 <= self.level <= LEVEL_MAX:
+            raise BadArgument(
+                _m(
+                    "the level filter is a level from 0 to %(most)s, not %(level)s",
+                    most=LEVEL_MAX,
+                    level=self.level,
+                )
+            )
+
+
+LEVEL_MAX = 99
+Key = tuple[int, int, str]  # (overdue, customer id, currency): the list's order, descending
+
+
+def _cursor(key: Key) -> str:
+    raw = json.dumps(list(key)).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode(cursor: str) -> tuple[int, str, str]:
+def _decode(cursor: str) -> Key:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        overdue, code, currency = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if isinstance(overdue, int) and isinstance(code, str) and isinstance(currency, str):
-            return overdue, code, currency
+        overdue, customer, currency = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if isinstance(overdue, int) and isinstance(customer, int) and isinstance(currency, str):
+            return overdue, customer, currency
     except (ValueError, TypeError):
         pass
     raise BadArgument(
-        f"the page marker {cursor[:40]!r} is not one this list gave: start again from the first page"
+        _m(
+            "the page marker %(marker)s is not one this list gave: start again from the first page",
+            marker=repr(cursor[:40]),
+        )
     )
 
 
@@ -128,70 +176,114 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def list_accounts(
-    conn: Connection, *, user: User, as_of: date, search: str = "", after: str | None = None, limit: int = 50
-) -> AccountPage:
-    """One page of the user's customers' accounts, largest overdue first; `search` matches the code or
-    the name (case ignored); `after` is the `next_cursor` of the page before."""
-    if not 1 <= limit <= PAGE_MAX:
-        raise BadArgument(f"a page holds 1 to {PAGE_MAX} rows, not {limit}")
-    i, c = INVOICES.c, CUSTOMERS.c
-    overdue = cast(func.sum(case((i.due_date < as_of, i.open_minor), else_=0)), BigInteger)
-    totals = (
-        select(
-            i.customer_id,
-            i.currency,
-            cast(func.sum(i.open_minor), BigInteger).label("open_minor"),
-            overdue.label("overdue_minor"),
-            func.coalesce(func.max(ITEM_LEVELS.c.level), 0).label("max_level"),
-        )
-        .select_from(INVOICES.outerjoin(ITEM_LEVELS, ITEM_LEVELS.c.invoice_id == i.id))
-        .where(i.open_minor > 0)
-        .group_by(i.customer_id, i.currency)
-        .subquery()
-    )
-    t = totals.c
-    currency = func.coalesce(t.currency, literal(NO_CURRENCY))
-    overdue_amount = func.coalesce(t.overdue_minor, 0)
-    wanted = and_(customer_scope(user), _searched(search.strip()))
-    query = (
-        select(
-            c.external_id.label("code"),
-            c.name,
-            c.portfolio,
-            c.owner,
-            c.grade,
-            c.on_hold,
-            currency.label("currency"),
-            func.coalesce(t.open_minor, 0).label("open_minor"),
-            overdue_amount.label("overdue_minor"),
-            func.coalesce(t.max_level, 0).label("max_level"),
-        )
-        .select_from(CUSTOMERS.outerjoin(totals, t.customer_id == c.id))
-        .where(wanted)
-    )
-    if after:
-        k_overdue, k_code, k_currency = _decode(after)
-        query = query.where(
-            or_(
-                overdue_amount < k_overdue,
-                and_(overdue_amount == k_overdue, c.external_id > k_code),
-                and_(overdue_amount == k_overdue, c.external_id == k_code, currency > k_currency),
-            )
-        )
-    query = query.order_by(overdue_amount.desc(), c.external_id, currency).limit(limit + 1)
-    rows = [Account(**row._mapping) for row in conn.execute(query)]
-    page = tuple(rows[:limit])
-    return AccountPage(page, _cursor(page[-1]) if len(rows) > limit else None)
+def _matches(column: Any, pattern: str) -> ColumnElement[bool]:
+    return func.lower(column).like(pattern, escape="\\")
 
 
 def _searched(search: str) -> ColumnElement[bool]:
     if not search:
         return true()
-    pattern = _like(search)
+    pattern, c, k = _like(search), CUSTOMERS.c, CONTACTS.c
+    contact = exists().where(
+        k.customer_id == c.id,
+        or_(_matches(k.name, pattern), _matches(k.email, pattern), _matches(k.phone, pattern)),
+    )
+    return or_(_matches(c.external_id, pattern), _matches(c.name, pattern), contact)
+
+
+def customer_filter(user: User, wanted: AccountFilter, *, by_index: bool = True) -> ColumnElement[bool]:
+    """The user's scope and the filter's conditions over `customers` (the level is the caller's)."""
     c = CUSTOMERS.c
-    return or_(
-        func.lower(c.external_id).like(pattern, escape="\\"), func.lower(c.name).like(pattern, escape="\\")
+    conditions = [customer_scope(user, by_index=by_index), _searched(wanted.search.strip())]
+    if wanted.portfolio:
+        conditions.append(c.portfolio == wanted.portfolio)
+    if wanted.owner:
+        conditions.append(func.lower(c.owner) == wanted.owner.strip().lower())
+    if wanted.grade:
+        conditions.append(c.grade == wanted.grade)
+    return and_(*conditions)
+
+
+def account_columns(overdue: ColumnElement[Any], open_minor: ColumnElement[Any], currency: ColumnElement[Any],
+                    max_level: ColumnElement[Any], customer_id: ColumnElement[Any]) -> list[Any]:  # fmt: skip
+    """The columns of an `Account` row (and the customer id the order ends on)."""
+    c = CUSTOMERS.c
+    return [
+        c.external_id.label("code"), c.name, c.portfolio, c.owner, USERS.c.login.label("owner_login"),
+        c.grade, c.on_hold, currency.label("currency"), open_minor.label("open_minor"),
+        overdue.label("overdue_minor"), max_level.label("max_level"), customer_id.label("customer_id"),
+    ]  # fmt: skip
+
+
+def owner_user() -> ColumnElement[bool]:
+    """The join of a customer to the user its owner names (logins are lower case)."""
+    return USERS.c.login == func.lower(CUSTOMERS.c.owner)
+
+
+def _accounts(as_of: date, *, fresh: bool) -> Select[Any]:
+    """The summary's rows beside their customer: with the stored overdue amount (`fresh`, the rows
+    exact on `as_of`), or recomputed from the invoices (the stale rows)."""
+    b, c = BALANCES.c, CUSTOMERS.c
+    overdue = b.overdue_minor if fresh else overdue_on(as_of)
+    exact = and_(or_(b.next_due.is_(None), b.next_due >= as_of),
+                 or_(b.last_overdue_due.is_(None), b.last_overdue_due < as_of))  # fmt: skip
+    joined = BALANCES.join(CUSTOMERS, c.id == b.customer_id).outerjoin(USERS, owner_user())
+    columns = account_columns(overdue, b.open_minor, b.currency, b.max_level, b.customer_id)
+    return select(*columns).select_from(joined).where(exact if fresh else stale(as_of))
+
+
+def list_accounts(conn: Connection, *, user: User, as_of: date, filters: AccountFilter = AccountFilter(),
+                  after: str | None = None, limit: int = 50) -> AccountPage:  # fmt: skip
+    """One page of the user's customers' accounts, largest overdue on `as_of` first (then the newest
+    customer); `after` is the `next_cursor` of the page before.
+
+    Read from the summary (`ledger.balances`) in the order of its index: the rows exact on `as_of`
+    as stored, the stale ones (items fell due since they were computed) recomputed, merged here.
+    """
+    if not 1 <= limit <= PAGE_MAX:
+        raise BadArgument(_m("a page holds 1 to %(most)s rows, not %(limit)s", most=PAGE_MAX, limit=limit))
+    filters.check()
+    key = _decode(after) if after else None
+    # Walk the summary's order index and stop at the page, rather than read a whole portfolio
+    wanted = customer_filter(user, filters, by_index=False)
+    if filters.level is not None:
+        wanted = and_(wanted, BALANCES.c.max_level == filters.level)
+    found: list[Any] = []
+    for fresh in (True, False):
+        query = _accounts(as_of, fresh=fresh).where(wanted)
+        found += conn.execute(_page_query(query, key, limit + 1)).all()
+    found.sort(key=lambda row: (row.overdue_minor, row.customer_id, row.currency), reverse=True)
+    rows = [_account(row) for row in found[: limit + 1]]
+    page = tuple(rows[:limit])
+    last = found[limit - 1] if len(rows) > limit else None
+    return AccountPage(
+        page, None if last is None else _cursor((last.overdue_minor, last.customer_id, last.currency))
+    )
+
+
+def _page_query(query: Select[Any], after: Key | None, limit: int) -> Select[Any]:
+    rows = query.subquery()
+    key = tuple_(rows.c.overdue_minor, rows.c.customer_id, rows.c.currency)
+    paged = select(rows)
+    if after is not None:
+        paged = paged.where(key < tuple_(*after))
+    ordered = paged.order_by(rows.c.overdue_minor.desc(), rows.c.customer_id.desc(), rows.c.currency.desc())
+    return ordered.limit(limit)
+
+
+def _account(row: Any) -> Account:
+    values = dict(row._mapping)
+    del values["customer_id"]
+    return Account(**values)
+
+
+def portfolios(conn: Connection, *, user: User) -> list[str]:
+    """The portfolios of the customers the user reaches (an index-only read), for the list's filter."""
+    c = CUSTOMERS.c
+    return list(
+        conn.execute(
+            select(c.portfolio).where(customer_scope(user)).distinct().order_by(c.portfolio)
+        ).scalars()
     )
 
 
@@ -201,9 +293,16 @@ def get_customer(
     """One customer the user reaches, with contacts and open items (oldest due first), else `NotFound`
     — the same answer whether the customer does not exist or lies outside the user's scope."""
     c = CUSTOMERS.c
-    row = conn.execute(select(CUSTOMERS).where(c.external_id == code, customer_scope(user))).first()
+    query = select(CUSTOMERS, USERS.c.login.label("owner_login"), USERS.c.role.label("owner_role"))
+    query = query.select_from(CUSTOMERS.outerjoin(USERS, owner_user()))
+    row = conn.execute(query.where(c.external_id == code, customer_scope(user))).first()
     if row is None:
-        raise NotFound(f"no customer {code!r} among the customers you can see: check the code in the list")
+        raise NotFound(
+            _m(
+                "no customer %(customer)s among the customers you can see: check the code in the list",
+                customer=repr(code),
+            )
+        )
     contacts = conn.execute(
         select(CONTACTS)
         .where(CONTACTS.c.customer_id == row.id)
@@ -218,6 +317,7 @@ def get_customer(
         .limit(items_limit + 1)
     ).all()
     return CustomerView(
+        id=row.id,
         code=row.external_id,
         name=row.name,
         language=row.language,
@@ -225,6 +325,8 @@ def get_customer(
         country=row.country,
         grade=row.grade,
         owner=row.owner,
+        owner_login=row.owner_login,
+        owner_role=row.owner_role,
         portfolio=row.portfolio,
         tags=tuple(tag for tag in row.tags.split(";") if tag),
         on_hold=row.on_hold,

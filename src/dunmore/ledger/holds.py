@@ -16,6 +16,7 @@ from sqlalchemy import Connection, select, update
 
 from dunmore.domain.money import Money
 from dunmore.errors import AmountError, NotFound
+from dunmore.i18n import _m
 from dunmore.ledger.models import CUSTOMERS, INVOICES
 
 
@@ -43,7 +44,12 @@ def set_customer(conn: Connection, external_id: str, *, on_hold: bool | None = N
         select(c.id, *(c[name] for name in values)).where(c.external_id == external_id)
     ).first()
     if row is None:
-        raise NotFound(f"no customer {external_id!r}: use the customer id of your ERP, as imported")
+        raise NotFound(
+            _m(
+                "no customer %(customer)s: use the customer id of your ERP, as imported",
+                customer=repr(external_id),
+            )
+        )
     conn.execute(update(CUSTOMERS).where(c.id == row.id).values(values))
     before = {name: bool(row._mapping[name]) for name in values}
     return Change(int(row.id), external_id, before, values)
@@ -68,7 +74,12 @@ def set_invoice(conn: Connection, external_id: str, *, on_hold: bool | None = No
         .where(i.external_id == external_id)
     ).first()
     if row is None:
-        raise NotFound(f"no invoice {external_id!r}: use the invoice number of your ERP, as imported")
+        raise NotFound(
+            _m(
+                "no invoice %(invoice)s: use the invoice number of your ERP, as imported",
+                invoice=repr(external_id),
+            )
+        )
     values: dict[str, object] = {} if on_hold is None else {"on_hold": on_hold}
     before: dict[str, Any] = {} if on_hold is None else {"on_hold": bool(row.on_hold)}
     after: dict[str, Any] = dict(values)
@@ -77,7 +88,11 @@ def set_invoice(conn: Connection, external_id: str, *, on_hold: bool | None = No
         if not 0 <= minor <= row.amount_minor:
             amount = Money(row.amount_minor, row.currency)
             raise AmountError(
-                f"a disputed amount is between 0 and the invoice's amount {amount}, not {disputed}"
+                _m(
+                    "a disputed amount is between 0 and the invoice's amount %(amount)s, not %(disputed)s",
+                    amount=str(amount),
+                    disputed=str(disputed),
+                )
             )
         values["disputed_minor"] = minor
         before["disputed"] = _amount(row.disputed_minor or 0, row.currency)

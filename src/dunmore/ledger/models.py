@@ -153,6 +153,53 @@ class Allocation(Base):
     amount_minor: Mapped[int] = mapped_column(BigInteger)
 
 
+class CustomerBalance(Base):
+    """A customer's open items summed per currency (an account), kept by every write that changes open
+    amounts or levels (see `dunmore.ledger.balances`), so that the customer list sorts by an index.
+
+    `overdue_minor` is the open amount due before `as_of`, the date the row was computed for. It stays
+    exact for a later (earlier) date D unless an open item falls due in between: `next_due` is the
+    earliest due date on or after `as_of`, `last_overdue_due` the latest before it, so the row is
+    stale on D exactly when `next_due < D` or `last_overdue_due >= D`. A customer with nothing open
+    has one row with currency "" and zeros, so that every customer is listed.
+
+    The open amount per aging bucket of the dashboard (`ledger.balances.BUCKETS`: not due, then
+    `aged_1_minor` … `aged_5_minor` for 1–30, 31–60, 61–90, 91–180 and over 180 days past due) is
+    exact on `as_of` and stays exact on D unless an open item moves to another bucket in between:
+    `next_move` is the earliest date after `as_of` on which one does, `last_move` the latest on or
+    before it, so these amounts are stale on D exactly when `next_move <= D` or `last_move > D`.
+    """
+
+    __tablename__ = "customer_balances"
+    __table_args__ = (
+        Index("ix_customer_balances_order", "overdue_minor", "customer_id", "currency"),
+        Index("ix_customer_balances_next_due", "next_due"),
+        Index("ix_customer_balances_last_overdue_due", "last_overdue_due"),
+        Index("ix_customer_balances_next_move", "next_move"),
+        Index("ix_customer_balances_last_move", "last_move"),
+        # covers the dashboard's sum per currency (an index-only scan, in currency order)
+        Index(
+            "ix_customer_balances_aging", "currency", "open_minor", *[f"aged_{n}_minor" for n in range(1, 6)]
+        ),
+    )
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    open_minor: Mapped[int] = mapped_column(BigInteger)
+    overdue_minor: Mapped[int] = mapped_column(BigInteger)
+    max_level: Mapped[int]
+    next_due: Mapped[date | None] = mapped_column(Date)
+    last_overdue_due: Mapped[date | None] = mapped_column(Date)
+    aged_1_minor: Mapped[int] = mapped_column(BigInteger)
+    aged_2_minor: Mapped[int] = mapped_column(BigInteger)
+    aged_3_minor: Mapped[int] = mapped_column(BigInteger)
+    aged_4_minor: Mapped[int] = mapped_column(BigInteger)
+    aged_5_minor: Mapped[int] = mapped_column(BigInteger)
+    next_move: Mapped[date | None] = mapped_column(Date)
+    last_move: Mapped[date | None] = mapped_column(Date)
+
+
 # Core handles on the tables, for set-based statements (the ORM classes type them loosely).
 CUSTOMERS = cast(Table, Customer.__table__)
 CONTACTS = cast(Table, Contact.__table__)
@@ -161,3 +208,4 @@ ITEM_LEVELS = cast(Table, ItemLevel.__table__)
 PAYMENTS = cast(Table, Payment.__table__)
 CREDIT_NOTES = cast(Table, CreditNote.__table__)
 ALLOCATIONS = cast(Table, Allocation.__table__)
+BALANCES = cast(Table, CustomerBalance.__table__)

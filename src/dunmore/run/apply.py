@@ -302,31 +302,3 @@ def notice_row(conn: Connection, notice_id: int) -> dict[str, Any] | None:
     """A stored notice, for approval."""
     row = conn.execute(select(NOTICES).where(NOTICES.c.id == notice_id)).mappings().first()
     return dict(row) if row else None
-
-
-def group_after_approval(conn: Connection, notice: dict[str, Any]) -> pl.DataFrame:
-    """The group's state once an approved notice applies: its run date as last notice, its fee level."""
-    g = DUNNING_GROUPS.c
-    query = select(g.last_level_notice, g.fee_levels, g.episode_open).where(
-        and_(g.customer_id == notice["customer_id"], g.currency == notice["currency"])
-    )
-    found = conn.execute(query).first()
-    levels = [int(x) for x in found.fee_levels.split(";") if x] if found else []
-    if notice["fee_minor"] is not None:
-        levels = sorted({*levels, notice["level"]})
-    last = (
-        notice["as_of"]
-        if found is None or found.last_level_notice is None
-        else max(found.last_level_notice, notice["as_of"])
-    )
-    row = (
-        notice["customer_id"],
-        notice["currency"],
-        last,
-        levels,
-        True if found is None else found.episode_open,
-    )
-    schema = {"customer_id": pl.Int64, "currency": pl.String, "last_level_notice": pl.Date}
-    return pl.DataFrame(
-        [row], schema={**schema, "fee_levels": pl.List(pl.Int64), "episode_open": pl.Boolean}, orient="row"
-    )

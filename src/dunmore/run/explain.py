@@ -18,6 +18,7 @@ from dunmore.domain.policy import Policy, PolicySet
 from dunmore.engine.decide import decide
 from dunmore.engine.frames import SnapshotFrames
 from dunmore.errors import NotFound
+from dunmore.i18n import _m
 from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.run.explain_text import say
 from dunmore.run.models import NOTICES
@@ -37,7 +38,12 @@ class ItemStory:
 def _customer_id(conn: Connection, external_id: str) -> int:
     found = conn.execute(select(CUSTOMERS.c.id).where(CUSTOMERS.c.external_id == external_id)).scalar()
     if found is None:
-        raise NotFound(f"no customer {external_id!r}: use the customer_id of your import files")
+        raise NotFound(
+            _m(
+                "no customer %(customer)s: use the customer_id of your import files",
+                customer=repr(external_id),
+            )
+        )
     return int(found)
 
 
@@ -219,7 +225,7 @@ def explain(conn: Connection, *, customer: str, as_of: date, lang: str) -> list[
     """Every open item of the customer on D with its reasons."""
     customer_id = _customer_id(conn, customer)
     policies = current_policy(conn).policies
-    snapshot = _only(read_snapshot(conn, as_of), customer_id)
+    snapshot = _only(read_snapshot(conn, as_of, only=customer_id), customer_id)
     decisions = decide(snapshot, policies)
     customer_row = snapshot.customers.row(0, named=True)
     noticed = decisions.notices.filter(pl.col("kind") == "level").select(

@@ -33,6 +33,8 @@ from sqlalchemy import (
 from dunmore.access import audit
 from dunmore.delivery.models import DELIVERIES, DELIVERY_EVENTS
 from dunmore.errors import NotFound, RunError
+from dunmore.i18n import _m
+from dunmore.ledger import balances
 from dunmore.ledger.models import CREDIT_NOTES, INVOICES, ITEM_LEVELS, PAYMENTS
 from dunmore.ledger.service import reallocate
 from dunmore.run.apply import APPLIED, uncharge_interest
@@ -73,6 +75,8 @@ def revert(conn: Connection, run_id: int, *, now: datetime, actor: str) -> Rever
     conn.execute(update(NOTICES).where(NOTICES.c.run_id == run_id).values(status="reverted"))
     conn.execute(update(RUNS).where(RUNS.c.id == run_id).values(status="reverted", reverted_at=now))
     reallocate(conn, customers)
+    noticed = select(NOTICES.c.customer_id).where(NOTICES.c.run_id == run_id)
+    balances.refresh(conn, customer_ids=noticed, as_of=run.as_of)
     done = Reverted(run_id, run.as_of, run.notices, cancelled, len(charges), levels)
     after = {
         "status": "reverted",
@@ -90,9 +94,16 @@ def revert(conn: Connection, run_id: int, *, now: datetime, actor: str) -> Rever
 def _run(conn: Connection, run_id: int) -> Any:
     row = conn.execute(select(RUNS).where(RUNS.c.id == run_id)).first()
     if row is None:
-        raise NotFound(f"no run {run_id}: the run id is printed when a run commits (`dunmore run --approve`)")
+        raise NotFound(
+            _m(
+                "no run %(run)s: the run id is printed when a run commits (`dunmore run --approve`)",
+                run=run_id,
+            )
+        )
     if row.status == "reverted":
-        raise RunError(f"run {run_id} ({row.as_of.isoformat()}) was already reverted")
+        raise RunError(
+            _m("run %(run)s (%(date)s) was already reverted", run=run_id, date=row.as_of.isoformat())
+        )
     return row
 
 
@@ -102,8 +113,15 @@ def _refuse_unless_latest(conn: Connection, run: Any) -> None:
     newest = conn.execute(later.order_by(r.sequence.desc()).limit(1)).first()
     if newest is not None:
         raise RunError(
-            f"run {run.id} ({run.as_of.isoformat()}) is not the latest run: run {newest.id} "
-            f"({newest.as_of.isoformat()}) came after it; runs are reverted newest first, so revert it first"
+            _m(
+                "run %(run)s (%(date)s) is not the latest run: run %(newest)s (%(newest_date)s) came "
+                "after it; "
+                "runs are reverted newest first, so revert it first",
+                run=run.id,
+                date=run.as_of.isoformat(),
+                newest=newest.id,
+                newest_date=newest.as_of.isoformat(),
+            )
         )
 
 
@@ -138,8 +156,13 @@ def _refuse_after_later_approvals(conn: Connection, run: Any) -> None:
     row = conn.execute(query.order_by(n.id).limit(1)).first()
     if row is not None:
         raise RunError(
-            f"run {run.id} cannot be reverted: notice {row.id} of run {row.run_id} was approved after it "
-            "committed, and reverting would undo that approval's levels too"
+            _m(
+                "run %(run)s cannot be reverted: notice %(notice)s of run %(other)s was approved after it "
+                "committed, and reverting would undo that approval's levels too",
+                run=run.id,
+                notice=row.id,
+                other=row.run_id,
+            )
         )
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from sqlalchemy import Connection, and_, func, insert, select, true, update
@@ -22,11 +22,12 @@ from dunmore.engine.decide import decide
 from dunmore.engine.frames import DecisionFrames
 from dunmore.engine.partition import MAX_PARTITIONS, Part, parts
 from dunmore.errors import BadArgument, NotFound, RunConflict, RunError
+from dunmore.i18n import _m
+from dunmore.ledger import balances
 from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.progress import Progress, quiet
 from dunmore.run.apply import (
     apply_level_effects,
-    group_after_approval,
     insert_deliveries,
     insert_notice_items,
     insert_notices,
@@ -38,6 +39,12 @@ from dunmore.run.models import NOTICES, POLICY_VERSIONS, RUNS
 from dunmore.run.partitioned import joined_decisions, kept
 from dunmore.run.snapshot import read_snapshot
 from dunmore.store.bulk import write_cache
+from dunmore.webhooks import emit as webhooks
+
+if TYPE_CHECKING:
+    from dunmore.delivery.template_gate import Verdict
+
+REASON_MAX = 500  # characters of a rejection's reason
 
 
 @dataclass(frozen=True)
@@ -98,7 +105,10 @@ def _policy_where(conn: Connection, condition: Any) -> LoadedPolicy | None:
 def current_policy(conn: Connection) -> LoadedPolicy:
     loaded = _policy_where(conn, true())
     if loaded is None:
-        raise RunError("no dunning policy loaded yet: run `dunmore policy load examples/dunning.yaml` first")
+        raise RunError(
+            _m("no dunning policy loaded yet: run `dunmore policy load examples/dunning.yaml` first"),
+            code="no_policy",
+        )
     return loaded
 
 
@@ -131,8 +141,35 @@ def check_run_date(as_of: date, *, today: date, max_days_ahead: int) -> None:
     leave a run no later one can go back from."""
     if (as_of - today).days > max_days_ahead:
         raise RunError(
-            f"--as-of {as_of.isoformat()} is {(as_of - today).days} days after today ({today.isoformat()}); "
-            f"a run may be at most {max_days_ahead} day(s) ahead (setting run.max_days_ahead): check the date"
+            _m(
+                "--as-of %(date)s is %(days)s days after today (%(today)s); a run may be at most %(most)s "
+                "day(s) ahead (setting run.max_days_ahead): check the date",
+                date=as_of.isoformat(),
+                days=(as_of - today).days,
+                today=today.isoformat(),
+                most=max_days_ahead,
+            ),
+            code="run_date_ahead",
+            date=as_of.isoformat(),
+            today=today.isoformat(),
+            days=(as_of - today).days,
+            max_days=max_days_ahead,
+        )
+
+
+def _check_not_behind(conn: Connection, as_of: date) -> None:
+    """Refuse a run date before the latest run still standing."""
+    _, last = _last_run(conn)
+    if last is not None and as_of < last:
+        raise RunError(
+            _m(
+                "a run for %(last)s is already committed: runs cannot go back to %(date)s",
+                last=last.isoformat(),
+                date=str(as_of),
+            ),
+            code="run_date_behind",
+            date=as_of.isoformat(),
+            last=last.isoformat(),
         )
 
 
@@ -140,9 +177,7 @@ def _policy_for(conn: Connection, as_of: date, *, today: date, max_days_ahead: i
     """The policy a run for `as_of` uses, once the date is known to be one a run may take."""
     check_run_date(as_of, today=today, max_days_ahead=max_days_ahead)
     policy = current_policy(conn)
-    _, last = _last_run(conn)
-    if last is not None and as_of < last:
-        raise RunError(f"a run for {last.isoformat()} is already committed: runs cannot go back to {as_of}")
+    _check_not_behind(conn, as_of)
     return policy
 
 
@@ -161,6 +196,33 @@ def propose(
     return RunOutcome(as_of, policy, decisions, notices, committed=False)
 
 
+def check_templates(conn: Connection, policies: PolicySet, *, templates_dir: Path | None) -> Verdict:
+    """The template gate: refuse (RunError `templates_failing`) a run, or an approval, whose
+    templates fail `dunmore templates check` for its policy. Checked again only when the templates,
+    the policy or the checker changed (see delivery.template_gate); writes nothing — a caller that
+    goes on writes `remember_passed` after its own writes."""
+    from dunmore.delivery.template_gate import template_verdict
+    from dunmore.delivery.uses import uses_for_policies
+
+    verdict = template_verdict(conn, templates_dir, uses_for_policies(policies))
+    if problems := verdict.problems:
+        raise RunError(
+            f"the run was not committed: its templates have {len(problems)} problem(s), the first: "
+            f"{problems[0]}; `dunmore templates check` lists them all",
+            code="templates_failing",
+            count=len(problems),
+            first=str(problems[0]),
+        )
+    return verdict
+
+
+def keep_passing_verdict(conn: Connection, verdict: Verdict | None) -> None:
+    if verdict is not None:
+        from dunmore.delivery.template_gate import remember_passed
+
+        remember_passed(conn, verdict)
+
+
 def commit(
     conn: Connection,
     *,
@@ -168,6 +230,8 @@ def commit(
     today: date,
     now: datetime,
     actor: str,
+    templates_dir: Path | None,
+    gate_templates: bool = True,
     max_days_ahead: int = 1,
     progress: Progress = quiet,
     partitions: int = 1,
@@ -175,13 +239,30 @@ def commit(
     """Decide and commit the run for `as_of` in the caller's transaction; one audit row
     (`run.commit` on `run:<id>`) with its counts, whatever the number of notices.
 
+    A run commits only with templates that pass their check (`check_templates`; `templates_dir` is
+    the override folder, None for the shipped set). `gate_templates=False` is for callers that
+    study the run itself over the shipped templates (scenario stories, benchmarks), never for a
+    person's run.
+
     With `partitions` N > 1 the customers are split by a hash of their id (`engine.partition`) and
     each partition is read, decided and written before the next is read, so that no more than one
     partition's snapshot is in memory; the decisions are the same as unpartitioned, and it is still
     one transaction: a run is written whole or not at all."""
     if not 1 <= partitions <= MAX_PARTITIONS:
-        raise BadArgument(f"--partitions {partitions}: give 1 to {MAX_PARTITIONS}")
+        raise BadArgument(
+            f"--partitions {partitions}: give 1 to {MAX_PARTITIONS}",
+            code="partitions_out_of_range",
+            partitions=partitions,
+            max_partitions=MAX_PARTITIONS,
+        )
+    # The date first: a date no run may have is refused at once, not after the templates' check
+    # (which renders every template, seconds).
+    check_run_date(as_of, today=today, max_days_ahead=max_days_ahead)
+    _check_not_behind(conn, as_of)
     sequence, _ = _last_run(conn)
+    verdict = None
+    if gate_templates:
+        verdict = check_templates(conn, current_policy(conn).policies, templates_dir=templates_dir)
     if partitions == 1:
         proposal = propose(conn, as_of=as_of, today=today, max_days_ahead=max_days_ahead, progress=progress)
         with write_cache(conn):
@@ -191,6 +272,8 @@ def commit(
         with write_cache(conn):
             outcome = _apply_partitioned(conn, sequence, as_of, policy, now, parts(partitions), progress)
     _audit_commit(conn, outcome, now=now, actor=actor)
+    keep_passing_verdict(conn, verdict)
+    webhooks.emit(conn, "run.committed", lambda: [{"run_id": outcome.run_id, **_counts(outcome)}], now=now)
     return outcome
 
 
@@ -198,8 +281,22 @@ def _audit_commit(conn: Connection, outcome: RunOutcome, *, now: datetime, actor
     """The run's one audit row. Under REPEATABLE READ (PostgreSQL) an audit row another command
     committed after this run's snapshot is invisible to it, so the append takes the same id and the
     primary key refuses it: another command changed the database while the run was deciding."""
+    try:
+        audit.record(conn, at=now, actor=actor, action="run.commit", object=f"run:{outcome.run_id}",
+                     after=_counts(outcome))  # fmt: skip
+    except IntegrityError as exc:
+        raise RunConflict(
+            _m(
+                "another command wrote to the audit log while this run was deciding; nothing was written; "
+                "run it again"
+            )
+        ) from exc
+
+
+def _counts(outcome: RunOutcome) -> dict[str, Any]:
+    """What a committed run holds, for its audit row and its `run.committed` event."""
     notices = outcome.notices
-    after = {
+    return {
         "as_of": outcome.as_of.isoformat(),
         "policy_version": outcome.policy.version,
         "notices": notices.height,
@@ -207,14 +304,6 @@ def _audit_commit(conn: Connection, outcome: RunOutcome, *, now: datetime, actor
         "levels": int((notices["kind"] == "level").sum()),
         "pending_approval": int(notices["pending_approval"].sum()),
     }
-    try:
-        audit.record(conn, at=now, actor=actor, action="run.commit", object=f"run:{outcome.run_id}",
-                     after=after)  # fmt: skip
-    except IntegrityError as exc:
-        raise RunConflict(
-            "another command wrote to the audit log while this run was deciding; nothing was written; "
-            "run it again"
-        ) from exc
 
 
 def _apply(
@@ -224,8 +313,16 @@ def _apply(
     progress("write", 0, 5)
     run_id = _insert_run(conn, sequence + 1, as_of, proposal.policy, now, proposal.decisions.notices.height)
     keyed = _write(conn, run_id, proposal.decisions, proposal.policy.policies, now, progress=progress)
+    _roll_balances(conn, run_id, as_of)
     notices = _with_status(proposal.decisions, committed=True).with_columns(notice_id=keyed["notice_id"])
     return RunOutcome(as_of, proposal.policy, proposal.decisions, notices, committed=True, run_id=run_id)
+
+
+def _roll_balances(conn: Connection, run_id: int, as_of: date) -> None:
+    """Refresh the customer summary of the customers the run wrote notices for, and roll every row
+    stale on the run's date (`ledger.balances.roll`): once per run, after all its partitions."""
+    noticed = select(NOTICES.c.customer_id).where(NOTICES.c.run_id == run_id)
+    balances.roll(conn, customer_ids=noticed, as_of=as_of)
 
 
 def _write(
@@ -281,6 +378,7 @@ def _apply_partitioned(
         keyed = _write(conn, run_id, decisions, policy.policies, now, part=part)
         written.append((decisions, keyed))
     decisions, notice_ids = joined_decisions(as_of, written)
+    _roll_balances(conn, run_id, as_of)
     conn.execute(update(RUNS).where(RUNS.c.id == run_id).values(notices=decisions.notices.height))
     notices = _with_status(decisions, committed=True).with_columns(notice_id=notice_ids)
     return RunOutcome(as_of, policy, decisions, notices, committed=True, run_id=run_id)
@@ -294,41 +392,52 @@ def _insert_run(
     try:
         return int(conn.execute(insert(RUNS).values(values).returning(RUNS.c.id)).scalar_one())
     except (IntegrityError, OperationalError) as exc:
-        raise RunConflict("another run committed while this one was deciding; nothing was written") from exc
+        raise RunConflict(
+            _m("another run committed while this one was deciding; nothing was written")
+        ) from exc
 
 
 def _pending(conn: Connection, notice_id: int) -> dict[str, Any]:
     notice = notice_row(conn, notice_id)
     if notice is None:
-        raise NotFound(f"no notice {notice_id}: `dunmore run --as-of DATE` lists notices with their ids")
+        raise NotFound(
+            _m(
+                "no notice %(notice)s: `dunmore run --as-of DATE` lists notices with their ids",
+                notice=notice_id,
+            )
+        )
     if notice["status"] != "pending_approval":
-        raise RunError(f"notice {notice_id} is {notice['status']}, not waiting for approval")
+        raise RunError(
+            _m(
+                "notice %(notice)s is %(status)s, not waiting for approval",
+                notice=notice_id,
+                status=notice["status"],
+            ),
+            code="notice_not_pending",
+            notice=notice_id,
+            status=notice["status"],
+        )
     return notice
 
 
-def approve(conn: Connection, notice_id: int, *, now: datetime, actor: str, by: str | None = None) -> None:
-    """Apply a pending level notice as of its run date: levels, fee, interest, spacing, deliveries.
-    `actor` did it (the audit row's); `by` is who the interface says decided (kept with the notice)."""
-    notice = _pending(conn, notice_id)
-    columns = ["customer_id", "currency", "fee_minor", "interest_charge_minor", "policy", "step"]
-    frame = pl.DataFrame(
-        [{"notice_id": notice_id} | {c: notice[c] for c in columns}],
-        schema={
-            "notice_id": pl.Int64,
-            "customer_id": pl.Int64,
-            "currency": pl.String,
-            "fee_minor": pl.Int64,
-            "interest_charge_minor": pl.Int64,
-            "policy": pl.String,
-            "step": pl.String,
-        },
-    )
-    as_of: date = notice["as_of"]
-    write_group_state(conn, group_after_approval(conn, notice), run_id=notice["run_id"])
-    _decide(conn, notice_id, "approved", now, by=by)
-    apply_level_effects(conn, frame, which=NOTICES.c.id == notice_id, as_of=as_of)
-    insert_deliveries(conn, NOTICES.c.id == notice_id, policy_of_run(conn, notice["run_id"]).policies, now)
-    _audit_decision(conn, notice, "approve", now=now, actor=actor, after={"status": "approved", "by": by})
+def approve(
+    conn: Connection,
+    notice_id: int,
+    *,
+    now: datetime,
+    actor: str,
+    by: str | None = None,
+    templates_dir: Path | None,
+    gate_templates: bool = True,
+) -> None:
+    """Apply a pending level notice as of its run date: levels, fee, interest, spacing, deliveries —
+    after the template gate, as a commit. `actor` did it (the audit row's); `by` is who the interface
+    says decided (kept with the notice). Set-at-a-time in `run.approvals`, which also approves a
+    whole run."""
+    from dunmore.run.approvals import approve_one
+
+    approve_one(conn, notice_id, now=now, actor=actor, by=by, templates_dir=templates_dir,
+                gate_templates=gate_templates)  # fmt: skip
 
 
 def reject(conn: Connection, notice_id: int, *, reason: str, by: str, now: datetime, actor: str) -> None:
@@ -338,8 +447,23 @@ def reject(conn: Connection, notice_id: int, *, reason: str, by: str, now: datet
     notice = _pending(conn, notice_id)
     if not reason.strip():
         raise BadArgument(
-            f"notice {notice_id} was not rejected: a rejection needs a reason, "
-            f'e.g. `dunmore reject {notice_id} --reason "the customer pays through its parent"`'
+            _m(
+                "notice %(notice)s was not rejected: a rejection needs a reason, e.g. "
+                "`dunmore reject %(notice)s "
+                '--reason "the customer pays through its parent"`',
+                notice=notice_id,
+            ),
+            code="reason_required",
+            notice=notice_id,
+        )
+    if len(reason.strip()) > REASON_MAX:
+        raise BadArgument(
+            f"notice {notice_id} was not rejected: its reason has {len(reason.strip())} characters, "
+            f"at most {REASON_MAX} are kept: say it shorter",
+            code="reason_too_long",
+            notice=notice_id,
+            length=len(reason.strip()),
+            max_length=REASON_MAX,
         )
     _decide(conn, notice_id, "rejected", now, by=by, reason=reason.strip())
     after = {"status": "rejected", "by": by, "reason": reason.strip()}
@@ -351,10 +475,21 @@ def reopen(conn: Connection, notice_id: int, *, by: str, now: datetime, actor: s
     run may propose that step again. Returns how many rejections were lifted."""
     notice = notice_row(conn, notice_id)
     if notice is None:
-        raise NotFound(f"no notice {notice_id}: `dunmore explain CUSTOMER` names the rejected notice")
+        raise NotFound(
+            _m("no notice %(notice)s: `dunmore explain CUSTOMER` names the rejected notice", notice=notice_id)
+        )
     if notice["status"] != "rejected" or notice["reopened_at"] is not None:
         state = "reopened" if notice["reopened_at"] is not None else notice["status"]
-        raise RunError(f"notice {notice_id} is {state}, not a standing rejection: there is nothing to reopen")
+        raise RunError(
+            _m(
+                "notice %(notice)s is %(state)s, not a standing rejection: there is nothing to reopen",
+                notice=notice_id,
+                state=state,
+            ),
+            code="notice_not_rejected",
+            notice=notice_id,
+            status=state,
+        )
     n = NOTICES.c
     same = and_(
         n.customer_id == notice["customer_id"],

@@ -2,7 +2,8 @@
 
 Only invoices issued on or before D count, with their open amount as of D (allocations dated after
 D are added back), and the late-payment interest basis of the payments dated on or before D.
-Given a `Part`, only that partition's customers are read (`dunmore.engine.partition`).
+Given a `Part`, only that partition's customers are read (`dunmore.engine.partition`); given `only`,
+one customer's (by id: `explain` reads it).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection, Select, and_, func, select, true
+from sqlalchemy.sql.elements import True_
 
 from dunmore.engine.frames import CUSTOMERS, GROUPS, ITEMS, REJECTIONS, SnapshotFrames
 from dunmore.engine.partition import Part
@@ -24,10 +26,13 @@ _ITEM_COLUMNS = ["item_id", "customer_id", "currency", "kind", "due_date", "open
 _ITEM_COLUMNS += ["on_hold", "level", "level_date", "interest_charged_minor"]
 
 
-def _later_allocations(conn: Connection, as_of: date) -> pl.DataFrame:
+def _later_allocations(conn: Connection, as_of: date, part: Part | None, only: int | None) -> pl.DataFrame:
     """What was allocated after D, per invoice: added back to today's open amount gives D's."""
     a = ALLOCATIONS.c
     query = select(a.invoice_id, func.sum(a.amount_minor)).where(a.date > as_of).group_by(a.invoice_id)
+    mine = _in(part, only, INVOICES.c.customer_id)
+    if not isinstance(mine, True_):
+        query = query.where(a.invoice_id.in_(select(INVOICES.c.id).where(mine)))
     return read_frame(conn, query, {"item_id": pl.Int64, "later": pl.Int64})
 
 
@@ -40,16 +45,18 @@ def _item_rows(conn: Connection, condition: Any) -> pl.DataFrame:
     return read_frame(conn, query, {name: ITEMS[name] for name in _ITEM_COLUMNS})
 
 
-def _in(part: Part | None, customer_id: Any) -> Any:
-    """The condition that keeps a partition's customers (none: every customer)."""
-    return true() if part is None else part.holds(customer_id)
+def _in(part: Part | None, only: int | None, customer_id: Any) -> Any:
+    """The condition that keeps a partition's customers, or the one customer `only` (neither: every
+    customer)."""
+    wanted = true() if part is None else part.holds(customer_id)
+    return wanted if only is None else and_(wanted, customer_id == only)
 
 
-def _open_items(conn: Connection, as_of: date, part: Part | None) -> pl.DataFrame:
+def _open_items(conn: Connection, as_of: date, part: Part | None, only: int | None) -> pl.DataFrame:
     """Invoices issued by D and open on D: open now, or settled only by what came after D."""
-    issued = and_(INVOICES.c.issue_date <= as_of, _in(part, INVOICES.c.customer_id))
+    issued = and_(INVOICES.c.issue_date <= as_of, _in(part, only, INVOICES.c.customer_id))
     open_now = _item_rows(conn, and_(issued, INVOICES.c.open_minor > 0))
-    later = _later_allocations(conn, as_of)
+    later = _later_allocations(conn, as_of, part, only)
     settled_since = later.join(open_now, on="item_id", how="anti")["item_id"].to_list()
     reopened = [
         _item_rows(conn, and_(issued, INVOICES.c.id.in_(settled_since[start : start + 10_000])))
@@ -59,14 +66,19 @@ def _open_items(conn: Connection, as_of: date, part: Part | None) -> pl.DataFram
     return items.with_columns(open_minor=pl.col("open_minor") + pl.col("later").fill_null(0)).drop("later")
 
 
-def _late_payments(conn: Connection, as_of: date, part: Part | None) -> pl.DataFrame:
+def _late_payments(conn: Connection, as_of: date, part: Part | None, only: int | None) -> pl.DataFrame:
     """Σ amount × days late of payment allocations dated after the due date and on or before D."""
     a, i = ALLOCATIONS.c, INVOICES.c
     query = (
         select(a.invoice_id, a.date, i.due_date, a.amount_minor)
         .select_from(ALLOCATIONS.join(INVOICES, i.id == a.invoice_id))
         .where(
-            and_(a.payment_id.is_not(None), a.date <= as_of, a.date > i.due_date, _in(part, i.customer_id))
+            and_(
+                a.payment_id.is_not(None),
+                a.date <= as_of,
+                a.date > i.due_date,
+                _in(part, only, i.customer_id),
+            )
         )
     )
     schema = {"item_id": pl.Int64, "paid": pl.Date, "due": pl.Date, "amount": pl.Int64}
@@ -75,30 +87,31 @@ def _late_payments(conn: Connection, as_of: date, part: Part | None) -> pl.DataF
     return paid.group_by("item_id").agg(paid_minor_days=(pl.col("amount") * days).sum())
 
 
-def _reminders_had(conn: Connection, part: Part | None) -> pl.DataFrame:
+def _reminders_had(conn: Connection, part: Part | None, only: int | None) -> pl.DataFrame:
     r = REMINDER_RECORDS.c
     query = select(r.invoice_id, r.step)
-    if part is not None:
-        query = query.join_from(REMINDER_RECORDS, INVOICES, INVOICES.c.id == r.invoice_id).where(
-            part.holds(INVOICES.c.customer_id)
-        )
+    mine = _in(part, only, INVOICES.c.customer_id)
+    if not isinstance(mine, True_):
+        query = query.join_from(REMINDER_RECORDS, INVOICES, INVOICES.c.id == r.invoice_id).where(mine)
     had = read_frame(conn, query, {"item_id": pl.Int64, "step": pl.String})
     return had.group_by("item_id").agg(reminders_had=pl.col("step").sort())
 
 
-def read_items(conn: Connection, as_of: date, part: Part | None = None) -> pl.DataFrame:
-    items = _open_items(conn, as_of, part)
-    items = items.join(_late_payments(conn, as_of, part), on="item_id", how="left")
-    items = items.join(_reminders_had(conn, part), on="item_id", how="left")
+def read_items(
+    conn: Connection, as_of: date, part: Part | None = None, *, only: int | None = None
+) -> pl.DataFrame:
+    items = _open_items(conn, as_of, part, only)
+    items = items.join(_late_payments(conn, as_of, part, only), on="item_id", how="left")
+    items = items.join(_reminders_had(conn, part, only), on="item_id", how="left")
     return items.with_columns(
         paid_minor_days=pl.col("paid_minor_days").fill_null(0),
         reminders_had=pl.col("reminders_had").fill_null(pl.lit([], dtype=pl.List(pl.String))),
     ).select(list(ITEMS))
 
 
-def read_customers(conn: Connection, part: Part | None = None) -> pl.DataFrame:
+def read_customers(conn: Connection, part: Part | None = None, *, only: int | None = None) -> pl.DataFrame:
     c = CUSTOMER_TABLE.c
-    query = select(c.id, c.grade, c.tags, c.on_hold).where(_in(part, c.id))
+    query = select(c.id, c.grade, c.tags, c.on_hold).where(_in(part, only, c.id))
     raw = read_frame(
         conn, query, {"customer_id": pl.Int64, "grade": pl.String, "tags": pl.String, "on_hold": pl.Boolean}
     )
@@ -106,15 +119,15 @@ def read_customers(conn: Connection, part: Part | None = None) -> pl.DataFrame:
     return raw.with_columns(tags=tags.otherwise(pl.col("tags").str.split(";"))).cast(CUSTOMERS)
 
 
-def read_groups(conn: Connection, part: Part | None = None) -> pl.DataFrame:
+def read_groups(conn: Connection, part: Part | None = None, *, only: int | None = None) -> pl.DataFrame:
     g = DUNNING_GROUPS.c
     query = select(g.customer_id, g.currency, g.last_level_notice, g.fee_levels, g.episode_open)
-    query = query.where(_in(part, g.customer_id))
+    query = query.where(_in(part, only, g.customer_id))
     schema = {"customer_id": pl.Int64, "currency": pl.String, "last_level_notice": pl.Date}
     schema |= {"fee_levels": pl.String, "episode_open": pl.Boolean}
     state = read_frame(conn, query, schema)
     n = NOTICES.c
-    pending = and_(n.status == "pending_approval", _in(part, n.customer_id))
+    pending = and_(n.status == "pending_approval", _in(part, only, n.customer_id))
     waiting_query = select(n.customer_id, n.currency).where(pending).distinct()
     waiting = read_frame(conn, waiting_query, {"customer_id": pl.Int64, "currency": pl.String})
     keys = ["customer_id", "currency"]
@@ -142,20 +155,24 @@ def standing_rejections() -> Select[Any]:
     return select(n.id, n.customer_id, n.currency, n.step, amount.label("rejected_minor")).where(standing)
 
 
-def read_rejections(conn: Connection, part: Part | None = None) -> pl.DataFrame:
+def read_rejections(conn: Connection, part: Part | None = None, *, only: int | None = None) -> pl.DataFrame:
     """The standing rejections, one row per (customer, currency, step) with the largest amount."""
-    query = standing_rejections().where(_in(part, NOTICES.c.customer_id)).subquery()
+    query = standing_rejections().where(_in(part, only, NOTICES.c.customer_id)).subquery()
     keys = [query.c.customer_id, query.c.currency, query.c.step]
     grouped = select(*keys, func.max(query.c.rejected_minor)).group_by(*keys)
     return read_frame(conn, grouped, dict(REJECTIONS))
 
 
-def read_snapshot(conn: Connection, as_of: date, part: Part | None = None) -> SnapshotFrames:
-    """The ledger as of D, in the engine's frames (only partition `part`'s customers, if given)."""
+def read_snapshot(
+    conn: Connection, as_of: date, part: Part | None = None, *, only: int | None = None
+) -> SnapshotFrames:
+    """The ledger as of D, in the engine's frames: only partition `part`'s customers, if given;
+    `only` one customer's part (by id), which decides exactly as the whole does, since customers are
+    independent (`explain` reads it)."""
     return SnapshotFrames(
         as_of,
-        read_items(conn, as_of, part),
-        read_customers(conn, part),
-        read_groups(conn, part),
-        read_rejections(conn, part),
+        read_items(conn, as_of, part, only=only),
+        read_customers(conn, part, only=only),
+        read_groups(conn, part, only=only),
+        read_rejections(conn, part, only=only),
     )

@@ -19,11 +19,15 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
 from dunmore.errors import DatabaseBusy, DatabaseError, DunmoreError, NoDatabase
+from dunmore.i18n import _m
 
 if TYPE_CHECKING:  # Alembic loads only when a schema is not current (a tenth of a second saved per command)
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# The largest id an Integer column holds on every backend (PostgreSQL's `integer`): an interface
+# bounds the ids it is given by it, so that a larger one is refused as input, not failed on in SQL.
+ID_MAX = 2**31 - 1
 
 
 def normalize_url(url: str) -> str:
@@ -47,7 +51,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A unit of work that will write takes the write lock at its start (see `transaction(write=True)`).
+    immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(url: str) -> Engine:
@@ -195,17 +201,29 @@ def open_database(url: str, *, create: bool = True) -> Engine:
 def refuse_missing(engine: Engine) -> None:
     """Refuse a SQLite file that does not exist, and any database without Dunmore's tables."""
     shown = engine.url.render_as_string(hide_password=True)
-    create = f"`dunmore --db {shown} db upgrade` creates one (`import` and `demo` do too)"
+    create = _m("`dunmore --db %(url)s db upgrade` creates one (`import` and `demo` do too)", url=shown)
     database = engine.url.database or ""
     if engine.dialect.name == "sqlite" and database not in ("", ":memory:") and not Path(database).exists():
-        raise NoDatabase(f"there is no database at {database}: check the path, or {create}")
+        raise NoDatabase(
+            _m(
+                "there is no database at %(path)s: check the path, or %(create)s",
+                path=database,
+                create=create,
+            )
+        )
     try:
         with engine.connect() as conn:
             revisions = stored_revisions(conn)
     except DBAPIError as exc:
         raise database_problem(exc, engine.url) from exc
     if not revisions:
-        raise NoDatabase(f"the database {shown} holds no Dunmore tables: check --db, or {create}")
+        raise NoDatabase(
+            _m(
+                "the database %(url)s holds no Dunmore tables: check --db, or %(create)s",
+                url=shown,
+                create=create,
+            )
+        )
 
 
 def _first_line(exc: DBAPIError) -> str:
@@ -236,16 +254,24 @@ def database_problem(exc: DBAPIError, url: Any = None) -> DunmoreError:
     return DatabaseError(f"the database{where} failed: {cause}; nothing was written")
 
 
+WRITE_OPTION = "dunmore_write"
+
+
 @contextmanager
-def transaction(engine: Engine, *, snapshot: bool = False) -> Iterator[Connection]:
+def transaction(engine: Engine, *, snapshot: bool = False, write: bool = False) -> Iterator[Connection]:
     """The unit of work: commits on success, rolls back on any error. Only interfaces open one.
 
     `snapshot=True` reads one consistent snapshot throughout (REPEATABLE READ on PostgreSQL; a
     SQLite transaction always does), so that a concurrent commit makes this one fail, not mix.
+    `write=True` says the unit will write after reading: on SQLite it then takes the write lock at
+    its start (BEGIN IMMEDIATE), waiting for another writer, where a transaction that read first
+    would fail at its first write ("database is locked") when another commits in between.
     """
-    options = (
+    options: dict[str, object] = (
         {"isolation_level": "REPEATABLE READ"} if snapshot and engine.dialect.name == "postgresql" else {}
     )
+    if write:
+        options[WRITE_OPTION] = True
     with engine.connect().execution_options(**options) as connection, connection.begin():
         yield connection
 

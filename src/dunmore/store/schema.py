@@ -8,7 +8,16 @@ from dunmore.ledger import models as ledger_models
 from dunmore.run import models as run_models
 from dunmore.store import meta as meta_models
 from dunmore.store.base import Base
+from dunmore.webhooks import models as webhook_models
 
 metadata = Base.metadata
 
-__all__ = ["access_models", "delivery_models", "ledger_models", "meta_models", "metadata", "run_models"]
+__all__ = [
+    "access_models",
+    "delivery_models",
+    "ledger_models",
+    "meta_models",
+    "metadata",
+    "run_models",
+    "webhook_models",
+]

@@ -30,6 +30,7 @@ from dunmore.access.sign_in import Throttle
 from dunmore.delivery.callbacks import StatusCallbacks
 from dunmore.delivery.callbacks import router as callbacks_router
 from dunmore.errors import BadArgument, DunmoreError, NotFound, PermissionDenied
+from dunmore.i18n import _m
 from dunmore.settings import Settings
 from dunmore.web import api, pages
 from dunmore.web.auth import CsrfRefused, SignInRequired, language_of, secret_key
@@ -124,6 +125,13 @@ def _error_page(request: Request, status: int) -> HTMLResponse:
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    if request.url.path.startswith("/api/") and exc.status_code == 400:
+        # FastAPI's one 400: a body it could not parse. A refusal like any other: a code, and the
+        # sentence in the reader's language (no token has been read yet: the browser's language).
+        text = _m("the request's body is not valid JSON: send a JSON object as /openapi.json describes it")
+        return JSONResponse(
+            {"detail": text.render(language_of(request)), "code": "bad_body"}, status_code=400
+        )
     if request.url.path.startswith("/api/") or request.url.path.startswith("/static/"):
         return await http_exception_handler(request, exc)
     return _error_page(request, exc.status_code)
@@ -145,5 +153,6 @@ def _refused(request: Request, exc: DunmoreError) -> Response:
         return RedirectResponse(f"/sign-in?next={quote(here, safe='/')}", status_code=303)
     status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 400)
     if api_call:
-        return JSONResponse({"detail": str(exc), "code": exc.code}, status_code=status)
+        language = getattr(request.state, "language", None) or language_of(request)
+        return JSONResponse({"detail": exc.render(language), "code": exc.code}, status_code=status)
     return _error_page(request, status)

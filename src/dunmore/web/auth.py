@@ -17,6 +17,7 @@ import secrets
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection, Engine
 
 from dunmore import i18n
@@ -115,6 +116,14 @@ def end_session(request: Request) -> None:
         request.session["lang"] = language
 
 
+def signed_in(request: Request) -> None:
+    """Send a reader without a session to the sign-in page before a route reads its form: for a
+    route that reads its user itself (in a transaction of its own), so that a signed-out reader is
+    not told what the form lacks. The route still reads the user (`page_user`)."""
+    if not isinstance(request.session.get("login"), str):
+        raise SignInRequired("sign in to see this page")
+
+
 def page_user(request: Request, conn: Annotated[Connection, Depends(unit_of_work)]) -> User:
     """The signed-in user of a page, or `SignInRequired`."""
     login = request.session.get("login")
@@ -130,16 +139,24 @@ def page_user(request: Request, conn: Annotated[Connection, Depends(unit_of_work
     return user
 
 
+# Declares the bearer scheme in /openapi.json (the docs' "Authorize" button, schemathesis' auth
+# checks); it refuses nothing itself, so that every refusal is the one 401 below.
+BEARER = HTTPBearer(auto_error=False, description="An API token: `dunmore users token LOGIN`.")
+
+
 def api_user(
-    request: Request, conn: Annotated[Connection, Depends(unit_of_work)], site: Annotated[Web, Depends(web)]
+    request: Request,
+    sent: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+    conn: Annotated[Connection, Depends(unit_of_work)],
+    site: Annotated[Web, Depends(web)],
 ) -> User:
     """The user of an API request's bearer token, or `SignInRequired` (401)."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
     user = None
-    if scheme.lower() == "bearer" and token.strip():
-        user = authenticate_token(conn, token=token.strip(), now=site.now())
+    if sent is not None and sent.credentials.strip():
+        user = authenticate_token(conn, token=sent.credentials.strip(), now=site.now())
     if user is None:
         raise SignInRequired("send an API token as `Authorization: Bearer dm_…` (see `dunmore users token`)")
+    request.state.language = user.language.value  # errors raised after this are said in it
     return user
 
 

@@ -39,6 +39,8 @@ def web(request: Request) -> Web:
 
 
 def unit_of_work(request: Request) -> Iterator[Connection]:
-    """One transaction per request: committed when the route returns, rolled back when it raises."""
-    with transaction(web(request).engine) as conn:
+    """One transaction per request: committed when the route returns, rolled back when it raises.
+    A POST (sign-in, a form) reads and then writes: it takes the write lock at once (SQLite)."""
+    writes = request.method not in {"GET", "HEAD", "OPTIONS"}
+    with transaction(web(request).engine, write=writes) as conn:
         yield conn

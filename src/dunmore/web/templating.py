@@ -4,18 +4,21 @@ dates with Babel in that language."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_compact_decimal, format_currency, format_decimal, format_percent
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from dunmore import i18n
+from dunmore.access.permissions import Permission, allows
+from dunmore.access.values import User
 from dunmore.domain.money import exponent
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -32,6 +35,18 @@ def compact(minor: int, currency: str, language: str) -> str:
     """A short amount for a chart label: 1.2M, 120万, 12萬."""
     whole = Decimal(minor).scaleb(-exponent(currency)).to_integral_value()  # a label, not a sum
     return format_compact_decimal(whole, format_type="short", locale=i18n.locale(language), fraction_digits=1)
+
+
+def _may(user: User, permission: str) -> bool:
+    """Whether the page shows what `permission` allows (the service refuses it anyway)."""
+    return allows(user, Permission(permission))
+
+
+def moment(value: datetime | None, zone: str, language: str) -> str:
+    """An instant as the reader writes it, in `zone` (the creditor's timezone): 2026/3/16 10:00."""
+    if value is None:
+        return ""
+    return format_datetime(value.astimezone(ZoneInfo(zone)), "short", locale=i18n.locale(language))
 
 
 def _environment(language: str) -> Environment:
@@ -52,8 +67,12 @@ def _environment(language: str) -> Environment:
     env.filters["day"] = lambda value: (
         format_date(value, "medium", locale=place) if isinstance(value, date) else ""
     )
+    env.filters["moment"] = lambda value, zone: moment(value, zone, language)
     env.globals["language"] = language
+    env.globals["allows"] = allows
+    env.globals["Permission"] = Permission
     env.globals["language_names"] = LANGUAGE_NAMES
+    env.globals["may"] = _may
     return env
 
 

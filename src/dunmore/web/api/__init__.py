@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from dunmore.web.api import routes
+from dunmore.web.api import operations, routes, runs
+from dunmore.web.api.errors import UNAUTHORIZED
 from dunmore.web.auth import api_user
 
-UNAUTHORIZED = {401: {"description": "No valid bearer token was sent."}}
-
-router = APIRouter(dependencies=[Depends(api_user)], responses=UNAUTHORIZED)  # type: ignore[arg-type]
+router = APIRouter(dependencies=[Depends(api_user)], responses=UNAUTHORIZED)
 router.include_router(routes.router)
+router.include_router(runs.router)
+router.include_router(operations.router)

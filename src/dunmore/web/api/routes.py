@@ -5,16 +5,18 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from dunmore.domain.aging import buckets
-from dunmore.ledger.browse import PAGE_MAX, get_customer, list_accounts
+from dunmore.ledger.browse import LEVEL_MAX, PAGE_MAX, AccountFilter, get_customer, list_accounts
 from dunmore.reports.dashboard import overview
-from dunmore.web.api import schemas
+from dunmore.web.api import errors, schemas
 from dunmore.web.auth import ApiUser, Conn, Site
 
 router = APIRouter()
-NOT_FOUND = {404: {"description": "No such customer among those the token's user can see."}}
+NOT_FOUND: errors.Responses = {
+    404: errors.NOT_FOUND[404] | {"description": "No such customer among those the token's user can see."}
+}
 
 
 @router.get("/me", response_model=schemas.Me, tags=["access"])
@@ -53,22 +55,38 @@ def dashboard(site: Site, conn: Conn, user: ApiUser) -> schemas.Dashboard:
     )
 
 
-@router.get("/customers", response_model=schemas.AccountPage, tags=["customers"])
+@router.get(
+    "/customers", response_model=schemas.AccountPage, responses=errors.BAD_REQUEST, tags=["customers"]
+)
 def customers(
     site: Site,
     conn: Conn,
     user: ApiUser,
-    q: Annotated[str, Query(max_length=100, description="Part of the code or name.")] = "",
+    q: Annotated[
+        str, Query(max_length=100, description="Part of the code, name or a contact's name, e-mail, phone.")
+    ] = "",
+    level: Annotated[
+        int | None, Query(ge=0, le=LEVEL_MAX, description="Highest level of the open items.")
+    ] = None,
+    portfolio: Annotated[str | None, Query(max_length=64)] = None,
+    owner: Annotated[str | None, Query(max_length=100, description="The owner (case ignored).")] = None,
+    grade: Annotated[str | None, Query(max_length=8)] = None,
     after: Annotated[str | None, Query(max_length=400, description="`next` of the page before.")] = None,
     limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 50,
 ) -> schemas.AccountPage:
     """The user's customers' accounts (customer × currency), largest overdue first."""
-    page = list_accounts(conn, user=user, as_of=site.today(), search=q, after=after, limit=limit)
+    wanted = AccountFilter(q, level, portfolio, owner, grade)
+    page = list_accounts(conn, user=user, as_of=site.today(), filters=wanted, after=after, limit=limit)
     return schemas.AccountPage(rows=[schemas.Account(**asdict(r)) for r in page.rows], next=page.next_cursor)
 
 
-@router.get("/customers/{code}", response_model=schemas.Customer, responses=NOT_FOUND, tags=["customers"])  # type: ignore[arg-type]
-def customer(site: Site, conn: Conn, user: ApiUser, code: str) -> schemas.Customer:
+@router.get("/customers/{code}", response_model=schemas.Customer, responses=NOT_FOUND, tags=["customers"])
+def customer(
+    site: Site,
+    conn: Conn,
+    user: ApiUser,
+    code: Annotated[str, Path(min_length=1, max_length=64, description="The customer's code.")],
+) -> schemas.Customer:
     """One customer with contacts and open items (oldest due first)."""
     found = get_customer(conn, user=user, code=code, as_of=site.today())
     return schemas.Customer.model_validate(asdict(found) | {"tags": list(found.tags)})

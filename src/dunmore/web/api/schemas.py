@@ -23,6 +23,7 @@ class CurrencyAging(BaseModel):
 
 
 class LatestRun(BaseModel):
+    id: int = Field(description="The run's id: `GET /api/v1/runs/{id}`.")
     sequence: int
     as_of: date
     notices: int
@@ -43,6 +44,7 @@ class Account(BaseModel):
     name: str
     portfolio: str
     owner: str | None
+    owner_login: str | None = Field(description="The user the owner names (case ignored), if any.")
     grade: str | None
     on_hold: bool
     currency: str = Field(description='Empty ("") for a customer with nothing open.')

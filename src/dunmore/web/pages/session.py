@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from dunmore.access.service import set_language
@@ -28,7 +28,9 @@ def _address(request: Request) -> str:
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
-def sign_in_page(request: Request, site: Site, next: str = "/") -> HTMLResponse:
+def sign_in_page(
+    request: Request, site: Site, next: Annotated[str, Query(max_length=2000)] = "/"
+) -> HTMLResponse:
     return site.templates.render(
         request,
         "sign_in.html",

@@ -1,7 +1,7 @@
 """An item's dunning level in a narrow table of its own, not in the wide invoice row
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0014
 Create Date: 2026-12-06 19:50:00
 
 A heavy run raises the level of most open items (650k of 1M on the benchmark's first day). On
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0012"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

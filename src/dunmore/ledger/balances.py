@@ -1,0 +1,230 @@
+"""The per-customer summary behind the customer list: open and overdue amounts and the highest level
+per customer and currency (`customer_balances`), kept by every write that changes them.
+
+Each row is computed for a date (`as_of`) and knows when it stops being exact (see
+`CustomerBalance`): a reader on day D takes the stored overdue amount of every row that is not
+`stale(D)` and recomputes the few stale rows from their invoices. Writers refresh the customers they
+touched, set-at-a-time; the daily run also rolls every stale row forward to its date, so that the
+rows a reader must recompute are at most the items that fell due since the last run.
+
+Who refreshes (the write paths that change an invoice's open amount or level, or add or remove one):
+imports (`imports.service.apply`), the demo loader, a run's commit, an approval, a run's revert.
+Holds and disputes change neither the open amount nor the level, so they touch nothing here.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Date,
+    Select,
+    and_,
+    case,
+    cast,
+    column,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+    tuple_,
+    union,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import True_
+from sqlalchemy.sql.functions import FunctionElement
+
+from dunmore.domain.aging import DEFAULT_BOUNDS, Bucket, buckets
+from dunmore.ledger.models import BALANCES, CUSTOMERS, INVOICES, ITEM_LEVELS
+from dunmore.store.bulk import affected_customers
+
+NO_CURRENCY = ""  # the row of a customer with nothing open
+BUCKETS = buckets(DEFAULT_BOUNDS)  # the dashboard's buckets, stored per row: "not due", then AGED
+AGED = [f"aged_{n}_minor" for n in range(1, len(BUCKETS))]
+
+_COLUMNS = ["customer_id", "currency", "as_of", "open_minor", "overdue_minor", "max_level", "next_due",
+            "last_overdue_due", *AGED, "next_move", "last_move"]  # fmt: skip
+
+
+class _PlusDays(FunctionElement[date]):
+    """A date plus a whole number of days, in SQL (each backend spells it its own way)."""
+
+    type = Date()
+    inherit_cache = True
+    name = "plus_days"
+
+
+@compiles(_PlusDays)
+def _plus_days(element: _PlusDays, compiler: SQLCompiler, **kw: Any) -> str:
+    day, days = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"({day} + {days})"
+
+
+@compiles(_PlusDays, "sqlite")
+def _plus_days_sqlite(element: _PlusDays, compiler: SQLCompiler, **kw: Any) -> str:
+    day, days = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"date({day}, '+{days} days')"
+
+
+def _plus(day: Any, days: int) -> Any:
+    return _PlusDays(day, literal_column(str(days)))
+
+
+def _entries() -> list[int]:
+    """How many days after its due date an item enters each bucket after "not due" (1, 31, 61, …)."""
+    return [bucket.low for bucket in BUCKETS[1:]]
+
+
+def _aged(due: Any, amount: Any, as_of: date, bucket: Bucket) -> Any:
+    """`amount` if an item due on `due` lies in `bucket` on `as_of`, else 0."""
+    latest = as_of - timedelta(days=bucket.low)
+    earliest = bucket.earliest_due(as_of)
+    inside = due <= latest if earliest is None else and_(due <= latest, due >= earliest)
+    return case((inside, amount), else_=0)
+
+
+def _next_move(due: Any, as_of: date) -> Any:
+    """The earliest date after `as_of` on which an item due on `due` enters another bucket."""
+    return case(*[(due > as_of - timedelta(days=n), _plus(due, n)) for n in _entries()])
+
+
+def _last_move(due: Any, as_of: date) -> Any:
+    """The latest date on or before `as_of` on which an item due on `due` entered a bucket."""
+    return case(*[(due <= as_of - timedelta(days=n), _plus(due, n)) for n in reversed(_entries())])
+
+
+def stale_aging(as_of: date) -> ColumnElement[bool]:
+    """The rows whose stored bucket amounts are not the ones on `as_of`: an open item moved to
+    another bucket between the row's date and `as_of` (either way). Every row `stale` on `as_of` is
+    also stale here (falling due is a move), so rolling these rolls both."""
+    b = BALANCES.c
+    return or_(b.next_move <= as_of, b.last_move > as_of)
+
+
+def stale(as_of: date) -> ColumnElement[bool]:
+    """The rows whose stored overdue amount is not the one on `as_of`: an open item fell due between
+    the row's date and `as_of` (either way)."""
+    b = BALANCES.c
+    return or_(b.next_due < as_of, b.last_overdue_due >= as_of)
+
+
+def overdue_on(as_of: date) -> ColumnElement[int]:
+    """The open amount due before `as_of` of the account of the `customer_balances` row, summed from
+    its invoices (the reference, used for the stale rows)."""
+    i, b = INVOICES.c, BALANCES.c
+    due = func.coalesce(func.sum(case((i.due_date < as_of, i.open_minor), else_=0)), 0)
+    mine = and_(i.customer_id == b.customer_id, i.currency == b.currency, i.open_minor > 0)
+    return cast(select(due).where(mine).scalar_subquery(), BigInteger)
+
+
+def _computed(customers: Select[Any] | None, as_of: date) -> Select[Any]:
+    """The rows of these customers' accounts as of `as_of`, from their open invoices."""
+    i = INVOICES.c
+    overdue = case((i.due_date < as_of, i.open_minor), else_=0)
+    query = select(
+        i.customer_id,
+        i.currency,
+        literal(as_of).label("as_of"),
+        cast(func.sum(i.open_minor), BigInteger).label("open_minor"),
+        cast(func.sum(overdue), BigInteger).label("overdue_minor"),
+        func.coalesce(func.max(ITEM_LEVELS.c.level), 0).label("max_level"),
+        func.min(case((i.due_date >= as_of, i.due_date))).label("next_due"),
+        func.max(case((i.due_date < as_of, i.due_date))).label("last_overdue_due"),
+        *[
+            cast(func.sum(_aged(i.due_date, i.open_minor, as_of, bucket)), BigInteger).label(name)
+            for name, bucket in zip(AGED, BUCKETS[1:], strict=True)
+        ],
+        func.min(_next_move(i.due_date, as_of)).label("next_move"),
+        func.max(_last_move(i.due_date, as_of)).label("last_move"),
+    )
+    # the level lives in `item_levels` (no row: level 0)
+    query = query.select_from(INVOICES.outerjoin(ITEM_LEVELS, ITEM_LEVELS.c.invoice_id == i.id))
+    query = query.where(i.open_minor > 0)
+    if customers is not None:
+        query = query.where(i.customer_id.in_(customers))
+    return query.group_by(i.customer_id, i.currency)
+
+
+def _empty(customers: Select[Any] | None, as_of: date) -> Select[Any]:
+    """One zero row for each of these customers with nothing open."""
+    c, i = CUSTOMERS.c, INVOICES.c
+    query = select(
+        c.id, literal(NO_CURRENCY), literal(as_of), literal(0), literal(0), literal(0),
+        literal(None), literal(None), *[literal(0) for _ in AGED], literal(None), literal(None),
+    ).where(~exists().where(i.customer_id == c.id, i.open_minor > 0))  # fmt: skip
+    return query if customers is None else query.where(c.id.in_(customers))
+
+
+def _refresh(conn: Connection, customers: Select[Any] | None, as_of: date) -> None:
+    doomed = delete(BALANCES)
+    if customers is not None:
+        doomed = doomed.where(BALANCES.c.customer_id.in_(customers))
+    conn.execute(doomed)
+    conn.execute(insert(BALANCES).from_select(_COLUMNS, _computed(customers, as_of)))
+    conn.execute(insert(BALANCES).from_select(_COLUMNS, _empty(customers, as_of)))
+
+
+def refresh(conn: Connection, *, customer_ids: Any = None, as_of: date) -> None:
+    """Recompute the rows of these customers as of `as_of`: a collection of ids, a select of ids, or
+    None for every customer. Three statements whatever the number of customers."""
+    if customer_ids is None or isinstance(customer_ids, Select):
+        _refresh(conn, customer_ids, as_of)
+        return
+    if not customer_ids:
+        return
+    with affected_customers(conn, customer_ids) as scope:
+        _refresh(conn, select(column("customer_id")).select_from(table(scope)), as_of)
+
+
+def without_row() -> Select[Any]:
+    """The customers with no row yet (new customers, before their first refresh)."""
+    c, b = CUSTOMERS.c, BALANCES.c
+    return select(c.id).where(~exists().where(b.customer_id == c.id))
+
+
+def roll(conn: Connection, *, customer_ids: Select[Any] | None, as_of: date) -> None:
+    """Refresh these customers and every customer with a row stale on `as_of` (for the list or the
+    dashboard): the daily run's step, after which a reader on `as_of` recomputes nothing."""
+    stale_ones = select(BALANCES.c.customer_id).where(stale_aging(as_of))
+    wanted = stale_ones if customer_ids is None else union(stale_ones, customer_ids)
+    with affected_customers(conn, [row[0] for row in conn.execute(wanted)]) as scope:
+        _refresh(conn, select(column("customer_id")).select_from(table(scope)), as_of)
+
+
+def aging(conn: Connection, *, scope: ColumnElement[bool], as_of: date) -> dict[str, tuple[int, ...]]:
+    """The open amounts per currency and bucket of `BUCKETS` on `as_of` (minor units, "not due"
+    first) of the customers `scope` (a condition over `customers`) reaches: every row summed as
+    stored (a plain scan), then the few stale rows (`stale_aging`, found by index) taken out and
+    their amounts recomputed from their invoices (`ix_invoices_group`) put in instead."""
+    b, i = BALANCES.c, INVOICES.c
+    stored = select(b.currency, func.sum(b.open_minor), *[func.sum(b[name]) for name in AGED])
+    stored = stored.where(b.currency != NO_CURRENCY)
+    stale_rows = select(b.currency, b.open_minor, *[b[name] for name in AGED]).where(stale_aging(as_of))
+    amounts = [func.sum(_aged(i.due_date, i.open_minor, as_of, bucket)) for bucket in BUCKETS[1:]]
+    wanted = select(b.customer_id, b.currency).where(stale_aging(as_of))
+    if not isinstance(scope, True_):  # "every customer" needs no condition
+        reached = b.customer_id.in_(select(CUSTOMERS.c.id).where(scope))
+        stored, stale_rows, wanted = stored.where(reached), stale_rows.where(reached), wanted.where(reached)
+    recomputed = select(i.currency, func.sum(i.open_minor), *amounts)
+    recomputed = recomputed.where(i.open_minor > 0, tuple_(i.customer_id, i.currency).in_(wanted))
+    totals: dict[str, list[int]] = {}
+    # the stale rows one by one: grouped, SQLite would walk the covering index rather than find them
+    parts = ((stored.group_by(b.currency), 1), (stale_rows, -1))
+    for query, sign in (*parts, (recomputed.group_by(i.currency), 1)):
+        for currency, open_minor, *aged in conn.execute(query):
+            into = totals.setdefault(currency, [0] * len(BUCKETS))
+            overdue = [int(amount or 0) for amount in aged]
+            into[0] += sign * (int(open_minor or 0) - sum(overdue))
+            for n, amount in enumerate(overdue, start=1):
+                into[n] += sign * amount
+    return {currency: tuple(amounts) for currency, amounts in totals.items() if any(amounts)}

@@ -1,0 +1,214 @@
+"""A demo ledger with one user of every role, and the web application served by a real uvicorn on a
+free port of 127.0.0.1: what the API checks (schemathesis, the role matrix) run against.
+
+The demo customers are split into portfolios `east` (odd ids) and `west` (even ids); the sales user
+`sam` owns every third customer. Every user has an API token named `check`.
+
+Two runs are committed: on 2026-03-09 (five customers, four of `east` and one of `west`, overdue since
+December and at level 3 since February, get a legal review that waits for approval; two of the east
+ones are rejected straight away) and on 2026-03-16, today. By 10:05 the worker has failed three
+e-mails for good (two to `east`, one to `west`): dead letters. Each object a check changes is its own,
+so that no check depends on another having run first.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import Connection, Engine, and_, select, update
+
+from dunmore.access import service as access
+from dunmore.access.values import Role
+from dunmore.cli.demo_run import EXAMPLE_POLICY
+from dunmore.delivery import outbox
+from dunmore.delivery.models import DELIVERIES
+from dunmore.demo.generator import generate
+from dunmore.demo.load import load_portfolio
+from dunmore.ledger.models import CUSTOMERS, INVOICES
+from dunmore.run import service as runs
+from dunmore.run.models import NOTICES
+from tests.web.conftest import PASSWORD, set_level
+
+AS_OF = date(2026, 3, 16)
+EARLIER = date(2026, 3, 9)  # the run before today's
+NOW = datetime(2026, 3, 16, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, on the business date AS_OF
+LOGINS = {
+    Role.ADMIN: "ada",
+    Role.MANAGER: "max",
+    Role.COLLECTOR: "cole",
+    Role.SALES: "sam",
+    Role.VIEWER: "vic",
+}
+
+
+@dataclass(frozen=True)
+class Demo:
+    """What a test needs to know of the demo ledger."""
+
+    tokens: dict[Role, str]  # one bearer token per role
+    east: list[str]  # customer codes of portfolio east (the collector's), in id order
+    west: list[str]  # customer codes of portfolio west
+    owned: list[str]  # customer codes the sales user owns
+    run: int  # today's run: nothing waits for approval in it
+    earlier_run: int  # the run of 2026-03-09, which holds the legal reviews
+    notice: int  # a notice to east with an e-mail (of `notice_run`), to preview
+    notice_run: int
+    pending: list[int]  # two east legal reviews waiting for approval (of `earlier_run`)
+    rejected: list[int]  # two east legal reviews rejected (standing; of `earlier_run`)
+    dead_letters: list[int]  # two east e-mails failed for good
+    west_notice: int  # west's legal review, waiting (of `earlier_run`)
+    west_dead_letter: int
+
+    def auth(self, role: Role) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+
+def demo_ledger(engine: Engine, *, customers: int = 30) -> Demo:
+    """`customers` demo customers in two portfolios, the example policy, the two runs and the dead
+    letters above, one user and token per role (the collector works portfolio east)."""
+    sales = LOGINS[Role.SALES]
+    with engine.begin() as conn:
+        load_portfolio(conn, generate(customers=customers, seed=7, as_of=AS_OF))
+        c = CUSTOMERS.c
+        conn.execute(update(CUSTOMERS).values(portfolio="east").where(c.id % 2 == 1))
+        conn.execute(update(CUSTOMERS).values(portfolio="west").where(c.id % 2 == 0))
+        conn.execute(update(CUSTOMERS).values(owner=sales).where(c.id % 3 == 0))
+        conn.execute(update(CUSTOMERS).values(owner="someone-else").where(c.id % 3 != 0))
+        runs.load_policy(conn, EXAMPLE_POLICY, now=NOW, actor="t")
+        legal = _overdue_since_december(conn, east=4, west=1)
+        tokens = {}
+        for role, login in LOGINS.items():
+            portfolios = ["east"] if role is Role.COLLECTOR else []
+            access.add_user(conn, login=login, role=role, password=PASSWORD, portfolios=portfolios,
+                            actor="t", at=NOW)  # fmt: skip
+            tokens[role] = access.create_token(conn, login=login, name="check", actor="t", at=NOW).secret
+        rows = conn.execute(select(c.external_id, c.portfolio, c.owner).order_by(c.id)).all()
+    run_ids = []
+    for as_of in (EARLIER, AS_OF):
+        with engine.begin() as conn:
+            outcome = runs.commit(conn, as_of=as_of, today=AS_OF, now=NOW, actor="t", templates_dir=None,
+                                  gate_templates=False)  # fmt: skip
+            run_ids.append(int(outcome.run_id or 0))
+    with engine.begin() as conn:
+        reviews = _notices_of(conn, legal)
+        east_reviews = [reviews[customer] for customer in legal[:4]]
+        for notice_id in east_reviews[2:]:
+            runs.reject(conn, notice_id, reason="the customer pays through its parent", by="max", now=NOW,
+                        actor="max")  # fmt: skip
+        emails = _emails(conn)
+        east_emails, west_emails = emails["east"], emails["west"]
+        _fail_for_good(conn, [east_emails[0][0], east_emails[1][0], west_emails[0][0]])
+    return Demo(
+        tokens=tokens,
+        east=[code for code, portfolio, _ in rows if portfolio == "east"],
+        west=[code for code, portfolio, _ in rows if portfolio == "west"],
+        owned=[code for code, _, owner in rows if owner == sales],
+        run=run_ids[1],
+        earlier_run=run_ids[0],
+        notice=east_emails[2][1],
+        notice_run=east_emails[2][2],
+        pending=east_reviews[:2],
+        rejected=east_reviews[2:],
+        dead_letters=[east_emails[0][0], east_emails[1][0]],
+        west_notice=reviews[legal[4]],
+        west_dead_letter=west_emails[0][0],
+    )
+
+
+def _overdue_since_december(conn: Connection, *, east: int, west: int) -> list[int]:
+    """Customers (`east` of portfolio east, then `west` of west) whose open invoices fell due on
+    2025-12-01 and reached level 3 on 2026-02-01, on the standard policy (grade B, no tags): the run of
+    2026-03-09 proposes their legal review, which waits for approval."""
+    c, i = CUSTOMERS.c, INVOICES.c
+    chosen = []
+    for portfolio, count in (("east", east), ("west", west)):
+        with_open = select(i.customer_id).where(i.open_minor > 0)
+        found = conn.execute(
+            select(c.id).where(c.portfolio == portfolio, c.id.in_(with_open)).order_by(c.id).limit(count)
+        ).scalars()
+        chosen += list(found)
+    conn.execute(
+        update(CUSTOMERS)
+        .where(c.id.in_(chosen))
+        .values(grade="B", tags="", on_hold=False, cease_contact=False)
+    )
+    conn.execute(
+        update(INVOICES)
+        .where(i.customer_id.in_(chosen), i.open_minor > 0)
+        .values(due_date=date(2025, 12, 1), on_hold=False, disputed_minor=0)
+    )
+    set_level(conn, and_(i.customer_id.in_(chosen), i.open_minor > 0), 3, date(2026, 2, 1))
+    return chosen
+
+
+def _notices_of(conn: Connection, customers: list[int]) -> dict[int, int]:
+    """customer id → its legal review waiting for approval."""
+    n = NOTICES.c
+    rows = conn.execute(
+        select(n.customer_id, n.id).where(n.customer_id.in_(customers), n.status == "pending_approval")
+    ).all()
+    found = {int(row[0]): int(row[1]) for row in rows}
+    assert sorted(found) == sorted(customers), "the demo's legal reviews were not proposed"
+    return found
+
+
+def _emails(conn: Connection) -> dict[str, list[tuple[int, int, int]]]:
+    """portfolio → (delivery id, notice id, run id) of its e-mails, in id order."""
+    d, n, c = DELIVERIES.c, NOTICES.c, CUSTOMERS.c
+    rows = conn.execute(
+        select(c.portfolio, d.id, n.id, n.run_id)
+        .join(NOTICES, n.id == d.notice_id)
+        .join(CUSTOMERS, c.id == n.customer_id)
+        .where(d.channel == "email")
+        .order_by(d.id)
+    ).all()
+    found: dict[str, list[tuple[int, int, int]]] = {"east": [], "west": []}
+    for portfolio, delivery_id, notice_id, run_id in rows:
+        found[portfolio].append((delivery_id, notice_id, run_id))
+    return found
+
+
+def _fail_for_good(conn: Connection, deliveries: list[int]) -> None:
+    """The worker at 10:05: these e-mails bounce for good; every other delivery waits an hour."""
+    later = NOW + timedelta(minutes=5)
+    claimed = outbox.claim(conn, now=later, worker="w", lease=timedelta(minutes=5), limit=10_000)
+    for claim in claimed:
+        if claim.id in deliveries:
+            outbox.mark_error(conn, claim, "550 5.1.1 mailbox unavailable", transient=False, now=later,
+                              max_attempts=1, retry=timedelta(minutes=1))  # fmt: skip
+        else:
+            outbox.defer(conn, claim, until=later + timedelta(hours=1), reason="contact_window",
+                         detail="outside the contact window", now=later)  # fmt: skip
+    assert {claim.id for claim in claimed} >= set(deliveries)
+
+
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """Serve `app` with uvicorn in a thread on a free port; yields its base URL, stops it after."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.started, "the web server did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()

@@ -1,0 +1,325 @@
+"""The role matrix at the web's edge: for each role of `ROLES` (dunmore.access.permissions), one
+request per permission that has a route today, through the API (bearer token) and the pages (signed
+in): allowed where the role has the permission, refused (403) where it has not; and the scoping —
+each role reaches exactly its customers, and a customer outside its reach is 404, never 403.
+
+`tests/access/test_permissions.py` holds `ROLES` to the table of issue 11 cell by cell; this file holds
+the routes to `ROLES`. A permission without a route yet is in `SERVICE_ONLY`.
+
+ADDING A ROUTE: add one `Line` to `MATRIX` (the test below fails for any route of `app.routes` that has
+none), and take its permission out of `SERVICE_ONLY` if it was there. A line that changes something
+acts on an object of its own in the demo ledger (tests/web/live.py), or does what may be done again
+(approving a run with nothing left to approve), so that no line depends on the order of the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx2 import Response
+from sqlalchemy import Engine
+
+from dunmore.access.permissions import ROLES, Permission, Scope
+from dunmore.access.values import Role
+from dunmore.web.app import create_app
+from tests.web.conftest import csrf_of, sign_in
+from tests.web.conftest import settings as web_settings
+from tests.web.live import LOGINS, NOW, Demo, demo_ledger
+from tests.web.routes import PUBLIC, endpoints
+
+
+def succeeded(answer: Response) -> bool:
+    return 200 <= answer.status_code < 400
+
+
+def forbidden(answer: Response) -> bool:
+    if answer.headers.get("content-type", "").startswith("application/json"):
+        return answer.status_code == 403 and answer.json()["code"] == "permission_denied"
+    return answer.status_code == 403
+
+
+def _field_shown(name: str) -> Callable[[Response], bool]:
+    return lambda answer: answer.status_code == 200 and answer.json()[name] is not None
+
+
+def _field_withheld(name: str) -> Callable[[Response], bool]:
+    return lambda answer: answer.status_code == 200 and answer.json()[name] is None
+
+
+def _none(demo: Demo) -> dict[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class Line:
+    """One request that a permission governs (None: any signed-in user may make it)."""
+
+    permission: Permission | None
+    method: str
+    path: str  # as in app.routes; `{code}` is a customer within the role's reach, the others come from `at`
+    allowed: Callable[[Response], bool] = succeeded
+    refused: Callable[[Response], bool] = forbidden
+    body: dict[str, Any] = field(default_factory=dict)  # JSON for the API, form fields for a page
+    at: Callable[[Demo], dict[str, Any]] = _none  # the demo's objects: path parameters and more fields
+
+    @property
+    def api(self) -> bool:
+        return self.path.startswith("/api/")
+
+
+def _run(demo: Demo) -> dict[str, Any]:
+    return {"run_id": demo.run}
+
+
+def _notice(demo: Demo) -> dict[str, Any]:
+    return {"run_id": demo.notice_run, "notice_id": demo.notice}
+
+
+REASON = {"reason": "the customer pays through its parent"}
+TODAY = {"as_of": "2026-03-16"}  # a second run of the day: allowed, and allowed again
+
+
+MATRIX = [
+    Line(None, "GET", "/api/v1/me"),
+    Line(Permission.LEDGER_READ, "GET", "/api/v1/customers"),
+    Line(Permission.LEDGER_READ, "GET", "/api/v1/customers/{code}"),
+    Line(Permission.LEDGER_READ, "GET", "/api/v1/dashboard"),
+    # The dashboard is every reader's; its run and delivery counts are shown only to who may read them.
+    Line(
+        Permission.RUN_READ,
+        "GET",
+        "/api/v1/dashboard",
+        _field_shown("pending_approvals"),
+        _field_withheld("pending_approvals"),
+    ),
+    Line(
+        Permission.DELIVERY_READ,
+        "GET",
+        "/api/v1/dashboard",
+        _field_shown("deliveries_failed"),
+        _field_withheld("deliveries_failed"),
+    ),
+    Line(Permission.RUN_READ, "GET", "/api/v1/runs"),
+    Line(Permission.RUN_READ, "GET", "/api/v1/runs/{run_id}", at=_run),
+    Line(Permission.RUN_PROPOSE, "POST", "/api/v1/runs", body=TODAY),
+    Line(Permission.RUN_APPROVE, "POST", "/api/v1/runs/{run_id}/approve", at=_run),
+    Line(
+        Permission.NOTICE_REJECT,
+        "POST",
+        "/api/v1/notices/{notice_id}/reject",
+        body=REASON,
+        at=lambda demo: {"notice_id": demo.pending[0]},
+    ),
+    Line(
+        Permission.NOTICE_REJECT,
+        "POST",
+        "/api/v1/notices/{notice_id}/reopen",
+        at=lambda demo: {"notice_id": demo.rejected[0]},
+    ),
+    Line(Permission.DELIVERY_READ, "GET", "/api/v1/deliveries"),
+    Line(
+        Permission.DELIVERY_READ,
+        "GET",
+        "/api/v1/deliveries/{delivery_id}",
+        at=lambda demo: {"delivery_id": demo.dead_letters[0]},
+    ),
+    Line(
+        Permission.DELIVERY_RETRY,
+        "POST",
+        "/api/v1/deliveries/{delivery_id}/retry",
+        at=lambda demo: {"delivery_id": demo.dead_letters[0]},
+    ),
+    Line(Permission.POLICY_READ, "GET", "/api/v1/policies"),
+    Line(Permission.POLICY_READ, "GET", "/api/v1/policies/{version}", at=lambda demo: {"version": 1}),
+    Line(Permission.AUDIT_READ, "GET", "/api/v1/audit"),
+    Line(Permission.LEDGER_READ, "GET", "/"),
+    Line(Permission.LEDGER_READ, "GET", "/customers"),
+    Line(Permission.LEDGER_READ, "GET", "/customers/{code}"),
+    Line(Permission.RUN_READ, "GET", "/runs"),
+    Line(Permission.RUN_READ, "GET", "/runs/{run_id}", at=_run),
+    Line(Permission.RUN_READ, "GET", "/runs/{run_id}/notices/{notice_id}", at=_notice),
+    Line(Permission.RUN_READ, "GET", "/runs/{run_id}/notices/{notice_id}/email", at=_notice),
+    Line(Permission.RUN_READ, "GET", "/runs/{run_id}/notices/{notice_id}/letter.pdf", at=_notice),
+    Line(Permission.RUN_PROPOSE, "POST", "/runs", body=TODAY),
+    Line(Permission.RUN_APPROVE, "POST", "/runs/{run_id}/approve", at=_run),
+    Line(
+        Permission.NOTICE_REJECT,
+        "POST",
+        "/runs/{run_id}/notices/{notice_id}/reject",
+        body=REASON,
+        at=lambda demo: {"run_id": demo.earlier_run, "notice_id": demo.pending[1]},
+    ),
+    Line(
+        Permission.NOTICE_REJECT,
+        "POST",
+        "/runs/{run_id}/notices/{notice_id}/reopen",
+        at=lambda demo: {"run_id": demo.earlier_run, "notice_id": demo.rejected[1]},
+    ),
+    Line(Permission.DELIVERY_READ, "GET", "/deliveries"),
+    Line(
+        Permission.DELIVERY_READ,
+        "GET",
+        "/deliveries/{delivery_id}",
+        at=lambda demo: {"delivery_id": demo.dead_letters[1]},
+    ),
+    Line(
+        Permission.DELIVERY_RETRY, "POST", "/deliveries/retry", at=lambda demo: {"id": [demo.dead_letters[1]]}
+    ),
+    Line(Permission.POLICY_READ, "GET", "/policies"),
+    Line(Permission.POLICY_READ, "GET", "/policies/{version}", at=lambda demo: {"version": 1}),
+    Line(Permission.AUDIT_READ, "GET", "/audit"),
+    Line(Permission.AUDIT_READ, "GET", "/audit/verify"),
+    Line(None, "POST", "/language", body={"language": "en", "next": "/"}),
+    Line(None, "POST", "/sign-out"),
+]
+# Permissions no route exercises yet: tests/access/test_permissions.py walks them through `require`.
+SERVICE_ONLY = {
+    Permission.LEDGER_IMPORT,
+    Permission.CUSTOMER_ACT,
+    Permission.HOLD_SET,
+    Permission.DISPUTE_SET,
+    Permission.RUN_REVERT,
+    Permission.POLICY_LOAD,
+    Permission.ALERT_READ,
+    Permission.USERS_MANAGE,
+    Permission.SETTINGS_MANAGE,
+}
+
+
+@pytest.fixture
+def demo(sqlite_engine: Engine) -> Demo:
+    return demo_ledger(sqlite_engine)
+
+
+@pytest.fixture
+def client(sqlite_engine: Engine, demo: Demo) -> Iterator[TestClient]:
+    with TestClient(create_app(sqlite_engine, web_settings(), clock=lambda: NOW)) as test_client:
+        yield test_client
+
+
+def _reach(demo: Demo, role: Role) -> list[str]:
+    """The customers a role reaches, as the demo ledger was built (not as the code computes it)."""
+    scope = ROLES[role].scope
+    return {Scope.ALL: demo.east + demo.west, Scope.PORTFOLIOS: demo.east, Scope.OWNED: demo.owned}[scope]
+
+
+def _ask(client: TestClient, demo: Demo, role: Role, line: Line) -> Response:
+    objects = line.at(demo)
+    path = line.path.replace("{code}", _reach(demo, role)[0])
+    for name in [name for name in objects if f"{{{name}}}" in path]:
+        path = path.replace(f"{{{name}}}", str(objects.pop(name)))
+    if line.api:
+        return client.request(line.method, path, headers=demo.auth(role), json=line.body or None)
+    sign_in(client, LOGINS[role])  # afresh for each line: a line may sign out
+    if line.method == "GET":
+        return client.get(path, follow_redirects=False)
+    fields = line.body | objects | {"csrf_token": csrf_of(client.get("/").text)}
+    return client.request(line.method, path, data=fields, follow_redirects=False)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_may_do_what_its_permissions_allow_and_is_refused_the_rest(
+    client: TestClient, demo: Demo, role: Role
+) -> None:
+    wrong = []
+    for line in MATRIX:
+        answer = _ask(client, demo, role, line)
+        may = line.permission is None or line.permission in ROLES[role].permissions
+        if not (line.allowed(answer) if may else line.refused(answer)):
+            wrong.append(f"{line.method} {line.path} ({line.permission}): {answer.status_code}, expected "
+                         f"{'allowed' if may else 'refused'}")  # fmt: skip
+    assert not wrong, f"{role}:\n" + "\n".join(wrong)
+
+
+def test_every_route_and_every_permission_has_its_line(client: TestClient) -> None:
+    lined = {(line.method, line.path) for line in MATRIX}
+    routes = {(e.method, e.path) for e in endpoints(client.app)}  # type: ignore[arg-type]
+    missing = sorted(routes - lined - set(PUBLIC))
+    assert not missing, f"routes without a line in MATRIX of {__file__}: {missing}"
+    assert not lined - routes, f"lines of MATRIX for routes that do not exist: {sorted(lined - routes)}"
+    on_the_web = {line.permission for line in MATRIX} - {None}
+    assert not on_the_web & SERVICE_ONLY, (
+        f"on the web now, take out of SERVICE_ONLY: {on_the_web & SERVICE_ONLY}"
+    )
+    assert on_the_web | SERVICE_ONLY == set(Permission), set(Permission) - on_the_web - SERVICE_ONLY
+
+
+def _listed(client: TestClient, demo: Demo, role: Role) -> set[str]:
+    codes: set[str] = set()
+    after = None
+    while True:
+        params = {"limit": 200} | ({"after": after} if after else {})
+        page = client.get("/api/v1/customers", params=params, headers=demo.auth(role)).json()
+        codes |= {row["code"] for row in page["rows"]}
+        if (after := page["next"]) is None:
+            return codes
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_reaches_exactly_its_customers_and_no_other_is_found(
+    client: TestClient, demo: Demo, role: Role
+) -> None:
+    reach = _reach(demo, role)
+    outside = [code for code in demo.east + demo.west if code not in reach]
+    assert _listed(client, demo, role) == set(reach)
+    for code in reach[:3]:
+        assert client.get(f"/api/v1/customers/{code}", headers=demo.auth(role)).status_code == 200
+    sign_in(client, LOGINS[role])
+    for code in outside[:3]:
+        assert client.get(f"/api/v1/customers/{code}", headers=demo.auth(role)).status_code == 404, code
+        assert client.get(f"/customers/{code}").status_code == 404, code
+    assert bool(outside) is (ROLES[role].scope is not Scope.ALL)
+
+
+def _expected(role: Role, permission: Permission, *, east: bool) -> int:
+    """What a role reading one of the demo's runs' notices or deliveries gets: refused without the
+    permission; found within its reach (east is the collector's portfolio); else not found."""
+    if permission not in ROLES[role].permissions:
+        return 403
+    return 200 if east or ROLES[role].scope is Scope.ALL else 404
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_reaches_exactly_its_notices_and_deliveries_and_no_other_is_found(
+    client: TestClient, demo: Demo, role: Role
+) -> None:
+    run, deliveries = Permission.RUN_READ, Permission.DELIVERY_READ
+    api = {
+        (f"/api/v1/deliveries/{demo.dead_letters[0]}", deliveries, True),
+        (f"/api/v1/deliveries/{demo.west_dead_letter}", deliveries, False),
+    }
+    pages = {
+        (f"/deliveries/{demo.dead_letters[0]}", deliveries, True),
+        (f"/deliveries/{demo.west_dead_letter}", deliveries, False),
+        (f"/runs/{demo.earlier_run}/notices/{demo.pending[0]}", run, True),
+        (f"/runs/{demo.earlier_run}/notices/{demo.west_notice}", run, False),
+        (f"/runs/{demo.earlier_run}/notices/{demo.west_notice}/email", run, False),
+        (f"/runs/{demo.earlier_run}/notices/{demo.west_notice}/letter.pdf", run, False),
+    }
+    wrong = [
+        f"{path}: {status}"
+        for path, permission, east in api
+        if (status := client.get(path, headers=demo.auth(role)).status_code)
+        != _expected(role, permission, east=east)
+    ]
+    sign_in(client, LOGINS[role])
+    wrong += [
+        f"{path}: {status}"
+        for path, permission, east in pages
+        if (status := client.get(path).status_code) != _expected(role, permission, east=east)
+    ]
+    assert not wrong, f"{role}:\n" + "\n".join(sorted(wrong))
+    everyone = ROLES[role].scope is Scope.ALL
+    if run in ROLES[role].permissions:  # a run's notices: only those in reach
+        waiting = client.get(f"/api/v1/runs/{demo.earlier_run}", params={"status": "pending_approval"},
+                             headers=demo.auth(role)).json()  # fmt: skip
+        listed = {row["id"] for row in waiting["notices"]}
+        assert listed == set(demo.pending) | ({demo.west_notice} if everyone else set())
+    if deliveries in ROLES[role].permissions:  # the dead letters: only those in reach
+        dead = client.get("/api/v1/deliveries", params={"status": "dead_letters"}, headers=demo.auth(role))
+        shown = {row["id"] for row in dead.json()["rows"]}
+        assert shown == set(demo.dead_letters) | ({demo.west_dead_letter} if everyone else set())
