@@ -1,28 +1,39 @@
 """Benchmark of the daily run on 1,000,000 open items of 200,000 customers (SQLite by default).
 
     .venv/bin/python -m benchmarks.dunning_run [--customers 200000] [--items 1000000] [--runs 3] [--db URL]
+        [--partitions N] [--skip-decide]
 
 The portfolio comes from the demo generator (seeded); its latest `--items` invoices are loaded
 without their payments so that every one is open. Timed separately: the gather (snapshot read),
 the pure decision (best of 5, median shown too), and the whole `run --approve` (gather, decide,
-write, commit), split into its stages. Gather and decide write nothing, so the whole run starts
-from the freshly loaded ledger; with `--runs N` (SQLite only) the loaded file is copied first and
-put back before each of the N whole runs, so every one starts from the same ledger.
+write, commit), split into its stages (a partitioned run's stages are summed over its partitions).
+Gather and decide write nothing, so the whole run starts from the freshly loaded ledger; with
+`--runs N` every whole run starts from the same loaded ledger: SQLite's file is copied and put
+back, PostgreSQL's database is kept as a template (`<name>_loaded`) and the database is created
+afresh from it before each run (so the user must be allowed to create databases).
 `--db` names an EMPTY database instead of a fresh SQLite file (for PostgreSQL: createdb first).
-Peak memory is the process's maximum resident set.
+`--partitions N` commits the whole run in N partitions of customers (`run --approve --partitions`);
+`--skip-decide` leaves out the separate gather and decision timings (they hold a whole snapshot in
+memory, which a partitioned run is there to avoid). Peak memory is the process's maximum resident
+set; generating the portfolio is timed apart and its frames are freed before the run.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import inspect
+import multiprocessing
 import shutil
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, create_engine, func, select
+from sqlalchemy.engine import make_url
 
 from benchmarks.common import DATA, peak_memory_mb, save, timed
 from dunmore.demo.generator import DemoPortfolio, generate
@@ -69,6 +80,8 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=1, help="whole runs, each from the loaded ledger")
     parser.add_argument("--db", help="an EMPTY database to use instead of a fresh SQLite file")
+    parser.add_argument("--partitions", type=int, default=1, help="commit the run in N partitions")
+    parser.add_argument("--skip-decide", action="store_true", help="no separate gather and decision")
     args = parser.parse_args()
     results: dict[str, float] = {}
     DATA.mkdir(exist_ok=True)
@@ -82,83 +95,145 @@ def main() -> None:
         service.load_policy(conn, POLICY, now=datetime.now(UTC), actor="system")
     del portfolio  # a daily run's process holds no generated portfolio: measure the run without it
     gc.collect()
+    memory_before_run = peak_memory_mb()
+    best = _gather_and_decide(engine, results) if not args.skip_decide else None
+    engine.dispose()
+    done()  # no connection may stay open on a database that becomes a template
+    saved = _keep_loaded(url, args.runs)
+    run_memory = 0.0
+    for number in range(1, args.runs + 1):
+        seconds, stages, notices, peak = _in_own_process(url, saved, args.partitions)
+        run_memory = max(run_memory, peak)
+        results[f"whole run --approve #{number}"] = round(seconds, 3)
+        split = ", ".join(f"{stage} {part:.1f}" for stage, part in stages.items())
+        print(f"  whole run --approve #{number}: {seconds:.3f} s ({split})", flush=True)
+    _forget_loaded(url, saved)
+    done()
+    rate = round(args.items / best) if best else None
+    memory = peak_memory_mb()
+    print(f"  {notices} notices; decision {rate or '-'} items/s; peak memory {memory} MB in this process "
+          f"(generating, loading, gathering), {run_memory} MB in the whole runs' processes")  # fmt: skip
+    payload = {"database": engine.dialect.name, "customers": args.customers, "items": args.items}
+    payload |= {
+        "partitions": args.partitions,
+        "notices": notices,
+        "seconds": results,
+        "decide_items_per_second": rate,
+        "peak_memory_mb": memory,
+        "peak_memory_before_runs_mb": memory_before_run,
+        "peak_memory_of_whole_run_processes_mb": run_memory,
+    }
+    suffix = f"_{args.items}_items_{args.partitions}_partitions" if args.partitions > 1 else ""
+    save(f"dunning_run_{engine.dialect.name}{suffix}", payload)
+
+
+def _gather_and_decide(engine: Engine, results: dict[str, float]) -> float:
+    """The gather and the pure decision timed apart (best of five decisions, after a warm-up)."""
     with engine.connect() as conn:  # gather and decide write nothing: the run below starts afresh
         with timed("gather (snapshot read)", results):
             snapshot = read_snapshot(conn, AS_OF)
         policies = service.current_policy(conn).policies
-    open_items = snapshot.items.height
     decide(snapshot, policies)  # warm-up: Polars' first call compiles and allocates
     times = sorted(_timed_decide(snapshot, policies) for _ in range(5))
     best, median = times[0], times[2]
     results["decide (pure, best of 5)"] = round(best, 3)
     results["decide (pure, median of 5)"] = round(median, 3)
     print(f"  decide (pure): best of 5 {best:.3f} s, median {median:.3f} s")
-    engine.dispose()
-    saved = _keep_loaded(url, args.runs)
-    for number in range(1, args.runs + 1):
-        seconds, stages, outcome = _whole_run(url, saved)
-        results[f"whole run --approve #{number}"] = round(seconds, 3)
-        split = ", ".join(f"{stage} {part:.1f}" for stage, part in stages.items())
-        print(f"  whole run --approve #{number}: {seconds:.3f} s ({split})", flush=True)
-    if saved is not None:
-        saved.unlink()
-    done()
-    notices = outcome.notices.height
-    rate = round(open_items / best)
-    memory = peak_memory_mb()
-    print(f"  {open_items} items, {notices} notices; decision {rate:,} items/s; peak memory {memory} MB")
-    payload = {"database": engine.dialect.name, "customers": args.customers, "open_items": open_items}
-    payload |= {
-        "notices": notices,
-        "seconds": results,
-        "decide_items_per_second": rate,
-        "peak_memory_mb": memory,
-    }
-    save(f"dunning_run_{engine.dialect.name}", payload)
+    return best
 
 
-def _keep_loaded(url: str, runs: int) -> Path | None:
-    """A copy of the loaded SQLite file (closed, so its WAL is checkpointed) when more than one
-    whole run will start from it."""
+def _keep_loaded(url: str, runs: int) -> Path | str | None:
+    """What puts the loaded ledger back before each whole run, when more than one will start from
+    it: a copy of the SQLite file (closed, so its WAL is checkpointed), or on PostgreSQL a template
+    database copied from the loaded one."""
     if runs == 1:
         return None
-    if not url.startswith("sqlite:///"):
-        raise SystemExit("--runs above 1 needs the SQLite default (a database is put back by copying it)")
-    saved = DATA / "run-loaded.db"
-    shutil.copyfile(url.removeprefix("sqlite:///"), saved)
-    return saved
+    if url.startswith("sqlite:///"):
+        saved = DATA / "run-loaded.db"
+        shutil.copyfile(url.removeprefix("sqlite:///"), saved)
+        return saved
+    name = make_url(url).database
+    template = f"{name}_loaded"
+    _admin(url, f'DROP DATABASE IF EXISTS "{template}"', f'CREATE DATABASE "{template}" TEMPLATE "{name}"')
+    return template
 
 
-def _whole_run(url: str, saved: Path | None) -> tuple[float, dict[str, float], service.RunOutcome]:
-    """One whole `run --approve` from the loaded ledger: its seconds and those of each stage."""
-    if saved is not None:
+def _put_back(url: str, saved: Path | str) -> None:
+    if isinstance(saved, Path):
         path = Path(url.removeprefix("sqlite:///"))
         for leftover in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
             leftover.unlink(missing_ok=True)
         shutil.copyfile(saved, path)
+        return
+    name = make_url(url).database
+    _admin(url, f'DROP DATABASE "{name}"', f'CREATE DATABASE "{name}" TEMPLATE "{saved}"')
+
+
+def _forget_loaded(url: str, saved: Path | str | None) -> None:
+    if isinstance(saved, Path):
+        saved.unlink()
+    elif saved is not None:
+        _admin(url, f'DROP DATABASE "{saved}"')
+
+
+def _admin(url: str, *statements: str) -> None:
+    """Statements outside a transaction, on the server's `postgres` database (our own names only)."""
+    engine = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+    engine.dispose()
+
+
+def _in_own_process(
+    url: str, saved: Path | str | None, partitions: int
+) -> tuple[float, dict[str, float], int, float]:
+    """A whole run in a fresh process, as `dunmore run --approve` runs: (seconds, stages, notices,
+    the peak resident memory of the whole-run processes so far in MB). The generator's and the
+    gather's memory in this process would otherwise hide the run's."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(_whole_run, url, saved, partitions).result()
+
+
+def _peak_of_this_program() -> float:
+    """Peak resident memory since this program started (VmHWM; ru_maxrss would count the moment
+    between fork and exec, when the new process still shares the parent's pages)."""
+    for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return peak_memory_mb()  # pragma: no cover - not Linux
+
+
+def _whole_run(
+    url: str, saved: Path | str | None, partitions: int
+) -> tuple[float, dict[str, float], int, float]:
+    """One whole `run --approve` from the loaded ledger: its seconds and those of each stage."""
+    if saved is not None:
+        _put_back(url, saved)
     engine = open_database(url)
-    marks: dict[str, float] = {}
+    stages: dict[str, float] = {}
+    last_stage, last_time = ["start"], [time.perf_counter()]
 
     def progress(stage: str, done: int, total: int) -> None:
-        marks.setdefault(stage, time.perf_counter())
+        """Time since the last report goes to the stage reported last (partitions come back to one)."""
+        now = time.perf_counter()
+        stages[last_stage[0]] = stages.get(last_stage[0], 0.0) + now - last_time[0]
+        last_stage[0], last_time[0] = stage, now
 
     start = time.perf_counter()
     with transaction(engine, snapshot=True) as conn:
-        outcome = service.commit(
-            conn,
-            as_of=AS_OF,
-            today=AS_OF,
-            now=datetime.now(UTC),
-            actor="system",
-            progress=progress,
-            templates_dir=None,
-            gate_templates=False,  # the run is measured, not the template check
-        )
-        marks["commit"] = time.perf_counter()
+        # `partitions` and the template gate only when known: an older checkout (`--pythonpath`) lacks them
+        split: dict[str, Any] = {"partitions": partitions} if partitions > 1 else {}
+        if "gate_templates" in inspect.signature(service.commit).parameters:
+            split |= {"templates_dir": None, "gate_templates": False}  # the run is measured, not the check
+        outcome = service.commit(conn, as_of=AS_OF, today=AS_OF, now=datetime.now(UTC), actor="system",
+                                 progress=progress, **split)  # fmt: skip
+        progress("commit", 0, 1)
     end = time.perf_counter()
+    progress("end", 0, 1)
     engine.dispose()
-    edges = [*marks.values(), end]
-    return end - start, {stage: edges[n + 1] - edges[n] for n, stage in enumerate(marks)}, outcome
+    stages.pop("start", None)
+    return end - start, stages, outcome.notices.height, _peak_of_this_program()
 
 
 def _timed_decide(snapshot: SnapshotFrames, policies: PolicySet) -> float:

@@ -26,7 +26,7 @@ from sqlalchemy import Engine, Table, func, select, update
 
 from dunmore.delivery.models import DELIVERIES
 from dunmore.domain.money import Money, format_minor
-from dunmore.ledger.models import INVOICES
+from dunmore.ledger.models import INVOICES, ITEM_LEVELS
 from dunmore.ledger.service import reallocate
 from dunmore.run import service
 from dunmore.run.explain import ItemStory, explain
@@ -206,14 +206,21 @@ class Story:
 
     def levels(self) -> dict[str, int]:
         """The level of every invoice (fee and interest items left out)."""
-        query = select(INVOICES.c.external_id, INVOICES.c.level).where(INVOICES.c.kind == "invoice")
+        level = func.coalesce(ITEM_LEVELS.c.level, 0)
+        query = self._levelled(select(INVOICES.c.external_id, level))
         with self.engine.connect() as conn:
             return {str(name): int(level) for name, level in conn.execute(query)}
 
     def level_dates(self) -> dict[str, date | None]:
-        query = select(INVOICES.c.external_id, INVOICES.c.level_date).where(INVOICES.c.kind == "invoice")
+        query = self._levelled(select(INVOICES.c.external_id, ITEM_LEVELS.c.level_date))
         with self.engine.connect() as conn:
             return {str(name): when for name, when in conn.execute(query)}
+
+    @staticmethod
+    def _levelled(query: Any) -> Any:
+        """Invoices (fee and interest items left out) beside their level row, if they have one."""
+        levelled = INVOICES.outerjoin(ITEM_LEVELS, ITEM_LEVELS.c.invoice_id == INVOICES.c.id)
+        return query.select_from(levelled).where(INVOICES.c.kind == "invoice")
 
     def charges(self) -> dict[str, str]:
         """Fee and interest items: `FEE-12` → `"due 2026-09-16: 50.00 CNY, open 50.00"`."""

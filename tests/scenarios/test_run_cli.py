@@ -144,3 +144,17 @@ def test_policy_check_warns_of_a_ledger_currency_the_fee_and_minimum_maps_leave_
     assert code == 0, out
     assert "0 currency gap(s) against the policy set's currencies\n" in out
     assert not missing.exists()  # checking a policy creates no database
+
+
+def test_a_run_committed_in_partitions_lists_what_a_whole_run_would(db: str) -> None:
+    """On 2026-09-04 C1's INV-1 is 3 days late: committed in 4 partitions, the run lists the same
+    notice and item as the proposal; a partition count out of range is refused."""
+    dunmore("--db", db, "policy", "load", str(EXAMPLE))
+    proposed = as_json("--db", db, "run", "--as-of", "2026-09-04")
+    committed = as_json("--db", db, "run", "--as-of", "2026-09-04", "--approve", "--partitions", "4")
+    assert [(n["status"], n["step"], n["items"]) for n in committed] == [
+        ("committed", n["step"], n["items"]) for n in proposed
+    ]
+    code, out = dunmore("--db", db, "run", "--as-of", "2026-09-05", "--approve", "--partitions", "0")
+    assert code == 2
+    assert "--partitions" in out

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import typer
 from sqlalchemy import Engine, create_engine, event, text
 from typer.testing import CliRunner
 
+from dunmore.access import audit
 from dunmore.cli import dunning, imports
 from dunmore.cli.app import app
 from dunmore.cli.context import AppState
@@ -193,11 +195,16 @@ def test_a_run_overlapping_an_import_on_postgresql_says_to_run_it_again(postgres
     fired: list[bool] = []
 
     def import_meanwhile(conn: Any, *_: Any) -> None:
-        """Once the run has read its snapshot, an import changes the invoice it will raise."""
+        """Once the run has read its snapshot, an import changes the invoice it will raise and
+        records itself in the audit log, as every import does. (The run no longer rewrites the
+        invoice rows it raises — levels live in `item_levels` — so the audit log's chain is what
+        makes it notice: its own row would take the id the import's row holds.)"""
         if not fired and conn.engine is postgres_engine:
             fired.append(True)
             with other.begin() as meanwhile:
                 meanwhile.execute(text("UPDATE invoices SET open_minor = open_minor"))
+                audit.record(meanwhile, at=datetime(2026, 9, 20, 9, tzinfo=UTC), actor="clerk",
+                             action="ledger.import", object="import:invoices")  # fmt: skip
 
     event.listen(postgres_engine, "after_cursor_execute", import_meanwhile)
     try:
@@ -206,7 +213,7 @@ def test_a_run_overlapping_an_import_on_postgresql_says_to_run_it_again(postgres
         event.remove(postgres_engine, "after_cursor_execute", import_meanwhile)
         other.dispose()
     assert fired
-    assert_one_line_refusal(code, out, "another command changed the ledger while this one was reading it")
+    assert_one_line_refusal(code, out, "while this run was deciding; nothing was written; run it again")
 
 
 def _connect_args(engine: Engine) -> dict[str, Any]:

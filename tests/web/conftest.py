@@ -12,12 +12,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx2 import Response
 from pydantic import SecretStr
-from sqlalchemy import Engine
+from sqlalchemy import ColumnElement, Connection, Engine, delete, insert, literal, select
 
 from dunmore.access import credentials, service
 from dunmore.access.values import Language, Role
 from dunmore.ledger import balances
-from dunmore.ledger.models import CONTACTS, CUSTOMERS, INVOICES
+from dunmore.ledger.models import CONTACTS, CUSTOMERS, INVOICES, ITEM_LEVELS
 from dunmore.settings import Settings, WebSettings
 from dunmore.web.app import create_app
 
@@ -71,8 +71,9 @@ def fill_ledger(engine: Engine) -> None:
                 )
             )
             for invoice, due, currency, open_minor in items:
-                conn.execute(
-                    INVOICES.insert().values(
+                invoice_id = conn.execute(
+                    INVOICES.insert()
+                    .values(
                         external_id=invoice,
                         customer_id=customer_id,
                         issue_date=date(2025, 11, 1),
@@ -80,9 +81,11 @@ def fill_ledger(engine: Engine) -> None:
                         currency=currency,
                         amount_minor=open_minor,
                         open_minor=open_minor,
-                        level=1 if due < date(2026, 3, 1) else 0,
                     )
-                )
+                    .returning(INVOICES.c.id)
+                ).scalar_one()
+                if due < date(2026, 3, 1):
+                    conn.execute(ITEM_LEVELS.insert().values(invoice_id=invoice_id, level=1))
         # The summary computed a month before the tests' day: the list recomputes the rows that went stale.
         balances.refresh(conn, as_of=date(2026, 2, 15))
         add = service.add_user
@@ -105,6 +108,14 @@ def fill_ledger(engine: Engine) -> None:
             actor="test",
             at=NOW,
         )
+
+
+def set_level(conn: Connection, invoices: ColumnElement[bool], level: int, level_date: date) -> None:
+    """Put the invoices `invoices` selects at `level` since `level_date` (their `item_levels` rows)."""
+    chosen = select(INVOICES.c.id).where(invoices)
+    conn.execute(delete(ITEM_LEVELS).where(ITEM_LEVELS.c.invoice_id.in_(chosen)))
+    rows = select(INVOICES.c.id, literal(level), literal(level_date)).where(invoices)
+    conn.execute(insert(ITEM_LEVELS).from_select(["invoice_id", "level", "level_date"], rows))
 
 
 def settings(**web: object) -> Settings:

@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import uvicorn
 from fastapi import FastAPI
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, and_, select, update
 
 from dunmore.access import service as access
 from dunmore.access.values import Role
@@ -35,7 +35,7 @@ from dunmore.demo.load import load_portfolio
 from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.run import service as runs
 from dunmore.run.models import NOTICES
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import PASSWORD, set_level
 
 AS_OF = date(2026, 3, 16)
 EARLIER = date(2026, 3, 9)  # the run before today's
@@ -143,10 +143,9 @@ def _overdue_since_december(conn: Connection, *, east: int, west: int) -> list[i
     conn.execute(
         update(INVOICES)
         .where(i.customer_id.in_(chosen), i.open_minor > 0)
-        .values(
-            due_date=date(2025, 12, 1), level=3, level_date=date(2026, 2, 1), on_hold=False, disputed_minor=0
-        )
+        .values(due_date=date(2025, 12, 1), on_hold=False, disputed_minor=0)
     )
+    set_level(conn, and_(i.customer_id.in_(chosen), i.open_minor > 0), 3, date(2026, 2, 1))
     return chosen
 
 

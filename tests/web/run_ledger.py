@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine
 
 from dunmore.ledger.models import INVOICES
 from dunmore.run import service
-from tests.web.conftest import NOW, fill_ledger
+from tests.web.conftest import NOW, fill_ledger, set_level
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "dunning.yaml"
 TODAY = date(2026, 3, 16)
@@ -22,4 +22,4 @@ def fill_run_ledger(engine: Engine) -> None:
     with engine.begin() as conn:
         service.load_policy(conn, EXAMPLE, now=NOW, actor="test")
         at_level_3 = INVOICES.c.external_id.in_(["INV-E1", "INV-W1"])
-        conn.execute(update(INVOICES).where(at_level_3).values(level=3, level_date=date(2026, 2, 1)))
+        set_level(conn, at_level_3, 3, date(2026, 2, 1))

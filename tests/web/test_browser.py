@@ -30,7 +30,7 @@ from dunmore.demo.load import load_portfolio
 from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.run import service as runs
 from dunmore.web.app import create_app
-from tests.web.conftest import PASSWORD, settings
+from tests.web.conftest import PASSWORD, set_level, settings
 
 AS_OF = date(2026, 3, 16)
 NOW = datetime(2026, 3, 16, 2, 0, tzinfo=UTC)
@@ -75,7 +75,7 @@ def server_before_the_run(sqlite_engine: Engine) -> Iterator[Server]:
     demo_ledger(sqlite_engine, run=False)
     old = and_(INVOICES.c.open_minor > 0, INVOICES.c.due_date <= AS_OF - timedelta(days=60))
     with sqlite_engine.begin() as conn:
-        conn.execute(update(INVOICES).where(old).values(level=3, level_date=date(2026, 2, 1)))
+        set_level(conn, old, 3, date(2026, 2, 1))
     yield from _serve(sqlite_engine)
 
 

@@ -124,6 +124,16 @@ def run_command(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the notices as JSON.")] = False,
     limit: Annotated[int, typer.Option(help="Notices to show in the table.")] = 50,
+    partitions: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=4096,
+            help="With --approve: read, decide and write the customers in this many parts (by a hash "
+            "of the customer id), one after another in the one transaction, so that a ledger too big "
+            "for memory runs in pieces. The decisions are the same.",
+        ),
+    ] = 1,
 ) -> None:
     """Decide today's reminders and level notices; show them, and with --approve commit them."""
     if ctx.invoked_subcommand is not None:
@@ -141,7 +151,8 @@ def run_command(
         with transaction(engine, snapshot=True) as conn:
             if approve:
                 outcome = service.commit(conn, as_of=day, today=today, now=_now(), actor=cli_actor(),
-                                         max_days_ahead=ahead, templates_dir=templates)  # fmt: skip
+                                         max_days_ahead=ahead, templates_dir=templates,
+                                         partitions=partitions)  # fmt: skip
             else:
                 outcome = service.propose(conn, as_of=day, today=today, max_days_ahead=ahead)
             if as_json:

@@ -16,7 +16,7 @@ from sqlalchemy.sql import ColumnElement
 
 from dunmore.imports.columns import Kind
 from dunmore.imports.fields import CONTACT_FIELDS, dtype, stored_columns
-from dunmore.ledger.models import CONTACTS, CREDIT_NOTES, CUSTOMERS, INVOICES, PAYMENTS
+from dunmore.ledger.models import CONTACTS, CREDIT_NOTES, CUSTOMERS, INVOICES, ITEM_LEVELS, PAYMENTS
 from dunmore.run.models import NOTICE_ITEMS
 from dunmore.store.bulk import deferred_indexes, insert_frame, read_frame, update_frame
 
@@ -88,9 +88,11 @@ def _with_dunning_state(conn: Connection | None, invoices: pl.DataFrame) -> pl.D
     Only the few invoices the run touched are read (a scan that returns little, and the index of
     notice items); reading kind and level beside every stored row cost a third more time.
     """
-    i = INVOICES.c
-    columns = [i.id, i.kind, i.level]
-    touched = _read(conn, columns, select(*columns).where(or_(i.kind != "invoice", i.level > 0)))
+    i, lv = INVOICES.c, ITEM_LEVELS.c
+    columns = [i.id, i.kind, func.coalesce(lv.level, 0).label("level")]
+    levelled = INVOICES.outerjoin(ITEM_LEVELS, lv.invoice_id == i.id)
+    query = select(*columns).select_from(levelled).where(or_(i.kind != "invoice", lv.level > 0))
+    touched = _read(conn, columns, query)
     item = NOTICE_ITEMS.c.item_id.label("id")
     noticed = _read(conn, [item], select(item).distinct())
     state = invoices.join(touched, on="id", how="left", maintain_order="left")

@@ -45,7 +45,7 @@ from sqlalchemy.sql.elements import True_
 from sqlalchemy.sql.functions import FunctionElement
 
 from dunmore.domain.aging import DEFAULT_BOUNDS, Bucket, buckets
-from dunmore.ledger.models import BALANCES, CUSTOMERS, INVOICES
+from dunmore.ledger.models import BALANCES, CUSTOMERS, INVOICES, ITEM_LEVELS
 from dunmore.store.bulk import affected_customers
 
 NO_CURRENCY = ""  # the row of a customer with nothing open
@@ -137,7 +137,7 @@ def _computed(customers: Select[Any] | None, as_of: date) -> Select[Any]:
         literal(as_of).label("as_of"),
         cast(func.sum(i.open_minor), BigInteger).label("open_minor"),
         cast(func.sum(overdue), BigInteger).label("overdue_minor"),
-        func.max(i.level).label("max_level"),
+        func.coalesce(func.max(ITEM_LEVELS.c.level), 0).label("max_level"),
         func.min(case((i.due_date >= as_of, i.due_date))).label("next_due"),
         func.max(case((i.due_date < as_of, i.due_date))).label("last_overdue_due"),
         *[
@@ -146,7 +146,10 @@ def _computed(customers: Select[Any] | None, as_of: date) -> Select[Any]:
         ],
         func.min(_next_move(i.due_date, as_of)).label("next_move"),
         func.max(_last_move(i.due_date, as_of)).label("last_move"),
-    ).where(i.open_minor > 0)
+    )
+    # the level lives in `item_levels` (no row: level 0)
+    query = query.select_from(INVOICES.outerjoin(ITEM_LEVELS, ITEM_LEVELS.c.invoice_id == i.id))
+    query = query.where(i.open_minor > 0)
     if customers is not None:
         query = query.where(i.customer_id.in_(customers))
     return query.group_by(i.customer_id, i.currency)

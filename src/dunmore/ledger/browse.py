@@ -23,7 +23,7 @@ from dunmore.access.values import User
 from dunmore.errors import BadArgument, NotFound
 from dunmore.i18n import _m
 from dunmore.ledger.balances import NO_CURRENCY, overdue_on, stale
-from dunmore.ledger.models import BALANCES, CONTACTS, CUSTOMERS, INVOICES
+from dunmore.ledger.models import BALANCES, CONTACTS, CUSTOMERS, INVOICES, ITEM_LEVELS
 
 PAGE_MAX = 200
 __all__ = [
@@ -310,7 +310,8 @@ def get_customer(
     )
     i = INVOICES.c
     items = conn.execute(
-        select(INVOICES)
+        select(INVOICES, func.coalesce(ITEM_LEVELS.c.level, 0).label("level"))
+        .select_from(INVOICES.outerjoin(ITEM_LEVELS, ITEM_LEVELS.c.invoice_id == i.id))
         .where(i.customer_id == row.id, i.open_minor > 0)
         .order_by(i.due_date, i.id)
         .limit(items_limit + 1)

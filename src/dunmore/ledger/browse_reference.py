@@ -17,7 +17,7 @@ from dunmore.access.values import User
 from dunmore.domain.aging import Bucket
 from dunmore.ledger.balances import NO_CURRENCY
 from dunmore.ledger.browse import Account, AccountFilter, account_columns, customer_filter, owner_user
-from dunmore.ledger.models import CUSTOMERS, INVOICES
+from dunmore.ledger.models import CUSTOMERS, INVOICES, ITEM_LEVELS
 
 
 def reference_accounts(conn: Connection, *, user: User, as_of: date, filters: AccountFilter) -> list[Account]:
@@ -29,8 +29,9 @@ def reference_accounts(conn: Connection, *, user: User, as_of: date, filters: Ac
             i.currency,
             cast(func.sum(i.open_minor), BigInteger).label("open_minor"),
             cast(func.sum(case((i.due_date < as_of, i.open_minor), else_=0)), BigInteger).label("overdue"),
-            func.max(i.level).label("max_level"),
+            func.max(ITEM_LEVELS.c.level).label("max_level"),
         )
+        .select_from(INVOICES.outerjoin(ITEM_LEVELS, ITEM_LEVELS.c.invoice_id == i.id))
         .where(i.open_minor > 0)
         .group_by(i.customer_id, i.currency)
         .subquery()

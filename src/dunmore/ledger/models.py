@@ -84,13 +84,25 @@ class Invoice(Base):
     on_hold: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Dunning state (see docs/design/dunning-run.md). Fee and interest items added by notices are
     # invoices of kind fee/interest, due on the run date; they never rise and bear no interest.
+    # The level is in `item_levels`, a narrow table of its own (migration 0015).
     kind: Mapped[str] = mapped_column(String(10), default="invoice", server_default="invoice")
-    level: Mapped[int] = mapped_column(default=0, server_default="0")
-    level_date: Mapped[date | None] = mapped_column(Date)
     interest_charged_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     # When the disputed amount last grew: set by a database trigger (migration 0005) whatever path
     # changed it, so that the delivery guard can cancel notices a new dispute made wrong.
     disputed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ItemLevel(Base):
+    """The dunning level an item rose to, and when: a row only for items above level 0.
+
+    Narrow and apart from the invoice row, so that a run raising the level of most items writes a
+    few bytes each instead of a new version of every invoice row (on PostgreSQL; migration 0015)."""
+
+    __tablename__ = "item_levels"
+
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), primary_key=True)
+    level: Mapped[int]
+    level_date: Mapped[date | None] = mapped_column(Date)
 
 
 class _Settlement:
@@ -192,6 +204,7 @@ class CustomerBalance(Base):
 CUSTOMERS = cast(Table, Customer.__table__)
 CONTACTS = cast(Table, Contact.__table__)
 INVOICES = cast(Table, Invoice.__table__)
+ITEM_LEVELS = cast(Table, ItemLevel.__table__)
 PAYMENTS = cast(Table, Payment.__table__)
 CREDIT_NOTES = cast(Table, CreditNote.__table__)
 ALLOCATIONS = cast(Table, Allocation.__table__)

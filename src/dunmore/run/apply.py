@@ -14,6 +14,7 @@ import polars as pl
 from sqlalchemy import (
     Connection,
     Integer,
+    Select,
     String,
     Table,
     and_,
@@ -24,13 +25,15 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     update,
     values,
 )
 
 from dunmore.delivery.models import DELIVERIES
 from dunmore.domain.policy import PolicySet
-from dunmore.ledger.models import INVOICES, RUN_ITEM_PREFIXES
+from dunmore.engine.partition import Part
+from dunmore.ledger.models import INVOICES, ITEM_LEVELS, RUN_ITEM_PREFIXES
 from dunmore.ledger.service import reallocate
 from dunmore.run.models import (
     DUNNING_GROUPS,
@@ -40,7 +43,7 @@ from dunmore.run.models import (
     NOTICES,
     REMINDER_RECORDS,
 )
-from dunmore.store.bulk import insert_frame, read_frame, upsert_frame
+from dunmore.store.bulk import insert_frame, read_frame, upsert_frame, upsert_insert
 
 GROUP = ["customer_id", "currency"]
 APPLIED = ("committed", "approved")
@@ -114,10 +117,12 @@ def insert_deliveries(conn: Connection, which: Any, policies: PolicySet, now: da
     conn.execute(insert(DELIVERIES).from_select(columns, query))
 
 
-def write_group_state(conn: Connection, changes: pl.DataFrame, *, run_id: int) -> None:
+def write_group_state(
+    conn: Connection, changes: pl.DataFrame, *, run_id: int, part: Part | None = None
+) -> None:
     """Set the state of the changed groups (one upsert, set-based), keeping what it replaces for a
-    revert of run `run_id`."""
-    _remember_groups(conn, changes, run_id=run_id)
+    revert of run `run_id`; `part`: the changes are of that partition's customers only."""
+    _remember_groups(conn, changes, run_id=run_id, part=part)
     levels = pl.col("fee_levels").list.eval(pl.element().cast(pl.String)).list.join(";")
     upsert_frame(conn, DUNNING_GROUPS, changes.with_columns(fee_levels=levels), keys=GROUP)
 
@@ -131,14 +136,16 @@ _GROUP_STATE = {
 }
 
 
-def _remember_groups(conn: Connection, changes: pl.DataFrame, *, run_id: int) -> None:
+def _remember_groups(conn: Connection, changes: pl.DataFrame, *, run_id: int, part: Part | None) -> None:
     """Keep the state of the groups `changes` is about to change, the first time run `run_id` changes
     them (an approval later changes a group its run already changed: the state before the run counts)."""
     if changes.is_empty():
         return
     g, b = DUNNING_GROUPS.c, GROUPS_BEFORE.c
-    current = read_frame(conn, select(*(g[name] for name in _GROUP_STATE)), _GROUP_STATE)
+    ours = true() if part is None else part.holds(g.customer_id)
+    current = read_frame(conn, select(*(g[name] for name in _GROUP_STATE)).where(ours), _GROUP_STATE)
     kept_query = select(b.customer_id, b.currency).where(b.run_id == run_id)
+    kept_query = kept_query.where(true() if part is None else part.holds(b.customer_id))
     kept = read_frame(conn, kept_query, {"customer_id": pl.Int64, "currency": pl.String})
     before = (
         changes.select(GROUP)
@@ -186,7 +193,6 @@ def _charge_items(conn: Connection, notices: pl.DataFrame, *, as_of: date) -> li
         open_minor="amount_minor",
         on_hold=pl.lit(False),
         kind="kind",
-        level=pl.lit(0, dtype=pl.Int64),
         interest_charged_minor=pl.lit(0, dtype=pl.Int64),
     )
     insert_frame(conn, INVOICES, rows)
@@ -222,22 +228,41 @@ def _applied_items(notices: Any) -> Any:
     return and_(notices, n.status.in_(APPLIED), ni.notice_id == n.id, ni.item_id == i.id)
 
 
-def _rising(notices: Any) -> Any:
-    ni = NOTICE_ITEMS.c
-    return and_(_applied_items(notices), ni.kind == "invoice", ni.level > INVOICES.c.level)
+def _rising(notices: Any, *columns: Any) -> Select[Any]:
+    """`columns` of each invoice item of the applied notices `notices` selects whose level rises:
+    the notice item's level above the item's (no `item_levels` row: level 0)."""
+    n, ni, lv = NOTICES.c, NOTICE_ITEMS.c, ITEM_LEVELS.c
+    listed = NOTICES.join(NOTICE_ITEMS, ni.notice_id == n.id)
+    levelled = listed.outerjoin(ITEM_LEVELS, lv.invoice_id == ni.item_id)
+    rises = ni.level > func.coalesce(lv.level, 0)
+    return (
+        select(*columns)
+        .select_from(levelled)
+        .where(notices, n.status.in_(APPLIED), ni.kind == "invoice", rises)
+    )
 
 
 def _remember_levels(conn: Connection, notices: Any) -> None:
     """Keep the level and level date of each invoice the notices are about to raise, under their run."""
-    i = INVOICES.c
-    query = select(NOTICES.c.run_id, i.id, i.level, i.level_date).where(_rising(notices))
+    lv, ni = ITEM_LEVELS.c, NOTICE_ITEMS.c
+    query = _rising(notices, NOTICES.c.run_id, ni.item_id, func.coalesce(lv.level, 0), lv.level_date)
     conn.execute(insert(LEVELS_BEFORE).from_select(["run_id", "invoice_id", "level", "level_date"], query))
 
 
 def _raise_levels(conn: Connection, notices: Any) -> None:
-    """Set each invoice to the level its notice gave it, where that is higher (one statement)."""
-    values = {"level": NOTICE_ITEMS.c.level, "level_date": NOTICES.c.as_of}
-    conn.execute(update(INVOICES).where(_rising(notices)).values(values))
+    """Set each invoice to the level its notice gave it, where that is higher: one INSERT … SELECT
+    into the narrow `item_levels`, updating the rows of items that already had a level."""
+    ni = NOTICE_ITEMS.c
+    query = _rising(notices, ni.item_id, ni.level, NOTICES.c.as_of)
+    statement = upsert_insert(conn.dialect.name, ITEM_LEVELS).from_select(
+        ["invoice_id", "level", "level_date"], query
+    )
+    excluded = statement.excluded
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["invoice_id"], set_={"level": excluded.level, "level_date": excluded.level_date}
+        )
+    )
 
 
 def _charge_interest(conn: Connection, notices: Any) -> None:

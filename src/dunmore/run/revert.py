@@ -35,7 +35,7 @@ from dunmore.delivery.models import DELIVERIES, DELIVERY_EVENTS
 from dunmore.errors import NotFound, RunError
 from dunmore.i18n import _m
 from dunmore.ledger import balances
-from dunmore.ledger.models import CREDIT_NOTES, INVOICES, PAYMENTS
+from dunmore.ledger.models import CREDIT_NOTES, INVOICES, ITEM_LEVELS, PAYMENTS
 from dunmore.ledger.service import reallocate
 from dunmore.run.apply import APPLIED, uncharge_interest
 from dunmore.run.models import DUNNING_GROUPS, GROUPS_BEFORE, LEVELS_BEFORE, NOTICES, REMINDER_RECORDS, RUNS
@@ -219,9 +219,13 @@ def _delete_charges(conn: Connection, charges: list[int]) -> list[int]:
 
 
 def _restore_levels(conn: Connection, run_id: int) -> int:
-    b = LEVELS_BEFORE.c
-    restore = update(INVOICES).where(b.run_id == run_id, b.invoice_id == INVOICES.c.id)
-    return int(conn.execute(restore.values(level=b.level, level_date=b.level_date)).rowcount)
+    """Put back the levels the run replaced: an item that was at level 0 loses its level row."""
+    b, lv = LEVELS_BEFORE.c, ITEM_LEVELS.c
+    raised = select(b.invoice_id).where(b.run_id == run_id)
+    restored = int(conn.execute(delete(ITEM_LEVELS).where(lv.invoice_id.in_(raised))).rowcount)
+    before = select(b.invoice_id, b.level, b.level_date).where(b.run_id == run_id, b.level > 0)
+    conn.execute(insert(ITEM_LEVELS).from_select(["invoice_id", "level", "level_date"], before))
+    return restored
 
 
 def _restore_groups(conn: Connection, run_id: int) -> None:

@@ -20,6 +20,7 @@ from dunmore.access import audit
 from dunmore.domain.policy import PolicySet, load_policy_file, load_policy_text
 from dunmore.engine.decide import decide
 from dunmore.engine.frames import DecisionFrames
+from dunmore.engine.partition import MAX_PARTITIONS, Part, parts
 from dunmore.errors import BadArgument, NotFound, RunConflict, RunError
 from dunmore.i18n import _m
 from dunmore.ledger import balances
@@ -35,6 +36,7 @@ from dunmore.run.apply import (
     write_group_state,
 )
 from dunmore.run.models import NOTICES, POLICY_VERSIONS, RUNS
+from dunmore.run.partitioned import joined_decisions, kept
 from dunmore.run.snapshot import read_snapshot
 from dunmore.store.bulk import write_cache
 from dunmore.webhooks import emit as webhooks
@@ -171,13 +173,19 @@ def _check_not_behind(conn: Connection, as_of: date) -> None:
         )
 
 
+def _policy_for(conn: Connection, as_of: date, *, today: date, max_days_ahead: int) -> LoadedPolicy:
+    """The policy a run for `as_of` uses, once the date is known to be one a run may take."""
+    check_run_date(as_of, today=today, max_days_ahead=max_days_ahead)
+    policy = current_policy(conn)
+    _check_not_behind(conn, as_of)
+    return policy
+
+
 def propose(
     conn: Connection, *, as_of: date, today: date, max_days_ahead: int = 1, progress: Progress = quiet
 ) -> RunOutcome:
     """Decide the run for `as_of` and write nothing; `today` is the creditor's date, given by the caller."""
-    check_run_date(as_of, today=today, max_days_ahead=max_days_ahead)
-    policy = current_policy(conn)
-    _check_not_behind(conn, as_of)
+    policy = _policy_for(conn, as_of, today=today, max_days_ahead=max_days_ahead)
     progress("read", 0, 1)
     snapshot = read_snapshot(conn, as_of)
     progress("read", 1, 1)
@@ -226,6 +234,7 @@ def commit(
     gate_templates: bool = True,
     max_days_ahead: int = 1,
     progress: Progress = quiet,
+    partitions: int = 1,
 ) -> RunOutcome:
     """Decide and commit the run for `as_of` in the caller's transaction; one audit row
     (`run.commit` on `run:<id>`) with its counts, whatever the number of notices.
@@ -233,7 +242,19 @@ def commit(
     A run commits only with templates that pass their check (`check_templates`; `templates_dir` is
     the override folder, None for the shipped set). `gate_templates=False` is for callers that
     study the run itself over the shipped templates (scenario stories, benchmarks), never for a
-    person's run."""
+    person's run.
+
+    With `partitions` N > 1 the customers are split by a hash of their id (`engine.partition`) and
+    each partition is read, decided and written before the next is read, so that no more than one
+    partition's snapshot is in memory; the decisions are the same as unpartitioned, and it is still
+    one transaction: a run is written whole or not at all."""
+    if not 1 <= partitions <= MAX_PARTITIONS:
+        raise BadArgument(
+            f"--partitions {partitions}: give 1 to {MAX_PARTITIONS}",
+            code="partitions_out_of_range",
+            partitions=partitions,
+            max_partitions=MAX_PARTITIONS,
+        )
     # The date first: a date no run may have is refused at once, not after the templates' check
     # (which renders every template, seconds).
     check_run_date(as_of, today=today, max_days_ahead=max_days_ahead)
@@ -242,9 +263,14 @@ def commit(
     verdict = None
     if gate_templates:
         verdict = check_templates(conn, current_policy(conn).policies, templates_dir=templates_dir)
-    proposal = propose(conn, as_of=as_of, today=today, max_days_ahead=max_days_ahead, progress=progress)
-    with write_cache(conn):
-        outcome = _apply(conn, sequence, proposal, now, progress)
+    if partitions == 1:
+        proposal = propose(conn, as_of=as_of, today=today, max_days_ahead=max_days_ahead, progress=progress)
+        with write_cache(conn):
+            outcome = _apply(conn, sequence, proposal, now, progress)
+    else:
+        policy = _policy_for(conn, as_of, today=today, max_days_ahead=max_days_ahead)
+        with write_cache(conn):
+            outcome = _apply_partitioned(conn, sequence, as_of, policy, now, parts(partitions), progress)
     _audit_commit(conn, outcome, now=now, actor=actor)
     keep_passing_verdict(conn, verdict)
     webhooks.emit(conn, "run.committed", lambda: [{"run_id": outcome.run_id, **_counts(outcome)}], now=now)
@@ -285,36 +311,90 @@ def _apply(
 ) -> RunOutcome:
     as_of = proposal.as_of
     progress("write", 0, 5)
-    try:
-        run_id = _insert_run(conn, sequence + 1, as_of, proposal, now)
-    except (IntegrityError, OperationalError) as exc:
-        raise RunConflict(
-            _m("another run committed while this one was deciding; nothing was written")
-        ) from exc
-    decisions = proposal.decisions
+    run_id = _insert_run(conn, sequence + 1, as_of, proposal.policy, now, proposal.decisions.notices.height)
+    keyed = _write(conn, run_id, proposal.decisions, proposal.policy.policies, now, progress=progress)
+    _roll_balances(conn, run_id, as_of)
+    notices = _with_status(proposal.decisions, committed=True).with_columns(notice_id=keyed["notice_id"])
+    return RunOutcome(as_of, proposal.policy, proposal.decisions, notices, committed=True, run_id=run_id)
+
+
+def _roll_balances(conn: Connection, run_id: int, as_of: date) -> None:
+    """Refresh the customer summary of the customers the run wrote notices for, and roll every row
+    stale on the run's date (`ledger.balances.roll`): once per run, after all its partitions."""
+    noticed = select(NOTICES.c.customer_id).where(NOTICES.c.run_id == run_id)
+    balances.roll(conn, customer_ids=noticed, as_of=as_of)
+
+
+def _write(
+    conn: Connection,
+    run_id: int,
+    decisions: DecisionFrames,
+    policies: PolicySet,
+    now: datetime,
+    *,
+    part: Part | None = None,
+    progress: Progress = quiet,
+) -> pl.DataFrame:
+    """Write decided notices, items, reminders, level effects, group state and deliveries under run
+    `run_id`; returns the notices with their `notice_id`. Only this call's notices are applied (ids
+    are given in order, so they are the run's from the first id given here), so that the partitions
+    of a run write one after another through the same function."""
+    as_of = decisions.as_of
     keyed = insert_notices(conn, decisions.notices, run_id=run_id, as_of=as_of)
     progress("write", 1, 5)
     insert_notice_items(conn, decisions.notice_items, keyed)
     insert_reminder_records(conn, decisions.reminders, run_id=run_id)
     progress("write", 2, 5)
-    applied = keyed.filter(~pl.col("pending_approval"))
-    levels = applied.filter(pl.col("kind") == "level")
-    apply_level_effects(conn, levels, which=NOTICES.c.run_id == run_id, as_of=as_of)
-    noticed = select(NOTICES.c.customer_id).where(NOTICES.c.run_id == run_id)
-    balances.roll(conn, customer_ids=noticed, as_of=as_of)
-    progress("write", 3, 5)
-    write_group_state(conn, decisions.group_changes, run_id=run_id)
-    committed = and_(NOTICES.c.run_id == run_id, NOTICES.c.status == "committed")
-    insert_deliveries(conn, committed, proposal.policy.policies, now)
+    if keyed.height:
+        ours = and_(NOTICES.c.run_id == run_id, NOTICES.c.id >= keyed["notice_id"].min())
+        levels = keyed.filter(~pl.col("pending_approval") & (pl.col("kind") == "level"))
+        apply_level_effects(conn, levels, which=ours, as_of=as_of)
+        progress("write", 3, 5)
+        insert_deliveries(conn, and_(ours, NOTICES.c.status == "committed"), policies, now)
+    write_group_state(conn, decisions.group_changes, run_id=run_id, part=part)
     progress("write", 5, 5)
-    notices = _with_status(decisions, committed=True).with_columns(notice_id=keyed["notice_id"])
-    return RunOutcome(as_of, proposal.policy, decisions, notices, committed=True, run_id=run_id)
+    return keyed
 
 
-def _insert_run(conn: Connection, sequence: int, as_of: date, proposal: RunOutcome, now: datetime) -> int:
-    values = {"sequence": sequence, "as_of": as_of, "policy_version_id": proposal.policy.version_id}
-    values |= {"committed_at": now, "notices": proposal.decisions.notices.height}
-    return int(conn.execute(insert(RUNS).values(values).returning(RUNS.c.id)).scalar_one())
+def _apply_partitioned(
+    conn: Connection,
+    sequence: int,
+    as_of: date,
+    policy: LoadedPolicy,
+    now: datetime,
+    partitions: list[Part],
+    progress: Progress,
+) -> RunOutcome:
+    """Read, decide and write each partition in turn; the outcome joins what each wrote."""
+    run_id = _insert_run(conn, sequence + 1, as_of, policy, now, 0)
+    written: list[tuple[DecisionFrames, pl.DataFrame]] = []
+    for part in partitions:
+        progress("read", part.index, len(partitions))
+        snapshot = read_snapshot(conn, as_of, part)
+        progress("decide", part.index, len(partitions))
+        decisions = kept(decide(snapshot, policy.policies))
+        del snapshot  # the next partition's is read only after this one's is gone
+        progress("write", part.index, len(partitions))
+        keyed = _write(conn, run_id, decisions, policy.policies, now, part=part)
+        written.append((decisions, keyed))
+    decisions, notice_ids = joined_decisions(as_of, written)
+    _roll_balances(conn, run_id, as_of)
+    conn.execute(update(RUNS).where(RUNS.c.id == run_id).values(notices=decisions.notices.height))
+    notices = _with_status(decisions, committed=True).with_columns(notice_id=notice_ids)
+    return RunOutcome(as_of, policy, decisions, notices, committed=True, run_id=run_id)
+
+
+def _insert_run(
+    conn: Connection, sequence: int, as_of: date, policy: LoadedPolicy, now: datetime, notices: int
+) -> int:
+    values = {"sequence": sequence, "as_of": as_of, "policy_version_id": policy.version_id}
+    values |= {"committed_at": now, "notices": notices}
+    try:
+        return int(conn.execute(insert(RUNS).values(values).returning(RUNS.c.id)).scalar_one())
+    except (IntegrityError, OperationalError) as exc:
+        raise RunConflict(
+            _m("another run committed while this one was deciding; nothing was written")
+        ) from exc
 
 
 def _pending(conn: Connection, notice_id: int) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 Only invoices issued on or before D count, with their open amount as of D (allocations dated after
 D are added back), and the late-payment interest basis of the payments dated on or before D.
+Given a `Part`, only that partition's customers are read (`dunmore.engine.partition`); given `only`,
+one customer's (by id: `explain` reads it).
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Select, and_, func, select
+from sqlalchemy import Connection, Select, and_, func, select, true
+from sqlalchemy.sql.elements import True_
 
 from dunmore.engine.frames import CUSTOMERS, GROUPS, ITEMS, REJECTIONS, SnapshotFrames
-from dunmore.ledger.models import ALLOCATIONS, INVOICES
+from dunmore.engine.partition import Part
+from dunmore.ledger.models import ALLOCATIONS, INVOICES, ITEM_LEVELS
 from dunmore.ledger.models import CUSTOMERS as CUSTOMER_TABLE
 from dunmore.run.models import DUNNING_GROUPS, NOTICE_ITEMS, NOTICES, REMINDER_RECORDS
 from dunmore.store.bulk import read_frame
@@ -22,29 +26,37 @@ _ITEM_COLUMNS = ["item_id", "customer_id", "currency", "kind", "due_date", "open
 _ITEM_COLUMNS += ["on_hold", "level", "level_date", "interest_charged_minor"]
 
 
-def _later_allocations(conn: Connection, as_of: date, only: Any) -> pl.DataFrame:
+def _later_allocations(conn: Connection, as_of: date, part: Part | None, only: int | None) -> pl.DataFrame:
     """What was allocated after D, per invoice: added back to today's open amount gives D's."""
     a = ALLOCATIONS.c
     query = select(a.invoice_id, func.sum(a.amount_minor)).where(a.date > as_of).group_by(a.invoice_id)
-    if only is not None:
-        query = query.where(a.invoice_id.in_(select(INVOICES.c.id).where(INVOICES.c.customer_id == only)))
+    mine = _in(part, only, INVOICES.c.customer_id)
+    if not isinstance(mine, True_):
+        query = query.where(a.invoice_id.in_(select(INVOICES.c.id).where(mine)))
     return read_frame(conn, query, {"item_id": pl.Int64, "later": pl.Int64})
 
 
 def _item_rows(conn: Connection, condition: Any) -> pl.DataFrame:
-    i = INVOICES.c
+    i, lv = INVOICES.c, ITEM_LEVELS.c
     query = select(i.id, i.customer_id, i.currency, i.kind, i.due_date, i.open_minor, i.disputed_minor)
-    query = query.add_columns(i.on_hold, i.level, i.level_date, i.interest_charged_minor).where(condition)
+    level = func.coalesce(lv.level, 0)
+    query = query.add_columns(i.on_hold, level, lv.level_date, i.interest_charged_minor).where(condition)
+    query = query.select_from(INVOICES.outerjoin(ITEM_LEVELS, lv.invoice_id == i.id))
     return read_frame(conn, query, {name: ITEMS[name] for name in _ITEM_COLUMNS})
 
 
-def _open_items(conn: Connection, as_of: date, only: int | None) -> pl.DataFrame:
+def _in(part: Part | None, only: int | None, customer_id: Any) -> Any:
+    """The condition that keeps a partition's customers, or the one customer `only` (neither: every
+    customer)."""
+    wanted = true() if part is None else part.holds(customer_id)
+    return wanted if only is None else and_(wanted, customer_id == only)
+
+
+def _open_items(conn: Connection, as_of: date, part: Part | None, only: int | None) -> pl.DataFrame:
     """Invoices issued by D and open on D: open now, or settled only by what came after D."""
-    issued = INVOICES.c.issue_date <= as_of
-    if only is not None:
-        issued = and_(issued, INVOICES.c.customer_id == only)
+    issued = and_(INVOICES.c.issue_date <= as_of, _in(part, only, INVOICES.c.customer_id))
     open_now = _item_rows(conn, and_(issued, INVOICES.c.open_minor > 0))
-    later = _later_allocations(conn, as_of, only)
+    later = _later_allocations(conn, as_of, part, only)
     settled_since = later.join(open_now, on="item_id", how="anti")["item_id"].to_list()
     reopened = [
         _item_rows(conn, and_(issued, INVOICES.c.id.in_(settled_since[start : start + 10_000])))
@@ -54,46 +66,52 @@ def _open_items(conn: Connection, as_of: date, only: int | None) -> pl.DataFrame
     return items.with_columns(open_minor=pl.col("open_minor") + pl.col("later").fill_null(0)).drop("later")
 
 
-def _late_payments(conn: Connection, as_of: date, only: int | None) -> pl.DataFrame:
+def _late_payments(conn: Connection, as_of: date, part: Part | None, only: int | None) -> pl.DataFrame:
     """Σ amount × days late of payment allocations dated after the due date and on or before D."""
     a, i = ALLOCATIONS.c, INVOICES.c
     query = (
         select(a.invoice_id, a.date, i.due_date, a.amount_minor)
         .select_from(ALLOCATIONS.join(INVOICES, i.id == a.invoice_id))
-        .where(and_(a.payment_id.is_not(None), a.date <= as_of, a.date > i.due_date))
+        .where(
+            and_(
+                a.payment_id.is_not(None),
+                a.date <= as_of,
+                a.date > i.due_date,
+                _in(part, only, i.customer_id),
+            )
+        )
     )
-    if only is not None:
-        query = query.where(i.customer_id == only)
     schema = {"item_id": pl.Int64, "paid": pl.Date, "due": pl.Date, "amount": pl.Int64}
     paid = read_frame(conn, query, schema)
     days = (pl.col("paid") - pl.col("due")).dt.total_days()
     return paid.group_by("item_id").agg(paid_minor_days=(pl.col("amount") * days).sum())
 
 
-def _reminders_had(conn: Connection, only: int | None) -> pl.DataFrame:
-    query = select(REMINDER_RECORDS.c.invoice_id, REMINDER_RECORDS.c.step)
-    if only is not None:
-        mine = select(INVOICES.c.id).where(INVOICES.c.customer_id == only)
-        query = query.where(REMINDER_RECORDS.c.invoice_id.in_(mine))
+def _reminders_had(conn: Connection, part: Part | None, only: int | None) -> pl.DataFrame:
+    r = REMINDER_RECORDS.c
+    query = select(r.invoice_id, r.step)
+    mine = _in(part, only, INVOICES.c.customer_id)
+    if not isinstance(mine, True_):
+        query = query.join_from(REMINDER_RECORDS, INVOICES, INVOICES.c.id == r.invoice_id).where(mine)
     had = read_frame(conn, query, {"item_id": pl.Int64, "step": pl.String})
     return had.group_by("item_id").agg(reminders_had=pl.col("step").sort())
 
 
-def read_items(conn: Connection, as_of: date, only: int | None = None) -> pl.DataFrame:
-    items = _open_items(conn, as_of, only)
-    items = items.join(_late_payments(conn, as_of, only), on="item_id", how="left")
-    items = items.join(_reminders_had(conn, only), on="item_id", how="left")
+def read_items(
+    conn: Connection, as_of: date, part: Part | None = None, *, only: int | None = None
+) -> pl.DataFrame:
+    items = _open_items(conn, as_of, part, only)
+    items = items.join(_late_payments(conn, as_of, part, only), on="item_id", how="left")
+    items = items.join(_reminders_had(conn, part, only), on="item_id", how="left")
     return items.with_columns(
         paid_minor_days=pl.col("paid_minor_days").fill_null(0),
         reminders_had=pl.col("reminders_had").fill_null(pl.lit([], dtype=pl.List(pl.String))),
     ).select(list(ITEMS))
 
 
-def read_customers(conn: Connection, only: int | None = None) -> pl.DataFrame:
+def read_customers(conn: Connection, part: Part | None = None, *, only: int | None = None) -> pl.DataFrame:
     c = CUSTOMER_TABLE.c
-    query = select(c.id, c.grade, c.tags, c.on_hold)
-    if only is not None:
-        query = query.where(c.id == only)
+    query = select(c.id, c.grade, c.tags, c.on_hold).where(_in(part, only, c.id))
     raw = read_frame(
         conn, query, {"customer_id": pl.Int64, "grade": pl.String, "tags": pl.String, "on_hold": pl.Boolean}
     )
@@ -101,18 +119,16 @@ def read_customers(conn: Connection, only: int | None = None) -> pl.DataFrame:
     return raw.with_columns(tags=tags.otherwise(pl.col("tags").str.split(";"))).cast(CUSTOMERS)
 
 
-def read_groups(conn: Connection, only: int | None = None) -> pl.DataFrame:
+def read_groups(conn: Connection, part: Part | None = None, *, only: int | None = None) -> pl.DataFrame:
     g = DUNNING_GROUPS.c
     query = select(g.customer_id, g.currency, g.last_level_notice, g.fee_levels, g.episode_open)
-    if only is not None:
-        query = query.where(g.customer_id == only)
+    query = query.where(_in(part, only, g.customer_id))
     schema = {"customer_id": pl.Int64, "currency": pl.String, "last_level_notice": pl.Date}
     schema |= {"fee_levels": pl.String, "episode_open": pl.Boolean}
     state = read_frame(conn, query, schema)
     n = NOTICES.c
-    waiting_query = select(n.customer_id, n.currency).where(n.status == "pending_approval").distinct()
-    if only is not None:
-        waiting_query = waiting_query.where(n.customer_id == only)
+    pending = and_(n.status == "pending_approval", _in(part, only, n.customer_id))
+    waiting_query = select(n.customer_id, n.currency).where(pending).distinct()
     waiting = read_frame(conn, waiting_query, {"customer_id": pl.Int64, "currency": pl.String})
     keys = ["customer_id", "currency"]
     state = state.join(
@@ -139,22 +155,24 @@ def standing_rejections() -> Select[Any]:
     return select(n.id, n.customer_id, n.currency, n.step, amount.label("rejected_minor")).where(standing)
 
 
-def read_rejections(conn: Connection, only: int | None = None) -> pl.DataFrame:
+def read_rejections(conn: Connection, part: Part | None = None, *, only: int | None = None) -> pl.DataFrame:
     """The standing rejections, one row per (customer, currency, step) with the largest amount."""
-    standing = standing_rejections()
-    query = (standing if only is None else standing.where(NOTICES.c.customer_id == only)).subquery()
+    query = standing_rejections().where(_in(part, only, NOTICES.c.customer_id)).subquery()
     keys = [query.c.customer_id, query.c.currency, query.c.step]
     grouped = select(*keys, func.max(query.c.rejected_minor)).group_by(*keys)
     return read_frame(conn, grouped, dict(REJECTIONS))
 
 
-def read_snapshot(conn: Connection, as_of: date, *, only: int | None = None) -> SnapshotFrames:
-    """The ledger as of D, in the engine's frames; `only` one customer's part (by id), which decides
-    exactly as the whole does, since customers are independent (`explain` reads it)."""
+def read_snapshot(
+    conn: Connection, as_of: date, part: Part | None = None, *, only: int | None = None
+) -> SnapshotFrames:
+    """The ledger as of D, in the engine's frames: only partition `part`'s customers, if given;
+    `only` one customer's part (by id), which decides exactly as the whole does, since customers are
+    independent (`explain` reads it)."""
     return SnapshotFrames(
         as_of,
-        read_items(conn, as_of, only),
-        read_customers(conn, only),
-        read_groups(conn, only),
-        read_rejections(conn, only),
+        read_items(conn, as_of, part, only=only),
+        read_customers(conn, part, only=only),
+        read_groups(conn, part, only=only),
+        read_rejections(conn, part, only=only),
     )

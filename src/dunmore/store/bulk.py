@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection, Executable, Table, func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ClauseElement
 
 AFFECTED = "_dunmore_affected"
@@ -85,6 +86,13 @@ def insert_frame(conn: Connection, table: Table | str, frame: pl.DataFrame) -> i
     return frame.height
 
 
+def upsert_insert(dialect: str, table: Table) -> Any:
+    """The dialect's INSERT that takes `on_conflict_do_update` (both backends spell it the same)."""
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
 def _copy(raw: Any, target: str, frame: pl.DataFrame) -> None:
     """COPY `frame` into `target` ("table (columns)") on PostgreSQL.
 
@@ -118,17 +126,23 @@ def _moments_as_text(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def upsert_frame(conn: Connection, table: Table, frame: pl.DataFrame, *, keys: list[str]) -> int:
-    """Insert the rows, or set their other columns where a row with the same `keys` exists."""
+    """Insert the rows, or set their other columns where a row with the same `keys` exists.
+
+    PostgreSQL: COPY into a temporary table, then one INSERT … SELECT … ON CONFLICT (a statement per
+    row cost 5 s for 200k groups); SQLite: one `executemany`."""
     if frame.is_empty():
         return 0
     values = [c for c in frame.columns if c not in keys]
     name, quoted = _names(conn, table, [*keys, *values])
-    mark = "%s" if conn.dialect.name == "postgresql" else "?"
     sets = ", ".join(f"{c} = excluded.{c}" for c in quoted[len(keys) :])
-    sql = (
-        f"INSERT INTO {name} ({', '.join(quoted)}) VALUES ({', '.join(mark for _ in quoted)}) "  # noqa: S608
-        f"ON CONFLICT ({', '.join(quoted[: len(keys)])}) DO UPDATE SET {sets}"
-    )
+    conflict = f"ON CONFLICT ({', '.join(quoted[: len(keys)])}) DO UPDATE SET {sets}"
+    if conn.dialect.name == "postgresql":
+        with staged(conn, table, frame.select([*keys, *values])) as staging:
+            listed = ", ".join(quoted)
+            conn.exec_driver_sql(f"INSERT INTO {name} ({listed}) SELECT {listed} FROM {staging} {conflict}")  # noqa: S608
+        return frame.height
+    marks = ", ".join("?" for _ in quoted)
+    sql = f"INSERT INTO {name} ({', '.join(quoted)}) VALUES ({marks}) {conflict}"  # noqa: S608
     cursor = _raw(conn).cursor()
     try:
         cursor.executemany(sql, list(_rows(frame.select([*keys, *values]), conn.dialect.name)))
@@ -157,7 +171,10 @@ def update_frame(conn: Connection, table: Table | str, frame: pl.DataFrame, *, k
 def _sql(conn: Connection, statement: Executable) -> str:
     if not isinstance(statement, ClauseElement):  # pragma: no cover - a typing aid
         raise TypeError("reads take a SQLAlchemy statement")
-    return str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    sql = str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    # A driver with `%s` parameters has every literal % doubled by the compiler; the statement runs
+    # without parameters here, so the driver would not undo it (a modulo would read `%%`).
+    return sql.replace("%%", "%") if conn.dialect.paramstyle in ("format", "pyformat") else sql
 
 
 def read_frame(conn: Connection, statement: Executable, schema: Mapping[str, Any]) -> pl.DataFrame:
@@ -175,6 +192,24 @@ def read_frame(conn: Connection, statement: Executable, schema: Mapping[str, Any
     if on_sqlite and dates:
         frame = frame.with_columns(pl.col(dates).str.to_date("%Y-%m-%d"))
     return frame
+
+
+@contextmanager
+def staged(conn: Connection, table: Table, frame: pl.DataFrame) -> Iterator[str]:
+    """PostgreSQL: `frame` COPYed into a temporary table shaped like `table` (its columns only: no
+    keys, no indexes, no write-ahead log), dropped at the end; yields its name."""
+    name = f"_dunmore_staged_{table.name}"
+    quote = conn.dialect.identifier_preparer.quote
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {quote(name)}")
+    columns = ", ".join(quote(c) for c in frame.columns)
+    conn.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {quote(name)} AS SELECT {columns} FROM {quote(table.name)} WITH NO DATA"  # noqa: S608
+    )
+    insert_frame(conn, name, frame)
+    try:
+        yield quote(name)
+    finally:
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {quote(name)}")
 
 
 @contextmanager
