@@ -21,6 +21,7 @@ from pydantic_settings import (
 )
 
 from dunmore.errors import ConfigError
+from dunmore.i18n import _m
 
 # What a creditor left unset stands for: fine on the demo database, refused by the worker elsewhere.
 DEMO_CREDITOR_NAME = "Dunmore Demo Trading Co., Ltd."
@@ -299,10 +300,16 @@ def load_settings(**overrides: str) -> Settings:
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise ConfigError(
-            f"invalid settings (environment DUNMORE_*, dunmore.toml or flags): {problems}"
+            _m(
+                "invalid settings (environment DUNMORE_*, dunmore.toml or flags): %(problems)s",
+                problems=problems,
+            )
         ) from exc
     except SettingsError as exc:
         cause = f": {exc.__cause__}" if exc.__cause__ else ""
         raise ConfigError(
-            f"invalid settings (environment DUNMORE_*, dunmore.toml or flags): {exc}{cause}"
+            _m(
+                "invalid settings (environment DUNMORE_*, dunmore.toml or flags): %(problems)s",
+                problems=str(exc) + cause,
+            )
         ) from exc

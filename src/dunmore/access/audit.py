@@ -22,6 +22,7 @@ from dunmore.access.models import AUDIT_LOG
 from dunmore.access.permissions import Permission, require
 from dunmore.access.values import User
 from dunmore.errors import BadArgument
+from dunmore.i18n import _m
 from dunmore.store.db import as_utc
 
 GENESIS = "0" * 64
@@ -243,10 +244,17 @@ def browse(conn: Connection, *, user: User, object: str = "", actor: str = "", a
     empty filter is no filter."""
     require(user, Permission.AUDIT_READ)
     if not 1 <= limit <= PAGE_MAX:
-        raise BadArgument(f"a page holds 1 to {PAGE_MAX} rows, not {limit}")
+        raise BadArgument(_m("a page holds 1 to %(most)s rows, not %(limit)s", most=PAGE_MAX, limit=limit))
     for name, value in (("object", object), ("actor", actor), ("action", action)):
         if len(value) > FILTER_MAX:
-            raise BadArgument(f"the {name} filter has at most {FILTER_MAX} characters, not {len(value)}")
+            raise BadArgument(
+                _m(
+                    "the %(name)s filter has at most %(most)s characters, not %(count)s",
+                    name=name,
+                    most=FILTER_MAX,
+                    count=len(value),
+                )
+            )
     rows = list_rows(conn, object=object.strip() or None, actor=actor.strip() or None,
                      action=action.strip() or None, limit=limit + 1, before_id=before_id)  # fmt: skip
     page = tuple(rows[:limit])

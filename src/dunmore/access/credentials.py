@@ -16,6 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from dunmore.errors import AccessError
+from dunmore.i18n import _m
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024  # bounds the work a sign-in can ask of the hasher
@@ -44,15 +45,26 @@ def check_password_strength(password: str, *, login: str) -> None:
     """Refuse a password that is too short, too long, or the login itself."""
     if len(password) < MIN_PASSWORD:
         raise AccessError(
-            f"the password for {login!r} has {len(password)} characters: choose one of at least "
-            f"{MIN_PASSWORD} (a few unrelated words are easy to remember)"
+            _m(
+                "the password for %(login)s has %(count)s characters: choose one of at least %(least)s "
+                "(a few unrelated words are easy to remember)",
+                login=repr(login),
+                count=len(password),
+                least=MIN_PASSWORD,
+            )
         )
     if len(password) > MAX_PASSWORD:
         raise AccessError(
-            f"the password for {login!r} is longer than {MAX_PASSWORD} characters: choose a shorter one"
+            _m(
+                "the password for %(login)s is longer than %(most)s characters: choose a shorter one",
+                login=repr(login),
+                most=MAX_PASSWORD,
+            )
         )
     if password.casefold() == login.casefold():
-        raise AccessError(f"the password for {login!r} is the login itself: choose another one")
+        raise AccessError(
+            _m("the password for %(login)s is the login itself: choose another one", login=repr(login))
+        )
 
 
 def hash_password(password: str) -> str:

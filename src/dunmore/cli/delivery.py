@@ -12,6 +12,7 @@ import typer
 from dunmore.cli.context import cli_actor, console, errors, reported, state, transaction
 from dunmore.delivery.statuses import STATUSES
 from dunmore.errors import BadArgument, SendingNotConfigured
+from dunmore.i18n import _m
 
 deliveries_app = typer.Typer(help="The outbox: list deliveries, retry dead letters, enter tracking numbers.")
 notice_app = typer.Typer(help="One notice: its proof of delivery, or a preview of how it reads.")
@@ -135,7 +136,13 @@ def deliveries_list(
 
     with reported():
         if status is not None and status not in STATUSES:
-            raise BadArgument(f"--status {status!r} is not a status: use one of {', '.join(STATUSES)}")
+            raise BadArgument(
+                _m(
+                    "--status %(status)s is not a status: use one of %(known)s",
+                    status=repr(status),
+                    known=", ".join(STATUSES),
+                )
+            )
         with transaction(state(ctx).engine()) as conn:
             rows = outbox.listing(conn, status=status, customer=customer, limit=limit)
         if as_json:
@@ -167,7 +174,7 @@ def deliveries_retry(
 
     with reported():
         if not ids and not all_dead:
-            raise BadArgument("name the deliveries to retry, or pass --all for every dead letter")
+            raise BadArgument(_m("name the deliveries to retry, or pass --all for every dead letter"))
         with transaction(state(ctx).engine()) as conn:
             chosen = outbox.dead_letters(conn) if all_dead else list(ids or [])
             count = outbox.retry(conn, chosen, now=_now(), actor=cli_actor()) if chosen else 0
@@ -215,8 +222,11 @@ def letters_print(
             pdfs = outbox.batch_contents(conn, print_batch(run_id))
         if not pdfs:
             raise BadArgument(
-                f"run {run_id} has no letters in its print batch yet: letters join it when `dunmore worker` "
-                "handles them"
+                _m(
+                    "run %(run)s has no letters in its print batch yet: letters join it when "
+                    "`dunmore worker` handles them",
+                    run=run_id,
+                )
             )
         output.write_bytes(print_file(pdfs, duplex=duplex, shared_fonts=shared_fonts))
         console.print(f"{len(pdfs)} letters written to {output}")
@@ -288,7 +298,9 @@ def notice_preview(
 
     with reported():
         if lang is not None and lang not in LANGUAGES:
-            raise BadArgument(f"--lang {lang!r}: use one of {', '.join(LANGUAGES)}")
+            raise BadArgument(
+                _m("--lang %(lang)s: use one of %(known)s", lang=repr(lang), known=", ".join(LANGUAGES))
+            )
         app = state(ctx)
         with transaction(app.engine()) as conn:
             stored = load_notices(conn, [notice_id], app.settings)[notice_id]
@@ -302,7 +314,7 @@ def _write_preview(message: Any, channel: str, output: Path | None) -> None:
         from dunmore.delivery.letter import render_pdf
 
         if output is None:
-            raise BadArgument("a letter is a PDF: give --output FILE.pdf")
+            raise BadArgument(_m("a letter is a PDF: give --output FILE.pdf"))
         output.write_bytes(render_pdf(message.letter_html))
         console.print(f"letter written to {output}")
         return
@@ -313,7 +325,13 @@ def _write_preview(message: Any, channel: str, output: Path | None) -> None:
         "sms": message.sms,
     }
     if channel not in texts:
-        raise BadArgument(f"--channel {channel!r}: use one of {', '.join([*texts, 'letter'])}")
+        raise BadArgument(
+            _m(
+                "--channel %(channel)s: use one of %(known)s",
+                channel=repr(channel),
+                known=", ".join([*texts, "letter"]),
+            )
+        )
     if output is None:
         typer.echo(texts[channel])  # as it is, not re-wrapped to the terminal's width
     else:
@@ -339,7 +357,9 @@ def sms_callbacks(
         app = state(ctx)
         gateway = sms_gateway(app.settings.sms)
         if gateway is None:
-            raise BadArgument("no SMS gateway is configured: set DUNMORE_SMS__ADAPTER and DUNMORE_SMS__URL")
+            raise BadArgument(
+                _m("no SMS gateway is configured: set DUNMORE_SMS__ADAPTER and DUNMORE_SMS__URL")
+            )
         verifier = callback_verifier(app.settings.sms)
         callbacks = StatusCallbacks(app.engine(), gateway, verifier, clock=_now)
         config = server_config(create_app(callbacks), host=host, port=port, log_level="warning")

@@ -12,6 +12,7 @@ from dunmore.cli.context import console, parse_as_of, reported, state
 from dunmore.cli.language import _
 from dunmore.domain.aging import DEFAULT_BOUNDS, buckets, parse_bounds
 from dunmore.errors import DunmoreError
+from dunmore.i18n import _m
 
 if TYPE_CHECKING:  # Polars and the database load when the report is made, not for `--help`
     from dunmore.reports.aging import AgingReport
@@ -78,7 +79,11 @@ def _refuse_missing_folder(output: Path | None) -> None:
     """Say so before the work, not with a traceback after it, when -o names a folder that is not there."""
     if output is not None and not output.parent.is_dir():
         raise OutputMissing(
-            f"cannot write {output}: folder {output.parent} does not exist; create it or give another -o"
+            _m(
+                "cannot write %(path)s: folder %(folder)s does not exist; create it or give another -o",
+                path=str(output),
+                folder=str(output.parent),
+            )
         )
 
 
@@ -127,7 +132,7 @@ def aging_command(
             _write(_json(report) + "\n", output)
         else:
             if output is None:
-                raise OutputMissing("--format xlsx needs --output FILE.xlsx")
+                raise OutputMissing(_m("--format xlsx needs --output FILE.xlsx"))
             write_xlsx(output, {"aging": report.rows, "totals": report.totals}, money=money)
             console.print(f"wrote {output}")
 

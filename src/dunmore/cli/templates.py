@@ -11,6 +11,7 @@ import typer
 from dunmore.cli.context import AppState, console, reported
 from dunmore.delivery.languages import LANGUAGES, Language
 from dunmore.errors import BadArgument
+from dunmore.i18n import _m
 
 if TYPE_CHECKING:  # Jinja and the checks load when a command runs, not for `--help`
     from rich.table import Table
@@ -114,11 +115,17 @@ def show_command(
     with reported():
         language = _language(lang)
         if channel not in SHOWN:
-            raise BadArgument(f"--channel {channel!r} is not one of {', '.join(SHOWN)}")
+            raise BadArgument(
+                _m(
+                    "--channel %(channel)s is not one of %(known)s",
+                    channel=repr(channel),
+                    known=", ".join(SHOWN),
+                )
+            )
         view = sample_notice(step, language, currency.upper(), reminder=step.startswith("reminder"))
         message = Templates(_folder(ctx, override_dir)).render(step, view)
         if channel == "letter" and not message.letter_html:
-            raise BadArgument("this template set has no letter layout (layouts/letter.html.jinja)")
+            raise BadArgument(_m("this template set has no letter layout (layouts/letter.html.jinja)"))
     if channel == "sms":
         typer.echo(message.sms)
         counted = count_segments(message.sms)
@@ -139,7 +146,9 @@ def _language(text: str) -> Language:
     for language in LANGUAGES:
         if language.lower() == text.lower():
             return language
-    raise BadArgument(f"--lang {text!r} is not one of {', '.join(LANGUAGES)}")
+    raise BadArgument(
+        _m("--lang %(lang)s is not one of %(known)s", lang=repr(text), known=", ".join(LANGUAGES))
+    )
 
 
 def register(app: typer.Typer) -> None:

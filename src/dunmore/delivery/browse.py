@@ -22,6 +22,7 @@ from dunmore.delivery import outbox
 from dunmore.delivery.models import DEAD_LETTERS, DELIVERIES, DELIVERY_EVENTS
 from dunmore.domain.policy import CHANNELS
 from dunmore.errors import BadArgument, NotFound
+from dunmore.i18n import _m
 from dunmore.ledger.models import CUSTOMERS
 from dunmore.run.models import NOTICES
 from dunmore.store.db import as_utc
@@ -71,9 +72,21 @@ class Filter:
 
     def __post_init__(self) -> None:
         if self.channel and self.channel not in CHANNELS:
-            raise BadArgument(f"no channel {self.channel[:20]!r}: use one of {', '.join(CHANNELS)}")
+            raise BadArgument(
+                _m(
+                    "no channel %(channel)s: use one of %(known)s",
+                    channel=repr(self.channel[:20]),
+                    known=", ".join(CHANNELS),
+                )
+            )
         if len(self.customer) > CODE_MAX:
-            raise BadArgument(f"a customer code has at most {CODE_MAX} characters, not {len(self.customer)}")
+            raise BadArgument(
+                _m(
+                    "a customer code has at most %(most)s characters, not %(count)s",
+                    most=CODE_MAX,
+                    count=len(self.customer),
+                )
+            )
 
     def condition(self) -> ColumnElement[bool]:
         d, c = DELIVERIES.c, CUSTOMERS.c
@@ -191,7 +204,7 @@ def list_deliveries(
     `next_cursor` of the page before."""
     require(user, Permission.DELIVERY_READ)
     if not 1 <= limit <= PAGE_MAX:
-        raise BadArgument(f"a page holds 1 to {PAGE_MAX} rows, not {limit}")
+        raise BadArgument(_m("a page holds 1 to %(most)s rows, not %(limit)s", most=PAGE_MAX, limit=limit))
     d = DELIVERIES.c
     query = _select(user).where(which.condition())
     if after is not None:
@@ -209,7 +222,12 @@ def get_delivery(conn: Connection, *, user: User, delivery_id: int) -> DeliveryP
              d.content_sha256)  # fmt: skip
     found = conn.execute(_select(user, *extra).where(d.id == delivery_id)).first()
     if found is None:
-        raise NotFound(f"no delivery {delivery_id} among the customers you can see: check the id in the list")
+        raise NotFound(
+            _m(
+                "no delivery %(delivery)s among the customers you can see: check the id in the list",
+                delivery=delivery_id,
+            )
+        )
     events = conn.execute(
         select(e.at, e.attempt, e.outcome, e.reason, e.detail)
         .where(e.delivery_id == delivery_id)
@@ -233,7 +251,11 @@ def retry(conn: Connection, *, user: User, ids: list[int], now: datetime) -> int
     require(user, Permission.DELIVERY_RETRY)
     if not 1 <= len(ids) <= RETRY_MAX:
         raise BadArgument(
-            f"name 1 to {RETRY_MAX} deliveries to retry, not {len(ids)}; or retry a whole filter"
+            _m(
+                "name 1 to %(most)s deliveries to retry, not %(count)s; or retry a whole filter",
+                most=RETRY_MAX,
+                count=len(ids),
+            )
         )
     d, n, c = DELIVERIES.c, NOTICES.c, CUSTOMERS.c
     reached = conn.execute(
@@ -244,7 +266,10 @@ def retry(conn: Connection, *, user: User, ids: list[int], now: datetime) -> int
     ).scalars()
     if missing := sorted(set(ids) - set(reached)):
         raise NotFound(
-            f"no delivery {', '.join(map(str, missing))} among the customers you can see: check the ids"
+            _m(
+                "no delivery %(ids)s among the customers you can see: check the ids",
+                ids=", ".join(map(str, missing)),
+            )
         )
     return outbox.retry(conn, ids, now=now, actor=user.login)
 

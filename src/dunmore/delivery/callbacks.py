@@ -34,6 +34,7 @@ from dunmore.delivery import outbox
 from dunmore.delivery.channels.sms import SmsGateway, StatusCallbackError
 from dunmore.delivery.signatures import CallbackRefused, CallbackVerifier, SignedRequest
 from dunmore.errors import DunmoreError, NotFound
+from dunmore.i18n import _m
 from dunmore.store.db import transaction
 
 PATH: Final = "/sms/status"
@@ -114,19 +115,25 @@ async def read_body(request: Request, *, limit: int) -> bytes:
     announced = request.headers.get("content-length")
     chunked = "chunked" in request.headers.get("transfer-encoding", "").lower()
     if announced is None and not chunked:
-        raise StatusCallbackError("a status callback needs a Content-Length header")
+        raise StatusCallbackError(_m("a status callback needs a Content-Length header"))
     if announced is not None and not (announced.isascii() and announced.isdigit()):
-        raise StatusCallbackError(f"Content-Length must be a number of bytes, got {announced[:20]!r}")
+        raise StatusCallbackError(
+            _m("Content-Length must be a number of bytes, got %(value)s", value=repr(announced[:20]))
+        )
     if announced is not None and int(announced) > limit:
         raise CallbackTooLarge(
-            f"a status callback may have at most {limit} bytes; this one announces {announced}"
+            _m(
+                "a status callback may have at most %(most)s bytes; this one announces %(size)s",
+                most=limit,
+                size=announced,
+            )
         )
     parts: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise CallbackTooLarge(f"a status callback may have at most {limit} bytes")
+            raise CallbackTooLarge(_m("a status callback may have at most %(most)s bytes", most=limit))
         parts.append(chunk)
     return b"".join(parts)
 

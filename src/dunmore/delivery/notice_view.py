@@ -30,6 +30,7 @@ from dunmore.domain.calendar import business_deadline
 from dunmore.domain.money import Money
 from dunmore.domain.policy import Policy, Step
 from dunmore.errors import NotFound
+from dunmore.i18n import _m
 from dunmore.ledger.models import CONTACTS, CUSTOMERS, INVOICES
 from dunmore.run.models import NOTICE_ITEMS, NOTICES, RUNS
 from dunmore.run.service import policy_of_run
@@ -85,7 +86,9 @@ def load_notices(conn: Connection, ids: Collection[int], settings: Settings) -> 
         return {}
     notices = _notice_rows(conn, ids)
     if missing := sorted(set(ids) - notices.keys()):
-        raise NotFound(f"no notice {', '.join(map(str, missing))}: `dunmore deliveries list` shows notices")
+        raise NotFound(
+            _m("no notice %(ids)s: `dunmore deliveries list` shows notices", ids=", ".join(map(str, missing)))
+        )
     items = _item_rows(conn, ids)
     contacts = _primary_contacts(conn, {row["customer_id"] for row in notices.values()})
     policies = {

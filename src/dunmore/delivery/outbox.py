@@ -23,6 +23,7 @@ from dunmore.delivery import queue
 from dunmore.delivery.channels.sms import SmsState, states_before
 from dunmore.delivery.models import DEAD_LETTERS, DELIVERIES, DELIVERY_EVENTS, TASKS
 from dunmore.errors import BadArgument, NotFound
+from dunmore.i18n import _m
 from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.run.models import NOTICE_ITEMS, NOTICES, RUNS
 from dunmore.store.db import as_utc
@@ -280,10 +281,15 @@ def retry(conn: Connection, ids: Collection[int], *, now: datetime, actor: str) 
     d = DELIVERIES.c
     rows = conn.execute(select(d.id, d.status).where(d.id.in_(list(ids)))).all()
     if missing := sorted(set(ids) - {row.id for row in rows}):
-        raise NotFound(f"no delivery {', '.join(map(str, missing))}: `dunmore deliveries list` shows them")
+        raise NotFound(
+            _m("no delivery %(ids)s: `dunmore deliveries list` shows them", ids=", ".join(map(str, missing)))
+        )
     if live := [row.id for row in rows if row.status not in DEAD_LETTERS]:
         raise BadArgument(
-            f"deliveries {', '.join(map(str, live))} are not failed or dead: only dead letters can be retried"
+            _m(
+                "deliveries %(ids)s are not failed or dead: only dead letters can be retried",
+                ids=", ".join(map(str, live)),
+            )
         )
     return _requeue(conn, d.id.in_(list(ids)), now=now, actor=actor)
 
@@ -361,10 +367,15 @@ def track(conn: Connection, delivery_id: int, number: str, *, now: datetime, act
         select(d.channel, d.status, d.attempts, d.notice_id, d.tracking_number).where(d.id == delivery_id)
     ).first()
     if row is None:
-        raise NotFound(f"no delivery {delivery_id}: `dunmore deliveries list` shows them")
+        raise NotFound(_m("no delivery %(ids)s: `dunmore deliveries list` shows them", ids=delivery_id))
     if row.channel != "letter" or row.status != "sent":
         raise BadArgument(
-            f"delivery {delivery_id} is a {row.status} {row.channel}: only printed letters are posted"
+            _m(
+                "delivery %(delivery)s is a %(status)s %(channel)s: only printed letters are posted",
+                delivery=delivery_id,
+                status=row.status,
+                channel=row.channel,
+            )
         )
     conn.execute(update(DELIVERIES).where(d.id == delivery_id).values(tracking_number=number.strip()))
     _events(
@@ -385,7 +396,9 @@ def record_status(conn: Connection, provider_id: str, status: SmsState, detail: 
     d = DELIVERIES.c
     row = conn.execute(select(d.id, d.attempts).where(d.provider_id == provider_id)).first()
     if row is None:
-        raise NotFound(f"no delivery was sent with gateway message id {provider_id!r}")
+        raise NotFound(
+            _m("no delivery was sent with gateway message id %(message)s", message=repr(provider_id))
+        )
     earlier = or_(d.provider_status.is_(None), d.provider_status.in_(states_before(status)))
     moved = conn.execute(
         update(DELIVERIES).where(d.id == row.id, earlier).values(provider_status=status)
@@ -419,7 +432,9 @@ def proof(conn: Connection, notice_id: int) -> dict[str, Any]:
         .where(n.id == notice_id)
     ).first()
     if notice is None:
-        raise NotFound(f"no notice {notice_id}: `dunmore run --as-of DATE` lists a run's notices")
+        raise NotFound(
+            _m("no notice %(notice)s: `dunmore run --as-of DATE` lists a run's notices", notice=notice_id)
+        )
     deliveries = [
         dict(row._mapping)
         for row in conn.execute(

@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from typing import Final, Protocol
 
 from dunmore.errors import DunmoreError
+from dunmore.i18n import _m
 
 TWILIO_SIGNATURE: Final = "X-Twilio-Signature"
 WEBHOOK_SIGNATURE: Final = "X-Dunmore-Signature"
@@ -93,14 +94,22 @@ class TwilioVerifier:
     def verify(self, request: SignedRequest, *, now: datetime) -> None:
         given = request.header(TWILIO_SIGNATURE)
         if not given:
-            raise CallbackRefused(f"no {TWILIO_SIGNATURE} header: only Twilio may post status callbacks here")
+            raise CallbackRefused(
+                _m(
+                    "no %(header)s header: only Twilio may post status callbacks here",
+                    header=TWILIO_SIGNATURE,
+                )
+            )
         form = request.body.decode("utf-8", errors="replace")
         params = urllib.parse.parse_qsl(form, keep_blank_values=True)
         expected = twilio_signature(self.auth_token, self.signed_url(request.query), params)
         if not _same(expected, given):
             raise CallbackRefused(
-                f"{TWILIO_SIGNATURE} does not match: check that the auth token and the public callback "
-                "URL in settings are the ones Twilio uses"
+                _m(
+                    "%(header)s does not match: check that the auth token and the public callback "
+                    "URL in settings are the ones Twilio uses",
+                    header=TWILIO_SIGNATURE,
+                )
             )
 
 
@@ -115,14 +124,31 @@ class WebhookVerifier:
         given, stamp = request.header(WEBHOOK_SIGNATURE), request.header(WEBHOOK_TIMESTAMP)
         if not given or not stamp:
             raise CallbackRefused(
-                f"unsigned status callback: send {WEBHOOK_TIMESTAMP} and {WEBHOOK_SIGNATURE} headers"
+                _m(
+                    "unsigned status callback: send %(timestamp)s and %(signature)s headers",
+                    timestamp=WEBHOOK_TIMESTAMP,
+                    signature=WEBHOOK_SIGNATURE,
+                )
             )
         if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= _TIMESTAMP_DIGITS):
-            raise CallbackRefused(f"{WEBHOOK_TIMESTAMP} must be Unix seconds, got {stamp[:20]!r}")
+            raise CallbackRefused(
+                _m(
+                    "%(header)s must be Unix seconds, got %(value)s",
+                    header=WEBHOOK_TIMESTAMP,
+                    value=repr(stamp[:20]),
+                )
+            )
         if abs(now.timestamp() - int(stamp)) > self.max_age.total_seconds():
             raise CallbackRefused(
-                f"{WEBHOOK_TIMESTAMP} {stamp} is more than {int(self.max_age.total_seconds())} s from "
-                "now: sign each callback when it is sent, with a synchronised clock"
+                _m(
+                    "%(header)s %(stamp)s is more than %(seconds)s s from now: sign each callback when it "
+                    "is sent, with a synchronised clock",
+                    header=WEBHOOK_TIMESTAMP,
+                    stamp=stamp,
+                    seconds=int(self.max_age.total_seconds()),
+                )
             )
         if not _same(webhook_signature(self.secret, stamp, request.body), given):
-            raise CallbackRefused(f"{WEBHOOK_SIGNATURE} does not match: check the shared callback secret")
+            raise CallbackRefused(
+                _m("%(header)s does not match: check the shared callback secret", header=WEBHOOK_SIGNATURE)
+            )

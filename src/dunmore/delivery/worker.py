@@ -31,6 +31,7 @@ from dunmore.delivery.guard import ContactRules, Situation, judge
 from dunmore.delivery.notice_view import StoredNotice, load_notices
 from dunmore.delivery.outbox import Claimed, Sent
 from dunmore.errors import DeliveryError, DunmoreError, RunConflict
+from dunmore.i18n import _m
 from dunmore.settings import Settings, parse_window
 from dunmore.store.db import transaction
 from dunmore.webhooks.dispatch import WebhookPoster, WebhookTally
@@ -272,8 +273,10 @@ class Worker:
         view = notice.view
         if not view.contact.email:
             raise DeliveryError(
-                f"customer {view.debtor.external_id} has no e-mail address: "
-                "add one with `dunmore import customers`"
+                _m(
+                    "customer %(customer)s has no e-mail address: add one with `dunmore import customers`",
+                    customer=view.debtor.external_id,
+                )
             )
         attachments: tuple[tuple[str, bytes, str], ...] = ()
         if "letter" in notice.channels:
@@ -315,8 +318,10 @@ class Worker:
         phone = re.sub(r"[\s\-().]", "", view.contact.phone)
         if not phone:
             raise DeliveryError(
-                f"customer {view.debtor.external_id} has no phone number: "
-                "add one with `dunmore import customers`"
+                _m(
+                    "customer %(customer)s has no phone number: add one with `dunmore import customers`",
+                    customer=view.debtor.external_id,
+                )
             )
         if self.outlets.sms is None:
             raise SendError("no SMS gateway is configured: set DUNMORE_SMS__ADAPTER and URL", transient=True)
@@ -394,7 +399,10 @@ def _only_worker(engine: Engine) -> Iterator[bool]:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
             raise RunConflict(
-                f"another worker is already sending from {database}: SQLite allows one worker at a time "
-                "(use PostgreSQL to run several)"
+                _m(
+                    "another worker is already sending from %(database)s: SQLite allows one worker at a time "
+                    "(use PostgreSQL to run several)",
+                    database=str(database),
+                )
             ) from exc
         yield True

@@ -11,6 +11,7 @@ from dunmore.access import audit
 from dunmore.delivery.models import DELIVERIES, DELIVERY_EVENTS, TASKS
 from dunmore.demo.generator import DemoPortfolio
 from dunmore.errors import DunmoreError
+from dunmore.i18n import _m
 from dunmore.ledger import balances
 from dunmore.ledger.models import ALLOCATIONS, BALANCES, CONTACTS, CREDIT_NOTES, CUSTOMERS, INVOICES, PAYMENTS
 from dunmore.ledger.service import reallocate
@@ -60,10 +61,13 @@ def refuse_foreign_ledger(conn: Connection, where: str) -> None:
     """
     if holds_ledger(conn) and not is_demo_database(conn):
         raise NotADemoDatabase(
-            f"refusing to build the demo in {where}: it holds a ledger the demo did not build (the demo "
-            "would mix its customers into it, and --reset would delete its customers, documents, notices "
-            "and delivery proofs); give the demo another --db (e.g. sqlite:///demo.db), or, if it is a "
-            "demo database from an older version, delete that file"
+            _m(
+                "refusing to build the demo in %(where)s: it holds a ledger the demo did not build (the demo "
+                "would mix its customers into it, and --reset would delete its customers, documents, notices "
+                "and delivery proofs); give the demo another --db (e.g. sqlite:///demo.db), or, if it is a "
+                "demo database from an older version, delete that file",
+                where=str(where),
+            )
         )
 
 
@@ -99,7 +103,7 @@ def load_portfolio(conn: Connection, portfolio: DemoPortfolio) -> None:
     the latest issue date, the portfolio's own day: any date is exact, see `ledger.balances`)."""
     if conn.execute(select(func.count()).select_from(CUSTOMERS)).scalar_one():
         raise LedgerNotEmpty(
-            "the database already holds customers: use --reset to replace them, or another --db"
+            _m("the database already holds customers: use --reset to replace them, or another --db")
         )
     customer_columns = [c.name for c in CUSTOMERS.columns if c.name in portfolio.customers.columns]
     insert_frame(

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dunmore.errors import DunmoreError
+from dunmore.i18n import _m
 
 DEFAULT_BOUNDS = (30, 60, 90, 180)
 
@@ -42,7 +43,12 @@ class Bucket:
 def buckets(bounds: tuple[int, ...] = DEFAULT_BOUNDS) -> tuple[Bucket, ...]:
     """Not due (≤ 0 days), then 1–b1, b1+1–b2, …, and everything above the last bound."""
     if not bounds or any(b <= 0 for b in bounds) or list(bounds) != sorted(set(bounds)):
-        raise BucketError(f"bucket bounds must be increasing positive days, e.g. 30,60,90,180 (got {bounds})")
+        raise BucketError(
+            _m(
+                "bucket bounds must be increasing positive days, e.g. 30,60,90,180 (got %(bounds)s)",
+                bounds=str(bounds),
+            )
+        )
     result = [Bucket(-(10**6), 0)]
     low = 1
     for bound in bounds:
@@ -58,7 +64,10 @@ def parse_bounds(text: str) -> tuple[int, ...]:
         bounds = tuple(int(part) for part in text.split(",") if part.strip())
     except ValueError as exc:
         raise BucketError(
-            f"bucket bounds must be whole days separated by commas, e.g. 30,60,90 (got {text!r})"
+            _m(
+                "bucket bounds must be whole days separated by commas, e.g. 30,60,90 (got %(text)s)",
+                text=repr(text),
+            )
         ) from exc
     buckets(bounds)
     return bounds

@@ -18,6 +18,7 @@ from functools import cache
 from babel.numbers import get_currency_precision, list_currencies
 
 from dunmore.errors import AmountError, CurrencyError
+from dunmore.i18n import _m
 
 # Codes CLDR still lists but that no longer circulate are accepted too: ledgers hold old documents.
 _CODE = re.compile(r"^[A-Z]{3}$")
@@ -40,7 +41,9 @@ def known_currencies() -> frozenset[str]:
 def check_currency(code: str) -> str:
     """Return the code if it is a known ISO 4217 currency, else raise `CurrencyError`."""
     if not _CODE.match(code) or code not in known_currencies():
-        raise CurrencyError(f"unknown currency {code!r}: use an ISO 4217 code such as CNY, USD, EUR, JPY")
+        raise CurrencyError(
+            _m("unknown currency %(code)s: use an ISO 4217 code such as CNY, USD, EUR, JPY", code=repr(code))
+        )
     return code
 
 
@@ -59,11 +62,13 @@ def parse_decimal(text: str) -> Decimal:
     if _GROUPED.match(cleaned):
         cleaned = cleaned.replace(",", "")
     if not _AMOUNT.match(cleaned):
-        raise AmountError(f"malformed amount {text!r}: write digits with an optional '.', e.g. 1234.50")
+        raise AmountError(
+            _m("malformed amount %(text)s: write digits with an optional '.', e.g. 1234.50", text=repr(text))
+        )
     try:
         return Decimal(cleaned)
     except InvalidOperation as exc:  # pragma: no cover - the pattern admits only valid decimals
-        raise AmountError(f"malformed amount {text!r}") from exc
+        raise AmountError(_m("malformed amount %(text)s", text=repr(text))) from exc
 
 
 def max_amount(currency: str) -> str:
@@ -75,8 +80,13 @@ def check_bound(amount: Decimal, currency: str) -> Decimal:
     """Return the amount if it is at most the largest amount Dunmore stores, else raise `AmountError`."""
     if abs(amount.scaleb(exponent(currency))) > MAX_AMOUNT_MINOR:
         raise AmountError(
-            f"{amount} {currency} is above the largest amount Dunmore stores, {max_amount(currency)} "
-            f"{currency}: check it for a typo, or split it into several documents"
+            _m(
+                "%(amount)s %(currency)s is above the largest amount Dunmore stores, %(most)s %(currency)s: "
+                "check it for a typo, or split it into several documents",
+                amount=amount,
+                currency=currency,
+                most=max_amount(currency),
+            )
         )
     return amount
 
@@ -86,7 +96,14 @@ def to_minor(amount: Decimal, currency: str) -> int:
     currency's minor unit and amounts above `MAX_AMOUNT_MINOR`."""
     scaled = check_bound(amount, currency).scaleb(exponent(currency))
     if scaled != scaled.to_integral_value():
-        raise AmountError(f"{amount} has more decimals than {currency} allows ({exponent(currency)})")
+        raise AmountError(
+            _m(
+                "%(amount)s has more decimals than %(currency)s allows (%(places)s)",
+                amount=amount,
+                currency=currency,
+                places=exponent(currency),
+            )
+        )
     return int(scaled)
 
 
@@ -111,7 +128,7 @@ class Money:
 
     def __post_init__(self) -> None:
         if not isinstance(self.minor, int) or isinstance(self.minor, bool):
-            raise AmountError(f"minor units must be an int, not {type(self.minor).__name__}")
+            raise AmountError(_m("minor units must be an int, not %(kind)s", kind=type(self.minor).__name__))
         check_currency(self.currency)
 
     @classmethod
@@ -134,7 +151,9 @@ class Money:
 
     def _same(self, other: Money) -> None:
         if other.currency != self.currency:
-            raise CurrencyError(f"cannot combine {self.currency} and {other.currency}")
+            raise CurrencyError(
+                _m("cannot combine %(first)s and %(second)s", first=self.currency, second=other.currency)
+            )
 
     def __add__(self, other: Money) -> Money:
         self._same(other)

@@ -25,6 +25,7 @@ from typing import Final, TypeVar
 
 from dunmore.domain.policy_yaml import Node, Reader
 from dunmore.errors import InputFileError
+from dunmore.i18n import _m
 
 CHANNELS: Final = ("email", "sms", "letter", "call", "visit", "task")
 # Bumped whenever the meaning of a field changes, so that old fingerprints stop matching.
@@ -164,9 +165,18 @@ def load_policy_file(path: Path) -> PolicySet:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputFileError(f"{path} is not UTF-8 text: {exc.reason} at byte {exc.start}") from exc
+        raise InputFileError(
+            _m(
+                "%(path)s is not UTF-8 text: %(reason)s at byte %(byte)s",
+                path=str(path),
+                reason=exc.reason,
+                byte=exc.start,
+            )
+        ) from exc
     except OSError as exc:
-        raise InputFileError(f"cannot read the dunning policy {path}: {exc.strerror}") from exc
+        raise InputFileError(
+            _m("cannot read the dunning policy %(path)s: %(why)s", path=str(path), why=str(exc.strerror))
+        ) from exc
     return load_policy_text(text, source=str(path))
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import Connection
 from dunmore.cells import csv_safe, xlsx_row
 from dunmore.domain.money_frames import minor_to_text
 from dunmore.errors import InputFileError
+from dunmore.i18n import _m
 from dunmore.imports import repository
 from dunmore.imports.columns import Kind
 from dunmore.imports.fields import FIELDS, Field, dtype
@@ -48,15 +49,23 @@ def export_ledger(
 ) -> list[ExportedFile]:
     """Write one file per kind into `directory` (created if needed), in the order they import."""
     if file_format not in FORMATS:
-        raise InputFileError(f"unknown format {file_format!r}: use csv or xlsx")
+        raise InputFileError(_m("unknown format %(format)s: use csv or xlsx", format=repr(file_format)))
     if encoding not in EXPORT_ENCODINGS:
-        raise InputFileError(f"unknown encoding {encoding!r}: use one of {', '.join(EXPORT_ENCODINGS)}")
+        raise InputFileError(
+            _m(
+                "unknown encoding %(encoding)s: use one of %(known)s",
+                encoding=repr(encoding),
+                known=", ".join(EXPORT_ENCODINGS),
+            )
+        )
     frames = {kind: export_frame(conn, kind) for kind in FILE_NAMES}
     too_big = [
         kind for kind, frame in frames.items() if file_format == "xlsx" and frame.height > XLSX_MAX_ROWS
     ]
     if too_big:
-        raise InputFileError(f"{', '.join(too_big)}: more rows than an Excel sheet holds; export as csv")
+        raise InputFileError(
+            _m("%(kinds)s: more rows than an Excel sheet holds; export as csv", kinds=", ".join(too_big))
+        )
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for kind, frame in frames.items():

@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Connection, and_, select, true, update
 
 from dunmore.access import audit
 from dunmore.errors import NotFound, RunError
+from dunmore.i18n import _m
 from dunmore.ledger import balances
 from dunmore.ledger.models import CUSTOMERS
 from dunmore.run.apply import GROUP, apply_level_effects, insert_deliveries, write_group_state
@@ -66,10 +67,19 @@ def approve_one(
     """Approve one pending notice (see `dunmore approve`)."""
     row = conn.execute(select(NOTICES.c.run_id, NOTICES.c.status).where(NOTICES.c.id == notice_id)).first()
     if row is None:
-        raise NotFound(f"no notice {notice_id}: `dunmore run --as-of DATE` lists notices with their ids")
+        raise NotFound(
+            _m(
+                "no notice %(notice)s: `dunmore run --as-of DATE` lists notices with their ids",
+                notice=notice_id,
+            )
+        )
     if row.status != "pending_approval":
         raise RunError(
-            f"notice {notice_id} is {row.status}, not waiting for approval",
+            _m(
+                "notice %(notice)s is %(status)s, not waiting for approval",
+                notice=notice_id,
+                status=row.status,
+            ),
             code="notice_not_pending",
             notice=notice_id,
             status=row.status,
@@ -95,10 +105,13 @@ def approve_pending(
 
     status = conn.execute(select(RUNS.c.status).where(RUNS.c.id == run_id)).scalar()
     if status is None:
-        raise NotFound(f"no run {run_id}: `dunmore run` prints the id of the run it commits")
+        raise NotFound(_m("no run %(run)s: `dunmore run` prints the id of the run it commits", run=run_id))
     if status != "committed":
-        raise RunError(f"run {run_id} is {status}: its notices cannot be approved", code="run_not_committed",
-                       run=run_id)  # fmt: skip
+        raise RunError(
+            _m("run %(run)s is %(status)s: its notices cannot be approved", run=run_id, status=status),
+            code="run_not_committed",
+            run=run_id,
+        )
     policies = policy_of_run(conn, run_id).policies
     verdict = check_templates(conn, policies, templates_dir=templates_dir) if gate_templates else None
     pending = _pending_frame(conn, and_(NOTICES.c.run_id == run_id, which))

@@ -20,6 +20,7 @@ from dunmore.access.values import User
 from dunmore.domain.policy import PolicySet, Step, load_policy_text
 from dunmore.domain.policy_check import CurrencyGap, currency_gaps
 from dunmore.errors import BadArgument, NotFound, PolicyError, PolicyProblem
+from dunmore.i18n import _m
 from dunmore.run.models import POLICY_VERSIONS, RUNS
 from dunmore.run.service import ledger_currencies
 from dunmore.store.db import as_utc
@@ -103,7 +104,7 @@ def list_versions(conn: Connection, *, user: User, after: int | None = None, lim
     """The policy versions loaded, newest first; `after` is the `next_cursor` of the page before."""
     require(user, Permission.POLICY_READ)
     if not 1 <= limit <= PAGE_MAX:
-        raise BadArgument(f"a page holds 1 to {PAGE_MAX} rows, not {limit}")
+        raise BadArgument(_m("a page holds 1 to %(most)s rows, not %(limit)s", most=PAGE_MAX, limit=limit))
     p = POLICY_VERSIONS.c
     rows = _versions(conn, p.version < after if after is not None else true(), limit + 1)
     page = tuple(rows[:limit])
@@ -127,7 +128,9 @@ def get_version(conn: Connection, *, user: User, version: int) -> VersionDetail:
     found = _versions(conn, p.version == version, 1)
     text_row = conn.execute(select(p.text, p.source).where(p.version == version)).first()
     if not found or text_row is None:
-        raise NotFound(f"no policy version {version}: the list of versions shows those loaded")
+        raise NotFound(
+            _m("no policy version %(version)s: the list of versions shows those loaded", version=version)
+        )
     parsed = _parsed(text_row.text, text_row.source)
     ledger = ledger_currencies(conn)
     if isinstance(parsed, PolicyError):

@@ -21,6 +21,7 @@ from dunmore.access.permissions import ROLES, Permission, Scope, customer_scope,
 from dunmore.access.values import User
 from dunmore.domain.policy import PolicySet
 from dunmore.errors import BadArgument, NotFound
+from dunmore.i18n import _m
 from dunmore.ledger.models import CUSTOMERS
 from dunmore.run import service
 from dunmore.run.approvals import approve_pending
@@ -120,7 +121,10 @@ class Proposal:
 
 def _bounded(limit: int) -> int:
     if not 1 <= limit <= PAGE_MAX:
-        raise BadArgument(f"limit {limit}: use 1 to {PAGE_MAX} notices per page", code="page_limit")
+        raise BadArgument(
+            _m("limit %(limit)s: use 1 to %(most)s notices per page", limit=limit, most=PAGE_MAX),
+            code="page_limit",
+        )
     return limit
 
 
@@ -146,7 +150,7 @@ def run_of(conn: Connection, *, user: User, run_id: int) -> RunRow:
     require(user, Permission.RUN_READ)
     found = _runs(conn, user, [run_id])
     if not found:
-        raise NotFound(f"no run {run_id}: the runs page lists them", code="no_run", run=run_id)
+        raise NotFound(_m("no run %(run)s: the runs page lists them", run=run_id), code="no_run", run=run_id)
     return found[0]
 
 
@@ -238,8 +242,8 @@ def notice(conn: Connection, *, user: User, notice_id: int) -> NoticeRow:
     require(user, Permission.RUN_READ)
     found = _notice_rows(conn, and_(NOTICES.c.id == notice_id, _scoped(user)), limit=1)
     if not found:
-        raise NotFound(f"no notice {notice_id} among the customers you can see", code="no_notice",
-                       notice=notice_id)  # fmt: skip
+        raise NotFound(_m("no notice %(notice)s among the customers you can see", notice=notice_id),
+                       code="no_notice", notice=notice_id)  # fmt: skip
     return found[0]
 
 

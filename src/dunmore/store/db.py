@@ -61,12 +61,17 @@ def make_engine(url: str) -> Engine:
         parsed = make_url(normalize_url(url))
     except ArgumentError as exc:
         raise DatabaseError(
-            f"cannot understand database URL {url!r}: use sqlite:///path.db or postgresql://user@host/db"
+            _m(
+                "cannot understand database URL %(url)s: use sqlite:///path.db or postgresql://user@host/db",
+                url=repr(url),
+            )
         ) from exc
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not Path(database).parent.exists():
-            raise DatabaseError(f"folder {Path(database).parent} of the database file does not exist")
+            raise DatabaseError(
+                _m("folder %(folder)s of the database file does not exist", folder=str(Path(database).parent))
+            )
         engine = _create(parsed, url)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -91,8 +96,12 @@ def _create(parsed: Any, url: str, **options: Any) -> Engine:
         return create_engine(parsed, **options)
     except (NoSuchModuleError, ImportError) as exc:
         raise DatabaseError(
-            f"cannot use database URL {url!r}: unknown kind of database {parsed.drivername!r}; "
-            "use sqlite:///path.db or postgresql://user@host/db"
+            _m(
+                "cannot use database URL %(url)s: unknown kind of database %(kind)s; "
+                "use sqlite:///path.db or postgresql://user@host/db",
+                url=repr(url),
+                kind=repr(parsed.drivername),
+            )
         ) from exc
 
 
@@ -178,7 +187,11 @@ def upgrade(engine: Engine) -> bool:
             return True
     except OperationalError as exc:
         raise DatabaseError(
-            f"cannot open or migrate the database {engine.url!r}: {_first_line(exc)}"
+            _m(
+                "cannot open or migrate the database %(url)s: %(why)s",
+                url=repr(engine.url),
+                why=_first_line(exc),
+            )
         ) from exc
     except DBAPIError as exc:
         raise database_problem(exc, engine.url) from exc

@@ -24,6 +24,7 @@ from dunmore import i18n
 from dunmore.access.service import authenticate_token, get_user
 from dunmore.access.values import User
 from dunmore.errors import ConfigError, DunmoreError, NotFound
+from dunmore.i18n import _m
 from dunmore.settings import Settings
 from dunmore.store.db import transaction
 from dunmore.store.meta import is_demo_database, read_fact, write_fact
@@ -58,16 +59,22 @@ def secret_key(engine: Engine, settings: Settings) -> str:
         key = configured.get_secret_value()
         if len(key) < MIN_SECRET:
             raise ConfigError(
-                f"DUNMORE_WEB__SECRET_KEY has {len(key)} characters: use at least {MIN_SECRET} random ones, "
-                'e.g. python -c "import secrets; print(secrets.token_urlsafe(48))"'
+                _m(
+                    "DUNMORE_WEB__SECRET_KEY has %(count)s characters: use at least %(least)s random ones, "
+                    'e.g. python -c "import secrets; print(secrets.token_urlsafe(48))"',
+                    count=len(key),
+                    least=MIN_SECRET,
+                )
             )
         return key
     with transaction(engine) as conn:
         if not is_demo_database(conn):
             raise ConfigError(
-                "the web application signs its session cookies with DUNMORE_WEB__SECRET_KEY, which is not "
-                "set: set it to at least 32 random characters, e.g. "
-                'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+                _m(
+                    "the web application signs its session cookies with DUNMORE_WEB__SECRET_KEY, which is "
+                    "not set: set it to at least 32 random characters, e.g. "
+                    'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+                )
             )
         kept = read_fact(conn, DEMO_SECRET_FACT)
         if kept is None:
@@ -97,7 +104,7 @@ async def check_csrf(request: Request) -> None:
     expected = request.session.get("csrf")
     if not sent or not isinstance(expected, str) or not hmac.compare_digest(sent, expected):
         raise CsrfRefused(
-            "this form has expired or did not come from Dunmore: reload the page and send it again"
+            _m("this form has expired or did not come from Dunmore: reload the page and send it again")
         )
 
 
@@ -121,21 +128,21 @@ def signed_in(request: Request) -> None:
     route that reads its user itself (in a transaction of its own), so that a signed-out reader is
     not told what the form lacks. The route still reads the user (`page_user`)."""
     if not isinstance(request.session.get("login"), str):
-        raise SignInRequired("sign in to see this page")
+        raise SignInRequired(_m("sign in to see this page"))
 
 
 def page_user(request: Request, conn: Annotated[Connection, Depends(unit_of_work)]) -> User:
     """The signed-in user of a page, or `SignInRequired`."""
     login = request.session.get("login")
     if not isinstance(login, str):
-        raise SignInRequired("sign in to see this page")
+        raise SignInRequired(_m("sign in to see this page"))
     try:
         user = get_user(conn, login=login)
     except NotFound:
         user = None
     if user is None or user.disabled:
         request.session.clear()
-        raise SignInRequired("sign in to see this page")
+        raise SignInRequired(_m("sign in to see this page"))
     return user
 
 
@@ -155,7 +162,9 @@ def api_user(
     if sent is not None and sent.credentials.strip():
         user = authenticate_token(conn, token=sent.credentials.strip(), now=site.now())
     if user is None:
-        raise SignInRequired("send an API token as `Authorization: Bearer dm_…` (see `dunmore users token`)")
+        raise SignInRequired(
+            _m("send an API token as `Authorization: Bearer dm_…` (see `dunmore users token`)")
+        )
     request.state.language = user.language.value  # errors raised after this are said in it
     return user
 

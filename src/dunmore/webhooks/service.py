@@ -21,6 +21,7 @@ from dunmore.access import audit
 from dunmore.access.permissions import Permission, require
 from dunmore.access.values import User
 from dunmore.errors import BadArgument, NotFound
+from dunmore.i18n import _m
 from dunmore.store.db import as_utc
 from dunmore.webhooks import emit, outbox
 from dunmore.webhooks.events import EVENT_TYPES, PING
@@ -59,24 +60,38 @@ def check_url(url: str) -> str:
     """The URL as stored, or `BadArgument` saying what is wrong with it."""
     url = url.strip()
     if not url or len(url) > URL_MAX:
-        raise BadArgument(f"a webhook URL has 1 to {URL_MAX} characters, this one {len(url)}")
+        raise BadArgument(
+            _m("a webhook URL has 1 to %(most)s characters, this one %(count)s", most=URL_MAX, count=len(url))
+        )
     if not (url.isascii() and url.isprintable()) or " " in url:
         raise BadArgument(
-            f"webhook URL {url[:100]!r} has spaces or characters outside ASCII: percent-encode them, "
-            "and write an international domain name in its xn-- form"
+            _m(
+                "webhook URL %(url)s has spaces or characters outside ASCII: percent-encode them, "
+                "and write an international domain name in its xn-- form",
+                url=repr(url[:100]),
+            )
         )
     parts = urllib.parse.urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise BadArgument(f"webhook URL {url[:100]!r} is not an http(s) URL: write it as https://host/path")
+        raise BadArgument(
+            _m(
+                "webhook URL %(url)s is not an http(s) URL: write it as https://host/path",
+                url=repr(url[:100]),
+            )
+        )
     if parts.username is not None or parts.password is not None:
         raise BadArgument(
-            "a webhook URL carries no user name or password (they would show in `webhooks list` and the "
-            "audit log): the receiver checks the X-Dunmore-Signature header instead"
+            _m(
+                "a webhook URL carries no user name or password (they would show in `webhooks list` and the "
+                "audit log): the receiver checks the X-Dunmore-Signature header instead"
+            )
         )
     try:
         parts.port  # noqa: B018 - reading it checks it
     except ValueError as exc:
-        raise BadArgument(f"webhook URL {url[:100]!r} has an invalid port: {exc}") from exc
+        raise BadArgument(
+            _m("webhook URL %(url)s has an invalid port: %(why)s", url=repr(url[:100]), why=str(exc))
+        ) from exc
     return url
 
 
@@ -84,10 +99,12 @@ def check_events(events: Iterable[str]) -> tuple[str, ...]:
     """The event types, known, without repeats, in the order of `EVENT_TYPES`."""
     chosen = {event.strip() for event in events}
     if not chosen:
-        raise BadArgument(f"name at least one event with --event: {', '.join(EVENT_TYPES)}")
+        raise BadArgument(_m("name at least one event with --event: %(known)s", known=", ".join(EVENT_TYPES)))
     if unknown := sorted(chosen - set(EVENT_TYPES)):
         shown = ", ".join(repr(event[:60]) for event in unknown[:5])
-        raise BadArgument(f"unknown webhook event {shown}: use {', '.join(EVENT_TYPES)}")
+        raise BadArgument(
+            _m("unknown webhook event %(events)s: use %(known)s", events=shown, known=", ".join(EVENT_TYPES))
+        )
     return tuple(event for event in EVENT_TYPES if event in chosen)
 
 
@@ -102,8 +119,11 @@ def add(
     active = conn.execute(select(func.count()).where(s.active)).scalar_one()
     if active >= ACTIVE_MAX:
         raise BadArgument(
-            f"there are already {active} webhook subscriptions, the most there may be: remove one first "
-            "(`dunmore webhooks list`, `dunmore webhooks remove ID`)"
+            _m(
+                "there are already %(count)s webhook subscriptions, the most there may be: remove one first "
+                "(`dunmore webhooks list`, `dunmore webhooks remove ID`)",
+                count=active,
+            )
         )
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     values = {"url": url, "secret": secret, "active": True, "created_by": actor, "created_at": now}
@@ -152,7 +172,10 @@ def _active(conn: Connection, subscription_id: int) -> str:
     url = conn.execute(select(s.url).where(s.id == subscription_id, s.active)).scalar()
     if url is None:
         raise NotFound(
-            f"no active webhook subscription {subscription_id}: `dunmore webhooks list` shows them"
+            _m(
+                "no active webhook subscription %(subscription)s: `dunmore webhooks list` shows them",
+                subscription=subscription_id,
+            )
         )
     return str(url)
 

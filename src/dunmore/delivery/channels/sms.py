@@ -20,6 +20,7 @@ from typing import Any, Final, Literal, Protocol
 
 from dunmore.delivery.channels.base import Receipt, SendError
 from dunmore.errors import DunmoreError
+from dunmore.i18n import _m
 
 SmsState = Literal["queued", "sent", "delivered", "failed", "undelivered"]
 SMS_STATES: Final[tuple[SmsState, ...]] = ("queued", "sent", "delivered", "failed", "undelivered")
@@ -143,12 +144,17 @@ class WebhookGateway:
 def parse_webhook_status(body: bytes, content_type: str) -> SmsStatus:
     """Read a status callback in the webhook format: JSON `{"id", "status", "error"}`."""
     if not content_type.lower().startswith("application/json"):
-        raise StatusCallbackError(f"the SMS status callback must be JSON, got content type {content_type!r}")
+        raise StatusCallbackError(
+            _m("the SMS status callback must be JSON, got content type %(type)s", type=repr(content_type))
+        )
     data = _json_object(body)
     if not data.get("id") or data.get("status") not in SMS_STATES:
         raise StatusCallbackError(
-            f"the SMS status callback needs an 'id' and a 'status' among {', '.join(SMS_STATES)}; got "
-            f"{_excerpt(body)!r}"
+            _m(
+                "the SMS status callback needs an 'id' and a 'status' among %(known)s; got %(body)s",
+                known=", ".join(SMS_STATES),
+                body=repr(_excerpt(body)),
+            )
         )
     error = data.get("error")
     return SmsStatus(str(data["id"]), data["status"], data["status"], None if error is None else str(error))
@@ -234,14 +240,17 @@ def parse_twilio_status(body: bytes, content_type: str) -> SmsStatus:
     """Read Twilio's status callback: form-encoded `MessageSid`, `MessageStatus`, `ErrorCode`."""
     if not content_type.lower().startswith("application/x-www-form-urlencoded"):
         raise StatusCallbackError(
-            f"a Twilio status callback is form-encoded, got content type {content_type!r}"
+            _m("a Twilio status callback is form-encoded, got content type %(type)s", type=repr(content_type))
         )
     fields = dict(urllib.parse.parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
     sid = fields.get("MessageSid") or fields.get("SmsSid")
     raw = fields.get("MessageStatus") or fields.get("SmsStatus") or ""
     if not sid or raw not in TWILIO_STATES:
         raise StatusCallbackError(
-            f"a Twilio status callback needs MessageSid and an outbound MessageStatus; got {_excerpt(body)!r}"
+            _m(
+                "a Twilio status callback needs MessageSid and an outbound MessageStatus; got %(body)s",
+                body=repr(_excerpt(body)),
+            )
         )
     return SmsStatus(sid, TWILIO_STATES[raw], raw, fields.get("ErrorCode") or None)
 

@@ -18,6 +18,7 @@ from dunmore.access.permissions import Permission, allows
 from dunmore.access.values import User
 from dunmore.delivery import preview
 from dunmore.errors import BadArgument, DunmoreError, NotFound, RunError
+from dunmore.i18n import _m
 from dunmore.run import review
 from dunmore.run.service import REASON_MAX
 from dunmore.store.db import ID_MAX, transaction
@@ -256,7 +257,11 @@ def _decide(request: Request, site: Web, conn: Any, user: User, run_id: int, not
 def _of_run(conn: Any, user: User, run_id: int, notice_id: int) -> review.NoticeRow:
     found = review.notice(conn, user=user, notice_id=notice_id)
     if found.run_id != run_id:
-        raise NotFound(f"notice {notice_id} is not of run {run_id}", code="no_notice", notice=notice_id)
+        raise NotFound(
+            _m("notice %(notice)s is not of run %(run)s", notice=notice_id, run=run_id),
+            code="no_notice",
+            notice=notice_id,
+        )
     return found
 
 

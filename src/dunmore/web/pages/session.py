@@ -11,6 +11,7 @@ from dunmore.access.service import set_language
 from dunmore.access.sign_in import sign_in, sign_out
 from dunmore.access.values import Language
 from dunmore.errors import BadArgument
+from dunmore.i18n import _m
 from dunmore.web.auth import Conn, PageUser, Site, end_session, language_of, page_user, start_session
 
 router = APIRouter()
@@ -100,7 +101,9 @@ def choose_language(
     try:
         chosen = Language(language)
     except ValueError as exc:
-        raise BadArgument(f"unknown language {language!r}: choose zh-CN, zh-TW or en") from exc
+        raise BadArgument(
+            _m("unknown language %(language)s: choose zh-CN, zh-TW or en", language=repr(language))
+        ) from exc
     if "login" in request.session:
         user = page_user(request, conn)
         set_language(conn, login=user.login, language=chosen, actor=user.login, at=site.now())
