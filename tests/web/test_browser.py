@@ -9,16 +9,12 @@ Screenshots go to $DUNMORE_WEB_SCREENSHOTS when set (docs/samples/ is made so), 
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import Engine, and_, update
 
@@ -31,6 +27,7 @@ from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.run import service as runs
 from dunmore.web.app import create_app
 from tests.web.conftest import PASSWORD, set_level, settings
+from tests.web.live import serving
 
 AS_OF = date(2026, 3, 16)
 NOW = datetime(2026, 3, 16, 2, 0, tzinfo=UTC)
@@ -59,7 +56,6 @@ def demo_ledger(engine: Engine, *, run: bool = True) -> None:
 @dataclass
 class Server:
     url: str
-    server: uvicorn.Server
 
 
 @pytest.fixture
@@ -80,24 +76,8 @@ def server_before_the_run(sqlite_engine: Engine) -> Iterator[Server]:
 
 
 def _serve(engine: Engine) -> Iterator[Server]:
-    app = create_app(engine, settings(), clock=lambda: NOW)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off"
-    )
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not running.started and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert running.started, "the web server did not start"
-    yield Server(f"http://127.0.0.1:{port}", running)
-    running.should_exit = True
-    thread.join(timeout=15)
-    sock.close()
+    with serving(create_app(engine, settings(), clock=lambda: NOW)) as url:
+        yield Server(url)
 
 
 @pytest.fixture
