@@ -36,6 +36,9 @@ CSRF_HEADER = "x-csrf-token"
 DEMO_SECRET_FACT = "web_secret_key"
 MIN_SECRET = 32
 
+# The request's one transaction, committed before the response is sent (see `unit_of_work`).
+Conn = Annotated[Connection, Depends(unit_of_work, scope="function")]
+
 
 class SignInRequired(DunmoreError):
     """No signed-in user (pages: go to the sign-in page; API: 401)."""
@@ -131,7 +134,7 @@ def signed_in(request: Request) -> None:
         raise SignInRequired(_m("sign in to see this page"))
 
 
-def page_user(request: Request, conn: Annotated[Connection, Depends(unit_of_work)]) -> User:
+def page_user(request: Request, conn: Conn) -> User:
     """The signed-in user of a page, or `SignInRequired`."""
     login = request.session.get("login")
     if not isinstance(login, str):
@@ -154,7 +157,7 @@ BEARER = HTTPBearer(auto_error=False, description="An API token: `dunmore users 
 def api_user(
     request: Request,
     sent: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
-    conn: Annotated[Connection, Depends(unit_of_work)],
+    conn: Conn,
     site: Annotated[Web, Depends(web)],
 ) -> User:
     """The user of an API request's bearer token, or `SignInRequired` (401)."""
@@ -182,7 +185,6 @@ def language_of(request: Request, user: User | None = None) -> str:
     )
 
 
-Conn = Annotated[Connection, Depends(unit_of_work)]
 Site = Annotated[Web, Depends(web)]
 PageUser = Annotated[User, Depends(page_user)]
 ApiUser = Annotated[User, Depends(api_user)]

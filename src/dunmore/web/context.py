@@ -40,7 +40,11 @@ def web(request: Request) -> Web:
 
 def unit_of_work(request: Request) -> Iterator[Connection]:
     """One transaction per request: committed when the route returns, rolled back when it raises.
-    A POST (sign-in, a form) reads and then writes: it takes the write lock at once (SQLite)."""
+    A POST (sign-in, a form) reads and then writes: it takes the write lock at once (SQLite).
+
+    Used with `Depends(..., scope="function")`: the commit happens before the response is sent, so
+    the page a redirect leads to reads what the form wrote, and a failed commit is an error, not a
+    success the browser has already shown (FastAPI's default scope commits after sending)."""
     writes = request.method not in {"GET", "HEAD", "OPTIONS"}
     with transaction(web(request).engine, write=writes) as conn:
         yield conn
