@@ -11,10 +11,10 @@ docs/design/delivery.md.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Final, cast
 
-from sqlalchemy import DateTime, ForeignKey, Index, LargeBinary, String, Table, Text
+from sqlalchemy import Date, DateTime, ForeignKey, Index, LargeBinary, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dunmore.delivery.statuses import STATUSES as STATUSES  # re-exported: where readers look
@@ -84,6 +84,12 @@ class Task(Base):
     brief: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default="open")  # open | done
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The workspace: who works it (None: the customer's owner), by when, and how it ended.
+    assignee: Mapped[str | None] = mapped_column(String(100))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_by: Mapped[str | None] = mapped_column(String(100))
 
 
 DELIVERIES = cast(Table, Delivery.__table__)

@@ -1,0 +1,1 @@
+"""The collector's workspace: activities, promises, disputes, tasks, alerts and the worklist."""
