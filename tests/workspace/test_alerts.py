@@ -30,7 +30,7 @@ def test_a_broken_promise_alerts_the_owner_and_the_managers_once(engine: Engine)
             CUSTOMERS.insert().values(external_id="C1", name="A", owner="Wang").returning(CUSTOMERS.c.id)
         ).scalar_one()
         assert recipients_of(conn, customer) == ["boss", "wang"]
-        params = {"promise": 42, "amount": "1,000.00 CNY"}
+        params: dict[str, str | int] = {"promise": 42, "amount": "1,000.00 CNY"}
         first = raise_alert(conn, kind="promise_broken", key="promise-broken:42", customer_id=customer,
                             params=params, at=AT)  # fmt: skip
         again = raise_alert(conn, kind="promise_broken", key="promise-broken:42", customer_id=customer,
