@@ -32,6 +32,7 @@ from dunmore.delivery.history import customer_notices
 from dunmore.demo.generator import generate
 from dunmore.demo.load import load_portfolio
 from dunmore.domain.aging import buckets
+from dunmore.ledger import balances
 from dunmore.ledger.browse import AccountFilter, get_customer, list_accounts
 from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.reports.dashboard import overview
@@ -55,6 +56,7 @@ def _ledger(engine: Engine, customers: int, items: int | None, as_of: date) -> i
                 load_portfolio(conn, _open_portfolio(generated, items))
                 service.load_policy(conn, POLICY, now=AT, actor="system")
             conn.execute(update(CUSTOMERS).values(portfolio="east").where(CUSTOMERS.c.id % 10 == 1))
+            balances.follow(conn, customer_ids=None)
     if items is not None:
         with transaction(engine, snapshot=True) as conn:
             if conn.execute(select(func.count()).select_from(RUNS)).scalar_one() == 0:

@@ -32,6 +32,7 @@ from dunmore.delivery import outbox
 from dunmore.delivery.models import DELIVERIES
 from dunmore.demo.generator import generate
 from dunmore.demo.load import load_portfolio
+from dunmore.ledger import balances
 from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.run import service as runs
 from dunmore.run.models import NOTICES
@@ -82,6 +83,7 @@ def demo_ledger(engine: Engine, *, customers: int = 30) -> Demo:
         conn.execute(update(CUSTOMERS).values(portfolio="west").where(c.id % 2 == 0))
         conn.execute(update(CUSTOMERS).values(owner=sales).where(c.id % 3 == 0))
         conn.execute(update(CUSTOMERS).values(owner="someone-else").where(c.id % 3 != 0))
+        balances.follow(conn, customer_ids=None)
         runs.load_policy(conn, EXAMPLE_POLICY, now=NOW, actor="t")
         legal = _overdue_since_december(conn, east=4, west=1)
         tokens = {}

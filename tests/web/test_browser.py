@@ -23,6 +23,7 @@ from dunmore.access.values import Language, Role
 from dunmore.cli.demo_run import EXAMPLE_POLICY
 from dunmore.demo.generator import generate
 from dunmore.demo.load import load_portfolio
+from dunmore.ledger import balances
 from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.run import service as runs
 from dunmore.web.app import create_app
@@ -43,6 +44,7 @@ def demo_ledger(engine: Engine, *, run: bool = True) -> None:
         load_portfolio(conn, generate(customers=60, seed=7, as_of=AS_OF))
         conn.execute(update(CUSTOMERS).values(portfolio="east").where(CUSTOMERS.c.id % 2 == 1))
         conn.execute(update(CUSTOMERS).values(portfolio="west").where(CUSTOMERS.c.id % 2 == 0))
+        balances.follow(conn, customer_ids=None)
         runs.load_policy(conn, EXAMPLE_POLICY, now=NOW, actor="t")
         access.add_user(conn, login="wang", role=Role.MANAGER, password=PASSWORD, actor="t", at=NOW)
         access.add_user(conn, login="li", role=Role.COLLECTOR, password=PASSWORD, portfolios=["east"],

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 
 from dunmore.delivery.models import DELIVERIES
+from dunmore.ledger import balances
 from dunmore.ledger.models import CUSTOMERS
 from dunmore.run import service
 from dunmore.run.models import NOTICES
@@ -27,6 +28,7 @@ def after_a_run(engine: Engine) -> Iterator[TestClient]:
     fill_ledger(engine)
     with transaction(engine) as conn:
         conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.external_id == "E001").values(owner="Ann"))
+        balances.follow(conn, customer_ids=None)
         service.load_policy(conn, POLICY, now=NOW, actor="test")
         service.commit(
             conn,

@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, false, func, true
+from sqlalchemy import ColumnElement, Table, false, func, true
 
 from dunmore.access.values import Role, User
 from dunmore.errors import PermissionDenied
 from dunmore.i18n import N_, _m
-from dunmore.ledger.models import CUSTOMERS
+from dunmore.ledger.models import BALANCES, CUSTOMERS
 
 
 class Permission(StrEnum):
@@ -39,6 +39,7 @@ class Permission(StrEnum):
     ALERT_READ = "alert.read"
     AUDIT_READ = "audit.read"
     USERS_MANAGE = "users.manage"
+    PORTFOLIO_MANAGE = "portfolio.manage"
     SETTINGS_MANAGE = "settings.manage"
 
 
@@ -60,6 +61,9 @@ WHAT = {
     Permission.ALERT_READ: N_("read their alerts"),
     Permission.AUDIT_READ: N_("read the audit log"),
     Permission.USERS_MANAGE: N_("add, disable and change users and their API tokens"),
+    Permission.PORTFOLIO_MANAGE: N_(
+        "assign customers to portfolios and hand portfolios over between collectors"
+    ),
     Permission.SETTINGS_MANAGE: N_("change settings"),
 }
 
@@ -126,7 +130,7 @@ def require(user: User, permission: Permission) -> None:
         )
 
 
-def customer_scope(user: User, *, by_index: bool = True) -> ColumnElement[bool]:
+def customer_scope(user: User, *, by_index: bool = True, on: Table = CUSTOMERS) -> ColumnElement[bool]:
     """The condition over `customers` that every query for this user adds: the one scoping rule.
 
     Collectors reach the customers of their portfolios, sales the customers whose `owner` is their
@@ -134,6 +138,9 @@ def customer_scope(user: User, *, by_index: bool = True) -> ColumnElement[bool]:
     `by_index=False` says the same condition so that the database cannot answer it through the
     portfolio index: for a query that walks another index in order and stops at a page (the customer
     list), where SQLite without statistics would otherwise read and sort a whole portfolio.
+
+    `on=BALANCES` says the same rule over `customer_balances`, whose rows carry their customer's
+    portfolio and lower-cased owner: a sum over the summary then needs no join to `customers`.
     """
     scope = ROLES[user.role].scope
     if user.disabled:
@@ -141,11 +148,20 @@ def customer_scope(user: User, *, by_index: bool = True) -> ColumnElement[bool]:
     if scope is Scope.PORTFOLIOS:
         if not user.portfolios:
             return false()
-        portfolio = CUSTOMERS.c.portfolio if by_index else func.coalesce(CUSTOMERS.c.portfolio, "")
+        portfolio = on.c.portfolio if by_index else func.coalesce(on.c.portfolio, "")
         return portfolio.in_(sorted(user.portfolios))
     if scope is Scope.OWNED:
-        return func.lower(CUSTOMERS.c.owner) == user.login
+        return _lower_owner(on) == user.login
     return true()
+
+
+def _lower_owner(on: Table) -> ColumnElement[str]:
+    """The owner of the rows of `on` without case: `customer_balances` stores it lower-cased."""
+    if on is BALANCES:
+        return on.c.owner
+    if on is CUSTOMERS:
+        return func.lower(on.c.owner)
+    raise ValueError(f"the scoping rule applies to customers or customer_balances, not {on.name}")
 
 
 def role_table_markdown() -> str:

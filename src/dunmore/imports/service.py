@@ -198,6 +198,8 @@ def apply(conn: Connection, kind: Kind, decided: Plan, progress: Progress = quie
     with write_cache(conn):
         if kind is Kind.CUSTOMERS:
             _write_customers(conn, decided, advance)
+            # a changed customer may have a new portfolio or owner, which its summary rows carry
+            balances.follow(conn, customer_ids=decided.changed.get_column("id").to_list())
             balances.refresh(conn, customer_ids=balances.without_row(), as_of=as_of)
             return
         _write_documents(conn, kind, decided, advance)

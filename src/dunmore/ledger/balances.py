@@ -10,10 +10,15 @@ rows a reader must recompute are at most the items that fell due since the last 
 Who refreshes (the write paths that change an invoice's open amount or level, or add or remove one):
 imports (`imports.service.apply`), the demo loader, a run's commit, an approval, a run's revert.
 Holds and disputes change neither the open amount nor the level, so they touch nothing here.
+
+Each row also carries its customer's portfolio and owner (lower-cased), for the scoping rule to apply
+to the rows directly; what changes a customer's portfolio or owner (the customer import, the
+portfolio commands of `access.portfolios`) calls `follow` for those customers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, timedelta
 from typing import Any
 
@@ -38,6 +43,7 @@ from sqlalchemy import (
     table,
     tuple_,
     union,
+    update,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -53,7 +59,7 @@ BUCKETS = buckets(DEFAULT_BOUNDS)  # the dashboard's buckets, stored per row: "n
 AGED = [f"aged_{n}_minor" for n in range(1, len(BUCKETS))]
 
 _COLUMNS = ["customer_id", "currency", "as_of", "open_minor", "overdue_minor", "max_level", "next_due",
-            "last_overdue_due", *AGED, "next_move", "last_move"]  # fmt: skip
+            "last_overdue_due", *AGED, "next_move", "last_move", "portfolio", "owner"]  # fmt: skip
 
 
 class _PlusDays(FunctionElement[date]):
@@ -152,7 +158,11 @@ def _computed(customers: Select[Any] | None, as_of: date) -> Select[Any]:
     query = query.where(i.open_minor > 0)
     if customers is not None:
         query = query.where(i.customer_id.in_(customers))
-    return query.group_by(i.customer_id, i.currency)
+    sums = query.group_by(i.customer_id, i.currency).subquery()
+    # the customer's portfolio and owner joined once per account, after the sums
+    c = CUSTOMERS.c
+    whose = select(sums, c.portfolio, func.lower(c.owner))
+    return whose.select_from(sums.join(CUSTOMERS, c.id == sums.c.customer_id))
 
 
 def _empty(customers: Select[Any] | None, as_of: date) -> Select[Any]:
@@ -161,6 +171,7 @@ def _empty(customers: Select[Any] | None, as_of: date) -> Select[Any]:
     query = select(
         c.id, literal(NO_CURRENCY), literal(as_of), literal(0), literal(0), literal(0),
         literal(None), literal(None), *[literal(0) for _ in AGED], literal(None), literal(None),
+        c.portfolio, func.lower(c.owner),
     ).where(~exists().where(i.customer_id == c.id, i.open_minor > 0))  # fmt: skip
     return query if customers is None else query.where(c.id.in_(customers))
 
@@ -186,6 +197,25 @@ def refresh(conn: Connection, *, customer_ids: Any = None, as_of: date) -> None:
         _refresh(conn, select(column("customer_id")).select_from(table(scope)), as_of)
 
 
+def follow(conn: Connection, *, customer_ids: Collection[int] | None) -> None:
+    """Copy these customers' portfolio and owner (lower-cased) to their rows (None: every customer's),
+    after a change of either: one statement whatever their number."""
+    c, b = CUSTOMERS.c, BALANCES.c
+    mine = c.id == b.customer_id
+    copied = {
+        "portfolio": select(c.portfolio).where(mine).scalar_subquery(),
+        "owner": select(func.lower(c.owner)).where(mine).scalar_subquery(),
+    }
+    if customer_ids is None:
+        conn.execute(update(BALANCES).values(copied))
+        return
+    if not customer_ids:
+        return
+    with affected_customers(conn, customer_ids) as scope:
+        wanted: Select[Any] = select(column("customer_id")).select_from(table(scope))
+        conn.execute(update(BALANCES).where(b.customer_id.in_(wanted)).values(copied))
+
+
 def without_row() -> Select[Any]:
     """The customers with no row yet (new customers, before their first refresh)."""
     c, b = CUSTOMERS.c, BALANCES.c
@@ -203,9 +233,11 @@ def roll(conn: Connection, *, customer_ids: Select[Any] | None, as_of: date) -> 
 
 def aging(conn: Connection, *, scope: ColumnElement[bool], as_of: date) -> dict[str, tuple[int, ...]]:
     """The open amounts per currency and bucket of `BUCKETS` on `as_of` (minor units, "not due"
-    first) of the customers `scope` (a condition over `customers`) reaches: every row summed as
-    stored (a plain scan), then the few stale rows (`stale_aging`, found by index) taken out and
-    their amounts recomputed from their invoices (`ix_invoices_group`) put in instead."""
+    first) of the customers `scope` (a condition over `customer_balances`, e.g.
+    `customer_scope(user, on=BALANCES)`) reaches: every row summed as stored (a scan of a covering
+    index: the whole summary's, or one portfolio's), then the few stale rows (`stale_aging`, found
+    by index) taken out and their amounts recomputed from their invoices (`ix_invoices_group`) put
+    in instead."""
     b, i = BALANCES.c, INVOICES.c
     stored = select(b.currency, func.sum(b.open_minor), *[func.sum(b[name]) for name in AGED])
     stored = stored.where(b.currency != NO_CURRENCY)
@@ -213,8 +245,7 @@ def aging(conn: Connection, *, scope: ColumnElement[bool], as_of: date) -> dict[
     amounts = [func.sum(_aged(i.due_date, i.open_minor, as_of, bucket)) for bucket in BUCKETS[1:]]
     wanted = select(b.customer_id, b.currency).where(stale_aging(as_of))
     if not isinstance(scope, True_):  # "every customer" needs no condition
-        reached = b.customer_id.in_(select(CUSTOMERS.c.id).where(scope))
-        stored, stale_rows, wanted = stored.where(reached), stale_rows.where(reached), wanted.where(reached)
+        stored, stale_rows, wanted = stored.where(scope), stale_rows.where(scope), wanted.where(scope)
     recomputed = select(i.currency, func.sum(i.open_minor), *amounts)
     recomputed = recomputed.where(i.open_minor > 0, tuple_(i.customer_id, i.currency).in_(wanted))
     totals: dict[str, list[int]] = {}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, exists, func, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, Connection, Select, Table, and_, exists, func, or_, select, true, tuple_
 
 from dunmore.access.models import USERS
 from dunmore.access.permissions import customer_scope
@@ -191,14 +191,19 @@ def _searched(search: str) -> ColumnElement[bool]:
     return or_(_matches(c.external_id, pattern), _matches(c.name, pattern), contact)
 
 
-def customer_filter(user: User, wanted: AccountFilter, *, by_index: bool = True) -> ColumnElement[bool]:
-    """The user's scope and the filter's conditions over `customers` (the level is the caller's)."""
+def customer_filter(
+    user: User, wanted: AccountFilter, *, by_index: bool = True, on: Table = CUSTOMERS
+) -> ColumnElement[bool]:
+    """The user's scope and the filter's conditions over `customers` (the level is the caller's);
+    with `on=BALANCES`, the scope, portfolio and owner over the summary's copies of them, so that a
+    row outside them is passed over before its customer is looked up."""
     c = CUSTOMERS.c
-    conditions = [customer_scope(user, by_index=by_index), _searched(wanted.search.strip())]
+    conditions = [customer_scope(user, by_index=by_index, on=on), _searched(wanted.search.strip())]
     if wanted.portfolio:
-        conditions.append(c.portfolio == wanted.portfolio)
+        conditions.append(on.c.portfolio == wanted.portfolio)
     if wanted.owner:
-        conditions.append(func.lower(c.owner) == wanted.owner.strip().lower())
+        owner = on.c.owner if on is BALANCES else func.lower(c.owner)
+        conditions.append(owner == wanted.owner.strip().lower())
     if wanted.grade:
         conditions.append(c.grade == wanted.grade)
     return and_(*conditions)
@@ -245,7 +250,7 @@ def list_accounts(conn: Connection, *, user: User, as_of: date, filters: Account
     filters.check()
     key = _decode(after) if after else None
     # Walk the summary's order index and stop at the page, rather than read a whole portfolio
-    wanted = customer_filter(user, filters, by_index=False)
+    wanted = customer_filter(user, filters, by_index=False, on=BALANCES)
     if filters.level is not None:
         wanted = and_(wanted, BALANCES.c.max_level == filters.level)
     found: list[Any] = []

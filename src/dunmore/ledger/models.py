@@ -168,6 +168,11 @@ class CustomerBalance(Base):
     exact on `as_of` and stays exact on D unless an open item moves to another bucket in between:
     `next_move` is the earliest date after `as_of` on which one does, `last_move` the latest on or
     before it, so these amounts are stale on D exactly when `next_move <= D` or `last_move > D`.
+
+    `portfolio` and `owner` (lower-cased) are the customer's, copied so that the scoping rule
+    (`access.permissions.customer_scope(user, on=BALANCES)`) applies to these rows without a join to
+    `customers`: a collector's dashboard sums one portfolio through `ix_customer_balances_portfolio`.
+    Whatever changes a customer's portfolio or owner calls `ledger.balances.follow` in its transaction.
     """
 
     __tablename__ = "customer_balances"
@@ -181,6 +186,15 @@ class CustomerBalance(Base):
         Index(
             "ix_customer_balances_aging", "currency", "open_minor", *[f"aged_{n}_minor" for n in range(1, 6)]
         ),
+        # the same sums within one portfolio (a collector's dashboard), and within one owner (sales)
+        Index(
+            "ix_customer_balances_portfolio",
+            "portfolio",
+            "currency",
+            "open_minor",
+            *[f"aged_{n}_minor" for n in range(1, 6)],
+        ),
+        Index("ix_customer_balances_owner", "owner"),
     )
 
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
@@ -198,6 +212,8 @@ class CustomerBalance(Base):
     aged_5_minor: Mapped[int] = mapped_column(BigInteger)
     next_move: Mapped[date | None] = mapped_column(Date)
     last_move: Mapped[date | None] = mapped_column(Date)
+    portfolio: Mapped[str] = mapped_column(String(64), default="default", server_default="default")
+    owner: Mapped[str | None] = mapped_column(String(100))  # lower-cased, as the scope compares it
 
 
 # Core handles on the tables, for set-based statements (the ORM classes type them loosely).

@@ -21,7 +21,7 @@ from dunmore.access.values import User
 from dunmore.delivery.models import DEAD_LETTERS, Delivery
 from dunmore.domain.aging import Bucket
 from dunmore.ledger import balances
-from dunmore.ledger.models import CUSTOMERS
+from dunmore.ledger.models import BALANCES, CUSTOMERS
 from dunmore.reports.aging import aging_report
 from dunmore.run.models import Notice, Run
 
@@ -65,7 +65,7 @@ def _currencies(
     conn: Connection, user: User, as_of: date, buckets: tuple[Bucket, ...]
 ) -> tuple[CurrencyAging, ...]:
     if buckets == balances.BUCKETS:
-        found = balances.aging(conn, scope=customer_scope(user), as_of=as_of)
+        found = balances.aging(conn, scope=customer_scope(user, on=BALANCES), as_of=as_of)
         return tuple(
             CurrencyAging(currency, amounts, sum(amounts[1:]), sum(amounts))
             for currency, amounts in sorted(found.items())
