@@ -31,6 +31,7 @@ policy.load      A M . . .
 alert.read       A M C S .
 audit.read       A M . . .
 users.manage     A . . . .
+portfolio.manage A M . . .
 settings.manage  A . . . .
 """
 ORDER = [Role.ADMIN, Role.MANAGER, Role.COLLECTOR, Role.SALES, Role.VIEWER]

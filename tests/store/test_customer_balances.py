@@ -10,15 +10,16 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select
 
+from dunmore.access import portfolios
 from dunmore.access.values import Language, Role, User
 from dunmore.demo.load import clear_ledger
 from dunmore.domain.aging import buckets
 from dunmore.imports import Kind, import_file
 from dunmore.ledger.browse import AccountFilter, list_accounts
 from dunmore.ledger.browse_reference import reference_accounts, reference_aging
-from dunmore.ledger.models import CUSTOMERS
+from dunmore.ledger.models import BALANCES, CUSTOMERS
 from dunmore.reports.dashboard import overview
 from dunmore.run import service
 from dunmore.run.models import RUNS
@@ -127,12 +128,20 @@ def _dashboard_holds_equal(conn: Connection, user: User, day: date) -> None:
     views=st.lists(st.integers(-70, 70), min_size=1, max_size=3),
     filters=filters_st,
     limit=st.integers(1, 3),
+    regrouped=st.lists(
+        customers_st.map(lambda rows: rows[0]).flatmap(
+            lambda row: st.tuples(st.integers(0, 5), st.just(row))
+        ),
+        max_size=3,
+    ),
+    by_hand=st.lists(st.integers(0, 5), max_size=2),
 )
 def test_the_summary_lists_what_the_aggregate_lists(
     engine: Engine, tmp_path: Path, people: list[tuple[str, str, str]],
     invoices: list[tuple[int, int, int, str]], later: list[tuple[int, int, int, str]],
     payments: list[tuple[int, int, str]], runs: list[int], undo: bool, views: list[int],
-    filters: AccountFilter, limit: int,
+    filters: AccountFilter, limit: int, regrouped: list[tuple[int, tuple[str, str, str]]],
+    by_hand: list[int],
 ) -> None:  # fmt: skip
     with transaction(engine) as conn:
         clear_ledger(conn)
@@ -150,7 +159,32 @@ def test_the_summary_lists_what_the_aggregate_lists(
             newest = conn.execute(select(RUNS.c.id).order_by(RUNS.c.sequence.desc()).limit(1)).scalar_one()
             revert(conn, int(newest), now=AT, actor="test")
         _invoices(conn, tmp_path, count, later, "b")
+        _regroup(conn, tmp_path, count, people, regrouped, by_hand)
         _holds_equal(conn, [BASE + timedelta(days=v) for v in views], filters, limit)
+        _carries_its_customer(conn)
+
+
+def _regroup(conn: Connection, tmp: Path, count: int, people: list[tuple[str, str, str]],
+             regrouped: list[tuple[int, tuple[str, str, str]]], by_hand: list[int]) -> None:  # fmt: skip
+    """Customers re-imported with another portfolio or owner, then some moved to `east` by hand."""
+    changed = list(people)
+    for n, row in regrouped:
+        changed[n % count] = row
+    if regrouped:
+        _customers(conn, tmp, changed)
+    codes = sorted({f"C{n % count}" for n in by_hand})
+    if codes:
+        portfolios.move(conn, to="east", codes=codes, actor="test", at=AT)
+
+
+def _carries_its_customer(conn: Connection) -> None:
+    """Every summary row carries its customer's portfolio and lower-cased owner."""
+    c, b = CUSTOMERS.c, BALANCES.c
+    joined = select(b.portfolio, c.portfolio, b.owner, func.lower(c.owner)).join(
+        CUSTOMERS, c.id == b.customer_id
+    )
+    for row in conn.execute(joined):
+        assert (row[0], row[2]) == (row[1], row[3])
 
 
 def test_a_portfolio_column_with_a_chinese_header_places_the_customers(

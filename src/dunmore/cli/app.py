@@ -51,7 +51,19 @@ def root(
 def _register() -> None:
     """Sub-commands, one module per capability; imported here so `app` is whole when used."""
     import dunmore.cli.webhooks
-    from dunmore.cli import access, db, delivery, demo, dunning, holds, imports, reports, templates, web
+    from dunmore.cli import (
+        access,
+        db,
+        delivery,
+        demo,
+        dunning,
+        holds,
+        imports,
+        portfolios,
+        reports,
+        templates,
+        web,
+    )
 
     demo.register(app)
     imports.register(app)
@@ -62,6 +74,7 @@ def _register() -> None:
     templates.register(app)
     holds.register(app)
     access.register(app)
+    portfolios.register(app)
     web.register(app)
     dunmore.cli.webhooks.register(app)
 
