@@ -135,7 +135,7 @@ def test_by_hand_and_a_collector_who_leaves(engine: Engine, tmp_path: Path) -> N
         assert _reached(conn, sales_bob) == ["C1", "C2"]
         moved = portfolios.move(conn, to="hk", source="key", actor="test", at=AT)
         assert moved.codes == ("C2", "C5")
-        listed = {row.name: row for row in portfolios.list_portfolios(conn, as_of=MARCH_1)}
+        listed = {row.name: row for row in portfolios.list_portfolios(conn, as_of=MARCH_1, actor="test")}
         assert (listed["hk"].customers, listed["hk"].collectors) == (2, ("bob",))
         assert listed["hk"].overdue == {"USD": 5_000_00}
         assert listed["default"].overdue == {"CNY": 200_000_00}

@@ -80,7 +80,11 @@ def _notice(demo: Demo) -> dict[str, Any]:
 
 
 REASON = {"reason": "the customer pays through its parent"}
-TODAY = {"as_of": "2026-03-16"}  # a second run of the day: allowed, and allowed again
+TODAY = {"as_of": "2026-03-16"}
+ASSIGN_DRY = {
+    "rules": "rules:\n  - portfolio: east\n    grade: [A]\n",
+    "dry_run": True,
+}  # a second run of the day: allowed, and allowed again
 
 
 MATRIX = [
@@ -175,6 +179,22 @@ MATRIX = [
     Line(Permission.AUDIT_READ, "GET", "/audit/verify"),
     Line(None, "POST", "/language", body={"language": "en", "next": "/"}),
     Line(None, "POST", "/sign-out"),
+    Line(Permission.PORTFOLIO_MANAGE, "GET", "/api/v1/portfolios"),
+    Line(Permission.PORTFOLIO_MANAGE, "POST", "/api/v1/portfolios/assign", body=ASSIGN_DRY),
+    # moves nobody (no customer is in `nowhere`), so that the other lines keep their customers
+    Line(
+        Permission.PORTFOLIO_MANAGE,
+        "POST",
+        "/api/v1/portfolios/move",
+        body={"to": "west", "from_portfolio": "nowhere"},
+    ),
+    # the viewer works no portfolio and owns no customer: handing over changes nothing, again and again
+    Line(
+        Permission.PORTFOLIO_MANAGE,
+        "POST",
+        "/api/v1/portfolios/reassign",
+        body={"from_user": LOGINS[Role.VIEWER], "to_user": LOGINS[Role.COLLECTOR]},
+    ),
 ]
 # Permissions no route exercises yet: tests/access/test_permissions.py walks them through `require`.
 SERVICE_ONLY = {

@@ -5,7 +5,8 @@ A customer's portfolio (`customers.portfolio`) is what a collector's scope reach
 `access.permissions.customer_scope`); the summary rows of `customer_balances` carry a copy, so every
 move here calls `ledger.balances.follow` in the same transaction. Each command that changes anything
 appends one audit row, with the counts and the moved customers (bounded) in its detail. The caller
-owns the transaction and checks the person's permission (`Permission.PORTFOLIO_MANAGE`).
+owns the transaction. `actor` is a signed-in `User` (who must have `Permission.PORTFOLIO_MANAGE`),
+or the name of who acts outside a sign-in (`cli:<os user>`, `system`).
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from sqlalchemy import Connection, case, func, select, update
 
 from dunmore.access import audit
 from dunmore.access.models import USER_PORTFOLIOS, USERS
-from dunmore.access.permissions import ROLES, Scope
-from dunmore.access.service import get_user
+from dunmore.access.permissions import ROLES, Permission, Scope, require
+from dunmore.access.service import get_user, normalize_login
+from dunmore.access.values import User
 from dunmore.domain.portfolio_rules import PORTFOLIO_MAX, CustomerFacts, PortfolioRules, moves
 from dunmore.errors import AccessError, BadArgument, NotFound
 from dunmore.i18n import _m
@@ -30,6 +32,7 @@ from dunmore.ledger.models import BALANCES, CUSTOMERS
 
 MOVED_SHOWN = 1000  # the customers an audit row names; the counts always cover every one
 CUSTOMERS_MAX = 100_000  # customers named in one `move` (a list or a file)
+CODE_MAX = 64
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,14 @@ def check_portfolio(name: str) -> str:
     return name
 
 
+def acting(actor: str | User) -> str:
+    """Who the audit names; a signed-in user must be allowed to manage portfolios."""
+    if isinstance(actor, User):
+        require(actor, Permission.PORTFOLIO_MANAGE)
+        return actor.login
+    return actor
+
+
 def _overdue(as_of: date) -> Any:
     """Each summary row's overdue amount on `as_of`: stored, or recomputed where the row is stale."""
     return case((balances.stale(as_of), balances.overdue_on(as_of)), else_=BALANCES.c.overdue_minor)
@@ -113,17 +124,19 @@ def customer_facts(conn: Connection, *, as_of: date) -> list[CustomerFacts]:
     ]
 
 
-def assign(conn: Connection, *, rules: PortfolioRules, as_of: date, dry_run: bool, actor: str,
+def assign(conn: Connection, *, rules: PortfolioRules, as_of: date, dry_run: bool, actor: str | User,
            at: datetime) -> Moved:  # fmt: skip
     """Place every customer by the rules (first match wins), on `as_of`'s overdue amounts; unless
     `dry_run`, move those whose portfolio changes, audited as one row."""
+    name = acting(actor)
     decided = moves(rules, customer_facts(conn, as_of=as_of))
-    return _move(conn, decided, dry_run=dry_run, action="portfolios.assign", actor=actor, at=at)
+    return _move(conn, decided, dry_run=dry_run, action="portfolios.assign", actor=name, at=at)
 
 
 def move(conn: Connection, *, to: str, codes: Collection[str] | None = None, source: str | None = None,
-         actor: str, at: datetime) -> Moved:  # fmt: skip
+         actor: str | User, at: datetime) -> Moved:  # fmt: skip
     """Move by hand the customers named by `codes`, or every customer of portfolio `source`, to `to`."""
+    name = acting(actor)
     check_portfolio(to)
     if (codes is None) == (source is None):
         raise BadArgument(
@@ -135,12 +148,17 @@ def move(conn: Connection, *, to: str, codes: Collection[str] | None = None, sou
     else:
         chosen = _named(conn, codes or ())
     decided = {row.id: (row.portfolio, to) for row in chosen if row.portfolio != to}
-    return _move(conn, decided, dry_run=False, action="portfolios.move", actor=actor, at=at)
+    return _move(conn, decided, dry_run=False, action="portfolios.move", actor=name, at=at)
 
 
 def _named(conn: Connection, codes: Collection[str]) -> list[Any]:
     """The customers with these codes, or `NotFound` naming the codes no customer has."""
     wanted = sorted({code.strip() for code in codes if code.strip()})
+    unreadable = [code for code in wanted if not code.isprintable() or len(code) > CODE_MAX]
+    if unreadable:
+        raise BadArgument(
+            _m("%(code)s is not a customer code: codes are printable text", code=repr(unreadable[0][:80]))
+        )
     if not wanted or len(wanted) > CUSTOMERS_MAX:
         raise BadArgument(
             _m("name 1 to %(most)s customers to move, not %(count)s", most=CUSTOMERS_MAX, count=len(wanted))
@@ -155,7 +173,7 @@ def _named(conn: Connection, codes: Collection[str]) -> list[Any]:
                 codes=", ".join(missing[:20]) + (" …" if len(missing) > 20 else ""),
             )
         )
-    return found
+    return list(found)
 
 
 def _move(conn: Connection, decided: Mapping[int, tuple[str, str]], *, dry_run: bool, action: str,
@@ -202,10 +220,12 @@ def _codes(conn: Connection, decided: Mapping[int, tuple[str, str]]) -> tuple[st
     return tuple(sorted(found))
 
 
-def reassign(conn: Connection, *, source: str, target: str, actor: str, at: datetime) -> Handover:
+def reassign(conn: Connection, *, source: str, target: str, actor: str | User, at: datetime) -> Handover:
     """A collector leaves: `target` (a collector) takes over `source`'s portfolios, and the customers
     `source` owns get `target` as their owner. `source` keeps their account (disable it apart)."""
-    leaving, taking = get_user(conn, login=source), get_user(conn, login=target)
+    name = acting(actor)
+    leaving = get_user(conn, login=normalize_login(source))
+    taking = get_user(conn, login=normalize_login(target))
     if leaving.id == taking.id:
         raise BadArgument(
             _m("reassign from one user to another, not from %(login)s to itself", login=leaving.login)
@@ -229,16 +249,17 @@ def reassign(conn: Connection, *, source: str, target: str, actor: str, at: date
         balances.follow(conn, customer_ids=ids)
     detail = {"from": leaving.login, "to": taking.login, "portfolios": sorted(leaving.portfolios),
               "customers": len(ids)}  # fmt: skip
-    audit.record(conn, at=at, actor=actor, action="portfolios.reassign", object=f"user:{leaving.login}",
+    audit.record(conn, at=at, actor=name, action="portfolios.reassign", object=f"user:{leaving.login}",
                  after=detail)  # fmt: skip
     return Handover(leaving.login, taking.login, tuple(sorted(leaving.portfolios)), len(ids))
 
 
-def list_portfolios(conn: Connection, *, as_of: date) -> list[PortfolioSummary]:
+def list_portfolios(conn: Connection, *, as_of: date, actor: str | User) -> list[PortfolioSummary]:
     """Every portfolio that holds customers or is worked by someone: its customers, their overdue
     amount per currency on `as_of`, and its collectors. Three grouped queries."""
+    acting(actor)
     c, b, link = CUSTOMERS.c, BALANCES.c, USER_PORTFOLIOS.c
-    counts = dict(conn.execute(select(c.portfolio, func.count()).group_by(c.portfolio)).all())
+    counts: dict[str, int] = dict(conn.execute(select(c.portfolio, func.count()).group_by(c.portfolio)).all())
     overdue: dict[str, dict[str, int]] = {}
     sums = select(b.portfolio, b.currency, func.sum(_overdue(as_of))).where(
         b.currency != balances.NO_CURRENCY

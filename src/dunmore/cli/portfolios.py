@@ -165,7 +165,7 @@ def list_portfolios(ctx: typer.Context, as_of: AsOf = None) -> None:
     with reported():
         day = parse_as_of(as_of, state(ctx).settings)
         with transaction(state(ctx).engine()) as conn:
-            found = portfolios.list_portfolios(conn, as_of=day)
+            found = portfolios.list_portfolios(conn, as_of=day, actor=cli_actor())
     table = Table(_("portfolio"), _("customers"), _("overdue"), _("collectors"))
     for row in found:
         overdue = "\n".join(
