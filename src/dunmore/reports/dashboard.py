@@ -65,7 +65,12 @@ def _currencies(
     conn: Connection, user: User, as_of: date, buckets: tuple[Bucket, ...]
 ) -> tuple[CurrencyAging, ...]:
     if buckets == balances.BUCKETS:
-        found = balances.aging(conn, scope=customer_scope(user, on=BALANCES), as_of=as_of)
+        found = balances.aging(
+            conn,
+            scope=customer_scope(user, on=BALANCES),
+            scope_unindexed=customer_scope(user, on=BALANCES, by_index=False),
+            as_of=as_of,
+        )
         return tuple(
             CurrencyAging(currency, amounts, sum(amounts[1:]), sum(amounts))
             for currency, amounts in sorted(found.items())
