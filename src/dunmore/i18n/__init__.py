@@ -235,6 +235,11 @@ def N_(msgid: str) -> str:
     return msgid
 
 
+# A msgid with less wording than this around its placeholders ("%(count)s failed", "Level %(level)s")
+# would fit too many sentences that are none of Dunmore's (a mail server's "Authentication failed").
+_LEAST_WORDING = 12
+
+
 @cache
 def _patterns(language: str) -> list[tuple[re.Pattern[str], str]]:
     """Every msgid of the catalog with placeholders, as a pattern that reads its values back."""
@@ -251,8 +256,9 @@ def _patterns(language: str) -> list[tuple[re.Pattern[str], str]]:
             else:  # a placeholder used twice holds the same value twice
                 regex += f"(?P={piece})" if piece in seen else f"(?P<{piece}>.+?)"
                 seen.add(piece)
-        found.append((re.compile(regex + r"\Z", re.DOTALL), msgid))
-    return found
+        if len(re.sub(r"%\(\w+\)[sd]", "", msgid).strip()) >= _LEAST_WORDING:
+            found.append((re.compile(regex + r"\Z", re.DOTALL), msgid))
+    return sorted(found, key=lambda pattern: -len(pattern[1]))  # the most specific first
 
 
 def translate_english(language: str, english: str) -> str:
@@ -264,11 +270,22 @@ def translate_english(language: str, english: str) -> str:
     exact = gettext_for(language).gettext(english)
     if exact != english or language == "en":
         return exact
+    return translate_known(language, english) or english
+
+
+def translate_known(language: str, english: str) -> str | None:
+    """`english` in `language` when it is a sentence of the catalog (a msgid, or built from one with
+    its values), else None: words of no msgid — a mail server's reply — are none of Dunmore's."""
+    if not english:
+        return None
+    catalog = gettext_for(language)
+    if english in catalog._catalog:  # type: ignore[attr-defined]  # the parsed .mo
+        return catalog.gettext(english)
     for pattern, msgid in _patterns(language):
         if match := pattern.match(english):
             values = {name: translate_english(language, value) for name, value in match.groupdict().items()}
             return translate(language, msgid, **values)
-    return english
+    return None
 
 
 def forget() -> None:
