@@ -68,17 +68,17 @@ SENTENCES = (
     "Missing argument %(name)s. %(detail)s",
     "Missing option %(name)s. %(detail)s",
     "Choose from:\n\t%(choices)s",
-    "Invalid value: %(message)s",
-    "Invalid value for %(name)s: %(message)s",
+    "Invalid value: %(reason)s",
+    "Invalid value for %(name)s: %(reason)s",
     "No such option: %(name)s",
-    "%(message)s (Possible options: %(options)s)",
+    "%(error)s (Possible options: %(options)s)",
     "Got unexpected extra argument(s) (%(arguments)s)",
     "Option %(name)s does not take a value.",
     "Option %(name)s requires an argument.",
     "Option %(name)s requires %(count)s arguments.",
     "Argument %(name)s takes %(count)s values.",
     "%(value)s is not one of %(choices)s.",
-    "Could not open file %(file)s: %(message)s",
+    "Could not open file %(file)s: %(reason)s",
 )
 
 

@@ -34,6 +34,8 @@ GATEWAYS = {
     "sms": _m("Message from the SMS gateway:"),
 }
 OTHER_GATEWAY = _m("Message from the sending service:")
+# The events whose detail may hold what the receiving side answered: an error, a reply, a status.
+GATEWAY_OUTCOMES = frozenset({"transient", "permanent", "sent", "status"})
 
 
 @dataclass(frozen=True)
@@ -52,11 +54,20 @@ def reason(code: str | None, language: str) -> str:
     return code if known is None else known.render(language)
 
 
-def detail(text: str | None, *, channel: str, language: str) -> Said:
-    """An event's detail (or a delivery's last error) for a reader of `language`."""
+def detail(text: str | None, *, outcome: str | None, channel: str, language: str) -> Said:
+    """An event's detail for a reader of `language`. `outcome` is the event's (`transient`,
+    `deferred`…); None for a delivery's last error, which a deferral or a cancellation writes too."""
     if not text:
         return Said(None, "")
     own = i18n.translate_known(language, text)
     if own is not None:
         return Said(None, own)
+    if outcome is not None and outcome not in GATEWAY_OUTCOMES:
+        return Said(None, text)  # Dunmore's, written before its words were in the catalog
     return Said(GATEWAYS.get(channel, OTHER_GATEWAY).render(language), text)
+
+
+def last_error(text: str | None, *, status: str, channel: str, language: str) -> Said:
+    """A delivery's last error: a cancelled delivery's is the reason Dunmore cancelled it."""
+    outcome = "cancelled" if status == "cancelled" else None
+    return detail(text, outcome=outcome, channel=channel, language=language)

@@ -75,8 +75,11 @@ def _environment(language: str) -> Environment:
     env.globals["language_names"] = LANGUAGE_NAMES
     env.globals["may"] = _may
     env.globals["event_reason"] = lambda code: wording.reason(code, language)
-    env.globals["event_detail"] = lambda text, channel: wording.detail(
-        text, channel=channel, language=language
+    env.globals["event_detail"] = lambda text, channel, outcome: wording.detail(
+        text, outcome=outcome, channel=channel, language=language
+    )
+    env.globals["last_error"] = lambda row: wording.last_error(
+        row.last_error, status=row.status, channel=row.channel, language=language
     )
     return env
 
