@@ -60,21 +60,26 @@ def test_an_untouched_log_verifies_and_reports_its_head(chain: Engine) -> None:
     assert last.id == 5
 
 
+def _said(broken: audit.ChainBreak | None) -> tuple[int, str] | None:
+    """The break's row and its reason in English (the reason is said in the reader's language)."""
+    return None if broken is None else (broken.row_id, str(broken.reason))
+
+
 def test_an_edited_action_is_named_by_its_row(chain: Engine) -> None:
     broken = tamper(chain, "UPDATE audit_log SET action = 'user.disable' WHERE id = 3")
     assert broken is not None
     assert broken.row_id == 3
-    assert "changed after it was written" in broken.reason
+    assert "changed after it was written" in str(broken.reason)
 
 
 def test_a_deleted_middle_row_is_named_by_the_row_after_the_gap(chain: Engine) -> None:
     broken = tamper(chain, "DELETE FROM audit_log WHERE id = 3")
-    assert broken == audit.ChainBreak(4, "row 3 is missing before row 4: deleted from the log")
+    assert _said(broken) == (4, "row 3 is missing before row 4: deleted from the log")
 
 
 def test_a_deleted_first_row_is_named_by_the_row_after_it(chain: Engine) -> None:
     broken = tamper(chain, "DELETE FROM audit_log WHERE id IN (1, 2)")
-    assert broken == audit.ChainBreak(3, "rows 1 to 2 are missing before row 3: deleted from the log")
+    assert _said(broken) == (3, "rows 1 to 2 are missing before row 3: deleted from the log")
 
 
 def test_two_rows_swapped_are_named_by_the_first_of_them(chain: Engine) -> None:
@@ -98,9 +103,7 @@ def test_a_row_edited_with_a_fresh_hash_is_caught_by_the_next_row(chain: Engine)
         )
     with chain.connect() as conn:
         broken = audit.verify(conn).broken
-    assert broken == audit.ChainBreak(
-        4, "row 4 does not follow row 3: one of them was changed, or rows were moved"
-    )
+    assert _said(broken) == (4, "row 4 does not follow row 3: one of them was changed, or rows were moved")
 
 
 def test_verify_reads_the_log_a_batch_at_a_time(chain: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -117,9 +120,8 @@ def test_verify_reads_the_log_a_batch_at_a_time(chain: Engine, monkeypatch: pyte
     with chain.connect() as conn:
         assert audit.verify(conn).rows == 5
     assert seen == [1, 2, 3, 4, 5]
-    assert tamper(chain, "UPDATE audit_log SET object = 'user:x' WHERE id = 5") == audit.ChainBreak(
-        5, "row 5 was changed after it was written: its hash does not match"
-    )
+    broken = tamper(chain, "UPDATE audit_log SET object = 'user:x' WHERE id = 5")
+    assert _said(broken) == (5, "row 5 was changed after it was written: its hash does not match")
 
 
 def test_events_appended_together_chain_as_if_appended_one_by_one(engine: Engine, tmp_path: Path) -> None:

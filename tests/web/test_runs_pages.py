@@ -109,7 +109,10 @@ def test_a_manager_proposes_commits_approves_rejects_with_a_reason_and_reopens(
     )
     empty = _post(web, f"/runs/{run_id}/notices/{west}/reject", f"/runs/{run_id}", reason="  ")
     assert empty.status_code == 400
-    assert f"Notice {west} was not rejected: a rejection needs a reason." in empty.text
+    assert (
+        f"notice {west} was not rejected: a rejection needs a reason, e.g. `dunmore reject {west}"
+        in empty.text
+    )
     assert _status(runs_ledger, west) == "pending_approval"
 
     reason = "W001 pays through its parent company"
@@ -148,7 +151,7 @@ def test_a_run_date_beyond_the_allowed_days_ahead_is_refused_in_the_readers_lang
     page = web.get("/runs", params={"as_of": "2026-03-20"}).text
     assert "2026-03-20" in page
     assert "run.max_days_ahead" in page
-    assert "核对日期" in page
+    assert "请检查日期" in page  # the run service's own sentence, as the command line says it
 
 
 def test_the_template_gate_refuses_a_commit_made_through_the_web(runs_ledger: Engine, tmp_path: Path) -> None:
@@ -163,7 +166,7 @@ def test_the_template_gate_refuses_a_commit_made_through_the_web(runs_ledger: En
         sign_in(client, "tom")
         refused = _post(client, "/runs", "/runs", as_of="2026-03-16")
         assert refused.status_code == 400
-        assert "Nothing was written: the templates fail their check (problems: 1;" in refused.text
+        assert "the run was not committed: its templates have 1 problem(s), the first:" in refused.text
         assert "overdue-1/zh-CN.jinja" in refused.text
         with runs_ledger.connect() as conn:
             assert conn.execute(select(RUNS.c.id)).first() is None

@@ -22,7 +22,7 @@ from dunmore.access.models import AUDIT_LOG
 from dunmore.access.permissions import Permission, require
 from dunmore.access.values import User
 from dunmore.errors import BadArgument
-from dunmore.i18n import _m
+from dunmore.i18n import Text, _m
 from dunmore.store.db import as_utc
 
 GENESIS = "0" * 64
@@ -54,7 +54,7 @@ class ChainBreak:
     """Where the chain first fails to hold, and why (a sentence for people)."""
 
     row_id: int
-    reason: str
+    reason: Text  # said in the reader's language by the CLI and the page
 
 
 @dataclass(frozen=True)
@@ -185,18 +185,33 @@ def _stream(conn: Connection) -> Iterator[AuditRow]:
 def _break(row: AuditRow, expected_id: int, prev_hash: str) -> ChainBreak | None:
     if row.id != expected_id:
         gap = (
-            f"row {expected_id} is"
+            _m(
+                "row %(first)s is missing before row %(row)s: deleted from the log",
+                first=expected_id,
+                row=row.id,
+            )
             if row.id == expected_id + 1
-            else f"rows {expected_id} to {row.id - 1} are"
+            else _m(
+                "rows %(first)s to %(last)s are missing before row %(row)s: deleted from the log",
+                first=expected_id,
+                last=row.id - 1,
+                row=row.id,
+            )
         )
-        return ChainBreak(row.id, f"{gap} missing before row {row.id}: deleted from the log")
+        return ChainBreak(row.id, gap)
     if row.prev_hash != prev_hash:
         return ChainBreak(
             row.id,
-            f"row {row.id} does not follow row {row.id - 1}: one of them was changed, or rows were moved",
+            _m(
+                "row %(row)s does not follow row %(before)s: one of them was changed, or rows were moved",
+                row=row.id,
+                before=row.id - 1,
+            ),
         )
     if row_hash(row) != row.hash:
-        return ChainBreak(row.id, f"row {row.id} was changed after it was written: its hash does not match")
+        return ChainBreak(
+            row.id, _m("row %(row)s was changed after it was written: its hash does not match", row=row.id)
+        )
     return None
 
 

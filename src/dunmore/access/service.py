@@ -36,6 +36,11 @@ from dunmore.store.db import as_utc
 LOGIN = re.compile(r"[a-z0-9][a-z0-9._@-]{1,63}")
 TOKEN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 PORTFOLIO_MAX = 64
+SCOPE_SAID = {  # what a role reaches, said in the reader's language in the errors that name it
+    Scope.ALL: _m("all customers"),
+    Scope.PORTFOLIOS: _m("customers of their portfolios"),
+    Scope.OWNED: _m("customers they own"),
+}
 
 
 def normalize_login(login: str) -> str:
@@ -43,8 +48,11 @@ def normalize_login(login: str) -> str:
     folded = login.lower()
     if not LOGIN.fullmatch(folded):
         raise AccessError(
-            f"{login!r} is not a valid login: use 2 to 64 letters, digits, '.', '_', '@' or '-', "
-            "starting with a letter or digit"
+            _m(
+                "%(login)s is not a valid login: use 2 to 64 letters, digits, '.', '_', '@' or '-', "
+                "starting with a letter or digit",
+                login=repr(login),
+            )
         )
     return folded
 
@@ -54,8 +62,13 @@ def _portfolios(role: Role, portfolios: Iterable[str], login: str) -> frozenset[
     for name in names:
         if not name or len(name) > PORTFOLIO_MAX or not name.isprintable():
             raise AccessError(
-                f"portfolio name {name!r} for {login!r} is not valid: use 1 to {PORTFOLIO_MAX} "
-                "printable characters, as in the customers' portfolio column"
+                _m(
+                    "portfolio name %(name)s for %(login)s is not valid: use 1 to %(most)s "
+                    "printable characters, as in the customers' portfolio column",
+                    name=repr(name),
+                    login=repr(login),
+                    most=PORTFOLIO_MAX,
+                )
             )
     scoped = ROLES[role].scope is Scope.PORTFOLIOS
     if scoped and not names:
@@ -68,8 +81,13 @@ def _portfolios(role: Role, portfolios: Iterable[str], login: str) -> frozenset[
         )
     if names and not scoped:
         raise AccessError(
-            f"only collectors are limited to portfolios; {login!r} is {role.value} and reaches "
-            f"{ROLES[role].scope.value}: leave out --portfolio"
+            _m(
+                "only collectors are limited to portfolios; %(login)s is %(role)s and reaches "
+                "%(scope)s: leave out --portfolio",
+                login=repr(login),
+                role=role.value,
+                scope=SCOPE_SAID[ROLES[role].scope],
+            )
         )
     return names
 
@@ -213,14 +231,25 @@ def create_token(conn: Connection, *, login: str, name: str, actor: str, at: dat
     """Make an API token for a user; its secret is in the answer only, the database keeps its hash."""
     user = get_user(conn, login=login)
     if not TOKEN_NAME.fullmatch(name):
-        raise AccessError(f"token name {name!r} is not valid: use 1 to 64 letters, digits, '.', '_' or '-'")
+        raise AccessError(
+            _m(
+                "token name %(name)s is not valid: use 1 to 64 letters, digits, '.', '_' or '-'",
+                name=repr(name),
+            )
+        )
     live = select(API_TOKENS.c.id).where(
         API_TOKENS.c.user_id == user.id, API_TOKENS.c.name == name, API_TOKENS.c.revoked_at.is_(None)
     )
     if conn.execute(live).first() is not None:
         raise AccessError(
-            f"{user.login!r} already has a token named {name!r}: choose another --name, or revoke it first "
-            f"with `dunmore users revoke-token {user.login} {name}`"
+            _m(
+                "%(login)s already has a token named %(name)s: choose another --name, or revoke it first "
+                "with `dunmore users revoke-token %(user)s %(token)s`",
+                login=repr(user.login),
+                name=repr(name),
+                user=user.login,
+                token=name,
+            )
         )
     secret = new_token()
     conn.execute(
@@ -242,8 +271,13 @@ def revoke_token(conn: Connection, *, login: str, name: str, actor: str, at: dat
     )
     if done.rowcount == 0:
         raise NotFound(
-            f"{user.login!r} has no live token named {name!r}: "
-            f"see their tokens with `dunmore users tokens {user.login}`"
+            _m(
+                "%(login)s has no live token named %(name)s: see their tokens with "
+                "`dunmore users tokens %(user)s`",
+                login=repr(user.login),
+                name=repr(name),
+                user=user.login,
+            )
         )
     audit.record(
         conn, at=at, actor=actor, action="token.revoke", object=f"user:{user.login}", before={"token": name}

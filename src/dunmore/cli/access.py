@@ -16,6 +16,7 @@ from dunmore.access.values import Language, Role, User
 from dunmore.cli.context import cli_actor, console, reported, state, transaction
 from dunmore.cli.language import _
 from dunmore.errors import AccessError, AuditChainBroken
+from dunmore.i18n import _m
 
 if TYPE_CHECKING:  # argon2 and the database load when a command runs, not for `--help`
     from dunmore.access.audit import AuditRow
@@ -52,11 +53,13 @@ def _now() -> datetime:
 
 def _password(login: str, from_stdin: bool) -> str:
     if not from_stdin:
-        return str(typer.prompt(f"Password for {login}", hide_input=True, confirmation_prompt=True))
+        return str(
+            typer.prompt(_("Password for %(login)s", login=login), hide_input=True, confirmation_prompt=True)
+        )
     line = typer.get_text_stream("stdin").readline().rstrip("\r\n")
     if not line:
         raise AccessError(
-            "--password-stdin read no password: pipe it in, e.g. `printf '%s\\n' \"$PW\" | dunmore …`"
+            _m("--password-stdin read no password: pipe it in, e.g. `printf '%s\\n' \"$PW\" | dunmore …`")
         )
     return line
 
@@ -205,11 +208,19 @@ def verify(ctx: typer.Context) -> None:
         with transaction(state(ctx).engine()) as conn:
             result = audit.verify(conn)
         if result.broken is not None:
+            held = (
+                _m("the 1 row before it holds")
+                if result.rows == 1
+                else _m("the %(count)s rows before it hold", count=result.rows)
+            )
             raise AuditChainBroken(
-                f"the audit log is broken at row {result.broken.row_id}: {result.broken.reason}; "
-                f"the {result.rows} {'row before it holds' if result.rows == 1 else 'rows before it hold'}. "
-                "Restore the log from a backup and find out "
-                "who changed the database"
+                _m(
+                    "the audit log is broken at row %(row)s: %(reason)s; %(held)s. Restore the log from a "
+                    "backup and find out who changed the database",
+                    row=result.broken.row_id,
+                    reason=result.broken.reason,
+                    held=held,
+                )
             )
     console.print(f"the audit log holds: {result.rows} rows, head hash {result.head_hash}", soft_wrap=True)
 

@@ -4,7 +4,8 @@ The language is `DUNMORE_LANG`, else the terminal's locale (`dunmore.i18n.from_e
 command line has no signed-in user whose setting would come first. Typer builds the help texts at
 import, in English: `TranslatedGroup`, the root command's class, says them in the reader's language
 just before the command line parses its arguments, so that the help, the usage errors and nothing
-else need the catalog, read from a cached `.mo` without Babel (see `dunmore.i18n.gettext_for`).
+else need the catalog, read from a cached `.mo` without Babel (see `dunmore.i18n.gettext_for`); click's
+and Typer's own words follow the same language (`dunmore.cli.framework`).
 """
 
 from __future__ import annotations
@@ -79,5 +80,9 @@ class TranslatedGroup(TyperGroup):
     """The root `dunmore` command: its help, and every sub-command's, in the reader's language."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        translate_help(self, language())
-        return super().main(*args, **kwargs)
+        from dunmore.cli.framework import speaking
+
+        said = language()
+        translate_help(self, said)
+        with speaking(said):  # click's and Typer's own words too: "Usage:", "Missing argument"…
+            return super().main(*args, **kwargs)

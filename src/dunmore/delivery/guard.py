@@ -15,6 +15,8 @@ from datetime import datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from dunmore.i18n import _m
+
 Action = Literal["send", "defer", "cancel"]
 
 
@@ -61,13 +63,14 @@ def judge(situation: Situation, rules: ContactRules, now: datetime) -> Verdict:
 def _hold(situation: Situation, rules: ContactRules, now: datetime) -> Verdict | None:
     if not situation.on_hold:
         return None
-    return Verdict("cancel", "hold", detail="the customer or an item of the notice is on hold")
+    return Verdict("cancel", "hold", detail=str(_m("the customer or an item of the notice is on hold")))
 
 
 def _dispute(situation: Situation, rules: ContactRules, now: datetime) -> Verdict | None:
     if not situation.disputed_since_notice:
         return None
-    return Verdict("cancel", "dispute", detail="an item of the notice was disputed after the notice was made")
+    detail = str(_m("an item of the notice was disputed after the notice was made"))
+    return Verdict("cancel", "dispute", detail=detail)
 
 
 def _cease_contact(situation: Situation, rules: ContactRules, now: datetime) -> Verdict | None:
@@ -77,7 +80,9 @@ def _cease_contact(situation: Situation, rules: ContactRules, now: datetime) -> 
     return Verdict(
         "cancel",
         "cease_contact",
-        detail=f"the debtor asked not to be contacted; channels still allowed: {allowed}",
+        detail=str(
+            _m("the debtor asked not to be contacted; channels still allowed: %(allowed)s", allowed=allowed)
+        ),
     )
 
 
@@ -96,7 +101,15 @@ def _window(situation: Situation, rules: ContactRules, now: datetime) -> Verdict
         "defer",
         "contact_window",
         until=opens.astimezone(ZoneInfo("UTC")),
-        detail=f"{local:%H:%M} in {situation.timezone} is outside {start:%H:%M}-{end:%H:%M}",
+        detail=str(
+            _m(
+                "%(local)s in %(zone)s is outside %(start)s-%(end)s",
+                local=local.strftime("%H:%M"),
+                zone=situation.timezone,
+                start=start.strftime("%H:%M"),
+                end=end.strftime("%H:%M"),
+            )
+        ),
     )
 
 
@@ -118,5 +131,13 @@ def _cap(situation: Situation, rules: ContactRules, now: datetime) -> Verdict | 
         "defer",
         "frequency_cap",
         until=frees,
-        detail=f"{len(recent)} {situation.channel} messages in the last {rules.cap_days} days (cap {cap})",
+        detail=str(
+            _m(
+                "%(count)s %(channel)s messages in the last %(days)s days (cap %(cap)s)",
+                count=len(recent),
+                channel=situation.channel,
+                days=rules.cap_days,
+                cap=cap,
+            )
+        ),
     )

@@ -30,6 +30,7 @@ from types import TracebackType
 from typing import Final, Self
 
 from dunmore.errors import DeliveryError
+from dunmore.i18n import _m
 
 __all__ = ["LAYOUTS", "LetterPrinter", "render_pdf"]
 
@@ -107,6 +108,10 @@ def _refuse_missing_glyphs() -> Iterator[None]:
     missing = [message for message in collect.messages if message.startswith(_NOTDEF)]
     if missing:
         raise DeliveryError(
-            f"the letter has {len(missing)} character(s) that no installed font can draw, first: "
-            f"{missing[0]} (are Debian's fonts-noto-cjk installed?)"
+            _m(
+                "the letter has %(count)s character(s) that no installed font can draw, first: "
+                "%(first)s (are Debian's fonts-noto-cjk installed?)",
+                count=len(missing),
+                first=missing[0],
+            )
         )

@@ -124,6 +124,11 @@ def mark_error(
     return status
 
 
+def _until(detail: str, until: datetime) -> str:
+    """A deferral's detail, in English as stored; the pages read it back in the reader's language."""
+    return str(_m("%(detail)s; until %(until)s UTC", detail=detail, until=until.strftime("%Y-%m-%d %H:%M")))
+
+
 def defer(
     conn: Connection, claimed: Claimed, *, until: datetime, reason: str, detail: str, now: datetime
 ) -> None:
@@ -138,7 +143,7 @@ def defer(
     _set(conn, claimed, values)
     _events(
         conn,
-        [(claimed.id, claimed.attempt, "deferred", reason, f"{detail}; until {until:%Y-%m-%d %H:%M} UTC")],
+        [(claimed.id, claimed.attempt, "deferred", reason, _until(detail, until))],
         now,
     )
 
@@ -157,7 +162,7 @@ def release(conn: Connection, claims: Sequence[Claimed], *, worker: str, now: da
         .returning(d.id)
     ).scalars()
     back = set(released)
-    detail = f"released unsent by {worker}, which is stopping"
+    detail = str(_m("released unsent by %(worker)s, which is stopping", worker=worker))
     _events(conn, [(c.id, c.attempt, "released", None, detail) for c in claims if c.id in back], now)
     return len(back)
 
@@ -171,7 +176,7 @@ def _set(conn: Connection, claimed: Claimed, values: Mapping[str, object]) -> No
     conn.execute(update(DELIVERIES).where(DELIVERIES.c.id == claimed.id).values(values))
 
 
-_HELD = "the customer or an item of the notice is on hold, or an item was disputed after the notice"
+_HELD = str(_m("the customer or an item of the notice is on hold, or an item was disputed after the notice"))
 
 
 def cancel_held(
@@ -272,7 +277,7 @@ def create_task(
     return int(conn.execute(insert(TASKS).values(row).returning(TASKS.c.id)).scalar_one())
 
 
-_RETRIED = "put back in the queue by an operator"
+_RETRIED = str(_m("put back in the queue by an operator"))
 
 
 def retry(conn: Connection, ids: Collection[int], *, now: datetime, actor: str) -> int:
@@ -405,7 +410,13 @@ def record_status(conn: Connection, provider_id: str, status: SmsState, detail: 
     ).rowcount
     if not moved:
         current = conn.execute(select(d.provider_status).where(d.id == row.id)).scalar_one()
-        detail += f"; status stays {current} (a callback never moves a status back)"
+        detail = str(
+            _m(
+                "%(detail)s; status stays %(status)s (a callback never moves a status back)",
+                detail=detail,
+                status=current,
+            )
+        )
     _events(conn, [(row.id, row.attempts, "status", status, detail)], now)
     return int(row.id)
 

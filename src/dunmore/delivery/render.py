@@ -51,6 +51,7 @@ from dunmore.delivery import formatting
 from dunmore.delivery.view import Language, NoticeView
 from dunmore.domain.money import Money
 from dunmore.errors import InputFileError
+from dunmore.i18n import Text, _m
 
 __all__ = [
     "BLOCKS",
@@ -79,13 +80,19 @@ class TemplateError(InputFileError):
 
     code = "template"
 
-    def __init__(self, message: str, *, kind: str, file: str, line: int | None = None) -> None:
-        where = f"{file}, line {line}" if line else file
-        super().__init__(f"{where}: {message}")
+    def __init__(self, message: Text, *, kind: str, file: str, line: int | None = None) -> None:
+        self.where = _m("%(file)s, line %(line)s", file=file, line=line) if line else file
+        super().__init__(f"{self.where}: {message}")
+        self.message = message
         self.kind = kind  # missing, syntax, undefined, unsafe, missing_block, render
         self.file = file
         self.line = line
-        self.detail = message
+        self.detail = str(message)  # English, for the check's report; `render` says it all translated
+
+    def render(self, language: str) -> str:
+        """Where (file, line) and what, in `language`; Jinja's own words stay as Jinja wrote them."""
+        where = self.where if isinstance(self.where, str) else self.where.render(language)
+        return f"{where}: {self.message.render(language)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,10 +202,18 @@ class Templates:
         return sorted(steps - {"layouts"})
 
     def _missing(self, name: str) -> TemplateError:
-        places = f"{self.override_dir} or the default set" if self.override_dir else "the default set"
+        places = (
+            _m("%(folder)s or the default set", folder=str(self.override_dir))
+            if self.override_dir
+            else _m("the default set")
+        )
         return TemplateError(
-            f"there is no template {name} in {places}: create it (copy one of the other languages and "
-            "translate it) or choose a template that exists",
+            _m(
+                "there is no template %(name)s in %(places)s: create it (copy one of the other languages "
+                "and translate it) or choose a template that exists",
+                name=name,
+                places=places,
+            ),
             kind="missing",
             file=name,
         )
@@ -240,8 +255,12 @@ class Templates:
             missing = [block for block in wanted if block in BLOCKS and block not in context.blocks]
             if missing:
                 raise TemplateError(
-                    f"the block {', '.join(missing)} is missing: every step template defines "
-                    f"{', '.join(BLOCKS)} ({{% block sms %}}…{{% endblock %}})",
+                    _m(
+                        "the block %(missing)s is missing: every step template defines %(blocks)s "
+                        "({%% block sms %%}…{%% endblock %%})",
+                        missing=", ".join(missing),
+                        blocks=", ".join(BLOCKS),
+                    ),
                     kind="missing_block",
                     file=template.filename or name,
                 )
@@ -272,7 +291,7 @@ class Templates:
             raise self._missing(exc.name if isinstance(exc.name, str) else name) from None
         except TemplateSyntaxError as exc:
             raise TemplateError(
-                f"syntax error: {exc.message}; fix the tag or expression on that line",
+                _m("syntax error: %(why)s; fix the tag or expression on that line", why=exc.message),
                 kind="syntax",
                 file=exc.filename or exc.name or name,
                 line=exc.lineno,
@@ -280,7 +299,7 @@ class Templates:
         except SecurityError as exc:
             file, line = _template_frame(exc.__traceback__, name)
             raise TemplateError(
-                f"unsafe: {exc}; templates may only read the notice's values",
+                _m("unsafe: %(why)s; templates may only read the notice's values", why=str(exc)),
                 kind="unsafe",
                 file=file,
                 line=line,
@@ -289,7 +308,11 @@ class Templates:
             file, line = _template_frame(exc.__traceback__, name)
             known = ", ".join(sorted(NOTICE_VARIABLES))
             raise TemplateError(
-                f"{exc.message}; use one of the notice's variables ({known}) or define it with {{% set %}}",
+                _m(
+                    "%(why)s; use one of the notice's variables (%(known)s) or define it with {%% set %%}",
+                    why=exc.message,
+                    known=known,
+                ),
                 kind="undefined",
                 file=file,
                 line=line,
@@ -297,7 +320,7 @@ class Templates:
         except (JinjaError, AttributeError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
             file, line = _template_frame(exc.__traceback__, name)
             raise TemplateError(
-                f"cannot render: {exc}; check the values and filters used on that line",
+                _m("cannot render: %(why)s; check the values and filters used on that line", why=str(exc)),
                 kind="render",
                 file=file,
                 line=line,

@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 
 from dunmore.access import audit
 from dunmore.delivery import outbox
+from dunmore.i18n import _m
 from dunmore.ledger import holds
 from dunmore.webhooks import emit as webhooks
 
@@ -37,10 +38,12 @@ def hold(conn: Connection, *, customer: str, invoice: str | None = None, now: da
     its notices and returns how many."""
     if invoice is None:
         change = holds.set_customer(conn, customer, on_hold=True)
-        detail, action, object = f"customer {customer} put on hold", "customer.hold", f"customer:{customer}"
+        detail = str(_m("customer %(customer)s put on hold", customer=customer))
+        action, object = "customer.hold", f"customer:{customer}"
     else:
         change = holds.set_invoice(conn, invoice, on_hold=True)
-        detail, action, object = f"invoice {invoice} put on hold", "invoice.hold", f"invoice:{invoice}"
+        detail = str(_m("invoice %(invoice)s put on hold", invoice=invoice))
+        action, object = "invoice.hold", f"invoice:{invoice}"
     count = outbox.cancel_held(conn, now=now, customers=[change.customer_id], reason="hold", detail=detail)
     _audit(conn, change, action=action, object=object, now=now, actor=actor, deliveries_cancelled=count)
     return count
@@ -63,7 +66,9 @@ def dispute(conn: Connection, *, invoice: str, amount: Decimal, now: datetime, a
     """Set the amount of an invoice the customer disputes (0 ends the dispute); when it grew, cancels
     the pending deliveries of the notices listing the invoice and returns how many."""
     change = holds.set_invoice(conn, invoice, disputed=amount)
-    detail = f"invoice {invoice} disputed ({amount}) after the notice"
+    detail = str(
+        _m("invoice %(invoice)s disputed (%(amount)s) after the notice", invoice=invoice, amount=amount)
+    )
     count = outbox.cancel_held(conn, now=now, customers=[change.customer_id], reason="dispute", detail=detail)
     _audit(conn, change, action="invoice.dispute", object=f"invoice:{invoice}", now=now, actor=actor,
            deliveries_cancelled=count)  # fmt: skip
@@ -80,7 +85,7 @@ def cease_contact(
     """The debtor asked not to be contacted: only the channels in `keep` (the settings'
     `delivery.cease_contact_channels`) go on; cancels its other pending deliveries, returns how many."""
     change = holds.set_customer(conn, customer, cease_contact=True)
-    detail = f"customer {customer} asked not to be contacted"
+    detail = str(_m("customer %(customer)s asked not to be contacted", customer=customer))
     count = outbox.cancel_ceased(conn, now=now, customers=[change.customer_id], keep=keep, detail=detail)
     _audit(conn, change, action="customer.cease_contact", object=f"customer:{customer}", now=now, actor=actor,
            channels_kept=sorted(keep), deliveries_cancelled=count)  # fmt: skip

@@ -9,6 +9,7 @@ from dunmore.delivery.channels.sms import SmsGateway, TwilioGateway, WebhookGate
 from dunmore.delivery.signatures import CallbackVerifier, TwilioVerifier, WebhookVerifier
 from dunmore.delivery.worker import Outlets
 from dunmore.errors import ConfigError
+from dunmore.i18n import _m
 from dunmore.settings import DEMO_SMTP_HOST, Settings, SmsSettings
 
 
@@ -52,13 +53,17 @@ def callback_verifier(sms: SmsSettings) -> CallbackVerifier:
     if sms.adapter == "twilio":
         if sms.auth_token is None or not sms.auth_token.get_secret_value() or not sms.status_callback_url:
             raise ConfigError(
-                "Twilio's status callbacks cannot be verified: set DUNMORE_SMS__AUTH_TOKEN and "
-                "DUNMORE_SMS__STATUS_CALLBACK_URL (the public URL Twilio posts to)"
+                _m(
+                    "Twilio's status callbacks cannot be verified: set DUNMORE_SMS__AUTH_TOKEN and "
+                    "DUNMORE_SMS__STATUS_CALLBACK_URL (the public URL Twilio posts to)"
+                )
             )
         return TwilioVerifier(sms.auth_token.get_secret_value(), sms.status_callback_url)
     if sms.callback_secret is None or not sms.callback_secret.get_secret_value():
         raise ConfigError(
-            "the SMS status callbacks cannot be verified: set DUNMORE_SMS__CALLBACK_SECRET, the secret "
-            "your SMS service signs its callbacks with"
+            _m(
+                "the SMS status callbacks cannot be verified: set DUNMORE_SMS__CALLBACK_SECRET, the secret "
+                "your SMS service signs its callbacks with"
+            )
         )
     return WebhookVerifier(sms.callback_secret.get_secret_value(), timedelta(seconds=sms.callback_max_age))

@@ -228,7 +228,8 @@ class Worker:
             self._failed(delivery, str(error), transient=False)
             return
         except Exception as error:  # one broken delivery must not stop the others
-            self._failed(delivery, f"unexpected error, please report it: {error!r}", transient=False)
+            said = _m("unexpected error, please report it: %(error)s", error=repr(error))
+            self._failed(delivery, str(said), transient=False)
             return
         with transaction(self.engine) as conn:
             if delivery.channel in TASK_CHANNELS:
@@ -305,9 +306,8 @@ class Worker:
     def _email_channel(self) -> EmailSender:
         if self._email is None:
             if self.outlets.email is None:
-                raise SendError(
-                    "no e-mail channel is configured: set DUNMORE_SMTP__HOST and PORT", transient=True
-                )
+                said = _m("no e-mail channel is configured: set DUNMORE_SMTP__HOST and PORT")
+                raise SendError(str(said), transient=True)
             if self._stack is None:
                 raise RuntimeError("e-mail is sent inside Worker.run, which closes the connection")
             self._email = self._stack.enter_context(self.outlets.email())
@@ -324,7 +324,8 @@ class Worker:
                 )
             )
         if self.outlets.sms is None:
-            raise SendError("no SMS gateway is configured: set DUNMORE_SMS__ADAPTER and URL", transient=True)
+            said = _m("no SMS gateway is configured: set DUNMORE_SMS__ADAPTER and URL")
+            raise SendError(str(said), transient=True)
         reference = f"dunmore-{delivery.id}"
         receipt = self.outlets.sms.send(to=phone, text=message.sms, reference=reference)
         return Sent(

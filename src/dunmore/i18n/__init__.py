@@ -188,7 +188,7 @@ def _keep(path: Path, data: bytes) -> None:
         return
 
 
-def translate(language: str, message: str, **values: Any) -> str:
+def translate(language: str, message: str, /, **values: Any) -> str:
     """`message` (an English msgid with named placeholders) in `language`, filled with `values`.
 
     A value that is itself a `Text` is said in the same language."""
@@ -235,10 +235,16 @@ def N_(msgid: str) -> str:
     return msgid
 
 
+# A msgid with less wording than this around its placeholders ("%(count)s failed", "Level %(level)s")
+# would fit too many sentences that are none of Dunmore's (a mail server's "Authentication failed").
+_LEAST_WORDING = 12
+
+
 @cache
-def _patterns(language: str) -> list[tuple[re.Pattern[str], str]]:
-    """Every msgid of the catalog with placeholders, as a pattern that reads its values back."""
-    found: list[tuple[re.Pattern[str], str]] = []
+def _patterns(language: str) -> list[tuple[re.Pattern[str], str, int]]:
+    """Every msgid of the catalog with placeholders, as a pattern that reads its values back, and
+    how many characters of wording it has around them."""
+    found: list[tuple[re.Pattern[str], str, int]] = []
     for msgid in gettext_for(language)._catalog:  # type: ignore[attr-defined]  # the parsed .mo
         if not isinstance(msgid, str) or "%(" not in msgid:
             continue
@@ -251,7 +257,9 @@ def _patterns(language: str) -> list[tuple[re.Pattern[str], str]]:
             else:  # a placeholder used twice holds the same value twice
                 regex += f"(?P={piece})" if piece in seen else f"(?P<{piece}>.+?)"
                 seen.add(piece)
-        found.append((re.compile(regex + r"\Z", re.DOTALL), msgid))
+        wording = len(re.sub(r"%\(\w+\)[sd]", "", msgid).strip())
+        if wording >= _LEAST_WORDING:
+            found.append((re.compile(regex + r"\Z", re.DOTALL), msgid, wording))
     return found
 
 
@@ -264,11 +272,37 @@ def translate_english(language: str, english: str) -> str:
     exact = gettext_for(language).gettext(english)
     if exact != english or language == "en":
         return exact
-    for pattern, msgid in _patterns(language):
+    return translate_known(language, english) or english
+
+
+def translate_known(language: str, english: str) -> str | None:
+    """`english` in `language` when it is a sentence of the catalog (a msgid, or built from one with
+    its values), else None: words of no msgid — a mail server's reply — are none of Dunmore's."""
+    best = _reading(language, english)
+    return None if best is None else best[1]
+
+
+def _reading(language: str, english: str) -> tuple[int, str] | None:
+    """The best reading of `english` against the catalog: (how much of it the catalog's wording
+    explains, its translation), or None. A sentence built from sentences fits several msgids (the
+    deferral "%(detail)s; until %(until)s UTC" around "%(local)s in %(zone)s is outside …" fits
+    both); the reading that explains the most of it, its values' wording included, is the one meant."""
+    if not english:
+        return None
+    catalog = gettext_for(language)
+    if english in catalog._catalog:  # type: ignore[attr-defined]  # the parsed .mo
+        return len(english), catalog.gettext(english)
+    best: tuple[int, str] | None = None
+    for pattern, msgid, wording in _patterns(language):
         if match := pattern.match(english):
-            values = {name: translate_english(language, value) for name, value in match.groupdict().items()}
-            return translate(language, msgid, **values)
-    return english
+            explained, values = wording, {}
+            for name, value in match.groupdict().items():
+                inner = _reading(language, value)
+                explained += inner[0] if inner else 0
+                values[name] = inner[1] if inner else value
+            if best is None or explained > best[0]:
+                best = (explained, translate(language, msgid, **values))
+    return best
 
 
 def forget() -> None:

@@ -13,7 +13,8 @@ from babel.messages.catalog import Catalog, Message
 from dunmore import i18n
 from dunmore.i18n.extract import AREAS, all_messages, web_messages
 
-PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w+)\}")
+# Ours are `%(name)s`; click's and Typer's are `{name}`, `{name!r}` or `{}` (filled with `.format`).
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w*)(?:![rsa])?\}")
 
 
 def placeholders(text: str) -> frozenset[str]:
@@ -27,6 +28,15 @@ def _texts(message: Message) -> tuple[str, ...]:
 def _translations(message: Message) -> tuple[str, ...]:
     strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
     return tuple(str(s or "") for s in strings)
+
+
+def _fits(said: frozenset[str], forms: list[frozenset[str]]) -> bool:
+    """A translation names the message's placeholders. A plural form may leave out what only another
+    form names (click: "Did you mean {possibility}?" / "…one of: {possibilities}?"), never what all
+    of them name."""
+    if len(forms) == 1:
+        return said == forms[0]
+    return frozenset.intersection(*forms) <= said <= frozenset().union(*forms)
 
 
 def problems(used: Iterable[Message], catalog: Catalog, language: str) -> list[str]:
@@ -43,9 +53,10 @@ def problems(used: Iterable[Message], catalog: Catalog, language: str) -> list[s
                 f"add it to a .po file of {i18n.catalog_folder(language)}"
             )
             continue
-        wanted = placeholders(" ".join(_texts(message)))
+        forms = [placeholders(text) for text in _texts(message)]
+        wanted = frozenset().union(*forms)
         for text in _translations(translated):
-            if placeholders(text) != wanted:
+            if not _fits(placeholders(text), forms):
                 found.append(
                     f"{language}: the translation {text!r} of {first!r} has placeholders "
                     f"{sorted(placeholders(text))}, the message {sorted(wanted)}: use the same names"

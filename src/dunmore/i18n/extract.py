@@ -1,11 +1,14 @@
 """The messages Dunmore's code uses, as Babel extracts them: what the catalogs must translate
-(`python -m dunmore.i18n.extract [web|cli|errors]` prints them as a .pot; all of them without an area).
+(`python -m dunmore.i18n.extract [web|cli|errors|framework]` prints them as a .pot; all of them
+without an area).
 
 - web: the web application's templates and Python (`_`, `gettext`, `ngettext`, `translate`).
 - cli: every help text of the command line (read from the commands Typer builds, so docstrings,
   `help=` and texts computed at import are all there) and the messages its modules print (`_`).
 - errors: the sentences marked anywhere in `dunmore` with `_m` (errors raised with their values) or
   `N_` (sentences computed in bulk, such as the reasons of import problems).
+- framework: click's and Typer's own texts ("Usage:", "Missing argument"…), listed in
+  `dunmore.cli.framework`.
 """
 
 from __future__ import annotations
@@ -59,12 +62,28 @@ def cli_messages() -> Catalog:
     return _python(CLI, CLI_KEYWORDS, catalog)
 
 
+def framework_messages() -> Catalog:
+    """click's and Typer's own texts that the command line says in the reader's language (listed in
+    `dunmore.cli.framework`: they are not in Dunmore's source to extract)."""
+    from dunmore.cli.framework import msgids
+
+    catalog = Catalog(domain="framework", project="Dunmore")
+    for msgid in msgids():
+        catalog.add(msgid, locations=[("dunmore/cli/framework.py", 0)])
+    return catalog
+
+
 def error_messages() -> Catalog:
     """Every sentence marked with `_m` or `N_` anywhere in `dunmore`."""
     return _python(PACKAGE, ERROR_KEYWORDS, Catalog(domain="errors", project="Dunmore"))
 
 
-AREAS = {"web": web_messages, "cli": cli_messages, "errors": error_messages}
+AREAS = {
+    "web": web_messages,
+    "cli": cli_messages,
+    "errors": error_messages,
+    "framework": framework_messages,
+}
 
 
 def all_messages() -> Catalog:

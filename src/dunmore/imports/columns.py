@@ -170,9 +170,17 @@ def match_header(headers: list[str], spec: FileSpec) -> HeaderMatch:
 def _require(spec: FileSpec, present: set[str], headers: list[str]) -> None:
     missing = [name for name in spec.required if name not in present]
     if missing:
-        found = ", ".join(repr(h) for h in headers) or "none"
-        hint = " Columns must be separated by commas." if any(";" in h or "\t" in h for h in headers) else ""
+        found = ", ".join(repr(h) for h in headers) or _m("none")
+        separated = any(";" in h or "\t" in h for h in headers)
+        hint = _m(" Columns must be separated by commas.") if separated else ""
         raise InputFileError(
-            f"a {spec.kind} file needs the column(s) {', '.join(missing)}; found columns: {found}.{hint} "
-            f"Accepted names (* = required): {accepted_names(spec)}"
+            _m(
+                "a %(kind)s file needs the column(s) %(missing)s; found columns: %(found)s.%(hint)s "
+                "Accepted names (* = required): %(accepted)s",
+                kind=spec.kind,
+                missing=", ".join(missing),
+                found=found,
+                hint=hint,
+                accepted=accepted_names(spec),
+            )
         )

@@ -29,7 +29,7 @@ import polars as pl
 
 from dunmore.cells import unescaped
 from dunmore.errors import InputFileError
-from dunmore.i18n import _m
+from dunmore.i18n import Text, _m
 
 ENCODINGS = ("auto", "utf-8", "utf-8-sig", "gb18030", "big5")
 # Python codecs of the legacy encodings, by charset-normalizer's name. Big5 is read as cp950, the
@@ -38,7 +38,9 @@ _LEGACY = {"gb18030": "gb18030", "cp950": "big5"}
 _CODECS = {"gb18030": "gb18030", "big5": "cp950"}
 # Two readings whose chaos differs by less than this are a tie: the bytes alone cannot tell.
 _TIE = 0.01
-_HOW = 'name its encoding with --encoding utf-8|utf-8-sig|gb18030|big5, or save it in Excel as "CSV UTF-8"'
+_HOW = _m(
+    'name its encoding with --encoding utf-8|utf-8-sig|gb18030|big5, or save it in Excel as "CSV UTF-8"'
+)
 _BOM = b"\xef\xbb\xbf"
 _XLSX_SUFFIXES = (".xlsx", ".xlsm")
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -108,8 +110,13 @@ def _decode_or_fail(data: bytes, encoding: str, name: str) -> str:
     except UnicodeDecodeError as exc:
         shown = {"cp950": "Big5"}.get(encoding, encoding.upper())
         raise InputFileError(
-            f"{name} is not valid {shown} (bad byte at offset {exc.start}): save it as UTF-8, or "
-            "name its encoding with --encoding utf-8|utf-8-sig|gb18030|big5"
+            _m(
+                "%(name)s is not valid %(encoding)s (bad byte at offset %(offset)s): save it as UTF-8, or "
+                "name its encoding with --encoding utf-8|utf-8-sig|gb18030|big5",
+                name=name,
+                encoding=shown,
+                offset=exc.start,
+            )
         ) from exc
 
 
@@ -135,8 +142,12 @@ def _detect_chinese(data: bytes, name: str) -> tuple[bytes, str]:
     readings = sorted((match for match in matches if match.encoding in _LEGACY), key=lambda m: m.chaos)
     if not readings:
         raise InputFileError(
-            f"cannot tell the encoding of {name}: tried UTF-8, UTF-8 with BOM, GB18030 and Big5, and "
-            f"it is none of them; {_HOW}"
+            _m(
+                "cannot tell the encoding of %(name)s: tried UTF-8, UTF-8 with BOM, GB18030 and Big5, and "
+                "it is none of them; %(how)s",
+                name=name,
+                how=_HOW,
+            )
         )
     if len(readings) > 1 and readings[1].chaos - readings[0].chaos < _TIE:
         raise InputFileError(_unsure(data, name))
@@ -144,12 +155,16 @@ def _detect_chinese(data: bytes, name: str) -> tuple[bytes, str]:
     return _decode_or_fail(data, _CODECS[used], name).encode("utf-8"), used
 
 
-def _unsure(data: bytes, name: str) -> str:
+def _unsure(data: bytes, name: str) -> Text:
     """Say what the file reads as in each encoding, so that a person can tell which is right."""
     samples = {used: _first_chinese(data.decode(codec, errors="replace")) for used, codec in _CODECS.items()}
-    return (
-        f"cannot tell whether {name} is GB18030 (simplified Chinese Windows) or Big5 (traditional): "
-        f"as GB18030 it reads {samples['gb18030']!r}, as Big5 {samples['big5']!r}; {_HOW}"
+    return _m(
+        "cannot tell whether %(name)s is GB18030 (simplified Chinese Windows) or Big5 (traditional): "
+        "as GB18030 it reads %(gb18030)s, as Big5 %(big5)s; %(how)s",
+        name=name,
+        gb18030=repr(samples["gb18030"]),
+        big5=repr(samples["big5"]),
+        how=_HOW,
     )
 
 

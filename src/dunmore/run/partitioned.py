@@ -17,6 +17,7 @@ import polars as pl
 
 from dunmore.engine.frames import DecisionFrames
 from dunmore.errors import RunError
+from dunmore.i18n import _m
 
 
 def kept(decisions: DecisionFrames) -> DecisionFrames:
@@ -65,4 +66,4 @@ def _rekeyed(frame: pl.DataFrame, rekey: pl.DataFrame) -> pl.DataFrame:
 
 
 def _no_explanation() -> tuple[pl.DataFrame, pl.DataFrame]:
-    raise RunError("a partitioned run keeps no explanation frames: `dunmore explain` reads the ledger")
+    raise RunError(_m("a partitioned run keeps no explanation frames: `dunmore explain` reads the ledger"))

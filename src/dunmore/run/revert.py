@@ -142,8 +142,15 @@ def _refuse_when_gone_out(conn: Connection, run_id: int) -> None:
         first = select(d.id).select_from(gone).where(where).order_by(d.id).limit(SHOWN)
         ids = ", ".join(map(str, conn.execute(first).scalars())) + (", …" if total > SHOWN else "")
         raise RunError(
-            f"run {run_id} cannot be reverted: {total} of its deliveries already went out or were "
-            f"claimed by a worker ({tally}; deliveries {ids}); its notices stand, correct them by hand"
+            _m(
+                "run %(run)s cannot be reverted: %(total)s of its deliveries already went out or were "
+                "claimed by a worker (%(tally)s; deliveries %(ids)s); its notices stand, correct them "
+                "by hand",
+                run=run_id,
+                total=total,
+                tally=tally,
+                ids=ids,
+            )
         )
 
 
@@ -184,13 +191,17 @@ def _charge_items(conn: Connection, run_id: int) -> list[int]:
 
 
 def _refuse_when_charges_named(conn: Connection, charges: list[int]) -> None:
-    for table, what in ((PAYMENTS, "payment"), (CREDIT_NOTES, "credit note")):
+    for table, what in ((PAYMENTS, _m("payment")), (CREDIT_NOTES, _m("credit note"))):
         named = select(table.c.external_id).where(table.c.invoice_id.in_(charges)).limit(1)
         found = conn.execute(named).scalar() if charges else None
         if found is not None:
             raise RunError(
-                f"the run cannot be reverted: {what} {found} was recorded against one of its fee or "
-                "interest items; remove that reference first"
+                _m(
+                    "the run cannot be reverted: %(what)s %(found)s was recorded against one of its fee or "
+                    "interest items; remove that reference first",
+                    what=what,
+                    found=found,
+                )
             )
 
 

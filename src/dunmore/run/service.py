@@ -117,7 +117,7 @@ def policy_of_run(conn: Connection, run_id: int) -> LoadedPolicy:
     version_id = select(RUNS.c.policy_version_id).where(RUNS.c.id == run_id).scalar_subquery()
     loaded = _policy_where(conn, POLICY_VERSIONS.c.id == version_id)
     if loaded is None:  # pragma: no cover - runs reference their policy version by a foreign key
-        raise RunError(f"run {run_id} has no stored policy version")
+        raise RunError(_m("run %(run)s has no stored policy version", run=run_id))
     return loaded
 
 
@@ -207,8 +207,12 @@ def check_templates(conn: Connection, policies: PolicySet, *, templates_dir: Pat
     verdict = template_verdict(conn, templates_dir, uses_for_policies(policies))
     if problems := verdict.problems:
         raise RunError(
-            f"the run was not committed: its templates have {len(problems)} problem(s), the first: "
-            f"{problems[0]}; `dunmore templates check` lists them all",
+            _m(
+                "the run was not committed: its templates have %(count)s problem(s), the first: "
+                "%(first)s; `dunmore templates check` lists them all",
+                count=len(problems),
+                first=str(problems[0]),
+            ),
             code="templates_failing",
             count=len(problems),
             first=str(problems[0]),
@@ -250,7 +254,7 @@ def commit(
     one transaction: a run is written whole or not at all."""
     if not 1 <= partitions <= MAX_PARTITIONS:
         raise BadArgument(
-            f"--partitions {partitions}: give 1 to {MAX_PARTITIONS}",
+            _m("--partitions %(partitions)s: give 1 to %(most)s", partitions=partitions, most=MAX_PARTITIONS),
             code="partitions_out_of_range",
             partitions=partitions,
             max_partitions=MAX_PARTITIONS,
@@ -458,8 +462,13 @@ def reject(conn: Connection, notice_id: int, *, reason: str, by: str, now: datet
         )
     if len(reason.strip()) > REASON_MAX:
         raise BadArgument(
-            f"notice {notice_id} was not rejected: its reason has {len(reason.strip())} characters, "
-            f"at most {REASON_MAX} are kept: say it shorter",
+            _m(
+                "notice %(notice)s was not rejected: its reason has %(length)s characters, "
+                "at most %(most)s are kept: say it shorter",
+                notice=notice_id,
+                length=len(reason.strip()),
+                most=REASON_MAX,
+            ),
             code="reason_too_long",
             notice=notice_id,
             length=len(reason.strip()),

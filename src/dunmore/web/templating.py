@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from dunmore import i18n
 from dunmore.access.permissions import Permission, allows
 from dunmore.access.values import User
+from dunmore.delivery import wording
 from dunmore.domain.money import exponent
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -73,6 +74,13 @@ def _environment(language: str) -> Environment:
     env.globals["Permission"] = Permission
     env.globals["language_names"] = LANGUAGE_NAMES
     env.globals["may"] = _may
+    env.globals["event_reason"] = lambda code: wording.reason(code, language)
+    env.globals["event_detail"] = lambda text, channel, outcome: wording.detail(
+        text, outcome=outcome, channel=channel, language=language
+    )
+    env.globals["last_error"] = lambda row: wording.last_error(
+        row.last_error, status=row.status, channel=row.channel, language=language
+    )
     return env
 
 

@@ -23,6 +23,7 @@ from types import TracebackType
 from typing import Final, Literal, Self
 
 from dunmore.delivery.channels.base import Receipt, SendError
+from dunmore.i18n import _m
 
 SmtpSecurity = Literal["none", "starttls", "ssl"]
 Attachment = tuple[str, bytes, str]  # (filename, content, mimetype such as "application/pdf")
@@ -142,7 +143,9 @@ def envelope(message: EmailMessage) -> Envelope:
     senders = message.get_all("Sender") or message.get_all("From") or []
     found = [address for header in senders for address in _addresses(header)]
     if not found:
-        raise SendError("the message has no From address; the notice cannot be sent", transient=False)
+        raise SendError(
+            str(_m("the message has no From address; the notice cannot be sent")), transient=False
+        )
     recipients = tuple(
         address
         for name in ("To", "Cc", "Bcc")
@@ -150,7 +153,9 @@ def envelope(message: EmailMessage) -> Envelope:
         for address in _addresses(header)
     )
     if not recipients:
-        raise SendError("the message has no recipient; add the debtor's email address", transient=False)
+        raise SendError(
+            str(_m("the message has no recipient; add the debtor's email address")), transient=False
+        )
     return Envelope(sender=found[0], recipients=recipients)
 
 
@@ -366,13 +371,17 @@ def _address(name: str, address: str, *, role: str) -> Address:
     try:
         parsed = Address(display_name=name, addr_spec=address)
     except (ValueError, IndexError, email_errors.HeaderParseError) as exc:
-        raise SendError(
-            f"the {role} address {address!r} is not valid ({exc}); correct it", transient=False
-        ) from exc
-    if not parsed.username or not parsed.domain or any(c.isspace() for c in address):
-        raise SendError(
-            f"the {role} address {address!r} is not a valid email address; correct it", transient=False
+        said = _m(
+            "the %(role)s address %(address)s is not valid (%(why)s); correct it",
+            role=role,
+            address=repr(address),
+            why=str(exc),
         )
+        raise SendError(str(said), transient=False) from exc
+    if not parsed.username or not parsed.domain or any(c.isspace() for c in address):
+        said = _m("the %(role)s address %(address)s is not a valid email address; correct it",
+                  role=role, address=repr(address))  # fmt: skip
+        raise SendError(str(said), transient=False)
     return parsed
 
 

@@ -86,22 +86,25 @@ def sms_reference(delivery_id: int) -> str:
 def check_phone(number: str) -> None:
     """Refuse (permanently) a number that is not E.164: "+", country code, 8 to 15 digits in all."""
     if not E164.fullmatch(number):
-        raise SendError(
-            f"the phone number {number!r} is not in international E.164 form; correct it to '+' and the "
+        said = _m(
+            "the phone number %(number)s is not in international E.164 form; correct it to '+' and the "
             "country code and digits only, e.g. +8613800138000",
-            transient=False,
+            number=repr(number),
         )
+        raise SendError(str(said), transient=False)
 
 
 def check_text(text: str, *, limit: int) -> None:
     if not text.strip():
-        raise SendError("the SMS text is empty; check the notice's SMS template", transient=False)
+        raise SendError(str(_m("the SMS text is empty; check the notice's SMS template")), transient=False)
     if len(text) > limit:
-        raise SendError(
-            f"the SMS text has {len(text)} characters, more than the gateway's {limit}; shorten the "
+        said = _m(
+            "the SMS text has %(count)s characters, more than the gateway's %(most)s; shorten the "
             "notice's SMS template",
-            transient=False,
+            count=len(text),
+            most=limit,
         )
+        raise SendError(str(said), transient=False)
 
 
 class WebhookGateway:

@@ -37,28 +37,6 @@ def _(message: str) -> str:
     return message
 
 
-# A refusal's code → its sentence; the values are the error's own (see `DunmoreError.values`).
-REFUSALS = {
-    "run_date_ahead": _(
-        "%(date)s lies further after today (%(today)s) than the setting run.max_days_ahead "
-        "(%(max_days)s) allows: check the date."
-    ),
-    "run_date_behind": _("A run for %(last)s is already committed: a run cannot go back to %(date)s."),
-    "no_policy": _("No dunning policy is loaded yet: load one with `dunmore policy load` first."),
-    "templates_failing": _(
-        "Nothing was written: the templates fail their check (problems: %(count)s; the first: "
-        "%(first)s). `dunmore templates check` lists them all."
-    ),
-    "run_conflict": _("Another command wrote while this run was deciding; nothing was written. Try again."),
-    "run_not_committed": _("Run %(run)s was reverted: its notices cannot be approved."),
-    "notice_not_pending": _("Notice %(notice)s is no longer waiting for approval."),
-    "notice_not_rejected": _("Notice %(notice)s is not a standing rejection: there is nothing to reopen."),
-    "reason_required": _("Notice %(notice)s was not rejected: a rejection needs a reason."),
-    "reason_too_long": _(
-        "Notice %(notice)s was not rejected: the reason has %(length)s characters, at most "
-        "%(max_length)s are kept. Say it shorter."
-    ),
-}
 DONE = {
     "committed": _("The run is committed. Notices that need approval wait for it; the others go out."),
     "approved": _("Notices approved: %(count)s. Their deliveries are queued."),
@@ -67,14 +45,10 @@ DONE = {
 }
 
 
-def refusal(site: Web, language: str, exc: DunmoreError) -> str:
-    """A refusal of the run service in the reader's language."""
-    message = REFUSALS.get(exc.code)
-    if message is None:
-        return site.templates.translate(
-            language, "The request was refused: %(detail)s", detail=exc.render(language)
-        )
-    return site.templates.translate(language, message, **exc.values)
+def refusal(language: str, exc: DunmoreError) -> str:
+    """A refusal of the run service in the reader's language: the service's own sentence, the one the
+    command line and the API say too, so the three cannot drift apart."""
+    return exc.render(language)
 
 
 def _done(site: Web, user: User, done: str | None, count: int | None, notice: int | None) -> str | None:
@@ -101,7 +75,7 @@ def runs_page(
             proposal = review.propose(conn, user=user, as_of=as_of, today=site.today(),
                                       max_days_ahead=site.settings.run.max_days_ahead)  # fmt: skip
         except REFUSED as exc:
-            problem = refusal(site, user.language.value, exc)
+            problem = refusal(user.language.value, exc)
     return _runs(request, site, conn, user, as_of=as_of, proposal=proposal, problem=problem, before=before)
 
 
@@ -142,7 +116,7 @@ def commit_run(
     except REFUSED as exc:
         with transaction(site.engine) as conn:
             user = page_user(request, conn)
-            problem = refusal(site, user.language.value, exc)
+            problem = refusal(user.language.value, exc)
             return _runs(request, site, conn, user, status=400, as_of=as_of, problem=problem)
     return RedirectResponse(f"/runs/{run_id}?done=committed", status_code=303)
 
@@ -213,7 +187,7 @@ def approve_run(request: Request, site: Site, conn: Conn, user: PageUser, run_id
             count = review.approve_run(conn, user=user, run_id=run_id, now=site.now(),
                                        templates_dir=site.settings.delivery.templates_dir)  # fmt: skip
     except REFUSED as exc:
-        problem = refusal(site, user.language.value, exc)
+        problem = refusal(user.language.value, exc)
         return _run(request, site, conn, user, run_id, problem=problem, status=400)
     return RedirectResponse(f"/runs/{run_id}?done=approved&count={count}", status_code=303)
 
@@ -249,7 +223,7 @@ def _decide(request: Request, site: Web, conn: Any, user: User, run_id: int, not
             else:
                 review.reopen(conn, user=user, notice_id=notice_id, now=site.now())
     except REFUSED as exc:
-        problem = refusal(site, user.language.value, exc)
+        problem = refusal(user.language.value, exc)
         return _run(request, site, conn, user, run_id, problem=problem, status=400)
     return RedirectResponse(f"/runs/{run_id}?done={verb}&notice={notice_id}#n{notice_id}", status_code=303)
 
