@@ -28,6 +28,7 @@ ITEM_COLUMNS += [
     "eligible",
     "is_invoice",
     "past_due",
+    "promised_until",
 ]
 
 

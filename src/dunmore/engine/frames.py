@@ -52,6 +52,7 @@ ITEMS = _schema(
         "reminders_had": pl.List(pl.String),
         "paid_minor_days": pl.Int64,
         "interest_charged_minor": pl.Int64,
+        "promised_until": pl.Date,
     }
 )
 CUSTOMERS = _schema(
@@ -70,6 +71,7 @@ GROUPS = _schema(
         "fee_levels": pl.List(pl.Int64),
         "episode_open": pl.Boolean,
         "awaiting_approval": pl.Boolean,
+        "promise_broken_on": pl.Date,
     }
 )
 REJECTIONS = _schema(
@@ -136,7 +138,8 @@ def snapshot_frames(snapshot: Snapshot) -> SnapshotFrames:
     """The frame form of a model snapshot (sets become sorted lists)."""
     items = [
         (i.item_id, i.customer_id, i.currency, i.kind, i.due_date, i.open_minor, i.disputed_minor, i.on_hold,
-         i.level, i.level_date, sorted(i.reminders_had), i.paid_minor_days, i.interest_charged_minor)
+         i.level, i.level_date, sorted(i.reminders_had), i.paid_minor_days, i.interest_charged_minor,
+         i.promised_until)
         for i in snapshot.items
     ]  # fmt: skip
     customers = [(c.customer_id, c.grade, sorted(c.tags), c.on_hold) for c in snapshot.customers]
@@ -148,6 +151,7 @@ def snapshot_frames(snapshot: Snapshot) -> SnapshotFrames:
             sorted(g.fee_levels),
             g.episode_open,
             g.awaiting_approval,
+            g.promise_broken_on,
         )
         for g in snapshot.groups
     ]
