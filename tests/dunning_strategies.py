@@ -247,8 +247,6 @@ def group_state(draw: st.DrawFn, customer_id: int, currency: str, as_of: date) -
     )
 
 
-
-
 def dunned_amount(items: list[Item], customer: Customer, as_of: date) -> int:
     """The undisputed past-due balance of a group's eligible items (what a notice would ask for)."""
     return sum(

@@ -40,7 +40,9 @@ def deadline(due_on: date, grace_days: int) -> date:
     return due_on + timedelta(days=grace_days)
 
 
-def promise_state(*, amount_minor: int, due_on: date, grace_days: int, paid_minor: int, as_of: date) -> PromiseState:
+def promise_state(
+    *, amount_minor: int, due_on: date, grace_days: int, paid_minor: int, as_of: date
+) -> PromiseState:
     """The promise's state on `as_of`, given what was paid toward it by min(`as_of`, deadline)."""
     if paid_minor >= amount_minor:
         return PromiseState("kept", REASONS["kept"])

@@ -119,15 +119,25 @@ def no_rejections() -> pl.DataFrame:
     return pl.DataFrame(schema=REJECTIONS)
 
 
+def no_promise_changes() -> pl.DataFrame:
+    from dunmore.engine.promises import no_changes
+
+    return no_changes()
+
+
 @dataclass(frozen=True)
 class SnapshotFrames:
-    """The snapshot as frames; `rejections` (schema `REJECTIONS`): one row per (group, step) at most."""
+    """The snapshot as frames; `rejections` (schema `REJECTIONS`): one row per (group, step) at most.
+    `promise_changes` (`engine.promises.CHANGES`): the promises to pay decided on D, whose effect on
+    the items and groups is already in their `promised_until` and `promise_broken_on`; the run
+    writes them."""
 
     as_of: date
     items: pl.DataFrame
     customers: pl.DataFrame
     groups: pl.DataFrame
     rejections: pl.DataFrame = field(default_factory=no_rejections)
+    promise_changes: pl.DataFrame = field(default_factory=no_promise_changes)
 
 
 def _frame(rows: list[tuple[Any, ...]], schema: pl.Schema) -> pl.DataFrame:
@@ -181,6 +191,7 @@ class DecisionFrames:
     group_changes: pl.DataFrame
     level_changes_of: Callable[[], pl.DataFrame] = field(repr=False, compare=False)
     explain_frames: Callable[[], tuple[pl.DataFrame, pl.DataFrame]] = field(repr=False, compare=False)
+    promise_changes: pl.DataFrame = field(default_factory=no_promise_changes)
 
     @cached_property
     def level_changes(self) -> pl.DataFrame:
