@@ -22,7 +22,7 @@ def paid_by(payments: list[tuple[date, int]], as_of: date, last: date) -> int:
 
 
 def states(history: History) -> list[tuple[date, str]]:
-    amount, due, grace, payments = history
+    _, due, grace, payments = history
     last = deadline(due, grace)
     every_day = [EPOCH + timedelta(days=n) for n in range(100)]
     return [(d, on(history, d, paid_by(payments, d, last))) for d in every_day]
