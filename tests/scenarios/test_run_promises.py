@@ -98,6 +98,9 @@ def test_a_kept_promise_holds_the_escalation_until_the_payment_then_ends(engine:
     # 2026-09-16: INV-1 is 15 days late, its second level is due, but the promise holds it.
     assert story.run("2026-09-16") == []
     assert story.levels() == {"INV-1": 1}
+    assert f"paused: promise #{kept} of 4000.00 CNY by 2026-09-20 (until 2026-09-22)" in (
+        story.explain("C1", "2026-09-17")["INV-1"].sentences
+    )
     story.pay("PAY-1", "C1", on="2026-09-18", amount="4000.00", invoice="INV-1")
     # 2026-09-19: the promise is kept; the rest (6,000.00) escalates again.
     assert digest(story.run("2026-09-19")) == [

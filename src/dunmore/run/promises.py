@@ -109,6 +109,43 @@ def read_promises(
     return PromiseInputs(pending, _covered(conn, part, only), _broken(conn, part, only))
 
 
+@dataclass(frozen=True)
+class PendingPromise:
+    """A pending promise as `explain` names it; `item_ids` empty: the whole balance in its currency."""
+
+    id: int
+    currency: str
+    amount_minor: int
+    due_on: date
+    grace_days: int
+    item_ids: tuple[int, ...]
+
+
+def pending_promises(conn: Connection, customer_id: int) -> list[PendingPromise]:
+    """One customer's pending promises with the invoices they name."""
+    p, pi = PROMISES.c, PROMISE_ITEMS.c
+    rows = conn.execute(
+        select(p.id, p.currency, p.amount_minor, p.due_on, p.grace_days)
+        .where(p.customer_id == customer_id, p.status == "pending")
+        .order_by(p.id)
+    ).all()
+    named: dict[int, list[int]] = {}
+    query = select(pi.promise_id, pi.invoice_id).where(pi.promise_id.in_([row.id for row in rows]))
+    for promise_id, invoice_id in conn.execute(query):
+        named.setdefault(promise_id, []).append(invoice_id)
+    return [
+        PendingPromise(
+            row.id,
+            row.currency,
+            row.amount_minor,
+            row.due_on,
+            row.grace_days,
+            tuple(sorted(named.get(row.id, []))),
+        )
+        for row in rows
+    ]
+
+
 def write_promise_changes(
     conn: Connection, changes: pl.DataFrame, *, run_id: int, as_of: date, now: datetime
 ) -> None:
@@ -164,4 +201,11 @@ def undo_promise_changes(conn: Connection, run_id: int) -> int:
     return int(result.rowcount or 0)
 
 
-__all__ = ["PromiseInputs", "read_promises", "undo_promise_changes", "write_promise_changes"]
+__all__ = [
+    "PendingPromise",
+    "PromiseInputs",
+    "pending_promises",
+    "read_promises",
+    "undo_promise_changes",
+    "write_promise_changes",
+]
