@@ -51,7 +51,19 @@ def root(
 def _register() -> None:
     """Sub-commands, one module per capability; imported here so `app` is whole when used."""
     import dunmore.cli.webhooks
-    from dunmore.cli import access, db, delivery, demo, dunning, holds, imports, reports, templates, web
+    from dunmore.cli import (
+        access,
+        db,
+        delivery,
+        demo,
+        dunning,
+        holds,
+        imports,
+        promises,
+        reports,
+        templates,
+        web,
+    )
 
     demo.register(app)
     imports.register(app)
@@ -61,6 +73,7 @@ def _register() -> None:
     delivery.register(app)
     templates.register(app)
     holds.register(app)
+    promises.register(app)
     access.register(app)
     web.register(app)
     dunmore.cli.webhooks.register(app)

@@ -157,9 +157,14 @@ def write_promise_changes(
     statement = (
         update(PROMISES)
         .where(and_(p.id == bindparam("b_id"), p.status == "pending"))
-        .values(status=bindparam("b_status"), reason=bindparam("b_reason"), paid_minor=bindparam("b_paid"),
-                decided_on=as_of, decided_run_id=run_id)
-    )  # fmt: skip
+        .values(
+            status=bindparam("b_status"),
+            reason=bindparam("b_reason"),
+            paid_minor=bindparam("b_paid"),
+            decided_on=as_of,
+            decided_run_id=run_id,
+        )
+    )
     rows = [
         {"b_id": r["promise_id"], "b_status": r["status"], "b_reason": r["reason"], "b_paid": r["paid_minor"]}
         for r in changes.iter_rows(named=True)

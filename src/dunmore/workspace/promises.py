@@ -25,7 +25,7 @@ from dunmore.errors import DunmoreError, NotFound, PromiseRefused
 from dunmore.i18n import _m
 from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.run.service import current_policy
-from dunmore.workspace.models import PROMISE_ITEMS, PROMISES
+from dunmore.workspace.models import ACTIVITIES, PROMISE_ITEMS, PROMISES
 
 STATUSES = ("pending", "kept", "partial", "broken", "cancelled")
 FAILED = ("partial", "broken")
@@ -191,6 +191,7 @@ def add(
     invoices: Sequence[str] = (),
     contact_id: int | None = None,
     activity_id: int | None = None,
+    note: str = "",
 ) -> PromiseView:
     """Record a promise to pay `amount` by `by` over `invoices` (none: the customer's whole overdue
     balance in the currency), within the limits of the customer's policy."""
@@ -215,11 +216,22 @@ def add(
                 currency=code,
             )
         )
+    if note.strip() and activity_id is None:
+        activity_id = _note(conn, row.id, note.strip(), contact_id=contact_id, user=user, now=now)
     values = {
-        "customer_id": row.id, "currency": code, "amount_minor": amount_minor, "made_on": today,
-        "due_on": by, "grace_days": limits.grace_days, "status": "pending", "paid_minor": 0,
-        "contact_id": contact_id, "activity_id": activity_id, "actor": user.login, "created_at": now,
-    }  # fmt: skip
+        "customer_id": row.id,
+        "currency": code,
+        "amount_minor": amount_minor,
+        "made_on": today,
+        "due_on": by,
+        "grace_days": limits.grace_days,
+        "status": "pending",
+        "paid_minor": 0,
+        "contact_id": contact_id,
+        "activity_id": activity_id,
+        "actor": user.login,
+        "created_at": now,
+    }
     promise_id = int(conn.execute(insert(PROMISES).values(values).returning(PROMISES.c.id)).scalar_one())
     if invoice_ids:
         conn.execute(
@@ -235,6 +247,22 @@ def add(
         conn, at=now, actor=user.login, action="promise.add", object=f"promise:{promise_id}", after=after
     )
     return get(conn, user=user, promise_id=promise_id)
+
+
+def _note(
+    conn: Connection, customer_id: int, note: str, *, contact_id: int | None, user: User, now: datetime
+) -> int:
+    """The note said with the promise, kept in the customer's story as the activity it came from."""
+    values = {
+        "customer_id": customer_id,
+        "contact_id": contact_id,
+        "kind": "note",
+        "at": now,
+        "note": note,
+        "actor": user.login,
+        "created_at": now,
+    }
+    return int(conn.execute(insert(ACTIVITIES).values(values).returning(ACTIVITIES.c.id)).scalar_one())
 
 
 def cancel(conn: Connection, *, user: User, promise_id: int, reason: str, now: datetime) -> PromiseView:
@@ -256,8 +284,15 @@ def cancel(conn: Connection, *, user: User, promise_id: int, reason: str, now: d
     p = PROMISES.c
     values = {"status": "cancelled", "reason": "promise_cancelled", "decided_on": now.date()}
     conn.execute(update(PROMISES).where(p.id == promise_id, p.status == "pending").values(values))
-    audit.record(conn, at=now, actor=user.login, action="promise.cancel", object=f"promise:{promise_id}",
-                 before={"status": "pending"}, after={"status": "cancelled", "reason": text})  # fmt: skip
+    audit.record(
+        conn,
+        at=now,
+        actor=user.login,
+        action="promise.cancel",
+        object=f"promise:{promise_id}",
+        before={"status": "pending"},
+        after={"status": "cancelled", "reason": text},
+    )
     return get(conn, user=user, promise_id=promise_id)
 
 
@@ -346,3 +381,61 @@ def list_promises(
     if due_to is not None:
         conditions.append(p.due_on <= due_to)
     return _views(conn, and_(*conditions), limit=max(1, min(limit, 500)), after_id=after_id)
+
+
+@dataclass(frozen=True)
+class RateRow:
+    """The promises decided in a period for one customer, collector or portfolio: the kept rate is
+    kept / decided, partially kept ones counted apart (they are not kept)."""
+
+    key: str
+    kept: int
+    partial: int
+    broken: int
+
+    @property
+    def decided(self) -> int:
+        return self.kept + self.partial + self.broken
+
+    @property
+    def kept_rate(self) -> Decimal:
+        return (Decimal(self.kept) / Decimal(self.decided)).quantize(Decimal("0.0001"))
+
+
+RATE_KEYS = {
+    "customer": CUSTOMERS.c.external_id,
+    "collector": PROMISES.c.actor,
+    "portfolio": CUSTOMERS.c.portfolio,
+}
+
+
+def rate(
+    conn: Connection,
+    *,
+    user: User,
+    by: str = "customer",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> list[RateRow]:
+    """The promise-kept rate of the promises decided (by the run) from `date_from` to `date_to`,
+    per customer, collector (who recorded the promise) or portfolio, within the user's scope."""
+    p = PROMISES.c
+    key = func.coalesce(RATE_KEYS[by], "")
+    conditions = [customer_scope(user), p.status.in_(("kept", "partial", "broken"))]
+    if date_from is not None:
+        conditions.append(p.decided_on >= date_from)
+    if date_to is not None:
+        conditions.append(p.decided_on <= date_to)
+    query = (
+        select(key, p.status, func.count())
+        .join_from(PROMISES, CUSTOMERS, CUSTOMERS.c.id == p.customer_id)
+        .where(and_(*conditions))
+        .group_by(key, p.status)
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for name, status, count in conn.execute(query):
+        counts.setdefault(str(name), {})[str(status)] = int(count)
+    return [
+        RateRow(name, found.get("kept", 0), found.get("partial", 0), found.get("broken", 0))
+        for name, found in sorted(counts.items())
+    ]
