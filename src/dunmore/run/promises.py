@@ -13,6 +13,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, and_, bindparam, exists, func, select, update
 
+from dunmore.domain.money import format_minor
 from dunmore.engine import promises as rule
 from dunmore.engine.partition import Part
 from dunmore.ledger.models import ALLOCATIONS, INVOICES
@@ -175,11 +176,11 @@ def write_promise_changes(
 
 def _alert_broken(conn: Connection, failed: pl.DataFrame, *, now: datetime) -> None:
     for row in failed.iter_rows(named=True):
-        params = {
-            "promise_id": row["promise_id"],
-            "amount_minor": row["amount_minor"],
-            "paid_minor": row["paid_minor"],
-            "currency": row["currency"],
+        currency = row["currency"]
+        params: dict[str, str | int] = {
+            "promise": row["promise_id"],
+            "amount": f"{format_minor(row['amount_minor'], currency)} {currency}",
+            "paid": f"{format_minor(row['paid_minor'], currency)} {currency}",
             "due_on": row["due_on"].isoformat(),
         }
         raise_alert(
