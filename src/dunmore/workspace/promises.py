@@ -370,6 +370,7 @@ def list_promises(
 ) -> list[PromiseView]:
     """The user's promises, newest first, a page at a time (`after_id`: the last id of the previous
     page), filtered by customer, status and due date range."""
+    require(user, Permission.LEDGER_READ)
     p = PROMISES.c
     conditions = [customer_scope(user)]
     if customer is not None:
@@ -439,3 +440,9 @@ def rate(
         RateRow(name, found.get("kept", 0), found.get("partial", 0), found.get("broken", 0))
         for name, found in sorted(counts.items())
     ]
+
+
+def customer_promises(conn: Connection, *, user: User, customer: str, limit: int = PAGE) -> list[PromiseView]:
+    """One customer's promises, newest first (NotFound when the customer is out of the user's reach)."""
+    _customer(conn, user, customer)
+    return list_promises(conn, user=user, customer=customer, limit=limit)
