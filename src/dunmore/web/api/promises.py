@@ -40,8 +40,11 @@ class Promise(BaseModel):
 
 
 class NewPromise(BaseModel):
-    amount: Decimal = Field(
-        gt=0, max_digits=18, decimal_places=3, description="The promised amount, e.g. 5000.00."
+    amount: str = Field(
+        min_length=1,
+        max_length=20,
+        pattern=r"^[0-9]{1,15}(\.[0-9]{1,3})?$",
+        description="The promised amount, e.g. 5000.00.",
     )
     by: date = Field(description="The date the customer will pay by.")
     currency: str | None = Field(default=None, min_length=3, max_length=3, pattern="^[A-Za-z]{3}$")
@@ -87,7 +90,7 @@ def add_promise(site: Site, conn: Conn, user: ApiUser, code: Code, body: NewProm
         conn,
         user=user,
         customer=code,
-        amount=body.amount,
+        amount=Decimal(body.amount),
         by=body.by,
         today=site.today(),
         now=site.now(),
