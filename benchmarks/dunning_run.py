@@ -1,7 +1,7 @@
 """Benchmark of the daily run on 1,000,000 open items of 200,000 customers (SQLite by default).
 
     .venv/bin/python -m benchmarks.dunning_run [--customers 200000] [--items 1000000] [--runs 3] [--db URL]
-        [--partitions N] [--skip-decide]
+        [--partitions N] [--skip-decide] [--promises N]
 
 The portfolio comes from the demo generator (seeded); its latest `--items` invoices are loaded
 without their payments so that every one is open. Timed separately: the gather (snapshot read),
@@ -14,8 +14,11 @@ afresh from it before each run (so the user must be allowed to create databases)
 `--db` names an EMPTY database instead of a fresh SQLite file (for PostgreSQL: createdb first).
 `--partitions N` commits the whole run in N partitions of customers (`run --approve --partitions`);
 `--skip-decide` leaves out the separate gather and decision timings (they hold a whole snapshot in
-memory, which a partitioned run is there to avoid). Peak memory is the process's maximum resident
-set; generating the portfolio is timed apart and its frames are freed before the run.
+memory, which a partitioned run is there to avoid). `--promises N` adds N pending promises to pay
+to as many (customer, currency) groups (half over one named invoice, half over the whole balance;
+about a third past their grace on D, so the run decides them broken and alerts). Peak memory is
+the process's maximum resident set; generating the portfolio is timed apart and its frames are
+freed before the run.
 """
 
 from __future__ import annotations
@@ -28,11 +31,11 @@ import shutil
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, func, select
+from sqlalchemy import Connection, Engine, create_engine, func, insert, select
 from sqlalchemy.engine import make_url
 
 from benchmarks.common import DATA, peak_memory_mb, save, timed
@@ -41,10 +44,11 @@ from dunmore.demo.load import load_portfolio
 from dunmore.domain.policy import PolicySet
 from dunmore.engine.decide import decide
 from dunmore.engine.frames import SnapshotFrames
-from dunmore.ledger.models import CUSTOMERS
+from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.run import service
 from dunmore.run.snapshot import read_snapshot
 from dunmore.store.db import open_database, transaction
+from dunmore.workspace.models import PROMISE_ITEMS, PROMISES
 
 AS_OF = date(2026, 11, 23)
 POLICY = Path(__file__).resolve().parents[1] / "examples" / "dunning.yaml"
@@ -82,6 +86,7 @@ def main() -> None:
     parser.add_argument("--db", help="an EMPTY database to use instead of a fresh SQLite file")
     parser.add_argument("--partitions", type=int, default=1, help="commit the run in N partitions")
     parser.add_argument("--skip-decide", action="store_true", help="no separate gather and decision")
+    parser.add_argument("--promises", type=int, default=0, help="pending promises to pay to add")
     args = parser.parse_args()
     results: dict[str, float] = {}
     DATA.mkdir(exist_ok=True)
@@ -93,6 +98,9 @@ def main() -> None:
     with timed("load ledger", results), transaction(engine) as conn:
         load_portfolio(conn, portfolio)
         service.load_policy(conn, POLICY, now=datetime.now(UTC), actor="system")
+    if args.promises:
+        with timed("add promises", results), transaction(engine) as conn:
+            _add_promises(conn, args.promises)
     del portfolio  # a daily run's process holds no generated portfolio: measure the run without it
     gc.collect()
     memory_before_run = peak_memory_mb()
@@ -111,9 +119,12 @@ def main() -> None:
     done()
     rate = round(args.items / best) if best else None
     memory = peak_memory_mb()
-    print(f"  {notices} notices; decision {rate or '-'} items/s; peak memory {memory} MB in this process "
-          f"(generating, loading, gathering), {run_memory} MB in the whole runs' processes")  # fmt: skip
+    print(
+        f"  {notices} notices; decision {rate or '-'} items/s; peak memory {memory} MB in this process "
+        f"(generating, loading, gathering), {run_memory} MB in the whole runs' processes"
+    )
     payload = {"database": engine.dialect.name, "customers": args.customers, "items": args.items}
+    payload["promises"] = args.promises
     payload |= {
         "partitions": args.partitions,
         "notices": notices,
@@ -124,7 +135,40 @@ def main() -> None:
         "peak_memory_of_whole_run_processes_mb": run_memory,
     }
     suffix = f"_{args.items}_items_{args.partitions}_partitions" if args.partitions > 1 else ""
+    suffix += f"_{args.promises}_promises" if args.promises else ""
     save(f"dunning_run_{engine.dialect.name}{suffix}", payload)
+
+
+def _add_promises(conn: Connection, count: int) -> None:
+    """`count` pending promises, one per (customer, currency) group with an open invoice: even ids
+    name the group's first invoice, odd ones cover its whole balance; due from D − 7 to D + 12."""
+    i = INVOICES.c
+    groups = select(i.customer_id, i.currency, func.min(i.id)).where(i.open_minor > 0)
+    picked = conn.execute(groups.group_by(i.customer_id, i.currency).limit(count)).all()
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "id": n,
+            "customer_id": customer,
+            "currency": currency,
+            "amount_minor": 10_000,
+            "made_on": AS_OF - timedelta(days=20),
+            "due_on": AS_OF + timedelta(days=n % 20 - 7),
+            "grace_days": 2,
+            "status": "pending",
+            "paid_minor": 0,
+            "actor": "bench",
+            "created_at": now,
+        }
+        for n, (customer, currency, _) in enumerate(picked, start=1)
+    ]
+    conn.execute(insert(PROMISES), rows)
+    named = [
+        {"promise_id": n, "invoice_id": invoice}
+        for n, (_, _, invoice) in enumerate(picked, start=1)
+        if n % 2 == 0
+    ]
+    conn.execute(insert(PROMISE_ITEMS), named)
 
 
 def _gather_and_decide(engine: Engine, results: dict[str, float]) -> float:
@@ -226,8 +270,9 @@ def _whole_run(
         split: dict[str, Any] = {"partitions": partitions} if partitions > 1 else {}
         if "gate_templates" in inspect.signature(service.commit).parameters:
             split |= {"templates_dir": None, "gate_templates": False}  # the run is measured, not the check
-        outcome = service.commit(conn, as_of=AS_OF, today=AS_OF, now=datetime.now(UTC), actor="system",
-                                 progress=progress, **split)  # fmt: skip
+        outcome = service.commit(
+            conn, as_of=AS_OF, today=AS_OF, now=datetime.now(UTC), actor="system", progress=progress, **split
+        )
         progress("commit", 0, 1)
     end = time.perf_counter()
     progress("end", 0, 1)

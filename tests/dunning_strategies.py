@@ -33,6 +33,9 @@ RATES: Final = (Decimal("0.0365"), Decimal("0.08"), Decimal("0.1"), Decimal("0.1
 ITEM_KINDS: Final[tuple[ItemKind, ...]] = ("invoice", "invoice", "invoice", "fee", "interest")
 
 
+NEAR: Final = st.sampled_from((-1, 0, 0, 1))
+
+
 def sometimes(chance_in_ten: int) -> st.SearchStrategy[bool]:
     """True about `chance_in_ten` times in ten: for flags that are mostly off (holds, approval)."""
     return st.integers(0, 9).map(lambda n: n < chance_in_ten)
@@ -47,6 +50,7 @@ def subsets(names: tuple[str, ...], *, min_size: int = 0) -> st.SearchStrategy[f
 # Strategies are built once here: building them inside every draw is what makes generation slow.
 RARELY: Final = sometimes(1)
 SOMETIMES: Final = sometimes(2)
+MOSTLY_NOT: Final = sometimes(7)  # draws True 7 times in 10: "no promise"
 OFTEN: Final = sometimes(5)
 FEE_MENU: Final[tuple[dict[str, int], ...]] = (
     {},
@@ -212,22 +216,35 @@ def item(draw: st.DrawFn, item_id: int, customer_id: int, as_of: date) -> Item:
         reminders_had=draw(REMINDERS_HAD) if invoice else frozenset(),
         paid_minor_days=(amount - open_minor) * paid_late_days if invoice else 0,
         interest_charged_minor=draw(INTEREST_CHARGED) if invoice else 0,
+        promised_until=promised_until(draw, as_of),
     )
+
+
+def promised_until(draw: st.DrawFn, as_of: date) -> date | None:
+    """The last day of a promise's pause: none mostly, else around D (yesterday, today, tomorrow)."""
+    return None if draw(MOSTLY_NOT) else as_of + timedelta(days=draw(NEAR))
+
+
+def promise_broken_on(draw: st.DrawFn, last_level_notice: date | None, as_of: date) -> date | None:
+    """The day a promise of the group broke: none mostly, else before, on or after its last notice."""
+    if draw(MOSTLY_NOT):
+        return None
+    anchor = last_level_notice or as_of
+    return min(as_of, anchor + timedelta(days=draw(NEAR)))
 
 
 def group_state(draw: st.DrawFn, customer_id: int, currency: str, as_of: date) -> GroupState:
     """What earlier runs may have left for a group (not necessarily consistent with its items)."""
+    last = None if draw(st.booleans()) else as_of - timedelta(days=draw(DAYS_AGO) // 3)
     return GroupState(
         customer_id=customer_id,
         currency=currency,
-        last_level_notice=None if draw(st.booleans()) else as_of - timedelta(days=draw(DAYS_AGO) // 3),
+        last_level_notice=last,
         fee_levels=draw(FEE_LEVELS),
         episode_open=draw(st.booleans()),
         awaiting_approval=draw(RARELY),
+        promise_broken_on=promise_broken_on(draw, last, as_of),
     )
-
-
-NEAR: Final = st.sampled_from((-1, 0, 0, 1))
 
 
 def dunned_amount(items: list[Item], customer: Customer, as_of: date) -> int:

@@ -48,3 +48,14 @@ def sources(draw: st.DrawFn, invoice_ids: list[int], max_sources: int = 6) -> li
 def groups(draw: st.DrawFn) -> tuple[list[OpenItem], list[Source]]:
     items = draw(open_items())
     return items, draw(sources([i.id for i in items]))
+
+
+@st.composite
+def promise_histories(draw: st.DrawFn) -> tuple[int, date, int, list[tuple[date, int]]]:
+    """A promise (amount minor, due date, grace days) and the payments toward it (date, minor),
+    some before, on and after its deadline."""
+    amount = draw(st.integers(1, 100_000))
+    due = draw(days(60))
+    grace = draw(st.integers(0, 5))
+    payments = draw(st.lists(st.tuples(days(90), st.integers(1, 60_000)), max_size=4))
+    return amount, due, grace, payments

@@ -118,6 +118,13 @@ class NotFound(DunmoreError):
     exit_code = 3
 
 
+class PromiseRefused(DunmoreError):
+    """A promise to pay beyond its policy's limits, or over invoices it cannot cover."""
+
+    code = "promise_refused"
+    exit_code = 2
+
+
 @dataclass(frozen=True, order=True)
 class PolicyProblem:
     """A bad entry of a dunning-policy file: where it is (file, 1-based line, dotted path) and why."""

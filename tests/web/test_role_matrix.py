@@ -87,6 +87,39 @@ ASSIGN_DRY = {
 }  # a second run of the day: allowed, and allowed again
 
 
+PROMISE = {"amount": "1.00", "by": "2026-03-20", "currency": "CNY"}
+NO_PROMISE = {"promise_id": 999_999}  # past the permission, the promise is not found
+
+
+def _past_the_gate(answer: Response) -> bool:
+    return answer.status_code == 404
+
+
+PROMISE_LINES = [
+    Line(Permission.LEDGER_READ, "GET", "/api/v1/customers/{code}/promises"),
+    Line(Permission.CUSTOMER_ACT, "POST", "/api/v1/customers/{code}/promises", body=PROMISE),
+    Line(
+        Permission.CUSTOMER_ACT,
+        "POST",
+        "/api/v1/promises/{promise_id}/cancel",
+        _past_the_gate,
+        body=REASON,
+        at=lambda demo: dict(NO_PROMISE),
+    ),
+    Line(Permission.LEDGER_READ, "GET", "/api/v1/promises"),
+    Line(Permission.LEDGER_READ, "GET", "/promises"),
+    Line(Permission.LEDGER_READ, "GET", "/customers/{code}/promises"),
+    Line(Permission.CUSTOMER_ACT, "POST", "/customers/{code}/promises", body=PROMISE),
+    Line(
+        Permission.CUSTOMER_ACT,
+        "POST",
+        "/promises/{promise_id}/cancel",
+        _past_the_gate,
+        body=REASON,
+        at=lambda demo: dict(NO_PROMISE),
+    ),
+]
+
 MATRIX = [
     Line(None, "GET", "/api/v1/me"),
     Line(Permission.LEDGER_READ, "GET", "/api/v1/customers"),
@@ -195,11 +228,11 @@ MATRIX = [
         "/api/v1/portfolios/reassign",
         body={"from_user": LOGINS[Role.VIEWER], "to_user": LOGINS[Role.COLLECTOR]},
     ),
+    *PROMISE_LINES,
 ]
 # Permissions no route exercises yet: tests/access/test_permissions.py walks them through `require`.
 SERVICE_ONLY = {
     Permission.LEDGER_IMPORT,
-    Permission.CUSTOMER_ACT,
     Permission.HOLD_SET,
     Permission.DISPUTE_SET,
     Permission.RUN_REVERT,

@@ -60,6 +60,7 @@ def _register() -> None:
         holds,
         imports,
         portfolios,
+        promises,
         reports,
         templates,
         web,
@@ -73,6 +74,7 @@ def _register() -> None:
     delivery.register(app)
     templates.register(app)
     holds.register(app)
+    promises.register(app)
     access.register(app)
     portfolios.register(app)
     web.register(app)

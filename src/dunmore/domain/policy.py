@@ -71,6 +71,17 @@ class Step:
 
 
 @dataclass(frozen=True, slots=True)
+class PromiseLimits:
+    """What a customer of the policy may promise (the policy's optional `promises:` section):
+    `grace_days` after the promised date before it is broken, a date at most `max_days_out` days
+    ahead, and no new promise without a manager once `max_broken` were broken in 12 months."""
+
+    grace_days: int = 2
+    max_days_out: int = 30
+    max_broken: int = 2
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     """A named ladder: reminders (`at` ≤ 0), then levels (`at` > 0; level n is `levels[n - 1]`)."""
 
@@ -81,6 +92,7 @@ class Policy:
     interest_rate: Decimal | None = None  # annual, e.g. Decimal("0.0365")
     reminders: tuple[Step, ...] = ()
     levels: tuple[Step, ...] = ()
+    promises: PromiseLimits = PromiseLimits()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "minimum_overdue", _frozen_map(self.minimum_overdue))
@@ -210,6 +222,7 @@ def _policies(r: Reader, node: Node | None) -> dict[str, Policy | None] | None:
 
 _POLICY_KEYS: Final = (
     "min_days_between_notices", "allow_skip", "minimum_overdue", "interest", "reminders", "levels",
+    "promises",
 )  # fmt: skip
 
 
@@ -232,6 +245,20 @@ def _policy(r: Reader, name: str, node: Node) -> Policy | None:
         interest_rate=_interest_rate(r, found.get("interest")),
         reminders=tuple(placed.step for placed in reminders),
         levels=tuple(placed.step for placed in levels),
+        promises=_promise_limits(r, found.get("promises")),
+    )
+
+
+def _promise_limits(r: Reader, node: Node | None) -> PromiseLimits:
+    """The `promises:` section: each key optional, with its default."""
+    if node is None:
+        return PromiseLimits()
+    found = r.fields(node, "promises", optional=("grace_days", "max_days_out", "max_broken")) or {}
+    default = PromiseLimits()
+    return PromiseLimits(
+        grace_days=_or(r.days(found.get("grace_days"), minimum=0), default.grace_days),
+        max_days_out=_or(r.days(found.get("max_days_out"), minimum=1), default.max_days_out),
+        max_broken=_or(r.days(found.get("max_broken"), minimum=1, unit="promises"), default.max_broken),
     )
 
 

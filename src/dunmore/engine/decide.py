@@ -28,6 +28,7 @@ ITEM_COLUMNS += [
     "eligible",
     "is_invoice",
     "past_due",
+    "promised_until",
 ]
 
 
@@ -79,6 +80,7 @@ def decide(snapshot: SnapshotFrames, policies: PolicySet) -> DecisionFrames:
         group_changes=notices.group_changes(groups, coding, snapshot.as_of),
         level_changes_of=lambda: notices.level_changes(past_due, level_notices, size).cast(LEVEL_CHANGES),
         explain_frames=lambda: explain_frames(snapshot, coding),
+        promise_changes=snapshot.promise_changes,
     )
 
 

@@ -52,6 +52,7 @@ ITEMS = _schema(
         "reminders_had": pl.List(pl.String),
         "paid_minor_days": pl.Int64,
         "interest_charged_minor": pl.Int64,
+        "promised_until": pl.Date,
     }
 )
 CUSTOMERS = _schema(
@@ -70,6 +71,7 @@ GROUPS = _schema(
         "fee_levels": pl.List(pl.Int64),
         "episode_open": pl.Boolean,
         "awaiting_approval": pl.Boolean,
+        "promise_broken_on": pl.Date,
     }
 )
 REJECTIONS = _schema(
@@ -117,15 +119,25 @@ def no_rejections() -> pl.DataFrame:
     return pl.DataFrame(schema=REJECTIONS)
 
 
+def no_promise_changes() -> pl.DataFrame:
+    from dunmore.engine.promises import no_changes
+
+    return no_changes()
+
+
 @dataclass(frozen=True)
 class SnapshotFrames:
-    """The snapshot as frames; `rejections` (schema `REJECTIONS`): one row per (group, step) at most."""
+    """The snapshot as frames; `rejections` (schema `REJECTIONS`): one row per (group, step) at most.
+    `promise_changes` (`engine.promises.CHANGES`): the promises to pay decided on D, whose effect on
+    the items and groups is already in their `promised_until` and `promise_broken_on`; the run
+    writes them."""
 
     as_of: date
     items: pl.DataFrame
     customers: pl.DataFrame
     groups: pl.DataFrame
     rejections: pl.DataFrame = field(default_factory=no_rejections)
+    promise_changes: pl.DataFrame = field(default_factory=no_promise_changes)
 
 
 def _frame(rows: list[tuple[Any, ...]], schema: pl.Schema) -> pl.DataFrame:
@@ -136,7 +148,8 @@ def snapshot_frames(snapshot: Snapshot) -> SnapshotFrames:
     """The frame form of a model snapshot (sets become sorted lists)."""
     items = [
         (i.item_id, i.customer_id, i.currency, i.kind, i.due_date, i.open_minor, i.disputed_minor, i.on_hold,
-         i.level, i.level_date, sorted(i.reminders_had), i.paid_minor_days, i.interest_charged_minor)
+         i.level, i.level_date, sorted(i.reminders_had), i.paid_minor_days, i.interest_charged_minor,
+         i.promised_until)
         for i in snapshot.items
     ]  # fmt: skip
     customers = [(c.customer_id, c.grade, sorted(c.tags), c.on_hold) for c in snapshot.customers]
@@ -148,6 +161,7 @@ def snapshot_frames(snapshot: Snapshot) -> SnapshotFrames:
             sorted(g.fee_levels),
             g.episode_open,
             g.awaiting_approval,
+            g.promise_broken_on,
         )
         for g in snapshot.groups
     ]
@@ -177,6 +191,7 @@ class DecisionFrames:
     group_changes: pl.DataFrame
     level_changes_of: Callable[[], pl.DataFrame] = field(repr=False, compare=False)
     explain_frames: Callable[[], tuple[pl.DataFrame, pl.DataFrame]] = field(repr=False, compare=False)
+    promise_changes: pl.DataFrame = field(default_factory=no_promise_changes)
 
     @cached_property
     def level_changes(self) -> pl.DataFrame:

@@ -156,6 +156,11 @@ def eligible_items(items: pl.LazyFrame, coding: Coding, as_of: date) -> pl.LazyF
     )
 
 
+def not_promised(as_of: date) -> pl.Expr:
+    """No pending promise to pay covers the item on D (D is past the pause's last day)."""
+    return (pl.col("promised_until") < pl.lit(as_of)).fill_null(True)
+
+
 def with_level_rules(items: pl.LazyFrame, coding: Coding, as_of: date) -> pl.LazyFrame:
     """Items with their policy, target and new level, whether they would rise, and their interest."""
     codes = coding.codes
@@ -163,6 +168,7 @@ def with_level_rules(items: pl.LazyFrame, coding: Coding, as_of: date) -> pl.Laz
         policy=pl.lit(coding.customers["policy"]).gather(pl.col("customer_row")),
         kind_code=codes_of(KINDS, "kind"),
         not_risen_today=(pl.col("level_date") != pl.lit(as_of)).fill_null(True),
+        not_promised=not_promised(as_of),
     ).with_columns(
         allow_skip=codes.per_policy(lambda p: p.allow_skip, pl.Boolean), target=codes.target_level()
     )
@@ -171,7 +177,8 @@ def with_level_rules(items: pl.LazyFrame, coding: Coding, as_of: date) -> pl.Laz
         new_level=skip_to.otherwise(pl.min_horizontal(pl.col("target"), pl.col("level") + 1))
     )
     would_rise = pl.col("past_due") & pl.col("is_invoice") & (pl.col("new_level") > pl.col("level"))
-    return items.with_columns(would_rise=would_rise & pl.col("not_risen_today"), interest=codes.interest())
+    would_rise = would_rise & pl.col("not_risen_today") & pl.col("not_promised")
+    return items.with_columns(would_rise=would_rise, interest=codes.interest())
 
 
 def evaluate_items(snapshot: SnapshotFrames, coding: Coding) -> pl.LazyFrame:

@@ -20,7 +20,8 @@ from dunmore.engine.policy_frames import codes_of
 TOTAL_COLUMNS = ["gkey", "undisputed", "interest", "rise_to"]
 NO_LEVELS = pl.lit([], dtype=pl.List(pl.Int64))
 STATE = {
-    name: GROUPS[name] for name in ["last_level_notice", "fee_levels", "episode_open", "awaiting_approval"]
+    name: GROUPS[name]
+    for name in ["last_level_notice", "fee_levels", "episode_open", "awaiting_approval", "promise_broken_on"]
 }
 
 
@@ -103,8 +104,15 @@ def balance_at_least_minimum() -> pl.Expr:
 
 
 def min_days_since_last_notice(as_of: date) -> pl.Expr:
+    """Spacing since the last level notice, unless a promise of the group broke after it."""
     since = pl.lit(as_of).cast(pl.Int32) - pl.col("last_level_notice").cast(pl.Int32)
-    return pl.col("last_level_notice").is_null() | (since >= pl.col("min_days"))
+    spaced = pl.col("last_level_notice").is_null() | (since >= pl.col("min_days"))
+    return spaced | promise_broken_since_last_notice()
+
+
+def promise_broken_since_last_notice() -> pl.Expr:
+    """A promise to pay of the group broke after its last level notice: escalation resumes at once."""
+    return (pl.col("promise_broken_on") > pl.col("last_level_notice")).fill_null(False)
 
 
 def not_awaiting_approval() -> pl.Expr:

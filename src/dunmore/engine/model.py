@@ -28,6 +28,8 @@ class Item:
     the interest basis of what was paid late (credit notes and an ERP snapshot's settled part add
     nothing). `interest_charged_minor` is the interest earlier notices charged on this item.
     `level_date` is the as-of date of the item's last level rise (None if it never rose).
+    `promised_until` is the last day of the pause of a pending promise to pay that covers the item
+    (its due date plus grace; the latest if several): the item does not rise while D ≤ it.
     """
 
     item_id: int
@@ -43,6 +45,7 @@ class Item:
     reminders_had: frozenset[str] = frozenset()
     paid_minor_days: int = 0
     interest_charged_minor: int = 0
+    promised_until: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,9 @@ class GroupState:
     `fee_levels` are the levels whose fee was charged in the current episode; `episode_open` says
     whether the group had an eligible past-due item at the last run that looked at it.
     `awaiting_approval` is true while a level notice of the group waits for approval.
+    `promise_broken_on` is the latest day a promise to pay of the group was found broken (or
+    partially kept): a group whose promise broke after its last level notice is not held back by the
+    spacing.
     """
 
     customer_id: int
@@ -68,6 +74,7 @@ class GroupState:
     fee_levels: frozenset[int] = frozenset()
     episode_open: bool = False
     awaiting_approval: bool = False
+    promise_broken_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,4 +103,9 @@ def decide_partition(
 
 
 def _frame(table: Any, schema: pl.Schema) -> pl.DataFrame:
-    return pl.DataFrame(table).select(list(schema)).cast(schema)
+    """The table in the schema; a nullable column it lacks (a promise column, added later) is null."""
+    frame = pl.DataFrame(table)
+    missing = [
+        pl.lit(None, dtype=dtype).alias(name) for name, dtype in schema.items() if name not in frame.columns
+    ]
+    return frame.with_columns(missing).select(list(schema)).cast(schema)

@@ -243,10 +243,17 @@ def not_risen_today(item: Item, as_of: date) -> bool:
     return item.level_date != as_of
 
 
+def not_promised(item: Item, as_of: date) -> bool:
+    """No pending promise to pay covers the item on D: its pause ended before D (or it has none)."""
+    return item.promised_until is None or item.promised_until < as_of
+
+
 def would_rise(item: Item, policy: Policy, as_of: date) -> bool:
-    """A past-due invoice whose new level is above its level, and that did not rise today."""
+    """A past-due invoice whose new level is above its level, that did not rise today and that no
+    pending promise pauses."""
     dpd = days_past_due(item, as_of)
-    return is_invoice(item) and new_level(item, policy, dpd) > item.level and not_risen_today(item, as_of)
+    rises = is_invoice(item) and new_level(item, policy, dpd) > item.level
+    return rises and not_risen_today(item, as_of) and not_promised(item, as_of)
 
 
 def dunned_amount(past_due: Iterable[Item]) -> int:
@@ -260,9 +267,17 @@ def balance_at_least_minimum(past_due: Iterable[Item], policy: Policy, currency:
 
 
 def min_days_since_last_notice(state: GroupState, policy: Policy, as_of: date) -> bool:
-    """No level notice yet, or at least `min_days_between_notices` days since the last one."""
+    """No level notice yet, or at least `min_days_between_notices` days since the last one, or a
+    promise of the group broke since it."""
     last = state.last_level_notice
-    return last is None or (as_of - last).days >= policy.min_days_between_notices
+    spaced = last is None or (as_of - last).days >= policy.min_days_between_notices
+    return spaced or promise_broken_since_last_notice(state)
+
+
+def promise_broken_since_last_notice(state: GroupState) -> bool:
+    """A promise to pay of the group broke after its last level notice: escalation resumes at once."""
+    broken, last = state.promise_broken_on, state.last_level_notice
+    return broken is not None and last is not None and broken > last
 
 
 def not_awaiting_approval(state: GroupState) -> bool:

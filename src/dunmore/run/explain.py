@@ -22,6 +22,7 @@ from dunmore.i18n import _m
 from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.run.explain_text import say
 from dunmore.run.models import NOTICES
+from dunmore.run.promises import pending_promises
 from dunmore.run.service import current_policy
 from dunmore.run.snapshot import read_snapshot, standing_rejections
 from dunmore.store.db import as_utc
@@ -153,6 +154,8 @@ def _today(item: dict[str, Any], group: dict[str, Any], policy: Policy, ctx: dic
     if item["would_rise"] and group["may_rise"]:
         step = policy.levels[item["new_level"] - 1].name
         return [("rises", {"old": item["level"], "new": item["new_level"], "step": step})]
+    if not item["not_promised"] and item["new_level"] > item["level"]:
+        return [("promised", ctx["promised"][item["item_id"]])]
     if not item["would_rise"]:
         code = "risen_today" if not item["not_risen_today"] else "at_target"
         return [(code, {"level": item["level"], "days": item["dpd"]})]
@@ -221,6 +224,28 @@ def _next_fact(nxt: Reason | None) -> dict[str, object] | None:
     return {"step": values["step"], "date": values["date"]}
 
 
+def promised_items(
+    conn: Connection, customer_id: int, items: pl.DataFrame, as_of: date
+) -> dict[int, dict[str, str]]:
+    """item_id → the promise that pauses it on D (the one with the latest last day of grace), said
+    as `promise`, `amount`, `by` and `until`."""
+    paused = items.filter(pl.col("promised_until") >= as_of)
+    if paused.is_empty():
+        return {}
+    found: dict[int, dict[str, str]] = {}
+    for promise in pending_promises(conn, customer_id):
+        until = promise.due_on + timedelta(days=promise.grace_days)
+        covered = paused.filter(pl.col("currency") == promise.currency)
+        if promise.item_ids:
+            covered = covered.filter(pl.col("item_id").is_in(list(promise.item_ids)))
+        said = {"promise": str(promise.id), "amount": _money(promise.amount_minor, promise.currency),
+                "by": promise.due_on.isoformat(), "until": until.isoformat()}  # fmt: skip
+        for item_id, latest in covered.select("item_id", "promised_until").iter_rows():
+            if latest == until:
+                found[item_id] = said
+    return found
+
+
 def explain(conn: Connection, *, customer: str, as_of: date, lang: str) -> list[ItemStory]:
     """Every open item of the customer on D with its reasons."""
     customer_id = _customer_id(conn, customer)
@@ -240,6 +265,7 @@ def explain(conn: Connection, *, customer: str, as_of: date, lang: str) -> list[
         "rejections": {group["currency"]: _rejection(conn, customer_id, group) for group in held},
         "lang": lang, "policies": policies, "as_of": as_of,
         "route": _route(policies, customer_row["grade"], customer_row["tags"]),
+        "promised": promised_items(conn, customer_id, snapshot.items, as_of),
         "reminded": dict(zip(reminders["item_id"].to_list(), reminders["step"].to_list(), strict=True)),
     }  # fmt: skip
     ids = decisions.evaluated["item_id"].to_list()

@@ -90,6 +90,11 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "zh-CN": "暂缓：上次通知于 {last}，下次最早 {next}",
         "zh-TW": "暫緩：上次通知於 {last}，下次最早 {next}",
     },
+    "promised": {
+        "en": "paused: promise #{promise} of {amount} by {by} (until {until})",
+        "zh-CN": "暂停：承诺 #{promise}，于 {by} 前付 {amount}（暂停至 {until}）",
+        "zh-TW": "暫停：承諾 #{promise}，於 {by} 前付 {amount}（暫停至 {until}）",
+    },
     "awaiting_approval": {
         "en": "held back: a notice of this customer waits for approval",
         "zh-CN": "暂缓：该客户有待审批的通知",

@@ -52,6 +52,7 @@ def joined_decisions(
         group_changes=pl.concat([d.group_changes for d, _ in written]).sort("customer_id", "currency"),
         level_changes_of=lambda: pl.concat(level_changes).sort("item_id"),
         explain_frames=_no_explanation,
+        promise_changes=pl.concat([d.promise_changes for d, _ in written]),
     )
     return joined, joined_notices["notice_id"]
 

@@ -15,11 +15,13 @@ import polars as pl
 from sqlalchemy import Connection, Select, and_, func, select, true
 from sqlalchemy.sql.elements import True_
 
+from dunmore.engine import promises
 from dunmore.engine.frames import CUSTOMERS, GROUPS, ITEMS, REJECTIONS, SnapshotFrames
 from dunmore.engine.partition import Part
 from dunmore.ledger.models import ALLOCATIONS, INVOICES, ITEM_LEVELS
 from dunmore.ledger.models import CUSTOMERS as CUSTOMER_TABLE
 from dunmore.run.models import DUNNING_GROUPS, NOTICE_ITEMS, NOTICES, REMINDER_RECORDS
+from dunmore.run.promises import read_promises
 from dunmore.store.bulk import read_frame
 
 _ITEM_COLUMNS = ["item_id", "customer_id", "currency", "kind", "due_date", "open_minor", "disputed_minor"]
@@ -106,6 +108,7 @@ def read_items(
     return items.with_columns(
         paid_minor_days=pl.col("paid_minor_days").fill_null(0),
         reminders_had=pl.col("reminders_had").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+        promised_until=pl.lit(None, dtype=pl.Date),
     ).select(list(ITEMS))
 
 
@@ -140,6 +143,7 @@ def read_groups(conn: Connection, part: Part | None = None, *, only: int | None 
             fee_levels=levels.otherwise(pl.col("fee_levels").str.split(";")).cast(pl.List(pl.Int64)),
             episode_open=pl.col("episode_open").fill_null(False),
             awaiting_approval=pl.col("awaiting_approval").fill_null(False),
+            promise_broken_on=pl.lit(None, dtype=pl.Date),
         )
         .select(list(GROUPS))
         .cast(GROUPS)
@@ -169,10 +173,33 @@ def read_snapshot(
     """The ledger as of D, in the engine's frames: only partition `part`'s customers, if given;
     `only` one customer's part (by id), which decides exactly as the whole does, since customers are
     independent (`explain` reads it)."""
+    items, groups = read_items(conn, as_of, part, only=only), read_groups(conn, part, only=only)
+    items, groups, changes = with_promises(conn, as_of, items, groups, part, only)
     return SnapshotFrames(
         as_of,
-        read_items(conn, as_of, part, only=only),
+        items,
         read_customers(conn, part, only=only),
-        read_groups(conn, part, only=only),
+        groups,
         read_rejections(conn, part, only=only),
+        changes,
     )
+
+
+def with_promises(
+    conn: Connection,
+    as_of: date,
+    items: pl.DataFrame,
+    groups: pl.DataFrame,
+    part: Part | None,
+    only: int | None,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(the items with their `promised_until`, the groups with their `promise_broken_on`, the
+    promises decided on D): the promises' state for D (`engine.promises`) read into the snapshot."""
+    found = read_promises(conn, as_of, part, only=only)
+    if found.pending.is_empty() and found.broken.is_empty():
+        return items, groups, promises.no_changes()
+    states = promises.promise_states(found.pending, as_of)
+    changes = promises.changes(states)
+    items = items.with_columns(promises.promised_until(items, states, found.covered))
+    groups = groups.with_columns(promises.promise_broken_on(groups, found.broken, changes, as_of))
+    return items, groups, changes

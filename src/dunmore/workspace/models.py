@@ -95,7 +95,8 @@ class ActivityAttachment(Base):
 class Promise(Base):
     """A promise to pay `amount_minor` by `due_on`. `status`: pending → kept | partial | broken, or
     cancelled; `decided_on` and `reason` (a code) say when and why it left pending, `paid_minor`
-    what had been paid toward it then."""
+    what had been paid toward it then, `decided_run_id` the run that decided it (a revert of that
+    run puts it back to pending)."""
 
     __tablename__ = "promises"
     __table_args__ = (
@@ -114,6 +115,7 @@ class Promise(Base):
     paid_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     decided_on: Mapped[date | None] = mapped_column(Date)
     reason: Mapped[str | None] = mapped_column(String(40))
+    decided_run_id: Mapped[int | None] = mapped_column(index=True)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id", ondelete="SET NULL"))
     actor: Mapped[str] = mapped_column(String(100))

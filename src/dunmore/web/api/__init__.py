@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from dunmore.web.api import operations, portfolios, routes, runs
+from dunmore.web.api import operations, portfolios, promises, routes, runs
 from dunmore.web.api.errors import UNAUTHORIZED
 from dunmore.web.auth import api_user
 
@@ -13,3 +13,4 @@ router.include_router(routes.router)
 router.include_router(runs.router)
 router.include_router(operations.router)
 router.include_router(portfolios.router)
+router.include_router(promises.router)
