@@ -50,6 +50,7 @@ def root(
 
 def _register() -> None:
     """Sub-commands, one module per capability; imported here so `app` is whole when used."""
+    import dunmore.cli.disputes
     import dunmore.cli.webhooks
     from dunmore.cli import access, db, delivery, demo, dunning, holds, imports, reports, templates, web
 
@@ -61,6 +62,7 @@ def _register() -> None:
     delivery.register(app)
     templates.register(app)
     holds.register(app)
+    dunmore.cli.disputes.register(app)
     access.register(app)
     web.register(app)
     dunmore.cli.webhooks.register(app)
