@@ -40,7 +40,10 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
-            ["customer_id"], ["customers.id"], name=op.f("fk_waivers_customer_id_customers"), ondelete="CASCADE"
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_waivers_customer_id_customers"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["invoice_id"], ["invoices.id"], name=op.f("fk_waivers_invoice_id_invoices"), ondelete="CASCADE"
