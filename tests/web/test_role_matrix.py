@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from dunmore.access.permissions import ROLES, Permission, Scope
 from dunmore.access.values import Role
 from dunmore.web.app import create_app
+from tests.web import disputes_matrix
 from tests.web.conftest import csrf_of, sign_in
 from tests.web.conftest import settings as web_settings
 from tests.web.live import LOGINS, NOW, Demo, demo_ledger
@@ -82,6 +83,7 @@ def _notice(demo: Demo) -> dict[str, Any]:
 REASON = {"reason": "the customer pays through its parent"}
 TODAY = {"as_of": "2026-03-16"}  # a second run of the day: allowed, and allowed again
 
+DISPUTE_LINES = disputes_matrix.lines(Line)
 
 MATRIX = [
     Line(None, "GET", "/api/v1/me"),
@@ -173,6 +175,7 @@ MATRIX = [
     Line(Permission.POLICY_READ, "GET", "/policies/{version}", at=lambda demo: {"version": 1}),
     Line(Permission.AUDIT_READ, "GET", "/audit"),
     Line(Permission.AUDIT_READ, "GET", "/audit/verify"),
+    *DISPUTE_LINES,
     Line(None, "POST", "/language", body={"language": "en", "next": "/"}),
     Line(None, "POST", "/sign-out"),
 ]
@@ -181,7 +184,6 @@ SERVICE_ONLY = {
     Permission.LEDGER_IMPORT,
     Permission.CUSTOMER_ACT,
     Permission.HOLD_SET,
-    Permission.DISPUTE_SET,
     Permission.RUN_REVERT,
     Permission.POLICY_LOAD,
     Permission.ALERT_READ,

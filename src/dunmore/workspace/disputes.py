@@ -95,6 +95,15 @@ def _invoice(conn: Connection, external_id: str, user: User | None) -> Any:
     return row
 
 
+def customer_of(conn: Connection, *, invoice: str, user: User | None) -> str:
+    """The code of the customer an invoice (or a run's item) belongs to, within the user's reach;
+    "" when there is none (the service then says "not found")."""
+    i, c = INVOICES.c, CUSTOMERS.c
+    query = select(c.external_id).join(INVOICES, i.customer_id == c.id).where(i.external_id == invoice)
+    found = conn.execute(query.where(_scope(user))).scalar()
+    return "" if found is None else str(found)
+
+
 def _owner(conn: Connection, owner: str | None, default: str | None) -> str | None:
     """The dispute's owner: a live user's login when given, else the customer's owner."""
     if owner is None:
@@ -525,6 +534,7 @@ def list_disputes(
     owner: str | None = None,
     customer: str | None = None,
     before_id: int | None = None,
+    dispute_id: int | None = None,
     limit: int = 50,
 ) -> list[DisputeView]:
     """The disputes the user reaches, newest first, `limit` of them from before `before_id` (a
@@ -562,6 +572,8 @@ def list_disputes(
         query = query.where(c.external_id == customer)
     if before_id is not None:
         query = query.where(d.id < before_id)
+    if dispute_id is not None:
+        query = query.where(d.id == dispute_id)
     return [_view(row, as_of, sla_days) for row in conn.execute(query)]
 
 

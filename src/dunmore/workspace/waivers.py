@@ -23,8 +23,8 @@ from sqlalchemy import Connection, func, insert, select, true, update
 
 from dunmore.access import audit
 from dunmore.access.models import USERS
-from dunmore.access.permissions import Permission, customer_scope, require
-from dunmore.access.values import Role, User
+from dunmore.access.permissions import ROLES, Permission, customer_scope, require
+from dunmore.access.values import User
 from dunmore.domain.money import Money
 from dunmore.errors import AmountError, BadArgument, NotFound, PermissionDenied
 from dunmore.i18n import _m
@@ -34,7 +34,10 @@ from dunmore.workspace.models import WAIVERS
 
 CREDIT_NOTE_PREFIX: Final = "CN-WVR-"
 REASON_MAX: Final = 500
-CHECKERS: Final = frozenset({Role.MANAGER.value, Role.ADMIN.value})
+# Who decides a waiver: the roles that approve what a run charged (`run.approve`).
+CHECKERS: Final = frozenset(
+    role.value for role, rule in ROLES.items() if Permission.RUN_APPROVE in rule.permissions
+)
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,7 @@ def _apply(conn: Connection, waiver_id: int, row: Any, minor: int, *, on: date) 
 def _checker(conn: Connection, login: str, user: User | None) -> str:
     """The manager deciding: the signed-in user, or the live manager or administrator `login` names."""
     if user is not None:
+        require(user, Permission.RUN_APPROVE)
         role, name = user.role.value, user.login
     else:
         found = conn.execute(
