@@ -226,7 +226,7 @@ def list_(
         console.print_json(json.dumps([_dispute_json(view) for view in views], ensure_ascii=False))
         return
     for view in views:
-        flag = _(" SLA overdue") if view.overdue else ""
+        flag = " " + _("SLA overdue") if view.overdue else ""
         console.print(
             f"{view.id:>6} {view.status:<8} {view.invoice:<16} {view.customer:<12} {view.amount!s:>18} "
             f"{view.reason:<13} {view.owner or '-':<12} {view.age_days:>4}d{flag}",
