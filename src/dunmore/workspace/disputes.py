@@ -34,6 +34,7 @@ from dunmore.i18n import _m
 from dunmore.ledger import balances
 from dunmore.ledger.models import CREDIT_NOTES, CUSTOMERS, INVOICES
 from dunmore.ledger.service import reallocate
+from dunmore.store.db import as_utc
 from dunmore.webhooks import emit as webhooks
 from dunmore.workspace.alerts import raise_alert, recipients_of
 from dunmore.workspace.models import DISPUTES
@@ -98,6 +99,8 @@ def _invoice(conn: Connection, external_id: str, user: User | None) -> Any:
 def customer_of(conn: Connection, *, invoice: str, user: User | None) -> str:
     """The code of the customer an invoice (or a run's item) belongs to, within the user's reach;
     "" when there is none (the service then says "not found")."""
+    if "\x00" in invoice:
+        return ""
     i, c = INVOICES.c, CUSTOMERS.c
     query = select(c.external_id).join(INVOICES, i.customer_id == c.id).where(i.external_id == invoice)
     found = conn.execute(query.where(_scope(user))).scalar()
@@ -117,7 +120,15 @@ def _owner(conn: Connection, owner: str | None, default: str | None) -> str | No
     return str(found)
 
 
+def refuse_nul(*texts: str | None) -> None:
+    """PostgreSQL stores no NUL character in text, nor compares one: a request with one is refused
+    before any query, on every database alike."""
+    if any(text and "\x00" in text for text in texts):
+        raise BadArgument(_m("a text contains a NUL character (\\x00): remove it"))
+
+
 def _checked_note(note: str) -> str:
+    refuse_nul(note)
     if len(note) > NOTE_MAX:
         raise BadArgument(_m("a note is at most %(count)s characters: shorten it", count=NOTE_MAX))
     return note.strip()
@@ -154,6 +165,7 @@ def open_dispute(
                 reasons=", ".join(REASONS),
             )
         )
+    refuse_nul(invoice, note, owner)
     row = _invoice(conn, invoice, user)
     minor = _positive_minor(amount, row.currency)
     room = row.open_minor - row.disputed_minor
@@ -539,6 +551,7 @@ def list_disputes(
 ) -> list[DisputeView]:
     """The disputes the user reaches, newest first, `limit` of them from before `before_id` (a
     keyset page: the next page starts before the last id shown)."""
+    refuse_nul(owner, customer)
     d, i, c = DISPUTES.c, INVOICES.c, CUSTOMERS.c
     query = (
         select(
@@ -578,8 +591,9 @@ def list_disputes(
 
 
 def _view(row: Any, as_of: date, sla_days: int) -> DisputeView:
-    until = as_of if row.resolved_at is None else row.resolved_at.date()
-    age = max((until - row.opened_at.date()).days, 0)
+    opened, resolved = as_utc(row.opened_at), None if row.resolved_at is None else as_utc(row.resolved_at)
+    until = as_of if resolved is None else resolved.date()
+    age = max((until - opened.date()).days, 0)
     credited = None if row.resolved_minor is None else Money(row.resolved_minor, row.currency)
     return DisputeView(
         row.id,
@@ -594,8 +608,8 @@ def _view(row: Any, as_of: date, sla_days: int) -> DisputeView:
         row.owner,
         row.note,
         row.opened_by,
-        row.opened_at,
-        row.resolved_at,
+        opened,
+        resolved,
         age,
         row.status == "open" and age > sla_days,
     )

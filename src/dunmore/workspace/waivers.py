@@ -29,7 +29,8 @@ from dunmore.domain.money import Money
 from dunmore.errors import AmountError, BadArgument, NotFound, PermissionDenied
 from dunmore.i18n import _m
 from dunmore.ledger.models import CUSTOMERS, INVOICES
-from dunmore.workspace.disputes import credit_to
+from dunmore.store.db import as_utc
+from dunmore.workspace.disputes import credit_to, refuse_nul
 from dunmore.workspace.models import WAIVERS
 
 CREDIT_NOTE_PREFIX: Final = "CN-WVR-"
@@ -115,6 +116,7 @@ def request_waiver(
     pending a manager's approval when above the currency's threshold."""
     if user is not None:
         require(user, Permission.DISPUTE_SET)
+    refuse_nul(item, reason, by)
     text = reason.strip()
     if not text or len(text) > REASON_MAX:
         raise BadArgument(_m("a waiver needs a reason of 1 to %(count)s characters", count=REASON_MAX))
@@ -205,6 +207,7 @@ def decide_waiver(
 ) -> WaiverView:
     """Approve (the amount is credited to the item) or reject a pending waiver; the checker is a
     manager other than the person who asked."""
+    refuse_nul(checker)
     name = _checker(conn, checker, user)
     w, i, c = WAIVERS.c, INVOICES.c, CUSTOMERS.c
     row = conn.execute(
@@ -277,7 +280,7 @@ def decide_waiver(
         row.reason,
         status,
         row.requested_by,
-        row.requested_at,
+        as_utc(row.requested_at),
         name,
     )
 
@@ -319,7 +322,7 @@ def list_waivers(
             r.reason,
             r.status,
             r.requested_by,
-            r.requested_at,
+            as_utc(r.requested_at),
             r.decided_by,
         )
         for r in conn.execute(query)
