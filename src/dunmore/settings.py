@@ -249,6 +249,21 @@ class WebhookSettings(BaseModel):
     )
 
 
+class WorkspaceSettings(BaseModel):
+    """The collector's workspace: disputes and waivers."""
+
+    model_config = {"extra": "forbid"}
+
+    dispute_sla_days: int = Field(
+        default=14, ge=1, le=365, description="Days an open dispute may stay open before it is overdue."
+    )
+    waiver_approval_minor: dict[str, int] = Field(
+        default_factory=lambda: {"CNY": 50000},
+        description="Per currency, the waived amount (minor units) above which a waiver waits for a "
+        "manager's approval; a currency not listed needs none.",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DUNMORE_", env_nested_delimiter="__", toml_file="dunmore.toml", extra="forbid"
@@ -271,6 +286,7 @@ class Settings(BaseSettings):
     run: RunSettings = Field(default_factory=RunSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    workspace: WorkspaceSettings = Field(default_factory=WorkspaceSettings)
 
     @field_validator("timezone")
     @classmethod

@@ -244,3 +244,15 @@ def test_common_currency_names_mean_their_iso_code() -> None:
     )
     assert checked.problems == []
     assert checked.rows.get_column("currency").to_list() == ["CNY", "CNY"]
+
+
+def test_the_credit_notes_dunmore_makes_keep_their_ids() -> None:
+    """`CN-DSP-n` (a resolved dispute's) and `CN-WVR-n` (a waiver's) are Dunmore's own: an import
+    neither adds one nor overwrites one; an id that only looks alike is the ERP's."""
+    found = problems(Kind.CREDIT_NOTES, "CN-DSP-7,C1,2024-03-05,10,CNY,INV-1\nCN-WVR-12,C1,2024-03-05,1,CNY,")
+    assert [(p.line, p.column) for p in found] == [(2, "credit_note_id"), (3, "credit_note_id")]
+    assert found[0].reason.startswith("credit_note_id has the form CN-DSP-n or CN-WVR-n")
+    assert (
+        problems(Kind.CREDIT_NOTES, "CN-DSP-7A,C1,2024-03-05,10,CNY,INV-1\nXCN-WVR-1,C1,2024-03-05,1,CNY,")
+        == []
+    )

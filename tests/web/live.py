@@ -51,6 +51,17 @@ LOGINS = {
 
 
 @dataclass(frozen=True)
+class DisputeFixtures:
+    """What the dispute routes act on, all of portfolio east: an invoice with room to dispute, two
+    open disputes and a fee item, and two waivers of it waiting for a manager (asked by "t")."""
+
+    invoice: str
+    open: list[int]
+    fee_item: str
+    pending_waivers: list[int]
+
+
+@dataclass(frozen=True)
 class Demo:
     """What a test needs to know of the demo ledger."""
 
@@ -67,6 +78,7 @@ class Demo:
     dead_letters: list[int]  # two east e-mails failed for good
     west_notice: int  # west's legal review, waiting (of `earlier_run`)
     west_dead_letter: int
+    disputes: DisputeFixtures | None = None  # see `_disputes`
 
     def auth(self, role: Role) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
@@ -89,25 +101,29 @@ def demo_ledger(engine: Engine, *, customers: int = 30) -> Demo:
         tokens = {}
         for role, login in LOGINS.items():
             portfolios = ["east"] if role is Role.COLLECTOR else []
-            access.add_user(conn, login=login, role=role, password=PASSWORD, portfolios=portfolios,
-                            actor="t", at=NOW)  # fmt: skip
+            access.add_user(
+                conn, login=login, role=role, password=PASSWORD, portfolios=portfolios, actor="t", at=NOW
+            )
             tokens[role] = access.create_token(conn, login=login, name="check", actor="t", at=NOW).secret
         rows = conn.execute(select(c.external_id, c.portfolio, c.owner).order_by(c.id)).all()
     run_ids = []
     for as_of in (EARLIER, AS_OF):
         with engine.begin() as conn:
-            outcome = runs.commit(conn, as_of=as_of, today=AS_OF, now=NOW, actor="t", templates_dir=None,
-                                  gate_templates=False)  # fmt: skip
+            outcome = runs.commit(
+                conn, as_of=as_of, today=AS_OF, now=NOW, actor="t", templates_dir=None, gate_templates=False
+            )
             run_ids.append(int(outcome.run_id or 0))
     with engine.begin() as conn:
         reviews = _notices_of(conn, legal)
         east_reviews = [reviews[customer] for customer in legal[:4]]
         for notice_id in east_reviews[2:]:
-            runs.reject(conn, notice_id, reason="the customer pays through its parent", by="max", now=NOW,
-                        actor="max")  # fmt: skip
+            runs.reject(
+                conn, notice_id, reason="the customer pays through its parent", by="max", now=NOW, actor="max"
+            )
         emails = _emails(conn)
         east_emails, west_emails = emails["east"], emails["west"]
         _fail_for_good(conn, [east_emails[0][0], east_emails[1][0], west_emails[0][0]])
+        dispute_fixtures = _disputes(conn)
     return Demo(
         tokens=tokens,
         east=[code for code, portfolio, _ in rows if portfolio == "east"],
@@ -122,6 +138,7 @@ def demo_ledger(engine: Engine, *, customers: int = 30) -> Demo:
         dead_letters=[east_emails[0][0], east_emails[1][0]],
         west_notice=reviews[legal[4]],
         west_dead_letter=west_emails[0][0],
+        disputes=dispute_fixtures,
     )
 
 
@@ -149,6 +166,58 @@ def _overdue_since_december(conn: Connection, *, east: int, west: int) -> list[i
     )
     set_level(conn, and_(i.customer_id.in_(chosen), i.open_minor > 0), 3, date(2026, 2, 1))
     return chosen
+
+
+def _disputes(conn: Connection) -> DisputeFixtures:
+    """Two open disputes on an east invoice and two pending waivers of an east fee item."""
+    from decimal import Decimal
+
+    from dunmore.workspace import disputes, waivers
+
+    c, i = CUSTOMERS.c, INVOICES.c
+    east = select(c.id).where(c.portfolio == "east")
+    room = i.open_minor - i.disputed_minor
+    invoice = (
+        conn.execute(
+            select(i.external_id)
+            .where(i.customer_id.in_(east), i.kind == "invoice", room >= 10_000)
+            .order_by(i.id)
+        )
+        .scalars()
+        .first()
+    )
+    fee = (
+        conn.execute(
+            select(i.external_id)
+            .where(i.customer_id.in_(east), i.kind == "fee", i.open_minor >= 100)
+            .order_by(i.id)
+        )
+        .scalars()
+        .first()
+    )
+    assert invoice is not None, "the demo has no east invoice to dispute"
+    assert fee is not None, "the demo has no east fee item to waive"
+    opened = [
+        disputes.open_dispute(
+            conn, invoice=invoice, amount=Decimal("1"), reason="price", now=NOW, actor="t"
+        ).dispute_id
+        for _ in range(2)
+    ]
+    asked = [
+        waivers.request_waiver(
+            conn,
+            item=fee,
+            amount=Decimal("0.1"),
+            reason="goodwill",
+            on=AS_OF,
+            now=NOW,
+            actor="t",
+            by="t",
+            thresholds={"CNY": 0, "EUR": 0, "USD": 0, "JPY": 0},
+        ).id
+        for _ in range(2)
+    ]
+    return DisputeFixtures(invoice, opened, fee, asked)
 
 
 def _notices_of(conn: Connection, customers: list[int]) -> dict[int, int]:
@@ -184,11 +253,24 @@ def _fail_for_good(conn: Connection, deliveries: list[int]) -> None:
     claimed = outbox.claim(conn, now=later, worker="w", lease=timedelta(minutes=5), limit=10_000)
     for claim in claimed:
         if claim.id in deliveries:
-            outbox.mark_error(conn, claim, "550 5.1.1 mailbox unavailable", transient=False, now=later,
-                              max_attempts=1, retry=timedelta(minutes=1))  # fmt: skip
+            outbox.mark_error(
+                conn,
+                claim,
+                "550 5.1.1 mailbox unavailable",
+                transient=False,
+                now=later,
+                max_attempts=1,
+                retry=timedelta(minutes=1),
+            )
         else:
-            outbox.defer(conn, claim, until=later + timedelta(hours=1), reason="contact_window",
-                         detail="outside the contact window", now=later)  # fmt: skip
+            outbox.defer(
+                conn,
+                claim,
+                until=later + timedelta(hours=1),
+                reason="contact_window",
+                detail="outside the contact window",
+                now=later,
+            )
     assert {claim.id for claim in claimed} >= set(deliveries)
 
 

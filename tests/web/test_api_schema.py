@@ -86,7 +86,11 @@ def _path_values(operation: Operation, demo: Demo, role: Role) -> dict[str, str]
     """A real value for each path parameter, so that the success answer is exercised too: a notice
     waiting for approval to reject, a standing rejection to reopen, a dead letter to retry."""
     reopen = operation.path.endswith("/reopen")
+    disputes = demo.disputes
+    assert disputes is not None
     known = {
+        "number": disputes.invoice,
+        "dispute_id": str(disputes.open[0]),
         "code": (demo.owned if role is Role.SALES else demo.east)[0],
         "run_id": str(demo.run),
         "notice_id": str(demo.rejected[0] if reopen else demo.pending[0]),

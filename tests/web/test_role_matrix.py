@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from dunmore.access.permissions import ROLES, Permission, Scope
 from dunmore.access.values import Role
 from dunmore.web.app import create_app
+from tests.web import disputes_matrix
 from tests.web.conftest import csrf_of, sign_in
 from tests.web.conftest import settings as web_settings
 from tests.web.live import LOGINS, NOW, Demo, demo_ledger
@@ -86,6 +87,7 @@ ASSIGN_DRY = {
     "dry_run": True,
 }  # a second run of the day: allowed, and allowed again
 
+DISPUTE_LINES = disputes_matrix.lines(Line)
 
 PROMISE = {"amount": "1.00", "by": "2026-03-20", "currency": "CNY"}
 NO_PROMISE = {"promise_id": 999_999}  # past the permission, the promise is not found
@@ -210,6 +212,7 @@ MATRIX = [
     Line(Permission.POLICY_READ, "GET", "/policies/{version}", at=lambda demo: {"version": 1}),
     Line(Permission.AUDIT_READ, "GET", "/audit"),
     Line(Permission.AUDIT_READ, "GET", "/audit/verify"),
+    *DISPUTE_LINES,
     Line(None, "POST", "/language", body={"language": "en", "next": "/"}),
     Line(None, "POST", "/sign-out"),
     Line(Permission.PORTFOLIO_MANAGE, "GET", "/api/v1/portfolios"),
@@ -234,7 +237,6 @@ MATRIX = [
 SERVICE_ONLY = {
     Permission.LEDGER_IMPORT,
     Permission.HOLD_SET,
-    Permission.DISPUTE_SET,
     Permission.RUN_REVERT,
     Permission.POLICY_LOAD,
     Permission.ALERT_READ,

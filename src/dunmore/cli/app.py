@@ -50,6 +50,7 @@ def root(
 
 def _register() -> None:
     """Sub-commands, one module per capability; imported here so `app` is whole when used."""
+    import dunmore.cli.disputes
     import dunmore.cli.webhooks
     from dunmore.cli import (
         access,
@@ -75,6 +76,7 @@ def _register() -> None:
     templates.register(app)
     holds.register(app)
     promises.register(app)
+    dunmore.cli.disputes.register(app)
     access.register(app)
     portfolios.register(app)
     web.register(app)

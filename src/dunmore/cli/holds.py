@@ -1,4 +1,5 @@
-"""`dunmore hold|release|dispute|cease-contact|resume-contact`: what a collector sets between runs."""
+"""`dunmore hold|release|cease-contact|resume-contact`: what a collector sets between runs (`dunmore dispute`
+is in `dunmore.cli.disputes`)."""
 
 from __future__ import annotations
 
@@ -51,30 +52,6 @@ def release(ctx: typer.Context, customer: Customer, invoice: Invoice = None) -> 
     console.print(_("%(what)s released: the next run includes it", what=invoice or customer))
 
 
-def dispute(
-    ctx: typer.Context,
-    invoice: Annotated[str, typer.Argument(help="The invoice number of your ERP.")],
-    amount: Annotated[str, typer.Argument(help="The disputed amount in the invoice's currency; 0 ends it.")],
-) -> None:
-    """Record the amount of an invoice the customer disputes: it leaves every sum, and the pending
-    deliveries of notices listing the invoice are cancelled."""
-    from dunmore.delivery import stops
-    from dunmore.domain.money import parse_decimal
-
-    with reported(), transaction(state(ctx).engine()) as conn:
-        count = stops.dispute(
-            conn, invoice=invoice, amount=parse_decimal(amount), now=_now(), actor=cli_actor()
-        )
-    console.print(
-        _(
-            "invoice %(invoice)s: %(amount)s disputed; %(cancelled)s",
-            invoice=invoice,
-            amount=amount,
-            cancelled=_cancelled(count),
-        )
-    )
-
-
 def cease_contact(ctx: typer.Context, customer: Customer) -> None:
     """The debtor asked not to be contacted: from now on only letters (settings:
     delivery.cease_contact_channels) go out to it; other pending deliveries are cancelled."""
@@ -105,7 +82,7 @@ def resume_contact(ctx: typer.Context, customer: Customer) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    for command in (hold, release, dispute):
+    for command in (hold, release):
         app.command(command.__name__)(command)
     app.command("cease-contact")(cease_contact)
     app.command("resume-contact")(resume_contact)

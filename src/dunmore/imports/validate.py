@@ -20,7 +20,7 @@ from dunmore.imports.columns import SPECS, Kind
 from dunmore.imports.fields import FIELDS, Field, dtype, stored_columns, stored_name
 from dunmore.imports.parsing import EXPONENT, currency_exponents, exponent_of, first_reason, refuse, said
 from dunmore.imports.reading import LINE
-from dunmore.ledger.models import RUN_ITEM_ID
+from dunmore.ledger.models import OWN_CREDIT_NOTE_ID, RUN_ITEM_ID
 
 OLD = "old:"
 # PostgreSQL cannot store a NUL character in text, and no ledger value has one: it is a broken export.
@@ -188,7 +188,19 @@ def _rules(kind: Kind, present: set[str]) -> list[Rule]:
     rules = [_known_customer()]
     if kind is Kind.INVOICES:
         return [*rules, *_invoice_rules(present)]
+    if kind is Kind.CREDIT_NOTES:
+        rules.append(_own_credit_note_rule())
     return [*rules, *_settlement_rules("invoice_id" in present)]
+
+
+def _own_credit_note_rule() -> Rule:
+    """The credit notes Dunmore makes (a dispute's, a waiver's) keep their ids: an import neither
+    adds one nor changes one."""
+    reason = N_(
+        "credit_note_id has the form CN-DSP-n or CN-WVR-n that Dunmore keeps for the credit notes it "
+        "makes (disputes, waivers): give the credit note another id"
+    )
+    return Rule("credit_note_id", refuse(pl.col("external_id").str.contains(OWN_CREDIT_NOTE_ID), reason))
 
 
 def _known_customer() -> Rule:

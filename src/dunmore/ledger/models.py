@@ -19,6 +19,9 @@ from dunmore.store.base import Base
 # invoice ids of this form, so the run's ids stay its own (see docs/imports.md).
 RUN_ITEM_PREFIXES = {"fee": "FEE-", "interest": "INT-"}
 RUN_ITEM_ID = r"^(?:FEE|INT)-[0-9]+(?:-[0-9]+)?$"
+# The ids of the credit notes Dunmore makes itself: a resolved dispute's `CN-DSP-<dispute id>`, a
+# waiver's `CN-WVR-<waiver id>` (dunmore.workspace). Imports refuse credit notes of this form.
+OWN_CREDIT_NOTE_ID = r"^CN-(?:DSP|WVR)-[0-9]+$"
 
 
 class Customer(Base):

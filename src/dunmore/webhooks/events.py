@@ -29,7 +29,9 @@ EVENT_TYPES: Final[Mapping[str, str]] = {
     "notice.approved": "a notice waiting for approval was approved (one event per notice)",
     "delivery.sent": "a notice went out on one channel (one event per delivery)",
     "delivery.failed": "a delivery failed for good or ran out of attempts (one event per delivery)",
-    "dispute.opened": "an invoice that had no dispute was disputed (one event per invoice)",
+    "dispute.opened": "a dispute was opened on an invoice (one event per dispute; by `dunmore dispute "
+    "INV AMOUNT`, one per invoice newly disputed)",
+    "dispute.resolved": "a dispute was resolved: credit note, rejected or withdrawn (one event per dispute)",
 }
 # Sent only by `dunmore webhooks test`, to the one subscription tested; nobody subscribes to it.
 PING: Final = "ping"

@@ -178,6 +178,28 @@ class Alert(Base):
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class Waiver(Base):
+    """A fee or interest item of a run, waived in whole or in part (migration 0019). `status`:
+    pending (above the approval threshold, waiting for a manager) | applied | rejected; an applied
+    waiver names the credit note that reversed the amount in the ledger."""
+
+    __tablename__ = "waivers"
+    __table_args__ = (Index("ix_waivers_status_requested_at", "status", "requested_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(10))
+    credit_note_id: Mapped[int | None] = mapped_column(ForeignKey("credit_notes.id", ondelete="SET NULL"))
+    requested_by: Mapped[str] = mapped_column(String(100))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 WORKSPACE_CODES = cast(Table, WorkspaceCode.__table__)
 ACTIVITIES = cast(Table, Activity.__table__)
 ACTIVITY_ATTACHMENTS = cast(Table, ActivityAttachment.__table__)
@@ -185,3 +207,4 @@ PROMISES = cast(Table, Promise.__table__)
 PROMISE_ITEMS = cast(Table, PromiseItem.__table__)
 DISPUTES = cast(Table, Dispute.__table__)
 ALERTS = cast(Table, Alert.__table__)
+WAIVERS = cast(Table, Waiver.__table__)

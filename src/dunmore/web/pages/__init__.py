@@ -6,6 +6,8 @@ from fastapi import APIRouter, Depends
 
 from dunmore.web.auth import check_csrf
 from dunmore.web.pages import customers, dashboard, operations, promises, runs, session
+from dunmore.web.pages import customers, dashboard, operations, runs, session
+from dunmore.web.pages import disputes as dispute_pages
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 router.include_router(session.router)
@@ -14,3 +16,4 @@ router.include_router(customers.router)
 router.include_router(runs.router)
 router.include_router(operations.router)
 router.include_router(promises.router)
+router.include_router(dispute_pages.router)
