@@ -54,22 +54,31 @@ def call(**fields: object) -> NewActivity:
     return NewActivity(**(values | fields))  # type: ignore[arg-type]
 
 
-def log(conn: Connection, new: NewActivity, *, who: User = COLLECTOR, customer: str = "C1",
-        now: datetime = NOW) -> int:  # fmt: skip
+def log(
+    conn: Connection, new: NewActivity, *, who: User = COLLECTOR, customer: str = "C1", now: datetime = NOW
+) -> int:
     return log_activity(conn, user=who, customer=customer, new=new, now=now, today=now.date()).id
 
 
 def test_a_call_is_logged_with_its_contact_reason_and_evidence_and_audited(engine: Engine) -> None:
     with engine.begin() as conn:
         ledger(conn)
-        new = call(contact="zhang wei", reason="cash_flow", duration_minutes=7, note=" asked for a week ",
-                   attachments=[Upload("C:\\scans\\receipt.pdf", PDF)])  # fmt: skip
+        new = call(
+            contact="zhang wei",
+            reason="cash_flow",
+            duration_minutes=7,
+            note=" asked for a week ",
+            attachments=[Upload("C:\\scans\\receipt.pdf", PDF)],
+        )
         logged = log_activity(conn, user=COLLECTOR, customer="C1", new=new, now=NOW, today=TODAY)
         audit = conn.execute(select(AUDIT_LOG.c.action, AUDIT_LOG.c.object, AUDIT_LOG.c.actor)).all()
         file = get_attachment(conn, user=COLLECTOR, customer="C1", attachment_id=logged.attachments[0].id)
     assert (logged.contact, logged.reason, logged.duration_minutes, logged.note) == (
-        "Zhang Wei", "cash_flow", 7, "asked for a week",
-    )  # fmt: skip
+        "Zhang Wei",
+        "cash_flow",
+        7,
+        "asked for a week",
+    )
     assert logged.attachments[0].filename == "receipt.pdf"
     assert logged.attachments[0].sha256 == hashlib.sha256(PDF).hexdigest()
     assert (file.media_type, file.content) == ("application/pdf", PDF)
@@ -96,7 +105,10 @@ def test_a_collector_cannot_reach_a_customer_of_another_portfolio(engine: Engine
         ({"at": NOW + timedelta(minutes=2)}, "in the future"),
         ({"at": NOW - timedelta(days=400)}, "more than a year ago"),
         ({"outcome": "call_back"}, "needs the date to call back"),
-        ({"outcome": "call_back", "follow_up_on": TODAY - timedelta(days=1)}, "a follow-up date is from today"),
+        (
+            {"outcome": "call_back", "follow_up_on": TODAY - timedelta(days=1)},
+            "a follow-up date is from today",
+        ),
         ({"outcome": "flew_away"}, "not an active outcome code"),
         ({"reason": "reached"}, "not an active reason code"),
         ({"note": "x" * 4001}, "at most 4000 characters"),
@@ -140,7 +152,9 @@ def test_an_admin_code_is_offered_until_disabled_and_old_contacts_keep_its_label
         with pytest.raises(BadArgument, match="not an active reason code"):
             log(conn, call(reason="bank_holiday"))
         with pytest.raises(BadArgument, match="exists already"):
-            codes.add_code(conn, user=ADMIN, kind=CodeKind.REASON, code="bank_holiday", labels=labels, now=NOW)
+            codes.add_code(
+                conn, user=ADMIN, kind=CodeKind.REASON, code="bank_holiday", labels=labels, now=NOW
+            )
         with pytest.raises(BadArgument, match="built-in"):
             codes.disable_code(conn, user=ADMIN, kind=CodeKind.OUTCOME, code="reached", now=NOW)
         with pytest.raises(PermissionDenied):
@@ -155,8 +169,14 @@ def test_an_admin_code_is_offered_until_disabled_and_old_contacts_keep_its_label
 
 def test_a_label_must_be_given_in_each_language(sqlite_engine: Engine) -> None:
     with sqlite_engine.begin() as conn, pytest.raises(BadArgument, match="zh-TW label"):
-        codes.add_code(conn, user=ADMIN, kind=CodeKind.OUTCOME, code="left_message",
-                       labels={"zh-CN": "留言", "en": "Left a message"}, now=NOW)  # fmt: skip
+        codes.add_code(
+            conn,
+            user=ADMIN,
+            kind=CodeKind.OUTCOME,
+            code="left_message",
+            labels={"zh-CN": "留言", "en": "Left a message"},
+            now=NOW,
+        )
 
 
 def test_no_answer_then_a_call_back_two_days_later_with_cash_flow(engine: Engine) -> None:
@@ -178,7 +198,8 @@ def test_no_answer_then_a_call_back_two_days_later_with_cash_flow(engine: Engine
         ("activity", "call_back", "2026-03-10"),
     ]
     assert page.events[2].on == date(2026, 3, 12)
-    assert reason is not None and (reason.reason, reason.at) == ("cash_flow", twelfth)
+    assert reason is not None
+    assert (reason.reason, reason.at) == ("cash_flow", twelfth)
 
 
 def test_the_timeline_pages_by_keyset_without_losing_or_repeating_an_event(engine: Engine) -> None:
@@ -195,8 +216,12 @@ def test_the_timeline_pages_by_keyset_without_losing_or_repeating_an_event(engin
             if (after := page.next_cursor) is None:
                 break
         whole = whole_timeline(conn, user=ADMIN, customer="C1")
-        payments = timeline(conn, user=ADMIN, customer="C1", which=Filter(frozenset({"payment"}),
-                            since=date(2026, 3, 2), until=date(2026, 3, 2)))  # fmt: skip
+        payments = timeline(
+            conn,
+            user=ADMIN,
+            customer="C1",
+            which=Filter(frozenset({"payment"}), since=date(2026, 3, 2), until=date(2026, 3, 2)),
+        )
     assert len(seen) == len(set(seen)) == 14
     assert seen == [(e.source, e.ref) for e in whole]
     keys = [(e.at, e.source, e.ref) for e in whole]

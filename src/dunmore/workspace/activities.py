@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
@@ -146,8 +147,9 @@ def customer_id_of(conn: Connection, *, user: User, code: str) -> int:
     return int(found)
 
 
-def log_activity(conn: Connection, *, user: User, customer: str, new: NewActivity, now: datetime,
-                 today: date) -> ActivityView:  # fmt: skip
+def log_activity(
+    conn: Connection, *, user: User, customer: str, new: NewActivity, now: datetime, today: date
+) -> ActivityView:
     """Record a contact on a customer the user reaches (`today` is the business date, for the
     follow-up); checked whole before anything is written; audited."""
     require(user, Permission.CUSTOMER_ACT)
@@ -156,22 +158,35 @@ def log_activity(conn: Connection, *, user: User, customer: str, new: NewActivit
     _check_fields(conn, new, today)
     contact_id = _contact_id(conn, customer_id, new.contact)
     files = [_checked_file(upload) for upload in _bounded(new.attachments)]
-    row = {
-        "customer_id": customer_id, "contact_id": contact_id, "kind": new.kind.value,
-        "channel": None if new.channel is None else new.channel.value, "outcome": new.outcome,
-        "reason": new.reason, "at": at, "follow_up_on": new.follow_up_on, "note": new.note.strip(),
+    row: dict[str, Any] = {
+        "customer_id": customer_id,
+        "contact_id": contact_id,
+        "kind": new.kind.value,
+        "channel": None if new.channel is None else new.channel.value,
+        "outcome": new.outcome,
+        "reason": new.reason,
+        "at": at,
+        "follow_up_on": new.follow_up_on,
+        "note": new.note.strip(),
         "duration_seconds": None if new.duration_minutes is None else new.duration_minutes * 60,
-        "actor": user.login, "created_at": now,
-    }  # fmt: skip
+        "actor": user.login,
+        "created_at": now,
+    }
     activity_id = int(conn.execute(insert(ACTIVITIES).values(row).returning(ACTIVITIES.c.id)).scalar_one())
     if files:
         conn.execute(insert(ACTIVITY_ATTACHMENTS), [_file_row(activity_id, f) for f in files])
-    kept = {k: row[k] for k in ("kind", "channel", "outcome", "reason", "follow_up_on", "contact_id")}
-    after = {"activity": activity_id, **kept, "at": at.isoformat()}
+    _audit(conn, user=user, customer=customer, activity_id=activity_id, row=row, files=files, now=now)
+    return list_activities(conn, user=user, customer=customer, limit=1, before=activity_id + 1)[0]
+
+
+def _audit(conn: Connection, *, user: User, customer: str, activity_id: int, row: dict[str, Any],
+           files: list[Attachment], now: datetime) -> None:  # fmt: skip
+    names = ("kind", "channel", "outcome", "reason", "follow_up_on", "contact_id", "at")
+    after: dict[str, Any] = {"activity": activity_id}
+    after |= {k: (row[k].isoformat() if isinstance(row[k], date) else row[k]) for k in names}
     after["attachments"] = [{"filename": f.filename, "sha256": f.sha256} for f in files]
     audit.record(conn, at=now, actor=user.login, action="activity.add", object=f"customer:{customer}",
-                 after={k: (v.isoformat() if isinstance(v, date) else v) for k, v in after.items()})  # fmt: skip
-    return list_activities(conn, user=user, customer=customer, limit=1, before=activity_id + 1)[0]
+                 after=after)  # fmt: skip
 
 
 def _check_moment(at: datetime, now: datetime) -> datetime:
@@ -198,13 +213,20 @@ def _check_fields(conn: Connection, new: NewActivity, today: date) -> None:
         check_code(conn, CodeKind.REASON, new.reason)
     if len(new.note) > NOTE_MAX:
         raise BadArgument(
-            _m("a note holds at most %(most)s characters, not %(length)s", most=NOTE_MAX, length=len(new.note))
+            _m(
+                "a note holds at most %(most)s characters, not %(length)s",
+                most=NOTE_MAX,
+                length=len(new.note),
+            )
         )
     if new.duration_minutes is not None and not 0 <= new.duration_minutes <= DURATION_MAX_MINUTES:
         raise BadArgument(
-            _m("a duration is 0 to %(most)s minutes, not %(minutes)s", most=DURATION_MAX_MINUTES,
-               minutes=new.duration_minutes)
-        )  # fmt: skip
+            _m(
+                "a duration is 0 to %(most)s minutes, not %(minutes)s",
+                most=DURATION_MAX_MINUTES,
+                minutes=new.duration_minutes,
+            )
+        )
     _check_follow_up(new, today)
 
 
@@ -300,8 +322,9 @@ def _file_row(activity_id: int, file: Attachment) -> dict[str, object]:
     }
 
 
-def list_activities(conn: Connection, *, user: User, customer: str, limit: int = 50,
-                    before: int | None = None) -> list[ActivityView]:  # fmt: skip
+def list_activities(
+    conn: Connection, *, user: User, customer: str, limit: int = 50, before: int | None = None
+) -> list[ActivityView]:
     """The customer's activities, newest logged first (`before`: ids below it), with attachments."""
     require(user, Permission.LEDGER_READ)
     customer_id = customer_id_of(conn, user=user, code=customer)
@@ -334,11 +357,20 @@ def _view(customer: str, r: object, files: list[AttachmentView]) -> ActivityView
     row = r._mapping  # type: ignore[attr-defined]
     seconds = row["duration_seconds"]
     return ActivityView(
-        id=row["id"], customer=customer, kind=row["kind"], channel=row["channel"],
-        contact=row["contact_name"], outcome=row["outcome"], reason=row["reason"], at=as_utc(row["at"]),
-        duration_minutes=None if seconds is None else seconds // 60, follow_up_on=row["follow_up_on"],
-        note=row["note"], actor=row["actor"], attachments=tuple(files),
-    )  # fmt: skip
+        id=row["id"],
+        customer=customer,
+        kind=row["kind"],
+        channel=row["channel"],
+        contact=row["contact_name"],
+        outcome=row["outcome"],
+        reason=row["reason"],
+        at=as_utc(row["at"]),
+        duration_minutes=None if seconds is None else seconds // 60,
+        follow_up_on=row["follow_up_on"],
+        note=row["note"],
+        actor=row["actor"],
+        attachments=tuple(files),
+    )
 
 
 def get_attachment(conn: Connection, *, user: User, customer: str, attachment_id: int) -> Attachment:

@@ -88,7 +88,13 @@ def list_codes(conn: Connection, *, kind: CodeKind | None = None, active_only: b
     query = select(w.kind, w.code, w.label_zh_cn, w.label_zh_tw, w.label_en, w.active)
     query = query.where(w.kind.in_([k.value for k in _kinds(kind)])).order_by(w.kind, w.created_at, w.code)
     added = [
-        Code(r.kind, r.code, {"zh-CN": r.label_zh_cn, "zh-TW": r.label_zh_tw, "en": r.label_en}, r.active, False)
+        Code(
+            r.kind,
+            r.code,
+            {"zh-CN": r.label_zh_cn, "zh-TW": r.label_zh_tw, "en": r.label_en},
+            r.active,
+            False,
+        )
         for r in conn.execute(query)
     ]
     found = [code for k in _kinds(kind) for code in _built_in(k) + [a for a in added if a.kind == k]]
@@ -114,8 +120,9 @@ def check_code(conn: Connection, kind: CodeKind, code: str) -> None:
         )
 
 
-def add_code(conn: Connection, *, user: User, kind: CodeKind, code: str, labels: Mapping[str, str],
-             now: datetime) -> Code:  # fmt: skip
+def add_code(
+    conn: Connection, *, user: User, kind: CodeKind, code: str, labels: Mapping[str, str], now: datetime
+) -> Code:
     """Add an admin code with its label in each of the three languages; audited."""
     require(user, Permission.SETTINGS_MANAGE)
     _check_new(conn, kind, code)
@@ -123,8 +130,14 @@ def add_code(conn: Connection, *, user: User, kind: CodeKind, code: str, labels:
     row = {"kind": kind.value, "code": code, "active": True, "created_by": user.login, "created_at": now}
     row |= {"label_zh_cn": said["zh-CN"], "label_zh_tw": said["zh-TW"], "label_en": said["en"]}
     conn.execute(insert(WORKSPACE_CODES).values(row))
-    audit.record(conn, at=now, actor=user.login, action="code.add", object=f"code:{kind.value}:{code}",
-                 after={"labels": said})  # fmt: skip
+    audit.record(
+        conn,
+        at=now,
+        actor=user.login,
+        action="code.add",
+        object=f"code:{kind.value}:{code}",
+        after={"labels": said},
+    )
     return Code(kind.value, code, said, True, False)
 
 
@@ -165,10 +178,18 @@ def disable_code(conn: Connection, *, user: User, kind: CodeKind, code: str, now
             _m("%(code)s is a built-in code and stays offered: disable codes an admin added", code=code)
         )
     w = WORKSPACE_CODES.c
-    done = conn.execute(update(WORKSPACE_CODES).where(w.kind == kind.value, w.code == code).values(active=False))
+    done = conn.execute(
+        update(WORKSPACE_CODES).where(w.kind == kind.value, w.code == code).values(active=False)
+    )
     if done.rowcount != 1:
         raise NotFound(
             _m("no %(kind)s code %(code)s: `dunmore codes list` shows them", kind=kind.value, code=repr(code))
         )
-    audit.record(conn, at=now, actor=user.login, action="code.disable", object=f"code:{kind.value}:{code}",
-                 after={"active": False})  # fmt: skip
+    audit.record(
+        conn,
+        at=now,
+        actor=user.login,
+        action="code.disable",
+        object=f"code:{kind.value}:{code}",
+        after={"active": False},
+    )

@@ -84,13 +84,20 @@ class Filter:
         unknown = sorted(self.kinds - set(KINDS))
         if unknown:
             raise BadArgument(
-                _m("no kind of event %(kinds)s: use %(known)s", kinds=", ".join(unknown), known=", ".join(KINDS))
+                _m(
+                    "no kind of event %(kinds)s: use %(known)s",
+                    kinds=", ".join(unknown),
+                    known=", ".join(KINDS),
+                )
             )
         if self.since and self.until and self.since > self.until:
             raise BadArgument(
-                _m("the dates run backwards: %(since)s is after %(until)s", since=self.since.isoformat(),
-                   until=self.until.isoformat())
-            )  # fmt: skip
+                _m(
+                    "the dates run backwards: %(since)s is after %(until)s",
+                    since=self.since.isoformat(),
+                    until=self.until.isoformat(),
+                )
+            )
 
     def sources(self) -> list[str]:
         return [s for kind, sources in KINDS.items() if not self.kinds or kind in self.kinds for s in sources]
@@ -159,7 +166,9 @@ class Source:
     ref: Callable[[], Any]
     dated: bool  # the moment is a date (midnight UTC)
 
-    def select(self, name: str, customer_id: int, which: Filter, cursor: Cursor | None, limit: int) -> Select[Any]:
+    def select(
+        self, name: str, customer_id: int, which: Filter, cursor: Cursor | None, limit: int
+    ) -> Select[Any]:
         query = self.query(customer_id)
         moment, ref = self.moment(), self.ref()
         if which.since is not None:
@@ -176,16 +185,28 @@ class Source:
 def _notices(customer_id: int) -> Select[Any]:
     n, ni = NOTICES.c, NOTICE_ITEMS.c
     amount = select(func.coalesce(func.sum(ni.open_minor), 0)).where(ni.notice_id == n.id).scalar_subquery()
-    return select(n.as_of.label("at"), n.id.label("ref"), n.step.label("what"), n.status.label("status"),
-                  amount.label("amount_minor"), n.currency.label("currency")).where(n.customer_id == customer_id)  # fmt: skip
+    return select(
+        n.as_of.label("at"),
+        n.id.label("ref"),
+        n.step.label("what"),
+        n.status.label("status"),
+        amount.label("amount_minor"),
+        n.currency.label("currency"),
+    ).where(n.customer_id == customer_id)
 
 
 def _deliveries(customer_id: int) -> Select[Any]:
     d, n = DELIVERIES.c, NOTICES.c
     return (
-        select(func.coalesce(d.sent_at, d.created_at).label("at"), d.id.label("ref"), n.step.label("what"),
-               d.status.label("status"), d.provider_status.label("reason"), d.channel.label("channel"),
-               func.coalesce(d.tracking_number, d.provider_id, d.last_error).label("note"))  # fmt: skip
+        select(
+            func.coalesce(d.sent_at, d.created_at).label("at"),
+            d.id.label("ref"),
+            n.step.label("what"),
+            d.status.label("status"),
+            d.provider_status.label("reason"),
+            d.channel.label("channel"),
+            func.coalesce(d.tracking_number, d.provider_id, d.last_error).label("note"),
+        )
         .join(NOTICES, n.id == d.notice_id)
         .where(n.customer_id == customer_id)
     )
@@ -194,8 +215,18 @@ def _deliveries(customer_id: int) -> Select[Any]:
 def _activities(customer_id: int) -> Select[Any]:
     a = ACTIVITIES.c
     return (
-        select(a.at, a.id.label("ref"), a.kind.label("what"), a.outcome.label("status"), a.reason, a.channel,
-               a.follow_up_on.label("on"), a.actor, a.note, CONTACTS.c.name.label("contact"))  # fmt: skip
+        select(
+            a.at,
+            a.id.label("ref"),
+            a.kind.label("what"),
+            a.outcome.label("status"),
+            a.reason,
+            a.channel,
+            a.follow_up_on.label("on"),
+            a.actor,
+            a.note,
+            CONTACTS.c.name.label("contact"),
+        )
         .select_from(ACTIVITIES.outerjoin(CONTACTS, CONTACTS.c.id == a.contact_id))
         .where(a.customer_id == customer_id)
     )
@@ -204,29 +235,53 @@ def _activities(customer_id: int) -> Select[Any]:
 def _settlements(table: Any) -> Callable[[int], Select[Any]]:
     def query(customer_id: int) -> Select[Any]:
         t = table.c
-        return select(t.date.label("at"), t.id.label("ref"), t.external_id.label("what"),
-                      t.amount_minor, t.currency).where(t.customer_id == customer_id)  # fmt: skip
+        return select(
+            t.date.label("at"), t.id.label("ref"), t.external_id.label("what"), t.amount_minor, t.currency
+        ).where(t.customer_id == customer_id)
 
     return query
 
 
 def _promises(customer_id: int) -> Select[Any]:
     p = PROMISES.c
-    return select(p.made_on.label("at"), p.id.label("ref"), literal("made").label("status"), p.due_on.label("on"),
-                  p.amount_minor, p.currency, p.actor).where(p.customer_id == customer_id)  # fmt: skip
+    return select(
+        p.made_on.label("at"),
+        p.id.label("ref"),
+        literal("made").label("status"),
+        p.due_on.label("on"),
+        p.amount_minor,
+        p.currency,
+        p.actor,
+    ).where(p.customer_id == customer_id)
 
 
 def _promise_ends(customer_id: int) -> Select[Any]:
     p = PROMISES.c
-    return select(p.decided_on.label("at"), p.id.label("ref"), p.status, p.reason, p.due_on.label("on"),
-                  p.amount_minor, p.currency).where(p.customer_id == customer_id, p.decided_on.is_not(None))  # fmt: skip
+    return select(
+        p.decided_on.label("at"),
+        p.id.label("ref"),
+        p.status,
+        p.reason,
+        p.due_on.label("on"),
+        p.amount_minor,
+        p.currency,
+    ).where(p.customer_id == customer_id, p.decided_on.is_not(None))
 
 
 def _disputes(customer_id: int) -> Select[Any]:
     s, i = DISPUTES.c, INVOICES.c
     return (
-        select(s.opened_at.label("at"), s.id.label("ref"), i.external_id.label("what"), literal("open").label("status"),
-               s.reason, s.amount_minor, s.currency, s.opened_by.label("actor"), s.note)  # fmt: skip
+        select(
+            s.opened_at.label("at"),
+            s.id.label("ref"),
+            i.external_id.label("what"),
+            literal("open").label("status"),
+            s.reason,
+            s.amount_minor,
+            s.currency,
+            s.opened_by.label("actor"),
+            s.note,
+        )
         .join(INVOICES, i.id == s.invoice_id)
         .where(s.customer_id == customer_id)
     )
@@ -235,8 +290,15 @@ def _disputes(customer_id: int) -> Select[Any]:
 def _dispute_ends(customer_id: int) -> Select[Any]:
     s, i = DISPUTES.c, INVOICES.c
     return (
-        select(s.resolved_at.label("at"), s.id.label("ref"), i.external_id.label("what"), s.outcome.label("status"),
-               s.resolved_minor.label("amount_minor"), s.currency, s.resolved_by.label("actor"))  # fmt: skip
+        select(
+            s.resolved_at.label("at"),
+            s.id.label("ref"),
+            i.external_id.label("what"),
+            s.outcome.label("status"),
+            s.resolved_minor.label("amount_minor"),
+            s.currency,
+            s.resolved_by.label("actor"),
+        )
         .join(INVOICES, i.id == s.invoice_id)
         .where(s.customer_id == customer_id, s.resolved_at.is_not(None))
     )
@@ -250,23 +312,42 @@ def _changes(customer_id: int) -> Select[Any]:
     invoices = select(literal("invoice:") + i.external_id).where(i.customer_id == customer_id)
     on_it = or_(log.object == customer, log.object.in_(invoices))
     changes = or_(log.action.like("customer.%"), log.action.like("invoice.%"))
-    return select(log.at, log.id.label("ref"), log.action.label("what"), log.object.label("reason"), log.actor,
-                  log.after.label("note")).where(on_it, changes)  # fmt: skip
+    return select(
+        log.at,
+        log.id.label("ref"),
+        log.action.label("what"),
+        log.object.label("reason"),
+        log.actor,
+        log.after.label("note"),
+    ).where(on_it, changes)
 
 
 def _tasks(customer_id: int) -> Select[Any]:
     t = TASKS.c
-    return select(t.created_at.label("at"), t.id.label("ref"), t.title.label("what"), t.status, t.outcome.label("reason"),
-                  t.kind.label("channel"), t.due_on.label("on"), func.coalesce(t.done_by, t.assignee).label("actor")
-                  ).where(t.customer_id == customer_id)  # fmt: skip
+    return select(
+        t.created_at.label("at"),
+        t.id.label("ref"),
+        t.title.label("what"),
+        t.status,
+        t.outcome.label("reason"),
+        t.kind.label("channel"),
+        t.due_on.label("on"),
+        func.coalesce(t.done_by, t.assignee).label("actor"),
+    ).where(t.customer_id == customer_id)
 
 
 SOURCES: dict[str, Source] = {
     "activity": Source(_activities, lambda: ACTIVITIES.c.at, lambda: ACTIVITIES.c.id, dated=False),
     "change": Source(_changes, lambda: AUDIT_LOG.c.at, lambda: AUDIT_LOG.c.id, dated=False),
-    "credit_note": Source(_settlements(CREDIT_NOTES), lambda: CREDIT_NOTES.c.date, lambda: CREDIT_NOTES.c.id, dated=True),
-    "delivery": Source(_deliveries, lambda: func.coalesce(DELIVERIES.c.sent_at, DELIVERIES.c.created_at),
-                       lambda: DELIVERIES.c.id, dated=False),  # fmt: skip
+    "credit_note": Source(
+        _settlements(CREDIT_NOTES), lambda: CREDIT_NOTES.c.date, lambda: CREDIT_NOTES.c.id, dated=True
+    ),
+    "delivery": Source(
+        _deliveries,
+        lambda: func.coalesce(DELIVERIES.c.sent_at, DELIVERIES.c.created_at),
+        lambda: DELIVERIES.c.id,
+        dated=False,
+    ),
     "dispute": Source(_disputes, lambda: DISPUTES.c.opened_at, lambda: DISPUTES.c.id, dated=False),
     "dispute_end": Source(_dispute_ends, lambda: DISPUTES.c.resolved_at, lambda: DISPUTES.c.id, dated=False),
     "notice": Source(_notices, lambda: NOTICES.c.as_of, lambda: NOTICES.c.id, dated=True),
@@ -283,13 +364,20 @@ def _event(source: str, row: Any) -> Event:
     at = values["at"]
     moment = _midnight(at) if SOURCES[source].dated else as_utc(at)
     found = {name: values[name] for name in _FIELDS if name in values}
-    if "contact" in values and values["contact"]:  # an activity's contact, shown with its channel
+    if values.get("contact"):  # an activity's contact, shown with its channel
         found["channel"] = " · ".join(str(v) for v in (values["channel"], values["contact"]) if v)
     return Event(moment, source, int(values["ref"]), **found)
 
 
-def timeline(conn: Connection, *, user: User, customer: str, which: Filter = Filter(),
-             after: str | None = None, limit: int = 50) -> Page:  # fmt: skip
+def timeline(
+    conn: Connection,
+    *,
+    user: User,
+    customer: str,
+    which: Filter = Filter(),
+    after: str | None = None,
+    limit: int = 50,
+) -> Page:
     """A page of the customer's timeline, newest first; `after` is the `next_cursor` of the page
     before. A bounded number of statements whatever the customer's history."""
     require(user, Permission.LEDGER_READ)
@@ -312,8 +400,9 @@ def _with_attachments(conn: Connection, events: list[Event]) -> list[Event]:
     return [replace(e, attachments=tuple(files[e.ref])) if e.source == "activity" else e for e in events]
 
 
-def whole_timeline(conn: Connection, *, user: User, customer: str, which: Filter = Filter(),
-                   most: int = 100_000) -> list[Event]:  # fmt: skip
+def whole_timeline(
+    conn: Connection, *, user: User, customer: str, which: Filter = Filter(), most: int = 100_000
+) -> list[Event]:
     """Every event of the filter (at most `most`), page by page: for the exports."""
     events: list[Event] = []
     after: str | None = None
