@@ -406,3 +406,11 @@ def latest_reason(conn: Connection, *, customer_id: int) -> LatestReason | None:
         .limit(1)
     ).first()
     return None if row is None else LatestReason(row.reason, as_utc(row.at), row.actor)
+
+
+def contact_names(conn: Connection, *, customer_id: int) -> list[str]:
+    """The names of the customer's contacts, primary first: what the form offers."""
+    k = CONTACTS.c
+    query = select(k.name).where(k.customer_id == customer_id, k.name.is_not(None))
+    names = conn.execute(query.order_by(k.is_primary.desc(), k.id).limit(100)).scalars()
+    return [str(name) for name in names]
