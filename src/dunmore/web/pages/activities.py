@@ -99,7 +99,12 @@ async def log_contact(
 ) -> Response:
     """Log a contact now; the business date bounds the follow-up."""
     language = user.language.value
-    fields = {"kind": kind.value, "channel": channel, "contact": contact, "outcome": outcome}
+    fields: dict[str, object] = {
+        "kind": kind.value,
+        "channel": channel,
+        "contact": contact,
+        "outcome": outcome,
+    }
     fields |= {"reason": reason, "follow_up": follow_up or "", "duration": duration or "", "note": note}
     try:
         new = activities.NewActivity(
