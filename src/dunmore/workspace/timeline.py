@@ -65,6 +65,7 @@ class Event:
     currency: str | None = None
     actor: str | None = None
     note: str | None = None
+    contact: str | None = None  # an activity's contact person
     attachments: tuple[AttachmentView, ...] = field(default=())
 
     @property
@@ -356,7 +357,18 @@ SOURCES: dict[str, Source] = {
     "promise_end": Source(_promise_ends, lambda: PROMISES.c.decided_on, lambda: PROMISES.c.id, dated=True),
     "task": Source(_tasks, lambda: TASKS.c.created_at, lambda: TASKS.c.id, dated=False),
 }
-_FIELDS = ("what", "status", "reason", "channel", "on", "amount_minor", "currency", "actor", "note")
+_FIELDS = (
+    "what",
+    "status",
+    "reason",
+    "channel",
+    "on",
+    "amount_minor",
+    "currency",
+    "actor",
+    "note",
+    "contact",
+)
 
 
 def _event(source: str, row: Any) -> Event:
@@ -364,8 +376,6 @@ def _event(source: str, row: Any) -> Event:
     at = values["at"]
     moment = _midnight(at) if SOURCES[source].dated else as_utc(at)
     found = {name: values[name] for name in _FIELDS if name in values}
-    if values.get("contact"):  # an activity's contact, shown with its channel
-        found["channel"] = " · ".join(str(v) for v in (values["channel"], values["contact"]) if v)
     return Event(moment, source, int(values["ref"]), **found)
 
 

@@ -13,10 +13,27 @@ from zoneinfo import ZoneInfo
 
 from dunmore.cells import escape_text
 from dunmore.domain.money import Money
-from dunmore.i18n import Text, _m
+from dunmore.i18n import N_, Text, _m
 from dunmore.workspace.timeline import SOURCES, Event
 
 Labels = Mapping[tuple[str, str], str]
+KIND_NAMES = {
+    "call": N_("Call"),
+    "visit": N_("Visit"),
+    "email": N_("E-mail"),
+    "chat": N_("Chat"),
+    "meeting": N_("Meeting"),
+    "note": N_("Note"),
+}
+CHANNEL_NAMES = {
+    "phone": N_("Phone"),
+    "wechat": N_("WeChat"),
+    "dingtalk": N_("DingTalk"),
+    "email": N_("E-mail"),
+    "sms": N_("SMS"),
+    "in_person": N_("In person"),
+    "other": N_("Other"),
+}
 
 
 def _code(labels: Labels, kind: str, code: str | None) -> str:
@@ -68,6 +85,9 @@ def _sentence(event: Event, labels: Labels) -> Text:
 def describe(event: Event, language: str, labels: Labels) -> str:
     """The event as one line in `language`: what happened, the reason given, the follow-up date."""
     parts = [_sentence(event, labels).render(language)]
+    if event.source == "activity" and (event.channel or event.contact):
+        channel = _m(CHANNEL_NAMES[event.channel]).render(language) if event.channel in CHANNEL_NAMES else ""
+        parts.append(" · ".join(v for v in (channel, event.contact) if v))
     if event.source == "activity" and event.reason:
         parts.append(_m("reason: %(reason)s", reason=_code(labels, "reason", event.reason)).render(language))
     if event.source == "activity" and event.on:

@@ -77,6 +77,9 @@ def section(conn: Connection, *, user: User, code: str, language: str, wanted: W
         "amount_of": timeline_export.amount_of,
         "note_max": NOTE_MAX,
         "files_max": ATTACHMENTS_MAX,
+        "fields": {},
+        "logged": None,
+        "error": None,
     } | more
 
 
