@@ -88,8 +88,9 @@ def api(client: TestClient, ledger: Engine) -> tuple[TestClient, dict[str, str]]
 def test_the_api_refuses_a_zip_named_pdf_and_logs_a_png(api: tuple[TestClient, dict[str, str]]) -> None:
     client, auth = api
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 8
+    zipped = base64.b64encode(ZIP).decode()
     body = {"kind": "visit", "channel": "in_person", "outcome": "reached", "reason": "not_received",
-            "attachments": [{"filename": "a.pdf", "content_base64": base64.b64encode(ZIP).decode()}]}  # fmt: skip
+            "attachments": [{"filename": "a.pdf", "content_base64": zipped}]}  # fmt: skip
     refused = client.post("/api/v1/customers/E001/activities", json=body, headers=auth)
     assert refused.status_code == 400
     assert refused.json()["code"] == "bad_argument"

@@ -173,20 +173,40 @@ MATRIX = [
     Line(Permission.POLICY_READ, "GET", "/policies/{version}", at=lambda demo: {"version": 1}),
     Line(Permission.AUDIT_READ, "GET", "/audit"),
     Line(Permission.AUDIT_READ, "GET", "/audit/verify"),
+    # The customer's story (dunmore.workspace): contacts, the timeline, the codes. The demo ledger holds
+    # no evidence file: a role that may read reaches the lookup (404), one that may not is refused.
+    Line(Permission.CUSTOMER_ACT, "POST", "/api/v1/customers/{code}/activities", body={"kind": "note"}),
+    Line(Permission.LEDGER_READ, "GET", "/api/v1/customers/{code}/activities"),
+    Line(Permission.LEDGER_READ, "GET", "/api/v1/customers/{code}/timeline"),
+    Line(None, "GET", "/api/v1/codes"),
+    Line(
+        Permission.SETTINGS_MANAGE,
+        "POST",
+        "/api/v1/codes",
+        body={"kind": "reason", "code": "matrix", "zh_cn": "甲", "zh_tw": "甲", "en": "A"},
+    ),
+    Line(Permission.CUSTOMER_ACT, "POST", "/customers/{code}/activities", body={"kind": "note"}),
+    Line(Permission.LEDGER_READ, "GET", "/customers/{code}/timeline.csv"),
+    Line(Permission.LEDGER_READ, "GET", "/customers/{code}/timeline.pdf"),
+    Line(
+        Permission.LEDGER_READ,
+        "GET",
+        "/customers/{code}/attachments/{attachment_id}",
+        lambda answer: answer.status_code == 404,
+        at=lambda demo: {"attachment_id": 1},
+    ),
     Line(None, "POST", "/language", body={"language": "en", "next": "/"}),
     Line(None, "POST", "/sign-out"),
 ]
 # Permissions no route exercises yet: tests/access/test_permissions.py walks them through `require`.
 SERVICE_ONLY = {
     Permission.LEDGER_IMPORT,
-    Permission.CUSTOMER_ACT,
     Permission.HOLD_SET,
     Permission.DISPUTE_SET,
     Permission.RUN_REVERT,
     Permission.POLICY_LOAD,
     Permission.ALERT_READ,
     Permission.USERS_MANAGE,
-    Permission.SETTINGS_MANAGE,
 }
 
 
