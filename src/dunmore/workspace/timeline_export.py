@@ -55,7 +55,9 @@ def _sentence(event: Event, labels: Labels) -> Text:
             )
         case "activity":
             return _m(
-                "%(kind)s: %(outcome)s", kind=e.what or "", outcome=_code(labels, "outcome", e.status) or "—"
+                "%(kind)s: %(outcome)s",
+                kind=_m(KIND_NAMES.get(e.what or "", e.what or "")),
+                outcome=_code(labels, "outcome", e.status) or "—",
             )
         case "payment" | "credit_note":
             name = _m("Payment %(number)s") if e.source == "payment" else _m("Credit note %(number)s")
