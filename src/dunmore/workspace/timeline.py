@@ -32,6 +32,7 @@ from dunmore.workspace.activities import AttachmentView, attachments_of, custome
 from dunmore.workspace.models import ACTIVITIES, DISPUTES, PROMISES
 
 PAGE_MAX = 500
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)  # other years are typos
 CURSOR_MAX = 100
 # What a reader filters by, and the sources each kind gathers.
 KINDS: dict[str, tuple[str, ...]] = {
@@ -91,6 +92,9 @@ class Filter:
                     known=", ".join(KINDS),
                 )
             )
+        for day in (self.since, self.until):
+            if day is not None and not EARLIEST <= day <= LATEST:
+                raise BadArgument(_m("%(day)s is outside 1900 to 2999: check the year", day=day.isoformat()))
         if self.since and self.until and self.since > self.until:
             raise BadArgument(
                 _m(
@@ -126,7 +130,7 @@ class Cursor:
             raw = base64.urlsafe_b64decode(text[:CURSOR_MAX] + "=" * (-len(text) % 4)).decode()
             at, source, ref = raw.split("|")
             found = cls(datetime.fromisoformat(at).astimezone(UTC), source, int(ref))
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:
             raise BadArgument(_m("this page link is damaged: open the timeline from its first page")) from exc
         if found.source not in SOURCES:
             raise BadArgument(_m("this page link is damaged: open the timeline from its first page"))

@@ -29,7 +29,6 @@ NOT_FOUND: errors.Responses = {
     404: errors.NOT_FOUND[404] | {"description": "No such customer among those the token's user can see."}
 }
 CustomerCode = Annotated[str, Path(min_length=1, max_length=64, description="The customer's code.")]
-Day = Annotated[date | None, Field(ge=date(1900, 1, 1), le=date(2999, 12, 31))]
 BASE64_MAX = (ATTACHMENT_MAX_BYTES + 2) // 3 * 4
 
 
@@ -48,7 +47,9 @@ class ActivityIn(BaseModel):
     reason: str | None = Field(None, max_length=30, description="An active overdue-reason code.")
     at: datetime | None = Field(None, description="When it happened, with its offset; default now.")
     duration_minutes: int | None = Field(None, ge=0, le=activities.DURATION_MAX_MINUTES)
-    follow_up_on: Day = Field(None, description="When to come back; needed for the outcome call_back.")
+    follow_up_on: date | None = Field(
+        None, description="When to come back (today to a year on); needed for the outcome call_back."
+    )
     note: str = Field("", max_length=NOTE_MAX)
     attachments: list[FileIn] = Field([], max_length=ATTACHMENTS_MAX, description="PDF, PNG, JPEG or WebP.")
 
@@ -167,8 +168,8 @@ def customer_timeline(
     user: ApiUser,
     code: CustomerCode,
     kind: Annotated[list[str], Query(max_length=len(KINDS), description=", ".join(KINDS))] = [],  # noqa: B006 - FastAPI reads, never mutates
-    since: Annotated[date | None, Query(alias="from", ge=date(1900, 1, 1), le=date(2999, 12, 31))] = None,
-    until: Annotated[date | None, Query(alias="to", ge=date(1900, 1, 1), le=date(2999, 12, 31))] = None,
+    since: Annotated[date | None, Query(alias="from", description="From this date (UTC), 1900-2999.")] = None,
+    until: Annotated[date | None, Query(alias="to", description="To this date, included.")] = None,
     after: Annotated[str | None, Query(max_length=100, description="`next` of the page before.")] = None,
     limit: Annotated[int, Query(ge=1, le=TIMELINE_MAX)] = 50,
 ) -> TimelinePage:
