@@ -25,6 +25,22 @@ KIND_NAMES = {
     "meeting": N_("Meeting"),
     "note": N_("Note"),
 }
+# The notices' and deliveries' words, as the customer page already says them.
+STATUS_NAMES = {
+    "committed": N_("Committed"),
+    "pending_approval": N_("Waiting for approval"),
+    "approved": N_("Approved"),
+    "rejected": N_("Rejected"),
+    "reverted": N_("Reverted"),
+    "pending": N_("Waiting"),
+    "sending": N_("Sending"),
+    "sent": N_("Sent"),
+    "failed": N_("Failed"),
+    "dead": N_("Gave up"),
+    "cancelled": N_("Cancelled"),
+}
+SENT_BY = {"email": N_("E-mail"), "sms": N_("SMS"), "letter": N_("Letter"), "call": N_("Call"),
+           "visit": N_("Visit"), "task": N_("Task")}  # fmt: skip
 CHANNEL_NAMES = {
     "phone": N_("Phone"),
     "wechat": N_("WeChat"),
@@ -40,18 +56,25 @@ def _code(labels: Labels, kind: str, code: str | None) -> str:
     return "" if code is None else labels.get((kind, code), code)
 
 
+def _word(names: Mapping[str, str], code: str | None) -> Text | str:
+    """A status or channel said in the reader's language when the catalog has it, else as stored."""
+    if code is None:
+        return ""
+    return _m(names[code]) if code in names else code
+
+
 def _sentence(event: Event, labels: Labels) -> Text:
     """What happened, as one sentence with its values."""
     e = event
     match e.source:
         case "notice":
-            return _m("Notice %(step)s (%(status)s)", step=e.what or "", status=e.status or "")
+            return _m("Notice %(step)s (%(status)s)", step=e.what or "", status=_word(STATUS_NAMES, e.status))
         case "delivery":
             return _m(
                 "%(channel)s of %(step)s: %(status)s",
-                channel=e.channel or "",
+                channel=_word(SENT_BY, e.channel),
                 step=e.what or "",
-                status=" ".join(v for v in (e.status, e.reason) if v),
+                status=_word(STATUS_NAMES, e.status),
             )
         case "activity":
             return _m(
@@ -90,6 +113,8 @@ def describe(event: Event, language: str, labels: Labels) -> str:
     if event.source == "activity" and (event.channel or event.contact):
         channel = _m(CHANNEL_NAMES[event.channel]).render(language) if event.channel in CHANNEL_NAMES else ""
         parts.append(" · ".join(v for v in (channel, event.contact) if v))
+    if event.source == "delivery" and event.reason:  # the provider's word, as it said it
+        parts.append(event.reason)
     if event.source == "activity" and event.reason:
         parts.append(_m("reason: %(reason)s", reason=_code(labels, "reason", event.reason)).render(language))
     if event.source == "activity" and event.on:
