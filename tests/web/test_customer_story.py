@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import subprocess
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -105,3 +107,22 @@ def test_the_api_refuses_a_zip_named_pdf_and_logs_a_png(api: tuple[TestClient, d
     assert client.get("/api/v1/customers/W001/timeline", headers=auth).status_code == 404
     codes = client.get("/api/v1/codes", headers=auth).json()
     assert {"kind": "reason", "code": "cash_flow", "built_in": True}.items() <= codes[12].items()
+
+
+def test_the_timeline_prints_as_a_pdf_table_with_chinese_fonts_embedded(
+    client: TestClient, tmp_path: Path
+) -> None:
+    sign_in(client, "ann")
+    _log(client, "E001", [], reason="not_received", note="发票寄错地址")
+    answer = client.get("/customers/E001/timeline.pdf")
+    assert answer.headers["content-type"] == "application/pdf"
+    pdf = tmp_path / "timeline.pdf"
+    pdf.write_bytes(answer.content)
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], check=True, capture_output=True, encoding="utf-8"
+    ).stdout
+    fonts = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, encoding="utf-8").stdout
+    assert "E001 的时间线" in text
+    assert "未收到发票" in text
+    assert "发票寄错地址" in text
+    assert "Noto-Sans-CJK-SC" in fonts
