@@ -25,7 +25,7 @@ PUBLIC = {
 }
 # A value for each path parameter a route may have; any other parameter gets "1". The values exist in
 # tests/web/conftest.py's ledger (the guards answer before any lookup, so any value would do there).
-PATH_VALUES = {"code": "E001", "login": "ann"}
+PATH_VALUES = {"code": "E001", "login": "ann", "attachment_id": "1"}
 
 
 @dataclass(frozen=True)

@@ -213,6 +213,28 @@ MATRIX = [
     Line(Permission.AUDIT_READ, "GET", "/audit"),
     Line(Permission.AUDIT_READ, "GET", "/audit/verify"),
     *DISPUTE_LINES,
+    # The customer's story (dunmore.workspace): contacts, the timeline, the codes. The demo ledger holds
+    # no evidence file: a role that may read reaches the lookup (404), one that may not is refused.
+    Line(Permission.CUSTOMER_ACT, "POST", "/api/v1/customers/{code}/activities", body={"kind": "note"}),
+    Line(Permission.LEDGER_READ, "GET", "/api/v1/customers/{code}/activities"),
+    Line(Permission.LEDGER_READ, "GET", "/api/v1/customers/{code}/timeline"),
+    Line(None, "GET", "/api/v1/codes"),
+    Line(
+        Permission.SETTINGS_MANAGE,
+        "POST",
+        "/api/v1/codes",
+        body={"kind": "reason", "code": "matrix", "zh_cn": "甲", "zh_tw": "甲", "en": "A"},
+    ),
+    Line(Permission.CUSTOMER_ACT, "POST", "/customers/{code}/activities", body={"kind": "note"}),
+    Line(Permission.LEDGER_READ, "GET", "/customers/{code}/timeline.csv"),
+    Line(Permission.LEDGER_READ, "GET", "/customers/{code}/timeline.pdf"),
+    Line(
+        Permission.LEDGER_READ,
+        "GET",
+        "/customers/{code}/attachments/{attachment_id}",
+        lambda answer: answer.status_code == 404,
+        at=lambda demo: {"attachment_id": 1},
+    ),
     Line(None, "POST", "/language", body={"language": "en", "next": "/"}),
     Line(None, "POST", "/sign-out"),
     Line(Permission.PORTFOLIO_MANAGE, "GET", "/api/v1/portfolios"),
@@ -241,7 +263,6 @@ SERVICE_ONLY = {
     Permission.POLICY_LOAD,
     Permission.ALERT_READ,
     Permission.USERS_MANAGE,
-    Permission.SETTINGS_MANAGE,
 }
 
 

@@ -54,6 +54,7 @@ def _register() -> None:
     import dunmore.cli.webhooks
     from dunmore.cli import (
         access,
+        activities,
         db,
         delivery,
         demo,
@@ -81,6 +82,7 @@ def _register() -> None:
     portfolios.register(app)
     web.register(app)
     dunmore.cli.webhooks.register(app)
+    activities.register(app)
 
 
 _register()

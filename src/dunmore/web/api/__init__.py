@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends
 from dunmore.web.api import operations, portfolios, promises, routes, runs
 from dunmore.web.api import disputes as dispute_routes
 from dunmore.web.api import operations, routes, runs
+from dunmore.web.api import activities, operations, routes, runs
 from dunmore.web.api.errors import UNAUTHORIZED
 from dunmore.web.auth import api_user
 
@@ -17,3 +18,4 @@ router.include_router(operations.router)
 router.include_router(portfolios.router)
 router.include_router(promises.router)
 router.include_router(dispute_routes.router)
+router.include_router(activities.router)

@@ -8,11 +8,13 @@ from dunmore.web.auth import check_csrf
 from dunmore.web.pages import customers, dashboard, operations, promises, runs, session
 from dunmore.web.pages import customers, dashboard, operations, runs, session
 from dunmore.web.pages import disputes as dispute_pages
+from dunmore.web.pages import activities, customers, dashboard, operations, runs, session
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 router.include_router(session.router)
 router.include_router(dashboard.router)
 router.include_router(customers.router)
+router.include_router(activities.router)
 router.include_router(runs.router)
 router.include_router(operations.router)
 router.include_router(promises.router)

@@ -13,6 +13,7 @@ from dunmore.errors import DunmoreError
 from dunmore.ledger.browse import LEVEL_MAX, AccountFilter, get_customer, list_accounts, portfolios
 from dunmore.run.explain import explain
 from dunmore.web.auth import Conn, PageUser, Site
+from dunmore.web.pages import activities as story
 
 router = APIRouter()
 PAGE = 50
@@ -58,6 +59,10 @@ def customer(
     conn: Conn,
     user: PageUser,
     code: Annotated[str, Path(min_length=1, max_length=64)],
+    kind: story.Kinds = [],  # noqa: B006 - FastAPI reads, never mutates
+    since: story.Since = None,
+    until: story.Until = None,
+    after: story.After = None,
 ) -> HTMLResponse:
     today = site.today()
     found = get_customer(conn, user=user, code=code, as_of=today)
@@ -68,5 +73,7 @@ def customer(
         stories = None
     return site.templates.render(
         request, "customer.html", language=user.language.value, user=user, customer=found,
-        notices=notices, more_notices=more_notices, stories=stories, today=today,
+        notices=notices, more_notices=more_notices, stories=stories, today=today, zone=site.settings.timezone,
+        **story.section(conn, user=user, code=found.code, language=user.language.value,
+                        wanted=story.Wanted(kind, since, until, after)),
     )  # fmt: skip

@@ -1,0 +1,201 @@
+"""A timeline said in the reader's language, and exported: CSV (UTF-8 with the byte-order mark Excel
+looks for, every text cell escaped against formula injection by `dunmore.cells`) and PDF (one table,
+through the letters' WeasyPrint and their embedded CJK fonts).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from html import escape
+from zoneinfo import ZoneInfo
+
+from dunmore.cells import escape_text
+from dunmore.domain.money import Money
+from dunmore.i18n import N_, Text, _m
+from dunmore.workspace.timeline import SOURCES, Event
+
+Labels = Mapping[tuple[str, str], str]
+KIND_NAMES = {
+    "call": N_("Call"),
+    "visit": N_("Visit"),
+    "email": N_("E-mail"),
+    "chat": N_("Chat"),
+    "meeting": N_("Meeting"),
+    "note": N_("Note"),
+}
+# The notices' and deliveries' words, as the customer page already says them.
+STATUS_NAMES = {
+    "committed": N_("Committed"),
+    "pending_approval": N_("Waiting for approval"),
+    "approved": N_("Approved"),
+    "rejected": N_("Rejected"),
+    "reverted": N_("Reverted"),
+    "pending": N_("Waiting"),
+    "sending": N_("Sending"),
+    "sent": N_("Sent"),
+    "failed": N_("Failed"),
+    "dead": N_("Gave up"),
+    "cancelled": N_("Cancelled"),
+}
+SENT_BY = {"email": N_("E-mail"), "sms": N_("SMS"), "letter": N_("Letter"), "call": N_("Call"),
+           "visit": N_("Visit"), "task": N_("Task")}  # fmt: skip
+CHANNEL_NAMES = {
+    "phone": N_("Phone"),
+    "wechat": N_("WeChat"),
+    "dingtalk": N_("DingTalk"),
+    "email": N_("E-mail"),
+    "sms": N_("SMS"),
+    "in_person": N_("In person"),
+    "other": N_("Other"),
+}
+
+
+def _code(labels: Labels, kind: str, code: str | None) -> str:
+    return "" if code is None else labels.get((kind, code), code)
+
+
+def _word(names: Mapping[str, str], code: str | None) -> Text | str:
+    """A status or channel said in the reader's language when the catalog has it, else as stored."""
+    if code is None:
+        return ""
+    return _m(names[code]) if code in names else code
+
+
+def _sentence(event: Event, labels: Labels) -> Text:
+    """What happened, as one sentence with its values."""
+    e = event
+    match e.source:
+        case "notice":
+            return _m("Notice %(step)s (%(status)s)", step=e.what or "", status=_word(STATUS_NAMES, e.status))
+        case "delivery":
+            return _m(
+                "%(channel)s of %(step)s: %(status)s",
+                channel=_word(SENT_BY, e.channel),
+                step=e.what or "",
+                status=_word(STATUS_NAMES, e.status),
+            )
+        case "activity":
+            return _m(
+                "%(kind)s: %(outcome)s",
+                kind=_m(KIND_NAMES.get(e.what or "", e.what or "")),
+                outcome=_code(labels, "outcome", e.status) or "—",
+            )
+        case "payment" | "credit_note":
+            name = _m("Payment %(number)s") if e.source == "payment" else _m("Credit note %(number)s")
+            return _m(name.msgid, number=e.what or "")
+        case "promise":
+            return _m("Promise to pay by %(day)s", day=e.on.isoformat() if e.on else "")
+        case "promise_end":
+            return _m(
+                "Promise to pay by %(day)s: %(status)s",
+                day=e.on.isoformat() if e.on else "",
+                status=e.status or "",
+            )
+        case "dispute":
+            return _m("Dispute of invoice %(invoice)s opened", invoice=e.what or "")
+        case "dispute_end":
+            return _m(
+                "Dispute of invoice %(invoice)s resolved: %(outcome)s",
+                invoice=e.what or "",
+                outcome=e.status or "",
+            )
+        case "change":
+            return _m("Change %(action)s on %(object)s", action=e.what or "", object=e.reason or "")
+        case _:
+            return _m("Task %(title)s: %(status)s", title=e.what or "", status=e.status or "")
+
+
+def describe(event: Event, language: str, labels: Labels) -> str:
+    """The event as one line in `language`: what happened, the reason given, the follow-up date."""
+    parts = [_sentence(event, labels).render(language)]
+    if event.source == "activity" and (event.channel or event.contact):
+        channel = _m(CHANNEL_NAMES[event.channel]).render(language) if event.channel in CHANNEL_NAMES else ""
+        parts.append(" · ".join(v for v in (channel, event.contact) if v))
+    if event.source == "delivery" and event.reason:  # the provider's word, as it said it
+        parts.append(event.reason)
+    if event.source == "activity" and event.reason:
+        parts.append(_m("reason: %(reason)s", reason=_code(labels, "reason", event.reason)).render(language))
+    if event.source == "activity" and event.on:
+        parts.append(_m("follow up on %(day)s", day=event.on.isoformat()).render(language))
+    return "; ".join(parts)
+
+
+def amount_of(event: Event) -> str:
+    if event.amount_minor is None or not event.currency:
+        return ""
+    return str(Money(event.amount_minor, event.currency).amount)
+
+
+def _header(language: str) -> list[str]:
+    names = (
+        _m("Time"),
+        _m("Kind"),
+        _m("What happened"),
+        _m("Amount"),
+        _m("Currency"),
+        _m("By"),
+        _m("Note"),
+        _m("Files (SHA-256)"),
+    )
+    return [name.render(language) for name in names]
+
+
+def rows(events: Sequence[Event], language: str, labels: Labels, zone: str) -> list[list[str]]:
+    """One row per event, in the creditor's timezone, as text."""
+    here = ZoneInfo(zone)
+    return [
+        [
+            _moment(e, here),
+            e.kind,
+            describe(e, language, labels),
+            amount_of(e),
+            e.currency or "",
+            e.actor or "",
+            e.note or "",
+            " ".join(f"{f.filename} ({f.sha256})" for f in e.attachments),
+        ]
+        for e in events
+    ]
+
+
+def _moment(event: Event, zone: ZoneInfo) -> str:
+    """A dated event's date (it has no time of day), another's moment in the creditor's zone."""
+    if SOURCES[event.source].dated:
+        return event.at.date().isoformat()
+    return event.at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def csv_bytes(events: Sequence[Event], language: str, labels: Labels, zone: str) -> bytes:
+    """The timeline as CSV: UTF-8 with BOM; no text cell is read as a formula (amounts are numbers)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(_header(language))
+    for row in rows(events, language, labels, zone):
+        writer.writerow([cell if index == 3 else escape_text(cell) for index, cell in enumerate(row)])
+    return out.getvalue().encode("utf-8-sig")
+
+
+_PAGE = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><style>
+@page {{ size: A4 landscape; margin: 12mm; }}
+body {{ font-family: "Noto Sans CJK SC", "Noto Sans CJK TC", sans-serif; font-size: 8.5pt; }}
+h1 {{ font-size: 13pt; }} table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ border: 0.5pt solid #999; padding: 2pt 4pt; text-align: left; vertical-align: top; }}
+td.files {{ font-size: 6.5pt; word-break: break-all; }}
+</style></head><body><h1>{title}</h1><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>
+</body></html>"""
+
+
+def pdf_bytes(events: Sequence[Event], language: str, labels: Labels, zone: str, *, title: str) -> bytes:
+    """The timeline as an A4 PDF table with its fonts embedded (the letters' machinery)."""
+    from dunmore.delivery.letter import render_pdf
+
+    head = "".join(f"<th>{escape(h)}</th>" for h in _header(language))
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td{' class=files' if i == 7 else ''}>{escape(c)}</td>" for i, c in enumerate(r))
+        + "</tr>"
+        for r in rows(events, language, labels, zone)
+    )
+    return render_pdf(_PAGE.format(lang=escape(language), title=escape(title), head=head, body=body))
