@@ -51,6 +51,7 @@ def root(
 def _register() -> None:
     """Sub-commands, one module per capability; imported here so `app` is whole when used."""
     import dunmore.cli.webhooks
+    import dunmore.cli.worklist
     from dunmore.cli import access, db, delivery, demo, dunning, holds, imports, reports, templates, web
 
     demo.register(app)
@@ -64,6 +65,7 @@ def _register() -> None:
     access.register(app)
     web.register(app)
     dunmore.cli.webhooks.register(app)
+    dunmore.cli.worklist.register(app)
 
 
 _register()

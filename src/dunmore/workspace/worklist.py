@@ -33,7 +33,7 @@ from dunmore.workspace.models import ACTIVITIES, PROMISES
 from dunmore.workspace.priority import Account, BrokenPromise, Customer, Facts, FollowUp, Line, OpenTask
 
 PAGE_MAX = 200
-BROKEN_PROMISE_DAYS = 14  # a broken promise stays on the list this many days unless worked
+BROKEN_PROMISE_DAYS = 14  # a broken promise stays on the list this many days unless worked (default)
 
 
 @dataclass(frozen=True)
@@ -153,12 +153,12 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _broken(
-    conn: Connection, scope: ColumnElement[bool], as_of: date, tz: str
+    conn: Connection, scope: ColumnElement[bool], as_of: date, tz: str, within: int
 ) -> list[tuple[Any, BrokenPromise]]:
-    """The promises broken in the last `BROKEN_PROMISE_DAYS` days, of customers in scope, with no
+    """The promises broken in the last `within` days, of customers in scope, with no
     activity logged on or after the day it was found broken."""
     p = PROMISES.c
-    since = as_of - timedelta(days=BROKEN_PROMISE_DAYS)
+    since = as_of - timedelta(days=within)
     query = (
         select(*_columns(), p.id.label("promise_id"), p.currency, p.amount_minor, p.due_on, p.decided_on)
         .join(CUSTOMERS, CUSTOMERS.c.id == p.customer_id)
@@ -215,12 +215,14 @@ def worked_today(conn: Connection, *, user: User, as_of: date, timezone: str) ->
     return {int(cid) for cid in conn.execute(logged.union(done)).scalars()}
 
 
-def gather(conn: Connection, *, user: User, as_of: date, timezone: str) -> Facts:
+def gather(
+    conn: Connection, *, user: User, as_of: date, timezone: str, broken_days: int = BROKEN_PROMISE_DAYS
+) -> Facts:
     """What the user's worklist on `as_of` is decided from: a bounded number of queries."""
     scope = customer_scope(user)
     customers = _customers([*_fresh_accounts(conn, scope, as_of), *_stale_accounts(conn, scope, as_of)])
     follow_ups = _follow_ups(conn, scope, as_of, timezone)
-    broken = _broken(conn, scope, as_of, timezone)
+    broken = _broken(conn, scope, as_of, timezone, broken_days)
     tasks = _tasks(conn, user, scope, timezone)
     for row, _found in (*follow_ups, *broken, *tasks):
         customers.setdefault(row.id, _customer(row))
@@ -253,14 +255,21 @@ def _with_days(conn: Connection, lines: list[Line], as_of: date) -> list[Line]:
 
 
 def worklist(
-    conn: Connection, *, user: User, as_of: date, timezone: str, after: str | None = None, limit: int = 50
+    conn: Connection,
+    *,
+    user: User,
+    as_of: date,
+    timezone: str,
+    after: str | None = None,
+    limit: int = 50,
+    broken_days: int = BROKEN_PROMISE_DAYS,
 ) -> WorklistPage:
     """One page of what `user` should do on `as_of`, most urgent first (`workspace.priority`)."""
     require(user, Permission.LEDGER_READ)
     if not 1 <= limit <= PAGE_MAX:
         raise BadArgument(_m("a page holds 1 to %(most)s rows, not %(limit)s", most=PAGE_MAX, limit=limit))
     key = _decode(after) if after else None
-    lines = priority.decide(gather(conn, user=user, as_of=as_of, timezone=timezone))
+    lines = priority.decide(gather(conn, user=user, as_of=as_of, timezone=timezone, broken_days=broken_days))
     rest = [line for line in lines if key is None or line.order > key]
     page = rest[:limit]
     shown = _with_days(conn, page, as_of)
