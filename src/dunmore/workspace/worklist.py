@@ -119,7 +119,7 @@ def _customers(rows: Iterable[Any]) -> dict[int, Customer]:
     """Customers with their overdue accounts from the summary's rows."""
     found: dict[int, Customer] = {}
     for row in rows:
-        aged = tuple(int(row[name] or 0) for name in AGED)
+        aged = tuple(int(row._mapping[name] or 0) for name in AGED)
         account = Account(row.currency, aged, over_year=bool(row.old))  # type: ignore[arg-type]
         known = found.get(row.id) or _customer(row)
         found[row.id] = replace(known, accounts=(*known.accounts, account))
