@@ -173,13 +173,21 @@ MATRIX = [
     Line(Permission.POLICY_READ, "GET", "/policies/{version}", at=lambda demo: {"version": 1}),
     Line(Permission.AUDIT_READ, "GET", "/audit"),
     Line(Permission.AUDIT_READ, "GET", "/audit/verify"),
+    Line(Permission.LEDGER_READ, "GET", "/api/v1/worklist"),
+    Line(Permission.LEDGER_READ, "GET", "/worklist"),
+    Line(
+        Permission.CUSTOMER_ACT,
+        "POST",
+        "/worklist/tasks/{task_id}/done",
+        body={"outcome": "reached"},
+        at=lambda demo: {"task_id": demo.task},
+    ),
     Line(None, "POST", "/language", body={"language": "en", "next": "/"}),
     Line(None, "POST", "/sign-out"),
 ]
 # Permissions no route exercises yet: tests/access/test_permissions.py walks them through `require`.
 SERVICE_ONLY = {
     Permission.LEDGER_IMPORT,
-    Permission.CUSTOMER_ACT,
     Permission.HOLD_SET,
     Permission.DISPUTE_SET,
     Permission.RUN_REVERT,
