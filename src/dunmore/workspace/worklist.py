@@ -99,11 +99,11 @@ def _stale_accounts(conn: Connection, scope: ColumnElement[bool], as_of: date) -
     """The accounts of the customers in scope with a stale summary row, recomputed from their
     invoices (few after the daily run rolled the summary forward)."""
     b = BALANCES.c
+    # found by the stale indexes (no DISTINCT: SQLite would walk the whole summary to apply it)
     stale_ones = (
         select(b.customer_id)
         .join(CUSTOMERS, CUSTOMERS.c.id == b.customer_id)
-        .where(scope, stale_aging(as_of))
-        .distinct()
+        .where(stale_aging(as_of), scope)
     )
     computed = balances._computed(stale_ones, as_of).subquery()  # the summary's own rule
     k = computed.c
@@ -219,11 +219,13 @@ def gather(
     conn: Connection, *, user: User, as_of: date, timezone: str, broken_days: int = BROKEN_PROMISE_DAYS
 ) -> Facts:
     """What the user's worklist on `as_of` is decided from: a bounded number of queries."""
-    scope = customer_scope(user)
-    customers = _customers([*_fresh_accounts(conn, scope, as_of), *_stale_accounts(conn, scope, as_of)])
-    follow_ups = _follow_ups(conn, scope, as_of, timezone)
-    broken = _broken(conn, scope, as_of, timezone, broken_days)
-    tasks = _tasks(conn, user, scope, timezone)
+    # The summary is read through the portfolio index (every customer in reach); the small tables
+    # and the few stale rows drive their own queries, the scope only filtering what they find.
+    scope, found = customer_scope(user), customer_scope(user, by_index=False)
+    customers = _customers([*_fresh_accounts(conn, scope, as_of), *_stale_accounts(conn, found, as_of)])
+    follow_ups = _follow_ups(conn, found, as_of, timezone)
+    broken = _broken(conn, found, as_of, timezone, broken_days)
+    tasks = _tasks(conn, user, found, timezone)
     for row, _found in (*follow_ups, *broken, *tasks):
         customers.setdefault(row.id, _customer(row))
     worked = worked_today(conn, user=user, as_of=as_of, timezone=timezone)
