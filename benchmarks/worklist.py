@@ -69,7 +69,7 @@ def _promises(ids: list[int], day: date) -> list[dict[str, Any]]:
             "reason": "promise_broken",
             "actor": "ann",
             "created_at": _moment(day - timedelta(days=20), 9),
-        }  # fmt: skip
+        }
         for cid in ids[2000:2300]
     ]
 
@@ -83,9 +83,9 @@ def _tasks(conn: Connection, ids: list[int], day: date) -> list[dict[str, Any]]:
     for delivery_id, notice_id, cid in found:
         if cid in wanted and len(rows) < 1000:
             wanted.discard(cid)
-            rows.append({"delivery_id": delivery_id, "notice_id": notice_id, "customer_id": cid, "kind": "call",
-                         "title": "call", "brief": "", "status": "open", "created_at": _moment(day, 9),
-                         "assignee": "ann", "due_on": day})  # fmt: skip
+            rows.append({"delivery_id": delivery_id, "notice_id": notice_id, "customer_id": cid,
+                         "kind": "call", "title": "call", "brief": "", "status": "open",
+                         "created_at": _moment(day, 9), "assignee": "ann", "due_on": day})  # fmt: skip
     return rows
 
 

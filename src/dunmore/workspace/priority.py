@@ -14,11 +14,13 @@ expected value, largest first.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import IntEnum
+from functools import partial
+from typing import NamedTuple
 
 from dunmore.domain.money import format_minor
 from dunmore.i18n import Text, _m
@@ -48,7 +50,7 @@ class Section(IntEnum):
     VALUE = 4
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Account:
     """A customer's overdue amounts in one currency by aging bucket (minor units): 1–30, 31–60,
     61–90, 91–180 and over 180 days past due, as `customer_balances` keeps them; `over_year` says
@@ -95,7 +97,7 @@ class OpenTask:
     due_on: date | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Customer:
     id: int
     code: str
@@ -105,14 +107,32 @@ class Customer:
     worked_today: bool = False
 
 
+class AccountRow(NamedTuple):
+    """An overdue account as the summary gives it, with its customer: the value section's input in
+    bulk (tens of thousands of rows), kept as a plain tuple until a line of it is shown."""
+
+    customer_id: int
+    code: str
+    name: str
+    grade: str | None
+    currency: str
+    aged: tuple[int, int, int, int, int]
+    over_year: bool
+
+
 @dataclass(frozen=True)
 class Facts:
-    """What the worklist of one user on one day is decided from (gathered by `workspace.worklist`)."""
+    """What the worklist of one user on one day is decided from (gathered by `workspace.worklist`):
+    the customers of the follow-ups, promises and tasks (with their accounts, if any), the overdue
+    accounts in bulk (`account_rows`), and the customers worked today (`worked`, besides those
+    marked `worked_today`)."""
 
     customers: Mapping[int, Customer]
     follow_ups: Sequence[FollowUp] = ()
     broken_promises: Sequence[BrokenPromise] = ()
     tasks: Sequence[OpenTask] = ()
+    account_rows: Sequence[AccountRow] = ()
+    worked: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -147,14 +167,19 @@ def chances(grade: str | None, *, over_year: bool) -> tuple[Decimal, ...]:
     return (*row[:4], row[5] if over_year else row[4])
 
 
+# The same table in whole percents (every chance has two places): integer products, exact.
+PERCENT: Mapping[str, tuple[int, ...]] = {
+    grade: tuple(int(chance * 100) for chance in row) for grade, row in RECOVERY.items()
+}
+
+
 def expected_value(account: Account, grade: str | None) -> int:
     """The overdue amount times the chance of recovering it, bucket by bucket, in minor units
-    (rounded half up): a Decimal product, never a float."""
-    odds = chances(grade, over_year=account.over_year)
-    total = sum(
-        (Decimal(amount) * chance for amount, chance in zip(account.aged, odds, strict=True)), Decimal(0)
-    )
-    return int(total.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    (rounded half up): integer products over the table in percents, never a float."""
+    row = PERCENT[grade_row(grade)]
+    a1, a2, a3, a4, a5 = account.aged
+    last = row[5] if account.over_year else row[4]
+    return (a1 * row[0] + a2 * row[1] + a3 * row[2] + a4 * row[3] + a5 * last + 50) // 100
 
 
 def money(minor: int, currency: str) -> str:
@@ -234,49 +259,90 @@ def value_line(customer: Customer, account: Account) -> Line:
     )  # fmt: skip
 
 
-def _candidates(facts: Facts) -> Iterable[Line]:
-    """Every line each customer could stand on (of the customers not worked today)."""
+class Ranked(NamedTuple):
+    """A candidate line, cheap: its place, its customer, and how to say it (`make`), which is called
+    only for the lines shown."""
+
+    order: tuple[int, int, int, int, int]
+    customer_id: int
+    make: Callable[[], Line]
+
+
+def _candidates(facts: Facts) -> Iterator[Ranked]:
+    """Every line each customer could stand on, the value lines without their currency's rank."""
     known = facts.customers
     for follow_up in facts.follow_ups:
-        if follow_up.customer_id in known:
-            yield follow_up_line(known[follow_up.customer_id], follow_up)
+        if (customer := known.get(follow_up.customer_id)) is not None:
+            yield Ranked((Section.FOLLOW_UP, follow_up.due_on.toordinal(), 0, 0, customer.id), customer.id,
+                         partial(follow_up_line, customer, follow_up))  # fmt: skip
     for promise in facts.broken_promises:
-        if promise.customer_id in known:
-            yield broken_promise_line(known[promise.customer_id], promise)
+        if (customer := known.get(promise.customer_id)) is not None:
+            order = (
+                Section.BROKEN_PROMISE,
+                promise.decided_on.toordinal(),
+                promise.promise_id,
+                0,
+                customer.id,
+            )
+            yield Ranked(order, customer.id, partial(broken_promise_line, customer, promise))
     for task in facts.tasks:
-        if task.customer_id in known:
-            yield task_line(known[task.customer_id], task)
-    for customer in known.values():
-        for account in customer.accounts:
-            if account.overdue_minor > 0:
-                yield value_line(customer, account)
+        if (customer := known.get(task.customer_id)) is not None:
+            due = (task.due_on or date.max).toordinal()
+            yield Ranked((Section.TASK, due, task.task_id, 0, customer.id), customer.id,
+                         partial(task_line, customer, task))  # fmt: skip
 
 
-def _ranked(lines: Iterable[Line]) -> list[Line]:
-    """The value lines get their currency's rank (most expected value first, then by code)."""
-    lines = list(lines)
-    totals: dict[str, int] = {}
-    for line in lines:
-        if line.section is Section.VALUE:
-            totals[line.currency] = totals.get(line.currency, 0) + line.expected_minor
-    rank = {currency: n for n, currency in enumerate(sorted(totals, key=lambda c: (-totals[c], c)))}
-    return [
-        replace(line, order=(Section.VALUE, rank[line.currency], *line.order[2:]))
-        if line.section is Section.VALUE
-        else line
-        for line in lines
+def _row_line(row: AccountRow) -> Line:
+    customer = Customer(row.customer_id, row.code, row.name, row.grade)
+    return value_line(customer, Account(row.currency, row.aged, row.over_year))
+
+
+def _valued(facts: Facts) -> list[tuple[int, str, int, Callable[[], Line]]]:
+    """(customer id, currency, expected value, how to say it) of every overdue account."""
+    found: list[tuple[int, str, int, Callable[[], Line]]] = [
+        (
+            customer.id,
+            account.currency,
+            expected_value(account, customer.grade),
+            partial(value_line, customer, account),
+        )
+        for customer in facts.customers.values()
+        for account in customer.accounts
+        if any(account.aged)
     ]
+    for row in facts.account_rows:
+        a1, a2, a3, a4, a5 = row.aged
+        percent = PERCENT[grade_row(row.grade)]
+        last = percent[5] if row.over_year else percent[4]
+        total = a1 * percent[0] + a2 * percent[1] + a3 * percent[2] + a4 * percent[3] + a5 * last
+        if a1 or a2 or a3 or a4 or a5:
+            found.append((row.customer_id, row.currency, (total + 50) // 100, partial(_row_line, row)))
+    return found
+
+
+def _value_candidates(facts: Facts) -> Iterator[Ranked]:
+    """The value lines, each with its currency's rank (most expected value first, then by code)."""
+    valued = _valued(facts)
+    totals: dict[str, int] = {}
+    for _cid, currency, expected, _make in valued:
+        totals[currency] = totals.get(currency, 0) + expected
+    rank = {currency: n for n, currency in enumerate(sorted(totals, key=lambda c: (-totals[c], c)))}
+    for cid, currency, expected, make in valued:
+        yield Ranked((Section.VALUE, rank[currency], -expected, 0, cid), cid, make)
+
+
+def rank(facts: Facts) -> list[Ranked]:
+    """The worklist, unsaid: each customer not worked today once, on its most urgent candidate, in
+    order. A customer owing in several currencies stands on its account of the highest-ranked one."""
+    worked = facts.worked | {cid for cid, customer in facts.customers.items() if customer.worked_today}
+    best: dict[int, Ranked] = {}
+    for candidate in (*_candidates(facts), *_value_candidates(facts)):
+        cid = candidate.customer_id
+        if cid not in worked and (cid not in best or candidate.order < best[cid].order):
+            best[cid] = candidate
+    return sorted(best.values(), key=lambda candidate: candidate.order)
 
 
 def decide(facts: Facts) -> list[Line]:
-    """The worklist: each customer not worked today once, on its most urgent line, in order.
-
-    Within the value section, a customer owing in several currencies stands on its account of the
-    highest-ranked currency."""
-    worked = {cid for cid, customer in facts.customers.items() if customer.worked_today}
-    best: dict[int, Line] = {}
-    for line in _ranked(_candidates(facts)):
-        cid = line.customer.id
-        if cid not in worked and (cid not in best or line.order < best[cid].order):
-            best[cid] = line
-    return sorted(best.values(), key=lambda line: line.order)
+    """The worklist: every line said, in order (`rank`, then each line made)."""
+    return [replace(candidate.make(), order=candidate.order) for candidate in rank(facts)]

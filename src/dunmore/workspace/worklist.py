@@ -30,7 +30,7 @@ from dunmore.ledger.balances import AGED, NO_CURRENCY, stale_aging
 from dunmore.ledger.models import BALANCES, CUSTOMERS, INVOICES
 from dunmore.workspace import priority
 from dunmore.workspace.models import ACTIVITIES, PROMISES
-from dunmore.workspace.priority import Account, BrokenPromise, Customer, Facts, FollowUp, Line, OpenTask
+from dunmore.workspace.priority import AccountRow, BrokenPromise, Customer, Facts, FollowUp, Line, OpenTask
 
 PAGE_MAX = 200
 BROKEN_PROMISE_DAYS = 14  # a broken promise stays on the list this many days unless worked (default)
@@ -115,15 +115,15 @@ def _stale_accounts(conn: Connection, scope: ColumnElement[bool], as_of: date) -
     return list(conn.execute(query))
 
 
-def _customers(rows: Iterable[Any]) -> dict[int, Customer]:
-    """Customers with their overdue accounts from the summary's rows."""
-    found: dict[int, Customer] = {}
-    for row in rows:
-        aged = tuple(int(row._mapping[name] or 0) for name in AGED)
-        account = Account(row.currency, aged, over_year=bool(row.old))  # type: ignore[arg-type]
-        known = found.get(row.id) or _customer(row)
-        found[row.id] = replace(known, accounts=(*known.accounts, account))
-    return found
+def _account_rows(rows: Iterable[Any]) -> list[AccountRow]:
+    """The summary's rows (selected as `_account_columns`) as the priority rule reads them: the one
+    loop over every customer in reach, by position."""
+    return [
+        AccountRow(
+            r[0], r[1], r[2], r[3], r[4], (r[5] or 0, r[6] or 0, r[7] or 0, r[8] or 0, r[9] or 0), bool(r[10])
+        )
+        for r in rows
+    ]
 
 
 def _follow_ups(
@@ -222,16 +222,20 @@ def gather(
     # The summary is read through the portfolio index (every customer in reach); the small tables
     # and the few stale rows drive their own queries, the scope only filtering what they find.
     scope, found = customer_scope(user), customer_scope(user, by_index=False)
-    customers = _customers([*_fresh_accounts(conn, scope, as_of), *_stale_accounts(conn, found, as_of)])
+    accounts = _account_rows([*_fresh_accounts(conn, scope, as_of), *_stale_accounts(conn, found, as_of)])
+    customers: dict[int, Customer] = {}
     follow_ups = _follow_ups(conn, found, as_of, timezone)
     broken = _broken(conn, found, as_of, timezone, broken_days)
     tasks = _tasks(conn, user, found, timezone)
     for row, _found in (*follow_ups, *broken, *tasks):
         customers.setdefault(row.id, _customer(row))
-    worked = worked_today(conn, user=user, as_of=as_of, timezone=timezone)
-    for cid in worked & customers.keys():
-        customers[cid] = replace(customers[cid], worked_today=True)
-    return Facts(customers, [f for _r, f in follow_ups], [b for _r, b in broken], [t for _r, t in tasks])
+    worked = frozenset(worked_today(conn, user=user, as_of=as_of, timezone=timezone))
+    follow, promised, open_tasks = (
+        [f for _r, f in follow_ups],
+        [b for _r, b in broken],
+        [t for _r, t in tasks],
+    )
+    return Facts(customers, follow, promised, open_tasks, accounts, worked)
 
 
 def _with_days(conn: Connection, lines: list[Line], as_of: date) -> list[Line]:
@@ -271,10 +275,10 @@ def worklist(
     if not 1 <= limit <= PAGE_MAX:
         raise BadArgument(_m("a page holds 1 to %(most)s rows, not %(limit)s", most=PAGE_MAX, limit=limit))
     key = _decode(after) if after else None
-    lines = priority.decide(gather(conn, user=user, as_of=as_of, timezone=timezone, broken_days=broken_days))
-    rest = [line for line in lines if key is None or line.order > key]
+    ranked = priority.rank(gather(conn, user=user, as_of=as_of, timezone=timezone, broken_days=broken_days))
+    rest = [candidate for candidate in ranked if key is None or candidate.order > key]
     page = rest[:limit]
-    shown = _with_days(conn, page, as_of)
-    shown = [replace(new, order=old.order) for new, old in zip(shown, page, strict=True)]
+    shown = _with_days(conn, [candidate.make() for candidate in page], as_of)
+    shown = [replace(line, order=candidate.order) for line, candidate in zip(shown, page, strict=True)]
     more = len(rest) > limit
-    return WorklistPage(as_of, tuple(shown), len(lines), _cursor(page[-1].order) if more and page else None)
+    return WorklistPage(as_of, tuple(shown), len(ranked), _cursor(page[-1].order) if more and page else None)
