@@ -41,7 +41,7 @@ def _moment(day: date, hour: int) -> datetime:
 
 
 def _activities(ids: list[int], day: date) -> list[dict[str, Any]]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for n, cid in enumerate(ids[:2000]):
         when = _moment(day - timedelta(days=1 + n % 20), 10)
         follow_up = day - timedelta(days=n % 3) if n < 500 else None
@@ -79,7 +79,7 @@ def _tasks(conn: Connection, ids: list[int], day: date) -> list[dict[str, Any]]:
     d, n = DELIVERIES.c, NOTICES.c
     wanted = set(ids[3000:])
     found = conn.execute(select(d.id, n.id, n.customer_id).join(NOTICES, n.id == d.notice_id).limit(50_000))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for delivery_id, notice_id, cid in found:
         if cid in wanted and len(rows) < 1000:
             wanted.discard(cid)

@@ -14,8 +14,9 @@ from sqlalchemy import Engine, select
 
 from dunmore.delivery.models import TASKS
 from dunmore.web.app import create_app
+from tests.web.conftest import settings
 from tests.web.live import serving
-from tests.web.test_browser import NOW, Server, _page, _screenshots, _sign_in, browser, demo_ledger, settings
+from tests.web.test_browser import NOW, Server, _page, _screenshots, _sign_in, browser, demo_ledger
 from tests.workspace.worklist_rows import add_broken_promise, add_run_task, log_contact
 
 __all__ = ["browser"]  # the fixture, shared with tests/web/test_browser.py

@@ -3,6 +3,7 @@ customer; a customer worked today is gone."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from dunmore.workspace.priority import (
     RECOVERY,
     Account,
+    AccountRow,
     BrokenPromise,
     Customer,
     Facts,
@@ -125,28 +127,28 @@ days = st.dates(min_value=date(2026, 11, 1), max_value=date(2026, 12, 7))
 
 @st.composite
 def facts_strategy(draw: st.DrawFn) -> Facts:
-    ids = draw(st.lists(st.integers(1, 40), unique=True, max_size=25))
+    ids = draw(st.lists(st.integers(1, 40), unique=True, max_size=10))
     customers = {
         cid: Customer(
             cid, f"C{cid}", "x", draw(st.sampled_from(["A", "B", "C", "D", None, "Z"])),
-            tuple(draw(st.lists(account_strategy, max_size=3, unique_by=lambda a: a.currency))),
+            tuple(draw(st.lists(account_strategy, max_size=2, unique_by=lambda a: a.currency))),
             draw(st.booleans()),
         )
         for cid in ids
     }  # fmt: skip
     some = st.sampled_from(ids) if ids else st.nothing()
-    follow_ups = draw(st.lists(st.builds(FollowUp, some, days, days, st.just("li")), max_size=8))
+    follow_ups = draw(st.lists(st.builds(FollowUp, some, days, days, st.just("li")), max_size=4))
     promises = draw(
         st.lists(
             st.builds(BrokenPromise, some, st.integers(1, 99), st.just("CNY"), amounts, days, days),
-            max_size=8,
+            max_size=4,
         )
     )
     tasks = draw(
         st.lists(
             st.builds(OpenTask, some, st.integers(1, 99), st.sampled_from(["call", "visit", "task"]),
                       st.just("t"), days, st.none() | days),
-            max_size=8,
+            max_size=4,
         )
     )  # fmt: skip
     return Facts(customers, follow_ups, promises, tasks)
@@ -173,3 +175,19 @@ def test_once_each_in_section_order_and_by_falling_value_within_a_currency(facts
         if not c.worked_today and any(a.overdue_minor for a in c.accounts)
     }
     assert listed <= set(ids)
+
+
+@given(facts_strategy())
+def test_accounts_given_in_bulk_rank_as_accounts_given_with_their_customers(facts: Facts) -> None:
+    rows = [
+        AccountRow(c.id, c.code, c.name, c.grade, a.currency, a.aged, a.over_year)
+        for c in facts.customers.values()
+        for a in c.accounts
+    ]
+    bare = {cid: replace(c, accounts=(), worked_today=False) for cid, c in facts.customers.items()}
+    worked = frozenset(cid for cid, c in facts.customers.items() if c.worked_today)
+    bulk = Facts(bare, facts.follow_ups, facts.broken_promises, facts.tasks, rows, worked)
+    said = [(line.customer.id, line.reason, str(line.why), line.expected_minor) for line in decide(facts)]
+    assert [
+        (line.customer.id, line.reason, str(line.why), line.expected_minor) for line in decide(bulk)
+    ] == said
