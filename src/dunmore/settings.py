@@ -217,6 +217,22 @@ class RunSettings(BaseModel):
     )
 
 
+class WorklistSettings(BaseModel):
+    """The collector's worklist and the run's tasks."""
+
+    model_config = {"extra": "forbid"}
+
+    broken_promise_days: int = Field(
+        default=14, ge=1, le=365, description="Days a broken promise stays on the worklist unless worked."
+    )
+    task_escalation_days: int = Field(
+        default=2,
+        ge=0,
+        le=365,
+        description="Days past its due date after which an open task alerts the managers.",
+    )
+
+
 class WebSettings(BaseModel):
     """The web application (`dunmore serve`)."""
 
@@ -284,6 +300,7 @@ class Settings(BaseSettings):
     sms: SmsSettings = Field(default_factory=SmsSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     run: RunSettings = Field(default_factory=RunSettings)
+    worklist: WorklistSettings = Field(default_factory=WorklistSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     workspace: WorkspaceSettings = Field(default_factory=WorkspaceSettings)

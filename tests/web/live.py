@@ -79,6 +79,7 @@ class Demo:
     west_notice: int  # west's legal review, waiting (of `earlier_run`)
     west_dead_letter: int
     disputes: DisputeFixtures | None = None  # see `_disputes`
+    task: int = 0  # an open call task of an east customer (the worklist's)
 
     def auth(self, role: Role) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
@@ -124,6 +125,7 @@ def demo_ledger(engine: Engine, *, customers: int = 30) -> Demo:
         east_emails, west_emails = emails["east"], emails["west"]
         _fail_for_good(conn, [east_emails[0][0], east_emails[1][0], west_emails[0][0]])
         dispute_fixtures = _disputes(conn)
+        task = _call_task(conn, *east_emails[3][:2])
     return Demo(
         tokens=tokens,
         east=[code for code, portfolio, _ in rows if portfolio == "east"],
@@ -139,7 +141,16 @@ def demo_ledger(engine: Engine, *, customers: int = 30) -> Demo:
         west_notice=reviews[legal[4]],
         west_dead_letter=west_emails[0][0],
         disputes=dispute_fixtures,
+        task=task,
     )
+
+
+def _call_task(conn: Connection, delivery_id: int, notice_id: int) -> int:
+    """A call task the worker opened for an east customer's notice."""
+    customer = conn.execute(select(NOTICES.c.customer_id).where(NOTICES.c.id == notice_id)).scalar_one()
+    claimed = outbox.Claimed(delivery_id, notice_id, "call", 1)
+    return outbox.create_task(conn, claimed, customer_id=customer, title="Call about the overdue invoices",
+                              brief="brief", now=NOW)  # fmt: skip
 
 
 def _overdue_since_december(conn: Connection, *, east: int, west: int) -> list[int]:

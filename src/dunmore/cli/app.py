@@ -67,6 +67,8 @@ def _register() -> None:
         templates,
         web,
     )
+    import dunmore.cli.worklist
+    from dunmore.cli import access, db, delivery, demo, dunning, holds, imports, reports, templates, web
 
     demo.register(app)
     imports.register(app)
@@ -83,6 +85,7 @@ def _register() -> None:
     web.register(app)
     dunmore.cli.webhooks.register(app)
     activities.register(app)
+    dunmore.cli.worklist.register(app)
 
 
 _register()

@@ -74,6 +74,8 @@ class Task(Base):
     """Work for a person (a call, a visit, a legal review), with the notice it comes from."""
 
     __tablename__ = "tasks"
+    # The worklist and the escalation read the open tasks only (migration 0021).
+    __table_args__ = (Index("ix_tasks_open_due_on", "due_on", **partial("status = 'open'")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), unique=True)

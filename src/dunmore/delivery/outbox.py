@@ -269,10 +269,14 @@ def create_task(
     existing = conn.execute(select(TASKS.c.id).where(TASKS.c.delivery_id == claimed.id)).scalar()
     if existing is not None:
         return int(existing)
+    from dunmore.workspace.tasks import plan  # the workspace decides who works it and by when
+
+    due_on, assignee = plan(conn, notice_id=claimed.notice_id, customer_id=customer_id)
     row = {
         "delivery_id": claimed.id, "notice_id": claimed.notice_id, "customer_id": customer_id,
         "kind": claimed.channel if claimed.channel in ("call", "visit") else "task",
         "title": title[:300], "brief": brief, "status": "open", "created_at": now,
+        "due_on": due_on, "assignee": assignee,
     }  # fmt: skip
     return int(conn.execute(insert(TASKS).values(row).returning(TASKS.c.id)).scalar_one())
 

@@ -9,6 +9,7 @@ from dunmore.web.pages import customers, dashboard, operations, promises, runs, 
 from dunmore.web.pages import customers, dashboard, operations, runs, session
 from dunmore.web.pages import disputes as dispute_pages
 from dunmore.web.pages import activities, customers, dashboard, operations, runs, session
+from dunmore.web.pages import customers, dashboard, operations, runs, session, worklist
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 router.include_router(session.router)
@@ -19,3 +20,4 @@ router.include_router(runs.router)
 router.include_router(operations.router)
 router.include_router(promises.router)
 router.include_router(dispute_pages.router)
+router.include_router(worklist.router)

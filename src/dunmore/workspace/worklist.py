@@ -1,0 +1,284 @@
+"""The worklist of one user on one day: gather → decide (`workspace.priority`) → one page.
+
+Gathered set-at-a-time from the small tables (activities, promises, tasks) and the per-customer
+summary (`customer_balances`), never from the invoices — except the few stale summary rows (an item
+moved to another aging bucket since the last run, recomputed from their invoices as the dashboard
+does) and the oldest overdue due date of the accounts shown on the page. Every query passes through
+`customer_scope`: a collector sees the customers of their portfolios, and the open tasks assigned to
+them by name.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Connection, and_, exists, func, or_, select, tuple_
+
+from dunmore.access.permissions import Permission, customer_scope, require
+from dunmore.access.values import User
+from dunmore.delivery.models import TASKS
+from dunmore.errors import BadArgument
+from dunmore.i18n import _m
+from dunmore.ledger import balances
+from dunmore.ledger.balances import AGED, NO_CURRENCY, stale_aging
+from dunmore.ledger.models import BALANCES, CUSTOMERS, INVOICES
+from dunmore.workspace import priority
+from dunmore.workspace.models import ACTIVITIES, PROMISES
+from dunmore.workspace.priority import AccountRow, BrokenPromise, Customer, Facts, FollowUp, Line, OpenTask
+
+PAGE_MAX = 200
+BROKEN_PROMISE_DAYS = 14  # a broken promise stays on the list this many days unless worked (default)
+
+
+@dataclass(frozen=True)
+class WorklistPage:
+    as_of: date
+    lines: tuple[Line, ...]
+    total: int  # lines on the whole list today
+    next_cursor: str | None  # pass as `after` for the next page; None on the last page
+
+
+def day_bounds(day: date, timezone: str) -> tuple[datetime, datetime]:
+    """The instants a business day starts and ends (the next one starts) in the creditor's zone."""
+    zone = ZoneInfo(timezone)
+    start = datetime.combine(day, time(0), tzinfo=zone)
+    return start, datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+
+
+def _cursor(order: tuple[int, ...]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(order)).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[int, ...]:
+    try:
+        found = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
+        if isinstance(found, list) and len(found) == 5 and all(type(n) is int for n in found):
+            return tuple(found)
+    except (ValueError, TypeError):
+        pass
+    raise BadArgument(
+        _m("the page marker %(marker)s is not one this list gave: start again from the first page",
+           marker=repr(cursor[:40]))
+    )  # fmt: skip
+
+
+def _customer(row: Any) -> Customer:
+    return Customer(row.id, row.external_id, row.name, row.grade)
+
+
+def _columns() -> list[Any]:
+    c = CUSTOMERS.c
+    return [c.id, c.external_id, c.name, c.grade]
+
+
+def _account_columns(k: Any, as_of: date) -> list[Any]:
+    """The customer, the currency, the aged amounts, and whether the last overdue item is over a
+    year past due (then the whole over-180 bucket is)."""
+    old = (k.last_overdue_due <= as_of - timedelta(days=366)).label("old")
+    return [*_columns(), k.currency, *[k[name] for name in AGED], old]
+
+
+def _fresh_accounts(conn: Connection, scope: ColumnElement[bool], as_of: date) -> list[Any]:
+    """The overdue accounts of the customers in scope whose stored bucket amounts are exact today."""
+    b = BALANCES.c
+    query = (
+        select(*_account_columns(b, as_of))
+        .select_from(BALANCES.join(CUSTOMERS, CUSTOMERS.c.id == b.customer_id))
+        .where(scope, b.overdue_minor > 0, b.currency != NO_CURRENCY, ~stale_aging(as_of))
+    )  # fmt: skip
+    return list(conn.execute(query))
+
+
+def _stale_accounts(conn: Connection, scope: ColumnElement[bool], as_of: date) -> list[Any]:
+    """The accounts of the customers in scope with a stale summary row, recomputed from their
+    invoices (few after the daily run rolled the summary forward)."""
+    b = BALANCES.c
+    # found by the stale indexes (no DISTINCT: SQLite would walk the whole summary to apply it)
+    stale_ones = (
+        select(b.customer_id)
+        .join(CUSTOMERS, CUSTOMERS.c.id == b.customer_id)
+        .where(stale_aging(as_of), scope)
+    )
+    computed = balances._computed(stale_ones, as_of).subquery()  # the summary's own rule
+    k = computed.c
+    query = (
+        select(*_account_columns(k, as_of))
+        .select_from(computed.join(CUSTOMERS, CUSTOMERS.c.id == k.customer_id))
+        .where(k.overdue_minor > 0)
+    )  # fmt: skip
+    return list(conn.execute(query))
+
+
+def _account_rows(rows: Iterable[Any]) -> list[AccountRow]:
+    """The summary's rows (selected as `_account_columns`) as the priority rule reads them: the one
+    loop over every customer in reach, by position."""
+    return [
+        AccountRow(
+            r[0], r[1], r[2], r[3], r[4], (r[5] or 0, r[6] or 0, r[7] or 0, r[8] or 0, r[9] or 0), bool(r[10])
+        )
+        for r in rows
+    ]
+
+
+def _follow_ups(
+    conn: Connection, scope: ColumnElement[bool], as_of: date, tz: str
+) -> list[tuple[Any, FollowUp]]:
+    """The follow-ups due on or before `as_of` set by the latest activity of a customer in scope."""
+    a = ACTIVITIES.c
+    later = ACTIVITIES.alias("later")
+    newer = exists().where(
+        later.c.customer_id == a.customer_id,
+        or_(later.c.at > a.at, and_(later.c.at == a.at, later.c.id > a.id)),
+    )
+    query = (
+        select(*_columns(), a.follow_up_on, a.at, a.actor)
+        .join(CUSTOMERS, CUSTOMERS.c.id == a.customer_id)
+        .where(a.follow_up_on <= as_of, scope, ~newer)
+    )
+    zone = ZoneInfo(tz)
+    return [
+        (row, FollowUp(row.id, row.follow_up_on, _aware(row.at).astimezone(zone).date(), row.actor))
+        for row in conn.execute(query)
+    ]
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=ZoneInfo("UTC"))
+
+
+def _broken(
+    conn: Connection, scope: ColumnElement[bool], as_of: date, tz: str, within: int
+) -> list[tuple[Any, BrokenPromise]]:
+    """The promises broken in the last `within` days, of customers in scope, with no
+    activity logged on or after the day it was found broken."""
+    p = PROMISES.c
+    since = as_of - timedelta(days=within)
+    query = (
+        select(*_columns(), p.id.label("promise_id"), p.currency, p.amount_minor, p.due_on, p.decided_on)
+        .join(CUSTOMERS, CUSTOMERS.c.id == p.customer_id)
+        .where(p.status == "broken", p.decided_on >= since, p.decided_on <= as_of, scope)
+    )
+    found = []
+    rows = list(conn.execute(query))
+    worked = _activity_days(conn, {row.id for row in rows}, tz)
+    for row in rows:
+        if not any(day >= row.decided_on for day in worked.get(row.id, ())):
+            promise = BrokenPromise(
+                row.id, row.promise_id, row.currency, row.amount_minor, row.due_on, row.decided_on
+            )
+            found.append((row, promise))
+    return found
+
+
+def _activity_days(conn: Connection, customer_ids: set[int], tz: str) -> dict[int, list[date]]:
+    """The business date of each customer's latest activity (one query)."""
+    if not customer_ids:
+        return {}
+    a = ACTIVITIES.c
+    query = select(a.customer_id, func.max(a.at)).where(a.customer_id.in_(sorted(customer_ids)))
+    zone = ZoneInfo(tz)
+    return {
+        cid: [_aware(at).astimezone(zone).date()] for cid, at in conn.execute(query.group_by(a.customer_id))
+    }
+
+
+def _tasks(conn: Connection, user: User, scope: ColumnElement[bool], tz: str) -> list[tuple[Any, OpenTask]]:
+    """The open tasks assigned to the user, and those assigned to nobody of customers in scope."""
+    t = TASKS.c
+    mine = or_(t.assignee == user.login, and_(t.assignee.is_(None), scope))
+    query = (
+        select(*_columns(), t.id.label("task_id"), t.kind, t.title, t.created_at, t.due_on)
+        .join(CUSTOMERS, CUSTOMERS.c.id == t.customer_id)
+        .where(t.status == "open", mine)
+    )
+    zone = ZoneInfo(tz)
+    found = []
+    for row in conn.execute(query):
+        created_on = _aware(row.created_at).astimezone(zone).date()
+        found.append((row, OpenTask(row.id, row.task_id, row.kind, row.title, created_on, row.due_on)))
+    return found
+
+
+def worked_today(conn: Connection, *, user: User, as_of: date, timezone: str) -> set[int]:
+    """The customers this user logged an activity for on `as_of`, and those whose task was
+    completed that day: today's list leaves them out."""
+    start, end = day_bounds(as_of, timezone)
+    a, t = ACTIVITIES.c, TASKS.c
+    logged = select(a.customer_id).where(a.actor == user.login, a.at >= start, a.at < end)
+    done = select(t.customer_id).where(t.done_at >= start, t.done_at < end)
+    return {int(cid) for cid in conn.execute(logged.union(done)).scalars()}
+
+
+def gather(
+    conn: Connection, *, user: User, as_of: date, timezone: str, broken_days: int = BROKEN_PROMISE_DAYS
+) -> Facts:
+    """What the user's worklist on `as_of` is decided from: a bounded number of queries."""
+    # The summary is read through the portfolio index (every customer in reach); the small tables
+    # and the few stale rows drive their own queries, the scope only filtering what they find.
+    scope, found = customer_scope(user), customer_scope(user, by_index=False)
+    accounts = _account_rows([*_fresh_accounts(conn, scope, as_of), *_stale_accounts(conn, found, as_of)])
+    customers: dict[int, Customer] = {}
+    follow_ups = _follow_ups(conn, found, as_of, timezone)
+    broken = _broken(conn, found, as_of, timezone, broken_days)
+    tasks = _tasks(conn, user, found, timezone)
+    for row, _found in (*follow_ups, *broken, *tasks):
+        customers.setdefault(row.id, _customer(row))
+    worked = frozenset(worked_today(conn, user=user, as_of=as_of, timezone=timezone))
+    follow, promised, open_tasks = (
+        [f for _r, f in follow_ups],
+        [b for _r, b in broken],
+        [t for _r, t in tasks],
+    )
+    return Facts(customers, follow, promised, open_tasks, accounts, worked)
+
+
+def _with_days(conn: Connection, lines: list[Line], as_of: date) -> list[Line]:
+    """The value lines of a page, said with the age of their oldest overdue item (read for these
+    accounts only, by the invoices' group index)."""
+    wanted = [(line.customer.id, line.currency) for line in lines if line.account is not None]
+    if not wanted:
+        return lines
+    i = INVOICES.c
+    query = (
+        select(i.customer_id, i.currency, func.min(i.due_date))
+        .where(tuple_(i.customer_id, i.currency).in_(wanted), i.open_minor > 0, i.due_date < as_of)
+        .group_by(i.customer_id, i.currency)
+    )
+    oldest = {(cid, cur): due for cid, cur, due in conn.execute(query)}
+    said = []
+    for line in lines:
+        due = oldest.get((line.customer.id, line.currency))
+        if line.account is not None and due is not None:
+            line = priority.value_line(line.customer, replace(line.account, days=(as_of - due).days))
+        said.append(line)
+    return said
+
+
+def worklist(
+    conn: Connection,
+    *,
+    user: User,
+    as_of: date,
+    timezone: str,
+    after: str | None = None,
+    limit: int = 50,
+    broken_days: int = BROKEN_PROMISE_DAYS,
+) -> WorklistPage:
+    """One page of what `user` should do on `as_of`, most urgent first (`workspace.priority`)."""
+    require(user, Permission.LEDGER_READ)
+    if not 1 <= limit <= PAGE_MAX:
+        raise BadArgument(_m("a page holds 1 to %(most)s rows, not %(limit)s", most=PAGE_MAX, limit=limit))
+    key = _decode(after) if after else None
+    ranked = priority.rank(gather(conn, user=user, as_of=as_of, timezone=timezone, broken_days=broken_days))
+    rest = [candidate for candidate in ranked if key is None or candidate.order > key]
+    page = rest[:limit]
+    shown = _with_days(conn, [candidate.make() for candidate in page], as_of)
+    shown = [replace(line, order=candidate.order) for line, candidate in zip(shown, page, strict=True)]
+    more = len(rest) > limit
+    return WorklistPage(as_of, tuple(shown), len(ranked), _cursor(page[-1].order) if more and page else None)
