@@ -249,6 +249,25 @@ class WebhookSettings(BaseModel):
     )
 
 
+class WorkspaceSettings(BaseModel):
+    """The collectors' workspace: when the run alerts a customer's owner and the managers."""
+
+    model_config = {"extra": "forbid"}
+
+    alert_level: int = Field(
+        default=3,
+        ge=1,
+        le=99,
+        description="A customer reaching this dunning level (for the first time in an episode) alerts its "
+        "owner and the managers.",
+    )
+    high_value_minor: dict[str, int] = Field(
+        default_factory=dict,
+        description="Per currency, the amount (minor units) from which an invoice becoming overdue alerts, "
+        'e.g. {"CNY": 10000000} for ¥100,000.00; a currency not named never alerts.',
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DUNMORE_", env_nested_delimiter="__", toml_file="dunmore.toml", extra="forbid"
@@ -271,6 +290,7 @@ class Settings(BaseSettings):
     run: RunSettings = Field(default_factory=RunSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    workspace: WorkspaceSettings = Field(default_factory=WorkspaceSettings)
 
     @field_validator("timezone")
     @classmethod

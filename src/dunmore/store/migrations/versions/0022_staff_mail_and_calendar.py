@@ -23,7 +23,9 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("email", sa.String(length=254), nullable=True))
-        batch_op.add_column(sa.Column("alert_mail", sa.String(length=10), server_default="none", nullable=False))
+        batch_op.add_column(
+            sa.Column("alert_mail", sa.String(length=10), server_default="none", nullable=False)
+        )
     op.create_table(
         "alert_mails",
         sa.Column("id", sa.Integer(), nullable=False),
