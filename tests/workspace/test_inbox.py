@@ -32,8 +32,9 @@ def _office(conn: Connection) -> int:
     )
 
 
-BROKEN: dict[str, str | int] = {"promise": 1, "amount_minor": 1_234_50, "currency": "CNY", "due_on": "2026-12-04"}
-OVERDUE: dict[str, str | int] = {"invoice": "INV-9", "amount_minor": 20_000_000, "currency": "CNY", "due_on": "2026-12-06"}
+Params = dict[str, str | int]
+BROKEN: Params = {"promise": 1, "amount_minor": 1_234_50, "currency": "CNY", "due_on": "2026-12-04"}
+OVERDUE: Params = {"invoice": "INV-9", "amount_minor": 20_000_000, "currency": "CNY", "due_on": "2026-12-06"}
 
 
 def _two_alerts(conn: Connection, customer: int) -> None:
