@@ -52,6 +52,7 @@ def _register() -> None:
     """Sub-commands, one module per capability; imported here so `app` is whole when used."""
     import dunmore.cli.webhooks
     from dunmore.cli import access, db, delivery, demo, dunning, holds, imports, reports, templates, web
+    from dunmore.cli import alerts as alerts_cli
 
     demo.register(app)
     imports.register(app)
@@ -64,6 +65,7 @@ def _register() -> None:
     access.register(app)
     web.register(app)
     dunmore.cli.webhooks.register(app)
+    alerts_cli.register(app)
 
 
 _register()
