@@ -7,6 +7,7 @@ who chose it, as one digest a day for who chose that, each in the reader's langu
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from email.message import EmailMessage
 
 import pytest
 from sqlalchemy import Connection, Engine, select
@@ -44,6 +45,12 @@ def _office(conn: Connection) -> int:
     )
 
 
+def _text(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
 def _send(engine: Engine, server: SmtpServer) -> tuple[int, int, int]:
     tally = send_due(engine, channel=lambda: SmtpChannel(server.config()), sender=SENDER, now=lambda: AT)
     return tally.sent, tally.retried, tally.failed
@@ -59,7 +66,7 @@ def test_an_alert_is_mailed_at_once_to_who_chose_it_in_their_language(
     [mail] = smtp_server.messages
     assert mail.rcpt_tos == ("boss@dunmore.test",)
     assert mail.message["Subject"] == "Dunmore alert: High-value invoice overdue · 华东贸易 (C1)"
-    body = mail.message.get_body(preferencelist=("plain",)).get_content()
+    body = _text(mail.message)
     assert "Invoice INV-9 of 华东贸易 (C1) (CN¥200,000.00) is overdue since Dec 6, 2026" in body
     assert _send(engine, smtp_server) == (0, 0, 0)  # sent once
 
@@ -83,7 +90,7 @@ def test_the_digest_gathers_the_days_alerts_once_per_user(engine: Engine, smtp_s
     assert _send(engine, smtp_server) == (4, 0, 0)
     [digest] = [m for m in smtp_server.messages if m.rcpt_tos == ("wang@dunmore.test",)]
     assert digest.message["Subject"] == "Dunmore：2026年12月7日 的 2 条提醒"
-    body = digest.message.get_body(preferencelist=("plain",)).get_content()
+    body = _text(digest.message)
     assert (
         "- 大额发票逾期: 华东贸易 (C1) 的大额发票 INV-9（¥200,000.00）已于2026年12月6日到期，现已逾期" in body
     )
