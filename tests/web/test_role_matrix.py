@@ -180,6 +180,8 @@ MATRIX = [
     Line(Permission.ALERT_READ, "GET", "/alerts"),
     Line(Permission.ALERT_READ, "POST", "/alerts/read", body={"every": "true"}),
     Line(None, "GET", "/alerts/badge"),  # in every signed-in page's nav: empty without ALERT_READ
+    Line(None, "GET", "/calendar"),  # each user's own agenda
+    Line(None, "POST", "/calendar/token"),
 ]
 # Permissions no route exercises yet: tests/access/test_permissions.py walks them through `require`.
 SERVICE_ONLY = {

@@ -148,8 +148,45 @@ def set_email(
                     address=given or "—", mode=mode))  # fmt: skip
 
 
+calendar_app = typer.Typer(
+    help="Private calendar feeds (iCalendar) of follow-ups, promise dates and task deadlines.",
+    no_args_is_help=True,
+)
+FeedLogin = Annotated[str, typer.Argument(help="The user's login.")]
+
+
+@calendar_app.command("token")
+def calendar_token(
+    ctx: typer.Context,
+    login: FeedLogin,
+    base: Annotated[
+        str, typer.Option("--base-url", help="Where Dunmore is served, as its users reach it.")
+    ] = "http://127.0.0.1:8000",
+) -> None:
+    """Make the user's private calendar feed link and print it (shown once; the old link stops working)."""
+    from dunmore.workspace.calendar import make_token
+
+    with reported(), transaction(state(ctx).engine()) as conn:
+        secret = make_token(conn, login=login, actor=cli_actor(), at=_now())
+    typer.echo(f"{base.rstrip('/')}/calendar/{secret}.ics")
+
+
+@calendar_app.command("revoke")
+def calendar_revoke(ctx: typer.Context, login: FeedLogin) -> None:
+    """End the user's calendar feed: its link answers 404 from now on."""
+    from dunmore.workspace.calendar import revoke_token
+
+    with reported(), transaction(state(ctx).engine()) as conn:
+        had = revoke_token(conn, login=login, actor=cli_actor(), at=_now())
+    if had:
+        console.print(_("%(login)s: calendar feed revoked", login=login.lower()))
+    else:
+        console.print(_("%(login)s had no calendar feed", login=login.lower()))
+
+
 def register(app: typer.Typer) -> None:
     from dunmore.cli.access import users_app
 
     app.add_typer(alerts_app, name="alerts")
+    app.add_typer(calendar_app, name="calendar")
     users_app.command("set-email")(set_email)

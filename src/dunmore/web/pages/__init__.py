@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from dunmore.web.auth import check_csrf
-from dunmore.web.pages import alerts, customers, dashboard, operations, runs, session
+from dunmore.web.pages import alerts, calendar, customers, dashboard, operations, runs, session
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 router.include_router(session.router)
@@ -14,3 +14,4 @@ router.include_router(customers.router)
 router.include_router(runs.router)
 router.include_router(operations.router)
 router.include_router(alerts.router)
+router.include_router(calendar.router)
