@@ -105,3 +105,18 @@ def test_an_address_is_checked(engine: Engine) -> None:
             set_email(conn, login="wang", address="not an address", mode="digest", actor="test", at=AT)
         with pytest.raises(BadArgument):
             set_email(conn, login="wang", address="wang@x.cn", mode="hourly", actor="test", at=AT)
+
+
+def test_the_worker_sends_staff_mail_beside_the_notices(engine: Engine, smtp_server: SmtpServer) -> None:
+    from dunmore.delivery.worker import Outlets, Worker
+    from tests.delivery.test_worker import TEMPLATES, settings
+
+    with engine.begin() as conn:
+        customer = _office(conn)
+        raise_alert(conn, kind="high_value_overdue", key="hv:9", customer_id=customer, params=PARAMS, at=AT)
+    outlets = Outlets(email=lambda: SmtpChannel(smtp_server.config()))
+    tally = Worker(engine, settings(), templates=TEMPLATES, outlets=outlets, clock=lambda: AT).run(drain=True)
+    assert (tally.staff_mail.sent, [m.rcpt_tos for m in smtp_server.messages]) == (
+        1,
+        [("boss@dunmore.test",)],
+    )

@@ -206,14 +206,32 @@ def send_due(
     its own transaction, so a crash re-sends at most the mails in hand (same Message-ID)."""
     tally = Sent()
     with channel() as outlet:
-        while True:
-            with transaction(engine) as conn:
-                claimed = queue.claim(conn, ALERT_MAILS, now=now(), worker=worker, lease=LEASE, limit=limit,
-                                      retake_all=False, returning=list(ALERT_MAILS.c))  # fmt: skip
-            if not claimed:
-                return tally
-            for mail in claimed:
-                _send_one(engine, outlet, sender, mail, now(), tally)
+        while send_batch(
+            engine, outlet=outlet, sender=sender, now=now, worker=worker, limit=limit, tally=tally
+        ):
+            pass
+    return tally
+
+
+def send_batch(
+    engine: Engine,
+    *,
+    outlet: MailSender,
+    sender: From,
+    now: Callable[[], datetime],
+    worker: str,
+    limit: int,
+    tally: Sent,
+    retake_all: bool = False,
+) -> int:
+    """Claim and send one batch of due staff mail (`dunmore worker` calls this beside the notices);
+    how many were claimed."""
+    with transaction(engine) as conn:
+        claimed = queue.claim(conn, ALERT_MAILS, now=now(), worker=worker, lease=LEASE, limit=limit,
+                              retake_all=retake_all, returning=list(ALERT_MAILS.c))  # fmt: skip
+    for mail in claimed:
+        _send_one(engine, outlet, sender, mail, now(), tally)
+    return len(claimed)
 
 
 def _send_one(engine: Engine, outlet: MailSender, sender: From, mail: Any, at: datetime, tally: Sent) -> None:
