@@ -277,6 +277,21 @@ class WorkspaceSettings(BaseModel):
         default_factory=lambda: {"CNY": 50000},
         description="Per currency, the waived amount (minor units) above which a waiver waits for a "
         "manager's approval; a currency not listed needs none.",
+    """The collectors' workspace: when the run alerts a customer's owner and the managers."""
+
+    model_config = {"extra": "forbid"}
+
+    alert_level: int = Field(
+        default=3,
+        ge=1,
+        le=99,
+        description="A customer reaching this dunning level (for the first time in an episode) alerts its "
+        "owner and the managers.",
+    )
+    high_value_minor: dict[str, int] = Field(
+        default_factory=dict,
+        description="Per currency, the amount (minor units) from which an invoice becoming overdue alerts, "
+        'e.g. {"CNY": 10000000} for ¥100,000.00; a currency not named never alerts.',
     )
 
 

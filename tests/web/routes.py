@@ -22,6 +22,7 @@ PUBLIC = {
     ("GET", "/openapi.json"): "the API's description",
     ("GET", "/health"): "the health check, for load balancers",
     ("GET", "/healthz"): "the health check, for load balancers",
+    ("GET", "/calendar/{token}.ics"): "a user's private calendar feed: its secret token is the key",
 }
 # A value for each path parameter a route may have; any other parameter gets "1". The values exist in
 # tests/web/conftest.py's ledger (the guards answer before any lookup, so any value would do there).

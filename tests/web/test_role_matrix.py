@@ -262,6 +262,13 @@ MATRIX = [
         body={"from_user": LOGINS[Role.VIEWER], "to_user": LOGINS[Role.COLLECTOR]},
     ),
     *PROMISE_LINES,
+    Line(Permission.ALERT_READ, "GET", "/api/v1/alerts"),
+    Line(Permission.ALERT_READ, "POST", "/api/v1/alerts/read", body={"ids": [1]}),
+    Line(Permission.ALERT_READ, "GET", "/alerts"),
+    Line(Permission.ALERT_READ, "POST", "/alerts/read", body={"every": "true"}),
+    Line(None, "GET", "/alerts/badge"),  # in every signed-in page's nav: empty without ALERT_READ
+    Line(None, "GET", "/calendar"),  # each user's own agenda
+    Line(None, "POST", "/calendar/token"),
 ]
 # Permissions no route exercises yet: tests/access/test_permissions.py walks them through `require`.
 SERVICE_ONLY = {
@@ -269,7 +276,6 @@ SERVICE_ONLY = {
     Permission.HOLD_SET,
     Permission.RUN_REVERT,
     Permission.POLICY_LOAD,
-    Permission.ALERT_READ,
     Permission.USERS_MANAGE,
 }
 

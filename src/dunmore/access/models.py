@@ -23,6 +23,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    email: Mapped[str | None] = mapped_column(String(254))  # staff mail (workspace.staff_mail)
+    alert_mail: Mapped[str] = mapped_column(String(10), default="none", server_default="none")
 
 
 class UserPortfolio(Base):

@@ -69,6 +69,7 @@ def _register() -> None:
     )
     import dunmore.cli.worklist
     from dunmore.cli import access, db, delivery, demo, dunning, holds, imports, reports, templates, web
+    from dunmore.cli import alerts as alerts_cli
 
     demo.register(app)
     imports.register(app)
@@ -86,6 +87,7 @@ def _register() -> None:
     dunmore.cli.webhooks.register(app)
     activities.register(app)
     dunmore.cli.worklist.register(app)
+    alerts_cli.register(app)
 
 
 _register()

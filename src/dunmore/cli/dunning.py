@@ -141,6 +141,7 @@ def run_command(
     from dunmore.reports.render import rich_table, to_json
     from dunmore.run import service
     from dunmore.run.views import notices_json, notices_table_rows
+    from dunmore.workspace.run_alerts import AlertRules
 
     with reported():
         settings = state(ctx).settings
@@ -152,7 +153,8 @@ def run_command(
             if approve:
                 outcome = service.commit(conn, as_of=day, today=today, now=_now(), actor=cli_actor(),
                                          max_days_ahead=ahead, templates_dir=templates,
-                                         partitions=partitions)  # fmt: skip
+                                         partitions=partitions,
+                                         alerting=AlertRules.of(settings.workspace))  # fmt: skip
             else:
                 outcome = service.propose(conn, as_of=day, today=today, max_days_ahead=ahead)
             if as_json:

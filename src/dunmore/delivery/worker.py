@@ -35,6 +35,7 @@ from dunmore.i18n import _m
 from dunmore.settings import Settings, parse_window
 from dunmore.store.db import transaction
 from dunmore.webhooks.dispatch import WebhookPoster, WebhookTally
+from dunmore.workspace.staff_mail import Sent as StaffMailTally
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
@@ -83,6 +84,7 @@ class Tally:
     cancelled: int = 0
     by_channel: dict[str, int] = field(default_factory=dict)
     webhooks: WebhookTally = field(default_factory=WebhookTally)
+    staff_mail: StaffMailTally = field(default_factory=StaffMailTally)
 
     @property
     def handled(self) -> int:
@@ -153,7 +155,20 @@ class Worker:
         notices = self._notices(retake_all=retake_all)
         if self.stopping.is_set():
             return notices
-        return notices + self.webhooks.batch(retake_all=retake_all)
+        return notices + self.webhooks.batch(retake_all=retake_all) + self._staff_mail(retake_all=retake_all)
+
+    def _staff_mail(self, *, retake_all: bool) -> int:
+        """One batch of staff mail (alerts, digests: `workspace.staff_mail`), when e-mail is set up."""
+        if self.outlets.email is None or self._stack is None:
+            return 0
+        from dunmore.workspace.staff_mail import From, send_batch
+
+        creditor, smtp = self.settings.creditor, self.settings.smtp
+        sender = From(creditor.email or "dunmore@localhost", smtp.from_name or "Dunmore")
+        limit = self.settings.delivery.batch_size
+        return send_batch(self.engine, outlet=self._email_channel(), sender=sender, now=self.clock,
+                          worker=self.name, limit=limit, tally=self.tally.staff_mail,
+                          retake_all=retake_all)  # fmt: skip
 
     def _notices(self, *, retake_all: bool) -> int:
         now = self.clock()

@@ -27,6 +27,7 @@ from dunmore.run import service
 from dunmore.run.approvals import approve_pending
 from dunmore.run.models import NOTICE_ITEMS, NOTICES, RUNS
 from dunmore.store.db import as_utc
+from dunmore.workspace.run_alerts import AlertRules
 
 PAGE_MAX = 200
 SHOWN_CUSTOMERS = 20  # customers a proposal lists by name, largest amount first
@@ -336,11 +337,13 @@ def commit(
     now: datetime,
     max_days_ahead: int,
     templates_dir: Path | None,
+    alerting: AlertRules | None = None,
 ) -> int:
     """Commit the run for `as_of` as `user` (the template gate first); returns the run's id."""
     require(user, Permission.RUN_PROPOSE)
     outcome = service.commit(conn, as_of=as_of, today=today, now=now, actor=user.login,
-                             max_days_ahead=max_days_ahead, templates_dir=templates_dir)  # fmt: skip
+                             max_days_ahead=max_days_ahead, templates_dir=templates_dir,
+                             alerting=alerting)  # fmt: skip
     return int(outcome.run_id or 0)  # a committed outcome always has its run's id
 
 

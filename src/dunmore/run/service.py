@@ -41,6 +41,7 @@ from dunmore.run.promises import write_promise_changes
 from dunmore.run.snapshot import read_snapshot
 from dunmore.store.bulk import write_cache
 from dunmore.webhooks import emit as webhooks
+from dunmore.workspace.run_alerts import AlertRules, raise_run_alerts
 
 if TYPE_CHECKING:
     from dunmore.delivery.template_gate import Verdict
@@ -240,6 +241,7 @@ def commit(
     max_days_ahead: int = 1,
     progress: Progress = quiet,
     partitions: int = 1,
+    alerting: AlertRules | None = None,
 ) -> RunOutcome:
     """Decide and commit the run for `as_of` in the caller's transaction; one audit row
     (`run.commit` on `run:<id>`) with its counts, whatever the number of notices.
@@ -252,7 +254,8 @@ def commit(
     With `partitions` N > 1 the customers are split by a hash of their id (`engine.partition`) and
     each partition is read, decided and written before the next is read, so that no more than one
     partition's snapshot is in memory; the decisions are the same as unpartitioned, and it is still
-    one transaction: a run is written whole or not at all."""
+    one transaction: a run is written whole or not at all. `alerting` (settings `workspace`) says
+    which levels and invoices alert the owners and managers (`workspace.run_alerts`)."""
     if not 1 <= partitions <= MAX_PARTITIONS:
         raise BadArgument(
             _m("--partitions %(partitions)s: give 1 to %(most)s", partitions=partitions, most=MAX_PARTITIONS),
@@ -276,6 +279,7 @@ def commit(
         policy = _policy_for(conn, as_of, today=today, max_days_ahead=max_days_ahead)
         with write_cache(conn):
             outcome = _apply_partitioned(conn, sequence, as_of, policy, now, parts(partitions), progress)
+    raise_run_alerts(conn, run_id=outcome.run_id or 0, as_of=as_of, rules=alerting or AlertRules(), now=now)
     _audit_commit(conn, outcome, now=now, actor=actor)
     keep_passing_verdict(conn, verdict)
     webhooks.emit(conn, "run.committed", lambda: [{"run_id": outcome.run_id, **_counts(outcome)}], now=now)

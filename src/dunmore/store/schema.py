@@ -9,6 +9,7 @@ from dunmore.run import models as run_models
 from dunmore.store import meta as meta_models
 from dunmore.store.base import Base
 from dunmore.webhooks import models as webhook_models
+from dunmore.workspace import mail_models as workspace_mail_models
 from dunmore.workspace import models as workspace_models
 
 metadata = Base.metadata
@@ -21,5 +22,6 @@ __all__ = [
     "metadata",
     "run_models",
     "webhook_models",
+    "workspace_mail_models",
     "workspace_models",
 ]

@@ -9,6 +9,7 @@ from dunmore.web.api import disputes as dispute_routes
 from dunmore.web.api import operations, routes, runs
 from dunmore.web.api import activities, operations, routes, runs
 from dunmore.web.api import operations, routes, runs, worklist
+from dunmore.web.api import alerts, operations, routes, runs
 from dunmore.web.api.errors import UNAUTHORIZED
 from dunmore.web.auth import api_user
 
@@ -21,3 +22,4 @@ router.include_router(promises.router)
 router.include_router(dispute_routes.router)
 router.include_router(activities.router)
 router.include_router(worklist.router)
+router.include_router(alerts.router)

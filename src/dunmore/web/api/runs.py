@@ -16,6 +16,7 @@ from dunmore.run.service import REASON_MAX
 from dunmore.store.db import ID_MAX
 from dunmore.web.api import errors
 from dunmore.web.auth import ApiUser, Conn, Site
+from dunmore.workspace.run_alerts import AlertRules
 
 router = APIRouter(tags=["runs"])
 SERVICE_REFUSED: errors.Responses = {
@@ -152,7 +153,8 @@ def commit_run(site: Site, conn: Conn, user: ApiUser, body: CommitRun) -> Run:
     # sequence still lets one win.
     run_id = review.commit(conn, user=user, as_of=body.as_of, today=site.today(), now=site.now(),
                            max_days_ahead=site.settings.run.max_days_ahead,
-                           templates_dir=site.settings.delivery.templates_dir)  # fmt: skip
+                           templates_dir=site.settings.delivery.templates_dir,
+                           alerting=AlertRules.of(site.settings.workspace))  # fmt: skip
     return Run(**asdict(review.run_of(conn, user=user, run_id=run_id)))
 
 

@@ -10,6 +10,7 @@ from dunmore.web.pages import customers, dashboard, operations, runs, session
 from dunmore.web.pages import disputes as dispute_pages
 from dunmore.web.pages import activities, customers, dashboard, operations, runs, session
 from dunmore.web.pages import customers, dashboard, operations, runs, session, worklist
+from dunmore.web.pages import alerts, calendar, customers, dashboard, operations, runs, session
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 router.include_router(session.router)
@@ -21,3 +22,5 @@ router.include_router(operations.router)
 router.include_router(promises.router)
 router.include_router(dispute_pages.router)
 router.include_router(worklist.router)
+router.include_router(alerts.router)
+router.include_router(calendar.router)

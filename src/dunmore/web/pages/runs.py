@@ -24,6 +24,7 @@ from dunmore.run.service import REASON_MAX
 from dunmore.store.db import ID_MAX, transaction
 from dunmore.web.auth import Conn, PageUser, Site, page_user, signed_in
 from dunmore.web.context import Web
+from dunmore.workspace.run_alerts import AlertRules
 
 router = APIRouter()
 PAGE = 50
@@ -112,7 +113,8 @@ def commit_run(
             user = page_user(request, work)
             run_id = review.commit(work, user=user, as_of=as_of, today=site.today(), now=site.now(),
                                    max_days_ahead=site.settings.run.max_days_ahead,
-                                   templates_dir=site.settings.delivery.templates_dir)  # fmt: skip
+                                   templates_dir=site.settings.delivery.templates_dir,
+                                   alerting=AlertRules.of(site.settings.workspace))  # fmt: skip
     except REFUSED as exc:
         with transaction(site.engine) as conn:
             user = page_user(request, conn)
