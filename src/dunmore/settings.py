@@ -266,7 +266,8 @@ class WebhookSettings(BaseModel):
 
 
 class WorkspaceSettings(BaseModel):
-    """The collector's workspace: disputes and waivers."""
+    """The collectors' workspace: disputes and waivers, and when the run alerts a customer's owner
+    and the managers."""
 
     model_config = {"extra": "forbid"}
 
@@ -277,10 +278,7 @@ class WorkspaceSettings(BaseModel):
         default_factory=lambda: {"CNY": 50000},
         description="Per currency, the waived amount (minor units) above which a waiver waits for a "
         "manager's approval; a currency not listed needs none.",
-    """The collectors' workspace: when the run alerts a customer's owner and the managers."""
-
-    model_config = {"extra": "forbid"}
-
+    )
     alert_level: int = Field(
         default=3,
         ge=1,

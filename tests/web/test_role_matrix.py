@@ -234,6 +234,7 @@ MATRIX = [
         "/customers/{code}/attachments/{attachment_id}",
         lambda answer: answer.status_code == 404,
         at=lambda demo: {"attachment_id": 1},
+    ),
     Line(Permission.LEDGER_READ, "GET", "/api/v1/worklist"),
     Line(Permission.LEDGER_READ, "GET", "/worklist"),
     Line(

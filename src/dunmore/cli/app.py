@@ -52,6 +52,7 @@ def _register() -> None:
     """Sub-commands, one module per capability; imported here so `app` is whole when used."""
     import dunmore.cli.disputes
     import dunmore.cli.webhooks
+    import dunmore.cli.worklist
     from dunmore.cli import (
         access,
         activities,
@@ -67,8 +68,6 @@ def _register() -> None:
         templates,
         web,
     )
-    import dunmore.cli.worklist
-    from dunmore.cli import access, db, delivery, demo, dunning, holds, imports, reports, templates, web
     from dunmore.cli import alerts as alerts_cli
 
     demo.register(app)

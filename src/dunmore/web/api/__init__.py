@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from dunmore.web.api import operations, portfolios, promises, routes, runs
+from dunmore.web.api import activities, alerts, operations, portfolios, promises, routes, runs, worklist
 from dunmore.web.api import disputes as dispute_routes
-from dunmore.web.api import operations, routes, runs
-from dunmore.web.api import activities, operations, routes, runs
-from dunmore.web.api import operations, routes, runs, worklist
-from dunmore.web.api import alerts, operations, routes, runs
 from dunmore.web.api.errors import UNAUTHORIZED
 from dunmore.web.auth import api_user
 

@@ -5,12 +5,19 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from dunmore.web.auth import check_csrf
-from dunmore.web.pages import customers, dashboard, operations, promises, runs, session
-from dunmore.web.pages import customers, dashboard, operations, runs, session
+from dunmore.web.pages import (
+    activities,
+    alerts,
+    calendar,
+    customers,
+    dashboard,
+    operations,
+    promises,
+    runs,
+    session,
+    worklist,
+)
 from dunmore.web.pages import disputes as dispute_pages
-from dunmore.web.pages import activities, customers, dashboard, operations, runs, session
-from dunmore.web.pages import customers, dashboard, operations, runs, session, worklist
-from dunmore.web.pages import alerts, calendar, customers, dashboard, operations, runs, session
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 router.include_router(session.router)

@@ -1,7 +1,7 @@
 """The run that decided a promise to pay, so that reverting the run puts the promise back to pending
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-06 23:00:00
 
 One nullable column of `promises`; nothing existing changes meaning.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0016"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Waivers of the fee and interest items a run charged, with their approval
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0018
 Create Date: 2026-12-06 22:40:00
 
 A new table (see dunmore.workspace.models.Waiver); nothing existing changes meaning.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0016"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

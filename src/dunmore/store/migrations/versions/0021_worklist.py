@@ -1,7 +1,7 @@
 """The worklist reads the open tasks by due date
 
 Revision ID: 0021
-Revises: 0016
+Revises: 0019
 Create Date: 2026-12-06 22:45:00
 
 The worklist and `dunmore tasks escalate` look for the open tasks (a few among every task ever
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
-down_revision = "0016"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

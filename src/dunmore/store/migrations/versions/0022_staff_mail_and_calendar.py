@@ -2,7 +2,7 @@
 staff e-mails, and private calendar feed tokens
 
 Revision ID: 0022
-Revises: 0016
+Revises: 0021
 Create Date: 2026-12-06 22:45:00
 
 Two nullable/defaulted columns of `users` and two new tables (see dunmore.workspace.mail_models);
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0022"
-down_revision = "0016"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
