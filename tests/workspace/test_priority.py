@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dunmore.workspace.priority import (
@@ -115,7 +115,7 @@ def test_currencies_are_not_mixed_the_one_holding_more_expected_value_comes_firs
     assert [line.customer.id for line in decide(facts)] == [3, 2, 1]  # CNY 679.00 expected in all, USD 485.00
 
 
-amounts = st.integers(min_value=0, max_value=10**12)
+amounts = st.integers(min_value=0, max_value=10**11)  # the ledger's largest amount
 account_strategy = st.builds(
     Account,
     st.sampled_from(["CNY", "USD", "JPY"]),
@@ -154,6 +154,13 @@ def facts_strategy(draw: st.DrawFn) -> Facts:
     return Facts(customers, follow_ups, promises, tasks)
 
 
+# generation is what a shared, loaded machine slows down; the property itself is checked in full
+SHARED_MACHINE = settings(
+    deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+
+
+@SHARED_MACHINE
 @given(facts_strategy())
 def test_once_each_in_section_order_and_by_falling_value_within_a_currency(facts: Facts) -> None:
     lines = decide(facts)
@@ -177,6 +184,7 @@ def test_once_each_in_section_order_and_by_falling_value_within_a_currency(facts
     assert listed <= set(ids)
 
 
+@SHARED_MACHINE
 @given(facts_strategy())
 def test_accounts_given_in_bulk_rank_as_accounts_given_with_their_customers(facts: Facts) -> None:
     rows = [
