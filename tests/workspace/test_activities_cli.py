@@ -73,8 +73,8 @@ def test_a_call_with_no_answer_and_a_call_back_two_days_later(dunmore: object, t
     assert "2 events written" in run("timeline", "C1", "--kind", "activity", "--csv", str(out))
     rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
     assert rows[0][:3] == ["Time", "Kind", "What happened"]
-    assert rows[1][2] == "Call: Reached; Zhang Wei; reason: Cash-flow difficulty"
-    assert rows[2][2] == "Call: Call back on a date; follow up on 2026-03-12"
+    assert rows[1][2] == "Call, outcome: Reached; Zhang Wei; reason: Cash-flow difficulty"
+    assert rows[2][2] == "Call, outcome: Call back on a date; follow up on 2026-03-12"
     assert len(rows) == 3
 
 

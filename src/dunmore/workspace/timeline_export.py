@@ -71,14 +71,14 @@ def _sentence(event: Event, labels: Labels) -> Text:
             return _m("Notice %(step)s (%(status)s)", step=e.what or "", status=_word(STATUS_NAMES, e.status))
         case "delivery":
             return _m(
-                "%(channel)s of %(step)s: %(status)s",
+                "%(channel)s delivery of %(step)s: %(status)s",
                 channel=_word(SENT_BY, e.channel),
                 step=e.what or "",
                 status=_word(STATUS_NAMES, e.status),
             )
         case "activity":
             return _m(
-                "%(kind)s: %(outcome)s",
+                "%(kind)s, outcome: %(outcome)s",
                 kind=_m(KIND_NAMES.get(e.what or "", e.what or "")),
                 outcome=_code(labels, "outcome", e.status) or "—",
             )
