@@ -49,7 +49,7 @@ def test_a_task_is_the_owner_s_completed_with_an_outcome_and_logged(engine: Engi
         ]
         with pytest.raises(NotFound):
             get_task(conn, user=li, task_id=visit)  # west is not Li's: not found, never forbidden
-        with pytest.raises(BadArgument, match="unknown outcome 'maybe'"):
+        with pytest.raises(BadArgument, match="'maybe' is not an active outcome code"):
             complete(conn, user=li, task_id=call, outcome="maybe", at=at("2026-12-02"))
         activity = complete(
             conn, user=li, task_id=call, outcome="reached", note="pays Friday", at=at("2026-12-02")

@@ -28,13 +28,12 @@ from dunmore.i18n import _m
 from dunmore.ledger.models import CUSTOMERS
 from dunmore.run.models import NOTICES
 from dunmore.workspace.alerts import raise_alert, recipients_of
-from dunmore.workspace.models import ACTIVITIES, WORKSPACE_CODES
+from dunmore.workspace.codes import CodeKind, check_code
+from dunmore.workspace.models import ACTIVITIES
 
 ID_MAX = 2**53
 NOTE_MAX = 2000
 STATUSES = ("open", "done")
-# The built-in outcome codes of a contact (issue 12); an admin adds more in `workspace_codes`.
-OUTCOMES = ("reached", "no_answer", "wrong_number", "promised", "disputed", "paid", "refused", "call_back")
 ACTIVITY_KINDS = {"call": "call", "visit": "visit"}  # a legal-review task ends as a note
 
 
@@ -115,25 +114,6 @@ def get_task(conn: Connection, *, user: User, task_id: int) -> TaskView:
     return TaskView(*row)
 
 
-def outcome_codes(conn: Connection) -> list[str]:
-    """The built-in outcome codes and the active ones an admin added."""
-    w = WORKSPACE_CODES.c
-    added = conn.execute(select(w.code).where(w.kind == "outcome", w.active).order_by(w.code)).scalars()
-    return [*OUTCOMES, *(code for code in added if code not in OUTCOMES)]
-
-
-def _check_outcome(conn: Connection, outcome: str) -> None:
-    known = outcome_codes(conn)
-    if outcome not in known:
-        raise BadArgument(
-            _m(
-                "unknown outcome %(outcome)s: use one of %(known)s",
-                outcome=repr(outcome),
-                known=", ".join(known),
-            )
-        )
-
-
 def _open(conn: Connection, user: User, task_id: int) -> TaskView:
     found = get_task(conn, user=user, task_id=task_id)
     if found.status != "open":
@@ -151,7 +131,7 @@ def complete(
         raise BadArgument(
             _m("a note holds at most %(most)s characters, not %(length)s", most=NOTE_MAX, length=len(note))
         )
-    _check_outcome(conn, outcome)
+    check_code(conn, CodeKind.OUTCOME, outcome)  # the built-in ones and those an admin added
     task = _open(conn, user, task_id)
     t = TASKS.c
     row = conn.execute(select(t.customer_id, t.kind).where(t.id == task_id)).one()

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from dunmore.store.db import ID_MAX
 from dunmore.web.auth import Conn, PageUser, Site
 from dunmore.workspace import tasks
+from dunmore.workspace.codes import CodeKind, list_codes
 from dunmore.workspace.worklist import worklist as build
 
 router = APIRouter()
@@ -30,7 +31,7 @@ def worklist(
                  broken_days=settings.worklist.broken_promise_days)  # fmt: skip
     return site.templates.render(
         request, "worklist.html", fragment="lines", language=user.language.value, user=user, page=page,
-        after=after, outcomes=tasks.outcome_codes(conn),
+        after=after, outcomes=list_codes(conn, kind=CodeKind.OUTCOME, active_only=True),
     )  # fmt: skip
 
 
