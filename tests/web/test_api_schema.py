@@ -92,6 +92,7 @@ def _path_values(operation: Operation, demo: Demo, role: Role) -> dict[str, str]
         "notice_id": str(demo.rejected[0] if reopen else demo.pending[0]),
         "delivery_id": str(demo.dead_letters[0]),
         "version": "1",
+        "promise_id": "1",  # none yet at first: not found; once one is recorded, its cancellation
     }
     names = [p.name for p in operation.path_parameters]
     missing = [n for n in names if n not in known]
