@@ -93,7 +93,7 @@ PROMISE = {"amount": "1.00", "by": "2026-03-20", "currency": "CNY"}
 NO_PROMISE = {"promise_id": 999_999}  # past the permission, the promise is not found
 
 
-def _past_the_gate(answer: Response) -> bool:
+def past_the_gate(answer: Response) -> bool:
     return answer.status_code == 404
 
 
@@ -104,7 +104,7 @@ PROMISE_LINES = [
         Permission.CUSTOMER_ACT,
         "POST",
         "/api/v1/promises/{promise_id}/cancel",
-        _past_the_gate,
+        past_the_gate,
         body=REASON,
         at=lambda demo: dict(NO_PROMISE),
     ),
@@ -116,7 +116,7 @@ PROMISE_LINES = [
         Permission.CUSTOMER_ACT,
         "POST",
         "/promises/{promise_id}/cancel",
-        _past_the_gate,
+        past_the_gate,
         body=REASON,
         at=lambda demo: dict(NO_PROMISE),
     ),
