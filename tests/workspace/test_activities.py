@@ -14,8 +14,6 @@ from dunmore.errors import BadArgument, NotFound, PermissionDenied
 from dunmore.ledger.models import CONTACTS
 from dunmore.workspace import codes
 from dunmore.workspace.activities import (
-    ActivityKind,
-    Channel,
     NewActivity,
     Upload,
     customer_id_of,
@@ -24,7 +22,7 @@ from dunmore.workspace.activities import (
     list_activities,
     log_activity,
 )
-from dunmore.workspace.codes import CodeKind
+from dunmore.workspace.kinds import ActivityKind, Channel, CodeKind
 from dunmore.workspace.timeline import Filter, timeline, whole_timeline
 from tests.store.ledger_rows import add_customer, add_payment
 

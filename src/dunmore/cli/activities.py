@@ -23,8 +23,7 @@ from dunmore.cli.context import business_today, cli_actor, console, reported, st
 from dunmore.cli.language import _, language
 from dunmore.errors import BadArgument, InputFileError
 from dunmore.i18n import _m
-from dunmore.workspace.activities import ATTACHMENT_MAX_BYTES, ActivityKind, Channel
-from dunmore.workspace.codes import CodeKind
+from dunmore.workspace.kinds import ATTACHMENT_MAX_BYTES, ActivityKind, Channel, CodeKind
 
 if TYPE_CHECKING:
     from dunmore.workspace.activities import ActivityView, Upload

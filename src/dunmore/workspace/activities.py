@@ -18,7 +18,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
@@ -30,38 +29,19 @@ from dunmore.errors import BadArgument, NotFound
 from dunmore.i18n import _m
 from dunmore.ledger.models import CONTACTS, CUSTOMERS
 from dunmore.store.db import ID_MAX, as_utc
-from dunmore.workspace.codes import CodeKind, check_code
+from dunmore.workspace.codes import check_code
+from dunmore.workspace.kinds import ATTACHMENT_MAX_BYTES, ActivityKind, Channel, CodeKind
 from dunmore.workspace.models import ACTIVITIES, ACTIVITY_ATTACHMENTS
 
 NOTE_MAX = 4000
 CONTACT_MAX = 200
 DURATION_MAX_MINUTES = 24 * 60
-ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 ATTACHMENTS_MAX = 5
 FILENAME_MAX = 200
 LATE_LOGGING = timedelta(days=366)  # a contact logged more than a year afterwards is a typo
 CLOCK_SLACK = timedelta(minutes=1)  # the logging device's clock may run a little ahead
 FOLLOW_UP_HORIZON = timedelta(days=366)
 PAGE_MAX = 200
-
-
-class ActivityKind(StrEnum):
-    CALL = "call"
-    VISIT = "visit"
-    EMAIL = "email"
-    CHAT = "chat"
-    MEETING = "meeting"
-    NOTE = "note"
-
-
-class Channel(StrEnum):
-    PHONE = "phone"
-    WECHAT = "wechat"
-    DINGTALK = "dingtalk"
-    EMAIL = "email"
-    SMS = "sms"
-    IN_PERSON = "in_person"
-    OTHER = "other"
 
 
 # What a file's first bytes must be, per type, and the file name endings each type may have.

@@ -12,7 +12,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -21,17 +20,11 @@ from dunmore.access.permissions import Permission, require
 from dunmore.access.values import User
 from dunmore.errors import BadArgument, NotFound
 from dunmore.i18n import LANGUAGES, N_, _m, translate
+from dunmore.workspace.kinds import CodeKind
 from dunmore.workspace.models import WORKSPACE_CODES
 
 LABEL_MAX = 100
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,29}$")
-
-
-class CodeKind(StrEnum):
-    """What a code answers: how the contact ended (`outcome`) or why the customer is late (`reason`)."""
-
-    OUTCOME = "outcome"
-    REASON = "reason"
 
 
 BUILT_IN: dict[CodeKind, dict[str, str]] = {

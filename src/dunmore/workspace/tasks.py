@@ -28,7 +28,8 @@ from dunmore.i18n import _m
 from dunmore.ledger.models import CUSTOMERS
 from dunmore.run.models import NOTICES
 from dunmore.workspace.alerts import raise_alert, recipients_of
-from dunmore.workspace.codes import CodeKind, check_code
+from dunmore.workspace.codes import check_code
+from dunmore.workspace.kinds import CodeKind
 from dunmore.workspace.models import ACTIVITIES
 
 ID_MAX = 2**53

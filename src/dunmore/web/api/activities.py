@@ -19,7 +19,8 @@ from dunmore.store.db import ID_MAX
 from dunmore.web.api import errors
 from dunmore.web.auth import ApiUser, Conn, Site
 from dunmore.workspace import activities, codes
-from dunmore.workspace.activities import ATTACHMENT_MAX_BYTES, ATTACHMENTS_MAX, NOTE_MAX, PAGE_MAX
+from dunmore.workspace.activities import ATTACHMENTS_MAX, NOTE_MAX, PAGE_MAX
+from dunmore.workspace.kinds import ATTACHMENT_MAX_BYTES, ActivityKind, Channel, CodeKind
 from dunmore.workspace.timeline import KINDS, Filter, timeline
 from dunmore.workspace.timeline import PAGE_MAX as TIMELINE_MAX
 
@@ -38,8 +39,8 @@ class FileIn(BaseModel):
 
 
 class ActivityIn(BaseModel):
-    kind: activities.ActivityKind
-    channel: activities.Channel | None = None
+    kind: ActivityKind
+    channel: Channel | None = None
     contact: str | None = Field(
         None, max_length=200, description="One of the customer's contacts: id or name."
     )
@@ -113,7 +114,7 @@ class CodeOut(BaseModel):
 
 
 class CodeIn(BaseModel):
-    kind: codes.CodeKind
+    kind: CodeKind
     code: str = Field(min_length=2, max_length=30, pattern=r"^[a-z][a-z0-9_]{1,29}$")
     zh_cn: str = Field(min_length=1, max_length=codes.LABEL_MAX)
     zh_tw: str = Field(min_length=1, max_length=codes.LABEL_MAX)

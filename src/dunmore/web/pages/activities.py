@@ -23,8 +23,9 @@ from dunmore.i18n import _m
 from dunmore.store.db import ID_MAX
 from dunmore.web.auth import Conn, PageUser, Site
 from dunmore.workspace import activities, timeline_export
-from dunmore.workspace.activities import ATTACHMENT_MAX_BYTES, ATTACHMENTS_MAX, NOTE_MAX
-from dunmore.workspace.codes import CodeKind, labels_of, list_codes
+from dunmore.workspace.activities import ATTACHMENTS_MAX, NOTE_MAX
+from dunmore.workspace.codes import labels_of, list_codes
+from dunmore.workspace.kinds import ATTACHMENT_MAX_BYTES, ActivityKind, Channel, CodeKind
 from dunmore.workspace.timeline import KINDS, SOURCES, Filter, timeline, whole_timeline
 
 router = APIRouter()
@@ -64,8 +65,8 @@ def section(conn: Connection, *, user: User, code: str, language: str, wanted: W
         "code": code,
         "outcomes": list_codes(conn, kind=CodeKind.OUTCOME, active_only=True),
         "reasons": list_codes(conn, kind=CodeKind.REASON, active_only=True),
-        "activity_kinds": list(activities.ActivityKind),
-        "activity_channels": list(activities.Channel),
+        "activity_kinds": list(ActivityKind),
+        "activity_channels": list(Channel),
         "latest_reason": activities.latest_reason(conn, customer_id=customer_id),
         "contact_names": activities.contact_names(conn, customer_id=customer_id),
         "dated_sources": {name for name, source in SOURCES.items() if source.dated},
@@ -90,7 +91,7 @@ async def log_contact(
     conn: Conn,
     user: PageUser,
     code: Code,
-    kind: Annotated[activities.ActivityKind, Form()],
+    kind: Annotated[ActivityKind, Form()],
     channel: Annotated[str, Form(max_length=20)] = "",
     contact: Annotated[str, Form(max_length=200)] = "",
     outcome: Annotated[str, Form(max_length=30)] = "",
@@ -133,11 +134,11 @@ async def log_contact(
     return _section(request, site, conn, user, code, logged=logged.id, fields={})
 
 
-def _channel(text: str) -> activities.Channel | None:
+def _channel(text: str) -> Channel | None:
     if not text:
         return None
     try:
-        return activities.Channel(text)
+        return Channel(text)
     except ValueError as exc:
         raise BadArgument(_m("no channel %(channel)s", channel=repr(text[:20]))) from exc
 

@@ -10,7 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from dunmore.store.db import ID_MAX
 from dunmore.web.auth import Conn, PageUser, Site
 from dunmore.workspace import tasks
-from dunmore.workspace.codes import CodeKind, list_codes
+from dunmore.workspace.codes import list_codes
+from dunmore.workspace.kinds import CodeKind
 from dunmore.workspace.worklist import worklist as build
 
 router = APIRouter()
