@@ -25,7 +25,16 @@ from dunmore.web.app import create_app
 from tests.web.conftest import settings as web_settings
 from tests.web.live import AS_OF, NOW, Demo, demo_ledger, serving
 from tests.web.routes import endpoints
-from tests.web.test_role_matrix import MATRIX, past_the_gate, succeeded
+from tests.web.test_role_matrix import (
+    ASSIGN_DRY,
+    HAND_OVER,
+    MATRIX,
+    MOVE_NOBODY,
+    PROMISE,
+    REASON,
+    past_the_gate,
+    succeeded,
+)
 
 EXAMPLES = 25
 Operation = APIOperation[Any, Any, Any, Any]
@@ -106,8 +115,17 @@ def _path_values(operation: Operation, demo: Demo, role: Role) -> dict[str, str]
 
 def _body(operation: Operation) -> Any:
     """A real body where the fuzzer would hardly find one the rules accept: a run for today (the
-    demo's run is today's; a second one is allowed). One run is committed per case that sends it."""
-    return {"POST /api/v1/runs": {"as_of": AS_OF.isoformat()}}.get(operation.label, NOT_SET)
+    demo's run is today's; a second one is allowed; one run is committed per case that sends it), a
+    promise within the policy's limits (the first one recorded is the promise the cancellation's path
+    names), and the role matrix's portfolio changes that change nothing."""
+    return {
+        "POST /api/v1/runs": {"as_of": AS_OF.isoformat()},
+        "POST /api/v1/customers/{code}/promises": PROMISE,
+        "POST /api/v1/promises/{promise_id}/cancel": REASON,
+        "POST /api/v1/portfolios/assign": ASSIGN_DRY,
+        "POST /api/v1/portfolios/move": MOVE_NOBODY,
+        "POST /api/v1/portfolios/reassign": HAND_OVER,
+    }.get(operation.label, NOT_SET)
 
 
 def _allowed(role: Role, method: str, path: str) -> bool:
@@ -144,7 +162,8 @@ def _schemathesis(engine: Engine, role: Role) -> None:
             if operation.path_parameters:
                 _fuzz(operation, call, _path_values(operation, demo, role))
             if (body := _body(operation)) is not NOT_SET:
-                _fuzz(operation, call, body=body)
+                path = _path_values(operation, demo, role) if operation.path_parameters else None
+                _fuzz(operation, call, path, body=body)
     # The token is sent: an operation the role may use answered 2xx at least once, one it may not
     # was refused (403) and never answered 2xx.
     wrong = [

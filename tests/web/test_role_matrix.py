@@ -81,11 +81,12 @@ def _notice(demo: Demo) -> dict[str, Any]:
 
 
 REASON = {"reason": "the customer pays through its parent"}
-TODAY = {"as_of": "2026-03-16"}
-ASSIGN_DRY = {
-    "rules": "rules:\n  - portfolio: east\n    grade: [A]\n",
-    "dry_run": True,
-}  # a second run of the day: allowed, and allowed again
+TODAY = {"as_of": "2026-03-16"}  # a second run of the day: allowed, and allowed again
+ASSIGN_DRY = {"rules": "rules:\n  - portfolio: east\n    grade: [A]\n", "dry_run": True}
+# moves nobody (no customer is in `nowhere`), so that the other lines keep their customers
+MOVE_NOBODY = {"to": "west", "from_portfolio": "nowhere"}
+# the viewer works no portfolio and owns no customer: handing over changes nothing, again and again
+HAND_OVER = {"from_user": LOGINS[Role.VIEWER], "to_user": LOGINS[Role.COLLECTOR]}
 
 DISPUTE_LINES = disputes_matrix.lines(Line)
 
@@ -248,20 +249,8 @@ MATRIX = [
     Line(None, "POST", "/sign-out"),
     Line(Permission.PORTFOLIO_MANAGE, "GET", "/api/v1/portfolios"),
     Line(Permission.PORTFOLIO_MANAGE, "POST", "/api/v1/portfolios/assign", body=ASSIGN_DRY),
-    # moves nobody (no customer is in `nowhere`), so that the other lines keep their customers
-    Line(
-        Permission.PORTFOLIO_MANAGE,
-        "POST",
-        "/api/v1/portfolios/move",
-        body={"to": "west", "from_portfolio": "nowhere"},
-    ),
-    # the viewer works no portfolio and owns no customer: handing over changes nothing, again and again
-    Line(
-        Permission.PORTFOLIO_MANAGE,
-        "POST",
-        "/api/v1/portfolios/reassign",
-        body={"from_user": LOGINS[Role.VIEWER], "to_user": LOGINS[Role.COLLECTOR]},
-    ),
+    Line(Permission.PORTFOLIO_MANAGE, "POST", "/api/v1/portfolios/move", body=MOVE_NOBODY),
+    Line(Permission.PORTFOLIO_MANAGE, "POST", "/api/v1/portfolios/reassign", body=HAND_OVER),
     *PROMISE_LINES,
     Line(Permission.ALERT_READ, "GET", "/api/v1/alerts"),
     Line(Permission.ALERT_READ, "POST", "/api/v1/alerts/read", body={"ids": [1]}),
