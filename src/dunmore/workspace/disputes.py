@@ -65,7 +65,8 @@ class Resolved:
     credit_note: str | None
 
 
-def _scope(user: User | None) -> Any:
+def reach(user: User | None) -> Any:
+    """The customers `user` reaches; every customer for the operator (`None`: the command line)."""
     return true() if user is None else customer_scope(user)
 
 
@@ -84,7 +85,7 @@ def _invoice(conn: Connection, external_id: str, user: User | None) -> Any:
             c.owner,
         )
         .join(CUSTOMERS, c.id == i.customer_id)
-        .where(i.external_id == external_id, _scope(user))
+        .where(i.external_id == external_id, reach(user))
     ).first()
     if row is None:
         raise NotFound(
@@ -103,7 +104,7 @@ def customer_of(conn: Connection, *, invoice: str, user: User | None) -> str:
         return ""
     i, c = INVOICES.c, CUSTOMERS.c
     query = select(c.external_id).join(INVOICES, i.customer_id == c.id).where(i.external_id == invoice)
-    found = conn.execute(query.where(_scope(user))).scalar()
+    found = conn.execute(query.where(reach(user))).scalar()
     return "" if found is None else str(found)
 
 
@@ -300,7 +301,7 @@ def _dispute(conn: Connection, dispute_id: int, user: User | None) -> Any:
         )
         .join(INVOICES, i.id == d.invoice_id)
         .join(CUSTOMERS, c.id == d.customer_id)
-        .where(d.id == dispute_id, _scope(user))
+        .where(d.id == dispute_id, reach(user))
     ).first()
     if row is None:
         raise NotFound(
@@ -573,7 +574,7 @@ def list_disputes(
         )
         .join(INVOICES, i.id == d.invoice_id)
         .join(CUSTOMERS, c.id == d.customer_id)
-        .where(_scope(user))
+        .where(reach(user))
         .order_by(d.id.desc())
         .limit(max(1, min(limit, PAGE_MAX)))
     )

@@ -19,18 +19,18 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any, Final
 
-from sqlalchemy import Connection, func, insert, select, true, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from dunmore.access import audit
 from dunmore.access.models import USERS
-from dunmore.access.permissions import ROLES, Permission, customer_scope, require
+from dunmore.access.permissions import ROLES, Permission, require
 from dunmore.access.values import User
 from dunmore.domain.money import Money
 from dunmore.errors import AmountError, BadArgument, NotFound, PermissionDenied
 from dunmore.i18n import _m
 from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.store.db import as_utc
-from dunmore.workspace.disputes import credit_to, refuse_nul
+from dunmore.workspace.disputes import credit_to, reach, refuse_nul
 from dunmore.workspace.models import WAIVERS
 
 CREDIT_NOTE_PREFIX: Final = "CN-WVR-"
@@ -54,10 +54,6 @@ class WaiverView:
     decided_by: str | None
 
 
-def _scope(user: User | None) -> Any:
-    return true() if user is None else customer_scope(user)
-
-
 def _item(conn: Connection, external_id: str, user: User | None) -> Any:
     i, c = INVOICES.c, CUSTOMERS.c
     row = conn.execute(
@@ -71,7 +67,7 @@ def _item(conn: Connection, external_id: str, user: User | None) -> Any:
             c.external_id.label("customer"),
         )
         .join(CUSTOMERS, c.id == i.customer_id)
-        .where(i.external_id == external_id, _scope(user))
+        .where(i.external_id == external_id, reach(user))
     ).first()
     if row is None:
         raise NotFound(
@@ -227,7 +223,7 @@ def decide_waiver(
         )
         .join(INVOICES, i.id == w.invoice_id)
         .join(CUSTOMERS, c.id == w.customer_id)
-        .where(w.id == waiver_id, _scope(user))
+        .where(w.id == waiver_id, reach(user))
     ).first()
     if row is None:
         raise NotFound(_m("no waiver %(id)s: see `dunmore waive list`", id=str(waiver_id)))
@@ -305,7 +301,7 @@ def list_waivers(
         )
         .join(INVOICES, i.id == w.invoice_id)
         .join(CUSTOMERS, c.id == w.customer_id)
-        .where(_scope(user))
+        .where(reach(user))
         .order_by(w.id.desc())
         .limit(200)
     )
