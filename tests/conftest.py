@@ -22,13 +22,29 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
+from dunmore.access import credentials
 from dunmore.store.db import make_engine, normalize_url, upgrade
 
 POSTGRES_URL = os.environ.get("DUNMORE_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Cheap argon2 parameters: a password costs ≈0.5 s of CPU with the real ones, which was most of
+    the time of every test that adds users. A test about the hash's cost is marked `real_hashing`."""
+    if request.node.get_closest_marker("real_hashing"):
+        yield
+        return
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    credentials._dummy_hash.cache_clear()
+    monkeypatch.setattr(credentials, "_hasher", lambda: cheap)
+    yield
+    credentials._dummy_hash.cache_clear()
 
 
 @pytest.fixture(autouse=True)

@@ -70,6 +70,7 @@ def test_sign_in_with_the_right_password_only(engine: Engine) -> None:
         assert service.authenticate_password(conn, login="alice", password=PASSWORD) is None
 
 
+@pytest.mark.real_hashing
 def test_a_hash_of_weaker_parameters_is_replaced_at_sign_in(engine: Engine) -> None:
     weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
     with engine.begin() as conn:

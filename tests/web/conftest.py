@@ -7,14 +7,13 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx2 import Response
 from pydantic import SecretStr
 from sqlalchemy import ColumnElement, Connection, Engine, delete, insert, literal, select
 
-from dunmore.access import credentials, service
+from dunmore.access import service
 from dunmore.access.values import Language, Role
 from dunmore.ledger import balances
 from dunmore.ledger.models import CONTACTS, CUSTOMERS, INVOICES, ITEM_LEVELS
@@ -42,16 +41,6 @@ LEDGER = [
     ),
     ("W002", "Pacific Trading Ltd", "west", []),
 ]
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Cheap argon2 parameters: the tests are about the web, not the hash's cost."""
-    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    credentials._dummy_hash.cache_clear()
-    monkeypatch.setattr(credentials, "_hasher", lambda: cheap)
-    yield
-    credentials._dummy_hash.cache_clear()
 
 
 def fill_ledger(engine: Engine) -> None:
