@@ -107,7 +107,7 @@ def _deliveries(conn: Connection, user: User, statuses: tuple[str, ...], *, many
     return int(conn.execute(deliveries_count(user, statuses, many=many)).scalar_one())
 
 
-def deliveries_count(user: User, statuses: tuple[str, ...], *, many: bool) -> Select[tuple[int]]:
+def deliveries_count(user: User, statuses: tuple[str, ...], *, many: bool) -> Select[int]:
     """How many deliveries in `statuses` the user reaches. Every customer: the status index alone. A
     narrower scope and statuses that `many` deliveries hold (those waiting: ≈345k after a 1M-item run):
     from its customers' notices to their deliveries through `ix_deliveries_notice_status`, which holds
