@@ -26,14 +26,17 @@ DEAD_LETTERS: Final = ("failed", "dead")
 class Delivery(Base):
     __tablename__ = "deliveries"
     # Every query by status also fits ix_deliveries_due (its leading column), so status has no index
-    # of its own; only the few deliveries put in a print batch are indexed by it.
+    # of its own; only the few deliveries put in a print batch are indexed by it. A notice's deliveries
+    # are found by (notice_id, status), which also answers "how many of these notices' deliveries are
+    # waiting" from the index alone (a collector's dashboard: ≈35k deliveries of one portfolio).
     __table_args__ = (
         Index("ix_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_deliveries_notice_status", "notice_id", "status"),
         Index("ix_deliveries_print_batch", "print_batch", **partial("print_batch IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"), index=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
