@@ -20,6 +20,7 @@ import calendar as months
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import Literal
 
 from dunmore.domain.calendar import business_deadline
@@ -101,7 +102,7 @@ def check_schedule(instalments: Sequence[Instalment], *, total_minor: int | None
     if any(one.amount_minor <= 0 for one in instalments):
         problems.append("amount_not_positive")
     dates = [one.due_on for one in instalments]
-    if any(later <= earlier for earlier, later in zip(dates, dates[1:], strict=False)):
+    if any(later <= earlier for earlier, later in pairwise(dates)):
         problems.append("dates_not_increasing")
     if total_minor is not None and sum(one.amount_minor for one in instalments) != total_minor:
         problems.append("sum_differs")
