@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import polars as pl
@@ -113,9 +113,16 @@ def _decide(
             missed = found.missed
             total = sum(p.amount_minor for p in paid_of)
             changes.append(
-                (*keys, found.status, found.reason, missed and missed.number, missed and missed.due_on,
-                 missed and missed.amount_minor, total)
-            )  # fmt: skip
+                (
+                    *keys,
+                    found.status,
+                    found.reason,
+                    missed and missed.number,
+                    missed and missed.due_on,
+                    missed and missed.amount_minor,
+                    total,
+                )
+            )
     return states, changes
 
 
@@ -164,9 +171,13 @@ def write_plan_changes(
             "due_on": row["missed_due_on"].isoformat(),
         }
         raise_alert(
-            conn, kind="plan_broken", customer_id=row["customer_id"], key=f"plan-broken:{row['plan_id']}",
-            params=params, at=now,
-        )  # fmt: skip
+            conn,
+            kind="plan_broken",
+            customer_id=row["customer_id"],
+            key=f"plan-broken:{row['plan_id']}",
+            params=params,
+            at=now,
+        )
 
 
 def _write_instalments(conn: Connection, changes: pl.DataFrame) -> None:
@@ -175,9 +186,9 @@ def _write_instalments(conn: Connection, changes: pl.DataFrame) -> None:
     n = PLAN_INSTALMENTS.c
     ids = changes["plan_id"].to_list()
     query = select(n.plan_id, n.number, n.due_on, n.amount_minor).where(n.plan_id.in_(ids))
-    schedule = defaultdict(list)
-    for row in conn.execute(query):
-        schedule[row.plan_id].append(Instalment(row.number, row.due_on, row.amount_minor))
+    schedule: dict[int, list[Instalment]] = defaultdict(list)
+    for stored in conn.execute(query):
+        schedule[stored.plan_id].append(Instalment(stored.number, stored.due_on, stored.amount_minor))
     updates = []
     for row in changes.iter_rows(named=True):
         ordered = sorted(schedule[row["plan_id"]], key=lambda i: (i.due_on, i.number))
@@ -210,3 +221,26 @@ def undo_plan_changes(conn: Connection, run_id: int) -> int:
 
 
 __all__ = ["PlanInputs", "read_plans", "undo_plan_changes", "write_plan_changes"]
+
+
+def planned_items(
+    conn: Connection, customer_id: int, items: pl.DataFrame, as_of: date
+) -> dict[int, dict[str, str]]:
+    """item_id → the active plan that pauses it on D, said as `plan` and `until` (`explain`)."""
+    paused = items.filter(pl.col("plan_until") >= as_of)
+    if paused.is_empty():
+        return {}
+    p, pi, n = PLANS.c, PLAN_ITEMS.c, PLAN_INSTALMENTS.c
+    last = select(n.plan_id, func.max(n.due_on).label("last")).group_by(n.plan_id).subquery()
+    query = (
+        select(pi.invoice_id, p.id, p.grace_days, last.c.last)
+        .join_from(PLAN_ITEMS, PLANS, p.id == pi.plan_id)
+        .join(last, last.c.plan_id == p.id)
+        .where(
+            p.customer_id == customer_id, p.status == "active", pi.invoice_id.in_(paused["item_id"].to_list())
+        )
+    )
+    return {
+        int(item_id): {"plan": str(plan_id), "until": (last_due + timedelta(days=grace)).isoformat()}
+        for item_id, plan_id, grace, last_due in conn.execute(query)
+    }
