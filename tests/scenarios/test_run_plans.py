@@ -91,7 +91,7 @@ def test_a_plan_kept_to_the_end_holds_every_escalation_and_ends_kept(engine: Eng
     ]
     story.pay("PAY-1", "C1", on="2026-09-15", amount="3333.33", invoice="INV-1")
     assert story.run("2026-09-16") == []  # +15: L2 is due, but the plan holds it
-    assert "paused: instalment plan #%d is kept (until 2026-11-18)" % plan.id in (
+    assert f"paused: instalment plan #{plan.id} is kept (until 2026-11-18)" in (
         story.explain("C1", "2026-09-17")["INV-1"].sentences
     )
     story.pay("PAY-2", "C1", on="2026-10-16", amount="3333.33", invoice="INV-1")  # in the grace
