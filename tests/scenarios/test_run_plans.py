@@ -19,7 +19,7 @@ from dunmore.access.values import Role, User
 from dunmore.errors import NotFound, PlanRefused
 from dunmore.ledger.models import CUSTOMERS
 from dunmore.store.db import transaction
-from dunmore.workspace import plans
+from dunmore.workspace import plans, worklist
 from dunmore.workspace.models import ALERTS
 from dunmore.workspace.plan_views import PlanView
 from tests.scenarios.story import Story, day, digest, morning
@@ -127,6 +127,16 @@ def test_a_missed_second_instalment_breaks_the_plan_alerts_and_escalates_the_res
     assert alerted(engine) == [("boss", "plan_broken"), ("wang", "plan_broken")]
     assert story.run("2026-10-19") == []  # decided once: no second alert, no second notice
     assert len(alerted(engine)) == 2
+    with engine.connect() as conn:
+        page = worklist.worklist(conn, user=_user(engine, "wang"), as_of=day("2026-10-19"), timezone="UTC")
+    top = page.lines[0]
+    assert (top.customer.code, top.reason, top.action, top.amount_minor) == (
+        "C1",
+        "plan_broken",
+        "call_why",
+        333333,
+    )
+    assert str(top.why) == "instalment of CNY 3,333.33 due 10-15 missed: plan broken"
 
 
 def test_a_broken_plan_lifts_the_spacing_and_a_revert_puts_it_back(engine: Engine) -> None:
