@@ -264,4 +264,10 @@ def get(conn: Connection, *, user: User, plan_id: int) -> PlanView:
     return found[0]
 
 
-__all__ = ["PlanView", "activate", "add", "cancel", "get", "list_plans"]
+def customer_plans(conn: Connection, *, user: User, customer: str, limit: int = 50) -> list[PlanView]:
+    """One customer's plans, newest first (NotFound when the customer is out of the user's reach)."""
+    _customer(conn, user, customer)
+    return list_plans(conn, user=user, customer=customer, limit=limit)
+
+
+__all__ = ["PlanView", "activate", "add", "cancel", "customer_plans", "get", "list_plans"]
