@@ -19,7 +19,7 @@ from dunmore.access.values import Role, User
 from dunmore.errors import NotFound, PlanRefused
 from dunmore.ledger.models import CUSTOMERS
 from dunmore.store.db import transaction
-from dunmore.workspace import plans, worklist
+from dunmore.workspace import calendar, plans, timeline, worklist
 from dunmore.workspace.models import ALERTS
 from dunmore.workspace.plan_views import PlanView
 from tests.scenarios.story import Story, day, digest, morning
@@ -89,6 +89,13 @@ def test_a_plan_kept_to_the_end_holds_every_escalation_and_ends_kept(engine: Eng
         (2, "2026-10-15", 333333, 0, "pending"),
         (3, "2026-11-16", 333334, 0, "pending"),
     ]
+    with engine.connect() as conn:
+        events = calendar.events(conn, user=_user(engine, "wang"), today=day("2026-09-05"))
+    assert [(e.on.isoformat(), e.title) for e in events if e.kind == "instalment"] == [
+        ("2026-09-15", "C1 (C1) 应付一期 ¥3,333.33"),
+        ("2026-10-15", "C1 (C1) 应付一期 ¥3,333.33"),
+        ("2026-11-16", "C1 (C1) 应付一期 ¥3,333.34"),
+    ]
     story.pay("PAY-1", "C1", on="2026-09-15", amount="3333.33", invoice="INV-1")
     assert story.run("2026-09-16") == []  # +15: L2 is due, but the plan holds it
     assert f"paused: instalment plan #{plan.id} is kept (until 2026-11-18)" in (
@@ -105,6 +112,13 @@ def test_a_plan_kept_to_the_end_holds_every_escalation_and_ends_kept(engine: Eng
     assert [i.status for i in done.instalments] == ["paid", "paid", "paid"]
     assert story.levels() == {"INV-1": 1}
     assert alerted(engine) == []
+    with engine.connect() as conn:
+        which = timeline.Filter(kinds=frozenset({"plan"}))
+        story_of_c1 = timeline.timeline(conn, user=_user(engine, "wang"), customer="C1", which=which)
+    assert [(e.source, e.status, e.amount_minor) for e in story_of_c1.events] == [
+        ("plan_end", "kept", 1000000),
+        ("plan", "agreed", 1000000),
+    ]
 
 
 def test_a_missed_second_instalment_breaks_the_plan_alerts_and_escalates_the_rest(engine: Engine) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, Select, and_, func, literal, select
 
 from dunmore.access.permissions import Permission, customer_scope, require
 from dunmore.access.values import User
@@ -217,3 +217,29 @@ def list_plans(
     if status is not None:
         conditions.append(PLANS.c.status == status)
     return views(conn, and_(*conditions), limit=max(1, min(limit, 500)), after_id=after_id)
+
+
+def plan_events(customer_id: int) -> Select[Any]:
+    """The customer's plans as timeline events, on the day each was agreed."""
+    p = PLANS.c
+    return select(
+        p.start_on.label("at"),
+        p.id.label("ref"),
+        literal("agreed").label("status"),
+        p.total_minor.label("amount_minor"),
+        p.currency,
+        p.created_by.label("actor"),
+    ).where(p.customer_id == customer_id)
+
+
+def plan_end_events(customer_id: int) -> Select[Any]:
+    """The customer's plans as timeline events, on the day each was decided or cancelled."""
+    p = PLANS.c
+    return select(
+        p.decided_on.label("at"),
+        p.id.label("ref"),
+        p.status,
+        p.reason,
+        p.total_minor.label("amount_minor"),
+        p.currency,
+    ).where(p.customer_id == customer_id, p.decided_on.is_not(None))
