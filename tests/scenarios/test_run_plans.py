@@ -8,6 +8,7 @@ its last day of grace, alerts the owner and the managers, and the rest escalates
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -19,7 +20,7 @@ from dunmore.access.values import Role, User
 from dunmore.errors import NotFound, PlanRefused
 from dunmore.ledger.models import CUSTOMERS
 from dunmore.store.db import transaction
-from dunmore.workspace import calendar, plans, timeline, worklist
+from dunmore.workspace import alert_texts, calendar, plans, timeline, worklist
 from dunmore.workspace.models import ALERTS
 from dunmore.workspace.plan_views import PlanView
 from tests.scenarios.story import Story, day, digest, morning
@@ -70,10 +71,13 @@ def schedule(view: PlanView) -> list[tuple[int, str, int, int, str]]:
     ]
 
 
-def alerted(engine: Engine) -> list[tuple[str, str]]:
+def alerted(engine: Engine, kind: str = "plan_broken") -> list[tuple[str, str]]:
+    a = ALERTS.c
     with engine.connect() as conn:
-        rows = conn.execute(select(ALERTS.c.recipient, ALERTS.c.kind).order_by(ALERTS.c.recipient)).all()
-    return [(row.recipient, row.kind) for row in rows]
+        rows = conn.execute(
+            select(a.recipient, a.key).where(a.kind == kind).order_by(a.recipient, a.key)
+        ).all()
+    return [(row.recipient, row.key) for row in rows]
 
 
 def test_a_plan_kept_to_the_end_holds_every_escalation_and_ends_kept(engine: Engine) -> None:
@@ -126,7 +130,12 @@ def test_a_missed_second_instalment_breaks_the_plan_alerts_and_escalates_the_res
     story.run("2026-09-04")
     plan = agree(engine, on="2026-09-05", instalments=3, first=day("2026-09-15"))
     story.pay("PAY-1", "C1", on="2026-09-15", amount="3333.33", invoice="INV-1")
-    assert story.run("2026-10-17") == []  # the second instalment's last day of grace
+    assert story.run("2026-10-13") == []  # two days before the second instalment: announced
+    assert alerted(engine, "instalment_due") == [
+        ("boss", f"instalment-due:{plan.id}:2:before"),
+        ("wang", f"instalment-due:{plan.id}:2:before"),
+    ]
+    assert story.run("2026-10-17") == []  # the second instalment's last day of grace: reminded
     # 2026-10-18: nothing came for the second instalment: the plan is broken, and INV-1 rises.
     assert digest(story.run("2026-10-18")) == [
         "C1 CNY L2 second-overdue fee 50.00: INV-1 L2 +47d 6666.67 (interest 36.00)"
@@ -138,7 +147,16 @@ def test_a_missed_second_instalment_breaks_the_plan_alerts_and_escalates_the_res
         day("2026-10-18"),
     )
     assert [i.status for i in broken.instalments] == ["paid", "missed", "pending"]
-    assert alerted(engine) == [("boss", "plan_broken"), ("wang", "plan_broken")]
+    assert alerted(engine) == [("boss", f"plan-broken:{plan.id}"), ("wang", f"plan-broken:{plan.id}")]
+    assert [key for login, key in alerted(engine, "instalment_due") if login == "wang"] == [
+        f"instalment-due:{plan.id}:2:before",
+        f"instalment-due:{plan.id}:2:on",
+    ]
+    with engine.connect() as conn:
+        params = conn.execute(select(ALERTS.c.params).where(ALERTS.c.key.like("%:2:on"))).scalars().first()
+    assert alert_texts.said("instalment_due", json.loads(params or "{}"), customer="C1", language="en") == (
+        f"C1 has an instalment of CN¥3,333.33 due Oct 15, 2026 (plan {plan.id})"
+    )
     assert story.run("2026-10-19") == []  # decided once: no second alert, no second notice
     assert len(alerted(engine)) == 2
     with engine.connect() as conn:

@@ -26,6 +26,8 @@ from dunmore.store.bulk import read_frame
 from dunmore.workspace.alerts import raise_alert
 from dunmore.workspace.plan_models import PLAN_INSTALMENTS, PLAN_ITEMS, PLANS
 
+REMIND_DAYS = 3  # an instalment is announced this many days ahead
+MAX_GRACE = 60  # instalments due this long ago are not looked at again (their "on" reminder is out)
 INSTALMENTS = {"plan_id": pl.Int64, "number": pl.Int64, "due_on": pl.Date, "amount_minor": pl.Int64}
 
 
@@ -220,7 +222,78 @@ def undo_plan_changes(conn: Connection, run_id: int) -> int:
     return int(result.rowcount or 0)
 
 
-__all__ = ["PlanInputs", "read_plans", "undo_plan_changes", "write_plan_changes"]
+def remind_instalments(conn: Connection, *, as_of: date, now: datetime, part: Part | None = None) -> int:
+    """Remind the owner and the managers of each instalment of an active plan not yet paid in full:
+    once in the `REMIND_DAYS` before its date, once from its date to its last day of grace (the
+    alert's key makes each said once, whichever run day it falls on). The number raised."""
+    p, n = PLANS.c, PLAN_INSTALMENTS.c
+    window = and_(
+        n.due_on >= as_of - timedelta(days=MAX_GRACE), n.due_on <= as_of + timedelta(days=REMIND_DAYS)
+    )
+    near = select(n.plan_id).join_from(PLAN_INSTALMENTS, PLANS).where(_active(part, None), window).distinct()
+    plan_ids = sorted(conn.execute(near).scalars())
+    if not plan_ids:
+        return 0
+    rows = conn.execute(
+        select(p.id, p.customer_id, p.currency, p.grace_days, n.number, n.due_on, n.amount_minor)
+        .join_from(PLAN_INSTALMENTS, PLANS)
+        .where(p.id.in_(plan_ids))
+    ).all()
+    paid = dict(
+        conn.execute(
+            select(p.id, func.sum(ALLOCATIONS.c.amount_minor))
+            .select_from(
+                PLANS.join(PLAN_ITEMS, PLAN_ITEMS.c.plan_id == p.id).join(
+                    ALLOCATIONS, ALLOCATIONS.c.invoice_id == PLAN_ITEMS.c.invoice_id
+                )
+            )
+            .where(
+                p.id.in_(plan_ids),
+                ALLOCATIONS.c.payment_id.is_not(None),
+                ALLOCATIONS.c.date >= p.start_on,
+                ALLOCATIONS.c.date <= as_of,
+            )
+            .group_by(p.id)
+        ).all()
+    )
+    raised = 0
+    for plan_id in plan_ids:
+        mine = [row for row in rows if row.id == plan_id]
+        ordered = sorted(
+            (Instalment(r.number, r.due_on, r.amount_minor) for r in mine), key=lambda i: (i.due_on, i.number)
+        )
+        got = allocate(ordered, int(paid.get(plan_id) or 0))
+        for one, given in zip(ordered, got, strict=True):
+            when = _reminder_of(one.due_on, as_of, mine[0].grace_days)
+            if when is None or given >= one.amount_minor:
+                continue
+            params: dict[str, str | int] = {
+                "plan": plan_id,
+                "amount_minor": one.amount_minor - given,
+                "currency": mine[0].currency,
+                "due_on": one.due_on.isoformat(),
+            }
+            raised += raise_alert(
+                conn,
+                kind="instalment_due",
+                customer_id=mine[0].customer_id,
+                key=f"instalment-due:{plan_id}:{one.number}:{when}",
+                params=params,
+                at=now,
+            )
+    return raised
+
+
+def _reminder_of(due_on: date, as_of: date, grace_days: int) -> str | None:
+    """`before` in the `REMIND_DAYS` days before the date, `on` from it to its last day of grace."""
+    if due_on - timedelta(days=REMIND_DAYS) <= as_of < due_on:
+        return "before"
+    if due_on <= as_of <= due_on + timedelta(days=grace_days):
+        return "on"
+    return None
+
+
+__all__ = ["PlanInputs", "read_plans", "remind_instalments", "undo_plan_changes", "write_plan_changes"]
 
 
 def planned_items(
