@@ -75,6 +75,7 @@ def _covered(conn: Connection, customer_id: int, currency: str, numbers: Sequenc
 
 def _schedule(
     *,
+    today: date,
     total: int,
     currency: str,
     country: str,
@@ -85,13 +86,14 @@ def _schedule(
     down_on: date | None,
     typed: Sequence[tuple[date, Decimal]],
 ) -> list[Instalment]:
-    """The typed instalments (with the down payment first), else an even schedule from `first`."""
+    """The typed instalments (with the down payment first, due on `down_on`, default today), else an
+    even schedule from `first`."""
     if typed:
         made = [
             Instalment(n, on, to_minor(amount, currency)) for n, (on, amount) in enumerate(typed, start=1)
         ]
         if down_payment:
-            made.insert(0, Instalment(0, down_on or made[0].due_on, down_payment))
+            made.insert(0, Instalment(0, down_on or today, down_payment))
         return made
     if not count or first is None:
         raise PlanRefused(
@@ -139,6 +141,7 @@ def add(
     total = sum(int(item.open_minor) for item in covered)
     down = to_minor(down_payment, code) if down_payment is not None else 0
     schedule = _schedule(
+        today=today,
         total=total,
         currency=code,
         country=country,
