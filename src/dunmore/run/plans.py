@@ -256,9 +256,11 @@ def remind_instalments(conn: Connection, *, as_of: date, now: datetime, part: Pa
             .group_by(p.id)
         ).all()
     )
+    by_plan: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        by_plan[row.id].append(row)
     raised = 0
-    for plan_id in plan_ids:
-        mine = [row for row in rows if row.id == plan_id]
+    for plan_id, mine in by_plan.items():
         ordered = sorted(
             (Instalment(r.number, r.due_on, r.amount_minor) for r in mine), key=lambda i: (i.due_on, i.number)
         )
@@ -293,9 +295,6 @@ def _reminder_of(due_on: date, as_of: date, grace_days: int) -> str | None:
     return None
 
 
-__all__ = ["PlanInputs", "read_plans", "remind_instalments", "undo_plan_changes", "write_plan_changes"]
-
-
 def planned_items(
     conn: Connection, customer_id: int, items: pl.DataFrame, as_of: date
 ) -> dict[int, dict[str, str]]:
@@ -317,3 +316,13 @@ def planned_items(
         int(item_id): {"plan": str(plan_id), "until": (last_due + timedelta(days=grace)).isoformat()}
         for item_id, plan_id, grace, last_due in conn.execute(query)
     }
+
+
+__all__ = [
+    "PlanInputs",
+    "planned_items",
+    "read_plans",
+    "remind_instalments",
+    "undo_plan_changes",
+    "write_plan_changes",
+]
