@@ -217,6 +217,7 @@ def item(draw: st.DrawFn, item_id: int, customer_id: int, as_of: date) -> Item:
         paid_minor_days=(amount - open_minor) * paid_late_days if invoice else 0,
         interest_charged_minor=draw(INTEREST_CHARGED) if invoice else 0,
         promised_until=promised_until(draw, as_of),
+        plan_until=promised_until(draw, as_of),
     )
 
 
@@ -244,6 +245,7 @@ def group_state(draw: st.DrawFn, customer_id: int, currency: str, as_of: date) -
         episode_open=draw(st.booleans()),
         awaiting_approval=draw(RARELY),
         promise_broken_on=promise_broken_on(draw, last, as_of),
+        plan_broken_on=promise_broken_on(draw, last, as_of),
     )
 
 

@@ -125,6 +125,13 @@ class PromiseRefused(DunmoreError):
     exit_code = 2
 
 
+class PlanRefused(DunmoreError):
+    """An instalment plan whose schedule does not add up, or over invoices it cannot cover."""
+
+    code = "plan_refused"
+    exit_code = 2
+
+
 @dataclass(frozen=True, order=True)
 class PolicyProblem:
     """A bad entry of a dunning-policy file: where it is (file, 1-based line, dotted path) and why."""

@@ -30,6 +30,7 @@ from tests.web.test_role_matrix import (
     HAND_OVER,
     MATRIX,
     MOVE_NOBODY,
+    PLAN,
     PROMISE,
     REASON,
     past_the_gate,
@@ -105,6 +106,7 @@ def _path_values(operation: Operation, demo: Demo, role: Role) -> dict[str, str]
         "notice_id": str(demo.rejected[0] if reopen else demo.pending[0]),
         "delivery_id": str(demo.dead_letters[0]),
         "version": "1",
+        "plan_id": "1",  # likewise: the first plan agreed
         "promise_id": "1",  # none yet at first: not found; once one is recorded, its cancellation
     }
     names = [p.name for p in operation.path_parameters]
@@ -122,6 +124,8 @@ def _body(operation: Operation) -> Any:
         "POST /api/v1/runs": {"as_of": AS_OF.isoformat()},
         "POST /api/v1/customers/{code}/promises": PROMISE,
         "POST /api/v1/promises/{promise_id}/cancel": REASON,
+        "POST /api/v1/customers/{code}/plans": PLAN,
+        "POST /api/v1/plans/{plan_id}/cancel": REASON,
         "POST /api/v1/portfolios/assign": ASSIGN_DRY,
         "POST /api/v1/portfolios/move": MOVE_NOBODY,
         "POST /api/v1/portfolios/reassign": HAND_OVER,

@@ -123,6 +123,41 @@ PROMISE_LINES = [
     ),
 ]
 
+PLAN = {"instalments": 2, "first": "2026-04-15", "currency": "CNY"}
+PAGE_PLAN = {"instalments": "2", "first": "2026-04-15", "currency": "CNY"}
+
+
+def found_or_gone(answer: Response) -> bool:
+    """Allowed, and the plan the line names exists only when the role could agree one."""
+    return succeeded(answer) or answer.status_code == 404
+
+
+# In order: the API agrees plan 1 and cancels it, so that the page may agree plan 2 over the same
+# invoices and cancel it.
+PLAN_LINES = [
+    Line(Permission.LEDGER_READ, "GET", "/api/v1/customers/{code}/plans"),
+    Line(Permission.CUSTOMER_ACT, "POST", "/api/v1/customers/{code}/plans", body=PLAN),
+    Line(
+        Permission.CUSTOMER_ACT,
+        "POST",
+        "/api/v1/plans/{plan_id}/cancel",
+        body=REASON,
+        at=lambda demo: {"plan_id": 1},
+    ),
+    Line(Permission.LEDGER_READ, "GET", "/api/v1/plans"),
+    Line(Permission.LEDGER_READ, "GET", "/plans"),
+    Line(Permission.LEDGER_READ, "GET", "/customers/{code}/plans"),
+    Line(Permission.CUSTOMER_ACT, "POST", "/customers/{code}/plans", body=PAGE_PLAN),
+    Line(
+        Permission.CUSTOMER_ACT,
+        "POST",
+        "/plans/{plan_id}/cancel",
+        found_or_gone,
+        body=REASON,
+        at=lambda demo: {"plan_id": 2},
+    ),
+]
+
 MATRIX = [
     Line(None, "GET", "/api/v1/me"),
     Line(Permission.LEDGER_READ, "GET", "/api/v1/customers"),
@@ -252,6 +287,7 @@ MATRIX = [
     Line(Permission.PORTFOLIO_MANAGE, "POST", "/api/v1/portfolios/move", body=MOVE_NOBODY),
     Line(Permission.PORTFOLIO_MANAGE, "POST", "/api/v1/portfolios/reassign", body=HAND_OVER),
     *PROMISE_LINES,
+    *PLAN_LINES,
     Line(Permission.ALERT_READ, "GET", "/api/v1/alerts"),
     Line(Permission.ALERT_READ, "POST", "/api/v1/alerts/read", body={"ids": [1]}),
     Line(Permission.ALERT_READ, "GET", "/alerts"),

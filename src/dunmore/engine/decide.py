@@ -29,6 +29,7 @@ ITEM_COLUMNS += [
     "is_invoice",
     "past_due",
     "promised_until",
+    "plan_until",
 ]
 
 
@@ -81,6 +82,7 @@ def decide(snapshot: SnapshotFrames, policies: PolicySet) -> DecisionFrames:
         level_changes_of=lambda: notices.level_changes(past_due, level_notices, size).cast(LEVEL_CHANGES),
         explain_frames=lambda: explain_frames(snapshot, coding),
         promise_changes=snapshot.promise_changes,
+        plan_changes=snapshot.plan_changes,
     )
 
 

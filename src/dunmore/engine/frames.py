@@ -53,6 +53,7 @@ ITEMS = _schema(
         "paid_minor_days": pl.Int64,
         "interest_charged_minor": pl.Int64,
         "promised_until": pl.Date,
+        "plan_until": pl.Date,
     }
 )
 CUSTOMERS = _schema(
@@ -72,6 +73,7 @@ GROUPS = _schema(
         "episode_open": pl.Boolean,
         "awaiting_approval": pl.Boolean,
         "promise_broken_on": pl.Date,
+        "plan_broken_on": pl.Date,
     }
 )
 REJECTIONS = _schema(
@@ -125,12 +127,19 @@ def no_promise_changes() -> pl.DataFrame:
     return no_changes()
 
 
+def no_plan_changes() -> pl.DataFrame:
+    from dunmore.engine.plans import no_changes
+
+    return no_changes()
+
+
 @dataclass(frozen=True)
 class SnapshotFrames:
     """The snapshot as frames; `rejections` (schema `REJECTIONS`): one row per (group, step) at most.
     `promise_changes` (`engine.promises.CHANGES`): the promises to pay decided on D, whose effect on
     the items and groups is already in their `promised_until` and `promise_broken_on`; the run
-    writes them."""
+    writes them. `plan_changes` (`engine.plans.CHANGES`): likewise the instalment plans decided on D
+    (their effect: `plan_until`, `plan_broken_on`)."""
 
     as_of: date
     items: pl.DataFrame
@@ -138,6 +147,7 @@ class SnapshotFrames:
     groups: pl.DataFrame
     rejections: pl.DataFrame = field(default_factory=no_rejections)
     promise_changes: pl.DataFrame = field(default_factory=no_promise_changes)
+    plan_changes: pl.DataFrame = field(default_factory=no_plan_changes)
 
 
 def _frame(rows: list[tuple[Any, ...]], schema: pl.Schema) -> pl.DataFrame:
@@ -149,7 +159,7 @@ def snapshot_frames(snapshot: Snapshot) -> SnapshotFrames:
     items = [
         (i.item_id, i.customer_id, i.currency, i.kind, i.due_date, i.open_minor, i.disputed_minor, i.on_hold,
          i.level, i.level_date, sorted(i.reminders_had), i.paid_minor_days, i.interest_charged_minor,
-         i.promised_until)
+         i.promised_until, i.plan_until)
         for i in snapshot.items
     ]  # fmt: skip
     customers = [(c.customer_id, c.grade, sorted(c.tags), c.on_hold) for c in snapshot.customers]
@@ -162,6 +172,7 @@ def snapshot_frames(snapshot: Snapshot) -> SnapshotFrames:
             g.episode_open,
             g.awaiting_approval,
             g.promise_broken_on,
+            g.plan_broken_on,
         )
         for g in snapshot.groups
     ]
@@ -192,6 +203,7 @@ class DecisionFrames:
     level_changes_of: Callable[[], pl.DataFrame] = field(repr=False, compare=False)
     explain_frames: Callable[[], tuple[pl.DataFrame, pl.DataFrame]] = field(repr=False, compare=False)
     promise_changes: pl.DataFrame = field(default_factory=no_promise_changes)
+    plan_changes: pl.DataFrame = field(default_factory=no_plan_changes)
 
     @cached_property
     def level_changes(self) -> pl.DataFrame:

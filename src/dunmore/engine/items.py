@@ -161,6 +161,11 @@ def not_promised(as_of: date) -> pl.Expr:
     return (pl.col("promised_until") < pl.lit(as_of)).fill_null(True)
 
 
+def not_in_plan(as_of: date) -> pl.Expr:
+    """No instalment plan that is not broken covers the item on D (D is past the plan's last day)."""
+    return (pl.col("plan_until") < pl.lit(as_of)).fill_null(True)
+
+
 def with_level_rules(items: pl.LazyFrame, coding: Coding, as_of: date) -> pl.LazyFrame:
     """Items with their policy, target and new level, whether they would rise, and their interest."""
     codes = coding.codes
@@ -169,6 +174,7 @@ def with_level_rules(items: pl.LazyFrame, coding: Coding, as_of: date) -> pl.Laz
         kind_code=codes_of(KINDS, "kind"),
         not_risen_today=(pl.col("level_date") != pl.lit(as_of)).fill_null(True),
         not_promised=not_promised(as_of),
+        not_in_plan=not_in_plan(as_of),
     ).with_columns(
         allow_skip=codes.per_policy(lambda p: p.allow_skip, pl.Boolean), target=codes.target_level()
     )
@@ -177,7 +183,7 @@ def with_level_rules(items: pl.LazyFrame, coding: Coding, as_of: date) -> pl.Laz
         new_level=skip_to.otherwise(pl.min_horizontal(pl.col("target"), pl.col("level") + 1))
     )
     would_rise = pl.col("past_due") & pl.col("is_invoice") & (pl.col("new_level") > pl.col("level"))
-    would_rise = would_rise & pl.col("not_risen_today") & pl.col("not_promised")
+    would_rise = would_rise & pl.col("not_risen_today") & pl.col("not_promised") & pl.col("not_in_plan")
     return items.with_columns(would_rise=would_rise, interest=codes.interest())
 
 

@@ -21,7 +21,14 @@ TOTAL_COLUMNS = ["gkey", "undisputed", "interest", "rise_to"]
 NO_LEVELS = pl.lit([], dtype=pl.List(pl.Int64))
 STATE = {
     name: GROUPS[name]
-    for name in ["last_level_notice", "fee_levels", "episode_open", "awaiting_approval", "promise_broken_on"]
+    for name in [
+        "last_level_notice",
+        "fee_levels",
+        "episode_open",
+        "awaiting_approval",
+        "promise_broken_on",
+        "plan_broken_on",
+    ]
 }
 
 
@@ -107,12 +114,17 @@ def min_days_since_last_notice(as_of: date) -> pl.Expr:
     """Spacing since the last level notice, unless a promise of the group broke after it."""
     since = pl.lit(as_of).cast(pl.Int32) - pl.col("last_level_notice").cast(pl.Int32)
     spaced = pl.col("last_level_notice").is_null() | (since >= pl.col("min_days"))
-    return spaced | promise_broken_since_last_notice()
+    return spaced | promise_broken_since_last_notice() | plan_broken_since_last_notice()
 
 
 def promise_broken_since_last_notice() -> pl.Expr:
     """A promise to pay of the group broke after its last level notice: escalation resumes at once."""
     return (pl.col("promise_broken_on") > pl.col("last_level_notice")).fill_null(False)
+
+
+def plan_broken_since_last_notice() -> pl.Expr:
+    """An instalment plan of the group broke after its last level notice: escalation resumes at once."""
+    return (pl.col("plan_broken_on") > pl.col("last_level_notice")).fill_null(False)
 
 
 def not_awaiting_approval() -> pl.Expr:

@@ -30,6 +30,8 @@ class Item:
     `level_date` is the as-of date of the item's last level rise (None if it never rose).
     `promised_until` is the last day of the pause of a pending promise to pay that covers the item
     (its due date plus grace; the latest if several): the item does not rise while D ≤ it.
+    `plan_until` is the same for an instalment plan that covers the item and is not broken on D
+    (its last instalment's date plus grace).
     """
 
     item_id: int
@@ -46,6 +48,7 @@ class Item:
     paid_minor_days: int = 0
     interest_charged_minor: int = 0
     promised_until: date | None = None
+    plan_until: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +68,7 @@ class GroupState:
     `awaiting_approval` is true while a level notice of the group waits for approval.
     `promise_broken_on` is the latest day a promise to pay of the group was found broken (or
     partially kept): a group whose promise broke after its last level notice is not held back by the
-    spacing.
+    spacing. `plan_broken_on` is the same for an instalment plan of the group.
     """
 
     customer_id: int
@@ -75,6 +78,7 @@ class GroupState:
     episode_open: bool = False
     awaiting_approval: bool = False
     promise_broken_on: date | None = None
+    plan_broken_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -248,12 +248,18 @@ def not_promised(item: Item, as_of: date) -> bool:
     return item.promised_until is None or item.promised_until < as_of
 
 
+def not_in_plan(item: Item, as_of: date) -> bool:
+    """No instalment plan that is not broken covers the item on D: its pause ended before D (or none)."""
+    return item.plan_until is None or item.plan_until < as_of
+
+
 def would_rise(item: Item, policy: Policy, as_of: date) -> bool:
     """A past-due invoice whose new level is above its level, that did not rise today and that no
-    pending promise pauses."""
+    pending promise or kept instalment plan pauses."""
     dpd = days_past_due(item, as_of)
     rises = is_invoice(item) and new_level(item, policy, dpd) > item.level
-    return rises and not_risen_today(item, as_of) and not_promised(item, as_of)
+    paused = not not_promised(item, as_of) or not not_in_plan(item, as_of)
+    return rises and not_risen_today(item, as_of) and not paused
 
 
 def dunned_amount(past_due: Iterable[Item]) -> int:
@@ -271,12 +277,18 @@ def min_days_since_last_notice(state: GroupState, policy: Policy, as_of: date) -
     promise of the group broke since it."""
     last = state.last_level_notice
     spaced = last is None or (as_of - last).days >= policy.min_days_between_notices
-    return spaced or promise_broken_since_last_notice(state)
+    return spaced or promise_broken_since_last_notice(state) or plan_broken_since_last_notice(state)
 
 
 def promise_broken_since_last_notice(state: GroupState) -> bool:
     """A promise to pay of the group broke after its last level notice: escalation resumes at once."""
     broken, last = state.promise_broken_on, state.last_level_notice
+    return broken is not None and last is not None and broken > last
+
+
+def plan_broken_since_last_notice(state: GroupState) -> bool:
+    """An instalment plan of the group broke after its last level notice: escalation resumes at once."""
+    broken, last = state.plan_broken_on, state.last_level_notice
     return broken is not None and last is not None and broken > last
 
 

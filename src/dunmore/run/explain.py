@@ -22,6 +22,7 @@ from dunmore.i18n import _m
 from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.run.explain_text import say
 from dunmore.run.models import NOTICES
+from dunmore.run.plans import planned_items
 from dunmore.run.promises import pending_promises
 from dunmore.run.service import current_policy
 from dunmore.run.snapshot import read_snapshot, standing_rejections
@@ -156,6 +157,8 @@ def _today(item: dict[str, Any], group: dict[str, Any], policy: Policy, ctx: dic
         return [("rises", {"old": item["level"], "new": item["new_level"], "step": step})]
     if not item["not_promised"] and item["new_level"] > item["level"]:
         return [("promised", ctx["promised"][item["item_id"]])]
+    if not item["not_in_plan"] and item["new_level"] > item["level"]:
+        return [("in_plan", ctx["planned"][item["item_id"]])]
     if not item["would_rise"]:
         code = "risen_today" if not item["not_risen_today"] else "at_target"
         return [(code, {"level": item["level"], "days": item["dpd"]})]
@@ -266,6 +269,7 @@ def explain(conn: Connection, *, customer: str, as_of: date, lang: str) -> list[
         "lang": lang, "policies": policies, "as_of": as_of,
         "route": _route(policies, customer_row["grade"], customer_row["tags"]),
         "promised": promised_items(conn, customer_id, snapshot.items, as_of),
+        "planned": planned_items(conn, customer_id, snapshot.items, as_of),
         "reminded": dict(zip(reminders["item_id"].to_list(), reminders["step"].to_list(), strict=True)),
     }  # fmt: skip
     ids = decisions.evaluated["item_id"].to_list()

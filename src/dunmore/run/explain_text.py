@@ -95,6 +95,11 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "zh-CN": "暂停：承诺 #{promise}，于 {by} 前付 {amount}（暂停至 {until}）",
         "zh-TW": "暫停：承諾 #{promise}，於 {by} 前付 {amount}（暫停至 {until}）",
     },
+    "in_plan": {
+        "en": "paused: instalment plan #{plan} is kept (until {until})",
+        "zh-CN": "暂停：分期付款计划 #{plan} 正在履行（暂停至 {until}）",
+        "zh-TW": "暫停：分期付款計畫 #{plan} 正在履行（暫停至 {until}）",
+    },
     "awaiting_approval": {
         "en": "held back: a notice of this customer waits for approval",
         "zh-CN": "暂缓：该客户有待审批的通知",

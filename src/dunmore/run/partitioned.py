@@ -53,6 +53,7 @@ def joined_decisions(
         level_changes_of=lambda: pl.concat(level_changes).sort("item_id"),
         explain_frames=_no_explanation,
         promise_changes=pl.concat([d.promise_changes for d, _ in written]),
+        plan_changes=pl.concat([d.plan_changes for d, _ in written]),
     )
     return joined, joined_notices["notice_id"]
 

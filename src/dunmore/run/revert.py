@@ -39,6 +39,7 @@ from dunmore.ledger.models import CREDIT_NOTES, INVOICES, ITEM_LEVELS, PAYMENTS
 from dunmore.ledger.service import reallocate
 from dunmore.run.apply import APPLIED, uncharge_interest
 from dunmore.run.models import DUNNING_GROUPS, GROUPS_BEFORE, LEVELS_BEFORE, NOTICES, REMINDER_RECORDS, RUNS
+from dunmore.run.plans import undo_plan_changes
 from dunmore.run.promises import undo_promise_changes
 
 SHOWN = 5  # delivery ids named in a refusal
@@ -74,6 +75,7 @@ def revert(conn: Connection, run_id: int, *, now: datetime, actor: str) -> Rever
     _restore_groups(conn, run_id)
     conn.execute(delete(REMINDER_RECORDS).where(REMINDER_RECORDS.c.run_id == run_id))
     undo_promise_changes(conn, run_id)
+    undo_plan_changes(conn, run_id)
     conn.execute(update(NOTICES).where(NOTICES.c.run_id == run_id).values(status="reverted"))
     conn.execute(update(RUNS).where(RUNS.c.id == run_id).values(status="reverted", reverted_at=now))
     reallocate(conn, customers)

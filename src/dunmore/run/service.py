@@ -37,6 +37,7 @@ from dunmore.run.apply import (
 )
 from dunmore.run.models import NOTICES, POLICY_VERSIONS, RUNS
 from dunmore.run.partitioned import joined_decisions, kept
+from dunmore.run.plans import remind_instalments, write_plan_changes
 from dunmore.run.promises import write_promise_changes
 from dunmore.run.snapshot import read_snapshot
 from dunmore.store.bulk import write_cache
@@ -362,6 +363,8 @@ def _write(
         insert_deliveries(conn, and_(ours, NOTICES.c.status == "committed"), policies, now)
     write_group_state(conn, decisions.group_changes, run_id=run_id, part=part)
     write_promise_changes(conn, decisions.promise_changes, run_id=run_id, as_of=as_of, now=now)
+    write_plan_changes(conn, decisions.plan_changes, run_id=run_id, as_of=as_of, now=now)
+    remind_instalments(conn, as_of=as_of, now=now, part=part)
     progress("write", 5, 5)
     return keyed
 

@@ -15,12 +15,13 @@ import polars as pl
 from sqlalchemy import Connection, Select, and_, func, select, true
 from sqlalchemy.sql.elements import True_
 
-from dunmore.engine import promises
+from dunmore.engine import plans, promises
 from dunmore.engine.frames import CUSTOMERS, GROUPS, ITEMS, REJECTIONS, SnapshotFrames
 from dunmore.engine.partition import Part
 from dunmore.ledger.models import ALLOCATIONS, INVOICES, ITEM_LEVELS
 from dunmore.ledger.models import CUSTOMERS as CUSTOMER_TABLE
 from dunmore.run.models import DUNNING_GROUPS, NOTICE_ITEMS, NOTICES, REMINDER_RECORDS
+from dunmore.run.plans import read_plans
 from dunmore.run.promises import read_promises
 from dunmore.store.bulk import read_frame
 
@@ -109,6 +110,7 @@ def read_items(
         paid_minor_days=pl.col("paid_minor_days").fill_null(0),
         reminders_had=pl.col("reminders_had").fill_null(pl.lit([], dtype=pl.List(pl.String))),
         promised_until=pl.lit(None, dtype=pl.Date),
+        plan_until=pl.lit(None, dtype=pl.Date),
     ).select(list(ITEMS))
 
 
@@ -144,6 +146,7 @@ def read_groups(conn: Connection, part: Part | None = None, *, only: int | None 
             episode_open=pl.col("episode_open").fill_null(False),
             awaiting_approval=pl.col("awaiting_approval").fill_null(False),
             promise_broken_on=pl.lit(None, dtype=pl.Date),
+            plan_broken_on=pl.lit(None, dtype=pl.Date),
         )
         .select(list(GROUPS))
         .cast(GROUPS)
@@ -175,6 +178,7 @@ def read_snapshot(
     independent (`explain` reads it)."""
     items, groups = read_items(conn, as_of, part, only=only), read_groups(conn, part, only=only)
     items, groups, changes = with_promises(conn, as_of, items, groups, part, only)
+    items, groups, plan_changes = with_plans(conn, as_of, items, groups, part, only)
     return SnapshotFrames(
         as_of,
         items,
@@ -182,6 +186,7 @@ def read_snapshot(
         groups,
         read_rejections(conn, part, only=only),
         changes,
+        plan_changes,
     )
 
 
@@ -203,3 +208,21 @@ def with_promises(
     items = items.with_columns(promises.promised_until(items, states, found.covered))
     groups = groups.with_columns(promises.promise_broken_on(groups, found.broken, changes, as_of))
     return items, groups, changes
+
+
+def with_plans(
+    conn: Connection,
+    as_of: date,
+    items: pl.DataFrame,
+    groups: pl.DataFrame,
+    part: Part | None,
+    only: int | None,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(the items with their `plan_until`, the groups with their `plan_broken_on`, the plans decided
+    on D): the instalment plans' state for D (`run.plans`, `engine.plans`) read into the snapshot."""
+    found = read_plans(conn, as_of, part, only=only)
+    if found.states.is_empty() and found.broken.is_empty():
+        return items, groups, found.changes
+    items = items.with_columns(plans.plan_until(items, found.states, found.covered))
+    groups = groups.with_columns(plans.plan_broken_on(groups, found.broken, found.changes, as_of))
+    return items, groups, found.changes

@@ -9,6 +9,7 @@ own language and a changed translation reaches old alerts too. The params each k
 |---|---|
 | promise_broken | promise (id), amount_minor, currency, due_on (ISO date) |
 | plan_broken | plan (id), amount_minor, currency, due_on |
+| instalment_due | plan (id), amount_minor, currency, due_on |
 | dispute_opened | dispute (id), invoice (code), amount_minor, currency, reason |
 | level_passed | level, currency, step |
 | high_value_overdue | invoice (code), amount_minor, currency, due_on |
@@ -34,6 +35,7 @@ SENTENCES: dict[str, str] = {
     "promise_broken": N_("%(customer)s broke the promise to pay %(amount)s by %(due_on)s"),
     "plan_broken": N_("%(customer)s missed an instalment of %(amount)s due %(due_on)s: the plan is broken"),
     "dispute_opened": N_("%(customer)s disputes %(amount)s of invoice %(invoice)s"),
+    "instalment_due": N_("%(customer)s has an instalment of %(amount)s due %(due_on)s (plan %(plan)s)"),
     "level_passed": N_("%(customer)s reached dunning level %(level)s in %(currency)s"),
     "high_value_overdue": N_("Invoice %(invoice)s of %(customer)s (%(amount)s) is overdue since %(due_on)s"),
     "task_overdue": N_("The task %(title)s for %(customer)s was due %(due_on)s and is not done"),
@@ -43,6 +45,7 @@ KIND_NAMES: dict[str, str] = {
     "promise_broken": N_("Promise broken"),
     "plan_broken": N_("Plan broken"),
     "dispute_opened": N_("Dispute opened"),
+    "instalment_due": N_("Instalment due"),
     "level_passed": N_("Level reached"),
     "high_value_overdue": N_("High-value invoice overdue"),
     "task_overdue": N_("Task overdue"),

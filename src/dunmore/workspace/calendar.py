@@ -25,14 +25,17 @@ from dunmore.access.permissions import customer_scope
 from dunmore.access.service import get_user
 from dunmore.access.values import User
 from dunmore.delivery.models import TASKS
+from dunmore.i18n import N_
 from dunmore.ledger.models import CUSTOMERS
 from dunmore.workspace.alert_texts import money_text
 from dunmore.workspace.mail_models import CALENDAR_TOKENS
 from dunmore.workspace.models import ACTIVITIES, PROMISES
+from dunmore.workspace.plan_models import PLAN_INSTALMENTS, PLANS
 
 TOKEN_PREFIX = "dcal_"
 TOKEN_MAX = 100
 BACK, AHEAD, LIMIT = 30, 180, 2000
+INSTALMENT_DUE = N_("%(customer)s pays an instalment of %(amount)s")
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,7 @@ class Event:
 
     uid: str  # stable, so that a subscribed calendar updates an event rather than adding it again
     on: date
-    kind: str  # follow_up | promise | task
+    kind: str  # follow_up | promise | task | instalment
     title: str  # in the user's language
     customer_code: str
 
@@ -85,7 +88,7 @@ def events(conn: Connection, *, user: User, today: date) -> list[Event]:
     start, end = today - timedelta(days=BACK), today + timedelta(days=AHEAD)
     language = user.language.value
     found = _follow_ups(conn, user, start, end, language) + _promises(conn, user, start, end, language)
-    found += _tasks(conn, user, start, end, language)
+    found += _tasks(conn, user, start, end, language) + _instalments(conn, user, start, end, language)
     return sorted(found, key=lambda e: (e.on, e.kind, e.uid))[:LIMIT]
 
 
@@ -129,6 +132,33 @@ def _promises(conn: Connection, user: User, start: date, end: date, language: st
             _say(
                 language,
                 "%(customer)s promised to pay %(amount)s",
+                customer=f"{row.name} ({row.external_id})",
+                amount=money_text(row.amount_minor, row.currency, language),
+            ),
+            row.external_id,
+        )
+        for row in conn.execute(query)
+    ]
+
+
+def _instalments(conn: Connection, user: User, start: date, end: date, language: str) -> list[Event]:
+    """The instalments of the active plans of the user's customers."""
+    n, p, c = PLAN_INSTALMENTS.c, PLANS.c, CUSTOMERS.c
+    query = (
+        select(n.plan_id, n.number, n.due_on, n.amount_minor, p.currency, c.external_id, c.name)
+        .join(PLANS, p.id == n.plan_id)
+        .join(CUSTOMERS, c.id == p.customer_id)
+        .where(p.status == "active", n.due_on >= start, n.due_on <= end, customer_scope(user))
+        .limit(LIMIT)
+    )
+    return [
+        Event(
+            f"plan-{row.plan_id}-{row.number}@dunmore",
+            row.due_on,
+            "instalment",
+            _say(
+                language,
+                INSTALMENT_DUE,
                 customer=f"{row.name} ({row.external_id})",
                 amount=money_text(row.amount_minor, row.currency, language),
             ),

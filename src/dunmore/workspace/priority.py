@@ -88,6 +88,18 @@ class BrokenPromise:
 
 
 @dataclass(frozen=True)
+class MissedInstalment:
+    """An instalment whose miss broke its plan (shares the broken promises' section)."""
+
+    customer_id: int
+    plan_id: int
+    currency: str
+    amount_minor: int
+    due_on: date
+    decided_on: date
+
+
+@dataclass(frozen=True)
 class OpenTask:
     customer_id: int
     task_id: int
@@ -133,6 +145,7 @@ class Facts:
     tasks: Sequence[OpenTask] = ()
     account_rows: Sequence[AccountRow] = ()
     worked: frozenset[int] = frozenset()
+    missed_instalments: Sequence[MissedInstalment] = ()
 
 
 @dataclass(frozen=True)
@@ -212,6 +225,17 @@ def broken_promise_line(customer: Customer, found: BrokenPromise) -> Line:
     )  # fmt: skip
 
 
+def missed_instalment_line(customer: Customer, found: MissedInstalment) -> Line:
+    amount = money(found.amount_minor, found.currency)
+    return Line(
+        customer, Section.BROKEN_PROMISE, "plan_broken", "call_why",
+        _m("instalment of %(amount)s due %(due_on)s missed: plan broken",
+           amount=amount, due_on=_short(found.due_on)),
+        _m("call to ask why"), found.currency, found.amount_minor,
+        order=(Section.BROKEN_PROMISE, found.decided_on.toordinal(), found.plan_id, 1, customer.id),
+    )  # fmt: skip
+
+
 _TASK_ACTIONS = {"call": "make_call", "visit": "visit", "task": "review_brief"}
 
 
@@ -285,6 +309,10 @@ def _candidates(facts: Facts) -> Iterator[Ranked]:
                 customer.id,
             )
             yield Ranked(order, customer.id, partial(broken_promise_line, customer, promise))
+    for missed in facts.missed_instalments:
+        if (customer := known.get(missed.customer_id)) is not None:
+            order = (Section.BROKEN_PROMISE, missed.decided_on.toordinal(), missed.plan_id, 1, customer.id)
+            yield Ranked(order, customer.id, partial(missed_instalment_line, customer, missed))
     for task in facts.tasks:
         if (customer := known.get(task.customer_id)) is not None:
             due = (task.due_on or date.max).toordinal()

@@ -30,6 +30,8 @@ from dunmore.run.models import NOTICE_ITEMS, NOTICES
 from dunmore.store.db import as_utc
 from dunmore.workspace.activities import AttachmentView, attachments_of, customer_id_of
 from dunmore.workspace.models import ACTIVITIES, DISPUTES, PROMISES
+from dunmore.workspace.plan_models import PLANS
+from dunmore.workspace.plan_views import plan_end_events, plan_events
 
 PAGE_MAX = 500
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)  # other years are typos
@@ -44,6 +46,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "dispute": ("dispute", "dispute_end"),
     "change": ("change",),
     "task": ("task",),
+    "plan": ("plan", "plan_end"),
 }
 
 
@@ -360,6 +363,8 @@ SOURCES: dict[str, Source] = {
     "promise": Source(_promises, lambda: PROMISES.c.made_on, lambda: PROMISES.c.id, dated=True),
     "promise_end": Source(_promise_ends, lambda: PROMISES.c.decided_on, lambda: PROMISES.c.id, dated=True),
     "task": Source(_tasks, lambda: TASKS.c.created_at, lambda: TASKS.c.id, dated=False),
+    "plan": Source(plan_events, lambda: PLANS.c.start_on, lambda: PLANS.c.id, dated=True),
+    "plan_end": Source(plan_end_events, lambda: PLANS.c.decided_on, lambda: PLANS.c.id, dated=True),
 }
 _FIELDS = (
     "what",

@@ -93,6 +93,10 @@ def _sentence(event: Event, labels: Labels) -> Text:
                 day=e.on.isoformat() if e.on else "",
                 status=e.status or "",
             )
+        case "plan":
+            return _m("Instalment plan #%(plan)s agreed", plan=e.ref)
+        case "plan_end":
+            return _m("Instalment plan #%(plan)s: %(status)s", plan=e.ref, status=e.status or "")
         case "dispute":
             return _m("Dispute of invoice %(invoice)s opened", invoice=e.what or "")
         case "dispute_end":

@@ -30,7 +30,17 @@ from dunmore.ledger.balances import AGED, NO_CURRENCY, stale_aging
 from dunmore.ledger.models import BALANCES, CUSTOMERS, INVOICES
 from dunmore.workspace import priority
 from dunmore.workspace.models import ACTIVITIES, PROMISES
-from dunmore.workspace.priority import AccountRow, BrokenPromise, Customer, Facts, FollowUp, Line, OpenTask
+from dunmore.workspace.plan_models import PLAN_INSTALMENTS, PLANS
+from dunmore.workspace.priority import (
+    AccountRow,
+    BrokenPromise,
+    Customer,
+    Facts,
+    FollowUp,
+    Line,
+    MissedInstalment,
+    OpenTask,
+)
 
 PAGE_MAX = 200
 BROKEN_PROMISE_DAYS = 14  # a broken promise stays on the list this many days unless worked (default)
@@ -176,6 +186,31 @@ def _broken(
     return found
 
 
+def _missed(
+    conn: Connection, scope: ColumnElement[bool], as_of: date, tz: str, within: int
+) -> list[tuple[Any, MissedInstalment]]:
+    """The instalments whose miss broke their plan in the last `within` days, of customers in
+    scope, with no activity logged on or after the day the plan was found broken."""
+    p, n = PLANS.c, PLAN_INSTALMENTS.c
+    since = as_of - timedelta(days=within)
+    query = (
+        select(*_columns(), p.id.label("plan_id"), p.currency, n.amount_minor, n.due_on, p.decided_on)
+        .join(CUSTOMERS, CUSTOMERS.c.id == p.customer_id)
+        .join(PLAN_INSTALMENTS, and_(n.plan_id == p.id, n.status == "missed"))
+        .where(p.status == "broken", p.decided_on >= since, p.decided_on <= as_of, scope)
+    )
+    rows = list(conn.execute(query))
+    worked = _activity_days(conn, {row.id for row in rows}, tz)
+    return [
+        (
+            row,
+            MissedInstalment(row.id, row.plan_id, row.currency, row.amount_minor, row.due_on, row.decided_on),
+        )
+        for row in rows
+        if not any(day >= row.decided_on for day in worked.get(row.id, ()))
+    ]
+
+
 def _activity_days(conn: Connection, customer_ids: set[int], tz: str) -> dict[int, list[date]]:
     """The business date of each customer's latest activity (one query)."""
     if not customer_ids:
@@ -227,7 +262,8 @@ def gather(
     follow_ups = _follow_ups(conn, found, as_of, timezone)
     broken = _broken(conn, found, as_of, timezone, broken_days)
     tasks = _tasks(conn, user, found, timezone)
-    for row, _found in (*follow_ups, *broken, *tasks):
+    missed = _missed(conn, found, as_of, timezone, broken_days)
+    for row, _found in (*follow_ups, *broken, *tasks, *missed):
         customers.setdefault(row.id, _customer(row))
     worked = frozenset(worked_today(conn, user=user, as_of=as_of, timezone=timezone))
     follow, promised, open_tasks = (
@@ -235,7 +271,8 @@ def gather(
         [b for _r, b in broken],
         [t for _r, t in tasks],
     )
-    return Facts(customers, follow, promised, open_tasks, accounts, worked)
+    missed_instalments = [m for _r, m in missed]
+    return Facts(customers, follow, promised, open_tasks, accounts, worked, missed_instalments)
 
 
 def _with_days(conn: Connection, lines: list[Line], as_of: date) -> list[Line]:

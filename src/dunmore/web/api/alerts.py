@@ -18,8 +18,8 @@ router = APIRouter()
 
 class Alert(BaseModel):
     id: int
-    kind: str = Field(description="promise_broken, plan_broken, dispute_opened, level_passed, "
-                      "high_value_overdue or task_overdue.")  # fmt: skip
+    kind: str = Field(description="promise_broken, plan_broken, instalment_due, dispute_opened, "
+                      "level_passed, high_value_overdue or task_overdue.")  # fmt: skip
     kind_name: str = Field(description="The kind, in the user's language.")
     text: str = Field(description="What happened, in the user's language.")
     customer: str | None = Field(description="The customer's code (its id in the ERP).")

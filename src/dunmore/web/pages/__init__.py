@@ -18,6 +18,7 @@ from dunmore.web.pages import (
     worklist,
 )
 from dunmore.web.pages import disputes as dispute_pages
+from dunmore.web.pages import plans as plan_pages
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 router.include_router(session.router)
@@ -31,3 +32,4 @@ router.include_router(dispute_pages.router)
 router.include_router(worklist.router)
 router.include_router(alerts.router)
 router.include_router(calendar.router)
+router.include_router(plan_pages.router)

@@ -1,0 +1,328 @@
+"""Instalment plans in the run: gather the active plans with their instalments and what was paid
+toward them, decide each one's state on D with the pure rule (`domain.plans.plan_state`), write the
+day's decisions with an alert for each broken plan, and put them back to active when the run is
+reverted.
+
+Set-based reads (a bounded number of statements whatever the number of plans); the state of each
+plan is then decided in Python with the domain's own function, one call per active plan, so the run
+and the pages can never disagree on it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, and_, bindparam, func, select, update
+
+from dunmore.domain.plans import Instalment, Payment, allocate, paused_until, plan_state
+from dunmore.engine import plans as rule
+from dunmore.engine.partition import Part
+from dunmore.ledger.models import ALLOCATIONS
+from dunmore.store.bulk import read_frame
+from dunmore.workspace.alerts import raise_alert
+from dunmore.workspace.plan_models import PLAN_INSTALMENTS, PLAN_ITEMS, PLANS
+
+REMIND_DAYS = 3  # an instalment is announced this many days ahead
+MAX_GRACE = 60  # instalments due this long ago are not looked at again (their "on" reminder is out)
+INSTALMENTS = {"plan_id": pl.Int64, "number": pl.Int64, "due_on": pl.Date, "amount_minor": pl.Int64}
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """What the run reads and decides of the plans: each active plan's state on D (`rule.STATES`),
+    the invoices they cover (`rule.COVERED`), each group's latest broken day before D
+    (`rule.BROKEN`), and the plans decided on D (`rule.CHANGES`)."""
+
+    states: pl.DataFrame
+    covered: pl.DataFrame
+    broken: pl.DataFrame
+    changes: pl.DataFrame
+
+
+def _scoped(condition: Any, part: Part | None, only: int | None) -> Any:
+    customer_id = PLANS.c.customer_id
+    if part is not None:
+        condition = and_(condition, part.holds(customer_id))
+    return condition if only is None else and_(condition, customer_id == only)
+
+
+def _active(part: Part | None, only: int | None) -> Any:
+    return _scoped(PLANS.c.status == "active", part, only)
+
+
+def _read(conn: Connection, as_of: date, part: Part | None, only: int | None) -> tuple[pl.DataFrame, ...]:
+    p, pi, a, n = PLANS.c, PLAN_ITEMS.c, ALLOCATIONS.c, PLAN_INSTALMENTS.c
+    active = _active(part, only)
+    plans = read_frame(
+        conn,
+        select(p.id, p.customer_id, p.currency, p.grace_days).where(active),
+        {"plan_id": pl.Int64, "customer_id": pl.Int64, "currency": pl.String, "grace_days": pl.Int64},
+    )
+    schedule = read_frame(
+        conn,
+        select(n.plan_id, n.number, n.due_on, n.amount_minor)
+        .join_from(PLAN_INSTALMENTS, PLANS)
+        .where(active),
+        INSTALMENTS,
+    )
+    paid = (
+        select(p.id, a.date, func.sum(a.amount_minor))
+        .select_from(
+            PLANS.join(PLAN_ITEMS, pi.plan_id == p.id).join(ALLOCATIONS, a.invoice_id == pi.invoice_id)
+        )
+        .where(and_(active, a.payment_id.is_not(None), a.date >= p.start_on, a.date <= as_of))
+        .group_by(p.id, a.date)
+    )
+    payments = read_frame(conn, paid, {"plan_id": pl.Int64, "on": pl.Date, "amount_minor": pl.Int64})
+    covered = read_frame(
+        conn, select(pi.plan_id, pi.invoice_id).join_from(PLAN_ITEMS, PLANS).where(active), dict(rule.COVERED)
+    )
+    return plans, schedule, payments, covered
+
+
+def _broken(conn: Connection, part: Part | None, only: int | None) -> pl.DataFrame:
+    p = PLANS.c
+    query = select(p.customer_id, p.currency, func.max(p.decided_on)).where(
+        _scoped(p.status == "broken", part, only)
+    )
+    return read_frame(conn, query.group_by(p.customer_id, p.currency), dict(rule.BROKEN))
+
+
+def _decide(
+    plans: pl.DataFrame, schedule: pl.DataFrame, payments: pl.DataFrame, as_of: date
+) -> tuple[list[Any], ...]:
+    """(the states, the changes) of every active plan on D, as rows of `rule.STATES`/`rule.CHANGES`."""
+    steps: dict[int, list[Instalment]] = defaultdict(list)
+    for row in schedule.iter_rows(named=True):
+        steps[row["plan_id"]].append(Instalment(row["number"], row["due_on"], row["amount_minor"]))
+    paid: dict[int, list[Payment]] = defaultdict(list)
+    for row in payments.iter_rows(named=True):
+        paid[row["plan_id"]].append(Payment(row["on"], row["amount_minor"]))
+    states, changes = [], []
+    for plan in plans.iter_rows(named=True):
+        schedule_of, paid_of = steps[plan["plan_id"]], paid[plan["plan_id"]]
+        if not schedule_of:
+            continue
+        found = plan_state(schedule_of, paid_of, grace_days=plan["grace_days"], as_of=as_of)
+        until = paused_until(schedule_of, grace_days=plan["grace_days"])
+        keys = (plan["plan_id"], plan["customer_id"], plan["currency"])
+        states.append((*keys, found.status, until))
+        if found.status != "pending":
+            missed = found.missed
+            total = sum(p.amount_minor for p in paid_of)
+            changes.append(
+                (
+                    *keys,
+                    found.status,
+                    found.reason,
+                    missed and missed.number,
+                    missed and missed.due_on,
+                    missed and missed.amount_minor,
+                    total,
+                )
+            )
+    return states, changes
+
+
+def read_plans(
+    conn: Connection, as_of: date, part: Part | None = None, *, only: int | None = None
+) -> PlanInputs:
+    """The active plans' states on D, with the invoices they cover and the groups' broken days."""
+    plans, schedule, payments, covered = _read(conn, as_of, part, only)
+    states, changes = _decide(plans, schedule, payments, as_of)
+    return PlanInputs(
+        pl.DataFrame(states, schema=rule.STATES, orient="row"),
+        covered,
+        _broken(conn, part, only),
+        pl.DataFrame(changes, schema=rule.CHANGES, orient="row"),
+    )
+
+
+def write_plan_changes(
+    conn: Connection, changes: pl.DataFrame, *, run_id: int, as_of: date, now: datetime
+) -> None:
+    """Write the plans the run decided (only those still active: a second run for the same D finds
+    none), what each instalment had received, and alert the owner and the managers of a broken one."""
+    if changes.is_empty():
+        return
+    p = PLANS.c
+    statement = (
+        update(PLANS)
+        .where(and_(p.id == bindparam("b_id"), p.status == "active"))
+        .values(
+            status=bindparam("b_status"),
+            reason=bindparam("b_reason"),
+            decided_on=as_of,
+            decided_run_id=run_id,
+        )
+    )
+    rows = changes.iter_rows(named=True)
+    conn.execute(
+        statement, [{"b_id": r["plan_id"], "b_status": r["status"], "b_reason": r["reason"]} for r in rows]
+    )
+    _write_instalments(conn, changes)
+    for row in changes.filter(pl.col("status") == "broken").iter_rows(named=True):
+        params: dict[str, str | int] = {
+            "plan": row["plan_id"],
+            "amount_minor": row["missed_minor"],
+            "currency": row["currency"],
+            "due_on": row["missed_due_on"].isoformat(),
+        }
+        raise_alert(
+            conn,
+            kind="plan_broken",
+            customer_id=row["customer_id"],
+            key=f"plan-broken:{row['plan_id']}",
+            params=params,
+            at=now,
+        )
+
+
+def _write_instalments(conn: Connection, changes: pl.DataFrame) -> None:
+    """Each decided plan's instalments with what the payments gave them in date order: paid,
+    missed (the one that broke the plan), or still pending."""
+    n = PLAN_INSTALMENTS.c
+    ids = changes["plan_id"].to_list()
+    query = select(n.plan_id, n.number, n.due_on, n.amount_minor).where(n.plan_id.in_(ids))
+    schedule: dict[int, list[Instalment]] = defaultdict(list)
+    for stored in conn.execute(query):
+        schedule[stored.plan_id].append(Instalment(stored.number, stored.due_on, stored.amount_minor))
+    updates = []
+    for row in changes.iter_rows(named=True):
+        ordered = sorted(schedule[row["plan_id"]], key=lambda i: (i.due_on, i.number))
+        for one, got in zip(ordered, allocate(ordered, row["paid_minor"]), strict=True):
+            status = "paid" if got >= one.amount_minor else "pending"
+            if one.number == row["missed_number"]:
+                status = "missed"
+            updates.append(
+                {"b_plan": row["plan_id"], "b_number": one.number, "b_paid": got, "b_status": status}
+            )
+    statement = (
+        update(PLAN_INSTALMENTS)
+        .where(and_(n.plan_id == bindparam("b_plan"), n.number == bindparam("b_number")))
+        .values(paid_minor=bindparam("b_paid"), status=bindparam("b_status"))
+    )
+    if updates:
+        conn.execute(statement, updates)
+
+
+def undo_plan_changes(conn: Connection, run_id: int) -> int:
+    """Put the plans run `run_id` decided back to active (a revert of that run)."""
+    p, n = PLANS.c, PLAN_INSTALMENTS.c
+    decided = select(p.id).where(p.decided_run_id == run_id)
+    conn.execute(
+        update(PLAN_INSTALMENTS).where(n.plan_id.in_(decided)).values(paid_minor=0, status="pending")
+    )
+    values = {"status": "active", "reason": None, "decided_on": None, "decided_run_id": None}
+    result = conn.execute(update(PLANS).where(p.decided_run_id == run_id).values(values))
+    return int(result.rowcount or 0)
+
+
+def remind_instalments(conn: Connection, *, as_of: date, now: datetime, part: Part | None = None) -> int:
+    """Remind the owner and the managers of each instalment of an active plan not yet paid in full:
+    once in the `REMIND_DAYS` before its date, once from its date to its last day of grace (the
+    alert's key makes each said once, whichever run day it falls on). The number raised."""
+    p, n = PLANS.c, PLAN_INSTALMENTS.c
+    window = and_(
+        n.due_on >= as_of - timedelta(days=MAX_GRACE), n.due_on <= as_of + timedelta(days=REMIND_DAYS)
+    )
+    near = select(n.plan_id).join_from(PLAN_INSTALMENTS, PLANS).where(_active(part, None), window).distinct()
+    plan_ids = sorted(conn.execute(near).scalars())
+    if not plan_ids:
+        return 0
+    rows = conn.execute(
+        select(p.id, p.customer_id, p.currency, p.grace_days, n.number, n.due_on, n.amount_minor)
+        .join_from(PLAN_INSTALMENTS, PLANS)
+        .where(p.id.in_(plan_ids))
+    ).all()
+    paid = dict(
+        conn.execute(
+            select(p.id, func.sum(ALLOCATIONS.c.amount_minor))
+            .select_from(
+                PLANS.join(PLAN_ITEMS, PLAN_ITEMS.c.plan_id == p.id).join(
+                    ALLOCATIONS, ALLOCATIONS.c.invoice_id == PLAN_ITEMS.c.invoice_id
+                )
+            )
+            .where(
+                p.id.in_(plan_ids),
+                ALLOCATIONS.c.payment_id.is_not(None),
+                ALLOCATIONS.c.date >= p.start_on,
+                ALLOCATIONS.c.date <= as_of,
+            )
+            .group_by(p.id)
+        ).all()
+    )
+    by_plan: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        by_plan[row.id].append(row)
+    raised = 0
+    for plan_id, mine in by_plan.items():
+        ordered = sorted(
+            (Instalment(r.number, r.due_on, r.amount_minor) for r in mine), key=lambda i: (i.due_on, i.number)
+        )
+        got = allocate(ordered, int(paid.get(plan_id) or 0))
+        for one, given in zip(ordered, got, strict=True):
+            when = _reminder_of(one.due_on, as_of, mine[0].grace_days)
+            if when is None or given >= one.amount_minor:
+                continue
+            params: dict[str, str | int] = {
+                "plan": plan_id,
+                "amount_minor": one.amount_minor - given,
+                "currency": mine[0].currency,
+                "due_on": one.due_on.isoformat(),
+            }
+            raised += raise_alert(
+                conn,
+                kind="instalment_due",
+                customer_id=mine[0].customer_id,
+                key=f"instalment-due:{plan_id}:{one.number}:{when}",
+                params=params,
+                at=now,
+            )
+    return raised
+
+
+def _reminder_of(due_on: date, as_of: date, grace_days: int) -> str | None:
+    """`before` in the `REMIND_DAYS` days before the date, `on` from it to its last day of grace."""
+    if due_on - timedelta(days=REMIND_DAYS) <= as_of < due_on:
+        return "before"
+    if due_on <= as_of <= due_on + timedelta(days=grace_days):
+        return "on"
+    return None
+
+
+def planned_items(
+    conn: Connection, customer_id: int, items: pl.DataFrame, as_of: date
+) -> dict[int, dict[str, str]]:
+    """item_id → the active plan that pauses it on D, said as `plan` and `until` (`explain`)."""
+    paused = items.filter(pl.col("plan_until") >= as_of)
+    if paused.is_empty():
+        return {}
+    p, pi, n = PLANS.c, PLAN_ITEMS.c, PLAN_INSTALMENTS.c
+    last = select(n.plan_id, func.max(n.due_on).label("last")).group_by(n.plan_id).subquery()
+    query = (
+        select(pi.invoice_id, p.id, p.grace_days, last.c.last)
+        .join_from(PLAN_ITEMS, PLANS, p.id == pi.plan_id)
+        .join(last, last.c.plan_id == p.id)
+        .where(
+            p.customer_id == customer_id, p.status == "active", pi.invoice_id.in_(paused["item_id"].to_list())
+        )
+    )
+    return {
+        int(item_id): {"plan": str(plan_id), "until": (last_due + timedelta(days=grace)).isoformat()}
+        for item_id, plan_id, grace, last_due in conn.execute(query)
+    }
+
+
+__all__ = [
+    "PlanInputs",
+    "planned_items",
+    "read_plans",
+    "remind_instalments",
+    "undo_plan_changes",
+    "write_plan_changes",
+]

@@ -1,0 +1,144 @@
+"""Pages of instalment plans: the `/plans` list (filters) and a customer's section (loaded by the
+customer page with htmx), with the forms that agree and cancel one. A customer out of reach is 404."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from dunmore.access.permissions import Permission, allows, require
+from dunmore.access.values import User
+from dunmore.errors import AmountError, CurrencyError, PlanRefused
+from dunmore.i18n import _m
+from dunmore.store.db import ID_MAX
+from dunmore.web.auth import Conn, PageUser, Site
+from dunmore.workspace import plans
+
+router = APIRouter()
+Code = Annotated[str, Path(min_length=1, max_length=64)]
+REFUSED = (PlanRefused, AmountError, CurrencyError)
+Status = Annotated[str, Query(max_length=12, pattern=r"^(proposed|active|kept|broken|cancelled)?$")]
+
+
+def _render(request: Request, site: Site, user: User, *, status: int = 200, **context: Any) -> HTMLResponse:
+    htmx = request.headers.get("hx-request") == "true"
+    values = {"customer": None, "problem": None, "filters": {}, "today": site.today()} | context
+    return site.templates.render(
+        request,
+        "plans.html",
+        language=user.language.value,
+        user=user,
+        fragment="section",
+        status=200 if htmx else status,
+        may_act=allows(user, Permission.CUSTOMER_ACT),
+        **values,
+    )
+
+
+@router.get("/plans", response_class=HTMLResponse)
+def plan_list(
+    request: Request,
+    site: Site,
+    conn: Conn,
+    user: PageUser,
+    customer: Annotated[str, Query(max_length=64)] = "",
+    status: Status = "",
+) -> HTMLResponse:
+    found = plans.list_plans(conn, user=user, customer=customer or None, status=status or None, limit=200)
+    return _render(request, site, user, plans=found, filters={"customer": customer, "status": status})
+
+
+@router.get("/customers/{code}/plans", response_class=HTMLResponse)
+def customer_section(request: Request, site: Site, conn: Conn, user: PageUser, code: Code) -> HTMLResponse:
+    found = plans.customer_plans(conn, user=user, customer=code)
+    return _render(request, site, user, plans=found, customer=code)
+
+
+def _amount(text: str) -> Decimal | None:
+    if not text.strip():
+        return None
+    try:
+        return Decimal(text.strip().replace(",", ""))
+    except InvalidOperation as exc:
+        raise PlanRefused(
+            _m("%(amount)s is not an amount: write digits and a point, e.g. 5000.00", amount=repr(text))
+        ) from exc
+
+
+@router.post("/customers/{code}/plans", response_model=None)
+def add_plan(
+    request: Request,
+    site: Site,
+    conn: Conn,
+    user: PageUser,
+    code: Code,
+    instalments: Annotated[int, Form(ge=1, le=120)],
+    first: Annotated[date, Form()],
+    every_months: Annotated[int, Form(ge=1, le=12)] = 1,
+    currency: Annotated[str, Form(max_length=3)] = "",
+    invoices: Annotated[str, Form(max_length=2000)] = "",
+    down_payment: Annotated[str, Form(max_length=24)] = "",
+    down_on: Annotated[date | None, Form()] = None,
+) -> Response:
+    numbers = [n.strip() for n in invoices.split(",") if n.strip()][:200]
+    try:
+        with conn.begin_nested():
+            plans.add(
+                conn,
+                user=user,
+                customer=code,
+                today=site.today(),
+                now=site.now(),
+                country=site.settings.creditor.country,
+                instalments=instalments,
+                first=first,
+                every_months=every_months,
+                invoices=numbers,
+                down_payment=_amount(down_payment),
+                down_on=down_on,
+                currency=currency or None,
+            )
+    except REFUSED as exc:
+        found = plans.customer_plans(conn, user=user, customer=code)
+        return _render(
+            request,
+            site,
+            user,
+            status=400,
+            plans=found,
+            customer=code,
+            problem=exc.render(user.language.value),
+        )
+    return RedirectResponse(f"/customers/{code}/plans", status_code=303)
+
+
+@router.post("/plans/{plan_id}/cancel", response_model=None)
+def cancel_plan(
+    request: Request,
+    site: Site,
+    conn: Conn,
+    user: PageUser,
+    plan_id: Annotated[int, Path(ge=1, le=ID_MAX)],
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    require(user, Permission.CUSTOMER_ACT)
+    shown = plans.get(conn, user=user, plan_id=plan_id)
+    try:
+        with conn.begin_nested():
+            plans.cancel(conn, user=user, plan_id=plan_id, reason=reason, now=site.now())
+    except REFUSED as exc:
+        found = plans.customer_plans(conn, user=user, customer=shown.customer)
+        return _render(
+            request,
+            site,
+            user,
+            status=400,
+            plans=found,
+            customer=shown.customer,
+            problem=exc.render(user.language.value),
+        )
+    return RedirectResponse(f"/customers/{shown.customer}/plans", status_code=303)
