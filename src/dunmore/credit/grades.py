@@ -1,0 +1,227 @@
+"""Grading: load a scorecard version, compute every customer's grade as of a date, store the history
+and set the grade in force on the customer (the dunning policy's routes read it), raise the early
+warnings, and let a manager override a grade with a reason and an expiry.
+
+gather (`grades_inputs.read_inputs`) → decide (`grades_frames.grade_frame`, pure) → apply (here,
+set-based: a bounded number of statements whatever the number of customers). The caller owns the
+transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from dunmore.access import audit
+from dunmore.access.permissions import Permission, customer_scope, require
+from dunmore.access.values import User
+from dunmore.credit.grades_alerts import early_warnings
+from dunmore.credit.grades_frames import grade_frame
+from dunmore.credit.grades_inputs import read_inputs
+from dunmore.credit.grades_models import GRADE_HISTORY, GRADE_OVERRIDES, SCORECARD_VERSIONS
+from dunmore.credit.scorecard import (
+    FACTORS,
+    GRADES,
+    Scorecard,
+    default_text,
+    load_scorecard_file,
+    load_scorecard_text,
+)
+from dunmore.errors import BadArgument, NotFound
+from dunmore.i18n import _m
+from dunmore.ledger.models import CUSTOMERS
+from dunmore.store.bulk import insert_frame, update_frame
+from dunmore.workspace.alerts import raise_alerts
+
+REASON_MAX = 500
+DEFAULT_SOURCE = "dunmore/credit/scorecard.yaml"
+
+
+@dataclass(frozen=True)
+class LoadedScorecard:
+    """A stored scorecard version (version 0: the default shipped, while none is loaded)."""
+
+    version: int
+    fingerprint: str
+    source: str
+    scorecard: Scorecard
+
+
+@dataclass(frozen=True)
+class Grading:
+    """What `compute` did: customers graded per grade in force, grades changed, alerts and holds."""
+
+    as_of: date
+    scorecard_version: int
+    counts: dict[str, int]
+    changed: list[dict[str, Any]]  # customer, before, after
+    alerts: int
+    holds_set: int
+
+
+def load_scorecard(conn: Connection, path: Path, *, user: User, now: datetime) -> LoadedScorecard:
+    """Check a scorecard file and store it as a new version, audited as `scorecard.load`."""
+    require(user, Permission.CREDIT_MANAGE)
+    scorecard = load_scorecard_file(path)
+    text = path.read_text(encoding="utf-8-sig")
+    version = (conn.execute(select(func.max(SCORECARD_VERSIONS.c.version))).scalar() or 0) + 1
+    values = {"version": version, "fingerprint": scorecard.fingerprint(), "source": str(path)[:500]}
+    conn.execute(insert(SCORECARD_VERSIONS).values(values | {"text": text, "loaded_by": user.login,
+                                                             "loaded_at": now}))  # fmt: skip
+    audit.record(conn, at=now, actor=user.login, action="scorecard.load", object=f"scorecard:{version}",
+                 after=values)  # fmt: skip
+    return LoadedScorecard(version, values["fingerprint"], values["source"], scorecard)
+
+
+def current_scorecard(conn: Connection) -> LoadedScorecard:
+    """The newest version loaded, else the default shipped in the package (version 0)."""
+    s = SCORECARD_VERSIONS.c
+    row = conn.execute(select(s.version, s.source, s.text).order_by(s.version.desc()).limit(1)).first()
+    if row is None:
+        scorecard = load_scorecard_text(default_text(), source=DEFAULT_SOURCE)
+        return LoadedScorecard(0, scorecard.fingerprint(), DEFAULT_SOURCE, scorecard)
+    scorecard = load_scorecard_text(row.text, source=row.source)
+    return LoadedScorecard(int(row.version), scorecard.fingerprint(), row.source, scorecard)
+
+
+def active_overrides(conn: Connection, as_of: date) -> pl.DataFrame:
+    """customer_id → grade of the overrides in force on `as_of` (the newest, when several)."""
+    o = GRADE_OVERRIDES.c
+    rows = conn.execute(
+        select(o.customer_id, o.grade)
+        .where(o.ended_at.is_(None), o.expires_on >= as_of)
+        .order_by(o.customer_id, o.id)
+    ).all()
+    latest = {int(customer): str(grade) for customer, grade in rows}
+    return pl.DataFrame(
+        {"customer_id": list(latest), "override": list(latest.values())},
+        schema={"customer_id": pl.Int64, "override": pl.String},
+    )
+
+
+def compute(conn: Connection, *, user: User, as_of: date, now: datetime) -> Grading:
+    """Grade every customer as of `as_of`: store the history (replacing that date's), set each
+    customer's grade in force (an override's while it lasts), set credit holds by the scorecard's
+    rules and raise the early warnings. Audited as `grades.compute`."""
+    from dunmore.credit import limits
+
+    require(user, Permission.CREDIT_MANAGE)
+    loaded = current_scorecard(conn)
+    graded = grade_frame(read_inputs(conn), loaded.scorecard, as_of)
+    graded = _with_previous(conn, graded.join(active_overrides(conn, as_of), on="customer_id", how="left"))
+    graded = graded.with_columns(pl.coalesce("override", "grade").alias("in_force"))
+    warnings = early_warnings(conn, graded, loaded.scorecard, as_of)
+    _store_history(conn, graded, loaded.version, as_of, now)
+    changed = _set_grades(conn, graded)
+    holds_set = limits.apply_hold_rules(conn, graded, loaded.scorecard, as_of=as_of, now=now)
+    alerts = raise_alerts(conn, warnings, at=now)
+    counts = {g: int(n) for g, n in graded.group_by("in_force").len().iter_rows()}
+    after = {"as_of": as_of.isoformat(), "scorecard": loaded.version, "customers": graded.height,
+             "changed": len(changed), "alerts": alerts, "holds_set": holds_set}  # fmt: skip
+    audit.record(conn, at=now, actor=user.login, action="grades.compute", object=f"grades:{as_of}",
+                 after=after)  # fmt: skip
+    return Grading(as_of, loaded.version, dict(sorted(counts.items())), changed, alerts, holds_set)
+
+
+def _with_previous(conn: Connection, graded: pl.DataFrame) -> pl.DataFrame:
+    """The grade each customer has now (`before`: imported or graded earlier) and its code."""
+    c = CUSTOMERS.c
+    rows = conn.execute(select(c.id, c.external_id, c.grade)).all()
+    before = pl.DataFrame(
+        [(int(r.id), r.external_id, r.grade) for r in rows],
+        schema={"customer_id": pl.Int64, "customer": pl.String, "before": pl.String},
+        orient="row",
+    )
+    return graded.join(before, on="customer_id", how="left")
+
+
+def _store_history(conn: Connection, graded: pl.DataFrame, version: int, as_of: date, now: datetime) -> None:
+    conn.execute(delete(GRADE_HISTORY).where(GRADE_HISTORY.c.as_of == as_of))
+    factors = [
+        json.dumps({f: [row[f], row[f"{f}_points"]] for f in FACTORS}, separators=(",", ":"))
+        for row in graded.select(*FACTORS, *(f"{f}_points" for f in FACTORS)).iter_rows(named=True)
+    ]
+    rows = graded.select(
+        "customer_id",
+        pl.lit(as_of).alias("as_of"),
+        pl.col("grade").alias("computed"),
+        pl.col("in_force").alias("grade"),
+        pl.col("before").alias("previous"),
+        "points",
+        pl.Series("factors", factors, dtype=pl.String),
+        pl.col("avg_days_beyond_terms").alias("days_beyond_terms"),
+        "broken_promises",
+        pl.lit(version).alias("scorecard_version"),
+        pl.lit(now).alias("computed_at"),
+    )
+    insert_frame(conn, GRADE_HISTORY, rows)
+
+
+def _set_grades(conn: Connection, graded: pl.DataFrame) -> list[dict[str, Any]]:
+    moved = graded.filter(pl.col("before").is_null() | (pl.col("before") != pl.col("in_force")))
+    update_frame(conn, CUSTOMERS, moved.select(pl.col("customer_id").alias("id"), pl.col("in_force").alias("grade")))
+    return [
+        {"customer": row["customer"], "before": row["before"], "after": row["in_force"]}
+        for row in moved.sort("customer").iter_rows(named=True)
+    ]
+
+
+# --- overrides -------------------------------------------------------------------------------------
+
+
+def override(conn: Connection, *, user: User, customer: str, grade: str, reason: str, until: date,
+             today: date, now: datetime) -> None:  # fmt: skip
+    """A manager sets a customer's grade by hand until `until` (inclusive), with a reason; it is in
+    force at once and at every grading until it expires or is ended. Audited on the customer."""
+    require(user, Permission.CREDIT_MANAGE)
+    if grade not in GRADES:
+        raise BadArgument(_m("a grade is one of A, B, C, D, not %(grade)s", grade=repr(grade)))
+    reason = _reason(reason)
+    if until < today:
+        raise BadArgument(_m("an override ends on or after today, not on %(until)s", until=until.isoformat()))
+    row = customer_row(conn, user, customer)
+    conn.execute(insert(GRADE_OVERRIDES).values(customer_id=row.id, grade=grade, reason=reason,
+                                                expires_on=until, set_by=user.login, set_at=now))  # fmt: skip
+    conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == row.id).values(grade=grade))
+    audit.record(conn, at=now, actor=user.login, action="customer.grade_override", object=f"customer:{customer}",
+                 before={"grade": row.grade}, after={"grade": grade, "until": until.isoformat(),
+                                                     "reason": reason})  # fmt: skip
+
+
+def end_override(conn: Connection, *, user: User, customer: str, now: datetime) -> int:
+    """End the customer's overrides in force; the next grading sets the computed grade again."""
+    require(user, Permission.CREDIT_MANAGE)
+    row = customer_row(conn, user, customer)
+    o = GRADE_OVERRIDES.c
+    ended = conn.execute(
+        update(GRADE_OVERRIDES).where(o.customer_id == row.id, o.ended_at.is_(None))
+        .values(ended_by=user.login, ended_at=now)
+    ).rowcount  # fmt: skip
+    audit.record(conn, at=now, actor=user.login, action="customer.grade_override_end",
+                 object=f"customer:{customer}", after={"ended": ended})  # fmt: skip
+    return int(ended)
+
+
+def _reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason or len(reason) > REASON_MAX:
+        raise BadArgument(_m("give a reason of 1 to %(most)s characters", most=REASON_MAX))
+    return reason
+
+
+def customer_row(conn: Connection, user: User, code: str) -> Any:
+    """The customer (id, code, name, grade, owner, limit) if the user reaches it, else `NotFound`."""
+    c = CUSTOMERS.c
+    row = conn.execute(
+        select(c.id, c.external_id, c.name, c.grade, c.owner, c.credit_limit_minor, c.credit_currency)
+        .where(c.external_id == code, customer_scope(user))
+    ).first()
+    if row is None:
+        raise NotFound(_m("no customer %(customer)s among yours: check the customer code", customer=repr(code)))
+    return row
