@@ -13,11 +13,12 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, select, update
 
 from dunmore.access.service import add_user, get_user
 from dunmore.access.values import Role, User
 from dunmore.credit import grades, limits
+from dunmore.credit.grades_explain import Explanation, explain
 from dunmore.credit.grades_models import GRADE_HISTORY
 from dunmore.errors import BadArgument, PermissionDenied
 from dunmore.ledger.models import CUSTOMERS
@@ -40,8 +41,16 @@ def _user(engine: Engine, login: str) -> User:
         return get_user(conn, login=login)
 
 
-def _monthly(story: Story, customer: str, *, first: str, months: int, late_from: int | None = None,
-             late_days: int = 40, until: str = "2027-12-31") -> None:  # fmt: skip
+def _monthly(
+    story: Story,
+    customer: str,
+    *,
+    first: str,
+    months: int,
+    late_from: int | None = None,
+    late_days: int = 40,
+    until: str = "2027-12-31",
+) -> None:
     """A 10,000.00 CNY invoice on the 1st of each month, due 30 days later, paid the day before its due
     date — or `late_days` after it from the `late_from`-th invoice on; payments after `until` not yet."""
     start = day(first)
@@ -51,7 +60,9 @@ def _monthly(story: Story, customer: str, *, first: str, months: int, late_from:
         story.invoice(f"{customer}-{n}", customer, issued=str(issued), due=str(due), amount="10000.00")
         paid = due + timedelta(days=late_days if late_from is not None and n >= late_from else -1)
         if paid <= day(until):
-            story.pay(f"{customer}-P{n}", customer, on=str(paid), amount="10000.00", invoice=f"{customer}-{n}")
+            story.pay(
+                f"{customer}-P{n}", customer, on=str(paid), amount="10000.00", invoice=f"{customer}-{n}"
+            )
 
 
 def _story(engine: Engine) -> Story:
@@ -70,7 +81,9 @@ def compute(engine: Engine, on: str) -> grades.Grading:
 
 def grade_of(engine: Engine, customer: str = "C1") -> str | None:
     with engine.connect() as conn:
-        found: str | None = conn.execute(select(CUSTOMERS.c.grade).where(CUSTOMERS.c.external_id == customer)).scalar()
+        found: str | None = conn.execute(
+            select(CUSTOMERS.c.grade).where(CUSTOMERS.c.external_id == customer)
+        ).scalar()
         return found
 
 
@@ -87,11 +100,18 @@ def test_a_prompt_payer_stays_a(engine: Engine) -> None:
     for on in ("2026-03-15", "2026-06-15", "2026-08-30"):
         outcome = compute(engine, on)
         assert grade_of(engine) == "A", on
-    assert outcome.counts == {"A": 1} and outcome.changed == []
+    assert outcome.counts == {"A": 1}
+    assert outcome.changed == []
     assert alerts(engine, "wang") == []
     with engine.connect() as conn:
-        stored = conn.execute(select(GRADE_HISTORY.c.as_of, GRADE_HISTORY.c.grade, GRADE_HISTORY.c.points)).all()
-    assert [(str(d), g) for d, g, _ in stored] == [("2026-03-15", "A"), ("2026-06-15", "A"), ("2026-08-30", "A")]
+        stored = conn.execute(
+            select(GRADE_HISTORY.c.as_of, GRADE_HISTORY.c.grade, GRADE_HISTORY.c.points)
+        ).all()
+    assert [(str(d), g) for d, g, _ in stored] == [
+        ("2026-03-15", "A"),
+        ("2026-06-15", "A"),
+        ("2026-08-30", "A"),
+    ]
     assert all(points >= 90 for _, _, points in stored)
 
 
@@ -105,17 +125,17 @@ def test_paying_40_days_late_drops_to_c_and_alerts_the_owner(engine: Engine) -> 
     assert grade_of(engine) == "C"
     assert outcome.changed == [{"customer": "C1", "before": "A", "after": "C"}]
     kinds = [kind for kind, _ in alerts(engine, "wang")]
-    assert "grade_downgraded" in kinds and kinds == [kind for kind, _ in alerts(engine, "boss")]
+    assert "grade_downgraded" in kinds
+    assert kinds == [kind for kind, _ in alerts(engine, "boss")]
     assert ("grade_downgraded", {"before": "A", "after": "C"}) in alerts(engine, "wang")
     with engine.connect() as conn:
         explained = grades_explain(conn, engine)
-    assert explained.grade == "C" and explained.factors["avg_days_beyond_terms"].value > 0
+    assert explained.grade == "C"
+    assert explained.factors["avg_days_beyond_terms"].value > 0
 
 
-def grades_explain(conn: object, engine: Engine) -> object:
-    from dunmore.credit.grades_explain import explain
-
-    return explain(conn, user=_user(engine, "wang"), customer="C1")  # type: ignore[arg-type]
+def grades_explain(conn: Connection, engine: Engine) -> Explanation:
+    return explain(conn, user=_user(engine, "wang"), customer="C1")
 
 
 def test_a_d_customer_is_refused_credit_until_a_manager_releases_it(engine: Engine) -> None:
@@ -123,18 +143,30 @@ def test_a_d_customer_is_refused_credit_until_a_manager_releases_it(engine: Engi
     story = _story(engine)
     _monthly(story, "C1", first="2025-01-01", months=14, late_from=9, until="2025-10-01")
     outcome = compute(engine, "2026-03-01")
-    assert grade_of(engine) == "D" and outcome.holds_set == 1
+    assert grade_of(engine) == "D"
+    assert outcome.holds_set == 1
     with transaction(engine) as conn:
-        verdict = limits.check(conn, user=_user(engine, "wang"), customer="C1", amount=Decimal("500.00"), currency=None)
-    assert verdict.status == "on_hold" and verdict.currency == "CNY"
-    assert [h.rule for h in verdict.holds] == ["grade"] and verdict.limit_minor == 0
+        verdict = limits.check(
+            conn, user=_user(engine, "wang"), customer="C1", amount=Decimal("500.00"), currency=None
+        )
+    assert verdict.status == "on_hold"
+    assert verdict.currency == "CNY"
+    assert [h.rule for h in verdict.holds] == ["grade"]
+    assert verdict.limit_minor == 0
     with transaction(engine) as conn, pytest.raises(PermissionDenied):
-        limits.release(conn, user=_user(engine, "wang"), customer="C1", reason="paid", now=morning("2026-03-02"))
+        limits.release(
+            conn, user=_user(engine, "wang"), customer="C1", reason="paid", now=morning("2026-03-02")
+        )
     with transaction(engine) as conn:
-        limits.release(conn, user=_user(engine, "boss"), customer="C1", reason="prepaid order", now=morning("2026-03-02"))
+        limits.release(
+            conn, user=_user(engine, "boss"), customer="C1", reason="prepaid order", now=morning("2026-03-02")
+        )
     with transaction(engine) as conn:
-        verdict = limits.check(conn, user=_user(engine, "wang"), customer="C1", amount=Decimal("500.00"), currency=None)
-    assert verdict.status == "over_limit" and verdict.over_minor == verdict.exposure_minor + 50000
+        verdict = limits.check(
+            conn, user=_user(engine, "wang"), customer="C1", amount=Decimal("500.00"), currency=None
+        )
+    assert verdict.status == "over_limit"
+    assert verdict.over_minor == verdict.exposure_minor + 50000
     assert compute(engine, "2026-03-05").holds_set == 0  # the release lasts 30 days
 
 
@@ -143,12 +175,28 @@ def test_an_override_sets_the_grade_until_it_expires(engine: Engine) -> None:
     _monthly(story, "C1", first="2025-01-01", months=18, late_from=12)
     boss = _user(engine, "boss")
     with transaction(engine) as conn:
-        grades.override(conn, user=boss, customer="C1", grade="B", reason="new guarantee", until=day("2026-06-30"),
-                        today=day("2026-05-01"), now=morning("2026-05-01"))  # fmt: skip
+        grades.override(
+            conn,
+            user=boss,
+            customer="C1",
+            grade="B",
+            reason="new guarantee",
+            until=day("2026-06-30"),
+            today=day("2026-05-01"),
+            now=morning("2026-05-01"),
+        )
     compute(engine, "2026-05-20")
     assert grade_of(engine) == "B"
     compute(engine, "2026-07-01")
     assert grade_of(engine) == "C"
     with transaction(engine) as conn, pytest.raises(BadArgument):
-        grades.override(conn, user=boss, customer="C1", grade="E", reason="x", until=day("2026-08-01"),
-                        today=day("2026-07-01"), now=morning("2026-07-01"))  # fmt: skip
+        grades.override(
+            conn,
+            user=boss,
+            customer="C1",
+            grade="E",
+            reason="x",
+            until=day("2026-08-01"),
+            today=day("2026-07-01"),
+            now=morning("2026-07-01"),
+        )

@@ -52,7 +52,9 @@ def history(draw: st.DrawFn, first_id: int) -> CustomerHistory:
 
 
 def _inputs(ledgers: list[CustomerHistory]) -> gf.GradeInputs:
-    customers = pl.DataFrame({"customer_id": list(range(1, len(ledgers) + 1))}, schema={"customer_id": pl.Int64})
+    customers = pl.DataFrame(
+        {"customer_id": list(range(1, len(ledgers) + 1))}, schema={"customer_id": pl.Int64}
+    )
     invoices = [
         {"customer_id": c, **{k: getattr(i, k) for k in gf.INVOICE_SCHEMA if k != "customer_id"}}
         for c, h in enumerate(ledgers, 1)
@@ -71,9 +73,11 @@ def _inputs(ledgers: list[CustomerHistory]) -> gf.GradeInputs:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.integers(0, 0), min_size=1, max_size=6).flatmap(
-    lambda seats: st.tuples(*(history(100 * n) for n in range(len(seats))))
-))  # fmt: skip
+@given(
+    st.lists(st.integers(0, 0), min_size=1, max_size=6).flatmap(
+        lambda seats: st.tuples(*(history(100 * n) for n in range(len(seats))))
+    )
+)
 def test_fast_grades_equal_the_reference(ledgers: tuple[CustomerHistory, ...]) -> None:
     frame = gf.grade_frame(_inputs(list(ledgers)), SCORECARD, AS_OF)
     for row, ledger in zip(frame.iter_rows(named=True), ledgers, strict=True):

@@ -69,6 +69,8 @@ def _register() -> None:
         web,
     )
     from dunmore.cli import alerts as alerts_cli
+    from dunmore.cli import credit as credit_cli
+    from dunmore.cli import grades as grades_cli
 
     demo.register(app)
     imports.register(app)
@@ -87,6 +89,8 @@ def _register() -> None:
     activities.register(app)
     dunmore.cli.worklist.register(app)
     alerts_cli.register(app)
+    grades_cli.register(app)
+    credit_cli.register(app)
 
 
 _register()

@@ -71,12 +71,15 @@ def load_scorecard(conn: Connection, path: Path, *, user: User, now: datetime) -
     scorecard = load_scorecard_file(path)
     text = path.read_text(encoding="utf-8-sig")
     version = (conn.execute(select(func.max(SCORECARD_VERSIONS.c.version))).scalar() or 0) + 1
-    values = {"version": version, "fingerprint": scorecard.fingerprint(), "source": str(path)[:500]}
-    conn.execute(insert(SCORECARD_VERSIONS).values(values | {"text": text, "loaded_by": user.login,
-                                                             "loaded_at": now}))  # fmt: skip
-    audit.record(conn, at=now, actor=user.login, action="scorecard.load", object=f"scorecard:{version}",
-                 after=values)  # fmt: skip
-    return LoadedScorecard(version, values["fingerprint"], values["source"], scorecard)
+    fingerprint, source = scorecard.fingerprint(), str(path)[:500]
+    values: dict[str, object] = {"version": version, "fingerprint": fingerprint, "source": source}
+    conn.execute(
+        insert(SCORECARD_VERSIONS).values(values | {"text": text, "loaded_by": user.login, "loaded_at": now})
+    )
+    audit.record(
+        conn, at=now, actor=user.login, action="scorecard.load", object=f"scorecard:{version}", after=values
+    )
+    return LoadedScorecard(version, fingerprint, source, scorecard)
 
 
 def current_scorecard(conn: Connection) -> LoadedScorecard:
@@ -122,10 +125,17 @@ def compute(conn: Connection, *, user: User, as_of: date, now: datetime) -> Grad
     holds_set = limits.apply_hold_rules(conn, graded, loaded.scorecard, as_of=as_of, now=now)
     alerts = raise_alerts(conn, warnings, at=now)
     counts = {g: int(n) for g, n in graded.group_by("in_force").len().iter_rows()}
-    after = {"as_of": as_of.isoformat(), "scorecard": loaded.version, "customers": graded.height,
-             "changed": len(changed), "alerts": alerts, "holds_set": holds_set}  # fmt: skip
-    audit.record(conn, at=now, actor=user.login, action="grades.compute", object=f"grades:{as_of}",
-                 after=after)  # fmt: skip
+    after = {
+        "as_of": as_of.isoformat(),
+        "scorecard": loaded.version,
+        "customers": graded.height,
+        "changed": len(changed),
+        "alerts": alerts,
+        "holds_set": holds_set,
+    }
+    audit.record(
+        conn, at=now, actor=user.login, action="grades.compute", object=f"grades:{as_of}", after=after
+    )
     return Grading(as_of, loaded.version, dict(sorted(counts.items())), changed, alerts, holds_set)
 
 
@@ -165,7 +175,9 @@ def _store_history(conn: Connection, graded: pl.DataFrame, version: int, as_of: 
 
 def _set_grades(conn: Connection, graded: pl.DataFrame) -> list[dict[str, Any]]:
     moved = graded.filter(pl.col("before").is_null() | (pl.col("before") != pl.col("in_force")))
-    update_frame(conn, CUSTOMERS, moved.select(pl.col("customer_id").alias("id"), pl.col("in_force").alias("grade")))
+    update_frame(
+        conn, CUSTOMERS, moved.select(pl.col("customer_id").alias("id"), pl.col("in_force").alias("grade"))
+    )
     return [
         {"customer": row["customer"], "before": row["before"], "after": row["in_force"]}
         for row in moved.sort("customer").iter_rows(named=True)
@@ -175,8 +187,17 @@ def _set_grades(conn: Connection, graded: pl.DataFrame) -> list[dict[str, Any]]:
 # --- overrides -------------------------------------------------------------------------------------
 
 
-def override(conn: Connection, *, user: User, customer: str, grade: str, reason: str, until: date,
-             today: date, now: datetime) -> None:  # fmt: skip
+def override(
+    conn: Connection,
+    *,
+    user: User,
+    customer: str,
+    grade: str,
+    reason: str,
+    until: date,
+    today: date,
+    now: datetime,
+) -> None:
     """A manager sets a customer's grade by hand until `until` (inclusive), with a reason; it is in
     force at once and at every grading until it expires or is ended. Audited on the customer."""
     require(user, Permission.CREDIT_MANAGE)
@@ -186,12 +207,21 @@ def override(conn: Connection, *, user: User, customer: str, grade: str, reason:
     if until < today:
         raise BadArgument(_m("an override ends on or after today, not on %(until)s", until=until.isoformat()))
     row = customer_row(conn, user, customer)
-    conn.execute(insert(GRADE_OVERRIDES).values(customer_id=row.id, grade=grade, reason=reason,
-                                                expires_on=until, set_by=user.login, set_at=now))  # fmt: skip
+    conn.execute(
+        insert(GRADE_OVERRIDES).values(
+            customer_id=row.id, grade=grade, reason=reason, expires_on=until, set_by=user.login, set_at=now
+        )
+    )
     conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == row.id).values(grade=grade))
-    audit.record(conn, at=now, actor=user.login, action="customer.grade_override", object=f"customer:{customer}",
-                 before={"grade": row.grade}, after={"grade": grade, "until": until.isoformat(),
-                                                     "reason": reason})  # fmt: skip
+    audit.record(
+        conn,
+        at=now,
+        actor=user.login,
+        action="customer.grade_override",
+        object=f"customer:{customer}",
+        before={"grade": row.grade},
+        after={"grade": grade, "until": until.isoformat(), "reason": reason},
+    )
 
 
 def end_override(conn: Connection, *, user: User, customer: str, now: datetime) -> int:
@@ -200,11 +230,18 @@ def end_override(conn: Connection, *, user: User, customer: str, now: datetime) 
     row = customer_row(conn, user, customer)
     o = GRADE_OVERRIDES.c
     ended = conn.execute(
-        update(GRADE_OVERRIDES).where(o.customer_id == row.id, o.ended_at.is_(None))
+        update(GRADE_OVERRIDES)
+        .where(o.customer_id == row.id, o.ended_at.is_(None))
         .values(ended_by=user.login, ended_at=now)
-    ).rowcount  # fmt: skip
-    audit.record(conn, at=now, actor=user.login, action="customer.grade_override_end",
-                 object=f"customer:{customer}", after={"ended": ended})  # fmt: skip
+    ).rowcount
+    audit.record(
+        conn,
+        at=now,
+        actor=user.login,
+        action="customer.grade_override_end",
+        object=f"customer:{customer}",
+        after={"ended": ended},
+    )
     return int(ended)
 
 
@@ -219,9 +256,12 @@ def customer_row(conn: Connection, user: User, code: str) -> Any:
     """The customer (id, code, name, grade, owner, limit) if the user reaches it, else `NotFound`."""
     c = CUSTOMERS.c
     row = conn.execute(
-        select(c.id, c.external_id, c.name, c.grade, c.owner, c.credit_limit_minor, c.credit_currency)
-        .where(c.external_id == code, customer_scope(user))
+        select(c.id, c.external_id, c.name, c.grade, c.owner, c.credit_limit_minor, c.credit_currency).where(
+            c.external_id == code, customer_scope(user)
+        )
     ).first()
     if row is None:
-        raise NotFound(_m("no customer %(customer)s among yours: check the customer code", customer=repr(code)))
+        raise NotFound(
+            _m("no customer %(customer)s among yours: check the customer code", customer=repr(code))
+        )
     return row

@@ -45,7 +45,9 @@ def _latest(conn: Connection, before: date) -> date | None:
     return found
 
 
-def early_warnings(conn: Connection, graded: pl.DataFrame, scorecard: Scorecard, as_of: date) -> list[NewAlert]:
+def early_warnings(
+    conn: Connection, graded: pl.DataFrame, scorecard: Scorecard, as_of: date
+) -> list[NewAlert]:
     """The alerts of a grading (`graded`: the grade frame with `customer`, `before` and `in_force`),
     read against the stored history before it is written."""
     frame = graded.join(_history_at(conn, _latest(conn, as_of), "last"), on="customer_id", how="left")
@@ -54,8 +56,10 @@ def early_warnings(conn: Connection, graded: pl.DataFrame, scorecard: Scorecard,
         on="customer_id",
         how="left",
     )
-    rank = {name: pl.col(name).replace_strict(RANK, default=None, return_dtype=pl.Int64)
-            for name in ("before", "in_force")}  # fmt: skip
+    rank = {
+        name: pl.col(name).replace_strict(RANK, default=None, return_dtype=pl.Int64)
+        for name in ("before", "in_force")
+    }
     rules = {
         "down": rank["in_force"] > rank["before"],
         "worse": pl.col("avg_days_beyond_terms") - pl.col("old_days") > scorecard.worsening_days,
@@ -71,11 +75,11 @@ def _of(row: dict[str, Any], as_of: date) -> list[NewAlert]:
     key = f"{customer_id}:{as_of.isoformat()}"
     found = []
     if row["down"]:
-        params = {"before": str(row["before"]), "after": str(row["in_force"])}
-        found.append(NewAlert("grade_downgraded", f"grade-down:{key}", customer_id, params))
+        grades = {"before": str(row["before"]), "after": str(row["in_force"])}
+        found.append(NewAlert("grade_downgraded", f"grade-down:{key}", customer_id, grades))
     if row["worse"]:
-        params = {"before": int(row["old_days"]), "after": int(row["avg_days_beyond_terms"])}
-        found.append(NewAlert("beyond_terms_worsening", f"beyond-terms-worse:{key}", customer_id, params))
+        days = {"before": int(row["old_days"]), "after": int(row["avg_days_beyond_terms"])}
+        found.append(NewAlert("beyond_terms_worsening", f"beyond-terms-worse:{key}", customer_id, days))
     if row["first"]:
         found.append(NewAlert("first_broken_promise", f"first-broken-promise:{key}", customer_id, {}))
     return found

@@ -67,11 +67,25 @@ def explain(conn: Connection, *, user: User, customer: str) -> Explanation:
     holds, override = active_holds(conn, row.id), _override(conn, row.id)
     grade_name = GRADE_NAMES.get(row.grade or "")
     if stored is None:
-        return Explanation(customer, row.name, row.grade, grade_name, None, None, None, 0, {}, (), override, holds)
+        return Explanation(
+            customer, row.name, row.grade, grade_name, None, None, None, 0, {}, (), override, holds
+        )
     factors = {name: _factor(scorecard, name, *pair) for name, pair in json.loads(stored.factors).items()}
     moves = _moves(scorecard, stored.computed, int(stored.points))
-    return Explanation(customer, row.name, row.grade, grade_name, stored.computed, stored.as_of,
-                       stored.computed_at, int(stored.points), factors, moves, override, holds)  # fmt: skip
+    return Explanation(
+        customer,
+        row.name,
+        row.grade,
+        grade_name,
+        stored.computed,
+        stored.as_of,
+        stored.computed_at,
+        int(stored.points),
+        factors,
+        moves,
+        override,
+        holds,
+    )
 
 
 def _override(conn: Connection, customer_id: int) -> OverrideView | None:
@@ -117,5 +131,7 @@ def _moves(scorecard: Scorecard, grade: str, points: int) -> tuple[Text, ...]:
     if rank < len(GRADES) - 1:
         lose = points - scorecard.grades[grade].min_points + 1
         down = GRADES[rank + 1]
-        moves.append(_m("%(points)s points fewer would lower the grade to %(grade)s", points=lose, grade=down))
+        moves.append(
+            _m("%(points)s points fewer would lower the grade to %(grade)s", points=lose, grade=down)
+        )
     return tuple(moves)

@@ -62,7 +62,7 @@ class GradeInputs:
 
 def scale(currency: str) -> int:
     """Minor units → thousandths of a major unit: the weight of an amount in ratios."""
-    return 10 ** (3 - exponent(currency))
+    return int(10 ** (3 - exponent(currency)))
 
 
 def _half_up(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
@@ -153,18 +153,24 @@ def factor_values(inputs: GradeInputs, as_of: date) -> pl.DataFrame:
 
 def _points(scorecard: Scorecard, factor: str) -> pl.Expr:
     bands = scorecard.bands[factor]
-    chain = pl.when(pl.lit(False)).then(pl.lit(0))
-    for band in bands:
+    expression: pl.Expr = pl.lit(0)
+    for band in reversed(bands):  # built from the open band inwards: the first band that fits wins
         fits = pl.lit(True) if band.up_to is None else pl.col(factor) <= band.up_to
-        chain = chain.when(fits).then(pl.lit(band.points))
-    return chain.otherwise(pl.lit(0)).cast(pl.Int64).alias(f"{factor}_points")
+        expression = pl.when(fits).then(pl.lit(band.points)).otherwise(expression)
+    return expression.cast(pl.Int64).alias(f"{factor}_points")
 
 
 def _grade(scorecard: Scorecard) -> pl.Expr:
-    chain = pl.when(pl.col("months_history") < scorecard.min_months).then(pl.lit(NEW))
-    for grade in GRADES:
-        chain = chain.when(pl.col("points") >= scorecard.grades[grade].min_points).then(pl.lit(grade))
-    return chain.otherwise(pl.lit("D")).alias("grade")
+    expression: pl.Expr = pl.lit("D")
+    for grade in reversed(GRADES):
+        earned = pl.col("points") >= scorecard.grades[grade].min_points
+        expression = pl.when(earned).then(pl.lit(grade)).otherwise(expression)
+    return (
+        pl.when(pl.col("months_history") < scorecard.min_months)
+        .then(pl.lit(NEW))
+        .otherwise(expression)
+        .alias("grade")
+    )
 
 
 def grade_frame(inputs: GradeInputs, scorecard: Scorecard, as_of: date) -> pl.DataFrame:

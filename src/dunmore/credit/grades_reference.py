@@ -46,10 +46,7 @@ def half_up(numerator: int, denominator: int) -> int:
 def _open_and_days(invoice: InvoiceFact, history: CustomerHistory, as_of: date) -> tuple[int, int]:
     paid = [a for a in history.allocations if a.invoice_id == invoice.invoice_id and a.date <= as_of]
     open_minor = max(0, invoice.amount_minor - invoice.outside_minor - sum(a.amount_minor for a in paid))
-    if open_minor > 0:
-        settled_on = as_of
-    else:
-        settled_on = max((a.date for a in paid), default=invoice.due_date)
+    settled_on = as_of if open_minor > 0 else max((a.date for a in paid), default=invoice.due_date)
     return open_minor, max(0, (settled_on - invoice.due_date).days)
 
 
@@ -76,7 +73,9 @@ def factors(history: CustomerHistory, as_of: date) -> dict[str, int]:
         "broken_promises": sum(
             1 for s, on in history.promises if s in FAILED_PROMISES and on and since < on <= as_of
         ),
-        "disputes_rejected": sum(1 for o, on in history.disputes if o == "rejected" and on and since < on <= as_of),
+        "disputes_rejected": sum(
+            1 for o, on in history.disputes if o == "rejected" and on and since < on <= as_of
+        ),
         "months_history": 0 if first is None else _months(first, as_of),
     }
 

@@ -65,13 +65,16 @@ class CreditVerdict:
 def active_holds(conn: Connection, customer_id: int) -> tuple[HoldView, ...]:
     h = CREDIT_HOLDS.c
     rows = conn.execute(
-        select(h.rule, h.detail, h.set_on).where(h.customer_id == customer_id, h.released_at.is_(None))
+        select(h.rule, h.detail, h.set_on)
+        .where(h.customer_id == customer_id, h.released_at.is_(None))
         .order_by(h.id)
-    ).all()  # fmt: skip
+    ).all()
     return tuple(HoldView(r.rule, json.loads(r.detail), r.set_on) for r in rows)
 
 
-def check(conn: Connection, *, user: User, customer: str, amount: Decimal, currency: str | None) -> CreditVerdict:
+def check(
+    conn: Connection, *, user: User, customer: str, amount: Decimal, currency: str | None
+) -> CreditVerdict:
     """Whether a new order of `amount` may ship to the customer: on hold, over its limit, or ok."""
     require(user, Permission.LEDGER_READ)
     row = customer_row(conn, user, customer)
@@ -97,7 +100,10 @@ def _currency(conn: Connection, row: Any, currency: str | None) -> str:
     found = sorted(conn.execute(select(i.currency).where(i.customer_id == row.id).distinct()).scalars())
     if len(found) != 1:
         raise BadArgument(
-            _m("customer %(customer)s has no one currency: say which with --currency", customer=row.external_id)
+            _m(
+                "customer %(customer)s has no one currency: say which with --currency",
+                customer=row.external_id,
+            )
         )
     return str(found[0])
 
@@ -120,8 +126,15 @@ def _exposure(conn: Connection, customer_id: int, currency: str) -> int:
 # --- holds -----------------------------------------------------------------------------------------
 
 
-def apply_hold_rules(conn: Connection, graded: pl.DataFrame, scorecard: Scorecard, *, as_of: date,
-                     now: datetime, actor: str = "grading") -> int:  # fmt: skip
+def apply_hold_rules(
+    conn: Connection,
+    graded: pl.DataFrame,
+    scorecard: Scorecard,
+    *,
+    as_of: date,
+    now: datetime,
+    actor: str = "grading",
+) -> int:
     """Set a credit hold on each customer the rules name that has none (nor a release within
     `RELEASE_LASTS`); audited as `customer.credit_hold`. How many were set."""
     wanted: dict[int, tuple[str, dict[str, Any]]] = {}
@@ -135,11 +148,17 @@ def apply_hold_rules(conn: Connection, graded: pl.DataFrame, scorecard: Scorecar
     if not wanted:
         return 0
     codes = _codes(conn, list(wanted))
-    rows = [{"customer_id": c, "rule": rule, "detail": json.dumps(detail), "set_on": as_of, "set_at": now}
-            for c, (rule, detail) in sorted(wanted.items())]  # fmt: skip
+    rows = [
+        {"customer_id": c, "rule": rule, "detail": json.dumps(detail), "set_on": as_of, "set_at": now}
+        for c, (rule, detail) in sorted(wanted.items())
+    ]
     conn.execute(insert(CREDIT_HOLDS), rows)
-    events = [audit.Event(now, actor, "customer.credit_hold", f"customer:{codes[c]}", None,
-                          {"rule": rule, **detail}) for c, (rule, detail) in sorted(wanted.items())]  # fmt: skip
+    events = [
+        audit.Event(
+            now, actor, "customer.credit_hold", f"customer:{codes[c]}", None, {"rule": rule, **detail}
+        )
+        for c, (rule, detail) in sorted(wanted.items())
+    ]
     audit.record_many(conn, events)
     return len(rows)
 
@@ -181,11 +200,18 @@ def release(conn: Connection, *, user: User, customer: str, reason: str, now: da
     row = customer_row(conn, user, customer)
     h = CREDIT_HOLDS.c
     released = conn.execute(
-        update(CREDIT_HOLDS).where(h.customer_id == row.id, h.released_at.is_(None))
+        update(CREDIT_HOLDS)
+        .where(h.customer_id == row.id, h.released_at.is_(None))
         .values(released_by=user.login, released_at=now, release_reason=reason)
-    ).rowcount  # fmt: skip
+    ).rowcount
     if not released:
         raise NotFound(_m("customer %(customer)s is not on credit hold", customer=customer))
-    audit.record(conn, at=now, actor=user.login, action="customer.credit_release", object=f"customer:{customer}",
-                 after={"reason": reason, "released": released})  # fmt: skip
+    audit.record(
+        conn,
+        at=now,
+        actor=user.login,
+        action="customer.credit_release",
+        object=f"customer:{customer}",
+        after={"reason": reason, "released": released},
+    )
     return int(released)
