@@ -24,8 +24,8 @@ from dunmore.i18n import N_, _m
 FACTORS: dict[str, str] = {
     "avg_days_beyond_terms": N_("average days beyond terms (amount-weighted, 12 months)"),
     "max_days_beyond_terms": N_("most days beyond terms (12 months)"),
-    "late_share": N_("share of invoices paid late (%, 12 months)"),
-    "overdue_share": N_("overdue share of what is open now (%)"),
+    "late_share": N_("share of invoices paid late, in percent (12 months)"),
+    "overdue_share": N_("overdue share of what is open now, in percent"),
     "broken_promises": N_("promises to pay broken (12 months)"),
     "disputes_rejected": N_("disputes rejected (12 months)"),
     "months_history": N_("months since the first invoice"),
