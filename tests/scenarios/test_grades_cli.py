@@ -30,10 +30,12 @@ def test_grades_and_credit_from_the_command_line(sqlite_engine: Engine, tmp_path
         return result.output
 
     graded = json.loads(dunmore("grades", "compute", "--as-of", "2026-03-01", "--json"))
-    assert graded["counts"] == {"D": 1} and graded["holds_set"] == 1
+    assert graded["counts"] == {"D": 1}
+    assert graded["holds_set"] == 1
     assert graded["changed"] == [{"customer": "C1", "before": "A", "after": "D"}]
     explained = json.loads(dunmore("grades", "explain", "C1", "--json"))
-    assert explained["grade"] == "D" and explained["factors"]["max_days_beyond_terms"]["points"] == 0
+    assert explained["grade"] == "D"
+    assert explained["factors"]["max_days_beyond_terms"]["points"] == 0
     assert "高风险" in dunmore("grades", "explain", "C1", lang="zh-CN")
     assert "Refused: C1 is on credit hold (grade D)" in dunmore("credit", "check", "C1", "500.00", code=9)
     assert "released" in dunmore("credit", "release", "C1", "--reason", "prepaid by bank transfer")
