@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from dunmore.access.service import add_user, get_user
 from dunmore.access.values import Role, User
@@ -23,7 +23,7 @@ from dunmore.credit.grades_models import GRADE_HISTORY
 from dunmore.errors import BadArgument, PermissionDenied
 from dunmore.ledger.models import CUSTOMERS
 from dunmore.store.db import transaction
-from dunmore.workspace.models import ALERTS
+from dunmore.workspace.models import ALERTS, PROMISES
 from tests.scenarios.story import Story, day, morning
 
 PASSWORD = "a long enough password"
@@ -128,10 +128,50 @@ def test_paying_40_days_late_drops_to_c_and_alerts_the_owner(engine: Engine) -> 
     assert "grade_downgraded" in kinds
     assert kinds == [kind for kind, _ in alerts(engine, "boss")]
     assert ("grade_downgraded", {"before": "A", "after": "C"}) in alerts(engine, "wang")
+    assert outcome_days(engine, "2026-05-20") == 12  # noqa: PLR2004 - not yet 15 days worse than in January
+    assert "beyond_terms_worsening" not in kinds
     with engine.connect() as conn:
         explained = grades_explain(conn, engine)
     assert explained.grade == "C"
-    assert explained.factors["avg_days_beyond_terms"].value > 0
+    assert explained.factors["avg_days_beyond_terms"].value == 12  # noqa: PLR2004
+    assert [m.render("en") for m in explained.moves][0].endswith("would raise the grade to B")
+    compute(engine, "2026-07-20")  # compared with 2026-01-15's grading, the latest three months before
+    worse = [params for kind, params in alerts(engine, "wang") if kind == "beyond_terms_worsening"]
+    assert worse == [{"before": 0, "after": outcome_days(engine, "2026-07-20")}]
+
+
+def outcome_days(engine: Engine, on: str) -> int:
+    h = GRADE_HISTORY.c
+    with engine.connect() as conn:
+        return int(conn.execute(select(h.days_beyond_terms).where(h.as_of == day(on))).scalar_one())
+
+
+def test_a_first_broken_promise_alerts_the_owner_once(engine: Engine) -> None:
+    story = _story(engine)
+    _monthly(story, "C1", first="2025-01-01", months=18)
+    compute(engine, "2026-04-01")
+    with transaction(engine) as conn:
+        customer_id = conn.execute(select(CUSTOMERS.c.id)).scalar_one()
+        conn.execute(
+            insert(PROMISES).values(
+                customer_id=customer_id,
+                currency="CNY",
+                amount_minor=100,
+                made_on=day("2026-04-02"),
+                due_on=day("2026-04-05"),
+                grace_days=2,
+                status="broken",
+                paid_minor=0,
+                decided_on=day("2026-04-08"),
+                reason="promise_broken",
+                actor="wang",
+                created_at=morning("2026-04-02"),
+            )
+        )
+    compute(engine, "2026-04-10")
+    compute(engine, "2026-04-20")
+    assert [kind for kind, _ in alerts(engine, "wang")] == ["first_broken_promise"]
+    assert grade_of(engine) == "A"  # 5 points fewer: still A
 
 
 def grades_explain(conn: Connection, engine: Engine) -> Explanation:
