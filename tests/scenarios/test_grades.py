@@ -184,6 +184,7 @@ def test_a_d_customer_is_refused_credit_until_a_manager_releases_it(engine: Engi
     _monthly(story, "C1", first="2025-01-01", months=14, late_from=9, until="2025-10-01")
     outcome = compute(engine, "2026-03-01")
     assert grade_of(engine) == "D"
+    assert alerts(engine, "wang") == []  # a first grading sets the baseline: no alert against the import
     assert outcome.holds_set == 1
     with transaction(engine) as conn:
         verdict = limits.check(

@@ -3,7 +3,9 @@ the managers (`workspace.alerts`; said by `workspace.alert_texts`). Three rules,
 alert's kind:
 
 - `grade_downgraded` (key `grade-down:<customer>:<date>`): the grade in force fell (A → B, … C → D)
-  from the one the customer had before this grading;
+  from the one in force at the customer's previous grading (a first grading only sets a baseline:
+  an imported grade is not Dunmore's judgement, and the first grading of a ledger would otherwise
+  alert about every customer whose imported grade was generous);
 - `beyond_terms_worsening` (key `beyond-terms-worse:<customer>:<date>`): the average days beyond
   terms rose by more than the scorecard's `early_warning.worsening_days` since the latest grading
   at least three months (90 days) before;
@@ -29,12 +31,17 @@ RANK = {grade: rank for rank, grade in enumerate(GRADES)}
 
 
 def _history_at(conn: Connection, as_of: date | None, name: str) -> pl.DataFrame:
-    """(customer, days beyond terms, broken promises) of the grading of `as_of`."""
+    """(customer, grade in force, days beyond terms, broken promises) of the grading of `as_of`."""
     h = GRADE_HISTORY.c
-    schema = {"customer_id": pl.Int64, f"{name}_days": pl.Int64, f"{name}_broken": pl.Int64}
+    schema = {
+        "customer_id": pl.Int64,
+        f"{name}_grade": pl.String,
+        f"{name}_days": pl.Int64,
+        f"{name}_broken": pl.Int64,
+    }
     if as_of is None:
         return pl.DataFrame(schema=schema)
-    query = select(h.customer_id, h.days_beyond_terms, h.broken_promises).where(h.as_of == as_of)
+    query = select(h.customer_id, h.grade, h.days_beyond_terms, h.broken_promises).where(h.as_of == as_of)
     return read_frame(conn, query, schema)
 
 
@@ -48,8 +55,8 @@ def _latest(conn: Connection, before: date) -> date | None:
 def early_warnings(
     conn: Connection, graded: pl.DataFrame, scorecard: Scorecard, as_of: date
 ) -> list[NewAlert]:
-    """The alerts of a grading (`graded`: the grade frame with `customer`, `before` and `in_force`),
-    read against the stored history before it is written."""
+    """The alerts of a grading (`graded`: the grade frame with `in_force`), read against the stored
+    history before this grading's rows are written."""
     frame = graded.join(_history_at(conn, _latest(conn, as_of), "last"), on="customer_id", how="left")
     frame = frame.join(
         _history_at(conn, _latest(conn, as_of - THREE_MONTHS + timedelta(days=1)), "old"),
@@ -58,10 +65,10 @@ def early_warnings(
     )
     rank = {
         name: pl.col(name).replace_strict(RANK, default=None, return_dtype=pl.Int64)
-        for name in ("before", "in_force")
+        for name in ("last_grade", "in_force")
     }
     rules = {
-        "down": rank["in_force"] > rank["before"],
+        "down": rank["in_force"] > rank["last_grade"],
         "worse": pl.col("avg_days_beyond_terms") - pl.col("old_days") > scorecard.worsening_days,
         "first": (pl.col("last_broken") == 0) & (pl.col("broken_promises") > 0),
     }
@@ -75,7 +82,7 @@ def _of(row: dict[str, Any], as_of: date) -> list[NewAlert]:
     key = f"{customer_id}:{as_of.isoformat()}"
     found = []
     if row["down"]:
-        grades = {"before": str(row["before"]), "after": str(row["in_force"])}
+        grades = {"before": str(row["last_grade"]), "after": str(row["in_force"])}
         found.append(NewAlert("grade_downgraded", f"grade-down:{key}", customer_id, grades))
     if row["worse"]:
         days = {"before": int(row["old_days"]), "after": int(row["avg_days_beyond_terms"])}
