@@ -71,7 +71,24 @@ def test_grade_on_the_customer_page_and_the_credit_check_form(sqlite_engine: Eng
         answer = client.post("/api/v1/credit-checks", json=check, headers=demo.auth(Role.MANAGER)).json()
         assert answer["status"] in ("ok", "over_limit")
         assert answer["holds"] == []
+        form = {
+            "grade": "B",
+            "until": "2026-06-30",
+            "reason": "bank guarantee",
+            "csrf_token": csrf_of(section.text),
+        }
+        overridden = client.post(f"/customers/{held}/grade-override", data=form, follow_redirects=False)
+        assert overridden.status_code == 303
+        assert (
+            client.post(f"/customers/{held}/grade-override", data=form | {"until": "2026-03-01"}).status_code
+            == 400
+        )
+        panel = client.get(f"/customers/{held}/grade").text
+        assert "bank guarantee" in panel
+        assert 'id="grade-terms"' in panel
         grade = client.get(f"/api/v1/customers/{held}/grade", headers=demo.auth(Role.MANAGER)).json()
+        assert grade["grade"] == "B"
+        assert grade["override_until"] == "2026-06-30"
         assert grade["graded_on"] == "2026-03-16"
         assert set(grade["factors"]) >= {
             "late_share",

@@ -133,6 +133,14 @@ CREDIT_LINES = [
     Line(Permission.LEDGER_READ, "POST", "/credit-check", body=CREDIT_CHECK),
     # no customer of the demo is on credit hold: past the permission, there is nothing to release
     Line(Permission.CREDIT_MANAGE, "POST", "/customers/{code}/credit-release", past_the_gate, body=REASON),
+    # an expiry in the past: past the permission, the override is refused and nothing changes
+    Line(
+        Permission.CREDIT_MANAGE,
+        "POST",
+        "/customers/{code}/grade-override",
+        lambda answer: answer.status_code == 400,
+        body={"grade": "B", "until": "2020-01-01", "reason": "guarantee"},
+    ),
 ]
 
 MATRIX = [

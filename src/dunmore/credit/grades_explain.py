@@ -14,7 +14,7 @@ from dunmore.access.values import User
 from dunmore.credit.grades import current_scorecard, customer_row
 from dunmore.credit.grades_models import GRADE_HISTORY, GRADE_OVERRIDES
 from dunmore.credit.limits import HoldView, active_holds
-from dunmore.credit.scorecard import FACTORS, GRADE_NAMES, GRADES, NEW, Band, Scorecard
+from dunmore.credit.scorecard import FACTORS, GRADE_NAMES, GRADES, NEW, Band, GradeTerms, Scorecard
 from dunmore.i18n import Text, _m
 
 
@@ -50,6 +50,7 @@ class Explanation:
     moves: tuple[Text, ...]
     override: OverrideView | None
     holds: tuple[HoldView, ...]
+    terms: GradeTerms | None  # the limits and payment terms of the grade in force (None: not A–D or N)
 
 
 def explain(conn: Connection, *, user: User, customer: str) -> Explanation:
@@ -66,9 +67,10 @@ def explain(conn: Connection, *, user: User, customer: str) -> Explanation:
     scorecard = current_scorecard(conn).scorecard
     holds, override = active_holds(conn, row.id), _override(conn, row.id)
     grade_name = GRADE_NAMES.get(row.grade or "")
+    terms = scorecard.terms(row.grade) if row.grade in (*GRADES, NEW) else None
     if stored is None:
         return Explanation(
-            customer, row.name, row.grade, grade_name, None, None, None, 0, {}, (), override, holds
+            customer, row.name, row.grade, grade_name, None, None, None, 0, {}, (), override, holds, terms
         )
     factors = {name: _factor(scorecard, name, *pair) for name, pair in json.loads(stored.factors).items()}
     moves = _moves(scorecard, stored.computed, int(stored.points))
@@ -85,6 +87,7 @@ def explain(conn: Connection, *, user: User, customer: str) -> Explanation:
         moves,
         override,
         holds,
+        terms,
     )
 
 

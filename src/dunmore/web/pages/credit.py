@@ -3,6 +3,7 @@ release of its credit hold, and the credit-check form. A customer out of reach i
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -11,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dunmore.access.permissions import Permission, allows
 from dunmore.access.values import User
-from dunmore.credit import limits
+from dunmore.credit import grades, limits
 from dunmore.credit.grades_explain import Explanation, explain
 from dunmore.errors import AmountError, BadArgument, CurrencyError, NotFound
 from dunmore.i18n import _m
@@ -37,7 +38,7 @@ def customer_grade(request: Request, site: Site, conn: Conn, user: PageUser, cod
     language = user.language.value
     return site.templates.render(
         request, "credit.html", language=language, user=user, fragment="section", customer=code,
-        may_release=allows(user, Permission.CREDIT_MANAGE), **_shown(found, language),
+        may_manage=allows(user, Permission.CREDIT_MANAGE), **_shown(found, language),
     )  # fmt: skip
 
 
@@ -50,6 +51,21 @@ def release(
     reason: Annotated[str, Form(min_length=1, max_length=500)],
 ) -> Response:
     limits.release(conn, user=user, customer=code, reason=reason, now=site.now())
+    return RedirectResponse(f"/customers/{code}", status_code=303)
+
+
+@router.post("/customers/{code}/grade-override", response_model=None)
+def override(
+    site: Site,
+    conn: Conn,
+    user: PageUser,
+    code: Code,
+    grade: Annotated[str, Form(pattern="^[ABCD]$")],
+    until: Annotated[date, Form()],
+    reason: Annotated[str, Form(min_length=1, max_length=500)],
+) -> Response:
+    grades.override(conn, user=user, customer=code, grade=grade, reason=reason, until=until,
+                    today=site.today(), now=site.now())  # fmt: skip
     return RedirectResponse(f"/customers/{code}", status_code=303)
 
 
