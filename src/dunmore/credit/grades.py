@@ -9,9 +9,9 @@ transaction.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ from dunmore.credit.scorecard import (
 from dunmore.errors import BadArgument, NotFound
 from dunmore.i18n import _m
 from dunmore.ledger.models import CUSTOMERS
-from dunmore.store.bulk import insert_frame, update_frame
+from dunmore.store.bulk import insert_frame, read_frame, update_frame
 from dunmore.workspace.alerts import raise_alerts
 
 REASON_MAX = 500
@@ -89,8 +89,14 @@ def current_scorecard(conn: Connection) -> LoadedScorecard:
     if row is None:
         scorecard = load_scorecard_text(default_text(), source=DEFAULT_SOURCE)
         return LoadedScorecard(0, scorecard.fingerprint(), DEFAULT_SOURCE, scorecard)
-    scorecard = load_scorecard_text(row.text, source=row.source)
+    scorecard = _parsed(row.text, row.source)
     return LoadedScorecard(int(row.version), scorecard.fingerprint(), row.source, scorecard)
+
+
+@lru_cache(maxsize=8)
+def _parsed(text: str, source: str) -> Scorecard:
+    """Stored scorecards were checked when loaded; parse each once per process (credit checks)."""
+    return load_scorecard_text(text, source=source)
 
 
 def active_overrides(conn: Connection, as_of: date) -> pl.DataFrame:
@@ -142,21 +148,22 @@ def compute(conn: Connection, *, user: User, as_of: date, now: datetime) -> Grad
 def _with_previous(conn: Connection, graded: pl.DataFrame) -> pl.DataFrame:
     """The grade each customer has now (`before`: imported or graded earlier) and its code."""
     c = CUSTOMERS.c
-    rows = conn.execute(select(c.id, c.external_id, c.grade)).all()
-    before = pl.DataFrame(
-        [(int(r.id), r.external_id, r.grade) for r in rows],
-        schema={"customer_id": pl.Int64, "customer": pl.String, "before": pl.String},
-        orient="row",
-    )
+    schema = {"customer_id": pl.Int64, "customer": pl.String, "before": pl.String}
+    before = read_frame(conn, select(c.id, c.external_id, c.grade), schema)
     return graded.join(before, on="customer_id", how="left")
+
+
+def _factors_json(graded: pl.DataFrame) -> pl.Expr:
+    """`{"factor":[value,points],…}` per row, built by Polars (no Python loop over customers)."""
+    pieces: list[pl.Expr] = []
+    for n, factor in enumerate(FACTORS):
+        pieces += [pl.lit(("{" if n == 0 else ",") + f'"{factor}":['), pl.col(factor).cast(pl.String)]
+        pieces += [pl.lit(","), pl.col(f"{factor}_points").cast(pl.String), pl.lit("]")]
+    return pl.concat_str([*pieces, pl.lit("}")]).alias("factors")
 
 
 def _store_history(conn: Connection, graded: pl.DataFrame, version: int, as_of: date, now: datetime) -> None:
     conn.execute(delete(GRADE_HISTORY).where(GRADE_HISTORY.c.as_of == as_of))
-    factors = [
-        json.dumps({f: [row[f], row[f"{f}_points"]] for f in FACTORS}, separators=(",", ":"))
-        for row in graded.select(*FACTORS, *(f"{f}_points" for f in FACTORS)).iter_rows(named=True)
-    ]
     rows = graded.select(
         "customer_id",
         pl.lit(as_of).alias("as_of"),
@@ -164,7 +171,7 @@ def _store_history(conn: Connection, graded: pl.DataFrame, version: int, as_of: 
         pl.col("in_force").alias("grade"),
         pl.col("before").alias("previous"),
         "points",
-        pl.Series("factors", factors, dtype=pl.String),
+        _factors_json(graded),
         pl.col("avg_days_beyond_terms").alias("days_beyond_terms"),
         "broken_promises",
         pl.lit(version).alias("scorecard_version"),
