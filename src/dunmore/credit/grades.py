@@ -36,7 +36,7 @@ from dunmore.credit.scorecard import (
 from dunmore.errors import BadArgument, NotFound
 from dunmore.i18n import _m
 from dunmore.ledger.models import CUSTOMERS
-from dunmore.store.bulk import insert_frame, read_frame, update_frame
+from dunmore.store.bulk import insert_frame, read_frame, staged, update_frame
 from dunmore.workspace.alerts import raise_alerts
 
 REASON_MAX = 500
@@ -182,9 +182,14 @@ def _store_history(conn: Connection, graded: pl.DataFrame, version: int, as_of: 
 
 def _set_grades(conn: Connection, graded: pl.DataFrame) -> list[dict[str, Any]]:
     moved = graded.filter(pl.col("before").is_null() | (pl.col("before") != pl.col("in_force")))
-    update_frame(
-        conn, CUSTOMERS, moved.select(pl.col("customer_id").alias("id"), pl.col("in_force").alias("grade"))
-    )
+    changes = moved.select(pl.col("customer_id").alias("id"), pl.col("in_force").alias("grade"))
+    if conn.dialect.name != "postgresql":
+        update_frame(conn, CUSTOMERS, changes)
+    elif not changes.is_empty():  # one UPDATE … FROM a COPYed table, not a statement per customer
+        with staged(conn, CUSTOMERS, changes) as name:
+            conn.exec_driver_sql(
+                f"UPDATE customers SET grade = s.grade FROM {name} s WHERE customers.id = s.id"  # noqa: S608
+            )
     return [
         {"customer": row["customer"], "before": row["before"], "after": row["in_force"]}
         for row in moved.sort("customer").iter_rows(named=True)
