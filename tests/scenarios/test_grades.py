@@ -24,7 +24,7 @@ from dunmore.errors import BadArgument, PermissionDenied
 from dunmore.ledger.models import CUSTOMERS
 from dunmore.store.db import transaction
 from dunmore.workspace.models import ALERTS, PROMISES
-from tests.scenarios.story import Story, day, morning
+from tests.scenarios.story import Story, day, digest, morning
 
 PASSWORD = "a long enough password"
 
@@ -241,3 +241,18 @@ def test_an_override_sets_the_grade_until_it_expires(engine: Engine) -> None:
             today=day("2026-07-01"),
             now=morning("2026-07-01"),
         )
+
+
+def test_the_grade_routes_the_dunning_policy(engine: Engine) -> None:
+    """C1 was imported as grade C (the standard policy: a first reminder 3 days after the due date);
+    graded A for its prompt payments, the next run routes it to the gentle policy (7 days)."""
+    story = Story(engine)
+    story.customer("C1", grade="C")
+    _users(engine)
+    _monthly(story, "C1", first="2025-01-01", months=18, until="2026-05-29")  # C1-16, due 05-31, open
+    assert digest(story.propose("2026-06-03")) == [
+        "C1 CNY L1 first-overdue: C1-16 L1 +3d 10000.00 (interest 3.00)"
+    ]
+    compute(engine, "2026-06-03")
+    assert grade_of(engine) == "A"
+    assert digest(story.propose("2026-06-03")) == []
