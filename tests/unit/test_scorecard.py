@@ -49,3 +49,14 @@ def test_what_would_earn_more_points() -> None:
         "10 more points would raise the grade to A",
         "11 points fewer would lower the grade to C",
     ]
+
+
+def test_the_early_warnings_are_said_in_each_language() -> None:
+    from dunmore.workspace.alert_texts import kind_name, said
+
+    down = {"before": "A", "after": "C"}
+    assert said("grade_downgraded", down, customer="C1", language="zh-CN") == "C1 的等级从 A 降为 C"
+    assert said("grade_downgraded", down, customer="C1", language="en").endswith("from grade A to C")
+    worse = {"before": 0, "after": 21}
+    assert "三個月前為 0 天" in said("beyond_terms_worsening", worse, customer="C1", language="zh-TW")
+    assert kind_name("first_broken_promise", "zh-CN") == "首次违背承诺"
