@@ -27,6 +27,7 @@ from tests.web.live import AS_OF, NOW, Demo, demo_ledger, serving
 from tests.web.routes import endpoints
 from tests.web.test_role_matrix import (
     ASSIGN_DRY,
+    CREDIT_CHECK,
     HAND_OVER,
     MATRIX,
     MOVE_NOBODY,
@@ -126,6 +127,7 @@ def _body(operation: Operation) -> Any:
         "POST /api/v1/promises/{promise_id}/cancel": REASON,
         "POST /api/v1/customers/{code}/plans": PLAN,
         "POST /api/v1/plans/{plan_id}/cancel": REASON,
+        "POST /api/v1/credit-checks": CREDIT_CHECK,
         "POST /api/v1/portfolios/assign": ASSIGN_DRY,
         "POST /api/v1/portfolios/move": MOVE_NOBODY,
         "POST /api/v1/portfolios/reassign": HAND_OVER,

@@ -158,6 +158,26 @@ PLAN_LINES = [
     ),
 ]
 
+# C000003 is in portfolio east (the collector's) and owned by the sales user: every role reaches it.
+CREDIT_CHECK = {"customer": "C000003", "amount": "1.00", "currency": "CNY"}
+CREDIT_LINES = [
+    Line(Permission.LEDGER_READ, "POST", "/api/v1/credit-checks", body=CREDIT_CHECK),
+    Line(Permission.LEDGER_READ, "GET", "/api/v1/customers/{code}/grade"),
+    Line(Permission.LEDGER_READ, "GET", "/customers/{code}/grade"),
+    Line(Permission.LEDGER_READ, "GET", "/credit-check"),
+    Line(Permission.LEDGER_READ, "POST", "/credit-check", body=CREDIT_CHECK),
+    # no customer of the demo is on credit hold: past the permission, there is nothing to release
+    Line(Permission.CREDIT_MANAGE, "POST", "/customers/{code}/credit-release", past_the_gate, body=REASON),
+    # an expiry in the past: past the permission, the override is refused and nothing changes
+    Line(
+        Permission.CREDIT_MANAGE,
+        "POST",
+        "/customers/{code}/grade-override",
+        lambda answer: answer.status_code == 400,
+        body={"grade": "B", "until": "2020-01-01", "reason": "guarantee"},
+    ),
+]
+
 MATRIX = [
     Line(None, "GET", "/api/v1/me"),
     Line(Permission.LEDGER_READ, "GET", "/api/v1/customers"),
@@ -288,6 +308,7 @@ MATRIX = [
     Line(Permission.PORTFOLIO_MANAGE, "POST", "/api/v1/portfolios/reassign", body=HAND_OVER),
     *PROMISE_LINES,
     *PLAN_LINES,
+    *CREDIT_LINES,
     Line(Permission.ALERT_READ, "GET", "/api/v1/alerts"),
     Line(Permission.ALERT_READ, "POST", "/api/v1/alerts/read", body={"ids": [1]}),
     Line(Permission.ALERT_READ, "GET", "/alerts"),

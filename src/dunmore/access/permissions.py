@@ -41,6 +41,7 @@ class Permission(StrEnum):
     USERS_MANAGE = "users.manage"
     PORTFOLIO_MANAGE = "portfolio.manage"
     SETTINGS_MANAGE = "settings.manage"
+    CREDIT_MANAGE = "credit.manage"
 
 
 WHAT = {
@@ -65,6 +66,9 @@ WHAT = {
         "assign customers to portfolios and hand portfolios over between collectors"
     ),
     Permission.SETTINGS_MANAGE: N_("change settings"),
+    Permission.CREDIT_MANAGE: N_(
+        "load the credit scorecard, compute grades, override a grade and release a credit hold"
+    ),
 }
 
 

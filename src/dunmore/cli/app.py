@@ -70,6 +70,8 @@ def _register() -> None:
         web,
     )
     from dunmore.cli import alerts as alerts_cli
+    from dunmore.cli import credit as credit_cli
+    from dunmore.cli import grades as grades_cli
 
     demo.register(app)
     imports.register(app)
@@ -89,6 +91,8 @@ def _register() -> None:
     dunmore.cli.worklist.register(app)
     alerts_cli.register(app)
     dunmore.cli.plans.register(app)
+    grades_cli.register(app)
+    credit_cli.register(app)
 
 
 _register()

@@ -14,6 +14,9 @@ own language and a changed translation reaches old alerts too. The params each k
 | level_passed | level, currency, step |
 | high_value_overdue | invoice (code), amount_minor, currency, due_on |
 | task_overdue | task (id), title, due_on |
+| grade_downgraded | before, after (grades) |
+| beyond_terms_worsening | before, after (average days beyond terms, three months apart) |
+| first_broken_promise | — |
 
 A preformatted `amount` string is said as given (older callers).
 """
@@ -39,6 +42,11 @@ SENTENCES: dict[str, str] = {
     "level_passed": N_("%(customer)s reached dunning level %(level)s in %(currency)s"),
     "high_value_overdue": N_("Invoice %(invoice)s of %(customer)s (%(amount)s) is overdue since %(due_on)s"),
     "task_overdue": N_("The task %(title)s for %(customer)s was due %(due_on)s and is not done"),
+    "grade_downgraded": N_("%(customer)s was downgraded from grade %(before)s to %(after)s"),
+    "beyond_terms_worsening": N_(
+        "%(customer)s now pays %(after)s days beyond terms on average, %(before)s three months ago"
+    ),
+    "first_broken_promise": N_("%(customer)s broke a promise to pay for the first time in 12 months"),
 }
 UNKNOWN = N_("%(customer)s: an alert of kind %(kind)s")
 KIND_NAMES: dict[str, str] = {
@@ -49,6 +57,9 @@ KIND_NAMES: dict[str, str] = {
     "level_passed": N_("Level reached"),
     "high_value_overdue": N_("High-value invoice overdue"),
     "task_overdue": N_("Task overdue"),
+    "grade_downgraded": N_("Grade downgraded"),
+    "beyond_terms_worsening": N_("Paying later"),
+    "first_broken_promise": N_("First broken promise"),
 }
 
 

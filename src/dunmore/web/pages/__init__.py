@@ -17,6 +17,7 @@ from dunmore.web.pages import (
     session,
     worklist,
 )
+from dunmore.web.pages import credit as credit_pages
 from dunmore.web.pages import disputes as dispute_pages
 from dunmore.web.pages import plans as plan_pages
 
@@ -33,3 +34,4 @@ router.include_router(worklist.router)
 router.include_router(alerts.router)
 router.include_router(calendar.router)
 router.include_router(plan_pages.router)
+router.include_router(credit_pages.router)

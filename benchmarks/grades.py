@@ -1,0 +1,58 @@
+"""Benchmark of grading (issue 13): every customer of the run benchmark's ledger (200,000 customers,
+1,000,000 open items, after one committed run) graded in one pass; goal: under 5 s.
+
+    .venv/bin/python -m benchmarks.grades [--items 1000000] [--db URL]
+
+Timed apart: reading the frames (`grades_inputs.read_inputs`), the pure vectorized pass
+(`grades_frames.grade_frame`), and the whole `grades.compute` (history written, grades set, holds,
+early warnings) in one transaction, rolled back so that each repetition starts from the same ledger.
+The database is its own (benchmarks/.data/grades-<items>.db): grading changes customers' grades.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from benchmarks.common import DATA, save
+from benchmarks.dunning_run import AS_OF
+from benchmarks.web_pages import AT, _ledger
+from dunmore.access.values import Language, Role, User
+from dunmore.credit import grades
+from dunmore.credit.grades_frames import grade_frame
+from dunmore.credit.grades_inputs import read_inputs
+from dunmore.store.db import open_database
+
+MANAGER = User(1, "max", Role.MANAGER, Language.ZH_CN, frozenset(), False, AT)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=1_000_000, help="open items of the ledger")
+    parser.add_argument("--db", help="default: a SQLite file of its own in benchmarks/.data")
+    args = parser.parse_args()
+    DATA.mkdir(exist_ok=True)
+    engine = open_database(args.db or f"sqlite:///{DATA / f'grades-{args.items}.db'}", create=True)
+    items = _ledger(engine, 200_000, args.items, AS_OF)
+    seconds: dict[str, float] = {}
+    with engine.connect() as conn:
+        started = time.perf_counter()
+        inputs = read_inputs(conn)
+        seconds["read"] = time.perf_counter() - started
+        scorecard = grades.current_scorecard(conn).scorecard
+        started = time.perf_counter()
+        graded = grade_frame(inputs, scorecard, AS_OF)
+        seconds["decide"] = time.perf_counter() - started
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        started = time.perf_counter()
+        done = grades.compute(conn, user=MANAGER, as_of=AS_OF, now=AT)
+        seconds["compute"] = time.perf_counter() - started
+        transaction.rollback()
+    print(f"{items} invoices, {graded.height} customers: {done.counts}")
+    print({label: round(value, 3) for label, value in seconds.items()})
+    save(f"grades_{engine.dialect.name}_{items}", {"customers": graded.height, "seconds": seconds})
+
+
+if __name__ == "__main__":
+    main()

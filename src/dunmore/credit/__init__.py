@@ -1,0 +1,1 @@
+"""Credit management: grades earned from payment history, credit limits and holds, contracts."""

@@ -1,0 +1,258 @@
+"""Grades earned from payment history, told as dated stories of one customer under the default
+scorecard (src/dunmore/credit/scorecard.yaml: A from 80 points, B 60, C 40, D below; grade N under
+3 months of history; a credit hold for grade D or anything more than 90 days overdue).
+
+A prompt payer stays A; a customer who starts paying 40 days late drops to C and its owner hears of
+it; a D customer's order is refused by the credit check until a manager releases the hold.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from dunmore.access.service import add_user, get_user
+from dunmore.access.values import Role, User
+from dunmore.credit import grades, limits
+from dunmore.credit.grades_explain import Explanation, explain
+from dunmore.credit.grades_models import GRADE_HISTORY
+from dunmore.errors import BadArgument, PermissionDenied
+from dunmore.ledger.models import CUSTOMERS
+from dunmore.store.db import transaction
+from dunmore.workspace.models import ALERTS, PROMISES
+from tests.scenarios.story import Story, day, digest, morning
+
+PASSWORD = "a long enough password"
+
+
+def _users(engine: Engine) -> None:
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    with transaction(engine) as conn:
+        add_user(conn, login="wang", role=Role.SALES, password=PASSWORD, actor="t", at=at)
+        add_user(conn, login="boss", role=Role.MANAGER, password=PASSWORD, actor="t", at=at)
+
+
+def _user(engine: Engine, login: str) -> User:
+    with engine.connect() as conn:
+        return get_user(conn, login=login)
+
+
+def _monthly(
+    story: Story,
+    customer: str,
+    *,
+    first: str,
+    months: int,
+    late_from: int | None = None,
+    late_days: int = 40,
+    until: str = "2027-12-31",
+) -> None:
+    """A 10,000.00 CNY invoice on the 1st of each month, due 30 days later, paid the day before its due
+    date — or `late_days` after it from the `late_from`-th invoice on; payments after `until` not yet."""
+    start = day(first)
+    for n in range(months):
+        issued = date(start.year + (start.month - 1 + n) // 12, (start.month - 1 + n) % 12 + 1, 1)
+        due = issued + timedelta(days=30)
+        story.invoice(f"{customer}-{n}", customer, issued=str(issued), due=str(due), amount="10000.00")
+        paid = due + timedelta(days=late_days if late_from is not None and n >= late_from else -1)
+        if paid <= day(until):
+            story.pay(
+                f"{customer}-P{n}", customer, on=str(paid), amount="10000.00", invoice=f"{customer}-{n}"
+            )
+
+
+def _story(engine: Engine) -> Story:
+    story = Story(engine, policy=None)
+    story.customer("C1", grade="A")
+    with transaction(engine) as conn:
+        conn.execute(update(CUSTOMERS).values(owner="wang"))
+    _users(engine)
+    return story
+
+
+def compute(engine: Engine, on: str) -> grades.Grading:
+    with transaction(engine) as conn:
+        return grades.compute(conn, user=_user(engine, "boss"), as_of=day(on), now=morning(on))
+
+
+def grade_of(engine: Engine, customer: str = "C1") -> str | None:
+    with engine.connect() as conn:
+        found: str | None = conn.execute(
+            select(CUSTOMERS.c.grade).where(CUSTOMERS.c.external_id == customer)
+        ).scalar()
+        return found
+
+
+def alerts(engine: Engine, recipient: str) -> list[tuple[str, dict[str, object]]]:
+    a = ALERTS.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(a.kind, a.params).where(a.recipient == recipient).order_by(a.id)).all()
+    return [(kind, json.loads(params)) for kind, params in rows]
+
+
+def test_a_prompt_payer_stays_a(engine: Engine) -> None:
+    story = _story(engine)
+    _monthly(story, "C1", first="2025-01-01", months=20, until="2026-08-30")
+    for on in ("2026-03-15", "2026-06-15", "2026-08-30"):
+        outcome = compute(engine, on)
+        assert grade_of(engine) == "A", on
+    assert outcome.counts == {"A": 1}
+    assert outcome.changed == []
+    assert alerts(engine, "wang") == []
+    with engine.connect() as conn:
+        stored = conn.execute(
+            select(GRADE_HISTORY.c.as_of, GRADE_HISTORY.c.grade, GRADE_HISTORY.c.points)
+        ).all()
+    assert [(str(d), g) for d, g, _ in stored] == [
+        ("2026-03-15", "A"),
+        ("2026-06-15", "A"),
+        ("2026-08-30", "A"),
+    ]
+    assert all(points >= 90 for _, _, points in stored)
+
+
+def test_paying_40_days_late_drops_to_c_and_alerts_the_owner(engine: Engine) -> None:
+    """C1 paid promptly from 2025-01; from the invoice of 2026-01 it pays 40 days after the due date."""
+    story = _story(engine)
+    _monthly(story, "C1", first="2025-01-01", months=18, late_from=12)
+    assert compute(engine, "2026-01-15").changed == []
+    assert grade_of(engine) == "A"
+    outcome = compute(engine, "2026-05-20")
+    assert grade_of(engine) == "C"
+    assert outcome.changed == [{"customer": "C1", "before": "A", "after": "C"}]
+    kinds = [kind for kind, _ in alerts(engine, "wang")]
+    assert "grade_downgraded" in kinds
+    assert kinds == [kind for kind, _ in alerts(engine, "boss")]
+    assert ("grade_downgraded", {"before": "A", "after": "C"}) in alerts(engine, "wang")
+    assert outcome_days(engine, "2026-05-20") == 12
+    assert "beyond_terms_worsening" not in kinds
+    with engine.connect() as conn:
+        explained = grades_explain(conn, engine)
+    assert explained.grade == "C"
+    assert explained.factors["avg_days_beyond_terms"].value == 12
+    assert next(m.render("en") for m in explained.moves).endswith("would raise the grade to B")
+    compute(engine, "2026-07-20")  # compared with 2026-01-15's grading, the latest three months before
+    worse = [params for kind, params in alerts(engine, "wang") if kind == "beyond_terms_worsening"]
+    assert worse == [{"before": 0, "after": outcome_days(engine, "2026-07-20")}]
+
+
+def outcome_days(engine: Engine, on: str) -> int:
+    h = GRADE_HISTORY.c
+    with engine.connect() as conn:
+        return int(conn.execute(select(h.days_beyond_terms).where(h.as_of == day(on))).scalar_one())
+
+
+def test_a_first_broken_promise_alerts_the_owner_once(engine: Engine) -> None:
+    story = _story(engine)
+    _monthly(story, "C1", first="2025-01-01", months=18)
+    compute(engine, "2026-04-01")
+    with transaction(engine) as conn:
+        customer_id = conn.execute(select(CUSTOMERS.c.id)).scalar_one()
+        conn.execute(
+            insert(PROMISES).values(
+                customer_id=customer_id,
+                currency="CNY",
+                amount_minor=100,
+                made_on=day("2026-04-02"),
+                due_on=day("2026-04-05"),
+                grace_days=2,
+                status="broken",
+                paid_minor=0,
+                decided_on=day("2026-04-08"),
+                reason="promise_broken",
+                actor="wang",
+                created_at=morning("2026-04-02"),
+            )
+        )
+    compute(engine, "2026-04-10")
+    compute(engine, "2026-04-20")
+    assert [kind for kind, _ in alerts(engine, "wang")] == ["first_broken_promise"]
+    assert grade_of(engine) == "A"  # 5 points fewer: still A
+
+
+def grades_explain(conn: Connection, engine: Engine) -> Explanation:
+    return explain(conn, user=_user(engine, "wang"), customer="C1")
+
+
+def test_a_d_customer_is_refused_credit_until_a_manager_releases_it(engine: Engine) -> None:
+    """C1 has paid nothing of five invoices since 2025-10: grade D, on credit hold."""
+    story = _story(engine)
+    _monthly(story, "C1", first="2025-01-01", months=14, late_from=9, until="2025-10-01")
+    outcome = compute(engine, "2026-03-01")
+    assert grade_of(engine) == "D"
+    assert alerts(engine, "wang") == []  # a first grading sets the baseline: no alert against the import
+    assert outcome.holds_set == 1
+    with transaction(engine) as conn:
+        verdict = limits.check(
+            conn, user=_user(engine, "wang"), customer="C1", amount=Decimal("500.00"), currency=None
+        )
+    assert verdict.status == "on_hold"
+    assert verdict.currency == "CNY"
+    assert [h.rule for h in verdict.holds] == ["grade"]
+    assert verdict.limit_minor == 0
+    with transaction(engine) as conn, pytest.raises(PermissionDenied):
+        limits.release(
+            conn, user=_user(engine, "wang"), customer="C1", reason="paid", now=morning("2026-03-02")
+        )
+    with transaction(engine) as conn:
+        limits.release(
+            conn, user=_user(engine, "boss"), customer="C1", reason="prepaid order", now=morning("2026-03-02")
+        )
+    with transaction(engine) as conn:
+        verdict = limits.check(
+            conn, user=_user(engine, "wang"), customer="C1", amount=Decimal("500.00"), currency=None
+        )
+    assert verdict.status == "over_limit"
+    assert verdict.over_minor == verdict.exposure_minor + 50000
+    assert compute(engine, "2026-03-05").holds_set == 0  # the release lasts 30 days
+
+
+def test_an_override_sets_the_grade_until_it_expires(engine: Engine) -> None:
+    story = _story(engine)
+    _monthly(story, "C1", first="2025-01-01", months=18, late_from=12)
+    boss = _user(engine, "boss")
+    with transaction(engine) as conn:
+        grades.override(
+            conn,
+            user=boss,
+            customer="C1",
+            grade="B",
+            reason="new guarantee",
+            until=day("2026-06-30"),
+            today=day("2026-05-01"),
+            now=morning("2026-05-01"),
+        )
+    compute(engine, "2026-05-20")
+    assert grade_of(engine) == "B"
+    compute(engine, "2026-07-01")
+    assert grade_of(engine) == "C"
+    with transaction(engine) as conn, pytest.raises(BadArgument):
+        grades.override(
+            conn,
+            user=boss,
+            customer="C1",
+            grade="E",
+            reason="x",
+            until=day("2026-08-01"),
+            today=day("2026-07-01"),
+            now=morning("2026-07-01"),
+        )
+
+
+def test_the_grade_routes_the_dunning_policy(engine: Engine) -> None:
+    """C1 was imported as grade C (the standard policy: a first reminder 3 days after the due date);
+    graded A for its prompt payments, the next run routes it to the gentle policy (7 days)."""
+    story = Story(engine)
+    story.customer("C1", grade="C")
+    _users(engine)
+    _monthly(story, "C1", first="2025-01-01", months=18, until="2026-05-29")  # C1-16, due 05-31, open
+    assert digest(story.propose("2026-06-03")) == [
+        "C1 CNY L1 first-overdue: C1-16 L1 +3d 10000.00 (interest 3.00)"
+    ]
+    compute(engine, "2026-06-03")
+    assert grade_of(engine) == "A"
+    assert digest(story.propose("2026-06-03")) == []
