@@ -70,6 +70,7 @@ def split(snapshot: SnapshotFrames, count: int) -> Iterator[SnapshotFrames]:
             customers=snapshot.customers.filter(inside),
             groups=snapshot.groups.filter(inside),
             rejections=snapshot.rejections.filter(inside),
+            facts=snapshot.facts.filter(inside),
         )
 
 

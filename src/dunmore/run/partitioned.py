@@ -53,6 +53,7 @@ def joined_decisions(
         level_changes_of=lambda: pl.concat(level_changes).sort("item_id"),
         explain_frames=_no_explanation,
         promise_changes=pl.concat([d.promise_changes for d, _ in written]),
+        next_steps=pl.concat([d.next_steps for d, _ in written]).sort("customer_id", "currency", "action"),
     )
     return joined, joined_notices["notice_id"]
 

@@ -36,6 +36,7 @@ from dunmore.run.apply import (
     write_group_state,
 )
 from dunmore.run.models import NOTICES, POLICY_VERSIONS, RUNS
+from dunmore.run.next_steps import write_next_steps
 from dunmore.run.partitioned import joined_decisions, kept
 from dunmore.run.promises import write_promise_changes
 from dunmore.run.snapshot import read_snapshot
@@ -362,6 +363,7 @@ def _write(
         insert_deliveries(conn, and_(ours, NOTICES.c.status == "committed"), policies, now)
     write_group_state(conn, decisions.group_changes, run_id=run_id, part=part)
     write_promise_changes(conn, decisions.promise_changes, run_id=run_id, as_of=as_of, now=now)
+    write_next_steps(conn, decisions.next_steps, run_id=run_id, as_of=as_of, now=now)
     progress("write", 5, 5)
     return keyed
 
