@@ -23,6 +23,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, and_, func, insert, select
 
+from dunmore.delivery.contact_wishes import respect_contact_wishes
 from dunmore.delivery.models import DELIVERIES
 from dunmore.domain.next_steps import CONFIRM_RECEIPT
 from dunmore.engine.next_steps import FACTS, no_facts
@@ -181,6 +182,9 @@ def write_next_steps(
         delivery_id = None if notice_id is None else _queue(conn, notice_id, step["action"], now)
         row = {**step, "run_id": run_id, "as_of": as_of, "notice_id": notice_id, "delivery_id": delivery_id}
         conn.execute(insert(NEXT_STEPS).values(row))
+    respect_contact_wishes(
+        conn, DELIVERIES.c.next_step.is_not(None) & (DELIVERIES.c.created_at == now), now=now
+    )
 
 
 def _queue(conn: Connection, notice_id: int, action: str, now: datetime) -> int:
