@@ -139,7 +139,7 @@ def _deliveries(engine: Engine) -> list[tuple[str, str, str | None]]:
     d, e = DELIVERIES.c, DELIVERY_EVENTS.c
     reason = select(e.reason).where(e.delivery_id == d.id).order_by(e.id.desc()).limit(1).scalar_subquery()
     with engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(select(d.channel, d.status, reason).order_by(d.id))]  # type: ignore[misc]
+        return [tuple(row) for row in conn.execute(select(d.channel, d.status, reason).order_by(d.id))]
 
 
 def test_a_do_not_call_contact_gets_no_call(engine: Engine, tmp_path: Path) -> None:

@@ -75,7 +75,7 @@ def respect_contact_wishes(conn: Connection, which: Any, *, now: datetime) -> No
         if ids:
             conn.execute(update(DELIVERIES).where(d.id.in_(ids)).values(channel=channel))
     said = str(_m("the contact prefers another channel"))
-    events = [
+    events: list[tuple[int, int, str, str, str | None]] = [
         (row.id, row.attempts, "status", "preferred_channel", f"email → {row.preferred_channel}: {said}")
         for row in switched
     ]

@@ -5,7 +5,7 @@ languages, keyed by reason code, beside `run.explain_text`'s."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Final
+from typing import Any, Final
 
 import polars as pl
 from sqlalchemy import Connection, select
@@ -65,7 +65,7 @@ def steps_of_day(
     query = select(s.currency, s.action, s.reason, s.trigger_on).where(
         s.customer_id == customer_id, s.as_of == as_of
     )
-    rows = list(conn.execute(query.order_by(s.id)))
+    rows: list[tuple[Any, ...]] = [tuple(row) for row in conn.execute(query.order_by(s.id))]
     if not rows:
         mine = decided.filter(pl.col("customer_id") == customer_id)
         rows = list(mine.select("currency", "action", "reason", "trigger_on").iter_rows())

@@ -121,7 +121,7 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
     "last_step": {"en": "no further step", "zh-CN": "已无后续步骤", "zh-TW": "已無後續步驟"},
 }
 
-TEXTS |= NEXT_STEP_TEXTS  # the next steps' words live beside their rules (run.explain_next_steps)
+TEXTS.update(NEXT_STEP_TEXTS)  # the next steps' words live beside their rules (run.explain_next_steps)
 
 
 def say(code: str, language: Language, **values: object) -> str:
