@@ -8,14 +8,18 @@ invoice and pauses escalation 10 days; "cash-flow difficulty" asks for a plan pr
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
+from typer.testing import CliRunner
 
+from dunmore.access.models import AUDIT_LOG
 from dunmore.access.service import add_user, get_user
 from dunmore.access.values import Role
+from dunmore.cli.app import app
 from dunmore.delivery.models import DELIVERIES, DELIVERY_EVENTS
 from dunmore.ledger.models import CONTACTS, CUSTOMERS
 from dunmore.run.next_step_models import NEXT_STEPS
@@ -160,3 +164,34 @@ def test_a_contact_who_prefers_sms_gets_sms(engine: Engine, tmp_path: Path) -> N
     _contact(engine, preferred_channel="sms")
     story.run("2026-09-04")
     assert _deliveries(engine) == [("sms", "pending", "preferred_channel")]
+
+
+def test_contact_wishes_from_the_command_line_are_audited_and_respected(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    story = _story(sqlite_engine, tmp_path)
+    _contact(sqlite_engine)
+    runner = CliRunner()
+
+    def dunmore(*args: str, ok: bool = True) -> str:
+        env = {"DUNMORE_TIMEZONE": "Asia/Shanghai", "DUNMORE_LANGUAGE": "en"}
+        result = runner.invoke(app, ["--db", str(sqlite_engine.url), *args], env=env)
+        assert (result.exit_code == 0) == ok, result.output
+        return result.output
+
+    said = dunmore("contact", "set", "C1", "ms li", "--prefer", "sms", "--do-not-call")
+    assert "contact Ms Li: prefers sms; do not call: yes; do not e-mail: no" in said
+    assert "no channel 'fax'" in dunmore("contact", "set", "C1", "Ms Li", "--prefer", "fax", ok=False)
+    assert "no contact 'Mr Wu'" in dunmore("contact", "set", "C1", "Mr Wu", "--may-call", ok=False)
+    with sqlite_engine.connect() as conn:
+        row = conn.execute(
+            select(AUDIT_LOG.c.action, AUDIT_LOG.c.after).where(AUDIT_LOG.c.action == "contact.wishes")
+        ).one()
+    assert json.loads(row.after)["do_not_call"] is True
+    story.run("2026-09-04")
+    story.run("2026-09-16")
+    assert [(channel, status) for channel, status, _ in _deliveries(sqlite_engine)] == [
+        ("sms", "pending"),
+        ("sms", "pending"),
+        ("call", "cancelled"),
+    ]
