@@ -21,6 +21,7 @@ from dunmore.access.service import add_user, get_user
 from dunmore.access.values import Role
 from dunmore.cli.app import app
 from dunmore.delivery.models import DELIVERIES, DELIVERY_EVENTS
+from dunmore.delivery.outbox import next_step_title
 from dunmore.ledger.models import CONTACTS, CUSTOMERS
 from dunmore.run.next_step_models import NEXT_STEPS
 from dunmore.store.db import transaction
@@ -180,7 +181,7 @@ def test_contact_wishes_from_the_command_line_are_audited_and_respected(
         return result.output
 
     said = dunmore("contact", "set", "C1", "ms li", "--prefer", "sms", "--do-not-call")
-    assert "contact Ms Li: prefers sms; do not call: yes; do not e-mail: no" in said
+    assert "contact Ms Li: prefers sms; not to be called; may be e-mailed" in said
     assert "no channel 'fax'" in dunmore("contact", "set", "C1", "Ms Li", "--prefer", "fax", ok=False)
     assert "no contact 'Mr Wu'" in dunmore("contact", "set", "C1", "Mr Wu", "--may-call", ok=False)
     with sqlite_engine.connect() as conn:
@@ -195,3 +196,18 @@ def test_contact_wishes_from_the_command_line_are_audited_and_respected(
         ("sms", "pending"),
         ("call", "cancelled"),
     ]
+
+
+def test_the_task_of_a_next_step_says_which_step_it_is(engine: Engine, tmp_path: Path) -> None:
+    story = _story(engine, tmp_path)
+    story.run("2026-09-04")
+    story.run("2026-09-09")
+    with engine.connect() as conn:
+        delivery_id = conn.execute(select(NEXT_STEPS.c.delivery_id)).scalar_one()
+        assert (
+            next_step_title(conn, delivery_id, "INV-1 is overdue")
+            == "Call to confirm receipt: INV-1 is overdue"
+        )
+        assert (
+            next_step_title(conn, delivery_id - 1, "INV-1 is overdue") == "INV-1 is overdue"
+        )  # the L1 e-mail

@@ -48,11 +48,11 @@ def set_(
         )
     console.print(
         _(
-            "contact %(name)s: prefers %(channel)s; do not call: %(call)s; do not e-mail: %(email)s",
+            "contact %(name)s: prefers %(channel)s; %(call)s; %(email)s",
             name=view.name or view.id,
             channel=view.preferred_channel or "-",
-            call=_("yes") if view.do_not_call else _("no"),
-            email=_("yes") if view.do_not_email else _("no"),
+            call=_("not to be called") if view.do_not_call else _("may be called"),
+            email=_("not to be e-mailed") if view.do_not_email else _("may be e-mailed"),
         )
     )
 
