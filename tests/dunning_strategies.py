@@ -13,15 +13,25 @@ policy may have.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Final
 
 from hypothesis import strategies as st
 
-from dunmore.domain.next_steps import ACTIONS, NextSteps, ReasonStep
+from dunmore.domain.next_steps import ACTIONS, CONFIRM_RECEIPT, NextSteps, ReasonStep
 from dunmore.domain.policy import Policy, PolicySet, Route, Step
-from dunmore.engine.model import ContactFacts, Customer, GroupState, Item, ItemKind, Rejection, Snapshot
+from dunmore.engine.model import (
+    ContactFacts,
+    Customer,
+    Decisions,
+    GroupState,
+    Item,
+    ItemKind,
+    Rejection,
+    Snapshot,
+)
 
 AS_OF: Final = date(2026, 10, 1)
 CURRENCIES: Final = ("JPY", "CNY", "KWD")  # 0, 2 and 3 decimals
@@ -335,3 +345,18 @@ def contact_facts(draw: st.DrawFn, keys: list[tuple[int, str]], as_of: date) -> 
             )
         )  # fmt: skip
     return found
+
+
+def acted_on(facts: tuple[ContactFacts, ...], decisions: Decisions) -> tuple[ContactFacts, ...]:
+    """The next steps taken are remembered (as the run's next_steps table does): once per trigger."""
+    taken = {
+        (s.customer_id, s.currency, s.action == CONFIRM_RECEIPT): s.trigger_on for s in decisions.next_steps
+    }
+    return tuple(
+        replace(
+            f,
+            confirm_asked_on=taken.get((f.customer_id, f.currency, True), f.confirm_asked_on),
+            reason_acted_on=taken.get((f.customer_id, f.currency, False), f.reason_acted_on),
+        )
+        for f in facts
+    )

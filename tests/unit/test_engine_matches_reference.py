@@ -14,12 +14,10 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dunmore.domain.next_steps import CONFIRM_RECEIPT
 from dunmore.domain.policy import PolicySet, load_policy_file
 from dunmore.engine.decide import decide
 from dunmore.engine.frames import snapshot_frames
 from dunmore.engine.model import (
-    ContactFacts,
     Customer,
     Decisions,
     GroupState,
@@ -30,7 +28,7 @@ from dunmore.engine.model import (
     Snapshot,
 )
 from dunmore.engine.reference import decide_reference
-from tests.dunning_strategies import policy_sets, snapshots
+from tests.dunning_strategies import acted_on, policy_sets, snapshots
 
 
 def both(snapshot: Snapshot, policies: PolicySet) -> Decisions:
@@ -120,21 +118,6 @@ def _reject(snapshot: Snapshot, rejected: set[Notice]) -> tuple[Rejection, ...]:
     return tuple(standing[key] for key in sorted(standing))
 
 
-def _acted_on(facts: tuple[ContactFacts, ...], decisions: Decisions) -> tuple[ContactFacts, ...]:
-    """The next steps taken are remembered (as the run's next_steps table does): once per trigger."""
-    taken = {
-        (s.customer_id, s.currency, s.action == CONFIRM_RECEIPT): s.trigger_on for s in decisions.next_steps
-    }
-    return tuple(
-        replace(
-            f,
-            confirm_asked_on=taken.get((f.customer_id, f.currency, True), f.confirm_asked_on),
-            reason_acted_on=taken.get((f.customer_id, f.currency, False), f.reason_acted_on),
-        )
-        for f in facts
-    )
-
-
 def _pay(items: list[Item], payments: list[int], as_of: date) -> list[Item]:
     """Between runs some items are paid (in part): the paid part bears late interest from its due date."""
     paid = []
@@ -167,6 +150,6 @@ def test_engine_equals_reference_over_a_sequence_of_runs(
         day = snapshot.as_of + timedelta(days=gap)
         payments = data.draw(st.lists(st.integers(0, 4), max_size=len(items)))
         paid = tuple(_pay(items, payments, day))
-        facts = _acted_on(snapshot.facts, decisions)
+        facts = acted_on(snapshot.facts, decisions)
         snapshot = Snapshot(day, paid, snapshot.customers, tuple(groups), _reject(snapshot, rejected), facts)
     both(snapshot, policies)
