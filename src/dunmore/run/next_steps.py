@@ -72,36 +72,42 @@ def _paid(conn: Connection, as_of: date, part: Part | None, only: int | None) ->
     return read_frame(conn, query, {"customer_id": pl.Int64, "currency": pl.String, "answered_on": pl.Date})
 
 
-def _activities(conn: Connection, as_of: date, part: Part | None, only: int | None) -> list[Any]:
-    """(customer, is a contact, reason, at, id) of every activity recorded for D or before that is
-    a contact (a note is not) or gives a reason."""
+def _contacted(conn: Connection, as_of: date, part: Part | None, only: int | None) -> dict[int, date]:
+    """Per customer: the day of the last answer recorded for D or before — a contact (any activity
+    but a note) or a promise made."""
+    a, p = ACTIVITIES.c, PROMISES.c
+    contact = and_(a.at < _end_of(as_of), a.kind != "note")
+    last_contact = select(a.customer_id, func.max(a.at)).where(_scoped(contact, a.customer_id, part, only))
+    made = select(p.customer_id, func.max(p.made_on)).where(
+        _scoped(p.made_on <= as_of, p.customer_id, part, only)
+    )
+    answered = {int(c): _day(at) for c, at in conn.execute(last_contact.group_by(a.customer_id))}
+    for customer_id, on in conn.execute(made.group_by(p.customer_id)):
+        answered[customer_id] = max(on, answered.get(customer_id, on))
+    return answered
+
+
+def _last_reasons(
+    conn: Connection, as_of: date, part: Part | None, only: int | None
+) -> dict[int, tuple[str, date]]:
+    """Per customer: the last reason given for D or before (the latest activity with a reason) and its day."""
     a = ACTIVITIES.c
-    wanted = and_(a.at < _end_of(as_of), (a.kind != "note") | a.reason.is_not(None))
-    query = select(a.customer_id, a.kind != "note", a.reason, a.at, a.id)
-    return list(conn.execute(query.where(_scoped(wanted, a.customer_id, part, only))))
+    given = and_(a.at < _end_of(as_of), a.reason.is_not(None))
+    rank = func.row_number().over(partition_by=a.customer_id, order_by=(a.at.desc(), a.id.desc()))
+    ranked = (
+        select(a.customer_id, a.reason, a.at, rank.label("rank"))
+        .where(_scoped(given, a.customer_id, part, only))
+        .subquery()
+    )
+    last = select(ranked.c.customer_id, ranked.c.reason, ranked.c.at).where(ranked.c["rank"] == 1)
+    return {int(c): (str(reason), _day(at)) for c, reason, at in conn.execute(last)}
 
 
 def _customer_facts(conn: Connection, as_of: date, part: Part | None, only: int | None) -> pl.DataFrame:
     """Per customer: the last answer (a contact or a promise) and the last reason with its day."""
-    answered: dict[int, date] = {}
-    reasons: dict[int, tuple[datetime, int, str]] = {}
-    for customer_id, contact, reason, at, activity_id in _activities(conn, as_of, part, only):
-        if contact:
-            on = _day(at)
-            answered[customer_id] = max(on, answered.get(customer_id, on))
-        if reason is not None and (
-            customer_id not in reasons or (at, activity_id) > reasons[customer_id][:2]
-        ):
-            reasons[customer_id] = (at, activity_id, reason)
-    p = PROMISES.c
-    made = select(p.customer_id, func.max(p.made_on)).where(
-        _scoped(p.made_on <= as_of, p.customer_id, part, only)
-    )
-    for customer_id, on in conn.execute(made.group_by(p.customer_id)):
-        answered[customer_id] = max(on, answered.get(customer_id, on))
+    answered, reasons = _contacted(conn, as_of, part, only), _last_reasons(conn, as_of, part, only)
     rows = [
-        (c, answered.get(c), *((reasons[c][2], _day(reasons[c][0])) if c in reasons else (None, None)))
-        for c in sorted(answered.keys() | reasons.keys())
+        (c, answered.get(c), *reasons.get(c, (None, None))) for c in sorted(answered.keys() | reasons.keys())
     ]
     schema = {"customer_id": pl.Int64, "contacted_on": pl.Date, "reason": pl.String, "reason_on": pl.Date}
     return pl.DataFrame(rows, schema=schema, orient="row")
