@@ -211,3 +211,15 @@ def test_the_task_of_a_next_step_says_which_step_it_is(engine: Engine, tmp_path:
         assert (
             next_step_title(conn, delivery_id - 1, "INV-1 is overdue") == "INV-1 is overdue"
         )  # the L1 e-mail
+
+
+def test_policy_check_warns_of_a_reason_no_code_has(sqlite_engine: Engine, tmp_path: Path) -> None:
+    _story(sqlite_engine, tmp_path)
+    path = policy_file(tmp_path, POLICY.replace("cash_flow:", "asked_for_time:"))
+    env = {"DUNMORE_TIMEZONE": "Asia/Shanghai", "DUNMORE_LANGUAGE": "en"}
+    result = CliRunner().invoke(app, ["--db", str(sqlite_engine.url), "policy", "check", str(path)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "next_steps maps reason asked_for_time, which no reason code has yet" in " ".join(
+        result.output.split()
+    )
+    assert "not_received, which" not in result.output

@@ -15,7 +15,7 @@ the values and their reading. Pure: values in, values out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
@@ -52,6 +52,14 @@ class NextSteps:
         """The days of paused escalation that `reason` asks for (0: none)."""
         step = self.reasons.get(reason or "")
         return 0 if step is None else step.pause_days
+
+
+def unknown_reasons(policies: Iterable[tuple[str, NextSteps]], known: Set[str]) -> list[tuple[str, str]]:
+    """(policy, reason) of every reason a policy maps that is not among the `known` reason codes:
+    a step no contact can trigger until an admin adds the code (`dunmore codes add reason …`)."""
+    return [
+        (name, reason) for name, steps in policies for reason in sorted(steps.reasons) if reason not in known
+    ]
 
 
 def read_next_steps(r: Reader, node: Node | None) -> NextSteps:
