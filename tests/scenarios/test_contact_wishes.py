@@ -43,8 +43,8 @@ def test_every_combination_of_wishes_follows_the_rule(engine: Engine, tmp_path: 
         ]  # fmt: skip
         conn.execute(insert(CONTACTS), rows)
     story.run("2026-09-04")
-    d, n = DELIVERIES.c, NOTICES.c
-    query = select(n.customer_id, d.channel, d.status).join(NOTICES, n.id == d.notice_id).order_by(d.id)
+    d, k = DELIVERIES.c, NOTICES.c
+    query = select(k.customer_id, d.channel, d.status).join(NOTICES, k.id == d.notice_id).order_by(d.id)
     with engine.connect() as conn:
         found: dict[int, list[str | None]] = {}
         for customer_id, channel, status in conn.execute(query):
