@@ -20,9 +20,10 @@ from dunmore.engine.frames import SnapshotFrames
 from dunmore.errors import NotFound
 from dunmore.i18n import _m
 from dunmore.ledger.models import CUSTOMERS, INVOICES
-from dunmore.run.explain_next_steps import pause_reason, steps_of_day
+from dunmore.run.explain_next_steps import pause_reason
 from dunmore.run.explain_text import say
 from dunmore.run.models import NOTICES
+from dunmore.run.next_steps import steps_of_day
 from dunmore.run.promises import pending_promises
 from dunmore.run.service import current_policy
 from dunmore.run.snapshot import read_snapshot, standing_rejections

@@ -1,16 +1,11 @@
 """What `explain` says of the next steps (docs/next-steps.md): why escalation is paused after the
 customer's answer, and which step the run takes (or took) on D and why. The words in the three
-languages, keyed by reason code, beside `run.explain_text`'s."""
+languages, keyed by reason code, beside `run.explain_text`'s. Light on purpose: the command line
+reads these words at start-up (tests/unit/test_cli_startup.py)."""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any, Final
-
-import polars as pl
-from sqlalchemy import Connection, select
-
-from dunmore.run.next_step_models import NEXT_STEPS
+from typing import Final
 
 Reason = tuple[str, dict[str, object]]
 
@@ -55,21 +50,3 @@ def pause_reason(group: dict[str, object]) -> Reason | None:
     return "next_step_pause", {
         "reason": group["reason"], "on": group["reason_on"], "until": group["next_step_paused_until"],
     }  # fmt: skip
-
-
-def steps_of_day(
-    conn: Connection, customer_id: int, as_of: date, decided: pl.DataFrame
-) -> dict[str, list[Reason]]:
-    """currency → the next steps of D: those a committed run took on D, else those decided now."""
-    s = NEXT_STEPS.c
-    query = select(s.currency, s.action, s.reason, s.trigger_on).where(
-        s.customer_id == customer_id, s.as_of == as_of
-    )
-    rows: list[tuple[Any, ...]] = [tuple(row) for row in conn.execute(query.order_by(s.id))]
-    if not rows:
-        mine = decided.filter(pl.col("customer_id") == customer_id)
-        rows = list(mine.select("currency", "action", "reason", "trigger_on").iter_rows())
-    found: dict[str, list[Reason]] = {}
-    for currency, action, reason, trigger_on in rows:
-        found.setdefault(currency, []).append((action, {"reason": reason, "on": trigger_on}))
-    return found

@@ -199,3 +199,21 @@ def _queue(conn: Connection, notice_id: int, action: str, now: datetime) -> int:
         "created_at": now, "next_step": action,
     }  # fmt: skip
     return int(conn.execute(insert(DELIVERIES).values(row).returning(DELIVERIES.c.id)).scalar_one())
+
+
+def steps_of_day(
+    conn: Connection, customer_id: int, as_of: date, decided: pl.DataFrame
+) -> dict[str, list[tuple[str, dict[str, object]]]]:
+    """currency → the next steps of D: those a committed run took on D, else those decided now."""
+    s = NEXT_STEPS.c
+    query = select(s.currency, s.action, s.reason, s.trigger_on).where(
+        s.customer_id == customer_id, s.as_of == as_of
+    )
+    rows: list[tuple[Any, ...]] = [tuple(row) for row in conn.execute(query.order_by(s.id))]
+    if not rows:
+        mine = decided.filter(pl.col("customer_id") == customer_id)
+        rows = list(mine.select("currency", "action", "reason", "trigger_on").iter_rows())
+    found: dict[str, list[tuple[str, dict[str, object]]]] = {}
+    for currency, action, reason, trigger_on in rows:
+        found.setdefault(currency, []).append((action, {"reason": reason, "on": trigger_on}))
+    return found
