@@ -223,3 +223,22 @@ def test_policy_check_warns_of_a_reason_no_code_has(sqlite_engine: Engine, tmp_p
         result.output.split()
     )
     assert "not_received, which" not in result.output
+
+
+def test_a_reverted_run_takes_back_its_next_steps(engine: Engine, tmp_path: Path) -> None:
+    story = _story(engine, tmp_path)
+    story.run("2026-09-04")
+    _log(engine, "2026-09-06", reason="not_received")
+    story.run("2026-09-06")
+    run_id = max(run for run, _, _ in story.runs())
+    story.revert(run_id, on="2026-09-06")
+    assert _deliveries(engine)[-1] == ("email", "cancelled", "run_reverted")  # the re-sent invoice
+    story.run("2026-09-07")  # the reason is acted on again, its pause counted from its day
+    assert _steps(engine)[-1] == (
+        "2026-09-07",
+        "resend_invoice",
+        "not_received",
+        "2026-09-06",
+        "2026-09-16",
+        "email",
+    )
