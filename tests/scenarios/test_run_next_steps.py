@@ -26,7 +26,8 @@ from dunmore.ledger.models import CONTACTS, CUSTOMERS
 from dunmore.run.next_step_models import NEXT_STEPS
 from dunmore.store.db import transaction
 from dunmore.workspace.activities import NewActivity, log_activity
-from dunmore.workspace.kinds import ActivityKind
+from dunmore.workspace.codes import add_code
+from dunmore.workspace.kinds import ActivityKind, CodeKind
 from tests.scenarios.story import Story, digest, morning, policy_file
 
 POLICY = """
@@ -242,3 +243,25 @@ def test_a_reverted_run_takes_back_its_next_steps(engine: Engine, tmp_path: Path
         "2026-09-16",
         "email",
     )
+
+
+def test_asked_for_time_a_code_an_admin_added_asks_for_a_promise_proposal(
+    engine: Engine, tmp_path: Path
+) -> None:
+    asked = POLICY.replace("cash_flow: {action: propose_plan}", "asked_for_time: {action: propose_promise}")
+    story = Story(engine, policy_file(tmp_path, asked))
+    story.customer("C1", grade="B")
+    with transaction(engine) as conn:
+        conn.execute(update(CUSTOMERS).values(owner="wang", portfolio="north"))
+        at = datetime(2026, 1, 1, tzinfo=UTC)
+        add_user(conn, login="boss", role=Role.ADMIN, password="a long enough password", actor="t", at=at)
+        add_user(conn, login="wang", role=Role.COLLECTOR, password="a long enough password", actor="t",
+                 portfolios=["north"], at=at)  # fmt: skip
+        labels = {"zh-CN": "要求延期", "zh-TW": "要求延期", "en": "Asked for time"}
+        add_code(conn, user=get_user(conn, login="boss"), kind=CodeKind.REASON, code="asked_for_time",
+                 labels=labels, now=at)  # fmt: skip
+    story.invoice("INV-1", "C1", issued="2026-08-01", due="2026-09-01", amount="10000.00")
+    story.run("2026-09-04")
+    _log(engine, "2026-09-05", reason="asked_for_time")
+    story.run("2026-09-05")
+    assert _steps(engine) == [("2026-09-05", "propose_promise", "asked_for_time", "2026-09-05", None, "call")]
