@@ -13,14 +13,25 @@ policy may have.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Final
 
 from hypothesis import strategies as st
 
+from dunmore.domain.next_steps import ACTIONS, CONFIRM_RECEIPT, NextSteps, ReasonStep
 from dunmore.domain.policy import Policy, PolicySet, Route, Step
-from dunmore.engine.model import Customer, GroupState, Item, ItemKind, Rejection, Snapshot
+from dunmore.engine.model import (
+    ContactFacts,
+    Customer,
+    Decisions,
+    GroupState,
+    Item,
+    ItemKind,
+    Rejection,
+    Snapshot,
+)
 
 AS_OF: Final = date(2026, 10, 1)
 CURRENCIES: Final = ("JPY", "CNY", "KWD")  # 0, 2 and 3 decimals
@@ -151,6 +162,7 @@ def policy(draw: st.DrawFn, name: str) -> Policy:
         interest_rate=rate,
         reminders=reminders(draw),
         levels=levels(draw, has_interest=rate is not None),
+        next_steps=next_steps(draw),
     )
 
 
@@ -291,4 +303,62 @@ def snapshots(draw: st.DrawFn, as_of: date = AS_OF) -> Snapshot:
         customers=tuple(portfolio),
         groups=tuple(states),
         rejections=tuple(rejections(draw, portfolio, open_items, as_of)),
+        facts=tuple(contact_facts(draw, sorted(keys), as_of)),
+    )
+
+
+# --- The next step follows the answer -------------------------------------------------------------
+
+REASONS: Final = ("not_received", "cash_flow", "forgot", "asked_for_time")  # forgot: mapped by none
+STEP_ACTIONS: Final = st.sampled_from(ACTIONS)
+CONFIRM_DAYS: Final = st.sampled_from((None, 1, 3, 5))
+PAUSE_DAYS: Final = st.sampled_from((0, 1, 3, 7))
+NEAR_DAYS: Final = st.sampled_from((None, -12, -7, -5, -3, -1, 0))  # days from D, None: no fact
+
+
+def next_steps(draw: st.DrawFn) -> NextSteps:
+    """A policy's next steps: sometimes none, else a confirm-receipt delay and some mapped reasons."""
+    if draw(SOMETIMES):
+        return NextSteps()
+    mapped = draw(subsets(REASONS[:2] + REASONS[3:]))
+    reasons = {reason: ReasonStep(draw(STEP_ACTIONS), draw(PAUSE_DAYS)) for reason in sorted(mapped)}
+    return NextSteps(confirm_receipt_after_days=draw(CONFIRM_DAYS), reasons=reasons)
+
+
+def _near(draw: st.DrawFn, as_of: date) -> date | None:
+    days = draw(NEAR_DAYS)
+    return None if days is None else as_of + timedelta(days=days)
+
+
+def contact_facts(draw: st.DrawFn, keys: list[tuple[int, str]], as_of: date) -> list[ContactFacts]:
+    """Some groups' contact facts: dates a few days before D (or on it), so that delays, answers and
+    steps already taken fall on both sides of each rule's boundary."""
+    found = []
+    for customer_id, currency in keys:
+        if draw(SOMETIMES):
+            continue
+        reason = draw(st.sampled_from((None, *REASONS)))
+        found.append(
+            ContactFacts(
+                customer_id, currency,
+                emailed_on=_near(draw, as_of), answered_on=_near(draw, as_of),
+                reason=reason, reason_on=None if reason is None else _near(draw, as_of) or as_of,
+                confirm_asked_on=_near(draw, as_of), reason_acted_on=_near(draw, as_of),
+            )
+        )  # fmt: skip
+    return found
+
+
+def acted_on(facts: tuple[ContactFacts, ...], decisions: Decisions) -> tuple[ContactFacts, ...]:
+    """The next steps taken are remembered (as the run's next_steps table does): once per trigger."""
+    taken = {
+        (s.customer_id, s.currency, s.action == CONFIRM_RECEIPT): s.trigger_on for s in decisions.next_steps
+    }
+    return tuple(
+        replace(
+            f,
+            confirm_asked_on=taken.get((f.customer_id, f.currency, True), f.confirm_asked_on),
+            reason_acted_on=taken.get((f.customer_id, f.currency, False), f.reason_acted_on),
+        )
+        for f in facts
     )

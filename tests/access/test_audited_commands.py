@@ -102,6 +102,17 @@ def _delivery(delivery_id: int, **values: str) -> Callable[[Story, Path], None]:
     return setup
 
 
+def _contact(story: Story, _: Path) -> None:
+    from sqlalchemy import insert, select
+
+    from dunmore.ledger.models import CONTACTS
+    from dunmore.ledger.models import CUSTOMERS as TABLE
+
+    with story.engine.begin() as conn:
+        customer_id = conn.execute(select(TABLE.c.id).where(TABLE.c.external_id == "C1")).scalar_one()
+        conn.execute(insert(CONTACTS).values(customer_id=customer_id, name="Ms Li", is_primary=True))
+
+
 def _files(story: Story, folder: Path) -> None:
     for name, body in FILES.items():
         write(folder, name, body)
@@ -230,6 +241,14 @@ CASES = {
         before={"cease_contact": True},
         after={"cease_contact": False},
         setup=_cease,
+    ),
+    "contact set": Case(
+        ["contact", "set", "C1", "Ms Li", "--prefer", "sms", "--do-not-call"],
+        "contact.wishes",
+        "contact:1",
+        before={"preferred_channel": None, "do_not_call": False, "do_not_email": False},
+        after={"customer": "C1", "preferred_channel": "sms", "do_not_call": True, "do_not_email": False},
+        setup=_contact,
     ),
     "deliveries retry": Case(
         ["deliveries", "retry", "1"],

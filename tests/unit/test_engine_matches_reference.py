@@ -17,9 +17,18 @@ from hypothesis import strategies as st
 from dunmore.domain.policy import PolicySet, load_policy_file
 from dunmore.engine.decide import decide
 from dunmore.engine.frames import snapshot_frames
-from dunmore.engine.model import Customer, Decisions, GroupState, Item, ItemKind, Notice, Rejection, Snapshot
+from dunmore.engine.model import (
+    Customer,
+    Decisions,
+    GroupState,
+    Item,
+    ItemKind,
+    Notice,
+    Rejection,
+    Snapshot,
+)
 from dunmore.engine.reference import decide_reference
-from tests.dunning_strategies import policy_sets, snapshots
+from tests.dunning_strategies import acted_on, policy_sets, snapshots
 
 
 def both(snapshot: Snapshot, policies: PolicySet) -> Decisions:
@@ -141,5 +150,6 @@ def test_engine_equals_reference_over_a_sequence_of_runs(
         day = snapshot.as_of + timedelta(days=gap)
         payments = data.draw(st.lists(st.integers(0, 4), max_size=len(items)))
         paid = tuple(_pay(items, payments, day))
-        snapshot = Snapshot(day, paid, snapshot.customers, tuple(groups), _reject(snapshot, rejected))
+        facts = acted_on(snapshot.facts, decisions)
+        snapshot = Snapshot(day, paid, snapshot.customers, tuple(groups), _reject(snapshot, rejected), facts)
     both(snapshot, policies)

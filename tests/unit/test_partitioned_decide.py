@@ -38,6 +38,7 @@ def canonical(decisions: Decisions) -> tuple[object, ...]:
         sorted(decisions.level_changes, key=repr),
         sorted(decisions.reminders, key=repr),
         sorted(decisions.group_changes, key=repr),
+        sorted(decisions.next_steps, key=repr),
     )
 
 
@@ -72,11 +73,12 @@ def test_the_arrow_partition_function_decides_as_the_engine(
 ) -> None:
     """`decide_partition`, Arrow tables in and out, is what a distributed engine would map."""
     for piece in split(snapshot_frames(snapshot), count):
-        tables = [piece.items, piece.customers, piece.groups, piece.rejections]
+        tables = [piece.items, piece.customers, piece.groups, piece.rejections, piece.facts]
         out = decide_partition(*(ArrowStream(t) for t in tables), as_of=piece.as_of, policies=policies)
         decided = decide(piece, policies)
         assert pl.DataFrame(ArrowStream(out["notices"])).equals(decided.notices)
         assert pl.DataFrame(ArrowStream(out["notice_items"])).equals(decided.notice_items)
+        assert pl.DataFrame(ArrowStream(out["next_steps"])).equals(decided.next_steps)
 
 
 def test_every_customer_falls_in_exactly_one_partition_and_sql_agrees() -> None:

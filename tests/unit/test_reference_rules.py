@@ -36,7 +36,7 @@ from dunmore.engine.model import (
     Snapshot,
 )
 from dunmore.engine.reference import decide_reference, interest_for
-from tests.dunning_strategies import policy_sets, snapshots
+from tests.dunning_strategies import acted_on, policy_sets, snapshots
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "dunning.yaml"
 D = date(2026, 10, 1)
@@ -510,7 +510,9 @@ def applied(snapshot: Snapshot, decisions: Decisions) -> Snapshot:
             key = (notice.customer_id, notice.currency)
             states[key] = replace(states.get(key, GroupState(*key)), awaiting_approval=True)
     items = tuple(item_after(item, decisions) for item in snapshot.items)
-    return replace(snapshot, items=items, groups=tuple(states.values()))
+    return replace(
+        snapshot, items=items, groups=tuple(states.values()), facts=acted_on(snapshot.facts, decisions)
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -526,6 +528,7 @@ def test_decisions_are_deterministic_and_do_not_depend_on_input_order(
         snapshot.customers[::-1],
         snapshot.groups[::-1],
         snapshot.rejections[::-1],
+        snapshot.facts[::-1],
     )
     assert decide_reference(reversed_snapshot, policies) == decisions
 

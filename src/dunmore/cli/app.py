@@ -50,6 +50,7 @@ def root(
 
 def _register() -> None:
     """Sub-commands, one module per capability; imported here so `app` is whole when used."""
+    import dunmore.cli.contacts
     import dunmore.cli.disputes
     import dunmore.cli.plans
     import dunmore.cli.webhooks
@@ -93,6 +94,7 @@ def _register() -> None:
     dunmore.cli.plans.register(app)
     grades_cli.register(app)
     credit_cli.register(app)
+    dunmore.cli.contacts.register(app)
 
 
 _register()

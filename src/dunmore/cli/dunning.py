@@ -69,6 +69,24 @@ def _warn_currency_gaps(policies: PolicySet, ledger: set[str] | None) -> None:
     console.print(checked, style="dim", markup=False)
 
 
+def _warn_unknown_reasons(ctx: typer.Context, policies: PolicySet) -> None:
+    """Warn about reasons the next steps map that the workspace has no code for (when a database exists)."""
+    from dunmore.domain.next_steps import unknown_reasons
+    from dunmore.workspace.codes import list_codes
+    from dunmore.workspace.kinds import CodeKind
+
+    try:
+        with transaction(state(ctx).engine()) as conn:
+            known = {code.code for code in list_codes(conn, kind=CodeKind.REASON)}
+    except DunmoreError:
+        return
+    steps = [(name, policy.next_steps) for name, policy in policies.policies.items()]
+    for policy, reason in unknown_reasons(steps, known):
+        said = _("policy %(policy)s: next_steps maps reason %(reason)s, which no reason code has yet",
+                 policy=policy, reason=reason)  # fmt: skip
+        console.print(f"[yellow]warning:[/] {said}", highlight=False, soft_wrap=True)
+
+
 @policy_app.command("check")
 def policy_check(ctx: typer.Context, path: PolicyFile) -> None:
     """Validate a policy file and show its policies; warn about currencies its fee and minimum maps
@@ -86,7 +104,10 @@ def policy_check(ctx: typer.Context, path: PolicyFile) -> None:
             rate = f"{policy.interest_rate * 100}%" if policy.interest_rate is not None else "-"
             table.add_row(name, reminders, levels, str(policy.min_days_between_notices), rate)
         console.print(table)
-        _warn_currency_gaps(policies, _ledger_currencies(ctx))
+        ledger = _ledger_currencies(ctx)
+        _warn_currency_gaps(policies, ledger)
+        if ledger is not None:  # a database exists: its reason codes are known
+            _warn_unknown_reasons(ctx, policies)
         console.print(_("valid; fingerprint %(fingerprint)s", fingerprint=policies.fingerprint()[:12]))
 
 

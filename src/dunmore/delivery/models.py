@@ -56,6 +56,8 @@ class Delivery(Base):
     print_batch: Mapped[str | None] = mapped_column(String(50))
     tracking_number: Mapped[str | None] = mapped_column(String(100))
     last_error: Mapped[str | None] = mapped_column(Text)
+    # A delivery a next step of the run asked for (confirm_receipt, resend_invoice, …; migration 0024).
+    next_step: Mapped[str | None] = mapped_column(String(30))
 
 
 class DeliveryEvent(Base):

@@ -272,6 +272,7 @@ def create_task(
     from dunmore.workspace.tasks import plan  # the workspace decides who works it and by when
 
     due_on, assignee = plan(conn, notice_id=claimed.notice_id, customer_id=customer_id)
+    title = next_step_title(conn, claimed.id, title)
     row = {
         "delivery_id": claimed.id, "notice_id": claimed.notice_id, "customer_id": customer_id,
         "kind": claimed.channel if claimed.channel in ("call", "visit") else "task",
@@ -279,6 +280,22 @@ def create_task(
         "due_on": due_on, "assignee": assignee,
     }  # fmt: skip
     return int(conn.execute(insert(TASKS).values(row).returning(TASKS.c.id)).scalar_one())
+
+
+def next_step_title(conn: Connection, delivery_id: int, title: str) -> str:
+    """A task a next step of the run asked for says which step first (docs/next-steps.md)."""
+    step = conn.execute(select(DELIVERIES.c.next_step).where(DELIVERIES.c.id == delivery_id)).scalar()
+    said = NEXT_STEP_TITLES.get(step or "")
+    return title if said is None else f"{said}: {title}"
+
+
+NEXT_STEP_TITLES = {
+    "confirm_receipt": str(_m("Call to confirm receipt")),
+    "propose_promise": str(_m("Propose a promise to pay")),
+    "propose_plan": str(_m("Propose an instalment plan")),
+    "call": str(_m("Call after the customer's answer")),
+    "resend_invoice": str(_m("Re-send the invoice")),
+}
 
 
 _RETRIED = str(_m("put back in the queue by an operator"))

@@ -23,6 +23,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Final, TypeVar
 
+from dunmore.domain.next_steps import NextSteps, read_next_steps
 from dunmore.domain.policy_yaml import Node, Reader
 from dunmore.errors import InputFileError
 from dunmore.i18n import _m
@@ -93,6 +94,7 @@ class Policy:
     reminders: tuple[Step, ...] = ()
     levels: tuple[Step, ...] = ()
     promises: PromiseLimits = PromiseLimits()
+    next_steps: NextSteps = field(default_factory=NextSteps)  # domain.next_steps
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "minimum_overdue", _frozen_map(self.minimum_overdue))
@@ -222,7 +224,7 @@ def _policies(r: Reader, node: Node | None) -> dict[str, Policy | None] | None:
 
 _POLICY_KEYS: Final = (
     "min_days_between_notices", "allow_skip", "minimum_overdue", "interest", "reminders", "levels",
-    "promises",
+    "promises", "next_steps",
 )  # fmt: skip
 
 
@@ -246,6 +248,7 @@ def _policy(r: Reader, name: str, node: Node) -> Policy | None:
         reminders=tuple(placed.step for placed in reminders),
         levels=tuple(placed.step for placed in levels),
         promises=_promise_limits(r, found.get("promises")),
+        next_steps=read_next_steps(r, found.get("next_steps")),
     )
 
 

@@ -15,7 +15,7 @@ import polars as pl
 
 from dunmore.domain.policy import PolicySet
 from dunmore.domain.policy_check import policy_currencies
-from dunmore.engine import levels, notices
+from dunmore.engine import levels, next_steps, notices
 from dunmore.engine.explain_frames import explain_frames
 from dunmore.engine.frames import LEVEL_CHANGES, DecisionFrames, SnapshotFrames
 from dunmore.engine.items import Coding, coded_items, eligible_items
@@ -67,6 +67,7 @@ def decide(snapshot: SnapshotFrames, policies: PolicySet) -> DecisionFrames:
     state = levels.group_state(snapshot, coding)
     rejections = levels.group_rejections(snapshot, coding)
     evaluated = levels.evaluate_groups(totals, state, rejections, coding, snapshot.as_of)
+    evaluated = next_steps.with_facts(evaluated, snapshot, coding)  # the pause a reason asks for
     groups = notices.with_level_notices(evaluated, coding)
     level_notices = notices.level_notices(groups)
     records, sent = notices.reminders(candidates)
@@ -83,6 +84,7 @@ def decide(snapshot: SnapshotFrames, policies: PolicySet) -> DecisionFrames:
         explain_frames=lambda: explain_frames(snapshot, coding),
         promise_changes=snapshot.promise_changes,
         plan_changes=snapshot.plan_changes,
+        next_steps=next_steps.decided_steps(evaluated, snapshot, coding),
     )
 
 

@@ -9,6 +9,7 @@ import polars as pl
 from dunmore.engine.frames import SnapshotFrames
 from dunmore.engine.items import Coding, evaluate_items
 from dunmore.engine.levels import evaluate_groups, group_rejections, group_state
+from dunmore.engine.next_steps import with_facts
 from dunmore.engine.policy_frames import names_of
 
 
@@ -23,7 +24,7 @@ def explain_frames(snapshot: SnapshotFrames, coding: Coding) -> tuple[pl.DataFra
         has_past_due=past.any(),
     )
     state, rejections = group_state(snapshot, coding), group_rejections(snapshot, coding)
-    groups = evaluate_groups(totals, state, rejections, coding, snapshot.as_of)
+    groups = with_facts(evaluate_groups(totals, state, rejections, coding, snapshot.as_of), snapshot, coding)
     names = coding.codes.names
     named = groups.with_columns(
         customer_id=coding.of_customer("customer_id"),

@@ -20,6 +20,7 @@ from dunmore.engine.model import (
     GroupChange,
     ItemKind,
     LevelChange,
+    NextStep,
     Notice,
     NoticeItem,
     NoticeKind,
@@ -133,6 +134,18 @@ def no_plan_changes() -> pl.DataFrame:
     return no_changes()
 
 
+def no_facts() -> pl.DataFrame:
+    from dunmore.engine.next_steps import no_facts
+
+    return no_facts()
+
+
+def no_next_steps() -> pl.DataFrame:
+    from dunmore.engine.next_steps import no_steps
+
+    return no_steps()
+
+
 @dataclass(frozen=True)
 class SnapshotFrames:
     """The snapshot as frames; `rejections` (schema `REJECTIONS`): one row per (group, step) at most.
@@ -148,6 +161,7 @@ class SnapshotFrames:
     rejections: pl.DataFrame = field(default_factory=no_rejections)
     promise_changes: pl.DataFrame = field(default_factory=no_promise_changes)
     plan_changes: pl.DataFrame = field(default_factory=no_plan_changes)
+    facts: pl.DataFrame = field(default_factory=no_facts)  # engine.next_steps.FACTS
 
 
 def _frame(rows: list[tuple[Any, ...]], schema: pl.Schema) -> pl.DataFrame:
@@ -183,7 +197,19 @@ def snapshot_frames(snapshot: Snapshot) -> SnapshotFrames:
         _frame(customers, CUSTOMERS),
         _frame(groups, GROUPS),
         _frame(rejections, REJECTIONS),
+        facts=_facts_frame(snapshot),
     )
+
+
+def _facts_frame(snapshot: Snapshot) -> pl.DataFrame:
+    from dunmore.engine.next_steps import FACTS
+
+    rows = [
+        (f.customer_id, f.currency, f.emailed_on, f.answered_on, f.reason, f.reason_on, f.confirm_asked_on,
+         f.reason_acted_on)
+        for f in snapshot.facts
+    ]  # fmt: skip
+    return _frame(rows, FACTS)
 
 
 @dataclass(frozen=True)
@@ -204,6 +230,7 @@ class DecisionFrames:
     explain_frames: Callable[[], tuple[pl.DataFrame, pl.DataFrame]] = field(repr=False, compare=False)
     promise_changes: pl.DataFrame = field(default_factory=no_promise_changes)
     plan_changes: pl.DataFrame = field(default_factory=no_plan_changes)
+    next_steps: pl.DataFrame = field(default_factory=no_next_steps)  # engine.next_steps.STEPS
 
     @cached_property
     def level_changes(self) -> pl.DataFrame:
@@ -235,6 +262,7 @@ class DecisionFrames:
                 GroupChange(c, cur, last, frozenset(levels), bool(is_open))
                 for c, cur, last, levels, is_open in self.group_changes.iter_rows()
             ),
+            next_steps=tuple(NextStep(*row) for row in self.next_steps.iter_rows()),
         )
 
     def _notices(self) -> tuple[Notice, ...]:

@@ -96,14 +96,36 @@ class Rejection:
 
 
 @dataclass(frozen=True, slots=True)
+class ContactFacts:
+    """What the next steps of one (customer, currency) group read (docs/next-steps.md).
+
+    `emailed_on`: the date of the group's last notice sent by e-mail; `answered_on`: the last day the
+    customer answered (a recorded contact, a payment of the group, a promise); `reason` and
+    `reason_on`: the last reason the customer gave and its day; `confirm_asked_on` and
+    `reason_acted_on`: the trigger dates of the last confirm-receipt step and of the last reason step
+    the run already took (a step is taken once per trigger)."""
+
+    customer_id: int
+    currency: str
+    emailed_on: date | None = None
+    answered_on: date | None = None
+    reason: str | None = None
+    reason_on: date | None = None
+    confirm_asked_on: date | None = None
+    reason_acted_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
-    """The ledger on D. `rejections` holds at most one row per (customer, currency, step)."""
+    """The ledger on D. `rejections` holds at most one row per (customer, currency, step); `facts`
+    at most one row per group."""
 
     as_of: date
     items: tuple[Item, ...]
     customers: tuple[Customer, ...]
     groups: tuple[GroupState, ...] = ()
     rejections: tuple[Rejection, ...] = ()
+    facts: tuple[ContactFacts, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +183,20 @@ class GroupChange:
 
 
 @dataclass(frozen=True, slots=True)
+class NextStep:
+    """A next step decided for a group: `action` (`domain.next_steps.ACTIONS` or `confirm_receipt`),
+    the rule's `reason` code, the fact's date that `trigger_on` it, and the last day of the paused
+    escalation it asks for (`pause_until`, None: no pause)."""
+
+    customer_id: int
+    currency: str
+    action: str
+    reason: str
+    trigger_on: date
+    pause_until: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Decisions:
     """Everything decided for D. Lists are sorted so that two engines can be compared as values."""
 
@@ -169,4 +205,5 @@ class Decisions:
     level_changes: tuple[LevelChange, ...] = ()
     reminders: tuple[ReminderRecord, ...] = ()
     group_changes: tuple[GroupChange, ...] = ()
+    next_steps: tuple[NextStep, ...] = ()  # by (customer_id, currency, action)
     extra: dict[str, object] = field(default_factory=dict, compare=False)

@@ -70,11 +70,19 @@ def split(snapshot: SnapshotFrames, count: int) -> Iterator[SnapshotFrames]:
             customers=snapshot.customers.filter(inside),
             groups=snapshot.groups.filter(inside),
             rejections=snapshot.rejections.filter(inside),
+            facts=snapshot.facts.filter(inside),
         )
 
 
 def decide_partition(
-    items: Any, customers: Any, groups: Any, rejections: Any, *, as_of: date, policies: PolicySet
+    items: Any,
+    customers: Any,
+    groups: Any,
+    rejections: Any,
+    facts: Any = None,
+    *,
+    as_of: date,
+    policies: PolicySet,
 ) -> dict[str, pl.DataFrame]:
     """The decision of one partition, Arrow in and out: what a distributed engine maps (a Ray or Dask
     task per partition, or Spark's `applyInArrow` per partition key).
@@ -83,8 +91,9 @@ def decide_partition(
     pyarrow tables and readers, Polars or DuckDB results) with the columns of the engine's snapshot
     schemas (`engine.frames`); out come Polars frames, themselves Arrow streams (`pyarrow.table(f)`
     takes them without a copy): `notices`, `notice_items` (keyed by the partition's own
-    `notice_key`), `reminders` and `group_changes`."""
+    `notice_key`), `reminders`, `group_changes` and `next_steps` (given the contact `facts`)."""
     from dunmore.engine.decide import decide
+    from dunmore.engine.next_steps import FACTS, no_facts
 
     snapshot = SnapshotFrames(
         as_of,
@@ -92,6 +101,7 @@ def decide_partition(
         _frame(customers, CUSTOMERS),
         _frame(groups, GROUPS),
         _frame(rejections, REJECTIONS),
+        facts=no_facts() if facts is None else _frame(facts, FACTS),
     )
     decisions: DecisionFrames = decide(snapshot, policies)
     return {
@@ -99,6 +109,7 @@ def decide_partition(
         "notice_items": decisions.notice_items,
         "reminders": decisions.reminders,
         "group_changes": decisions.group_changes,
+        "next_steps": decisions.next_steps,
     }
 
 

@@ -17,17 +17,20 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from dunmore.domain.policy import Policy, PolicySet, Step
 from dunmore.engine.model import (
+    ContactFacts,
     Customer,
     Decisions,
     GroupChange,
     GroupState,
     Item,
     LevelChange,
+    NextStep,
     Notice,
     NoticeItem,
     ReminderRecord,
     Snapshot,
 )
+from dunmore.engine.reference_next_steps import next_step_order, next_steps_of_group, not_paused_by_next_step
 
 __all__ = ["decide_reference"]
 
@@ -45,6 +48,7 @@ class Group:
     state: GroupState
     policy: Policy
     rejections: Mapping[str, int]  # step → the dunned amount of its standing rejection
+    facts: ContactFacts | None = None  # what the next steps read (none: no contact facts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +67,7 @@ class GroupOutcome:
     level_changes: tuple[LevelChange, ...]
     reminders: tuple[ReminderRecord, ...]
     change: GroupChange | None
+    next_steps: tuple[NextStep, ...] = ()
 
 
 def decide_reference(snapshot: Snapshot, policies: PolicySet) -> Decisions:
@@ -80,6 +85,7 @@ def decide_reference(snapshot: Snapshot, policies: PolicySet) -> Decisions:
             sorted((r for o in outcomes for r in o.reminders), key=lambda r: (r.item_id, r.step))
         ),
         group_changes=tuple(o.change for o in outcomes if o.change is not None),
+        next_steps=tuple(sorted((s for o in outcomes for s in o.next_steps), key=next_step_order)),
     )
 
 
@@ -102,13 +108,17 @@ def groups_of(snapshot: Snapshot, policies: PolicySet) -> list[Group]:
     for rejection in snapshot.rejections:
         steps = rejections[(rejection.customer_id, rejection.currency)]
         steps[rejection.step] = max(rejection.rejected_minor, steps.get(rejection.step, 0))
+    facts = {(fact.customer_id, fact.currency): fact for fact in snapshot.facts}
     groups = []
     for key in sorted(items.keys() | states.keys()):
         customer = customers.get(key[0], Customer(key[0]))
         state = states.get(key, GroupState(key[0], key[1]))
         policy = route(customer, policies)
         group_items = tuple(items[key])
-        groups.append(Group(snapshot.as_of, customer, key[1], group_items, state, policy, rejections[key]))
+        group = Group(
+            snapshot.as_of, customer, key[1], group_items, state, policy, rejections[key], facts.get(key)
+        )
+        groups.append(group)
     return groups
 
 
@@ -311,6 +321,7 @@ def group_may_rise(group: Group, past_due: Sequence[Item], level: int) -> bool:
         and min_days_since_last_notice(group.state, group.policy, group.as_of)
         and not_awaiting_approval(group.state)
         and not_held_by_rejection(group, past_due, level)
+        and not_paused_by_next_step(group.facts, group.policy.next_steps, group.as_of)
     )
 
 
@@ -448,4 +459,5 @@ def decide_group(group: Group) -> GroupOutcome:
         level_changes=level_changes_of(applied, risen),
         reminders=tuple(records),
         change=group_change(group, episode, applied),
+        next_steps=next_steps_of_group(group.facts, group.policy.next_steps, group.as_of, bool(past_due)),
     )

@@ -58,6 +58,9 @@ class Contact(Base):
     address: Mapped[str | None] = mapped_column(String(500))
     preferred_channel: Mapped[str | None] = mapped_column(String(16))
     is_primary: Mapped[bool] = mapped_column(default=False)
+    # The person's wishes the run's channel choice respects (migration 0024, docs/next-steps.md).
+    do_not_call: Mapped[bool] = mapped_column(default=False, server_default=false())
+    do_not_email: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Invoice(Base):

@@ -30,6 +30,7 @@ from sqlalchemy import (
     values,
 )
 
+from dunmore.delivery.contact_wishes import respect_contact_wishes
 from dunmore.delivery.models import DELIVERIES
 from dunmore.domain.policy import PolicySet
 from dunmore.engine.partition import Part
@@ -115,6 +116,7 @@ def insert_deliveries(conn: Connection, which: Any, policies: PolicySet, now: da
     )
     columns = ["notice_id", "channel", "status", "created_at"]
     conn.execute(insert(DELIVERIES).from_select(columns, query))
+    respect_contact_wishes(conn, and_(which, DELIVERIES.c.created_at == now), now=now)
 
 
 def write_group_state(

@@ -20,8 +20,10 @@ from dunmore.engine.frames import SnapshotFrames
 from dunmore.errors import NotFound
 from dunmore.i18n import _m
 from dunmore.ledger.models import CUSTOMERS, INVOICES
+from dunmore.run.explain_next_steps import pause_reason
 from dunmore.run.explain_text import say
 from dunmore.run.models import NOTICES
+from dunmore.run.next_steps import steps_of_day
 from dunmore.run.plans import planned_items
 from dunmore.run.promises import pending_promises
 from dunmore.run.service import current_policy
@@ -57,6 +59,7 @@ def _only(snapshot: SnapshotFrames, customer_id: int) -> SnapshotFrames:
         snapshot.customers.filter(mine),
         snapshot.groups.filter(mine),
         snapshot.rejections.filter(mine),
+        facts=snapshot.facts.filter(mine),
     )
 
 
@@ -84,6 +87,8 @@ def _not_eligible(item: dict[str, Any]) -> str:
 
 
 def _blocked(group: dict[str, Any]) -> str:
+    if not group["not_paused_by_next_step"]:
+        return "next_step_pause"
     if not group["not_awaiting_approval"]:
         return "awaiting_approval"
     if not group["not_held_by_rejection"]:
@@ -163,6 +168,8 @@ def _today(item: dict[str, Any], group: dict[str, Any], policy: Policy, ctx: dic
         code = "risen_today" if not item["not_risen_today"] else "at_target"
         return [(code, {"level": item["level"], "days": item["dpd"]})]
     code = _blocked(group)
+    if code == "next_step_pause":
+        return [pause_reason(group) or (code, {})]
     values = _amounts(group, item["currency"])
     if code == "held_by_rejection":
         values |= ctx["rejections"][item["currency"]]
@@ -178,6 +185,8 @@ def _next(item: dict[str, Any], group: dict[str, Any], policy: Policy, ctx: dict
     level = item["new_level"] if rising else item["level"]
     last_notice = as_of if group["notice_today"] else group["last_level_notice"]
     nxt = _next_step(item, policy, level, last_notice, as_of)
+    if nxt is not None and group["next_step_paused_until"] is not None:  # not before the pause ends
+        nxt = nxt[0], max(nxt[1], group["next_step_paused_until"] + timedelta(days=1))
     if nxt is None:
         return "last_step", {}
     if item["dpd"] > 0 and _below_minimum(group):
@@ -196,6 +205,7 @@ def _story(item: dict[str, Any], group: dict[str, Any], ctx: dict[str, Any]) -> 
     if item["eligible"] and item["kind"] == "invoice":
         nxt = _next(item, group, policy, ctx)
         reasons.append(nxt)
+        reasons += ctx["next_steps"].get(item["currency"], []) if item["dpd"] > 0 else []
     facts = {
         "kind": item["kind"],
         "currency": item["currency"],
@@ -270,6 +280,7 @@ def explain(conn: Connection, *, customer: str, as_of: date, lang: str) -> list[
         "route": _route(policies, customer_row["grade"], customer_row["tags"]),
         "promised": promised_items(conn, customer_id, snapshot.items, as_of),
         "planned": planned_items(conn, customer_id, snapshot.items, as_of),
+        "next_steps": steps_of_day(conn, customer_id, as_of, decisions.next_steps),
         "reminded": dict(zip(reminders["item_id"].to_list(), reminders["step"].to_list(), strict=True)),
     }  # fmt: skip
     ids = decisions.evaluated["item_id"].to_list()

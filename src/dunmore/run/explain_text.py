@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from dunmore.run.explain_next_steps import TEXTS as NEXT_STEP_TEXTS
+
 Language = str
 LANGUAGES: Final = ("zh-CN", "zh-TW", "en")
 
@@ -123,6 +125,8 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
     },
     "last_step": {"en": "no further step", "zh-CN": "已无后续步骤", "zh-TW": "已無後續步驟"},
 }
+
+TEXTS.update(NEXT_STEP_TEXTS)  # the next steps' words live beside their rules (run.explain_next_steps)
 
 
 def say(code: str, language: Language, **values: object) -> str:

@@ -54,6 +54,7 @@ def joined_decisions(
         explain_frames=_no_explanation,
         promise_changes=pl.concat([d.promise_changes for d, _ in written]),
         plan_changes=pl.concat([d.plan_changes for d, _ in written]),
+        next_steps=pl.concat([d.next_steps for d, _ in written]).sort("customer_id", "currency", "action"),
     )
     return joined, joined_notices["notice_id"]
 

@@ -39,6 +39,7 @@ from dunmore.ledger.models import CREDIT_NOTES, INVOICES, ITEM_LEVELS, PAYMENTS
 from dunmore.ledger.service import reallocate
 from dunmore.run.apply import APPLIED, uncharge_interest
 from dunmore.run.models import DUNNING_GROUPS, GROUPS_BEFORE, LEVELS_BEFORE, NOTICES, REMINDER_RECORDS, RUNS
+from dunmore.run.next_step_models import NEXT_STEPS
 from dunmore.run.plans import undo_plan_changes
 from dunmore.run.promises import undo_promise_changes
 
@@ -212,7 +213,8 @@ def _refuse_when_charges_named(conn: Connection, charges: list[int]) -> None:
 def _cancel_deliveries(conn: Connection, run_id: int, now: datetime) -> int:
     d, n = DELIVERIES.c, NOTICES.c
     of_run = d.notice_id.in_(select(n.id).where(n.run_id == run_id))
-    pending = and_(d.status == "pending", d.attempts == 0, of_run)
+    steps = select(NEXT_STEPS.c.delivery_id).where(NEXT_STEPS.c.run_id == run_id)  # on earlier notices too
+    pending = and_(d.status == "pending", d.attempts == 0, of_run | d.id.in_(steps))
     events = select(d.id, literal(now, DELIVERY_EVENTS.c.at.type), d.attempts, literal("cancelled"),
                     literal("run_reverted"), literal(f"run {run_id} reverted")).where(pending)  # fmt: skip
     columns = ["delivery_id", "at", "attempt", "outcome", "reason", "detail"]

@@ -21,11 +21,13 @@ from dunmore.engine.partition import Part
 from dunmore.ledger.models import ALLOCATIONS, INVOICES, ITEM_LEVELS
 from dunmore.ledger.models import CUSTOMERS as CUSTOMER_TABLE
 from dunmore.run.models import DUNNING_GROUPS, NOTICE_ITEMS, NOTICES, REMINDER_RECORDS
+from dunmore.run.next_steps import read_facts
 from dunmore.run.plans import read_plans
 from dunmore.run.promises import read_promises
 from dunmore.store.bulk import read_frame
 
 _ITEM_COLUMNS = ["item_id", "customer_id", "currency", "kind", "due_date", "open_minor", "disputed_minor"]
+KEYS = ["customer_id", "currency"]
 _ITEM_COLUMNS += ["on_hold", "level", "level_date", "interest_charged_minor"]
 
 
@@ -187,6 +189,7 @@ def read_snapshot(
         read_rejections(conn, part, only=only),
         changes,
         plan_changes,
+        facts=read_facts(conn, as_of, pl.concat([items.select(KEYS), groups.select(KEYS)]), part, only=only),
     )
 
 

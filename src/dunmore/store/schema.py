@@ -7,6 +7,7 @@ from dunmore.credit import grades_models as credit_grades_models
 from dunmore.delivery import models as delivery_models
 from dunmore.ledger import models as ledger_models
 from dunmore.run import models as run_models
+from dunmore.run import next_step_models
 from dunmore.store import meta as meta_models
 from dunmore.store.base import Base
 from dunmore.webhooks import models as webhook_models
@@ -23,6 +24,7 @@ __all__ = [
     "ledger_models",
     "meta_models",
     "metadata",
+    "next_step_models",
     "run_models",
     "webhook_models",
     "workspace_mail_models",

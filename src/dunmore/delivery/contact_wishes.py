@@ -1,0 +1,97 @@
+"""Each contact person's wishes in the run's channel choice (docs/next-steps.md).
+
+A notice goes to its customer's primary contact (or the first one: `delivery.notice_view`), so that
+person's wishes decide, for each new pending delivery of a notice:
+- `preferred_channel`: an e-mail goes by SMS or letter instead when the contact prefers one of them
+  and the notice has no delivery on that channel yet (reason `preferred_channel`);
+- `do_not_email`: an e-mail still left is cancelled (reason `do_not_email`);
+- `do_not_call`: a call — and so the call task it would become — is cancelled (reason `do_not_call`).
+Every change is an event of the delivery with its reason code. The compliance guard still judges
+each delivery when the worker sends it (contact hours, caps, cease-contact): a wish never lets
+through what the guard stops. Set-based: a bounded number of statements however many deliveries.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import Connection, and_, exists, func, insert, or_, select, update
+from sqlalchemy.orm import aliased
+
+from dunmore.delivery.models import DELIVERIES, DELIVERY_EVENTS
+from dunmore.i18n import _m
+from dunmore.ledger.models import CONTACTS
+from dunmore.run.models import NOTICES
+
+SWITCHABLE: Final = ("sms", "letter")  # the written channels an e-mail may give way to
+
+
+def choose(
+    channel: str,
+    *,
+    preferred: str | None,
+    do_not_call: bool,
+    do_not_email: bool,
+    notice_channels: frozenset[str],
+) -> tuple[str | None, str | None]:
+    """The rule for one delivery, as values: (its channel after the wishes — None: cancelled —, the
+    reason code, None when nothing changes). `respect_contact_wishes` applies it set-based."""  # fmt: skip
+    if channel == "email" and preferred in SWITCHABLE and preferred not in notice_channels:
+        return preferred, "preferred_channel"
+    if channel == "email" and do_not_email:
+        return None, "do_not_email"
+    if channel == "call" and do_not_call:
+        return None, "do_not_call"
+    return channel, None
+
+
+def _primary() -> Any:
+    """Each customer's primary contact (or first) with its wishes."""
+    k = CONTACTS.c
+    rank = func.row_number().over(partition_by=k.customer_id, order_by=(k.is_primary.desc(), k.id))
+    ranked = select(
+        k.customer_id, k.preferred_channel, k.do_not_call, k.do_not_email, rank.label("rank")
+    ).subquery()
+    return select(ranked).where(ranked.c["rank"] == 1).subquery("wishes")
+
+
+def respect_contact_wishes(conn: Connection, which: Any, *, now: datetime) -> None:
+    """Apply the contact's wishes to the pending deliveries that `which` (over deliveries and their
+    notices) selects."""
+    d, n, wishes = DELIVERIES.c, NOTICES.c, _primary()
+    base = (
+        select(d.id, d.attempts, d.channel, wishes.c.preferred_channel)
+        .join(NOTICES, n.id == d.notice_id)
+        .join(wishes, wishes.c.customer_id == n.customer_id)
+        .where(d.status == "pending", which)
+    )
+    other = aliased(DELIVERIES)
+    taken = exists().where(other.c.notice_id == d.notice_id, other.c.channel == wishes.c.preferred_channel)
+    switch = base.where(d.channel == "email", wishes.c.preferred_channel.in_(SWITCHABLE), ~taken)
+    switched = conn.execute(switch).all()
+    for channel in SWITCHABLE:
+        ids = [row.id for row in switched if row.preferred_channel == channel]
+        if ids:
+            conn.execute(update(DELIVERIES).where(d.id.in_(ids)).values(channel=channel))
+    said = str(_m("the contact prefers another channel"))
+    events: list[tuple[int, int, str, str, str | None]] = [
+        (row.id, row.attempts, "status", "preferred_channel", f"email → {row.preferred_channel}: {said}")
+        for row in switched
+    ]
+    unwanted = or_(
+        and_(d.channel == "call", wishes.c.do_not_call), and_(d.channel == "email", wishes.c.do_not_email)
+    )
+    cancelled = conn.execute(base.where(unwanted)).all()
+    if cancelled:
+        conn.execute(
+            update(DELIVERIES)
+            .where(d.id.in_([row.id for row in cancelled]))
+            .values(status="cancelled", last_error=str(_m("the contact asked not to be reached this way")))
+        )
+    events += [(row.id, row.attempts, "cancelled", f"do_not_{row.channel}", None) for row in cancelled]
+    if events:
+        keys = ("delivery_id", "attempt", "outcome", "reason", "detail")
+        conn.execute(
+            insert(DELIVERY_EVENTS), [dict(zip(keys, row, strict=True)) | {"at": now} for row in events]
+        )

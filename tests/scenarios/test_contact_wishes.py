@@ -1,0 +1,58 @@
+"""The run's channel choice applies each contact's wishes exactly as the plain rule
+`delivery.contact_wishes.choose` says, for every combination of preference and do-not flags: twelve
+customers, each with one overdue invoice, whose first level goes by e-mail and a call."""
+
+from __future__ import annotations
+
+from itertools import product
+from pathlib import Path
+
+from sqlalchemy import Engine, insert, select
+
+from dunmore.delivery.contact_wishes import choose
+from dunmore.delivery.models import DELIVERIES
+from dunmore.ledger.models import CONTACTS, CUSTOMERS
+from dunmore.run.models import NOTICES
+from dunmore.store.db import transaction
+from tests.scenarios.story import Story, policy_file
+
+POLICY = """
+policies:
+  p:
+    levels:
+      - {name: first-overdue, at: 3, channels: [email, call], template: overdue-1}
+routes:
+  - {policy: p}
+"""
+WISHES = list(product((None, "sms", "letter", "call"), (False, True), (False, True)))
+
+
+def test_every_combination_of_wishes_follows_the_rule(engine: Engine, tmp_path: Path) -> None:
+    story = Story(engine, policy_file(tmp_path, POLICY))
+    for n, _ in enumerate(WISHES):
+        story.customer(f"C{n}")
+        story.invoice(f"INV-{n}", f"C{n}", issued="2026-08-01", due="2026-09-01", amount="100.00")
+    with transaction(engine) as conn:
+        ids = {
+            str(code): int(id_) for code, id_ in conn.execute(select(CUSTOMERS.c.external_id, CUSTOMERS.c.id))
+        }
+        rows = [
+            {"customer_id": ids[f"C{n}"], "name": "A", "is_primary": True, "preferred_channel": prefer,
+             "do_not_call": no_call, "do_not_email": no_email}
+            for n, (prefer, no_call, no_email) in enumerate(WISHES)
+        ]  # fmt: skip
+        conn.execute(insert(CONTACTS), rows)
+    story.run("2026-09-04")
+    d, k = DELIVERIES.c, NOTICES.c
+    query = select(k.customer_id, d.channel, d.status).join(NOTICES, k.id == d.notice_id).order_by(d.id)
+    with engine.connect() as conn:
+        found: dict[int, list[str | None]] = {}
+        for customer_id, channel, status in conn.execute(query):
+            found.setdefault(customer_id, []).append(None if status == "cancelled" else channel)
+    for number, (prefer, no_call, no_email) in enumerate(WISHES):
+        wanted = [
+            choose(c, preferred=prefer, do_not_call=no_call, do_not_email=no_email,
+                   notice_channels=frozenset({"email", "call"}))[0]
+            for c in ("email", "call")
+        ]  # fmt: skip
+        assert found[ids[f"C{number}"]] == wanted, (prefer, no_call, no_email)
