@@ -41,6 +41,7 @@ class Permission(StrEnum):
     USERS_MANAGE = "users.manage"
     PORTFOLIO_MANAGE = "portfolio.manage"
     SETTINGS_MANAGE = "settings.manage"
+    PLAYBOOK_EDIT = "playbook.edit"
 
 
 WHAT = {
@@ -65,6 +66,7 @@ WHAT = {
         "assign customers to portfolios and hand portfolios over between collectors"
     ),
     Permission.SETTINGS_MANAGE: N_("change settings"),
+    Permission.PLAYBOOK_EDIT: N_("edit the answers of the call playbook"),
 }
 
 

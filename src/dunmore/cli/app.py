@@ -51,6 +51,7 @@ def root(
 def _register() -> None:
     """Sub-commands, one module per capability; imported here so `app` is whole when used."""
     import dunmore.cli.disputes
+    import dunmore.cli.playbook
     import dunmore.cli.webhooks
     import dunmore.cli.worklist
     from dunmore.cli import (
@@ -87,6 +88,7 @@ def _register() -> None:
     activities.register(app)
     dunmore.cli.worklist.register(app)
     alerts_cli.register(app)
+    dunmore.cli.playbook.register(app)
 
 
 _register()

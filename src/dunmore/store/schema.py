@@ -11,6 +11,7 @@ from dunmore.store.base import Base
 from dunmore.webhooks import models as webhook_models
 from dunmore.workspace import mail_models as workspace_mail_models
 from dunmore.workspace import models as workspace_models
+from dunmore.workspace import playbook_models as workspace_playbook_models
 
 metadata = Base.metadata
 
@@ -24,4 +25,5 @@ __all__ = [
     "webhook_models",
     "workspace_mail_models",
     "workspace_models",
+    "workspace_playbook_models",
 ]
