@@ -53,7 +53,7 @@ def show(
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for a in answers:
-        who = _("shipped") if a.shipped else _("by %(login)s", login=a.edited_by or "")
+        who = _("shipped with Dunmore") if a.shipped else _("written by %(login)s", login=a.edited_by or "")
         console.print(f"[bold]{a.reason}[/bold] · {a.reason_label} · {a.language} ({who})")
         console.print(a.text or _("No answer yet: a manager can write one."), markup=False)
         console.print()

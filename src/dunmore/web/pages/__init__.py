@@ -12,6 +12,7 @@ from dunmore.web.pages import (
     customers,
     dashboard,
     operations,
+    playbook,
     promises,
     runs,
     session,
@@ -31,3 +32,4 @@ router.include_router(dispute_pages.router)
 router.include_router(worklist.router)
 router.include_router(alerts.router)
 router.include_router(calendar.router)
+router.include_router(playbook.router)
