@@ -49,7 +49,9 @@ def _run(story: Story, as_of: str, rules: AlertRules) -> int:
 
 def _alerts(engine: Engine) -> list[tuple[str, str]]:
     with engine.connect() as conn:
-        rows = conn.execute(select(ALERTS.c.kind, ALERTS.c.recipient).order_by(ALERTS.c.kind, ALERTS.c.recipient))
+        rows = conn.execute(
+            select(ALERTS.c.kind, ALERTS.c.recipient).order_by(ALERTS.c.kind, ALERTS.c.recipient)
+        )
         return [(kind, recipient) for kind, recipient in rows]
 
 
@@ -66,7 +68,9 @@ def test_a_legal_review_approved_later_alerts_like_one_committed_at_once(engine:
     # 2026-03-02: the legal review waits for approval: nothing reached level 4 yet.
     assert _alerts(engine) == []
     with engine.connect() as conn:
-        pending = conn.execute(select(NOTICES.c.id).where(NOTICES.c.status == "pending_approval")).scalar_one()
+        pending = conn.execute(
+            select(NOTICES.c.id).where(NOTICES.c.status == "pending_approval")
+        ).scalar_one()
     # 2026-03-03: the manager approves it: the owner and the manager hear that C1 reached level 4.
     with transaction(engine) as conn:
         service.approve(conn, pending, now=morning("2026-03-03"), actor=ACTOR, alerting=level_4, **UNGATED)

@@ -53,7 +53,8 @@ def test_a_disputed_contact_leads_to_the_dispute_form(client: TestClient) -> Non
 def test_the_answer_to_the_latest_reason_stands_beside_the_call(client: TestClient) -> None:
     sign_in(client, "ann")
     before = _playbook(client.get("/customers/E001").text)
-    assert "各逾期原因的答复" in before and "分期付款计划" in before
+    assert "各逾期原因的答复" in before
+    assert "分期付款计划" in before
     section = _log(client, "E001", htmx=True, outcome="reached", reason="cash_flow").text
     latest = _playbook(section)
     first = latest[latest.index('class="playbook-answer latest"') :]
@@ -65,16 +66,21 @@ def test_the_answer_to_the_latest_reason_stands_beside_the_call(client: TestClie
 def test_a_manager_edits_the_playbook_and_the_collector_reads_it(client: TestClient, ledger: Engine) -> None:
     sign_in(client, "boss")
     page = client.get("/playbook")
-    assert page.status_code == 200 and 'id="cash_flow"' in page.text
+    assert page.status_code == 200
+    assert 'id="cash_flow"' in page.text
     token = csrf_of(page.text)
-    refused = client.post("/playbook/cash_flow/zh-CN", data={"csrf_token": token, "text": "不还钱就列入黑名单。"})
+    refused = client.post(
+        "/playbook/cash_flow/zh-CN", data={"csrf_token": token, "text": "不还钱就列入黑名单。"}
+    )
     assert refused.status_code == 400
     assert "blacklist" in refused.text
     saved = client.post("/playbook/cash_flow/zh-CN", data={"csrf_token": token, "text": "提出三期付款计划。"},
                         follow_redirects=False)  # fmt: skip
     assert saved.headers["location"] == "/playbook?saved=cash_flow#cash_flow"
     with ledger.connect() as conn:
-        assert [r.action for r in audit.list_rows(conn, object="playbook:cash_flow:zh-CN")] == ["playbook.set"]
+        assert [r.action for r in audit.list_rows(conn, object="playbook:cash_flow:zh-CN")] == [
+            "playbook.set"
+        ]
     client.cookies.clear()
     sign_in(client, "ann")
     _log(client, "E001", outcome="reached", reason="cash_flow")

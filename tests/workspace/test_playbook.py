@@ -34,7 +34,9 @@ def _story(engine: Engine) -> None:
     with transaction(engine) as conn:
         conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.external_id == "C1").values(portfolio="north"))
         at = datetime(2026, 1, 1, tzinfo=UTC)
-        add_user(conn, login="wang", role=Role.COLLECTOR, password=PASSWORD, portfolios=["north"], actor="t", at=at)
+        add_user(
+            conn, login="wang", role=Role.COLLECTOR, password=PASSWORD, portfolios=["north"], actor="t", at=at
+        )
         add_user(conn, login="boss", role=Role.MANAGER, password=PASSWORD, actor="t", at=at)
         add_user(conn, login="root", role=Role.ADMIN, password=PASSWORD, actor="t", at=at)
 
@@ -57,7 +59,8 @@ def test_the_shipped_playbook_answers_every_reason_in_three_languages_lawfully(e
         (reason, lang) for reason in BUILT_IN[CodeKind.REASON] for lang in LANGUAGES
     }
     for a in answers:
-        assert a.shipped and a.text
+        assert a.shipped
+        assert a.text
         assert lint(a.text, a.language) == [], (a.reason, a.language)  # type: ignore[arg-type]
     by = {(a.reason, a.language): a.text for a in answers}
     assert "分期付款计划" in by[("cash_flow", "zh-CN")]
@@ -72,20 +75,29 @@ def test_a_manager_rewrites_an_answer_and_resets_it_both_audited(engine: Engine)
         playbook.set_answer(conn, user=_user(engine, "boss"), reason="cash_flow", language="en",
                             text="  Offer three monthly instalments.  ", now=MON)  # fmt: skip
     edited = _answer(engine, "cash_flow", "en")
-    assert (edited.text, edited.edited_by, edited.shipped) == ("Offer three monthly instalments.", "boss", False)
+    assert (edited.text, edited.edited_by, edited.shipped) == (
+        "Offer three monthly instalments.",
+        "boss",
+        False,
+    )
     assert _answer(engine, "cash_flow", "zh-CN").shipped  # the other languages keep theirs
     with transaction(engine) as conn:
         playbook.reset_answer(conn, user=_user(engine, "boss"), reason="cash_flow", language="en", now=MON)
     assert _answer(engine, "cash_flow", "en").text == shipped
     with engine.connect() as conn:
         rows = audit.list_rows(conn, object="playbook:cash_flow:en")
-    assert [(r.actor, r.action) for r in reversed(rows)] == [("boss", "playbook.set"), ("boss", "playbook.reset")]
+    assert [(r.actor, r.action) for r in reversed(rows)] == [
+        ("boss", "playbook.set"),
+        ("boss", "playbook.reset"),
+    ]
 
 
 def test_a_collector_reads_the_playbook_but_may_not_edit_it(engine: Engine) -> None:
     _story(engine)
-    with transaction(engine) as conn, pytest.raises(PermissionDenied, match="playbook.edit"):
-        playbook.set_answer(conn, user=_user(engine, "wang"), reason="forgot", language="en", text="Hi.", now=MON)
+    with transaction(engine) as conn, pytest.raises(PermissionDenied, match=r"playbook\.edit"):
+        playbook.set_answer(
+            conn, user=_user(engine, "wang"), reason="forgot", language="en", text="Hi.", now=MON
+        )
 
 
 @pytest.mark.parametrize(
@@ -97,10 +109,14 @@ def test_a_collector_reads_the_playbook_but_may_not_edit_it(engine: Engine) -> N
         ("en", "Say the police will arrest them if they do not pay.", "arrest"),
     ],
 )
-def test_an_answer_with_forbidden_wording_is_refused(engine: Engine, language: str, text: str, rule: str) -> None:
+def test_an_answer_with_forbidden_wording_is_refused(
+    engine: Engine, language: str, text: str, rule: str
+) -> None:
     _story(engine)
     with transaction(engine) as conn, pytest.raises(BadArgument, match=rule):
-        playbook.set_answer(conn, user=_user(engine, "boss"), reason="refuses", language=language, text=text, now=MON)
+        playbook.set_answer(
+            conn, user=_user(engine, "boss"), reason="refuses", language=language, text=text, now=MON
+        )
     assert _answer(engine, "refuses", language).shipped
 
 
@@ -116,8 +132,9 @@ def test_unknown_reasons_languages_and_empty_answers_are_refused(engine: Engine)
 def test_an_admins_reason_has_no_answer_until_a_manager_writes_one(engine: Engine) -> None:
     _story(engine)
     with transaction(engine) as conn:
-        add_code(conn, user=_user(engine, "root"), kind=CodeKind.REASON, code="bank_holiday",
-                 labels={"zh-CN": "银行假日", "zh-TW": "銀行假日", "en": "Bank holiday"}, now=MON)  # fmt: skip
+        labels = {"zh-CN": "银行假日", "zh-TW": "銀行假日", "en": "Bank holiday"}
+        add_code(conn, user=_user(engine, "root"), kind=CodeKind.REASON, code="bank_holiday", labels=labels,
+                 now=MON)  # fmt: skip
     assert _answer(engine, "bank_holiday", "en").text == ""
     with transaction(engine) as conn:
         playbook.set_answer(conn, user=_user(engine, "boss"), reason="bank_holiday", language="en",

@@ -350,4 +350,6 @@ def _say_record_next(outcome: str | None, customer: str) -> None:
         console.print(_("record the promise: dunmore promise add %(customer)s --amount AMOUNT --by DATE",
                         customer=customer), markup=False)  # fmt: skip
     elif record == "dispute":
-        console.print(_("record the dispute: dunmore dispute open INVOICE AMOUNT --reason REASON"), markup=False)
+        console.print(
+            _("record the dispute: dunmore dispute open INVOICE AMOUNT --reason REASON"), markup=False
+        )

@@ -20,7 +20,9 @@ playbook_app = typer.Typer(
     help="The call playbook: answers to each overdue reason, per language.", no_args_is_help=True
 )
 
-Reason = Annotated[str, typer.Argument(help="The overdue reason code (`dunmore codes list`), e.g. cash_flow.")]
+Reason = Annotated[
+    str, typer.Argument(help="The overdue reason code (`dunmore codes list`), e.g. cash_flow.")
+]
 Lang = Annotated[str, typer.Option("--lang", help="The language of the answer: zh-CN, zh-TW or en.")]
 
 
@@ -39,7 +41,9 @@ def _now() -> datetime:
 def show(
     ctx: typer.Context,
     reason: Annotated[str | None, typer.Option("--reason", help="Only this overdue reason code.")] = None,
-    lang: Annotated[str | None, typer.Option("--lang", help="Only this language: zh-CN, zh-TW or en.")] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="Only this language: zh-CN, zh-TW or en.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON for machines.")] = False,
 ) -> None:
     """Show the answers of the playbook, shipped or written by a manager."""
@@ -96,7 +100,9 @@ def load(
         try:
             text = file.read_text(encoding="utf-8")
         except OSError as exc:
-            raise BadArgument(_m("cannot read %(file)s: %(error)s", file=str(file), error=exc.strerror)) from exc
+            raise BadArgument(
+                _m("cannot read %(file)s: %(error)s", file=str(file), error=exc.strerror)
+            ) from exc
         except UnicodeDecodeError as exc:
             raise BadArgument(_m("%(file)s is not UTF-8 text", file=str(file))) from exc
         answers = playbook.read_file(text)

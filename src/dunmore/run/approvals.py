@@ -2,9 +2,10 @@
 notice of a run a reviewer can see (the run review's "approve the run").
 
 An approval applies what the run would have applied on its date — group state, levels, fee and
-interest items, deliveries, the "level reached" alert — with the same functions the run's commit uses (`run.apply`), in a bounded
-number of statements per batch of notices, and one audit row per notice (`notice.approve`), written
-in one append. Like a commit, it passes the template gate first: an approval queues deliveries.
+interest items, deliveries, the "level reached" alert — with the same functions the run's commit
+uses (`run.apply`, `workspace.run_alerts`), in a bounded number of statements per batch of notices,
+and one audit row per notice (`notice.approve`), written in one append. Like a commit, it passes the
+template gate first: an approval queues deliveries.
 """
 
 from __future__ import annotations
@@ -87,7 +88,8 @@ def approve_one(
             status=row.status,
         )
     approve_pending(conn, row.run_id, NOTICES.c.id == notice_id, now=now, actor=actor, by=by,
-                    templates_dir=templates_dir, gate_templates=gate_templates, alerting=alerting)  # fmt: skip
+                    templates_dir=templates_dir, gate_templates=gate_templates,
+                    alerting=alerting)  # fmt: skip
 
 
 def approve_pending(
@@ -124,7 +126,9 @@ def approve_pending(
         _approve_batch(conn, batch, run_id=run_id, now=now, by=by)
         insert_deliveries(conn, NOTICES.c.id.in_(batch["notice_id"].to_list()), policies, now)
     _audit(conn, pending, run_id=run_id, now=now, actor=actor, by=by)
-    raise_approval_alerts(conn, notice_ids=pending["notice_id"].to_list(), rules=alerting or AlertRules(), now=now)
+    raise_approval_alerts(
+        conn, notice_ids=pending["notice_id"].to_list(), rules=alerting or AlertRules(), now=now
+    )
     webhooks.emit(conn, "notice.approved", lambda: _approved(pending, run_id, by), now=now)
     keep_passing_verdict(conn, verdict)
     return pending.height

@@ -146,7 +146,8 @@ def reset_answer(conn: Connection, *, user: User, reason: str, language: str, no
     conn.execute(delete(PLAYBOOK_ANSWERS).where(p.reason == reason, p.language == lang))
     after = _current(conn, user, reason, lang)
     audit.record(conn, at=now, actor=user.login, action="playbook.reset", object=f"playbook:{reason}:{lang}",
-                 before={"text": before.text, "shipped": before.shipped}, after={"text": after.text})  # fmt: skip
+                 before={"text": before.text, "shipped": before.shipped},
+                 after={"text": after.text})  # fmt: skip
     return after
 
 

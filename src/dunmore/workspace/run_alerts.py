@@ -5,8 +5,9 @@ are written; set-based (two reads and the bulk `raise_alerts`, whatever the ledg
 - `level_passed` (key `level-passed:<notice id>`): a level notice of this run, committed, of level ≥
   `alert_level`, in a group (customer × currency) that had not reached that level yet in its
   episode (a notice that waited for approval alerts when it is approved, by the same rule:
-  `raise_approval_alerts`, called by `run.approvals`) — the group's episode opened in this run, or its previous level notice
-  was below the level (levels only rise within an episode). The next day's run raises nothing new.
+  `raise_approval_alerts`, called by `run.approvals`) — the group's episode opened in this run, or
+  its previous level notice was below the level (levels only rise within an episode). The next
+  day's run raises nothing new.
 - `high_value_overdue` (key `high-value-overdue:<invoice id>`): an open invoice of at least the
   currency's `high_value_minor` whose due date passed since the previous run (due on or after the
   previous run's date, before this run's; the first run: due the day before). No threshold set: no
@@ -22,7 +23,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, String, and_, cast, delete, exists, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    String,
+    and_,
+    cast,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import aliased
 
 from dunmore.ledger.models import INVOICES
@@ -54,7 +67,9 @@ def raise_run_alerts(conn: Connection, *, run_id: int, as_of: date, rules: Alert
     return raise_alerts(conn, found, at=now)
 
 
-def raise_approval_alerts(conn: Connection, *, notice_ids: Sequence[int], rules: AlertRules, now: datetime) -> int:
+def raise_approval_alerts(
+    conn: Connection, *, notice_ids: Sequence[int], rules: AlertRules, now: datetime
+) -> int:
     """Raise the `level_passed` alerts of level notices just approved (a notice that waited for
     approval reaches its level when approved, not when its run committed): the same rule as a
     commit's, so an approved final notice alerts like one committed at once."""

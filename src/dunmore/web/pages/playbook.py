@@ -31,7 +31,11 @@ def _render(request: Request, site: Site, conn: Conn, user: User, *, status: int
 
 @router.get("/playbook", response_class=HTMLResponse)
 def show(
-    request: Request, site: Site, conn: Conn, user: PageUser, saved: Annotated[str | None, Query(max_length=30)] = None
+    request: Request,
+    site: Site,
+    conn: Conn,
+    user: PageUser,
+    saved: Annotated[str | None, Query(max_length=30)] = None,
 ) -> HTMLResponse:
     return _render(request, site, conn, user, saved=saved)
 
@@ -53,7 +57,9 @@ def edit(
             if reset:
                 playbook.reset_answer(conn, user=user, reason=reason, language=language, now=site.now())
             else:
-                playbook.set_answer(conn, user=user, reason=reason, language=language, text=text, now=site.now())
+                playbook.set_answer(
+                    conn, user=user, reason=reason, language=language, text=text, now=site.now()
+                )
     except BadArgument as exc:
         return _render(request, site, conn, user, status=400, problem=exc.render(user.language.value))
     return RedirectResponse(f"/playbook?saved={reason}#{reason}", status_code=303)

@@ -61,7 +61,9 @@ def sign_in_form(
     if outcome.user is not None:
         start_session(request, outcome.user)
         target = _safe_next(next)
-        return RedirectResponse(HOME.get(outcome.user.role, "/") if target == "/" else target, status_code=303)
+        return RedirectResponse(
+            HOME.get(outcome.user.role, "/") if target == "/" else target, status_code=303
+        )
     language = language_of(request)
     if outcome.throttled_for is not None:
         problem = site.templates.translate(
