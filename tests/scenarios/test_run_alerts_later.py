@@ -10,6 +10,7 @@ at +60, which waits for approval.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from sqlalchemy import Engine, select, update
 
@@ -20,8 +21,8 @@ from dunmore.run import service
 from dunmore.run.models import NOTICES
 from dunmore.run.revert import revert
 from dunmore.store.db import transaction
-from dunmore.workspace import inbox
-from dunmore.workspace.models import ALERTS
+from dunmore.workspace import inbox, promises
+from dunmore.workspace.models import ALERTS, PROMISES
 from dunmore.workspace.run_alerts import AlertRules
 from tests.scenarios.story import ACTOR, UNGATED, Story, day, morning
 
@@ -101,3 +102,20 @@ def test_a_revert_withdraws_the_alerts_of_its_run_only_and_the_run_again_raises_
     assert _inbox(engine, "boss") == []
     _run(story, "2026-01-02", rules)
     assert _alerts(engine) == [("high_value_overdue", "boss"), ("high_value_overdue", "wang")]
+
+
+def test_a_revert_withdraws_the_broken_promise_alert_and_the_promise_is_pending_again(engine: Engine) -> None:
+    story, rules = _story(engine), AlertRules(level=9)
+    with transaction(engine) as conn:
+        boss = get_user(conn, login="boss")
+        made = promises.add(conn, user=boss, customer="C1", amount=Decimal("5000.00"), by=day("2026-01-08"),
+                            today=day("2026-01-05"), now=morning("2026-01-05"))  # fmt: skip
+    # 2026-01-11: nothing paid by the 8th and its two days of grace: the run breaks the promise.
+    run = _run(story, "2026-01-11", rules)
+    assert _alerts(engine) == [("promise_broken", "boss"), ("promise_broken", "wang")]
+    with transaction(engine) as conn:
+        revert(conn, run, now=morning("2026-01-11"), actor=ACTOR)
+        status = conn.execute(select(PROMISES.c.status).where(PROMISES.c.id == made.id)).scalar_one()
+    assert status == "pending"
+    assert _alerts(engine) == []
+    assert _inbox(engine, "wang") == []
