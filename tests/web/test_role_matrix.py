@@ -259,6 +259,14 @@ MATRIX = [
     Line(None, "GET", "/alerts/badge"),  # in every signed-in page's nav: empty without ALERT_READ
     Line(None, "GET", "/calendar"),  # each user's own agenda
     Line(None, "POST", "/calendar/token"),
+    Line(Permission.LEDGER_READ, "GET", "/playbook"),
+    Line(
+        Permission.PLAYBOOK_EDIT,
+        "POST",
+        "/playbook/{reason}/{language}",
+        body={"text": "Ask on which date the payment will be made."},  # the same answer, again and again
+        at=lambda demo: {"reason": "forgot", "language": "en"},
+    ),
 ]
 # Permissions no route exercises yet: tests/access/test_permissions.py walks them through `require`.
 SERVICE_ONLY = {
