@@ -30,6 +30,7 @@ from tests.web.test_role_matrix import (
     HAND_OVER,
     MATRIX,
     MOVE_NOBODY,
+    PLAYBOOK_ANSWER,
     PROMISE,
     REASON,
     past_the_gate,
@@ -106,6 +107,8 @@ def _path_values(operation: Operation, demo: Demo, role: Role) -> dict[str, str]
         "delivery_id": str(demo.dead_letters[0]),
         "version": "1",
         "promise_id": "1",  # none yet at first: not found; once one is recorded, its cancellation
+        "reason": "forgot",
+        "language": "en",
     }
     names = [p.name for p in operation.path_parameters]
     missing = [n for n in names if n not in known]
@@ -125,6 +128,7 @@ def _body(operation: Operation) -> Any:
         "POST /api/v1/portfolios/assign": ASSIGN_DRY,
         "POST /api/v1/portfolios/move": MOVE_NOBODY,
         "POST /api/v1/portfolios/reassign": HAND_OVER,
+        "PUT /api/v1/playbook/{reason}/{language}": PLAYBOOK_ANSWER,
     }.get(operation.label, NOT_SET)
 
 

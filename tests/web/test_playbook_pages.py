@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from httpx2 import Response
 from sqlalchemy import Engine
 
-from dunmore.access import audit
-from tests.web.conftest import csrf_of, sign_in
+from dunmore.access import audit, service
+from tests.web.conftest import NOW, csrf_of, sign_in
 
 
 def _log(client: TestClient, code: str, *, htmx: bool = False, **fields: str) -> Response:
@@ -89,3 +89,25 @@ def test_a_manager_edits_the_playbook_and_the_collector_reads_it(client: TestCli
     assert "<textarea" not in client.get("/playbook").text
     denied = client.post("/playbook/cash_flow/zh-CN", data={"csrf_token": token, "reset": "reset"})
     assert denied.status_code == 403
+
+
+def test_the_api_reads_writes_and_resets_an_answer(client: TestClient, ledger: Engine) -> None:
+    with ledger.begin() as conn:
+        tokens = {login: service.create_token(conn, login=login, name="erp", actor="test", at=NOW).secret
+                  for login in ("ann", "boss")}  # fmt: skip
+    ann, boss = ({"Authorization": f"Bearer {tokens[login]}"} for login in ("ann", "boss"))
+    shown = client.get("/api/v1/playbook", params={"reason": "cash_flow", "language": "zh-TW"}, headers=ann)
+    assert [(a["reason"], a["language"], a["shipped"]) for a in shown.json()] == [
+        ("cash_flow", "zh-TW", True)
+    ]
+    assert "分期付款計畫" in shown.json()[0]["text"]
+    body = {"text": "Offer three monthly instalments."}
+    assert client.put("/api/v1/playbook/cash_flow/en", json=body, headers=ann).status_code == 403
+    written = client.put("/api/v1/playbook/cash_flow/en", json=body, headers=boss)
+    assert written.status_code == 200
+    assert (written.json()["text"], written.json()["edited_by"]) == (body["text"], "boss")
+    refused = client.put("/api/v1/playbook/refuses/en", json={"text": "We will sue you."}, headers=boss)
+    assert refused.status_code == 400
+    assert client.get("/api/v1/playbook", params={"reason": "nope"}, headers=ann).status_code == 400
+    reset = client.delete("/api/v1/playbook/cash_flow/en", headers=boss)
+    assert reset.json()["shipped"] is True
