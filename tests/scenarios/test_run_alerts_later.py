@@ -9,11 +9,13 @@ at +60, which waits for approval.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import Engine, select, update
 
+from dunmore.access import audit
 from dunmore.access.service import add_user, get_user
 from dunmore.access.values import Role
 from dunmore.ledger.models import CUSTOMERS
@@ -56,6 +58,11 @@ def _alerts(engine: Engine) -> list[tuple[str, str]]:
         return [(kind, recipient) for kind, recipient in rows]
 
 
+def _notices(engine: Engine, run_id: int) -> list[int]:
+    with engine.connect() as conn:
+        return list(conn.execute(select(NOTICES.c.id).where(NOTICES.c.run_id == run_id)).scalars())
+
+
 def _inbox(engine: Engine, login: str) -> list[str]:
     with engine.connect() as conn:
         page = inbox.list_alerts(conn, user=get_user(conn, login=login))
@@ -95,6 +102,10 @@ def test_a_revert_withdraws_the_alerts_of_its_run_only_and_the_run_again_raises_
         revert(conn, second, now=morning("2026-01-04"), actor=ACTOR)
     assert _alerts(engine) == [("high_value_overdue", "boss"), ("high_value_overdue", "wang")]
     assert _inbox(engine, "wang") == ["high_value_overdue"]
+    with engine.connect() as conn:
+        (row,) = audit.list_rows(conn, object=f"run:{second}", action="run.revert")
+    withdrawn = json.loads(row.after or "{}")["alerts_withdrawn"]
+    assert withdrawn == [f"level-passed:{notice}" for notice in _notices(engine, second)]
     # Then the first run too: nothing is left, and running that day again raises its alert again.
     with transaction(engine) as conn:
         revert(conn, first, now=morning("2026-01-04"), actor=ACTOR)
