@@ -18,7 +18,7 @@ from dunmore.i18n import LANGUAGES
 from dunmore.ledger.models import CUSTOMERS
 from dunmore.store.db import transaction
 from dunmore.workspace import activities, playbook
-from dunmore.workspace.codes import BUILT_IN, add_code
+from dunmore.workspace.codes import BUILT_IN, add_code, disable_code
 from dunmore.workspace.kinds import ActivityKind, CodeKind
 from tests.scenarios.story import Story, day, morning
 
@@ -174,3 +174,24 @@ def test_beside_the_call_the_answer_to_the_customers_latest_reason_comes_first(e
         assert "分期付款計畫" in after.answers[0].text
         with pytest.raises(NotFound):
             playbook.for_call(conn, user=wang, customer="C2", language="en")  # not wang's portfolio
+
+
+def test_a_latest_reason_no_longer_offered_puts_no_answer_first(engine: Engine) -> None:
+    _story(engine)
+    wang, root = _user(engine, "wang"), _user(engine, "root")
+    labels = {"zh-CN": "银行假日", "zh-TW": "銀行假日", "en": "Bank holiday"}
+    with transaction(engine) as conn:
+        add_code(conn, user=root, kind=CodeKind.REASON, code="bank_holiday", labels=labels, now=MON)
+        new = activities.NewActivity(kind=ActivityKind.CALL, outcome="reached", reason="bank_holiday")
+        activities.log_activity(conn, user=wang, customer="C1", new=new, now=MON, today=day("2026-09-07"))
+    with engine.connect() as conn:
+        latest = playbook.for_call(conn, user=wang, customer="C1", language="en").latest
+    assert latest is not None
+    assert latest.reason == "bank_holiday"
+    with transaction(engine) as conn:
+        disable_code(conn, user=root, kind=CodeKind.REASON, code="bank_holiday", now=MON)
+    with engine.connect() as conn:
+        call = playbook.for_call(conn, user=wang, customer="C1", language="en")
+    assert call.latest_reason == "bank_holiday"
+    assert call.latest is None
+    assert call.answers[0].reason == "forgot"

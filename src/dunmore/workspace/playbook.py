@@ -59,6 +59,12 @@ class CallPlaybook:
     latest_reason: str | None
     answers: tuple[Answer, ...]
 
+    @property
+    def latest(self) -> Answer | None:
+        """The answer to the latest reason (None: no reason yet, or one no longer offered)."""
+        found = self.answers[0] if self.answers else None
+        return found if found is not None and found.reason == self.latest_reason else None
+
 
 def _language(language: str) -> Language:
     for known in LANGUAGES:
