@@ -34,6 +34,7 @@ users.manage     A . . . .
 portfolio.manage A M . . .
 settings.manage  A . . . .
 credit.manage    A M . . .
+playbook.edit    A M . . .
 """
 ORDER = [Role.ADMIN, Role.MANAGER, Role.COLLECTOR, Role.SALES, Role.VIEWER]
 

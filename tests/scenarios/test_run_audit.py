@@ -96,7 +96,7 @@ def test_a_revert_is_audited_with_what_it_undid(engine: Engine) -> None:
     assert rows(engine, object="run:1")[0] == (
         "cli:ops", "run.revert", "run:1", {"status": "committed"},
         {"status": "reverted", "as_of": "2026-09-04", "notices": 1, "deliveries_cancelled": 2,
-         "charges_removed": 0, "levels_restored": 1},
+         "charges_removed": 0, "levels_restored": 1, "alerts_withdrawn": []},
     )  # fmt: skip
     assert verified(engine)
 

@@ -32,6 +32,7 @@ from tests.web.test_role_matrix import (
     MATRIX,
     MOVE_NOBODY,
     PLAN,
+    PLAYBOOK_ANSWER,
     PROMISE,
     REASON,
     past_the_gate,
@@ -109,6 +110,8 @@ def _path_values(operation: Operation, demo: Demo, role: Role) -> dict[str, str]
         "version": "1",
         "plan_id": "1",  # likewise: the first plan agreed
         "promise_id": "1",  # none yet at first: not found; once one is recorded, its cancellation
+        "reason": "forgot",
+        "language": "en",
     }
     names = [p.name for p in operation.path_parameters]
     missing = [n for n in names if n not in known]
@@ -131,6 +134,7 @@ def _body(operation: Operation) -> Any:
         "POST /api/v1/portfolios/assign": ASSIGN_DRY,
         "POST /api/v1/portfolios/move": MOVE_NOBODY,
         "POST /api/v1/portfolios/reassign": HAND_OVER,
+        "PUT /api/v1/playbook/{reason}/{language}": PLAYBOOK_ANSWER,
     }.get(operation.label, NOT_SET)
 
 

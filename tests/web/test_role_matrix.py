@@ -98,6 +98,8 @@ def past_the_gate(answer: Response) -> bool:
     return answer.status_code == 404
 
 
+PLAYBOOK_ANSWER = {"text": "Ask on which date the payment will be made."}
+
 PROMISE_LINES = [
     Line(Permission.LEDGER_READ, "GET", "/api/v1/customers/{code}/promises"),
     Line(Permission.CUSTOMER_ACT, "POST", "/api/v1/customers/{code}/promises", body=PROMISE),
@@ -316,6 +318,28 @@ MATRIX = [
     Line(None, "GET", "/alerts/badge"),  # in every signed-in page's nav: empty without ALERT_READ
     Line(None, "GET", "/calendar"),  # each user's own agenda
     Line(None, "POST", "/calendar/token"),
+    Line(Permission.LEDGER_READ, "GET", "/playbook"),
+    Line(Permission.LEDGER_READ, "GET", "/api/v1/playbook"),
+    Line(
+        Permission.PLAYBOOK_EDIT,
+        "PUT",
+        "/api/v1/playbook/{reason}/{language}",
+        body=PLAYBOOK_ANSWER,
+        at=lambda demo: {"reason": "forgot", "language": "en"},
+    ),
+    Line(
+        Permission.PLAYBOOK_EDIT,
+        "DELETE",
+        "/api/v1/playbook/{reason}/{language}",
+        at=lambda demo: {"reason": "forgot", "language": "zh-TW"},
+    ),
+    Line(
+        Permission.PLAYBOOK_EDIT,
+        "POST",
+        "/playbook/{reason}/{language}",
+        body=PLAYBOOK_ANSWER,  # the same answer, again and again
+        at=lambda demo: {"reason": "forgot", "language": "en"},
+    ),
 ]
 # Permissions no route exercises yet: tests/access/test_permissions.py walks them through `require`.
 SERVICE_ONLY = {

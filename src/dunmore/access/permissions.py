@@ -42,6 +42,7 @@ class Permission(StrEnum):
     PORTFOLIO_MANAGE = "portfolio.manage"
     SETTINGS_MANAGE = "settings.manage"
     CREDIT_MANAGE = "credit.manage"
+    PLAYBOOK_EDIT = "playbook.edit"
 
 
 WHAT = {
@@ -69,6 +70,7 @@ WHAT = {
     Permission.CREDIT_MANAGE: N_(
         "load the credit scorecard, compute grades, override a grade and release a credit hold"
     ),
+    Permission.PLAYBOOK_EDIT: N_("edit the answers of the call playbook"),
 }
 
 

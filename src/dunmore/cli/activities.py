@@ -159,6 +159,7 @@ def add(
         console.print_json(json.dumps(_json(logged), ensure_ascii=False))
         return
     console.print(_("contact %(id)s logged on %(customer)s", id=logged.id, customer=customer), markup=False)
+    _say_record_next(outcome, customer)
     for file in logged.attachments:
         console.print(f"  {file.filename}  sha256 {file.sha256}", markup=False, highlight=False)
 
@@ -338,3 +339,17 @@ def register(app: typer.Typer) -> None:
     app.add_typer(activity_app, name="activity")
     app.add_typer(codes_app, name="codes")
     app.command("timeline")(timeline)
+
+
+def _say_record_next(outcome: str | None, customer: str) -> None:
+    """After a "promised" or "disputed" contact, the command that records it for the run."""
+    from dunmore.workspace.codes import RECORD_NEXT
+
+    record = RECORD_NEXT.get(outcome or "")
+    if record == "promise":
+        console.print(_("record the promise: dunmore promise add %(customer)s --amount AMOUNT --by DATE",
+                        customer=customer), markup=False)  # fmt: skip
+    elif record == "dispute":
+        console.print(
+            _("record the dispute: dunmore dispute open INVOICE AMOUNT --reason REASON"), markup=False
+        )

@@ -53,6 +53,7 @@ def _register() -> None:
     import dunmore.cli.contacts
     import dunmore.cli.disputes
     import dunmore.cli.plans
+    import dunmore.cli.playbook
     import dunmore.cli.webhooks
     import dunmore.cli.worklist
     from dunmore.cli import (
@@ -95,6 +96,7 @@ def _register() -> None:
     grades_cli.register(app)
     credit_cli.register(app)
     dunmore.cli.contacts.register(app)
+    dunmore.cli.playbook.register(app)
 
 
 _register()

@@ -253,10 +253,13 @@ def _person(by: str | None) -> str:
 def approve_command(ctx: typer.Context, notice_id: NoticeId, by: By = None) -> None:
     """Approve a notice waiting for approval: it applies as of its run date."""
     from dunmore.run import service
+    from dunmore.workspace.run_alerts import AlertRules
 
     with reported(), transaction(state(ctx).engine()) as conn:
+        settings = state(ctx).settings
         service.approve(conn, notice_id, now=_now(), by=_person(by), actor=cli_actor(),
-                        templates_dir=state(ctx).settings.delivery.templates_dir)  # fmt: skip
+                        templates_dir=settings.delivery.templates_dir,
+                        alerting=AlertRules.of(settings.workspace))  # fmt: skip
         console.print(_("notice %(notice)s approved", notice=notice_id))
 
 

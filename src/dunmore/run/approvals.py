@@ -2,9 +2,10 @@
 notice of a run a reviewer can see (the run review's "approve the run").
 
 An approval applies what the run would have applied on its date — group state, levels, fee and
-interest items, deliveries — with the same functions the run's commit uses (`run.apply`), in a bounded
-number of statements per batch of notices, and one audit row per notice (`notice.approve`), written
-in one append. Like a commit, it passes the template gate first: an approval queues deliveries.
+interest items, deliveries, the "level reached" alert — with the same functions the run's commit
+uses (`run.apply`, `workspace.run_alerts`), in a bounded number of statements per batch of notices,
+and one audit row per notice (`notice.approve`), written in one append. Like a commit, it passes the
+template gate first: an approval queues deliveries.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dunmore.run.apply import GROUP, apply_level_effects, insert_deliveries, wri
 from dunmore.run.models import DUNNING_GROUPS, NOTICES, RUNS
 from dunmore.store.bulk import read_frame
 from dunmore.webhooks import emit as webhooks
+from dunmore.workspace.run_alerts import AlertRules, raise_approval_alerts
 
 BATCH = 5_000  # notices per set of statements: bounds the parameters of each IN list
 
@@ -63,6 +65,7 @@ def approve_one(
     by: str | None,
     templates_dir: Path | None,
     gate_templates: bool = True,
+    alerting: AlertRules | None = None,
 ) -> None:
     """Approve one pending notice (see `dunmore approve`)."""
     row = conn.execute(select(NOTICES.c.run_id, NOTICES.c.status).where(NOTICES.c.id == notice_id)).first()
@@ -85,7 +88,8 @@ def approve_one(
             status=row.status,
         )
     approve_pending(conn, row.run_id, NOTICES.c.id == notice_id, now=now, actor=actor, by=by,
-                    templates_dir=templates_dir, gate_templates=gate_templates)  # fmt: skip
+                    templates_dir=templates_dir, gate_templates=gate_templates,
+                    alerting=alerting)  # fmt: skip
 
 
 def approve_pending(
@@ -98,9 +102,11 @@ def approve_pending(
     by: str | None,
     templates_dir: Path | None,
     gate_templates: bool = True,
+    alerting: AlertRules | None = None,
 ) -> int:
     """Approve the notices of run `run_id` waiting for approval that `which` selects (e.g. the
-    customers a reviewer can see); returns how many. Each applies as of the run's date."""
+    customers a reviewer can see); returns how many. Each applies as of the run's date, and raises
+    the "level reached" alert as a commit would (`alerting`: settings `workspace`)."""
     from dunmore.run.service import check_templates, keep_passing_verdict, policy_of_run
 
     status = conn.execute(select(RUNS.c.status).where(RUNS.c.id == run_id)).scalar()
@@ -120,6 +126,9 @@ def approve_pending(
         _approve_batch(conn, batch, run_id=run_id, now=now, by=by)
         insert_deliveries(conn, NOTICES.c.id.in_(batch["notice_id"].to_list()), policies, now)
     _audit(conn, pending, run_id=run_id, now=now, actor=actor, by=by)
+    raise_approval_alerts(
+        conn, notice_ids=pending["notice_id"].to_list(), rules=alerting or AlertRules(), now=now
+    )
     webhooks.emit(conn, "notice.approved", lambda: _approved(pending, run_id, by), now=now)
     keep_passing_verdict(conn, verdict)
     return pending.height

@@ -5,8 +5,9 @@ reverted, runs go back one at a time, newest first, so each puts back exactly th
 before it left. A revert cancels the run's pending deliveries, deletes its fee and interest items,
 takes back the interest it charged, puts back the levels and group states it replaced (kept when it
 applied them), forgets the reminders it recorded, and keeps the run and its notices, marked
-`reverted`. It refuses when any of the run's deliveries was sent or claimed by a worker, when a notice
-of an earlier run was approved after it, or when a payment or credit note names one of its charges.
+`reverted`, and withdraws the alerts the run raised (`workspace.run_alerts.withdraw_run_alerts`).
+It refuses when any of the run's deliveries was sent or claimed by a worker, when a notice of an
+earlier run was approved after it, or when a payment or credit note names one of its charges.
 """
 
 from __future__ import annotations
@@ -42,8 +43,10 @@ from dunmore.run.models import DUNNING_GROUPS, GROUPS_BEFORE, LEVELS_BEFORE, NOT
 from dunmore.run.next_step_models import NEXT_STEPS
 from dunmore.run.plans import undo_plan_changes
 from dunmore.run.promises import undo_promise_changes
+from dunmore.workspace.run_alerts import withdraw_run_alerts
 
 SHOWN = 5  # delivery ids named in a refusal
+SHOWN_ALERTS = 100  # alert keys named in the audit row (a big run raises thousands)
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ def revert(conn: Connection, run_id: int, *, now: datetime, actor: str) -> Rever
     levels = _restore_levels(conn, run_id)
     _restore_groups(conn, run_id)
     conn.execute(delete(REMINDER_RECORDS).where(REMINDER_RECORDS.c.run_id == run_id))
+    withdrawn = withdraw_run_alerts(conn, run_id=run_id, committed_at=run.committed_at)
     undo_promise_changes(conn, run_id)
     undo_plan_changes(conn, run_id)
     conn.execute(update(NOTICES).where(NOTICES.c.run_id == run_id).values(status="reverted"))
@@ -90,6 +94,7 @@ def revert(conn: Connection, run_id: int, *, now: datetime, actor: str) -> Rever
         "deliveries_cancelled": cancelled,
         "charges_removed": len(charges),
         "levels_restored": levels,
+        "alerts_withdrawn": withdrawn[:SHOWN_ALERTS],
     }
     audit.record(conn, at=now, actor=actor, action="run.revert", object=f"run:{run_id}",
                  before={"status": "committed"}, after=after)  # fmt: skip

@@ -348,13 +348,19 @@ def commit(
 
 
 def approve_run(
-    conn: Connection, *, user: User, run_id: int, now: datetime, templates_dir: Path | None
+    conn: Connection,
+    *,
+    user: User,
+    run_id: int,
+    now: datetime,
+    templates_dir: Path | None,
+    alerting: AlertRules | None = None,
 ) -> int:
     """Approve every notice of the run waiting for approval among the user's customers; how many."""
     require(user, Permission.RUN_APPROVE)
     run_of(conn, user=user, run_id=run_id)
     return approve_pending(conn, run_id, _scoped(user), now=now, actor=user.login, by=user.login,
-                           templates_dir=templates_dir)  # fmt: skip
+                           templates_dir=templates_dir, alerting=alerting)  # fmt: skip
 
 
 def reject(conn: Connection, *, user: User, notice_id: int, reason: str, now: datetime) -> None:

@@ -444,6 +444,7 @@ def approve(
     by: str | None = None,
     templates_dir: Path | None,
     gate_templates: bool = True,
+    alerting: AlertRules | None = None,
 ) -> None:
     """Apply a pending level notice as of its run date: levels, fee, interest, spacing, deliveries —
     after the template gate, as a commit. `actor` did it (the audit row's); `by` is who the interface
@@ -452,7 +453,7 @@ def approve(
     from dunmore.run.approvals import approve_one
 
     approve_one(conn, notice_id, now=now, actor=actor, by=by, templates_dir=templates_dir,
-                gate_templates=gate_templates)  # fmt: skip
+                gate_templates=gate_templates, alerting=alerting)  # fmt: skip
 
 
 def reject(conn: Connection, notice_id: int, *, reason: str, by: str, now: datetime, actor: str) -> None:

@@ -14,6 +14,7 @@ from dunmore.webhooks import models as webhook_models
 from dunmore.workspace import mail_models as workspace_mail_models
 from dunmore.workspace import models as workspace_models
 from dunmore.workspace import plan_models as workspace_plan_models
+from dunmore.workspace import playbook_models as workspace_playbook_models
 
 metadata = Base.metadata
 
@@ -30,4 +31,5 @@ __all__ = [
     "workspace_mail_models",
     "workspace_models",
     "workspace_plan_models",
+    "workspace_playbook_models",
 ]

@@ -49,6 +49,11 @@ BUILT_IN: dict[CodeKind, dict[str, str]] = {
     },
 }
 
+# What a contact's outcome asks to record next, so that the run sees it: a promise pauses its items,
+# a dispute takes its amount out of dunning. The customer page offers that form after the contact,
+# `dunmore activity add` names the command.
+RECORD_NEXT: dict[str, str] = {"promised": "promise", "disputed": "dispute"}
+
 
 @dataclass(frozen=True)
 class Code:

@@ -164,7 +164,8 @@ def commit_run(site: Site, conn: Conn, user: ApiUser, body: CommitRun) -> Run:
 def approve_run(site: Site, conn: Conn, user: ApiUser, run_id: RunId) -> Approved:
     """Approve every notice of the run waiting for approval, among the user's customers."""
     count = review.approve_run(conn, user=user, run_id=run_id, now=site.now(),
-                               templates_dir=site.settings.delivery.templates_dir)  # fmt: skip
+                               templates_dir=site.settings.delivery.templates_dir,
+                               alerting=AlertRules.of(site.settings.workspace))  # fmt: skip
     return Approved(run_id=run_id, approved=count)
 
 

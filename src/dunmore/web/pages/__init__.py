@@ -12,6 +12,7 @@ from dunmore.web.pages import (
     customers,
     dashboard,
     operations,
+    playbook,
     promises,
     runs,
     session,
@@ -35,3 +36,4 @@ router.include_router(alerts.router)
 router.include_router(calendar.router)
 router.include_router(plan_pages.router)
 router.include_router(credit_pages.router)
+router.include_router(playbook.router)

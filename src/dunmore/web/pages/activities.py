@@ -22,9 +22,9 @@ from dunmore.errors import BadArgument
 from dunmore.i18n import _m
 from dunmore.store.db import ID_MAX
 from dunmore.web.auth import Conn, PageUser, Site
-from dunmore.workspace import activities, timeline_export
+from dunmore.workspace import activities, playbook, timeline_export
 from dunmore.workspace.activities import ATTACHMENTS_MAX, NOTE_MAX
-from dunmore.workspace.codes import labels_of, list_codes
+from dunmore.workspace.codes import RECORD_NEXT, labels_of, list_codes
 from dunmore.workspace.kinds import ATTACHMENT_MAX_BYTES, ActivityKind, Channel, CodeKind
 from dunmore.workspace.timeline import KINDS, SOURCES, Filter, timeline, whole_timeline
 
@@ -35,6 +35,8 @@ Kinds = Annotated[list[str], Query(max_length=len(KINDS))]
 Since = Annotated[date | None, Query(alias="from", ge=date(1900, 1, 1), le=date(2999, 12, 31))]
 Until = Annotated[date | None, Query(alias="to", ge=date(1900, 1, 1), le=date(2999, 12, 31))]
 After = Annotated[str | None, Query(max_length=100)]
+# The form each `codes.RECORD_NEXT` record is made in.
+NEXT_FORMS = {"promise": "/customers/{code}/promises#new-promise", "dispute": "/customers/{code}#new-dispute"}
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ def section(conn: Connection, *, user: User, code: str, language: str, wanted: W
         "activity_kinds": list(ActivityKind),
         "activity_channels": list(Channel),
         "latest_reason": activities.latest_reason(conn, customer_id=customer_id),
+        "call_playbook": playbook.for_call(conn, user=user, customer=code, language=language),
         "contact_names": activities.contact_names(conn, customer_id=customer_id),
         "dated_sources": {name for name, source in SOURCES.items() if source.dated},
         "code_labels": labels,
@@ -80,6 +83,8 @@ def section(conn: Connection, *, user: User, code: str, language: str, wanted: W
         "files_max": ATTACHMENTS_MAX,
         "fields": {},
         "logged": None,
+        "record_next": None,
+        "next_forms": {name: path.format(code=quote(code, safe="")) for name, path in NEXT_FORMS.items()},
         "error": None,
     } | more
 
@@ -129,9 +134,17 @@ async def log_contact(
         if request.headers.get("hx-request") != "true":
             raise
         return _section(request, site, conn, user, code, error=exc.render(language), fields=fields)
+    record_next = RECORD_NEXT.get(outcome)
     if request.headers.get("hx-request") != "true":
-        return RedirectResponse(f"/customers/{quote(code)}#activities", status_code=303)
-    return _section(request, site, conn, user, code, logged=logged.id, fields={})
+        return RedirectResponse(_next_form(code, record_next), status_code=303)
+    return _section(request, site, conn, user, code, logged=logged.id, fields={}, record_next=record_next)
+
+
+def _next_form(code: str, record_next: str | None) -> str:
+    """Where the page goes after a contact: the form its outcome asks for, else the story."""
+    if record_next is not None:
+        return NEXT_FORMS[record_next].format(code=quote(code, safe=""))
+    return f"/customers/{quote(code)}#activities"
 
 
 def _channel(text: str) -> Channel | None:

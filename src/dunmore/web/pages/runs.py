@@ -187,7 +187,8 @@ def approve_run(request: Request, site: Site, conn: Conn, user: PageUser, run_id
     try:
         with conn.begin_nested():  # a refusal undoes what the approval wrote, not the request
             count = review.approve_run(conn, user=user, run_id=run_id, now=site.now(),
-                                       templates_dir=site.settings.delivery.templates_dir)  # fmt: skip
+                                       templates_dir=site.settings.delivery.templates_dir,
+                                       alerting=AlertRules.of(site.settings.workspace))  # fmt: skip
     except REFUSED as exc:
         problem = refusal(user.language.value, exc)
         return _run(request, site, conn, user, run_id, problem=problem, status=400)

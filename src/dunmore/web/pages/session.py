@@ -9,12 +9,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from dunmore.access.service import set_language
 from dunmore.access.sign_in import sign_in, sign_out
-from dunmore.access.values import Language
+from dunmore.access.values import Language, Role
 from dunmore.errors import BadArgument
 from dunmore.i18n import _m
 from dunmore.web.auth import Conn, PageUser, Site, end_session, language_of, page_user, start_session
 
 router = APIRouter()
+# Where a person lands after signing in when no page was asked for: a collector's day starts on
+# the worklist; managers, admins and the others keep the dashboard.
+HOME = {Role.COLLECTOR: "/worklist"}
 
 
 def _safe_next(target: str | None) -> str:
@@ -57,7 +60,10 @@ def sign_in_form(
     )
     if outcome.user is not None:
         start_session(request, outcome.user)
-        return RedirectResponse(_safe_next(next), status_code=303)
+        target = _safe_next(next)
+        return RedirectResponse(
+            HOME.get(outcome.user.role, "/") if target == "/" else target, status_code=303
+        )
     language = language_of(request)
     if outcome.throttled_for is not None:
         problem = site.templates.translate(

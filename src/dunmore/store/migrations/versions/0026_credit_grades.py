@@ -1,7 +1,7 @@
 """Credit grades: scorecard versions, grade history, grade overrides and credit holds
 
 Revision ID: 0026
-Revises: 0024
+Revises: 0025
 Create Date: 2026-12-07 01:30:00
 
 Four new tables (see dunmore.credit.grades_models); nothing existing changes meaning.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0026"
-down_revision = "0024"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 
