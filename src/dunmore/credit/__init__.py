@@ -1,0 +1,1 @@
+"""Credit management: grades, limits, holds, contracts and their schedules."""
