@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dunmore.access import models as access_models
+from dunmore.credit import contract_models
 from dunmore.delivery import models as delivery_models
 from dunmore.ledger import models as ledger_models
 from dunmore.run import models as run_models
@@ -16,6 +17,7 @@ metadata = Base.metadata
 
 __all__ = [
     "access_models",
+    "contract_models",
     "delivery_models",
     "ledger_models",
     "meta_models",
