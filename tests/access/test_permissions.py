@@ -33,6 +33,7 @@ audit.read       A M . . .
 users.manage     A . . . .
 portfolio.manage A M . . .
 settings.manage  A . . . .
+contract.manage  A M C . .
 """
 ORDER = [Role.ADMIN, Role.MANAGER, Role.COLLECTOR, Role.SALES, Role.VIEWER]
 

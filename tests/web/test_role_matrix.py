@@ -267,6 +267,7 @@ SERVICE_ONLY = {
     Permission.RUN_REVERT,
     Permission.POLICY_LOAD,
     Permission.USERS_MANAGE,
+    Permission.CONTRACT_MANAGE,
 }
 
 

@@ -41,6 +41,7 @@ class Permission(StrEnum):
     USERS_MANAGE = "users.manage"
     PORTFOLIO_MANAGE = "portfolio.manage"
     SETTINGS_MANAGE = "settings.manage"
+    CONTRACT_MANAGE = "contract.manage"
 
 
 WHAT = {
@@ -65,6 +66,9 @@ WHAT = {
         "assign customers to portfolios and hand portfolios over between collectors"
     ),
     Permission.SETTINGS_MANAGE: N_("change settings"),
+    Permission.CONTRACT_MANAGE: N_(
+        "record contracts, their events and signed files, and approve a colleague's schedule"
+    ),
 }
 
 
@@ -88,6 +92,7 @@ _READ = frozenset(
 _ADMIN_ONLY = frozenset({Permission.USERS_MANAGE, Permission.SETTINGS_MANAGE})
 _COLLECTOR_ACTS = frozenset(
     {Permission.CUSTOMER_ACT, Permission.HOLD_SET, Permission.DISPUTE_SET, Permission.ALERT_READ}
+    | {Permission.CONTRACT_MANAGE}
 )
 
 # The one table (see docs/design/access.md): a collector acts on their portfolios' customers but

@@ -34,7 +34,9 @@ class Contract(Base):
 
 class ContractVersion(Base):
     __tablename__ = "contract_versions"
-    __table_args__ = (UniqueConstraint("contract_id", "version", name="uq_contract_versions_contract_version"),)
+    __table_args__ = (
+        UniqueConstraint("contract_id", "version", name="uq_contract_versions_contract_version"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"))
