@@ -50,6 +50,7 @@ def root(
 
 def _register() -> None:
     """Sub-commands, one module per capability; imported here so `app` is whole when used."""
+    import dunmore.cli.contracts
     import dunmore.cli.disputes
     import dunmore.cli.webhooks
     import dunmore.cli.worklist
@@ -87,6 +88,7 @@ def _register() -> None:
     activities.register(app)
     dunmore.cli.worklist.register(app)
     alerts_cli.register(app)
+    dunmore.cli.contracts.register(app)
 
 
 _register()
