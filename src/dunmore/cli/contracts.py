@@ -393,5 +393,50 @@ def _read(file: Path) -> bytes:
         ) from exc
 
 
+@contract_app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[
+        Path, typer.Argument(help="A CSV or XLSX file, one contract per row (docs/contracts.md).")
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check the whole file and count; write nothing.")
+    ] = False,
+    encoding: Annotated[
+        str, typer.Option("--encoding", help="auto, utf-8, utf-8-sig, gb18030 or big5 (CSV only).")
+    ] = "auto",
+    sheet: Annotated[str | None, typer.Option("--sheet", help="The XLSX sheet (default: the first).")] = None,
+    by: By = None,
+) -> None:
+    """Import contracts: the whole file is checked first, and nothing is written unless every row is
+    good; new numbers become drafts, changed ones new draft versions."""
+    from dunmore.credit.contract_import import import_contracts
+
+    app = state(ctx)
+    with reported(), transaction(app.engine()) as conn:
+        report = import_contracts(
+            conn,
+            file,
+            by=by or os_user(),
+            actor=cli_actor(),
+            now=_now(),
+            encoding=encoding,
+            sheet=sheet,
+            dry_run=dry_run,
+        )
+    console.print(
+        _(
+            "%(file)s: %(rows)s rows, %(new)s new, %(changed)s changed, %(unchanged)s unchanged",
+            file=report.file,
+            rows=report.rows_read,
+            new=report.new,
+            changed=report.changed,
+            unchanged=report.unchanged,
+        )
+        + (" " + _("(dry run: nothing written)") if report.dry_run else ""),
+        highlight=False,
+    )
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(contract_app, name="contract")

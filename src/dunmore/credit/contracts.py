@@ -50,7 +50,7 @@ class Says:
     fee_terms: str | None = None
 
 
-def _checked(says: Says) -> dict[str, Any]:
+def checked(says: Says) -> dict[str, Any]:
     """The version's columns, every field checked; `BadArgument`/`AmountError` say what to fix."""
     title = " ".join(says.title.split())
     if not 0 < len(title) <= TITLE_MAX or "\x00" in title:
@@ -74,12 +74,12 @@ def _checked(says: Says) -> dict[str, Any]:
         "currency": currency,
         "amount_minor": minor,
         "terms": parse_terms(says.terms).text,
-        "interest_terms": _interest(says.interest_terms),
-        "fee_terms": _fee(says.fee_terms),
+        "interest_terms": interest_clause(says.interest_terms),
+        "fee_terms": fee_clause(says.fee_terms),
     }
 
 
-def _interest(text: str | None) -> str | None:
+def interest_clause(text: str | None) -> str | None:
     if text is None or not text.strip():
         return None
     found = INTEREST.match(" ".join(text.strip().lower().split()))
@@ -93,7 +93,7 @@ def _interest(text: str | None) -> str | None:
     return f"{Decimal(found[1]).normalize():f}% per {found[2]}"
 
 
-def _fee(text: str | None) -> str | None:
+def fee_clause(text: str | None) -> str | None:
     if text is None or not text.strip():
         return None
     cleaned = " ".join(text.split())
@@ -149,7 +149,7 @@ def add_contract(
         raise BadArgument(
             _m("contract %(number)s exists: change it with `dunmore contract change`", number=number)
         )
-    values = _checked(says)
+    values = checked(says)
     contract_id = conn.execute(
         insert(CONTRACTS)
         .values(customer_id=customer_id, number=number, created_by=maker, created_at=now)
@@ -194,7 +194,7 @@ def change_contract(
     superseded by it); the approved version stays in force until then. The new version's number."""
     maker = _maker(user, by)
     row = contract_row(conn, number, user)
-    values = _checked(says)
+    values = checked(says)
     versions = version_rows(conn, row.id)
     v = CONTRACT_VERSIONS.c
     conn.execute(
