@@ -33,7 +33,7 @@ def _versions(engine: Engine) -> list[tuple[str, int, str, int]]:
     k, v = CONTRACTS.c, CONTRACT_VERSIONS.c
     query = select(k.number, v.version, v.status, v.amount_minor).join(CONTRACTS, k.id == v.contract_id)
     with engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(query.order_by(k.number, v.version))]  # type: ignore[misc]
+        return [tuple(row) for row in conn.execute(query.order_by(k.number, v.version))]
 
 
 def test_a_good_file_adds_drafts_and_again_changes_nothing(engine: Engine, tmp_path: Path) -> None:

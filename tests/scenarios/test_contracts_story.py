@@ -67,7 +67,8 @@ def _schedule(engine: Engine) -> list[tuple[str, str | None, str, str | None]]:
     with engine.connect() as conn:
         view = contract_reads.show(conn, number="K-1", country="CN")
     return [
-        (v.line.label, v.line.due_on and v.line.due_on.isoformat(), v.amount, v.invoice) for v in view.lines
+        (v.line.label, v.line.due_on.isoformat() if v.line.due_on else None, v.amount, v.invoice)
+        for v in view.lines
     ]
 
 
