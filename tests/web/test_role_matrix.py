@@ -123,6 +123,29 @@ PROMISE_LINES = [
     ),
 ]
 
+NO_CONTRACT = {"number": "NO-SUCH-CONTRACT"}  # past the permission, the contract is not found
+CONTRACT_LINES = [
+    Line(Permission.LEDGER_READ, "GET", "/contracts"),
+    Line(
+        Permission.LEDGER_READ, "GET", "/contracts/{number}", past_the_gate, at=lambda demo: dict(NO_CONTRACT)
+    ),
+    Line(
+        Permission.CONTRACT_MANAGE,
+        "POST",
+        "/contracts/{number}/approve",
+        past_the_gate,
+        at=lambda demo: dict(NO_CONTRACT),
+    ),
+    Line(
+        Permission.CONTRACT_MANAGE,
+        "POST",
+        "/contracts/{number}/events",
+        past_the_gate,
+        body={"event": "delivery", "on": "2026-03-16"},
+        at=lambda demo: dict(NO_CONTRACT),
+    ),
+]
+
 MATRIX = [
     Line(None, "GET", "/api/v1/me"),
     Line(Permission.LEDGER_READ, "GET", "/api/v1/customers"),
@@ -252,6 +275,7 @@ MATRIX = [
     Line(Permission.PORTFOLIO_MANAGE, "POST", "/api/v1/portfolios/move", body=MOVE_NOBODY),
     Line(Permission.PORTFOLIO_MANAGE, "POST", "/api/v1/portfolios/reassign", body=HAND_OVER),
     *PROMISE_LINES,
+    *CONTRACT_LINES,
     Line(Permission.ALERT_READ, "GET", "/api/v1/alerts"),
     Line(Permission.ALERT_READ, "POST", "/api/v1/alerts/read", body={"ids": [1]}),
     Line(Permission.ALERT_READ, "GET", "/alerts"),
@@ -267,7 +291,6 @@ SERVICE_ONLY = {
     Permission.RUN_REVERT,
     Permission.POLICY_LOAD,
     Permission.USERS_MANAGE,
-    Permission.CONTRACT_MANAGE,
 }
 
 

@@ -28,7 +28,7 @@ contract_app = typer.Typer(
     no_args_is_help=True,
 )
 
-Number = Annotated[str, typer.Argument(help="The contract number (1 to 40 letters, digits, . _ / -).")]
+Number = Annotated[str, typer.Argument(help="The contract number (1 to 40 letters, digits, . _ -).")]
 AsJson = Annotated[bool, typer.Option("--json", help="JSON for machines.")]
 AsOf = Annotated[str | None, typer.Option("--as-of", help="The business date (YYYY-MM-DD); default: today.")]
 By = Annotated[

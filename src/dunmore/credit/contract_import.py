@@ -134,7 +134,7 @@ def _check(
     seen.add(row.number)
     if not contracts.NUMBER.match(row.number):
         problems.append(
-            ImportProblem(row.line, "number", N_("1 to 40 letters, digits and . _ / -"), row.number)
+            ImportProblem(row.line, "number", N_("1 to 40 letters, digits and . _ -"), row.number)
         )
     if row.customer not in known:
         problems.append(ImportProblem(row.line, "customer", N_("no such customer"), row.customer))

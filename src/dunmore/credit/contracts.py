@@ -29,7 +29,7 @@ from dunmore.i18n import _m
 from dunmore.ledger.models import CUSTOMERS
 from dunmore.workspace.activities import Upload, _checked_file
 
-NUMBER: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
+NUMBER: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 INTEREST: Final = re.compile(r"^(\d{1,2}(?:\.\d{1,4})?)\s*%\s*per\s*(day|month|year)$")
 TITLE_MAX: Final = 200
 FEE_MAX: Final = 200
@@ -139,7 +139,7 @@ def add_contract(
     if not NUMBER.match(number):
         raise BadArgument(
             _m(
-                "contract number %(number)s: 1 to 40 letters, digits and . _ / -, starting with a letter "
+                "contract number %(number)s: 1 to 40 letters, digits and . _ -, starting with a letter "
                 "or digit",
                 number=repr(number[:60]),
             )

@@ -17,6 +17,7 @@ from dunmore.web.pages import (
     session,
     worklist,
 )
+from dunmore.web.pages import contracts as contract_pages
 from dunmore.web.pages import disputes as dispute_pages
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
@@ -31,3 +32,4 @@ router.include_router(dispute_pages.router)
 router.include_router(worklist.router)
 router.include_router(alerts.router)
 router.include_router(calendar.router)
+router.include_router(contract_pages.router)
