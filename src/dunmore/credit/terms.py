@@ -124,12 +124,14 @@ def _milestones(cleaned: str, text: str) -> Terms:
     if not 1 <= len(pieces) <= PARTS_MAX:
         raise _refuse(text)
     parts = tuple(_milestone(piece, text) for piece in pieces)
-    if sum(part.share for part in parts) != 1:
+    total = sum(part.share for part in parts)
+    if total != 1:
+        percent = Decimal(total.numerator * 100) / Decimal(total.denominator)
         raise BadArgument(
             _m(
                 "the milestones of %(text)s sum to %(total)s%%, not 100%%: correct the shares",
                 text=repr(text),
-                total=f"{sum(Decimal(p.share.numerator * 100) / p.share.denominator for p in parts):f}",
+                total=format(percent.normalize(), "f"),
             )
         )
     return Terms("; ".join(part.label for part in parts), parts)

@@ -90,8 +90,9 @@ def approve(request: Request, site: Site, conn: Conn, user: PageUser, number: Nu
                 actor=user.login,
             )
     except REFUSED as exc:
-        code = 403 if isinstance(exc, PermissionDenied) else 400
-        return _page(request, site, conn, user, number, status=code, problem=exc.render(user.language.value))
+        # A refused form is shown again with its problem (400), as the other pages do; lacking the
+        # permission altogether was refused above (403).
+        return _page(request, site, conn, user, number, status=400, problem=exc.render(user.language.value))
     return RedirectResponse(f"/contracts/{number}", status_code=303)
 
 
