@@ -1,9 +1,10 @@
 """A contract's page in a real browser: Li (a collector) drafted contract K-7 of three milestones and
 may not approve it herself; Wang (a manager) opens the page, approves it — the signing line becomes
-invoice CT-K-7-1 — and records the delivery, whose line becomes CT-K-7-2."""
+invoice CT-K-7-1 —, records the delivery, whose line becomes CT-K-7-2, and keeps the signed PDF."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -67,6 +68,14 @@ def test_the_drafter_cannot_approve_a_manager_approves_and_records_the_delivery(
     rows = page.locator("#contract-schedule tbody tr")
     assert rows.count() == 3
     assert "CT-K-7" not in rows.nth(2).inner_text()  # retention waits for the acceptance
+    pdf = tmp_path / "K-7 签字版.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n% signed by both parties\n")
+    page.set_input_files("#file-form input[name=file]", str(pdf))
+    page.click("#file-form button[type=submit]")
+    page.wait_for_selector("#contract-files a:has-text('K-7 签字版.pdf')")
+    assert hashlib.sha256(pdf.read_bytes()).hexdigest() in page.inner_text("#contract-files")
+    kept = page.request.get(f"{server.url}{page.get_attribute('#contract-files a', 'href')}")
+    assert (kept.status, kept.body()) == (200, pdf.read_bytes())
     page.screenshot(path=str(shots / "contract.png"), full_page=True)
     # the one error the console saw: Li's refused approval, shown again with its problem (400)
     assert errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]

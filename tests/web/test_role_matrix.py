@@ -144,6 +144,20 @@ CONTRACT_LINES = [
         body={"event": "delivery", "on": "2026-03-16"},
         at=lambda demo: dict(NO_CONTRACT),
     ),
+    Line(
+        Permission.CONTRACT_MANAGE,
+        "POST",
+        "/contracts/{number}/files",
+        past_the_gate,
+        at=lambda demo: dict(NO_CONTRACT),
+    ),
+    Line(
+        Permission.LEDGER_READ,
+        "GET",
+        "/contracts/{number}/files/{file_id}",
+        past_the_gate,
+        at=lambda demo: dict(NO_CONTRACT) | {"file_id": 1},
+    ),
 ]
 
 MATRIX = [

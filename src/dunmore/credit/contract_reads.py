@@ -237,3 +237,19 @@ def list_contracts(
         .limit(LIST_MAX)
     )
     return [ContractSummary(*row) for row in conn.execute(query)]
+
+
+def file_content(
+    conn: Connection, *, number: str, file_id: int, user: User | None = None
+) -> tuple[FileView, bytes]:
+    """One signed file of a contract the user reaches, with its bytes (`NotFound` otherwise)."""
+    row = contract_row(conn, number, user)
+    a = CONTRACT_ATTACHMENTS.c
+    found = conn.execute(
+        select(a.id, a.filename, a.media_type, a.size, a.sha256, a.added_by, a.content).where(
+            a.contract_id == row.id, a.id == file_id
+        )
+    ).first()
+    if found is None:
+        raise NotFound(_m("contract %(number)s has no file %(id)s", number=row.number, id=file_id))
+    return FileView(*found[:6]), bytes(found.content)

@@ -6,15 +6,20 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dunmore.access.permissions import Permission, allows, require
 from dunmore.access.values import User
 from dunmore.credit import contract_approval, contract_reads, contracts
 from dunmore.errors import AmountError, BadArgument, PermissionDenied
+from dunmore.i18n import _m
+from dunmore.store.db import ID_MAX
 from dunmore.web.auth import Conn, PageUser, Site
+from dunmore.workspace.activities import Upload
+from dunmore.workspace.kinds import ATTACHMENT_MAX_BYTES
 
 router = APIRouter()
 Number = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
@@ -123,3 +128,38 @@ def record_event(
     except REFUSED as exc:
         return _page(request, site, conn, user, number, status=400, problem=exc.render(user.language.value))
     return RedirectResponse(f"/contracts/{number}", status_code=303)
+
+
+@router.post("/contracts/{number}/files", response_model=None)
+async def add_file(
+    request: Request,
+    site: Site,
+    conn: Conn,
+    user: PageUser,
+    number: Number,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """Keep the signed contract (PDF, or a scan) with its SHA-256."""
+    require(user, Permission.CONTRACT_MANAGE)
+    try:
+        if file is None or not file.filename:
+            raise BadArgument(_m("choose the signed contract's file"))
+        upload = Upload(file.filename, await file.read(ATTACHMENT_MAX_BYTES + 1))
+        with conn.begin_nested():
+            contracts.attach(
+                conn, number=number, upload=upload, by=user.login, user=user, actor=user.login, now=site.now()
+            )
+    except REFUSED as exc:
+        return _page(request, site, conn, user, number, status=400, problem=exc.render(user.language.value))
+    return RedirectResponse(f"/contracts/{number}", status_code=303)
+
+
+@router.get("/contracts/{number}/files/{file_id}", response_model=None)
+def download_file(
+    conn: Conn, user: PageUser, number: Number, file_id: Annotated[int, Path(ge=1, le=ID_MAX)]
+) -> Response:
+    """A signed file as it was kept, for download (never shown inline)."""
+    kept, content = contract_reads.file_content(conn, number=number, file_id=file_id, user=user)
+    disposition = f"attachment; filename*=UTF-8''{quote(kept.filename)}"
+    headers = {"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff"}
+    return Response(content, media_type=kept.media_type, headers=headers)
