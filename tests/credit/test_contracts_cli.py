@@ -110,3 +110,19 @@ def test_contracts_from_the_command_line(sqlite_engine: Engine, tmp_path: Path) 
     listed = json.loads(dunmore("contract", "list", "--customer", "C1", "--json"))
     assert [(c["number"], c["version"], c["status"]) for c in listed] == [("K-1", 1, "approved")]
     assert "no contract 'K-9'" in dunmore("contract", "show", "K-9", ok=False)
+    good = tmp_path / "contracts.csv"
+    good.write_text(
+        "customer,number,title,signed_on,amount,currency,terms\nC1,K-2,Spares,2026-08-04,500,CNY,net 30\n"
+    )
+    assert "1 rows, 1 new, 0 changed, 0 unchanged (dry run" in dunmore(
+        "contract", "import", str(good), "--dry-run"
+    )
+    assert "1 rows, 1 new" in dunmore("contract", "import", str(good))
+    assert "1 rows, 0 new, 0 changed, 1 unchanged" in dunmore("contract", "import", str(good))
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "customer,number,title,signed_on,amount,currency,terms\nC9,K-3,Spares,2026-08-04,500,CNY,net\n"
+    )
+    result = runner.invoke(app, ["--db", str(sqlite_engine.url), "contract", "import", str(bad)], env=ENV)
+    assert result.exit_code == 2, result.output
+    assert "line 2, column customer: no such customer" in result.output

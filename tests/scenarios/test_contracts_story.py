@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import Engine, select
 
 from dunmore.access import audit
-from dunmore.access.service import add_user
+from dunmore.access.service import add_user, get_user
 from dunmore.access.values import Role
 from dunmore.credit import contract_approval, contract_reads, contracts
-from dunmore.errors import BadArgument, PermissionDenied
+from dunmore.errors import BadArgument, NotFound, PermissionDenied
 from dunmore.ledger.models import INVOICES
 from dunmore.store.db import transaction
 from tests.scenarios.story import ACTOR, Story, day, digest, morning
@@ -50,9 +50,15 @@ def _add(engine: Engine, amount: str = "100000.01") -> None:
 def _approve(engine: Engine, checker: str, on: str) -> list[str]:
     with transaction(engine) as conn:
         return contract_approval.approve(
-            conn, number="K-1", checker=checker, thresholds=THRESHOLDS, country="CN", on=day(on),
-            now=morning(on), actor=ACTOR,
-        )  # fmt: skip
+            conn,
+            number="K-1",
+            checker=checker,
+            thresholds=THRESHOLDS,
+            country="CN",
+            on=day(on),
+            now=morning(on),
+            actor=ACTOR,
+        )
 
 
 def _event(engine: Engine, event: str, on: str) -> list[str]:
@@ -148,3 +154,63 @@ def test_an_event_is_recorded_once_and_not_before_signing(engine: Engine) -> Non
         _event(engine, "delivery", "2026-08-01")
     with pytest.raises(BadArgument, match="record delivery or acceptance"):
         _event(engine, "signing", "2026-08-05")
+
+
+def test_a_new_version_may_not_drop_an_invoiced_line(engine: Engine) -> None:
+    _story(engine)
+    _add(engine)
+    _approve(engine, "boss", "2026-08-07")
+    _event(engine, "delivery", "2026-08-20")
+    says = contracts.Says("Line 3 press", day("2026-08-03"), Decimal("100000.01"), "CNY", "net 30")
+    with transaction(engine) as conn:
+        contracts.change_contract(
+            conn, number="K-1", says=says, by="wang", actor=ACTOR, now=morning("2026-08-21")
+        )
+    with pytest.raises(BadArgument, match="drops or empties line 2, already invoiced as CT-K-1-2"):
+        _approve(engine, "boss", "2026-08-21")
+    assert sorted(_invoices(engine)) == ["CT-K-1-1", "CT-K-1-2"]
+
+
+def test_a_collector_reaches_the_contracts_of_their_portfolios_only(engine: Engine) -> None:
+    _story(engine)
+    _add(engine)
+    with transaction(engine) as conn:
+        add_user(
+            conn,
+            login="zhou",
+            role=Role.COLLECTOR,
+            password=PASSWORD,
+            portfolios=["north"],
+            actor="t",
+            at=morning("2026-01-01"),
+        )
+        zhou, zhao = get_user(conn, login="zhou"), get_user(conn, login="zhao")
+        assert contract_reads.list_contracts(conn, user=zhou) == []
+        with pytest.raises(NotFound, match="no contract 'K-1'"):
+            contract_reads.show(conn, number="K-1", country="CN", user=zhou)
+        with pytest.raises(NotFound, match="no contract 'K-1'"):
+            contract_approval.approve(
+                conn,
+                number="K-1",
+                checker="zhou",
+                thresholds={},
+                country="CN",
+                on=day("2026-08-07"),
+                now=morning("2026-08-07"),
+                actor="zhou",
+                user=zhou,
+            )
+        assert [c.number for c in contract_reads.list_contracts(conn, user=zhao)] == ["K-1"]
+        # below the threshold a colleague who may manage contracts approves (maker ≠ checker)
+        made = contract_approval.approve(
+            conn,
+            number="K-1",
+            checker="zhao",
+            thresholds={},
+            country="CN",
+            on=day("2026-08-07"),
+            now=morning("2026-08-07"),
+            actor="zhao",
+            user=zhao,
+        )
+        assert made == ["CT-K-1-1"]
