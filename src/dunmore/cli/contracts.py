@@ -15,6 +15,7 @@ import typer
 from rich.table import Table
 
 from dunmore.cli.context import cli_actor, console, os_user, parse_as_of, reported, state, transaction
+from dunmore.cli.contract_views import as_json_dict, shown
 from dunmore.cli.language import _
 from dunmore.errors import BadArgument
 from dunmore.i18n import _m
@@ -130,7 +131,7 @@ def add(
         )
         view = _show(conn, number, app.settings.creditor.country)
     console.print(_("contract %(number)s recorded: version 1 waits for approval", number=number))
-    _print(view)
+    shown(view)
 
 
 @contract_app.command("change")
@@ -172,79 +173,6 @@ def _show(conn: Any, number: str, country: str) -> ContractView:
     return contract_reads.show(conn, number=number, country=country)
 
 
-def _json(view: ContractView) -> dict[str, Any]:
-    latest = view.latest
-    return {
-        "number": view.number,
-        "customer": view.customer,
-        "version": latest.version,
-        "status": latest.status,
-        "title": latest.title,
-        "signed_on": latest.signed_on.isoformat(),
-        "ends_on": latest.ends_on.isoformat() if latest.ends_on else None,
-        "currency": latest.currency,
-        "amount": latest.amount,
-        "terms": latest.terms,
-        "interest_terms": latest.interest_terms,
-        "fee_terms": latest.fee_terms,
-        "drafted_by": latest.drafted_by,
-        "approved_by": latest.approved_by,
-        "events": {event.value: on.isoformat() for event, on in view.events.items()},
-        "schedule": [
-            {
-                "line": v.line.seq,
-                "part": v.line.label,
-                "event_on": v.line.event_on.isoformat() if v.line.event_on else None,
-                "due_on": v.line.due_on.isoformat() if v.line.due_on else None,
-                "amount": v.amount,
-                "remainder": v.remainder,
-                "invoice": v.invoice,
-            }
-            for v in view.lines
-        ],
-        "files": [{"filename": f.filename, "sha256": f.sha256, "size": f.size} for f in view.files],
-    }
-
-
-def _print(view: ContractView) -> None:
-    latest = view.latest
-    console.print(
-        _(
-            "%(number)s of %(customer)s, version %(version)s (%(status)s): %(amount)s %(currency)s, "
-            "%(terms)s",
-            number=view.number,
-            customer=view.customer,
-            version=latest.version,
-            status=latest.status,
-            amount=latest.amount,
-            currency=latest.currency,
-            terms=latest.terms,
-        ),
-        highlight=False,
-    )
-    table = Table(_("line"), _("part"), _("event"), _("due"), _("amount"), _("invoice"))
-    for v in view.lines:
-        amount = (
-            v.amount
-            if not v.line.remainder_minor
-            else _("%(amount)s (remainder %(rest)s)", amount=v.amount, rest=v.remainder)
-        )
-        due = (
-            v.line.due_on.isoformat()
-            if v.line.due_on
-            else _("when %(event)s is recorded", event=v.line.event.value)
-        )
-        table.add_row(
-            str(v.line.seq),
-            v.line.label,
-            v.line.event_on.isoformat() if v.line.event_on else "",
-            due,
-            amount,
-            v.invoice or "",
-        )
-    console.print(table)
-
-
 @contract_app.command("show")
 def show(ctx: typer.Context, number: Number, as_json: AsJson = False) -> None:
     """A contract: its latest version, the schedule its terms make and the invoices it became."""
@@ -252,9 +180,9 @@ def show(ctx: typer.Context, number: Number, as_json: AsJson = False) -> None:
     with reported(), transaction(app.engine()) as conn:
         view = _show(conn, number, app.settings.creditor.country)
     if as_json:
-        print(json.dumps(_json(view), ensure_ascii=False, indent=2))
+        print(json.dumps(as_json_dict(view), ensure_ascii=False, indent=2))
         return
-    _print(view)
+    shown(view)
 
 
 @contract_app.command("list")
