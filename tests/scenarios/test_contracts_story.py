@@ -154,6 +154,8 @@ def test_an_event_is_recorded_once_and_not_before_signing(engine: Engine) -> Non
         _event(engine, "delivery", "2026-08-01")
     with pytest.raises(BadArgument, match="record delivery or acceptance"):
         _event(engine, "signing", "2026-08-05")
+    with pytest.raises(BadArgument, match="delivery 9999-12-31 is not between 1900 and 2999"):
+        _event(engine, "delivery", "9999-12-31")
 
 
 def test_a_new_version_may_not_drop_an_invoiced_line(engine: Engine) -> None:

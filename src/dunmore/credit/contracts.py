@@ -34,6 +34,21 @@ INTEREST: Final = re.compile(r"^(\d{1,2}(?:\.\d{1,4})?)\s*%\s*per\s*(day|month|y
 TITLE_MAX: Final = 200
 FEE_MAX: Final = 200
 RECORDED: Final = (Event.DELIVERY, Event.ACCEPTANCE)
+# Dates outside these are typos; the latest leaves room for the terms' longest offsets.
+FIRST_DAY: Final = date(1900, 1, 1)
+LAST_DAY: Final = date(2999, 12, 31)
+
+
+def _day(day: date | None, what: str) -> date | None:
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        raise BadArgument(
+            _m(
+                "%(what)s %(day)s is not between 1900 and 2999: check it for a typo",
+                what=what,
+                day=day.isoformat(),
+            )
+        )
+    return day
 
 
 @dataclass(frozen=True)
@@ -59,6 +74,8 @@ def checked(says: Says) -> dict[str, Any]:
     minor = Money.of(says.amount, currency).minor
     if minor <= 0:
         raise AmountError(_m("a contract's amount is above zero, not %(amount)s", amount=str(says.amount)))
+    _day(says.signed_on, "signed")
+    _day(says.ends_on, "ends")
     if says.ends_on is not None and says.ends_on < says.signed_on:
         raise BadArgument(
             _m(
@@ -238,6 +255,7 @@ def record_event(
                 event=repr(event[:30]),
             )
         )
+    _day(on, event)
     row = contract_row(conn, number, user)
     latest = version_rows(conn, row.id)[-1]
     known = recorded_events(conn, row.id, latest.signed_on)
