@@ -105,6 +105,7 @@ def _path_values(operation: Operation, demo: Demo, role: Role) -> dict[str, str]
         "notice_id": str(demo.rejected[0] if reopen else demo.pending[0]),
         "delivery_id": str(demo.dead_letters[0]),
         "version": "1",
+        "contract": demo.contract,
         "promise_id": "1",  # none yet at first: not found; once one is recorded, its cancellation
     }
     names = [p.name for p in operation.path_parameters]
@@ -125,6 +126,7 @@ def _body(operation: Operation) -> Any:
         "POST /api/v1/portfolios/assign": ASSIGN_DRY,
         "POST /api/v1/portfolios/move": MOVE_NOBODY,
         "POST /api/v1/portfolios/reassign": HAND_OVER,
+        "POST /api/v1/contracts/{contract}/events": {"event": "delivery", "on": AS_OF.isoformat()},
     }.get(operation.label, NOT_SET)
 
 

@@ -124,6 +124,7 @@ PROMISE_LINES = [
 ]
 
 NO_CONTRACT = {"number": "NO-SUCH-CONTRACT"}  # past the permission, the contract is not found
+NO_API_CONTRACT = {"contract": "NO-SUCH-CONTRACT"}
 CONTRACT_LINES = [
     Line(Permission.LEDGER_READ, "GET", "/contracts"),
     Line(
@@ -157,6 +158,29 @@ CONTRACT_LINES = [
         "/contracts/{number}/files/{file_id}",
         past_the_gate,
         at=lambda demo: dict(NO_CONTRACT) | {"file_id": 1},
+    ),
+    Line(Permission.LEDGER_READ, "GET", "/api/v1/contracts"),
+    Line(
+        Permission.LEDGER_READ,
+        "GET",
+        "/api/v1/contracts/{contract}",
+        past_the_gate,
+        at=lambda demo: dict(NO_API_CONTRACT),
+    ),
+    Line(
+        Permission.CONTRACT_MANAGE,
+        "POST",
+        "/api/v1/contracts/{contract}/approve",
+        past_the_gate,
+        at=lambda demo: dict(NO_API_CONTRACT),
+    ),
+    Line(
+        Permission.CONTRACT_MANAGE,
+        "POST",
+        "/api/v1/contracts/{contract}/events",
+        past_the_gate,
+        body={"event": "delivery", "on": "2026-03-16"},
+        at=lambda demo: dict(NO_API_CONTRACT),
     ),
 ]
 

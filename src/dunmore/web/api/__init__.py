@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from dunmore.web.api import activities, alerts, operations, portfolios, promises, routes, runs, worklist
+from dunmore.web.api import contracts as contract_routes
 from dunmore.web.api import disputes as dispute_routes
 from dunmore.web.api.errors import UNAUTHORIZED
 from dunmore.web.auth import api_user
@@ -19,3 +20,4 @@ router.include_router(dispute_routes.router)
 router.include_router(activities.router)
 router.include_router(worklist.router)
 router.include_router(alerts.router)
+router.include_router(contract_routes.router)
