@@ -124,9 +124,9 @@ def _row(cells: dict[str, Any], problems: list[ImportProblem]) -> _Row | None:
     return _Row(line, cells["customer"], cells["number"], says)
 
 
-def _check(
-    conn: Connection, row: _Row, problems: list[ImportProblem], seen: set[str], known: set[str]
-) -> None:
+def _check(row: _Row, problems: list[ImportProblem], seen: set[str], known: set[str]) -> None:
+    """Add the row's problems: its number twice in the file or malformed, its customer unknown, a
+    field or the whole contract refused by the rules of `credit.contracts` (the first one only)."""
     if row.number in seen:
         problems.append(
             ImportProblem(row.line, "number", N_("this contract number is on an earlier line"), row.number)
@@ -193,7 +193,7 @@ def import_contracts(
         cells = {field: record[column] for field, column in columns.items()} | {LINE: record[LINE]}
         row = _row(cells, problems)
         if row is not None:
-            _check(conn, row, problems, seen, known)
+            _check(row, problems, seen, known)
             rows.append(row)
     if problems:
         raise ImportRejected(
