@@ -46,7 +46,7 @@ def test_the_drafter_cannot_approve_a_manager_approves_and_records_the_delivery(
     errors: list[str] = []
     page = _page(browser, errors)
     _sign_in(page, server.url, "li")
-    page.goto(f"{server.url}/contracts")
+    page.click("nav.mainnav a[href='/contracts']")
     page.click("#contract-rows a:has-text('K-7')")
     page.wait_for_selector("#approve-form")
     page.click("#approve-form button[type=submit]")
