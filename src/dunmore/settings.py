@@ -279,6 +279,11 @@ class WorkspaceSettings(BaseModel):
         description="Per currency, the waived amount (minor units) above which a waiver waits for a "
         "manager's approval; a currency not listed needs none.",
     )
+    contract_approval_minor: dict[str, int] = Field(
+        default_factory=lambda: {"CNY": 100_000_000},
+        description="Per currency, the contract amount (minor units) above which only a manager approves "
+        "its schedule; below it any colleague with contract.manage may (never the one who drafted it).",
+    )
     alert_level: int = Field(
         default=3,
         ge=1,

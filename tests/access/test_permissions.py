@@ -35,6 +35,7 @@ portfolio.manage A M . . .
 settings.manage  A . . . .
 credit.manage    A M . . .
 playbook.edit    A M . . .
+contract.manage  A M C . .
 """
 ORDER = [Role.ADMIN, Role.MANAGER, Role.COLLECTOR, Role.SALES, Role.VIEWER]
 

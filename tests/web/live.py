@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import uvicorn
 from fastapi import FastAPI
@@ -28,6 +29,7 @@ from sqlalchemy import Connection, Engine, and_, select, update
 from dunmore.access import service as access
 from dunmore.access.values import Role
 from dunmore.cli.demo_run import EXAMPLE_POLICY
+from dunmore.credit.contracts import Says, add_contract
 from dunmore.delivery import outbox
 from dunmore.delivery.models import DELIVERIES
 from dunmore.demo.generator import generate
@@ -80,6 +82,7 @@ class Demo:
     west_dead_letter: int
     disputes: DisputeFixtures | None = None  # see `_disputes`
     task: int = 0  # an open call task of an east customer (the worklist's)
+    contract: str = ""  # a draft contract of an east customer the sales user owns, drafted by "t"
 
     def auth(self, role: Role) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
@@ -126,6 +129,9 @@ def demo_ledger(engine: Engine, *, customers: int = 30) -> Demo:
         _fail_for_good(conn, [east_emails[0][0], east_emails[1][0], west_emails[0][0]])
         dispute_fixtures = _disputes(conn)
         task = _call_task(conn, *east_emails[3][:2])
+        contract = _contract(
+            conn, next(code for code, portfolio, owner in rows if portfolio == "east" and owner == sales)
+        )
     return Demo(
         tokens=tokens,
         east=[code for code, portfolio, _ in rows if portfolio == "east"],
@@ -142,7 +148,14 @@ def demo_ledger(engine: Engine, *, customers: int = 30) -> Demo:
         west_dead_letter=west_emails[0][0],
         disputes=dispute_fixtures,
         task=task,
+        contract=contract,
     )
+
+
+def _contract(conn: Connection, customer: str) -> str:
+    """Contract DK-1: a draft of 10,000.00 CNY, 30 % on signing and 70 % 30 days after delivery."""
+    says = Says("Demo press", date(2026, 3, 2), Decimal("10000.00"), "CNY", "30% signing; 70% delivery+30d")
+    return add_contract(conn, customer=customer, number="DK-1", says=says, by="t", actor="t", now=NOW)
 
 
 def _call_task(conn: Connection, delivery_id: int, notice_id: int) -> int:

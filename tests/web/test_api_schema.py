@@ -109,6 +109,7 @@ def _path_values(operation: Operation, demo: Demo, role: Role) -> dict[str, str]
         "delivery_id": str(demo.dead_letters[0]),
         "version": "1",
         "plan_id": "1",  # likewise: the first plan agreed
+        "contract": demo.contract,
         "promise_id": "1",  # none yet at first: not found; once one is recorded, its cancellation
         "reason": "forgot",
         "language": "en",
@@ -135,6 +136,7 @@ def _body(operation: Operation) -> Any:
         "POST /api/v1/portfolios/move": MOVE_NOBODY,
         "POST /api/v1/portfolios/reassign": HAND_OVER,
         "PUT /api/v1/playbook/{reason}/{language}": PLAYBOOK_ANSWER,
+        "POST /api/v1/contracts/{contract}/events": {"event": "delivery", "on": AS_OF.isoformat()},
     }.get(operation.label, NOT_SET)
 
 

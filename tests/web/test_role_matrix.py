@@ -180,6 +180,67 @@ CREDIT_LINES = [
     ),
 ]
 
+NO_CONTRACT = {"number": "NO-SUCH-CONTRACT"}  # past the permission, the contract is not found
+NO_API_CONTRACT = {"contract": "NO-SUCH-CONTRACT"}
+CONTRACT_LINES = [
+    Line(Permission.LEDGER_READ, "GET", "/contracts"),
+    Line(
+        Permission.LEDGER_READ, "GET", "/contracts/{number}", past_the_gate, at=lambda demo: dict(NO_CONTRACT)
+    ),
+    Line(
+        Permission.CONTRACT_MANAGE,
+        "POST",
+        "/contracts/{number}/approve",
+        past_the_gate,
+        at=lambda demo: dict(NO_CONTRACT),
+    ),
+    Line(
+        Permission.CONTRACT_MANAGE,
+        "POST",
+        "/contracts/{number}/events",
+        past_the_gate,
+        body={"event": "delivery", "on": "2026-03-16"},
+        at=lambda demo: dict(NO_CONTRACT),
+    ),
+    Line(
+        Permission.CONTRACT_MANAGE,
+        "POST",
+        "/contracts/{number}/files",
+        past_the_gate,
+        at=lambda demo: dict(NO_CONTRACT),
+    ),
+    Line(
+        Permission.LEDGER_READ,
+        "GET",
+        "/contracts/{number}/files/{file_id}",
+        past_the_gate,
+        at=lambda demo: dict(NO_CONTRACT) | {"file_id": 1},
+    ),
+    Line(Permission.LEDGER_READ, "GET", "/api/v1/contracts"),
+    Line(
+        Permission.LEDGER_READ,
+        "GET",
+        "/api/v1/contracts/{contract}",
+        past_the_gate,
+        at=lambda demo: dict(NO_API_CONTRACT),
+    ),
+    Line(
+        Permission.CONTRACT_MANAGE,
+        "POST",
+        "/api/v1/contracts/{contract}/approve",
+        past_the_gate,
+        at=lambda demo: dict(NO_API_CONTRACT),
+    ),
+    Line(
+        Permission.CONTRACT_MANAGE,
+        "POST",
+        "/api/v1/contracts/{contract}/events",
+        past_the_gate,
+        body={"event": "delivery", "on": "2026-03-16"},
+        at=lambda demo: dict(NO_API_CONTRACT),
+    ),
+]
+
 MATRIX = [
     Line(None, "GET", "/api/v1/me"),
     Line(Permission.LEDGER_READ, "GET", "/api/v1/customers"),
@@ -311,6 +372,7 @@ MATRIX = [
     *PROMISE_LINES,
     *PLAN_LINES,
     *CREDIT_LINES,
+    *CONTRACT_LINES,
     Line(Permission.ALERT_READ, "GET", "/api/v1/alerts"),
     Line(Permission.ALERT_READ, "POST", "/api/v1/alerts/read", body={"ids": [1]}),
     Line(Permission.ALERT_READ, "GET", "/alerts"),

@@ -43,6 +43,7 @@ class Permission(StrEnum):
     SETTINGS_MANAGE = "settings.manage"
     CREDIT_MANAGE = "credit.manage"
     PLAYBOOK_EDIT = "playbook.edit"
+    CONTRACT_MANAGE = "contract.manage"
 
 
 WHAT = {
@@ -71,6 +72,9 @@ WHAT = {
         "load the credit scorecard, compute grades, override a grade and release a credit hold"
     ),
     Permission.PLAYBOOK_EDIT: N_("edit the answers of the call playbook"),
+    Permission.CONTRACT_MANAGE: N_(
+        "record contracts, their events and signed files, and approve a colleague's schedule"
+    ),
 }
 
 
@@ -94,6 +98,7 @@ _READ = frozenset(
 _ADMIN_ONLY = frozenset({Permission.USERS_MANAGE, Permission.SETTINGS_MANAGE})
 _COLLECTOR_ACTS = frozenset(
     {Permission.CUSTOMER_ACT, Permission.HOLD_SET, Permission.DISPUTE_SET, Permission.ALERT_READ}
+    | {Permission.CONTRACT_MANAGE}
 )
 
 # The one table (see docs/design/access.md): a collector acts on their portfolios' customers but

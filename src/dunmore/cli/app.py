@@ -51,6 +51,7 @@ def root(
 def _register() -> None:
     """Sub-commands, one module per capability; imported here so `app` is whole when used."""
     import dunmore.cli.contacts
+    import dunmore.cli.contracts
     import dunmore.cli.disputes
     import dunmore.cli.plans
     import dunmore.cli.playbook
@@ -97,6 +98,7 @@ def _register() -> None:
     credit_cli.register(app)
     dunmore.cli.contacts.register(app)
     dunmore.cli.playbook.register(app)
+    dunmore.cli.contracts.register(app)
 
 
 _register()

@@ -1,6 +1,7 @@
 """Each user's calendar: their follow-ups, the promise dates of their customers and their task
 deadlines — as an agenda (the `/calendar` page) and as a private iCalendar feed that Outlook, Google
-Calendar or DingTalk subscribe to (`/calendar/<token>.ics`).
+Calendar or DingTalk subscribe to (`/calendar/<token>.ics`); with the due dates of the approved contract
+schedules of the customers they own.
 
 The feed is public by its token only: 32 random bytes, kept as their SHA-256 (like API tokens), one
 per user, replaced by `make_token` and ended by `revoke_token` (both audited). A feed shows only its
@@ -89,6 +90,8 @@ def events(conn: Connection, *, user: User, today: date) -> list[Event]:
     language = user.language.value
     found = _follow_ups(conn, user, start, end, language) + _promises(conn, user, start, end, language)
     found += _tasks(conn, user, start, end, language) + _instalments(conn, user, start, end, language)
+    found += _tasks(conn, user, start, end, language)
+    found += _contracts(conn, user, start, end)
     return sorted(found, key=lambda e: (e.on, e.kind, e.uid))[:LIMIT]
 
 
@@ -191,6 +194,13 @@ def _tasks(conn: Connection, user: User, start: date, end: date, language: str) 
         )
         for row in conn.execute(query)
     ]
+
+
+def _contracts(conn: Connection, user: User, start: date, end: date) -> list[Event]:
+    """Due dates of contract schedules (dunmore.credit.contract_calendar), imported when asked."""
+    from dunmore.credit.contract_calendar import contract_events
+
+    return contract_events(conn, user=user, start=start, end=end, limit=LIMIT)
 
 
 def ics(found: list[Event], *, user: User, stamp: datetime) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from dunmore.web.api import activities, alerts, operations, portfolios, promises, routes, runs, worklist
+from dunmore.web.api import contracts as contract_routes
 from dunmore.web.api import credit as credit_routes
 from dunmore.web.api import disputes as dispute_routes
 from dunmore.web.api import plans as plan_routes
@@ -25,3 +26,4 @@ router.include_router(alerts.router)
 router.include_router(plan_routes.router)
 router.include_router(credit_routes.router)
 router.include_router(playbook_routes.router)
+router.include_router(contract_routes.router)

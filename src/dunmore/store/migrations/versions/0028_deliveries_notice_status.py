@@ -1,7 +1,7 @@
 """Deliveries found by (notice, status): the notice's index made covering for the status
 
 Revision ID: 0028
-Revises: 0026
+Revises: 0027
 Create Date: 2026-12-07 01:30:00
 
 `ix_deliveries_notice_id` becomes `ix_deliveries_notice_status` (notice_id, status): it serves every
@@ -15,7 +15,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0028"
-down_revision = "0026"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 
