@@ -80,35 +80,74 @@ def test_the_customer_disputes_promises_and_asks_for_instalments(story: tuple[En
         verdict = _verify(conn, access, code)
         assert verdict.code_id is not None
         upload = service.checked_upload("delivery-note.pdf", PDF)
-        dispute_id = service.dispute(conn, access=access, code_id=verdict.code_id, invoice="INV-E2",
-                                     amount=Decimal("20000.00"), reason="quantity", comment="short by 20 units",
-                                     upload=upload, now=NOW, today=TODAY)  # fmt: skip
+        dispute_id = service.dispute(
+            conn,
+            access=access,
+            code_id=verdict.code_id,
+            invoice="INV-E2",
+            amount=Decimal("20000.00"),
+            reason="quantity",
+            comment="short by 20 units",
+            upload=upload,
+            now=NOW,
+            today=TODAY,
+        )
     with transaction(engine) as conn:
         dispute = conn.execute(select(DISPUTES).where(DISPUTES.c.id == dispute_id)).one()
         assert (dispute.opened_by, dispute.amount_minor, dispute.status) == ("portal:E002", 20_000_00, "open")
         disputed = conn.execute(select(INVOICES.c.disputed_minor).where(INVOICES.c.external_id == "INV-E2"))
         assert disputed.scalar_one() == 20_000_00
-        assert "replayed" == _verify(conn, access, code).why  # the spent code does not open again
+        assert _verify(conn, access, code).why == "replayed"  # the spent code does not open again
         promised = _verify(conn, access, _code(conn, access))
         assert promised.code_id is not None
-        promise_id = service.promise(conn, access=access, code_id=promised.code_id, amount=Decimal("100000.00"),
-                                     by=TODAY + timedelta(days=15), currency="CNY", now=NOW, today=TODAY)  # fmt: skip
+        promise_id = service.promise(
+            conn,
+            access=access,
+            code_id=promised.code_id,
+            amount=Decimal("100000.00"),
+            by=TODAY + timedelta(days=15),
+            currency="CNY",
+            now=NOW,
+            today=TODAY,
+        )
         assert promise_id is not None
         late = _verify(conn, access, _code(conn, access))
         assert late.code_id is not None
-        request = service.promise(conn, access=access, code_id=late.code_id, amount=Decimal("100.00"),
-                                  by=TODAY + timedelta(days=90), currency="CNY", now=NOW, today=TODAY)  # fmt: skip
+        request = service.promise(
+            conn,
+            access=access,
+            code_id=late.code_id,
+            amount=Decimal("100.00"),
+            by=TODAY + timedelta(days=90),
+            currency="CNY",
+            now=NOW,
+            today=TODAY,
+        )
         assert request is None  # beyond the policy's 30 days: a request for the collector
         asked = _verify(conn, access, _code(conn, access))
         assert asked.code_id is not None
-        plan_id = service.ask_plan(conn, access=access, code_id=asked.code_id, instalments=3,
-                                   first=TODAY + timedelta(days=10), currency="CNY", country="CN",
-                                   now=NOW, today=TODAY)  # fmt: skip
+        plan_id = service.ask_plan(
+            conn,
+            access=access,
+            code_id=asked.code_id,
+            instalments=3,
+            first=TODAY + timedelta(days=10),
+            currency="CNY",
+            country="CN",
+            now=NOW,
+            today=TODAY,
+        )
     with transaction(engine) as conn:
-        assert conn.execute(select(PROMISES.c.actor).where(PROMISES.c.id == promise_id)).scalar_one() == "portal:E002"
+        assert (
+            conn.execute(select(PROMISES.c.actor).where(PROMISES.c.id == promise_id)).scalar_one()
+            == "portal:E002"
+        )
         assert conn.execute(select(PLANS.c.status).where(PLANS.c.id == plan_id)).scalar_one() == "proposed"
-        notes = conn.execute(select(ACTIVITIES.c.note).where(ACTIVITIES.c.actor == "portal:E002")).scalars().all()
-        assert any("dispute" in note for note in notes) and any("asks to pay" in note for note in notes)
+        notes = (
+            conn.execute(select(ACTIVITIES.c.note).where(ACTIVITIES.c.actor == "portal:E002")).scalars().all()
+        )
+        assert any("dispute" in note for note in notes)
+        assert any("asks to pay" in note for note in notes)
         kinds = set(conn.execute(select(ALERTS.c.kind).where(ALERTS.c.recipient == "ann")).scalars())
         assert {"dispute_opened", "portal_request"} <= kinds
         actions = {row.action for row in audit.list_rows(conn, actor="portal:E002")}
@@ -158,5 +197,15 @@ def test_another_customers_invoice_is_not_found(story: tuple[Engine, str]) -> No
         verdict = _verify(conn, access, _code(conn, access))
         assert verdict.code_id is not None
         with pytest.raises(NotFound):
-            service.dispute(conn, access=access, code_id=verdict.code_id, invoice="INV-W1", amount=Decimal("1"),
-                            reason="price", comment="", upload=None, now=NOW, today=TODAY)  # fmt: skip
+            service.dispute(
+                conn,
+                access=access,
+                code_id=verdict.code_id,
+                invoice="INV-W1",
+                amount=Decimal("1"),
+                reason="price",
+                comment="",
+                upload=None,
+                now=NOW,
+                today=TODAY,
+            )

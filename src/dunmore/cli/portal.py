@@ -10,7 +10,9 @@ import typer
 from dunmore.cli.context import cli_actor, console, reported, state, transaction
 from dunmore.cli.language import _
 
-portal_app = typer.Typer(help="Links to the debtor's portal: make one, or withdraw them.", no_args_is_help=True)
+portal_app = typer.Typer(
+    help="Links to the debtor's portal: make one, or withdraw them.", no_args_is_help=True
+)
 Customer = Annotated[str, typer.Argument(help="The customer id of your ERP, as imported (e.g. C000016).")]
 
 
@@ -22,7 +24,9 @@ def _now() -> datetime:
 def link(
     ctx: typer.Context,
     customer: Customer,
-    days: Annotated[int, typer.Option("--days", min=1, max=366, help="How many days the link opens for.")] = 30,
+    days: Annotated[
+        int, typer.Option("--days", min=1, max=366, help="How many days the link opens for.")
+    ] = 30,
     statement: Annotated[
         int | None, typer.Option("--statement", min=1, help="Also name this statement (its id) in the link.")
     ] = None,
@@ -32,8 +36,9 @@ def link(
 
     app = state(ctx)
     with reported(), transaction(app.engine()) as conn:
-        token = links.make_token(conn, settings=app.settings, customer=customer, now=_now(), days=days,
-                                 statement=statement)  # fmt: skip
+        token = links.make_token(
+            conn, settings=app.settings, customer=customer, now=_now(), days=days, statement=statement
+        )
     console.print(links.url_of(app.settings, token), soft_wrap=True)
 
 

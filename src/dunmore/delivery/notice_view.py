@@ -101,14 +101,18 @@ def load_notices(conn: Connection, ids: Collection[int], settings: Settings) -> 
     return _with_portal_links(conn, stored, settings)
 
 
-def _with_portal_links(conn: Connection, stored: dict[int, StoredNotice], settings: Settings) -> dict[int, StoredNotice]:
+def _with_portal_links(
+    conn: Connection, stored: dict[int, StoredNotice], settings: Settings
+) -> dict[int, StoredNotice]:
     """Each notice with a signed link to its customer's portal, where `delivery.portal_url` asks for one."""
     from dunmore.portal.links import notice_links
 
     wanted = {notice_id: (one.view.debtor.external_id, one.view.date) for notice_id, one in stored.items()}
     found = notice_links(conn, settings, wanted)
     return {
-        notice_id: replace(one, view=replace(one.view, portal_link=found[notice_id])) if notice_id in found else one
+        notice_id: replace(one, view=replace(one.view, portal_link=found[notice_id]))
+        if notice_id in found
+        else one
         for notice_id, one in stored.items()
     }
 

@@ -69,13 +69,28 @@ def send_code(conn: Connection, *, access: Access, key: str, now: datetime) -> s
     if address is None:
         raise CodeRefused(_m("we have no e-mail address for you: please call us"), code="no_contact")
     code = "".join(secrets.choice("0123456789") for _ in range(DIGITS))
-    values = {"customer_id": access.customer_id, "link_sha256": access.link_sha256, "code_hmac": "",
-              "address": address, "created_at": now, "expires_at": now + LIFETIME, "attempts": 0}  # fmt: skip
+    values = {
+        "customer_id": access.customer_id,
+        "link_sha256": access.link_sha256,
+        "code_hmac": "",
+        "address": address,
+        "created_at": now,
+        "expires_at": now + LIFETIME,
+        "attempts": 0,
+    }
     code_id = int(conn.execute(insert(PORTAL_CODES).values(values).returning(PORTAL_CODES.c.id)).scalar_one())
-    conn.execute(update(PORTAL_CODES).where(PORTAL_CODES.c.id == code_id).values(code_hmac=_hmac(key, code_id, code)))
+    conn.execute(
+        update(PORTAL_CODES).where(PORTAL_CODES.c.id == code_id).values(code_hmac=_hmac(key, code_id, code))
+    )
     _mail(conn, access, address, code, code_id, now)
-    audit.record(conn, at=now, actor=access.actor, action="portal.code", object=f"customer:{access.customer}",
-                 after={"to": masked(address)})  # fmt: skip
+    audit.record(
+        conn,
+        at=now,
+        actor=access.actor,
+        action="portal.code",
+        object=f"customer:{access.customer}",
+        after={"to": masked(address)},
+    )
     return masked(address)
 
 
@@ -83,16 +98,29 @@ def _mail(conn: Connection, access: Access, address: str, code: str, code_id: in
     language = access.language if access.language in i18n.LANGUAGES else "zh-CN"
     subject = i18n.translate(language, "Your confirmation code: %(code)s", code=code)
     body = i18n.translate(
-        language, "Your confirmation code is %(code)s. It is valid for 10 minutes. Do not share it.", code=code
+        language,
+        "Your confirmation code is %(code)s. It is valid for 10 minutes. Do not share it.",
+        code=code,
     )
-    conn.execute(insert(ALERT_MAILS).values(
-        key=f"portal-code:{code_id}", recipient=access.actor, address=address, language=language,
-        subject=subject, body=body + "\n", status="pending", created_at=now, attempts=0,
-    ))  # fmt: skip
+    conn.execute(
+        insert(ALERT_MAILS).values(
+            key=f"portal-code:{code_id}",
+            recipient=access.actor,
+            address=address,
+            language=language,
+            subject=subject,
+            body=body + "\n",
+            status="pending",
+            created_at=now,
+            attempts=0,
+        )
+    )
 
 
 def _wrong_so_far(conn: Connection, link: str) -> int:
-    query = select(func.coalesce(func.sum(PORTAL_CODES.c.attempts), 0)).where(PORTAL_CODES.c.link_sha256 == link)
+    query = select(func.coalesce(func.sum(PORTAL_CODES.c.attempts), 0)).where(
+        PORTAL_CODES.c.link_sha256 == link
+    )
     return int(conn.execute(query).scalar_one())
 
 
@@ -109,9 +137,11 @@ def verify(conn: Connection, *, access: Access, key: str, code: str, now: dateti
     link) and audited. The caller commits this before acting, so a refusal is kept."""
     c = PORTAL_CODES.c
     rows = conn.execute(
-        select(c.id, c.code_hmac, c.expires_at, c.used_at).where(c.link_sha256 == access.link_sha256)
-        .order_by(c.id.desc()).limit(20)
-    ).all()  # fmt: skip
+        select(c.id, c.code_hmac, c.expires_at, c.used_at)
+        .where(c.link_sha256 == access.link_sha256)
+        .order_by(c.id.desc())
+        .limit(20)
+    ).all()
     entered = code.strip()[: DIGITS * 2]
     match = next((r for r in rows if hmac.compare_digest(r.code_hmac, _hmac(key, r.id, entered))), None)
     if match is not None and match.used_at is None and as_utc(match.expires_at) > now:
@@ -123,18 +153,34 @@ def verify(conn: Connection, *, access: Access, key: str, code: str, now: dateti
 
 def _count_wrong(conn: Connection, access: Access, code_id: int | None, why: str, now: datetime) -> None:
     if code_id is not None:
-        conn.execute(update(PORTAL_CODES).where(PORTAL_CODES.c.id == code_id)
-                     .values(attempts=PORTAL_CODES.c.attempts + 1))  # fmt: skip
+        conn.execute(
+            update(PORTAL_CODES)
+            .where(PORTAL_CODES.c.id == code_id)
+            .values(attempts=PORTAL_CODES.c.attempts + 1)
+        )
     links.record_refusal(conn, why=f"code_{why}", now=now, customer=access.customer)
     if _wrong_so_far(conn, access.link_sha256) >= MAX_WRONG:
         _lock(conn, access, now)
 
 
 def _lock(conn: Connection, access: Access, now: datetime) -> None:
-    links.revoke(conn, customer=access.customer, now=now, actor=access.actor, reason="locked",
-                 token=None, link=access.link_sha256)  # fmt: skip
-    raise_alert(conn, kind="portal_locked", key=f"portal-locked:{access.link_sha256[:16]}",
-                customer_id=access.customer_id, params={}, at=now)  # fmt: skip
+    links.revoke(
+        conn,
+        customer=access.customer,
+        now=now,
+        actor=access.actor,
+        reason="locked",
+        token=None,
+        link=access.link_sha256,
+    )
+    raise_alert(
+        conn,
+        kind="portal_locked",
+        key=f"portal-locked:{access.link_sha256[:16]}",
+        customer_id=access.customer_id,
+        params={},
+        at=now,
+    )
 
 
 def spend(conn: Connection, *, code_id: int, now: datetime) -> None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -84,16 +84,15 @@ def _key(conn: Connection, settings: Settings) -> str:
 
 def _customer(conn: Connection, code: str) -> Any:
     c = CUSTOMERS.c
-    row = conn.execute(
-        select(c.id, c.external_id, c.name, c.language).where(c.external_id == code)
-    ).first()
+    row = conn.execute(select(c.id, c.external_id, c.name, c.language).where(c.external_id == code)).first()
     if row is None:
         raise NotFound(_m("no customer %(customer)s: check the customer code", customer=repr(code)))
     return row
 
 
-def sign_token(key: str, *, customer: str, issued: datetime, days: int, statement: int | None = None,
-               nonce: str = "") -> str:  # fmt: skip
+def sign_token(
+    key: str, *, customer: str, issued: datetime, days: int, statement: int | None = None, nonce: str = ""
+) -> str:
     """The signed token of a link (pure): `customer`'s portal from `issued` for `days` days."""
     start = int(issued.timestamp())
     payload = {"c": customer, "s": statement, "i": start, "x": start + days * 86400, "n": nonce}
@@ -101,18 +100,31 @@ def sign_token(key: str, *, customer: str, issued: datetime, days: int, statemen
 
 
 def make_token(
-    conn: Connection, *, settings: Settings, customer: str, now: datetime, days: int = DEFAULT_DAYS,
+    conn: Connection,
+    *,
+    settings: Settings,
+    customer: str,
+    now: datetime,
+    days: int = DEFAULT_DAYS,
     statement: int | None = None,
-) -> str:  # fmt: skip
+) -> str:
     """A fresh token opening the portal of `customer` for `days` days from `now`."""
     if not 1 <= days <= MAX_DAYS:
         raise BadArgument(_m("a link opens for 1 to %(most)s days, not %(days)s", most=MAX_DAYS, days=days))
     _customer(conn, customer)
-    return sign_token(_key(conn, settings), customer=customer, issued=now, days=days, statement=statement,
-                      nonce=secrets.token_hex(4))  # fmt: skip
+    return sign_token(
+        _key(conn, settings),
+        customer=customer,
+        issued=now,
+        days=days,
+        statement=statement,
+        nonce=secrets.token_hex(4),
+    )
 
 
-def notice_links(conn: Connection, settings: Settings, wanted: Mapping[int, tuple[str, date]]) -> dict[int, str]:
+def notice_links(
+    conn: Connection, settings: Settings, wanted: Mapping[int, tuple[str, date]]
+) -> dict[int, str]:
     """The portal link each notice carries (notice id → (customer, as-of day)): issued on the
     notice's day, so a re-render says the same link; {} while `delivery.portal_url` has no {token}."""
     base = settings.delivery.portal_url
@@ -120,10 +132,14 @@ def notice_links(conn: Connection, settings: Settings, wanted: Mapping[int, tupl
     if key is None:
         return {}
     return {
-        notice: url_of(settings, sign_token(key, customer=customer, days=DEFAULT_DAYS,
-                                            issued=datetime.combine(day, time(0), tzinfo=UTC)))
+        notice: url_of(
+            settings,
+            sign_token(
+                key, customer=customer, days=DEFAULT_DAYS, issued=datetime.combine(day, time(0), tzinfo=UTC)
+            ),
+        )
         for notice, (customer, day) in wanted.items()
-    }  # fmt: skip
+    }
 
 
 def url_of(settings: Settings, token: str) -> str:
@@ -139,8 +155,12 @@ def _payload(key: str, token: str) -> dict[str, Any]:
         payload = _serializer(key).loads(token)
     except BadSignature:
         payload = None
-    if not (isinstance(payload, dict) and isinstance(payload.get("c"), str)
-            and isinstance(payload.get("i"), int) and isinstance(payload.get("x"), int)):  # fmt: skip
+    if not (
+        isinstance(payload, dict)
+        and isinstance(payload.get("c"), str)
+        and isinstance(payload.get("i"), int)
+        and isinstance(payload.get("x"), int)
+    ):
         raise LinkRefused(_m("this link is not valid"), code="tampered")
     return payload
 
@@ -175,24 +195,44 @@ def _revoked(conn: Connection, customer_id: int, link: str, issued: datetime) ->
 
 
 def revoke(
-    conn: Connection, *, customer: str, now: datetime, actor: str, token: str | None = None,
-    reason: str = "revoked", link: str | None = None,
-) -> None:  # fmt: skip
+    conn: Connection,
+    *,
+    customer: str,
+    now: datetime,
+    actor: str,
+    token: str | None = None,
+    reason: str = "revoked",
+    link: str | None = None,
+) -> None:
     """Withdraw one link (`token`, or its digest `link`) or every link of `customer` issued until
     `now`; audited."""
     row = _customer(conn, customer)
     link = link or (digest(token) if token else None)
-    values = {"customer_id": row.id, "link_sha256": link, "issued_before": None if link else now,
-              "reason": reason, "actor": actor, "at": now}  # fmt: skip
+    values = {
+        "customer_id": row.id,
+        "link_sha256": link,
+        "issued_before": None if link else now,
+        "reason": reason,
+        "actor": actor,
+        "at": now,
+    }
     conn.execute(insert(PORTAL_REVOCATIONS).values(values))
     after = {"customer": customer, "link": link or "all", "reason": reason}
-    audit.record(conn, at=now, actor=actor, action="portal.revoke", object=f"customer:{customer}", after=after)
+    audit.record(
+        conn, at=now, actor=actor, action="portal.revoke", object=f"customer:{customer}", after=after
+    )
 
 
-def record_refusal(conn: Connection, *, why: str, now: datetime, customer: str | None = None,
-                   detail: str = "") -> None:  # fmt: skip
+def record_refusal(
+    conn: Connection, *, why: str, now: datetime, customer: str | None = None, detail: str = ""
+) -> None:
     """Keep a refused attempt in the audit log (the reason, never the token)."""
     actor = f"portal:{customer}" if customer else ANONYMOUS
-    audit.record(conn, at=now, actor=actor, action="portal.refused", object="portal",
-                 after={"reason": why, "detail": detail[:200]})  # fmt: skip
-
+    audit.record(
+        conn,
+        at=now,
+        actor=actor,
+        action="portal.refused",
+        object="portal",
+        after={"reason": why, "detail": detail[:200]},
+    )

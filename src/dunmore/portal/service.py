@@ -75,10 +75,19 @@ def actor(access: Access, now: datetime) -> User:
 def open_items(conn: Connection, access: Access) -> tuple[OpenItem, ...]:
     i = INVOICES.c
     rows = conn.execute(
-        select(i.external_id, i.issue_date, i.due_date, i.currency, i.amount_minor, i.open_minor, i.disputed_minor)
+        select(
+            i.external_id,
+            i.issue_date,
+            i.due_date,
+            i.currency,
+            i.amount_minor,
+            i.open_minor,
+            i.disputed_minor,
+        )
         .where(i.customer_id == access.customer_id, i.open_minor > 0)
-        .order_by(i.due_date, i.external_id).limit(500)
-    ).all()  # fmt: skip
+        .order_by(i.due_date, i.external_id)
+        .limit(500)
+    ).all()
     return tuple(OpenItem(*row) for row in rows)
 
 
@@ -87,10 +96,14 @@ def notices_of(conn: Connection, access: Access) -> tuple[NoticeRef, ...]:
     query = (
         select(n.id, n.as_of, n.currency)
         .join(RUNS, RUNS.c.id == n.run_id)
-        .where(n.customer_id == access.customer_id, RUNS.c.status == "committed",
-               n.status.not_in(("pending_approval", "rejected")))
-        .order_by(n.id.desc()).limit(50)
-    )  # fmt: skip
+        .where(
+            n.customer_id == access.customer_id,
+            RUNS.c.status == "committed",
+            n.status.not_in(("pending_approval", "rejected")),
+        )
+        .order_by(n.id.desc())
+        .limit(50)
+    )
     return tuple(NoticeRef(*row) for row in conn.execute(query).all())
 
 
@@ -118,9 +131,10 @@ def notice_message(conn: Connection, *, access: Access, notice_id: int, settings
 def _own_invoice(conn: Connection, access: Access, invoice: str) -> Any:
     i = INVOICES.c
     row = conn.execute(
-        select(i.id, i.currency, i.open_minor, i.disputed_minor)
-        .where(i.external_id == invoice, i.customer_id == access.customer_id)
-    ).first()  # fmt: skip
+        select(i.id, i.currency, i.open_minor, i.disputed_minor).where(
+            i.external_id == invoice, i.customer_id == access.customer_id
+        )
+    ).first()
     if row is None:
         raise NotFound(_m("no such invoice among your open items"))
     return row
@@ -135,71 +149,147 @@ def checked_upload(filename: str, content: bytes) -> activities.Upload:
     return activities.Upload(filename, content)
 
 
-def _note(conn: Connection, access: Access, *, note: str, now: datetime, today: date,
-          upload: activities.Upload | None = None) -> None:  # fmt: skip
-    new = activities.NewActivity(kind=ActivityKind.NOTE, channel=Channel.OTHER, note=note[:activities.NOTE_MAX],
-                                 attachments=(upload,) if upload else ())  # fmt: skip
-    activities.log_activity(conn, user=actor(access, now), customer=access.customer, new=new, now=now, today=today)
+def _note(
+    conn: Connection,
+    access: Access,
+    *,
+    note: str,
+    now: datetime,
+    today: date,
+    upload: activities.Upload | None = None,
+) -> None:
+    new = activities.NewActivity(
+        kind=ActivityKind.NOTE,
+        channel=Channel.OTHER,
+        note=note[: activities.NOTE_MAX],
+        attachments=(upload,) if upload else (),
+    )
+    activities.log_activity(
+        conn, user=actor(access, now), customer=access.customer, new=new, now=now, today=today
+    )
 
 
 def _alert(conn: Connection, access: Access, what: str, ref: str, now: datetime, **params: Any) -> None:
-    raise_alert(conn, kind="portal_request", key=f"portal:{what}:{ref}", customer_id=access.customer_id,
-                params={"what": what, **params}, at=now)  # fmt: skip
+    raise_alert(
+        conn,
+        kind="portal_request",
+        key=f"portal:{what}:{ref}",
+        customer_id=access.customer_id,
+        params={"what": what, **params},
+        at=now,
+    )
 
 
 def dispute(
-    conn: Connection, *, access: Access, code_id: int, invoice: str, amount: Decimal, reason: str,
-    comment: str, upload: activities.Upload | None, now: datetime, today: date,
-) -> int:  # fmt: skip
+    conn: Connection,
+    *,
+    access: Access,
+    code_id: int,
+    invoice: str,
+    amount: Decimal,
+    reason: str,
+    comment: str,
+    upload: activities.Upload | None,
+    now: datetime,
+    today: date,
+) -> int:
     """Dispute `amount` of one of the customer's invoices after the code checks; the dispute's id."""
     codes.spend(conn, code_id=code_id, now=now)
     _own_invoice(conn, access, invoice)
     if reason not in REASONS:
         raise BadArgument(_m("choose a reason"), code="reason")
     comment = comment.strip()[:COMMENT_MAX]
-    opened = open_dispute(conn, invoice=invoice, amount=amount, reason=reason, note=comment, now=now,
-                          actor=access.actor)  # fmt: skip
-    _note(conn, access, note=f"[portal] dispute {opened.dispute_id} of {invoice} ({reason}): {comment}",
-          now=now, today=today, upload=upload)  # fmt: skip
+    opened = open_dispute(
+        conn, invoice=invoice, amount=amount, reason=reason, note=comment, now=now, actor=access.actor
+    )
+    _note(
+        conn,
+        access,
+        note=f"[portal] dispute {opened.dispute_id} of {invoice} ({reason}): {comment}",
+        now=now,
+        today=today,
+        upload=upload,
+    )
     return opened.dispute_id
 
 
 def promise(
-    conn: Connection, *, access: Access, code_id: int, amount: Decimal, by: date, currency: str | None,
-    now: datetime, today: date,
-) -> int | None:  # fmt: skip
+    conn: Connection,
+    *,
+    access: Access,
+    code_id: int,
+    amount: Decimal,
+    by: date,
+    currency: str | None,
+    now: datetime,
+    today: date,
+) -> int | None:
     """Promise `amount` by `by`: recorded when within the policy's limits (the promise's id), else a
     request for the collector (None)."""
     codes.spend(conn, code_id=code_id, now=now)
     if amount <= 0:
         raise BadArgument(_m("give an amount above zero"), code="amount")
-    row = conn.execute(select(CUSTOMERS.c.grade, CUSTOMERS.c.tags).where(CUSTOMERS.c.id == access.customer_id)).one()
+    row = conn.execute(
+        select(CUSTOMERS.c.grade, CUSTOMERS.c.tags).where(CUSTOMERS.c.id == access.customer_id)
+    ).one()
     limits = promises.limits_of(conn, row.grade, row.tags or "")
     within = today <= by <= today + timedelta(days=limits.max_days_out) and (
         promises.broken_recently(conn, access.customer_id, today) < limits.max_broken
     )
     made: int | None = None
     if within:
-        made = promises.add(conn, user=actor(access, now), customer=access.customer, amount=amount, by=by,
-                            today=today, now=now, currency=currency).id  # fmt: skip
+        made = promises.add(
+            conn,
+            user=actor(access, now),
+            customer=access.customer,
+            amount=amount,
+            by=by,
+            today=today,
+            now=now,
+            currency=currency,
+        ).id
     else:
-        _note(conn, access, note=f"[portal] asks to pay {amount} {currency or ''} by {by.isoformat()} "
-              "(outside the policy's promise limits: a collector decides)", now=now, today=today)  # fmt: skip
+        _note(
+            conn,
+            access,
+            note=f"[portal] asks to pay {amount} {currency or ''} by {by.isoformat()} "
+            "(outside the policy's promise limits: a collector decides)",
+            now=now,
+            today=today,
+        )
     _alert(conn, access, "promise", str(made or code_id), now, amount=str(amount), due_on=by.isoformat())
     return made
 
 
 def ask_plan(
-    conn: Connection, *, access: Access, code_id: int, instalments: int, first: date, currency: str | None,
-    country: str, now: datetime, today: date,
-) -> int:  # fmt: skip
+    conn: Connection,
+    *,
+    access: Access,
+    code_id: int,
+    instalments: int,
+    first: date,
+    currency: str | None,
+    country: str,
+    now: datetime,
+    today: date,
+) -> int:
     """Ask for `instalments` monthly instalments from `first` over every open invoice: a plan with
     status "proposed" that a collector accepts or refuses; its id."""
     codes.spend(conn, code_id=code_id, now=now)
     if not 2 <= instalments <= 24:
         raise BadArgument(_m("choose 2 to 24 instalments"), code="instalments")
-    plan = plans.add(conn, user=actor(access, now), customer=access.customer, today=today, now=now,
-                     country=country, instalments=instalments, first=first, currency=currency, proposed=True,
-                     note="asked for in the portal")  # fmt: skip
+    plan = plans.add(
+        conn,
+        user=actor(access, now),
+        customer=access.customer,
+        today=today,
+        now=now,
+        country=country,
+        instalments=instalments,
+        first=first,
+        currency=currency,
+        proposed=True,
+        note="asked for in the portal",
+    )
     _alert(conn, access, "plan", str(plan.id), now, plan=plan.id)
     return plan.id

@@ -67,8 +67,9 @@ def send_code(request: Request, site: Site, csrf_token: Csrf = "") -> Response:
     return _back(done="code")
 
 
-def _act(request: Request, site: Site, csrf_token: str, code: str,
-         act: Callable[[Connection, Access, int], str]) -> Response:  # fmt: skip
+def _act(
+    request: Request, site: Site, csrf_token: str, code: str, act: Callable[[Connection, Access, int], str]
+) -> Response:
     """Verify the code (committed), then act (its own transaction); where to go next."""
     access = _guard(request, csrf_token)
     if isinstance(access, Response):
@@ -137,8 +138,18 @@ async def dispute(
         return _back(problem=exc.code)
 
     def act(conn: Connection, access: Access, code_id: int) -> str:
-        service.dispute(conn, access=access, code_id=code_id, invoice=invoice, amount=_decimal(amount),
-                        reason=reason, comment=comment, upload=upload, now=site.now(), today=site.today())  # fmt: skip
+        service.dispute(
+            conn,
+            access=access,
+            code_id=code_id,
+            invoice=invoice,
+            amount=_decimal(amount),
+            reason=reason,
+            comment=comment,
+            upload=upload,
+            now=site.now(),
+            today=site.today(),
+        )
         return "dispute"
 
     return _act(request, site, csrf_token, code, act)
@@ -157,8 +168,16 @@ def promise(
     """Promise to pay an amount by a date (outside the policy's limits: a request)."""
 
     def act(conn: Connection, access: Access, code_id: int) -> str:
-        made = service.promise(conn, access=access, code_id=code_id, amount=_decimal(amount), by=_day(by),
-                               currency=currency or None, now=site.now(), today=site.today())  # fmt: skip
+        made = service.promise(
+            conn,
+            access=access,
+            code_id=code_id,
+            amount=_decimal(amount),
+            by=_day(by),
+            currency=currency or None,
+            now=site.now(),
+            today=site.today(),
+        )
         return "promise" if made is not None else "request"
 
     return _act(request, site, csrf_token, code, act)
@@ -177,9 +196,17 @@ def plan(
     """Ask for an instalment plan (a proposal the collector accepts or refuses)."""
 
     def act(conn: Connection, access: Access, code_id: int) -> str:
-        service.ask_plan(conn, access=access, code_id=code_id, instalments=instalments, first=_day(first),
-                         currency=currency or None, country=site.settings.creditor.country,
-                         now=site.now(), today=site.today())  # fmt: skip
+        service.ask_plan(
+            conn,
+            access=access,
+            code_id=code_id,
+            instalments=instalments,
+            first=_day(first),
+            currency=currency or None,
+            country=site.settings.creditor.country,
+            now=site.now(),
+            today=site.today(),
+        )
         return "plan"
 
     return _act(request, site, csrf_token, code, act)

@@ -19,8 +19,15 @@ from dunmore.workspace.disputes import REASONS
 
 router = APIRouter()
 DONE = ("code", "dispute", "promise", "request", "plan")
-PROBLEMS = ("code_wrong", "code_expired", "code_replayed", "no_contact", "refused", "upload_size",
-            "upload_type")  # fmt: skip
+PROBLEMS = (
+    "code_wrong",
+    "code_expired",
+    "code_replayed",
+    "no_contact",
+    "refused",
+    "upload_size",
+    "upload_type",
+)
 
 
 def _customer_of(exc: LinkRefused) -> str | None:
@@ -29,7 +36,9 @@ def _customer_of(exc: LinkRefused) -> str | None:
 
 
 @router.get("/l/{token}", response_class=HTMLResponse)
-def landing(request: Request, site: Site, token: Annotated[str, Path(max_length=links.TOKEN_MAX)]) -> Response:
+def landing(
+    request: Request, site: Site, token: Annotated[str, Path(max_length=links.TOKEN_MAX)]
+) -> Response:
     """Open the link: start the portal session and go to the overview (the token leaves the URL)."""
     try:
         with transaction(site.engine) as conn:
@@ -56,10 +65,15 @@ def overview(
         seen = service.overview(conn, access=access, settings=site.settings)
         address = codes.contact_address(conn, access.customer_id)
     return session.render(
-        request, "portal.html", seen=seen, today=site.today(), reasons=REASONS,
-        done=done if done in DONE else "", problem=problem if problem in PROBLEMS else "",
+        request,
+        "portal.html",
+        seen=seen,
+        today=site.today(),
+        reasons=REASONS,
+        done=done if done in DONE else "",
+        problem=problem if problem in PROBLEMS else "",
         sent_to=codes.masked(address) if address else "",
-    )  # fmt: skip
+    )
 
 
 @router.get("/notices/{notice_id}", response_class=HTMLResponse)
