@@ -112,15 +112,15 @@ def test_expired_and_changed_links_are_refused_politely(client: TestClient, ledg
             conn, settings=settings(), customer="E002", now=NOW - timedelta(days=2), days=1
         )
     page = client.get(f"/portal/l/{expired}")
-    assert page.status_code == 403
+    assert page.status_code == 410
     assert 'data-why="expired"' in page.text
     assert "INV-E2" not in page.text
     changed = token[:10] + ("x" if token[10] != "x" else "y") + token[11:]
     page = client.get(f"/portal/l/{changed}")
-    assert page.status_code == 403
+    assert page.status_code == 404
     assert 'data-why="tampered"' in page.text
     assert "华东" not in page.text
-    assert client.get("/portal").status_code == 403  # no session: nothing to show
+    assert client.get("/portal").status_code == 404  # no session: nothing to show
     assert {"expired", "tampered", "missing"} <= set(_refusals(ledger))
 
 
@@ -149,7 +149,7 @@ def test_six_wrong_codes_lock_the_link(client: TestClient, ledger: Engine) -> No
     pages = [_dispute(client, csrf, "999999x") for _ in range(6)]
     assert all('data-problem="code_wrong"' in page for page in pages[:4])
     assert 'data-why="locked"' in pages[4]
-    assert 'data-why="missing"' in pages[5]
+    assert 'data-why="csrf"' in pages[5]  # the withdrawn link's session is gone
     assert _disputes(ledger) == 0
     assert _refusals(ledger).count("code_wrong") == 5
     assert "INV-E2" not in pages[4] + pages[5]

@@ -35,15 +35,15 @@ def _back(done: str = "", problem: str = "") -> RedirectResponse:
 
 
 def _guard(request: Request, csrf_token: str) -> Access | Response:
-    """The session's access when the form is the portal's own; the refusal page else."""
+    """The session's access when the form is the portal's own (checked first: a forged post learns
+    nothing of the session); the refusal page else."""
+    if not session.csrf_ok(request, csrf_token):
+        return session.refused(request, "csrf")
     try:
-        access = session.current(request)
+        return session.current(request)
     except LinkRefused as exc:
         found = exc.values.get("customer")
         return session.refused(request, exc.code, customer=found if isinstance(found, str) else None)
-    if not session.csrf_ok(request, csrf_token):
-        return session.refused(request, "csrf", customer=access.customer)
-    return access
 
 
 def _key(site: Site, conn: Connection) -> str:
@@ -118,10 +118,10 @@ async def _upload(file: UploadFile | None) -> Upload | None:
 async def dispute(
     request: Request,
     site: Site,
-    invoice: Annotated[str, Form(max_length=64)],
-    amount: Annotated[str, Form(max_length=24)],
-    reason: Annotated[str, Form(max_length=20)],
-    code: Code,
+    invoice: Annotated[str, Form(max_length=64)] = "",
+    amount: Annotated[str, Form(max_length=24)] = "",
+    reason: Annotated[str, Form(max_length=20)] = "",
+    code: Code = "",
     comment: Text = "",
     csrf_token: Csrf = "",
     file: Annotated[UploadFile | None, File()] = None,
@@ -159,9 +159,9 @@ async def dispute(
 def promise(
     request: Request,
     site: Site,
-    amount: Annotated[str, Form(max_length=24)],
-    by: Annotated[str, Form(max_length=10)],
-    code: Code,
+    amount: Annotated[str, Form(max_length=24)] = "",
+    by: Annotated[str, Form(max_length=10)] = "",
+    code: Code = "",
     currency: Annotated[str, Form(max_length=3)] = "",
     csrf_token: Csrf = "",
 ) -> Response:
@@ -187,9 +187,9 @@ def promise(
 def plan(
     request: Request,
     site: Site,
-    instalments: Annotated[int, Form(ge=2, le=24)],
-    first: Annotated[str, Form(max_length=10)],
-    code: Code,
+    instalments: Annotated[str, Form(max_length=2)] = "",
+    first: Annotated[str, Form(max_length=10)] = "",
+    code: Code = "",
     currency: Annotated[str, Form(max_length=3)] = "",
     csrf_token: Csrf = "",
 ) -> Response:

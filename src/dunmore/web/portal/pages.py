@@ -106,7 +106,7 @@ def notice(
 @router.post("/language")
 def switch_language(
     request: Request,
-    to: Annotated[str, Form(max_length=5)],
+    to: Annotated[str, Form(max_length=5)] = "",
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     """Read the portal in another of the three languages."""

@@ -21,6 +21,8 @@ TOKEN = "portal"
 CSRF = "portal_csrf"
 LANGUAGE = "portal_lang"
 REFUSALS = ("expired", "revoked", "locked", "tampered", "missing", "csrf", "not_found")
+# Gone for a link that was good once, forbidden for a forged form, not found for anything else.
+STATUS = {"expired": 410, "revoked": 410, "locked": 410, "csrf": 403}
 
 
 def start(request: Request, token: str, access: Access) -> None:
@@ -66,7 +68,7 @@ def refused(request: Request, why: str, *, customer: str | None = None, detail: 
         for key in (TOKEN, CSRF):
             request.session.pop(key, None)
     shown = why if why in REFUSALS else "tampered"
-    return render(request, "portal_refused.html", status=403 if shown != "not_found" else 404, why=shown)
+    return render(request, "portal_refused.html", status=STATUS.get(shown, 404), why=shown)
 
 
 def render(request: Request, name: str, *, status: int = 200, **context: Any) -> HTMLResponse:
