@@ -209,3 +209,16 @@ def test_another_customers_invoice_is_not_found(story: tuple[Engine, str]) -> No
                 now=NOW,
                 today=TODAY,
             )
+
+
+def test_every_notice_carries_a_signed_link_to_its_customers_portal(story: tuple[Engine, str]) -> None:
+    engine, _token = story
+    with_link = settings()
+    with_link.delivery.portal_url = "https://dunmore.example.cn/portal/l/{token}"
+    with transaction(engine) as conn:
+        found = links.notice_links(conn, with_link, {7: ("E002", TODAY)})
+        token = found[7].removeprefix("https://dunmore.example.cn/portal/l/")
+        assert links.open_link(conn, settings=with_link, token=token, now=NOW).customer == "E002"
+        assert links.notice_links(conn, SETTINGS, {7: ("E002", TODAY)}) == {}  # no {token}: no link
+        with pytest.raises(LinkRefused):
+            links.open_link(conn, settings=with_link, token=token, now=NOW + timedelta(days=31))
