@@ -3,7 +3,6 @@ notice, asks for a one-time code (read from the test SMTP server, where the staf
 it), disputes part of an invoice with a PDF attached, then promises to pay the rest on a date."""
 
 # The fixtures are imported from their modules and named as test parameters, which F811 reports.
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -22,7 +21,7 @@ from dunmore.store.db import transaction
 from dunmore.web.app import create_app
 from dunmore.workspace.models import DISPUTES, PROMISES
 from dunmore.workspace.staff_mail import From, send_due
-from tests.support.smtp import SmtpServer, smtp_server  # noqa: F401  (the fixture)
+from tests.support.smtp import SmtpServer, smtp_server
 from tests.web.conftest import NOW, fill_ledger, settings
 from tests.web.live import serving
 from tests.web.test_browser import _screenshots, browser

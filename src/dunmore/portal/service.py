@@ -291,5 +291,12 @@ def ask_plan(
         proposed=True,
         note="asked for in the portal",
     )
+    _note(
+        conn,
+        access,
+        now=now,
+        today=today,
+        note=f"[portal] asks for {instalments} instalments from {first.isoformat()} (plan {plan.id})",
+    )
     _alert(conn, access, "plan", str(plan.id), now, plan=plan.id)
     return plan.id

@@ -200,7 +200,7 @@ def plan(
             conn,
             access=access,
             code_id=code_id,
-            instalments=instalments,
+            instalments=int(instalments) if instalments.isdigit() else 0,
             first=_day(first),
             currency=currency or None,
             country=site.settings.creditor.country,
