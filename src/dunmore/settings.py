@@ -82,6 +82,11 @@ class CreditorSettings(BaseModel):
         default="",
         description="The SMS signature registered with the gateway, e.g. 明远精密 (default: name).",
     )
+    pay_url: str | None = Field(
+        default=None,
+        description="A pay-by-link address the portal shows beside the payment instructions (e.g. the "
+        "bank's or the payment provider's page); unset, the portal shows the instructions only.",
+    )
 
     def signatory_in(self, language: str) -> str:
         """Who signs a notice in `language` (zh-CN, zh-TW or en)."""
@@ -180,8 +185,9 @@ class DeliverySettings(BaseModel):
     )
     portal_url: str | None = Field(
         default=None,
-        description="Link to the debtor portal, e.g. https://portal.example.cn/s/{reference} ({reference} "
-        "is replaced by the notice reference); unset, notices carry no link.",
+        description="Link to the debtor portal, e.g. https://dunmore.example.cn/portal/l/{token} ({token} "
+        "is replaced by a signed link to the customer's portal, made when the notice is rendered; "
+        "{reference}, the older form, by the notice reference); unset, notices carry no link.",
     )
 
     @field_validator("windows")

@@ -23,6 +23,14 @@ PUBLIC = {
     ("GET", "/health"): "the health check, for load balancers",
     ("GET", "/healthz"): "the health check, for load balancers",
     ("GET", "/calendar/{token}.ics"): "a user's private calendar feed: its secret token is the key",
+    ("GET", "/portal/l/{token}"): "the debtor's portal: its signed link is the key",
+    ("GET", "/portal"): "the debtor's portal: the signed link's session",
+    ("GET", "/portal/notices/{notice_id}"): "the debtor's portal: the signed link's session",
+    ("POST", "/portal/code"): "the debtor's portal: the link's session and its own CSRF token",
+    ("POST", "/portal/dispute"): "the debtor's portal: the link's session, its CSRF token, a one-time code",
+    ("POST", "/portal/promise"): "the debtor's portal: the link's session, its CSRF token, a one-time code",
+    ("POST", "/portal/plan"): "the debtor's portal: the link's session, its CSRF token, a one-time code",
+    ("POST", "/portal/language"): "the debtor's portal: the link's session and its own CSRF token",
 }
 # A value for each path parameter a route may have; any other parameter gets "1". The values exist in
 # tests/web/conftest.py's ledger (the guards answer before any lookup, so any value would do there).

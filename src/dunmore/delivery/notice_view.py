@@ -94,9 +94,26 @@ def load_notices(conn: Connection, ids: Collection[int], settings: Settings) -> 
     policies = {
         run_id: policy_of_run(conn, run_id).policies for run_id in {r["run_id"] for r in notices.values()}
     }
-    return {
+    stored = {
         notice_id: _stored(row, items[notice_id], contacts.get(row["customer_id"], {}), policies, settings)
         for notice_id, row in notices.items()
+    }
+    return _with_portal_links(conn, stored, settings)
+
+
+def _with_portal_links(
+    conn: Connection, stored: dict[int, StoredNotice], settings: Settings
+) -> dict[int, StoredNotice]:
+    """Each notice with a signed link to its customer's portal, where `delivery.portal_url` asks for one."""
+    from dunmore.portal.links import notice_links
+
+    wanted = {notice_id: (one.view.debtor.external_id, one.view.date) for notice_id, one in stored.items()}
+    found = notice_links(conn, settings, wanted)
+    return {
+        notice_id: replace(one, view=replace(one.view, portal_link=found[notice_id]))
+        if notice_id in found
+        else one
+        for notice_id, one in stored.items()
     }
 
 

@@ -7,6 +7,7 @@ from dunmore.credit import contract_models
 from dunmore.credit import grades_models as credit_grades_models
 from dunmore.delivery import models as delivery_models
 from dunmore.ledger import models as ledger_models
+from dunmore.portal import models as portal_models
 from dunmore.run import models as run_models
 from dunmore.run import next_step_models
 from dunmore.store import meta as meta_models
@@ -28,6 +29,7 @@ __all__ = [
     "meta_models",
     "metadata",
     "next_step_models",
+    "portal_models",
     "run_models",
     "webhook_models",
     "workspace_mail_models",

@@ -33,6 +33,7 @@ from dunmore.errors import BadArgument, DunmoreError, NotFound, PermissionDenied
 from dunmore.i18n import _m
 from dunmore.settings import Settings
 from dunmore.web import api, pages
+from dunmore.web import portal as portal_pages
 from dunmore.web.auth import CsrfRefused, SignInRequired, language_of, secret_key
 from dunmore.web.context import Web
 from dunmore.web.templating import Templates
@@ -90,6 +91,7 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
+    app.include_router(portal_pages.router)
     app.include_router(api.router, prefix="/api/v1")
     if callbacks is not None:
         app.include_router(callbacks_router(callbacks))

@@ -47,6 +47,8 @@ SENTENCES: dict[str, str] = {
         "%(customer)s now pays %(after)s days beyond terms on average, %(before)s three months ago"
     ),
     "first_broken_promise": N_("%(customer)s broke a promise to pay for the first time in 12 months"),
+    "portal_request": N_("%(customer)s acted in the portal (%(what)s): see the timeline"),
+    "portal_locked": N_("%(customer)s entered five wrong portal codes: the link was withdrawn"),
 }
 UNKNOWN = N_("%(customer)s: an alert of kind %(kind)s")
 KIND_NAMES: dict[str, str] = {
@@ -60,6 +62,8 @@ KIND_NAMES: dict[str, str] = {
     "grade_downgraded": N_("Grade downgraded"),
     "beyond_terms_worsening": N_("Paying later"),
     "first_broken_promise": N_("First broken promise"),
+    "portal_request": N_("Portal request"),
+    "portal_locked": N_("Portal link locked"),
 }
 
 
