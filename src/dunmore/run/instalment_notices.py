@@ -95,13 +95,8 @@ def _wanted(
     keys = [(one.plan_id, one.instalment.number, moment) for one, _, moment in wanted]
     if not keys:
         return []
-    written = set(
-        conn.execute(
-            select(k.plan_id, k.number, k.moment).where(tuple_(k.plan_id, k.number, k.moment).in_(keys))
-        )
-        .tuples()
-        .all()
-    )
+    query = select(k.plan_id, k.number, k.moment).where(tuple_(k.plan_id, k.number, k.moment).in_(keys))
+    written = {(row.plan_id, row.number, row.moment) for row in conn.execute(query)}
     return [entry for entry, key in zip(wanted, keys, strict=True) if key not in written]
 
 
