@@ -9,18 +9,24 @@ revert withdraws the run's reminders and the next run writes them again. The wor
 through the real SMTP test server, in the customer's language.
 """
 
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, insert, select, update
+from typer.testing import CliRunner
 
 from dunmore.access.service import add_user, get_user
 from dunmore.access.values import Role
+from dunmore.cli.app import app
 from dunmore.delivery.channels.email import SmtpChannel
 from dunmore.delivery.channels.fake import FakeSmsGateway
+from dunmore.delivery.check import check_templates
 from dunmore.delivery.models import DELIVERIES
 from dunmore.delivery.render import Templates
+from dunmore.delivery.uses import TemplateUse
 from dunmore.delivery.worker import Outlets, Worker
 from dunmore.ledger.models import CONTACTS, CUSTOMERS
 from dunmore.run.instalment_notice_models import INSTALMENT_NOTICES
@@ -33,6 +39,7 @@ from tests.scenarios.story import Story, day, morning
 from tests.support.smtp import SmtpServer, smtp_server  # noqa: F401  (the fixture)
 
 PASSWORD = "a long enough password"
+ENV = {"DUNMORE_TIMEZONE": "Asia/Shanghai", "DUNMORE_LANGUAGE": "en"}
 
 
 def _story(engine: Engine) -> tuple[Story, PlanView]:
@@ -61,7 +68,7 @@ def _story(engine: Engine) -> tuple[Story, PlanView]:
     return story, plan
 
 
-def reminders(engine: Engine) -> list[tuple[str, int, str, int, int, str, list[str]]]:
+def reminders(engine: Engine) -> list[tuple[object, ...]]:
     """(as-of, instalment, moment, amount, remaining, notice status, its deliveries' channel:status)
     of every instalment reminder written, oldest first."""
     k, n, d = INSTALMENT_NOTICES.c, NOTICES.c, DELIVERIES.c
@@ -154,3 +161,27 @@ def test_the_worker_sends_the_reminder_by_email_in_the_customers_language(
     assert f"instalment 1 of payment plan no. {plan.id}, CN¥3,333.33, falls due on 15 September 2026" in text
     assert "The remaining balance of the plan, this instalment included, is CN¥10,000.00." in text
     assert reminders(engine)[0][-1] == ["email:sent"]
+
+
+def test_the_reminder_previews_in_each_language(engine: Engine) -> None:
+    story, plan = _story(engine)
+    story.run("2026-09-15")
+    with engine.connect() as conn:
+        notice_id = conn.execute(select(NOTICES.c.id).where(NOTICES.c.kind == "instalment")).scalar_one()
+    runner = CliRunner()
+
+    def preview(*args: str) -> str:
+        result = runner.invoke(
+            app, ["--db", str(engine.url), "notice", "preview", str(notice_id), *args], env=ENV
+        )
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert f"is a friendly reminder that instalment 1 of payment plan no. {plan.id}" in preview()
+    assert f"第{plan.id}號分期付款計畫的第1期款項" in preview("--lang", "zh-TW")
+    assert "分期付款提醒：2026年9月15日应付¥3,333.33" in preview("--lang", "zh-CN")
+
+
+def test_the_shipped_templates_pass_the_check_and_the_wording_lint() -> None:
+    problems = check_templates(Templates(), [TemplateUse("instalment-reminder", ("email", "letter", "sms"))])
+    assert [str(problem) for problem in problems] == []

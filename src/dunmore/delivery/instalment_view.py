@@ -19,7 +19,7 @@ def instalment_lines(conn: Connection, ids: Collection[int]) -> dict[int, Instal
     count = select(func.count()).where(n.plan_id == k.plan_id).scalar_subquery()
     query = (
         select(k.notice_id, k.plan_id, k.number, k.moment, k.due_on, k.amount_minor, k.remaining_minor)
-        .add_columns(p.currency, count.label("count"))
+        .add_columns(p.currency, count.label("instalments"))
         .join(PLANS, p.id == k.plan_id)
         .where(k.notice_id.in_(list(ids)))
     )
@@ -27,7 +27,7 @@ def instalment_lines(conn: Connection, ids: Collection[int]) -> dict[int, Instal
         row.notice_id: InstalmentLine(
             plan=row.plan_id,
             number=row.number,
-            count=int(row.count),
+            count=int(row.instalments),
             due_on=row.due_on,
             amount=Money(row.amount_minor, row.currency),
             remaining=Money(row.remaining_minor, row.currency),
