@@ -54,7 +54,11 @@ def _story(engine: Engine) -> tuple[Story, PlanView]:
         customer_id = conn.execute(select(CUSTOMERS.c.id)).scalar_one()
         conn.execute(
             insert(CONTACTS).values(
-                customer_id=customer_id, name="Alex Morgan", email="ap@c1.example.com", is_primary=True
+                customer_id=customer_id,
+                name="Alex Morgan",
+                email="ap@c1.example.com",
+                phone="+8613800138000",
+                is_primary=True,
             )
         )
         add_user(conn, login="wang", role=Role.COLLECTOR, password=PASSWORD, portfolios=["north"], actor="t",
@@ -97,8 +101,8 @@ def reminders(engine: Engine) -> list[tuple[object, ...]]:
     ]  # fmt: skip
 
 
-def _worker(engine: Engine, server: SmtpServer, at: datetime) -> Worker:
-    outlets = Outlets(email=lambda: SmtpChannel(server.config()), sms=FakeSmsGateway())
+def _worker(engine: Engine, server: SmtpServer, sms: FakeSmsGateway, at: datetime) -> Worker:
+    outlets = Outlets(email=lambda: SmtpChannel(server.config()), sms=sms)
     return Worker(
         engine, load_settings(), templates=Templates(), outlets=outlets, clock=lambda: at, name="test"
     )
@@ -109,13 +113,13 @@ def test_each_unpaid_instalment_is_announced_before_and_on_its_date_once(engine:
     assert story.run("2026-09-11") == []  # 4 days before instalment 1: not yet
     assert reminders(engine) == []
     story.run("2026-09-12")
-    before = ("2026-09-12", 1, "before", 333333, 1000000, "committed", ["email:pending"])
+    before = ("2026-09-12", 1, "before", 333333, 1000000, "committed", ["email:pending", "sms:pending"])
     assert reminders(engine) == [before]
     story.run("2026-09-13")  # the same reminder is not written twice, whatever the run day
     story.run("2026-09-14")
     assert reminders(engine) == [before]
     story.run("2026-09-15")
-    on = ("2026-09-15", 1, "on", 333333, 1000000, "committed", ["email:pending"])
+    on = ("2026-09-15", 1, "on", 333333, 1000000, "committed", ["email:pending", "sms:pending"])
     assert reminders(engine) == [before, on]
     story.run("2026-09-16")
     assert reminders(engine) == [before, on]
@@ -127,7 +131,7 @@ def test_each_unpaid_instalment_is_announced_before_and_on_its_date_once(engine:
     assert reminders(engine) == [before, on]
     # Instalment 3, 2026-11-16: announced on 2026-11-13 with what is left of the plan.
     story.run("2026-11-13")
-    third = ("2026-11-13", 3, "before", 333334, 333334, "committed", ["email:pending"])
+    third = ("2026-11-13", 3, "before", 333334, 333334, "committed", ["email:pending", "sms:pending"])
     assert reminders(engine) == [before, on, third]
 
 
@@ -136,10 +140,12 @@ def test_a_revert_withdraws_the_runs_reminders_and_the_next_run_writes_them_agai
     story.run("2026-09-12")
     run_id = story.runs()[-1][0]
     story.revert(run_id, on="2026-09-12")
-    assert reminders(engine) == [("2026-09-12", None, None, None, None, "reverted", ["email:cancelled"])]
+    assert reminders(engine) == [
+        ("2026-09-12", None, None, None, None, "reverted", ["email:cancelled", "sms:cancelled"])
+    ]
     story.run("2026-09-13")
     assert reminders(engine)[1:] == [
-        ("2026-09-13", 1, "before", 333333, 1000000, "committed", ["email:pending"])
+        ("2026-09-13", 1, "before", 333333, 1000000, "committed", ["email:pending", "sms:pending"])
     ]
 
 
@@ -149,8 +155,9 @@ def test_the_worker_sends_the_reminder_by_email_in_the_customers_language(
     story, plan = _story(engine)
     story.run("2026-09-12")
     at = morning("2026-09-12") - timedelta(hours=6)  # 10:00 in Shanghai
-    tally = _worker(engine, smtp_server, at).run(drain=True)
-    assert (tally.sent, tally.by_channel) == (1, {"email": 1})
+    sms = FakeSmsGateway()
+    tally = _worker(engine, smtp_server, sms, at).run(drain=True)
+    assert (tally.sent, tally.by_channel) == (2, {"email": 1, "sms": 1})
     [mail] = smtp_server.messages
     assert mail.rcpt_tos == ("ap@c1.example.com",)
     assert mail.message["Content-Language"] == "en"
@@ -160,7 +167,10 @@ def test_the_worker_sends_the_reminder_by_email_in_the_customers_language(
     text = str(body.get_content())
     assert f"instalment 1 of payment plan no. {plan.id}, CN¥3,333.33, falls due on 15 September 2026" in text
     assert "The remaining balance of the plan, this instalment included, is CN¥10,000.00." in text
-    assert reminders(engine)[0][-1] == ["email:sent"]
+    [message] = sms.sent
+    assert message.to == "+8613800138000"
+    assert f"payment plan {plan.id} of Northwind Ltd: CN¥3,333.33 due 15 September 2026" in message.text
+    assert reminders(engine)[0][-1] == ["email:sent", "sms:sent"]
 
 
 def test_the_reminder_previews_in_each_language(engine: Engine) -> None:

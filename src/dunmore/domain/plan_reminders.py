@@ -4,7 +4,8 @@
 plans:
   remind_customer: true        # default true: each unpaid instalment is announced to the customer
   remind_days_before: 3        # default 3: the "before" reminder comes this many days ahead
-  channels: [email]            # default [email]: by which channels (email, sms, letter)
+  channels: [email]            # by which channels (email, sms, letter); default: the e-mail and SMS
+                               # the policy's reminders and levels use (e-mail when they use neither)
 ```
 
 The run writes the reminders (`run.instalment_notices`) as notices of kind `instalment` for the step
@@ -30,7 +31,7 @@ class PlanReminders:
 
     remind_customer: bool = True
     days_before: int = 3
-    channels: tuple[str, ...] = ("email",)
+    channels: tuple[str, ...] = ()  # none given: the ladder's e-mail and SMS (`policy.instalment_channels`)
 
 
 def moment_of(due_on: date, as_of: date, *, days_before: int, grace_days: int) -> str | None:

@@ -112,7 +112,16 @@ def sent_steps(policy: Policy) -> tuple[Step, ...]:
 
 def instalment_step(policy: Policy) -> Step:
     """The step of the policy's instalment reminders (`domain.plan_reminders`), template of its name."""
-    return Step(name=INSTALMENT_STEP, at=0, channels=policy.plans.channels, template=INSTALMENT_STEP)
+    return Step(name=INSTALMENT_STEP, at=0, channels=instalment_channels(policy), template=INSTALMENT_STEP)
+
+
+def instalment_channels(policy: Policy) -> tuple[str, ...]:
+    """The channels of the instalment reminders: the `plans:` section's, or else the message channels
+    (e-mail, SMS) the policy's ladder already uses, so no new channel needs setting up; e-mail if none."""
+    if policy.plans.channels:
+        return policy.plans.channels
+    used = {channel for step in (*policy.reminders, *policy.levels) for channel in step.channels}
+    return tuple(channel for channel in ("email", "sms") if channel in used) or ("email",)
 
 
 @dataclass(frozen=True, slots=True)
