@@ -228,5 +228,9 @@ def steps_of_day(
         rows = list(mine.select("currency", "action", "reason", "trigger_on").iter_rows())
     found: dict[str, list[tuple[str, dict[str, object]]]] = {}
     for currency, action, reason, trigger_on in rows:
-        found.setdefault(currency, []).append((action, {"reason": reason, "on": trigger_on}))
+        if reason.startswith(OUTCOME_PREFIX):  # said as the contact's outcome, with the step's code
+            said = {"step": action, "outcome": reason.removeprefix(OUTCOME_PREFIX), "on": trigger_on}
+            found.setdefault(currency, []).append(("outcome_step", said))
+        else:
+            found.setdefault(currency, []).append((action, {"reason": reason, "on": trigger_on}))
     return found
