@@ -182,7 +182,16 @@ def test_the_reminder_previews_in_each_language(engine: Engine) -> None:
 
     def preview(*args: str) -> str:
         result = runner.invoke(
-            app, ["--db", str(engine.url), "notice", "preview", str(notice_id), *args], env=ENV
+            app,
+            [
+                "--db",
+                engine.url.render_as_string(hide_password=False),
+                "notice",
+                "preview",
+                str(notice_id),
+                *args,
+            ],
+            env=ENV,
         )
         assert result.exit_code == 0, result.output
         return result.output
