@@ -173,7 +173,8 @@ def test_the_worker_sends_the_reminder_by_email_in_the_customers_language(
     assert reminders(engine)[0][-1] == ["email:sent", "sms:sent"]
 
 
-def test_the_reminder_previews_in_each_language(engine: Engine) -> None:
+def test_the_reminder_previews_in_each_language(sqlite_engine: Engine) -> None:
+    engine = sqlite_engine  # a command-line story: `dunmore notice preview` on the story's database
     story, plan = _story(engine)
     story.run("2026-09-15")
     with engine.connect() as conn:
@@ -185,7 +186,7 @@ def test_the_reminder_previews_in_each_language(engine: Engine) -> None:
             app,
             [
                 "--db",
-                engine.url.render_as_string(hide_password=False),
+                str(engine.url),
                 "notice",
                 "preview",
                 str(notice_id),
