@@ -13,9 +13,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, select, update
+from typer.testing import CliRunner
 
 from dunmore.access.service import add_user, get_user
 from dunmore.access.values import Role
+from dunmore.cli.app import app
 from dunmore.delivery.models import DELIVERIES
 from dunmore.delivery.outbox import next_step_title
 from dunmore.ledger.models import CUSTOMERS
@@ -137,3 +139,14 @@ def test_an_unmapped_outcome_and_a_revert_take_no_step(engine: Engine, tmp_path:
         ("call", "outcome:no_answer", "2026-09-08", "call"),
         ("call", "outcome:no_answer", "2026-09-08", "call"),
     ]
+
+
+def test_policy_check_warns_of_an_outcome_no_code_has(sqlite_engine: Engine, tmp_path: Path) -> None:
+    _story(sqlite_engine, tmp_path)
+    path = policy_file(tmp_path, POLICY.replace("no_answer:", "hung_up:"))
+    env = {"DUNMORE_TIMEZONE": "Asia/Shanghai", "DUNMORE_LANGUAGE": "en"}
+    result = CliRunner().invoke(app, ["--db", str(sqlite_engine.url), "policy", "check", str(path)], env=env)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "next_steps maps outcome hung_up, which no outcome code has yet" in said
+    assert "wrong_number, which" not in said
