@@ -115,7 +115,9 @@ def test_each_unpaid_instalment_is_announced_before_and_on_its_date_once(engine:
     story.run("2026-09-12")
     before = ("2026-09-12", 1, "before", 333333, 1000000, "committed", ["email:pending", "sms:pending"])
     assert reminders(engine) == [before]
-    story.run("2026-09-13")  # the same reminder is not written twice, whatever the run day
+    story.run("2026-09-12")  # a second run on the same day writes nothing again
+    assert reminders(engine) == [before]
+    story.run("2026-09-13")  # nor any later day
     story.run("2026-09-14")
     assert reminders(engine) == [before]
     story.run("2026-09-15")
