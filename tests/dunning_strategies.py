@@ -20,7 +20,7 @@ from typing import Final
 
 from hypothesis import strategies as st
 
-from dunmore.domain.next_steps import ACTIONS, CONFIRM_RECEIPT, NextSteps, ReasonStep
+from dunmore.domain.next_steps import ACTIONS, CONFIRM_RECEIPT, OUTCOME_PREFIX, NextSteps, ReasonStep
 from dunmore.domain.policy import Policy, PolicySet, Route, Step
 from dunmore.engine.model import (
     ContactFacts,
@@ -310,6 +310,7 @@ def snapshots(draw: st.DrawFn, as_of: date = AS_OF) -> Snapshot:
 # --- The next step follows the answer -------------------------------------------------------------
 
 REASONS: Final = ("not_received", "cash_flow", "forgot", "asked_for_time")  # forgot: mapped by none
+OUTCOMES: Final = ("wrong_number", "refused", "no_answer", "reached")  # reached: mapped by none
 STEP_ACTIONS: Final = st.sampled_from(ACTIONS)
 CONFIRM_DAYS: Final = st.sampled_from((None, 1, 3, 5))
 PAUSE_DAYS: Final = st.sampled_from((0, 1, 3, 7))
@@ -322,7 +323,8 @@ def next_steps(draw: st.DrawFn) -> NextSteps:
         return NextSteps()
     mapped = draw(subsets(REASONS[:2] + REASONS[3:]))
     reasons = {reason: ReasonStep(draw(STEP_ACTIONS), draw(PAUSE_DAYS)) for reason in sorted(mapped)}
-    return NextSteps(confirm_receipt_after_days=draw(CONFIRM_DAYS), reasons=reasons)
+    outcomes = {outcome: draw(STEP_ACTIONS) for outcome in sorted(draw(subsets(OUTCOMES[:3])))}
+    return NextSteps(confirm_receipt_after_days=draw(CONFIRM_DAYS), reasons=reasons, outcomes=outcomes)
 
 
 def _near(draw: st.DrawFn, as_of: date) -> date | None:
@@ -338,12 +340,15 @@ def contact_facts(draw: st.DrawFn, keys: list[tuple[int, str]], as_of: date) -> 
         if draw(SOMETIMES):
             continue
         reason = draw(st.sampled_from((None, *REASONS)))
+        outcome = draw(st.sampled_from((None, *OUTCOMES)))
         found.append(
             ContactFacts(
                 customer_id, currency,
                 emailed_on=_near(draw, as_of), answered_on=_near(draw, as_of),
                 reason=reason, reason_on=None if reason is None else _near(draw, as_of) or as_of,
                 confirm_asked_on=_near(draw, as_of), reason_acted_on=_near(draw, as_of),
+                outcome=outcome, outcome_on=None if outcome is None else _near(draw, as_of) or as_of,
+                outcome_acted_on=_near(draw, as_of),
             )
         )  # fmt: skip
     return found
@@ -352,13 +357,21 @@ def contact_facts(draw: st.DrawFn, keys: list[tuple[int, str]], as_of: date) -> 
 def acted_on(facts: tuple[ContactFacts, ...], decisions: Decisions) -> tuple[ContactFacts, ...]:
     """The next steps taken are remembered (as the run's next_steps table does): once per trigger."""
     taken = {
-        (s.customer_id, s.currency, s.action == CONFIRM_RECEIPT): s.trigger_on for s in decisions.next_steps
+        (s.customer_id, s.currency, _kind(s.action, s.reason)): s.trigger_on for s in decisions.next_steps
     }
     return tuple(
         replace(
             f,
-            confirm_asked_on=taken.get((f.customer_id, f.currency, True), f.confirm_asked_on),
-            reason_acted_on=taken.get((f.customer_id, f.currency, False), f.reason_acted_on),
+            confirm_asked_on=taken.get((f.customer_id, f.currency, "confirm"), f.confirm_asked_on),
+            reason_acted_on=taken.get((f.customer_id, f.currency, "reason"), f.reason_acted_on),
+            outcome_acted_on=taken.get((f.customer_id, f.currency, "outcome"), f.outcome_acted_on),
         )
         for f in facts
     )
+
+
+def _kind(action: str, reason: str) -> str:
+    """Which trigger a step answers, as the run's `next_steps` table tells them apart."""
+    if action == CONFIRM_RECEIPT:
+        return "confirm"
+    return "outcome" if reason.startswith(OUTCOME_PREFIX) else "reason"

@@ -50,8 +50,37 @@ def test_every_bad_value_is_reported_with_its_line() -> None:
         (
             7,
             "unknown action 'fax_it': allowed actions are "
-            "resend_invoice, propose_promise, propose_plan, call",
+            "resend_invoice, propose_promise, propose_plan, call, find_contact, review_escalation",
         ),
         (8, "reason 'Cash Flow' is not a reason code: lower-case letters, digits and _"),
-        (9, "unknown key 'wait' in next_steps: allowed keys are confirm_receipt_after_days, reasons"),
+        (
+            9,
+            "unknown key 'wait' in next_steps: allowed keys are "
+            "confirm_receipt_after_days, reasons, outcomes",
+        ),
     ]
+
+
+def test_outcomes_map_to_actions_and_bad_ones_are_reported() -> None:
+    text = doc(
+        LEVELS,
+        "next_steps:",
+        "  outcomes:",
+        "    wrong_number: {action: find_contact}",
+        "    refused: {action: review_escalation}",
+    )
+    steps = load(text).policies["p"].next_steps
+    assert dict(steps.outcomes) == {"wrong_number": "find_contact", "refused": "review_escalation"}
+    bad = doc(
+        LEVELS,
+        "next_steps:",
+        "  outcomes:",
+        "    wrong_number: {action: shout}",
+        "    No Answer: {action: call}",
+        "    refused: {action: call, pause_days: 3}",
+    )
+    found = sorted((p.line, p.reason) for p in problems_of(bad))
+    assert [line for line, _ in found] == [6, 7, 8]
+    assert "unknown action 'shout'" in found[0][1]
+    assert found[1][1] == "outcome 'No Answer' is not an outcome code: lower-case letters, digits and _"
+    assert "unknown key 'pause_days'" in found[2][1]

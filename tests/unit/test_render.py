@@ -33,7 +33,9 @@ def _override(tmp_path: Path, files: dict[str, str]) -> Templates:
 
 
 def test_the_default_set_has_the_six_steps(templates: Templates) -> None:
-    assert templates.step_templates() == sorted(STEPS)
+    # and the instalment reminder, which announces one instalment rather than items (its own tests:
+    # tests/scenarios/test_run_instalment_reminders.py)
+    assert templates.step_templates() == sorted([*STEPS, "instalment-reminder"])
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -49,7 +49,7 @@ def _codes(problems: list[TemplateProblem]) -> list[tuple[str | None, str]]:
 def test_the_default_set_passes_for_every_step_and_channel() -> None:
     templates = Templates()
     uses = [TemplateUse(step, CHANNELS) for step in templates.step_templates()]
-    assert len(uses) == 6
+    assert len(uses) == 7
     assert check_templates(templates, uses) == []
 
 
@@ -57,6 +57,7 @@ def test_uses_come_from_the_policy_steps_and_their_channels() -> None:
     uses = uses_for_policies(load_policy_file(EXAMPLES))
     assert uses == [
         TemplateUse("final-notice", ("email", "letter")),
+        TemplateUse("instalment-reminder", ("email", "sms")),
         TemplateUse("legal-review", ("task",)),
         TemplateUse("overdue-1", ("email", "sms")),
         TemplateUse("overdue-2", ("call", "email")),
@@ -77,6 +78,7 @@ def test_a_template_sent_by_sms_gets_the_smallest_budget_of_its_steps(tmp_path: 
     )
     uses = uses_for_policies(load_policy_file(policy))
     assert uses == [
+        TemplateUse("instalment-reminder", ("email", "sms"), sms_segments=2),
         TemplateUse("overdue-1", ("email", "sms"), sms_segments=1),
         TemplateUse("overdue-2", ("email",), sms_segments=2),
     ]

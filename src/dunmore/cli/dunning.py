@@ -71,19 +71,24 @@ def _warn_currency_gaps(policies: PolicySet, ledger: set[str] | None) -> None:
 
 def _warn_unknown_reasons(ctx: typer.Context, policies: PolicySet) -> None:
     """Warn about reasons the next steps map that the workspace has no code for (when a database exists)."""
-    from dunmore.domain.next_steps import unknown_reasons
+    from dunmore.domain.next_steps import unknown_outcomes, unknown_reasons
     from dunmore.workspace.codes import list_codes
     from dunmore.workspace.kinds import CodeKind
 
     try:
         with transaction(state(ctx).engine()) as conn:
             known = {code.code for code in list_codes(conn, kind=CodeKind.REASON)}
+            outcomes = {code.code for code in list_codes(conn, kind=CodeKind.OUTCOME)}
     except DunmoreError:
         return
     steps = [(name, policy.next_steps) for name, policy in policies.policies.items()]
     for policy, reason in unknown_reasons(steps, known):
         said = _("policy %(policy)s: next_steps maps reason %(reason)s, which no reason code has yet",
                  policy=policy, reason=reason)  # fmt: skip
+        console.print(f"[yellow]warning:[/] {said}", highlight=False, soft_wrap=True)
+    for policy, outcome in unknown_outcomes(steps, outcomes):
+        said = _("policy %(policy)s: next_steps maps outcome %(outcome)s, which no outcome code has yet",
+                 policy=policy, outcome=outcome)  # fmt: skip
         console.print(f"[yellow]warning:[/] {said}", highlight=False, soft_wrap=True)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from dunmore.delivery.instalment_view import instalment_lines
 from dunmore.delivery.view import (
     LANGUAGES,
     Contact,
@@ -28,7 +29,7 @@ from dunmore.delivery.view import (
 )
 from dunmore.domain.calendar import business_deadline
 from dunmore.domain.money import Money
-from dunmore.domain.policy import Policy, Step
+from dunmore.domain.policy import Policy, Step, sent_steps
 from dunmore.errors import NotFound
 from dunmore.i18n import _m
 from dunmore.ledger.models import CONTACTS, CUSTOMERS, INVOICES
@@ -94,9 +95,16 @@ def load_notices(conn: Connection, ids: Collection[int], settings: Settings) -> 
     policies = {
         run_id: policy_of_run(conn, run_id).policies for run_id in {r["run_id"] for r in notices.values()}
     }
+    instalments = instalment_lines(conn, ids)
     stored = {
         notice_id: _stored(row, items[notice_id], contacts.get(row["customer_id"], {}), policies, settings)
         for notice_id, row in notices.items()
+    }
+    stored = {
+        notice_id: replace(one, view=replace(one.view, instalment=instalments[notice_id]))
+        if notice_id in instalments
+        else one
+        for notice_id, one in stored.items()
     }
     return _with_portal_links(conn, stored, settings)
 
@@ -192,7 +200,7 @@ def _stored(
 
 
 def _step(policy: Policy, name: str) -> Step:
-    return next(step for step in (*policy.reminders, *policy.levels) if step.name == name)
+    return next(step for step in sent_steps(policy) if step.name == name)
 
 
 def _view(
@@ -261,6 +269,8 @@ def _line(item: Mapping[str, Any], currency: str) -> Line:
 
 def _next_step(policy: Policy, step: Step) -> NextStep | None:
     ladder = (*policy.reminders, *policy.levels)
+    if step not in ladder:  # an instalment reminder: beside the ladder, it leads to no next step
+        return None
     later = ladder[ladder.index(step) + 1 :]
     following = next((s for s in later if s.at > 0), None) if step.at > 0 else (later[0] if later else None)
     if following is None:

@@ -295,6 +295,8 @@ NEXT_STEP_TITLES = {
     "propose_plan": str(_m("Propose an instalment plan")),
     "call": str(_m("Call after the customer's answer")),
     "resend_invoice": str(_m("Re-send the invoice")),
+    "find_contact": str(_m("Find a new contact")),
+    "review_escalation": str(_m("Review the escalation")),
 }
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from dunmore.delivery.outbox import queued_channels
+from dunmore.domain.policy import sent_steps
 from dunmore.errors import RunError
 from dunmore.run.service import current_policy
 from dunmore.settings import DEMO_CREDITOR_EMAIL, DEMO_CREDITOR_NAME, DEMO_SMTP_HOST, Settings, SmsSettings
@@ -86,7 +87,7 @@ def channels_in_use(conn: Connection) -> set[str]:
         policies = list(current_policy(conn).policies.policies.values())
     except RunError:  # no policy loaded yet
         policies = []
-    steps = [step for policy in policies for step in (*policy.reminders, *policy.levels)]
+    steps = [step for policy in policies for step in sent_steps(policy)]
     return queued_channels(conn) | {channel for step in steps for channel in step.channels}
 
 

@@ -11,6 +11,7 @@ from dunmore.delivery.view import (
     Contact,
     Creditor,
     Debtor,
+    InstalmentLine,
     Language,
     Line,
     NextStep,
@@ -154,4 +155,7 @@ def sample_view(
         deadline=as_of + timedelta(days=deadline_days) if overdue and deadline_days else None,
         next_step=NextStep("legal-review", ("task",), True) if overdue else None,
         portal_link="https://portal.example.com/s/DN-000042",
+        instalment=InstalmentLine(
+            7, 1, 3, as_of + timedelta(days=3), money("3333.33"), money("10000.00"), "before"
+        ),
     )

@@ -28,8 +28,10 @@ def uses_for_policies(policies: PolicySet) -> list[TemplateUse]:
     budget (`sms_segments`) of the steps that send it by SMS."""
     channels: dict[str, set[str]] = {}
     budgets: dict[str, int] = {}
+    from dunmore.domain.policy import sent_steps  # here: this module loads without the domain
+
     for policy in policies.policies.values():
-        for step in (*policy.reminders, *policy.levels):
+        for step in sent_steps(policy):
             channels.setdefault(step.template, set()).update(step.channels)
             if "sms" in step.channels:
                 budgets[step.template] = min(budgets.get(step.template, step.sms_segments), step.sms_segments)

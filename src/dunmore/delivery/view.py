@@ -72,11 +72,24 @@ class NextStep:
 
 
 @dataclass(frozen=True, slots=True)
+class InstalmentLine:
+    """The instalment a reminder of kind `instalment` announces (`domain.plan_reminders`)."""
+
+    plan: int  # the plan's number, as the customer's agreement names it
+    number: int  # the instalment's number in the plan (0: the down payment)
+    count: int  # how many instalments the plan has
+    due_on: dt.date
+    amount: Money  # what is still due on the instalment
+    remaining: Money  # the plan's unpaid balance, this instalment included
+    moment: Literal["before", "on"]  # a reminder before the date, or on it
+
+
+@dataclass(frozen=True, slots=True)
 class NoticeView:
     notice_id: int
     reference: str  # printed on the notice and quoted back by the debtor, e.g. "DN-000042"
     language: Language
-    kind: Literal["reminder", "level"]
+    kind: Literal["reminder", "level", "instalment"]
     step: str  # the policy step's name, e.g. "final-notice"
     level: int | None
     date: dt.date  # the run's as-of date
@@ -95,6 +108,7 @@ class NoticeView:
     next_step: NextStep | None
     portal_link: str  # where the debtor confirms or disputes the statement; "" while no portal is set
     extra: dict[str, str] = field(default_factory=dict)
+    instalment: InstalmentLine | None = None  # set on notices of kind `instalment` only
 
 
 def totals(

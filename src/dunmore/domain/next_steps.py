@@ -7,6 +7,9 @@ next_steps:
     not_received: {action: resend_invoice, pause_days: 7}
     asked_for_time: {action: propose_promise}
     cash_flow: {action: propose_plan}
+  outcomes:                            # the outcome of the last contact (workspace outcome codes)
+    wrong_number: {action: find_contact}
+    refused: {action: review_escalation}
 ```
 
 The run decides the steps (`engine.next_steps` and the reference evaluator); this module holds only
@@ -23,10 +26,18 @@ from typing import Final
 from dunmore.domain.policy_yaml import Node, Reader
 
 # What a next step does: re-send the last notice, or open a task (a call) for a person.
-ACTIONS: Final = ("resend_invoice", "propose_promise", "propose_plan", "call")
+ACTIONS: Final = (
+    "resend_invoice",
+    "propose_promise",
+    "propose_plan",
+    "call",
+    "find_contact",
+    "review_escalation",
+)
 CONFIRM_RECEIPT: Final = "confirm_receipt"  # the action of an unanswered e-mail
 EMAIL_UNANSWERED: Final = "email_unanswered"  # its reason code
 REASON_CODE_MAX: Final = 30
+OUTCOME_PREFIX: Final = "outcome:"  # an outcome's step is recorded under reason "outcome:<code>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,9 +55,11 @@ class NextSteps:
 
     confirm_receipt_after_days: int | None = None
     reasons: Mapping[str, ReasonStep] = field(default_factory=dict)
+    outcomes: Mapping[str, str] = field(default_factory=dict)  # outcome code → action
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "reasons", MappingProxyType(dict(self.reasons)))
+        object.__setattr__(self, "outcomes", MappingProxyType(dict(self.outcomes)))
 
     def pause_days(self, reason: str | None) -> int:
         """The days of paused escalation that `reason` asks for (0: none)."""
@@ -66,16 +79,52 @@ def read_next_steps(r: Reader, node: Node | None) -> NextSteps:
     """The `next_steps:` section (absent: no next steps); every problem is reported with its line."""
     if node is None:
         return NextSteps()
-    found = r.fields(node, "next_steps", optional=("confirm_receipt_after_days", "reasons")) or {}
+    keys = ("confirm_receipt_after_days", "reasons", "outcomes")
+    found = r.fields(node, "next_steps", optional=keys) or {}
     after = r.days(found.get("confirm_receipt_after_days"), minimum=1)
-    return NextSteps(confirm_receipt_after_days=after, reasons=_reasons(r, found.get("reasons")))
+    return NextSteps(
+        confirm_receipt_after_days=after,
+        reasons=_reasons(r, found.get("reasons")),
+        outcomes=_outcomes(r, found.get("outcomes")),
+    )
+
+
+def _is_code(r: Reader, code: str, node: Node, noun: str) -> bool:
+    if not code.replace("_", "").isalnum() or not code.islower() or len(code) > REASON_CODE_MAX:
+        article = "an" if noun[0] in "aeiou" else "a"
+        r.report(node, f"{noun} {code!r} is not {article} {noun} code: lower-case letters, digits and _")
+        return False
+    return True
+
+
+def _outcomes(r: Reader, node: Node | None) -> dict[str, str]:
+    """The `outcomes:` map: an outcome code → the action that follows it (no pause: an outcome says
+    how the contact went, not why the customer does not pay)."""
+    steps: dict[str, str] = {}
+    for code, child in r.entries(node, "next_steps.outcomes") or []:
+        if not _is_code(r, code, child, "outcome"):
+            continue
+        found = r.fields(child, "an outcome's next step", required=("action",))
+        chosen = r.choices(_as_list(found.get("action")), ACTIONS, noun="action") if found else None
+        if chosen:
+            steps[code] = chosen[0]
+    return steps
+
+
+def unknown_outcomes(policies: Iterable[tuple[str, NextSteps]], known: Set[str]) -> list[tuple[str, str]]:
+    """(policy, outcome) of every outcome a policy maps that is not among the `known` outcome codes."""
+    return [
+        (name, outcome)
+        for name, steps in policies
+        for outcome in sorted(steps.outcomes)
+        if outcome not in known
+    ]
 
 
 def _reasons(r: Reader, node: Node | None) -> dict[str, ReasonStep]:
     steps: dict[str, ReasonStep] = {}
     for code, child in r.entries(node, "next_steps.reasons") or []:
-        if not code.replace("_", "").isalnum() or not code.islower() or len(code) > REASON_CODE_MAX:
-            r.report(child, f"reason {code!r} is not a reason code: lower-case letters, digits and _")
+        if not _is_code(r, code, child, "reason"):
             continue
         step = _reason_step(r, child)
         if step is not None:

@@ -24,6 +24,7 @@ from types import MappingProxyType
 from typing import Final, TypeVar
 
 from dunmore.domain.next_steps import NextSteps, read_next_steps
+from dunmore.domain.plan_reminders import INSTALMENT_STEP, PlanReminders, read_plan_reminders
 from dunmore.domain.policy_yaml import Node, Reader
 from dunmore.errors import InputFileError
 from dunmore.i18n import _m
@@ -95,11 +96,32 @@ class Policy:
     levels: tuple[Step, ...] = ()
     promises: PromiseLimits = PromiseLimits()
     next_steps: NextSteps = field(default_factory=NextSteps)  # domain.next_steps
+    plans: PlanReminders = field(default_factory=PlanReminders)  # domain.plan_reminders
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "minimum_overdue", _frozen_map(self.minimum_overdue))
         object.__setattr__(self, "reminders", tuple(self.reminders))
         object.__setattr__(self, "levels", tuple(self.levels))
+
+
+def sent_steps(policy: Policy) -> tuple[Step, ...]:
+    """Every step whose notices the outbox sends: the ladder, and the instalment reminder when on."""
+    instalments = (instalment_step(policy),) if policy.plans.remind_customer else ()
+    return (*policy.reminders, *policy.levels, *instalments)
+
+
+def instalment_step(policy: Policy) -> Step:
+    """The step of the policy's instalment reminders (`domain.plan_reminders`), template of its name."""
+    return Step(name=INSTALMENT_STEP, at=0, channels=instalment_channels(policy), template=INSTALMENT_STEP)
+
+
+def instalment_channels(policy: Policy) -> tuple[str, ...]:
+    """The channels of the instalment reminders: the `plans:` section's, or else the message channels
+    (e-mail, SMS) the policy's ladder already uses, so no new channel needs setting up; e-mail if none."""
+    if policy.plans.channels:
+        return policy.plans.channels
+    used = {channel for step in (*policy.reminders, *policy.levels) for channel in step.channels}
+    return tuple(channel for channel in ("email", "sms") if channel in used) or ("email",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +246,7 @@ def _policies(r: Reader, node: Node | None) -> dict[str, Policy | None] | None:
 
 _POLICY_KEYS: Final = (
     "min_days_between_notices", "allow_skip", "minimum_overdue", "interest", "reminders", "levels",
-    "promises", "next_steps",
+    "promises", "next_steps", "plans",
 )  # fmt: skip
 
 
@@ -249,6 +271,7 @@ def _policy(r: Reader, name: str, node: Node) -> Policy | None:
         levels=tuple(placed.step for placed in levels),
         promises=_promise_limits(r, found.get("promises")),
         next_steps=read_next_steps(r, found.get("next_steps")),
+        plans=read_plan_reminders(r, found.get("plans")),
     )
 
 

@@ -206,7 +206,7 @@ def _facts_frame(snapshot: Snapshot) -> pl.DataFrame:
 
     rows = [
         (f.customer_id, f.currency, f.emailed_on, f.answered_on, f.reason, f.reason_on, f.confirm_asked_on,
-         f.reason_acted_on)
+         f.reason_acted_on, f.outcome, f.outcome_on, f.outcome_acted_on)
         for f in snapshot.facts
     ]  # fmt: skip
     return _frame(rows, FACTS)

@@ -113,6 +113,9 @@ class ContactFacts:
     reason_on: date | None = None
     confirm_asked_on: date | None = None
     reason_acted_on: date | None = None
+    outcome: str | None = None  # the outcome of the last contact with one, and its day
+    outcome_on: date | None = None
+    outcome_acted_on: date | None = None  # the trigger date of the last outcome step taken
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from dunmore.domain.next_steps import CONFIRM_RECEIPT, EMAIL_UNANSWERED, NextSteps
+from dunmore.domain.next_steps import CONFIRM_RECEIPT, EMAIL_UNANSWERED, OUTCOME_PREFIX, NextSteps
 from dunmore.engine.model import ContactFacts, NextStep
 
 
-def next_step_order(step: NextStep) -> tuple[int, str, str]:
-    """Next steps are listed by (customer_id, currency, action)."""
-    return step.customer_id, step.currency, step.action
+def next_step_order(step: NextStep) -> tuple[int, str, str, str]:
+    """Next steps are listed by (customer_id, currency, action, reason)."""
+    return step.customer_id, step.currency, step.action, step.reason
 
 
 def next_step_paused_until(facts: ContactFacts | None, policy: NextSteps) -> date | None:
@@ -50,6 +50,16 @@ def reason_not_acted_on(facts: ContactFacts | None, policy: NextSteps) -> bool:
     return facts.reason_acted_on is None or facts.reason_acted_on < facts.reason_on
 
 
+def outcome_not_acted_on(facts: ContactFacts | None, policy: NextSteps) -> bool:
+    """The outcome of the group's last contact maps to a step of the policy, not taken since it was
+    recorded."""
+    if facts is None or facts.outcome is None or facts.outcome_on is None:
+        return False
+    if facts.outcome not in policy.outcomes:
+        return False
+    return facts.outcome_acted_on is None or facts.outcome_acted_on < facts.outcome_on
+
+
 def next_steps_of_group(
     facts: ContactFacts | None, policy: NextSteps, as_of: date, has_past_due: bool
 ) -> tuple[NextStep, ...]:
@@ -64,4 +74,7 @@ def next_steps_of_group(
         action = policy.reasons[facts.reason].action
         until = next_step_paused_until(facts, policy)
         steps.append(NextStep(*key, action, facts.reason, facts.reason_on, until))
+    if outcome_not_acted_on(facts, policy) and facts.outcome is not None and facts.outcome_on is not None:
+        outcome_action = policy.outcomes[facts.outcome]
+        steps.append(NextStep(*key, outcome_action, OUTCOME_PREFIX + facts.outcome, facts.outcome_on))
     return tuple(steps)

@@ -32,7 +32,7 @@ from sqlalchemy import (
 
 from dunmore.delivery.contact_wishes import respect_contact_wishes
 from dunmore.delivery.models import DELIVERIES
-from dunmore.domain.policy import PolicySet
+from dunmore.domain.policy import PolicySet, sent_steps
 from dunmore.engine.partition import Part
 from dunmore.ledger.models import INVOICES, ITEM_LEVELS, RUN_ITEM_PREFIXES
 from dunmore.ledger.service import reallocate
@@ -98,7 +98,7 @@ def insert_deliveries(conn: Connection, which: Any, policies: PolicySet, now: da
     rows = [
         (name, step.name, position, channel)
         for name, policy in policies.policies.items()
-        for step in (*policy.reminders, *policy.levels)
+        for step in sent_steps(policy)
         for position, channel in enumerate(step.channels)
     ]
     if not rows:

@@ -40,6 +40,21 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "zh-CN": "后续动作：致电 —— 客户于 {on} 表示 {reason}",
         "zh-TW": "後續動作：致電 —— 客戶於 {on} 表示 {reason}",
     },
+    "find_contact": {
+        "en": "next step: a task to find a new contact — the customer said {reason} on {on}",
+        "zh-CN": "后续动作：查找新的联系人 —— 客户于 {on} 表示 {reason}",
+        "zh-TW": "後續動作：查找新的聯絡人 —— 客戶於 {on} 表示 {reason}",
+    },
+    "review_escalation": {
+        "en": "next step: a review of the escalation — the customer said {reason} on {on}",
+        "zh-CN": "后续动作：复核升级安排 —— 客户于 {on} 表示 {reason}",
+        "zh-TW": "後續動作：複核升級安排 —— 客戶於 {on} 表示 {reason}",
+    },
+    "outcome_step": {
+        "en": "next step: {step} — the contact of {on} ended {outcome}",
+        "zh-CN": "后续动作：{step} —— {on} 的联系结果为 {outcome}",
+        "zh-TW": "後續動作：{step} —— {on} 的聯絡結果為 {outcome}",
+    },
 }
 
 

@@ -21,11 +21,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, and_, func, insert, select
+from sqlalchemy import Connection, and_, case, func, insert, select
 
 from dunmore.delivery.contact_wishes import respect_contact_wishes
 from dunmore.delivery.models import DELIVERIES
-from dunmore.domain.next_steps import CONFIRM_RECEIPT
+from dunmore.domain.next_steps import CONFIRM_RECEIPT, OUTCOME_PREFIX
 from dunmore.engine.next_steps import FACTS, no_facts
 from dunmore.engine.partition import Part
 from dunmore.ledger.models import PAYMENTS
@@ -88,28 +88,35 @@ def _contacted(conn: Connection, as_of: date, part: Part | None, only: int | Non
 
 
 def _last_reasons(
-    conn: Connection, as_of: date, part: Part | None, only: int | None
+    conn: Connection, as_of: date, part: Part | None, only: int | None, *, column: str = "reason"
 ) -> dict[int, tuple[str, date]]:
-    """Per customer: the last reason given for D or before (the latest activity with a reason) and its day."""
+    """Per customer: the last reason given for D or before (the latest activity with a reason) and
+    its day; `column="outcome"`: the last outcome recorded, the same way."""
     a = ACTIVITIES.c
-    given = and_(a.at < _end_of(as_of), a.reason.is_not(None))
+    given = and_(a.at < _end_of(as_of), a[column].is_not(None))
     rank = func.row_number().over(partition_by=a.customer_id, order_by=(a.at.desc(), a.id.desc()))
     ranked = (
-        select(a.customer_id, a.reason, a.at, rank.label("rank"))
+        select(a.customer_id, a[column].label("code"), a.at, rank.label("rank"))
         .where(_scoped(given, a.customer_id, part, only))
         .subquery()
     )
-    last = select(ranked.c.customer_id, ranked.c.reason, ranked.c.at).where(ranked.c["rank"] == 1)
+    last = select(ranked.c.customer_id, ranked.c.code, ranked.c.at).where(ranked.c["rank"] == 1)
     return {int(c): (str(reason), _day(at)) for c, reason, at in conn.execute(last)}
 
 
 def _customer_facts(conn: Connection, as_of: date, part: Part | None, only: int | None) -> pl.DataFrame:
-    """Per customer: the last answer (a contact or a promise) and the last reason with its day."""
+    """Per customer: the last answer (a contact or a promise), the last reason and the last outcome,
+    each with its day."""
     answered, reasons = _contacted(conn, as_of, part, only), _last_reasons(conn, as_of, part, only)
+    outcomes = _last_reasons(conn, as_of, part, only, column="outcome")
     rows = [
-        (c, answered.get(c), *reasons.get(c, (None, None))) for c in sorted(answered.keys() | reasons.keys())
+        (c, answered.get(c), *reasons.get(c, (None, None)), *outcomes.get(c, (None, None)))
+        for c in sorted(answered.keys() | reasons.keys() | outcomes.keys())
     ]
-    schema = {"customer_id": pl.Int64, "contacted_on": pl.Date, "reason": pl.String, "reason_on": pl.Date}
+    schema = {
+        "customer_id": pl.Int64, "contacted_on": pl.Date, "reason": pl.String, "reason_on": pl.Date,
+        "outcome": pl.String, "outcome_on": pl.Date,
+    }  # fmt: skip
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
@@ -118,25 +125,31 @@ def _day(at: datetime) -> date:
 
 
 def _taken(conn: Connection, part: Part | None, only: int | None) -> pl.DataFrame:
-    """Per group: the trigger dates of the last confirm-receipt step and of the last reason step of
-    the committed runs (a reverted run's steps were not taken)."""
+    """Per group: the trigger dates of the last confirm-receipt step, of the last reason step and of
+    the last outcome step of the committed runs (a reverted run's steps were not taken)."""
     s, r = NEXT_STEPS.c, RUNS.c
-    confirm = s.action == CONFIRM_RECEIPT
+    kind = case(
+        (s.action == CONFIRM_RECEIPT, "confirm"),
+        (s.reason.like(f"{OUTCOME_PREFIX}%"), "outcome"),
+        else_="reason",
+    )
     query = (
-        select(s.customer_id, s.currency, confirm.label("confirm"), func.max(s.trigger_on))
+        select(s.customer_id, s.currency, kind.label("kind"), func.max(s.trigger_on))
         .join(RUNS, r.id == s.run_id)
         .where(_scoped(r.status == "committed", s.customer_id, part, only))
-        .group_by(s.customer_id, s.currency, confirm)
+        .group_by(s.customer_id, s.currency, kind)
     )
-    schema = {"customer_id": pl.Int64, "currency": pl.String, "confirm": pl.Boolean, "on": pl.Date}
+    schema = {"customer_id": pl.Int64, "currency": pl.String, "kind": pl.String, "on": pl.Date}
     return _spread(read_frame(conn, query, schema))
 
 
 def _spread(taken: pl.DataFrame) -> pl.DataFrame:
-    """(group, confirm?, date) rows as one row per group with the two dates."""
-    confirm = taken.filter("confirm").select(*GROUP, confirm_asked_on="on")
-    reason = taken.filter(~pl.col("confirm")).select(*GROUP, reason_acted_on="on")
-    return confirm.join(reason, on=GROUP, how="full", coalesce=True)
+    """(group, kind, date) rows as one row per group with the three dates."""
+    confirm = taken.filter(pl.col("kind") == "confirm").select(*GROUP, confirm_asked_on="on")
+    reason = taken.filter(pl.col("kind") == "reason").select(*GROUP, reason_acted_on="on")
+    outcome = taken.filter(pl.col("kind") == "outcome").select(*GROUP, outcome_acted_on="on")
+    both = confirm.join(reason, on=GROUP, how="full", coalesce=True)
+    return both.join(outcome, on=GROUP, how="full", coalesce=True)
 
 
 def read_facts(
@@ -215,5 +228,9 @@ def steps_of_day(
         rows = list(mine.select("currency", "action", "reason", "trigger_on").iter_rows())
     found: dict[str, list[tuple[str, dict[str, object]]]] = {}
     for currency, action, reason, trigger_on in rows:
-        found.setdefault(currency, []).append((action, {"reason": reason, "on": trigger_on}))
+        if reason.startswith(OUTCOME_PREFIX):  # said as the contact's outcome, with the step's code
+            said = {"step": action, "outcome": reason.removeprefix(OUTCOME_PREFIX), "on": trigger_on}
+            found.setdefault(currency, []).append(("outcome_step", said))
+        else:
+            found.setdefault(currency, []).append((action, {"reason": reason, "on": trigger_on}))
     return found

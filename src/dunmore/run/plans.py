@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, and_, bindparam, func, select, update
 
+from dunmore.domain.plan_reminders import moment_of
 from dunmore.domain.plans import Instalment, Payment, allocate, paused_until, plan_state
 from dunmore.engine import plans as rule
 from dunmore.engine.partition import Part
@@ -222,77 +223,96 @@ def undo_plan_changes(conn: Connection, run_id: int) -> int:
     return int(result.rowcount or 0)
 
 
-def remind_instalments(conn: Connection, *, as_of: date, now: datetime, part: Part | None = None) -> int:
-    """Remind the owner and the managers of each instalment of an active plan not yet paid in full:
-    once in the `REMIND_DAYS` before its date, once from its date to its last day of grace (the
-    alert's key makes each said once, whichever run day it falls on). The number raised."""
+@dataclass(frozen=True)
+class Unpaid:
+    """An instalment of an active plan not yet paid in full on D: what is left of it (`left_minor`)
+    and of the whole plan (`remaining_minor`)."""
+
+    plan_id: int
+    customer_id: int
+    currency: str
+    grace_days: int
+    instalment: Instalment
+    left_minor: int
+    remaining_minor: int
+
+
+def unpaid_instalments(
+    conn: Connection, *, as_of: date, ahead: int, part: Part | None = None
+) -> list[Unpaid]:
+    """The unpaid instalments of the active plans with an instalment due from `MAX_GRACE` days ago to
+    `ahead` days from D; payments fall on the instalments in date order (`allocate`)."""
     p, n = PLANS.c, PLAN_INSTALMENTS.c
-    window = and_(
-        n.due_on >= as_of - timedelta(days=MAX_GRACE), n.due_on <= as_of + timedelta(days=REMIND_DAYS)
-    )
+    window = and_(n.due_on >= as_of - timedelta(days=MAX_GRACE), n.due_on <= as_of + timedelta(days=ahead))
     near = select(n.plan_id).join_from(PLAN_INSTALMENTS, PLANS).where(_active(part, None), window).distinct()
     plan_ids = sorted(conn.execute(near).scalars())
     if not plan_ids:
-        return 0
+        return []
     rows = conn.execute(
         select(p.id, p.customer_id, p.currency, p.grace_days, n.number, n.due_on, n.amount_minor)
         .join_from(PLAN_INSTALMENTS, PLANS)
         .where(p.id.in_(plan_ids))
     ).all()
-    paid = dict(
-        conn.execute(
-            select(p.id, func.sum(ALLOCATIONS.c.amount_minor))
-            .select_from(
-                PLANS.join(PLAN_ITEMS, PLAN_ITEMS.c.plan_id == p.id).join(
-                    ALLOCATIONS, ALLOCATIONS.c.invoice_id == PLAN_ITEMS.c.invoice_id
-                )
-            )
-            .where(
-                p.id.in_(plan_ids),
-                ALLOCATIONS.c.payment_id.is_not(None),
-                ALLOCATIONS.c.date >= p.start_on,
-                ALLOCATIONS.c.date <= as_of,
-            )
-            .group_by(p.id)
-        ).all()
-    )
+    paid = _paid_by_plan(conn, plan_ids, as_of)
     by_plan: dict[int, list[Any]] = defaultdict(list)
     for row in rows:
         by_plan[row.id].append(row)
-    raised = 0
-    for plan_id, mine in by_plan.items():
+    found = []
+    for plan_id, mine in sorted(by_plan.items()):
         ordered = sorted(
             (Instalment(r.number, r.due_on, r.amount_minor) for r in mine), key=lambda i: (i.due_on, i.number)
         )
-        got = allocate(ordered, int(paid.get(plan_id) or 0))
-        for one, given in zip(ordered, got, strict=True):
-            when = _reminder_of(one.due_on, as_of, mine[0].grace_days)
-            if when is None or given >= one.amount_minor:
-                continue
-            params: dict[str, str | int] = {
-                "plan": plan_id,
-                "amount_minor": one.amount_minor - given,
-                "currency": mine[0].currency,
-                "due_on": one.due_on.isoformat(),
-            }
-            raised += raise_alert(
-                conn,
-                kind="instalment_due",
-                customer_id=mine[0].customer_id,
-                key=f"instalment-due:{plan_id}:{one.number}:{when}",
-                params=params,
-                at=now,
-            )
+        total_paid = paid.get(plan_id, 0)
+        remaining = sum(one.amount_minor for one in ordered) - total_paid
+        for one, given in zip(ordered, allocate(ordered, total_paid), strict=True):
+            if given < one.amount_minor:
+                first = mine[0]
+                found.append(
+                    Unpaid(plan_id, first.customer_id, first.currency, first.grace_days, one,
+                           one.amount_minor - given, remaining)
+                )  # fmt: skip
+    return found
+
+
+def _paid_by_plan(conn: Connection, plan_ids: list[int], as_of: date) -> dict[int, int]:
+    """plan id → what the payments to its invoices gave it, from the day it was agreed to D."""
+    p, pi, a = PLANS.c, PLAN_ITEMS.c, ALLOCATIONS.c
+    query = (
+        select(p.id, func.sum(a.amount_minor))
+        .select_from(
+            PLANS.join(PLAN_ITEMS, pi.plan_id == p.id).join(ALLOCATIONS, a.invoice_id == pi.invoice_id)
+        )
+        .where(p.id.in_(plan_ids), a.payment_id.is_not(None), a.date >= p.start_on, a.date <= as_of)
+        .group_by(p.id)
+    )
+    return {int(plan_id): int(total or 0) for plan_id, total in conn.execute(query)}
+
+
+def remind_instalments(conn: Connection, *, as_of: date, now: datetime, part: Part | None = None) -> int:
+    """Remind the owner and the managers of each instalment of an active plan not yet paid in full:
+    once in the `REMIND_DAYS` before its date, once from its date to its last day of grace (the
+    alert's key makes each said once, whichever run day it falls on). The number raised."""
+    raised = 0
+    for due in unpaid_instalments(conn, as_of=as_of, ahead=REMIND_DAYS, part=part):
+        one = due.instalment
+        when = moment_of(one.due_on, as_of, days_before=REMIND_DAYS, grace_days=due.grace_days)
+        if when is None:
+            continue
+        params: dict[str, str | int] = {
+            "plan": due.plan_id,
+            "amount_minor": due.left_minor,
+            "currency": due.currency,
+            "due_on": one.due_on.isoformat(),
+        }
+        raised += raise_alert(
+            conn,
+            kind="instalment_due",
+            customer_id=due.customer_id,
+            key=f"instalment-due:{due.plan_id}:{one.number}:{when}",
+            params=params,
+            at=now,
+        )
     return raised
-
-
-def _reminder_of(due_on: date, as_of: date, grace_days: int) -> str | None:
-    """`before` in the `REMIND_DAYS` days before the date, `on` from it to its last day of grace."""
-    if due_on - timedelta(days=REMIND_DAYS) <= as_of < due_on:
-        return "before"
-    if due_on <= as_of <= due_on + timedelta(days=grace_days):
-        return "on"
-    return None
 
 
 def planned_items(
@@ -320,9 +340,11 @@ def planned_items(
 
 __all__ = [
     "PlanInputs",
+    "Unpaid",
     "planned_items",
     "read_plans",
     "remind_instalments",
     "undo_plan_changes",
+    "unpaid_instalments",
     "write_plan_changes",
 ]

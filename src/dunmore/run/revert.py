@@ -39,6 +39,7 @@ from dunmore.ledger import balances
 from dunmore.ledger.models import CREDIT_NOTES, INVOICES, ITEM_LEVELS, PAYMENTS
 from dunmore.ledger.service import reallocate
 from dunmore.run.apply import APPLIED, uncharge_interest
+from dunmore.run.instalment_notices import forget_instalment_reminders
 from dunmore.run.models import DUNNING_GROUPS, GROUPS_BEFORE, LEVELS_BEFORE, NOTICES, REMINDER_RECORDS, RUNS
 from dunmore.run.next_step_models import NEXT_STEPS
 from dunmore.run.plans import undo_plan_changes
@@ -81,6 +82,7 @@ def revert(conn: Connection, run_id: int, *, now: datetime, actor: str) -> Rever
     withdrawn = withdraw_run_alerts(conn, run_id=run_id, committed_at=run.committed_at)
     undo_promise_changes(conn, run_id)
     undo_plan_changes(conn, run_id)
+    forget_instalment_reminders(conn, run_id)
     conn.execute(update(NOTICES).where(NOTICES.c.run_id == run_id).values(status="reverted"))
     conn.execute(update(RUNS).where(RUNS.c.id == run_id).values(status="reverted", reverted_at=now))
     reallocate(conn, customers)

@@ -35,6 +35,7 @@ from dunmore.run.apply import (
     notice_row,
     write_group_state,
 )
+from dunmore.run.instalment_notices import remind_customers
 from dunmore.run.models import NOTICES, POLICY_VERSIONS, RUNS
 from dunmore.run.next_steps import write_next_steps
 from dunmore.run.partitioned import joined_decisions, kept
@@ -366,6 +367,7 @@ def _write(
     write_promise_changes(conn, decisions.promise_changes, run_id=run_id, as_of=as_of, now=now)
     write_plan_changes(conn, decisions.plan_changes, run_id=run_id, as_of=as_of, now=now)
     remind_instalments(conn, as_of=as_of, now=now, part=part)
+    remind_customers(conn, policies, run_id=run_id, as_of=as_of, now=now, part=part)
     write_next_steps(conn, decisions.next_steps, run_id=run_id, as_of=as_of, now=now)
     progress("write", 5, 5)
     return keyed

@@ -8,8 +8,8 @@ from dunmore.credit import grades_models as credit_grades_models
 from dunmore.delivery import models as delivery_models
 from dunmore.ledger import models as ledger_models
 from dunmore.portal import models as portal_models
+from dunmore.run import instalment_notice_models, next_step_models
 from dunmore.run import models as run_models
-from dunmore.run import next_step_models
 from dunmore.store import meta as meta_models
 from dunmore.store.base import Base
 from dunmore.webhooks import models as webhook_models
@@ -25,6 +25,7 @@ __all__ = [
     "contract_models",
     "credit_grades_models",
     "delivery_models",
+    "instalment_notice_models",
     "ledger_models",
     "meta_models",
     "metadata",
