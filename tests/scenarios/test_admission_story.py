@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, update
 
 from dunmore.access import audit
 from dunmore.access.service import add_user, get_user
@@ -119,9 +119,9 @@ def test_a_new_customer_is_graded_n_until_a_manager_approves_its_limit(engine: E
     assert (verdict.status, verdict.grade, verdict.limit_source) == ("over_limit", "N", "grade")
     assert (verdict.limit_minor, verdict.over_minor) == (10_000_000, 5_000_000)
 
-    with pytest.raises(PermissionDenied, match="credit.manage"):
+    with pytest.raises(PermissionDenied, match=r"credit\.manage"):
         _decide(engine, number, "wang")  # the drafter is not a manager
-    with pytest.raises(PermissionDenied, match="credit.manage"):
+    with pytest.raises(PermissionDenied, match=r"credit\.manage"):
         _decide(engine, number, "nobody")
     assert _decide(engine, number, "boss") == "C1"
     with pytest.raises(BadArgument, match="approved already"):
