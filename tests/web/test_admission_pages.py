@@ -48,7 +48,8 @@ def test_a_manager_approves_a_collectors_application_on_its_page(sqlite_engine: 
     with TestClient(create_app(sqlite_engine, web_settings(), clock=lambda: NOW)) as client:
         sign_in(client, LOGINS[Role.MANAGER])
         page = client.get(f"/credit-applications/{number}")
-        assert 'id="approve-form"' in page.text and 'id="reject-form"' in page.text
+        assert 'id="approve-form"' in page.text
+        assert 'id="reject-form"' in page.text
         assert client.get("/credit-applications/999999").status_code == 404
         done = client.post(
             f"/credit-applications/{number}/approve",
