@@ -307,7 +307,12 @@ def attach(
 
 
 def applications(
-    conn: Connection, *, status: str | None = None, customer: str | None = None, user: User | None = None
+    conn: Connection,
+    *,
+    status: str | None = None,
+    customer: str | None = None,
+    number: int | None = None,
+    user: User | None = None,
 ) -> list[ApplicationView]:
     """The applications the user reaches, newest first, with their files (without bytes)."""
     if user is not None:
@@ -324,13 +329,15 @@ def applications(
         query = query.where(a.status == status)
     if customer is not None:
         query = query.where(c.external_id == customer)
+    if number is not None:
+        query = query.where(a.id == number)
     rows = conn.execute(query.order_by(a.id.desc()).limit(PAGE_MAX)).all()
     files = _files(conn, [r.id for r in rows])
     return [_view(r, files.get(r.id, ())) for r in rows]
 
 
 def application(conn: Connection, *, number: int, user: User | None = None) -> ApplicationView:
-    found = [a for a in applications(conn, user=user) if a.id == number] if number > 0 else []
+    found = applications(conn, number=number, user=user)
     if not found:
         raise NotFound(_m("no credit application %(number)s among yours", number=number))
     return found[0]
