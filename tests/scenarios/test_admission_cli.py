@@ -52,6 +52,9 @@ def test_credit_admission_from_the_command_line(sqlite_engine: Engine, tmp_path:
     )
     assert "credit.manage" in dunmore("credit", "approve", "1", "--by", "wang", code=5)
     assert "credit application 1 approved" in dunmore("credit", "approve", "1", "--by", "boss")
+    listed = dunmore("credit", "applications", "--status", "approved")
+    assert "C1" in listed
+    assert "net 30" in listed
     assert "OK: 250000.00 CNY within the credit limit of 300000.00" in dunmore(
         "credit", "check", "C1", "250000.00"
     )
