@@ -35,6 +35,7 @@ from tests.web.test_role_matrix import (
     PLAYBOOK_ANSWER,
     PROMISE,
     REASON,
+    SIGNAL,
     past_the_gate,
     succeeded,
 )
@@ -137,6 +138,7 @@ def _body(operation: Operation) -> Any:
         "POST /api/v1/portfolios/reassign": HAND_OVER,
         "PUT /api/v1/playbook/{reason}/{language}": PLAYBOOK_ANSWER,
         "POST /api/v1/contracts/{contract}/events": {"event": "delivery", "on": AS_OF.isoformat()},
+        "POST /api/v1/credit-signals": SIGNAL,
     }.get(operation.label, NOT_SET)
 
 

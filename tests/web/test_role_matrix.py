@@ -241,6 +241,37 @@ CONTRACT_LINES = [
     ),
 ]
 
+NO_APPLICATION = {"number": 999_999}  # past the permission, the application is not found
+# a negative-news signal on C000003 (every role reaches it): alerts, no hold; may be recorded again
+SIGNAL = {"customer": "C000003", "kind": "negative-news", "on": "2026-03-16", "note": "press report"}
+ADMISSION_LINES = [
+    Line(Permission.LEDGER_READ, "GET", "/api/v1/credit-applications"),
+    Line(Permission.CUSTOMER_ACT, "POST", "/api/v1/credit-signals", body=SIGNAL),
+    Line(Permission.LEDGER_READ, "GET", "/credit-applications"),
+    Line(
+        Permission.LEDGER_READ,
+        "GET",
+        "/credit-applications/{number}",
+        past_the_gate,
+        at=lambda demo: dict(NO_APPLICATION),
+    ),
+    Line(
+        Permission.CREDIT_MANAGE,
+        "POST",
+        "/credit-applications/{number}/approve",
+        past_the_gate,
+        at=lambda demo: dict(NO_APPLICATION),
+    ),
+    Line(
+        Permission.CREDIT_MANAGE,
+        "POST",
+        "/credit-applications/{number}/reject",
+        past_the_gate,
+        body=REASON,
+        at=lambda demo: dict(NO_APPLICATION),
+    ),
+]
+
 MATRIX = [
     Line(None, "GET", "/api/v1/me"),
     Line(Permission.LEDGER_READ, "GET", "/api/v1/customers"),
@@ -373,6 +404,7 @@ MATRIX = [
     *PLAN_LINES,
     *CREDIT_LINES,
     *CONTRACT_LINES,
+    *ADMISSION_LINES,
     Line(Permission.ALERT_READ, "GET", "/api/v1/alerts"),
     Line(Permission.ALERT_READ, "POST", "/api/v1/alerts/read", body={"ids": [1]}),
     Line(Permission.ALERT_READ, "GET", "/alerts"),

@@ -95,6 +95,8 @@ def check(
 def _hold(rule: str, detail: dict[str, object]) -> str:
     if rule == "grade":
         return _("grade %(grade)s", grade=str(detail.get("grade")))
+    if rule == "signal":
+        return _("risk signal: %(kind)s", kind=str(detail.get("kind")))
     return _("overdue %(days)s days", days=str(detail.get("days")))
 
 
@@ -115,4 +117,6 @@ def release(
 
 
 def register(app: typer.Typer) -> None:
+    from dunmore.cli import admission  # noqa: F401  (its commands join `credit`)
+
     app.add_typer(credit_app, name="credit")

@@ -28,6 +28,7 @@ from dunmore.credit.grades_models import GRADE_HISTORY, GRADE_OVERRIDES, SCORECA
 from dunmore.credit.scorecard import (
     FACTORS,
     GRADES,
+    NEW,
     Scorecard,
     default_text,
     load_scorecard_file,
@@ -125,6 +126,7 @@ def compute(conn: Connection, *, user: User, as_of: date, now: datetime) -> Grad
     graded = grade_frame(read_inputs(conn), loaded.scorecard, as_of)
     graded = _with_previous(conn, graded.join(active_overrides(conn, as_of), on="customer_id", how="left"))
     graded = graded.with_columns(pl.coalesce("override", "grade").alias("in_force"))
+    graded = _not_admitted_are_new(conn, graded)
     warnings = early_warnings(conn, graded, loaded.scorecard, as_of)
     _store_history(conn, graded, loaded.version, as_of, now)
     changed = _set_grades(conn, graded)
@@ -151,6 +153,18 @@ def _with_previous(conn: Connection, graded: pl.DataFrame) -> pl.DataFrame:
     schema = {"customer_id": pl.Int64, "customer": pl.String, "before": pl.String}
     before = read_frame(conn, select(c.id, c.external_id, c.grade), schema)
     return graded.join(before, on="customer_id", how="left")
+
+
+def _not_admitted_are_new(conn: Connection, graded: pl.DataFrame) -> pl.DataFrame:
+    """A customer whose credit application as a new customer is not approved has grade N, the
+    scorecard's "no history" grade, whatever its history or an override says (`credit.admission`)."""
+    from dunmore.credit.admission import not_admitted
+
+    waiting = sorted(not_admitted(conn))
+    if not waiting:
+        return graded
+    new = pl.col("customer_id").is_in(waiting)
+    return graded.with_columns(pl.when(new).then(pl.lit(NEW)).otherwise(pl.col("in_force")).alias("in_force"))
 
 
 def _factors_json(graded: pl.DataFrame) -> pl.Expr:

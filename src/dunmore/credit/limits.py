@@ -3,8 +3,10 @@
 - **Limit**: the customer's own (`customers.credit_limit`, in its `credit_currency`) where set for
   the currency asked, else its grade's in the scorecard (a customer never graded has grade N's);
   a currency the scorecard lists no limit for has none.
-- **Exposure**: the customer's open receivables in the currency (uninvoiced orders are not known to
-  Dunmore yet: no `orders` import).
+- **Exposure**: the customer's open receivables in the currency plus its uninvoiced open orders (the
+  `orders` import, `credit.orders`).
+- A customer whose credit application as a new customer is not approved has grade N's limit
+  (`credit.admission`).
 - **Credit hold**: set by grading (`apply_hold_rules`) for the scorecard's hold grades, or for anything
   open and overdue more than its `holds.overdue_days`; released by a manager with a reason. A manager's
   release lasts `RELEASE_LASTS`: the rules do not set the customer's hold again before. A credit hold
@@ -27,6 +29,8 @@ from sqlalchemy import Connection, func, insert, select, update
 from dunmore.access import audit
 from dunmore.access.permissions import Permission, require
 from dunmore.access.values import User
+from dunmore.credit import admission
+from dunmore.credit.admission_models import OPEN_ORDERS
 from dunmore.credit.grades import REASON_MAX, current_scorecard, customer_row
 from dunmore.credit.grades_models import CREDIT_HOLDS
 from dunmore.credit.scorecard import GRADES, NEW, Scorecard
@@ -82,7 +86,7 @@ def check(
     if amount <= 0:
         raise BadArgument(_m("an order's amount is above 0, not %(amount)s", amount=str(amount)))
     minor = to_minor(amount, currency)
-    grade = row.grade if row.grade in (*GRADES, NEW) else NEW
+    grade = row.grade if row.grade in (*GRADES, NEW) and admission.is_admitted(conn, row.id) else NEW
     limit, source = _limit(row, current_scorecard(conn).scorecard, grade, currency)
     exposure = _exposure(conn, row.id, currency)
     over = 0 if limit is None else max(0, exposure + minor - limit)
@@ -120,7 +124,11 @@ def _exposure(conn: Connection, customer_id: int, currency: str) -> int:
     query = select(func.coalesce(func.sum(i.open_minor), 0)).where(
         i.customer_id == customer_id, i.currency == currency
     )
-    return int(conn.execute(query).scalar_one())
+    o = OPEN_ORDERS.c
+    orders = select(func.coalesce(func.sum(o.amount_minor), 0)).where(
+        o.customer_id == customer_id, o.currency == currency
+    )
+    return int(conn.execute(query).scalar_one()) + int(conn.execute(orders).scalar_one())
 
 
 # --- holds -----------------------------------------------------------------------------------------

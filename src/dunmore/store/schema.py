@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dunmore.access import models as access_models
+from dunmore.credit import admission_models as credit_admission_models
 from dunmore.credit import contract_models
 from dunmore.credit import grades_models as credit_grades_models
 from dunmore.delivery import models as delivery_models
@@ -23,6 +24,7 @@ metadata = Base.metadata
 __all__ = [
     "access_models",
     "contract_models",
+    "credit_admission_models",
     "credit_grades_models",
     "delivery_models",
     "instalment_notice_models",

@@ -17,6 +17,7 @@ own language and a changed translation reaches old alerts too. The params each k
 | grade_downgraded | before, after (grades) |
 | beyond_terms_worsening | before, after (average days beyond terms, three months apart) |
 | first_broken_promise | — |
+| signal_lawsuit, signal_negative_news, signal_insolvency, signal_other | happened_on, note |
 
 A preformatted `amount` string is said as given (older callers).
 """
@@ -49,6 +50,12 @@ SENTENCES: dict[str, str] = {
     "first_broken_promise": N_("%(customer)s broke a promise to pay for the first time in 12 months"),
     "portal_request": N_("%(customer)s acted in the portal (%(what)s): see the timeline"),
     "portal_locked": N_("%(customer)s entered five wrong portal codes: the link was withdrawn"),
+    "signal_lawsuit": N_("Risk signal: a lawsuit against %(customer)s (%(happened_on)s): %(note)s"),
+    "signal_negative_news": N_("Risk signal: negative news about %(customer)s (%(happened_on)s): %(note)s"),
+    "signal_insolvency": N_(
+        "Risk signal: insolvency proceedings of %(customer)s (%(happened_on)s), now on credit hold: %(note)s"
+    ),
+    "signal_other": N_("Risk signal about %(customer)s (%(happened_on)s): %(note)s"),
 }
 UNKNOWN = N_("%(customer)s: an alert of kind %(kind)s")
 KIND_NAMES: dict[str, str] = {
@@ -64,6 +71,10 @@ KIND_NAMES: dict[str, str] = {
     "first_broken_promise": N_("First broken promise"),
     "portal_request": N_("Portal request"),
     "portal_locked": N_("Portal link locked"),
+    "signal_lawsuit": N_("Lawsuit"),
+    "signal_negative_news": N_("Negative news"),
+    "signal_insolvency": N_("Insolvency"),
+    "signal_other": N_("Risk signal"),
 }
 
 
@@ -100,6 +111,8 @@ def said(kind: str, params: Mapping[str, Any], *, customer: str, language: str) 
     values |= {"customer": customer, "kind": kind, "amount": _amount(params, language)}
     if isinstance(params.get("due_on"), str):
         values["due_on"] = day_text(params["due_on"], language)
+    if isinstance(params.get("happened_on"), str):
+        values["happened_on"] = day_text(params["happened_on"], language)
     message = SENTENCES.get(kind, UNKNOWN)
     text = i18n.gettext_for(language).gettext(message)
     return text % _Defaulting(values)

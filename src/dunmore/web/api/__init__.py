@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from dunmore.web.api import activities, alerts, operations, portfolios, promises, routes, runs, worklist
+from dunmore.web.api import admission as admission_routes
 from dunmore.web.api import contracts as contract_routes
 from dunmore.web.api import credit as credit_routes
 from dunmore.web.api import disputes as dispute_routes
@@ -27,3 +28,4 @@ router.include_router(plan_routes.router)
 router.include_router(credit_routes.router)
 router.include_router(playbook_routes.router)
 router.include_router(contract_routes.router)
+router.include_router(admission_routes.router)

@@ -38,10 +38,14 @@ class CreditCheckRequest(BaseModel):
 
 
 class Hold(BaseModel):
-    rule: str = Field(description="grade (a hold grade of the scorecard) or overdue (overdue too long).")
+    rule: str = Field(
+        description="grade (a hold grade of the scorecard), overdue (overdue too long) or signal "
+        "(a risk signal)."
+    )
     set_on: date
     grade: str | None = None
     days: int | None = Field(default=None, description="Days overdue, for the rule `overdue`.")
+    kind: str | None = Field(default=None, description="The risk signal's kind, for the rule `signal`.")
 
 
 class CreditCheck(BaseModel):
@@ -50,7 +54,7 @@ class CreditCheck(BaseModel):
     grade: str = Field(description="The grade in force (N: too little history or never graded).")
     currency: str
     amount_minor: int = Field(description="The order's amount in minor units of `currency`.")
-    exposure_minor: int = Field(description="Open receivables in `currency` now.")
+    exposure_minor: int = Field(description="Open receivables and uninvoiced open orders in `currency` now.")
     limit_minor: int | None = Field(description="The credit limit; null: none in this currency.")
     limit_source: str = Field(description="customer (its own limit), grade (the scorecard's) or none.")
     over_minor: int = Field(description="By how much the order would pass the limit; 0 within it.")
@@ -82,7 +86,13 @@ def credit_check(conn: Conn, user: ApiUser, body: CreditCheckRequest) -> CreditC
         conn, user=user, customer=body.customer, amount=Decimal(body.amount), currency=body.currency
     )
     holds = [
-        Hold(rule=h.rule, set_on=h.set_on, grade=h.detail.get("grade"), days=h.detail.get("days"))
+        Hold(
+            rule=h.rule,
+            set_on=h.set_on,
+            grade=h.detail.get("grade"),
+            days=h.detail.get("days"),
+            kind=h.detail.get("kind"),
+        )
         for h in v.holds
     ]
     return CreditCheck(

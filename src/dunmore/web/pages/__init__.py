@@ -18,6 +18,7 @@ from dunmore.web.pages import (
     session,
     worklist,
 )
+from dunmore.web.pages import admission as admission_pages
 from dunmore.web.pages import contracts as contract_pages
 from dunmore.web.pages import credit as credit_pages
 from dunmore.web.pages import disputes as dispute_pages
@@ -39,3 +40,4 @@ router.include_router(plan_pages.router)
 router.include_router(credit_pages.router)
 router.include_router(playbook.router)
 router.include_router(contract_pages.router)
+router.include_router(admission_pages.router)

@@ -1,0 +1,58 @@
+"""Credit admission in a real browser (Chromium): a collector's application for a customer of her
+portfolio is in the
+manager's list; its page shows the facts and the approve and reject forms; the manager approves it
+and the page then says so, without the forms. No page logs an error (a CSP violation would)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser
+from sqlalchemy import Engine, select
+
+from dunmore.access.service import get_user
+from dunmore.credit import admission
+from dunmore.ledger.models import CUSTOMERS
+from tests.web.test_browser import NOW, Server, _page, _screenshots, _serve, _sign_in, browser, demo_ledger
+
+__all__ = ["browser"]  # the fixture, imported to be used here
+
+
+@pytest.fixture
+def server(sqlite_engine: Engine) -> Iterator[Server]:
+    demo_ledger(sqlite_engine)
+    with sqlite_engine.begin() as conn:
+        user = get_user(conn, login="li")  # the collector of portfolio east
+        east = select(CUSTOMERS.c.external_id).where(CUSTOMERS.c.portfolio == "east").order_by(CUSTOMERS.c.id)
+        customer = str(conn.execute(east.limit(1)).scalar_one())
+        admission.apply(
+            conn, customer=customer, limit=Decimal("500000.00"), currency="CNY", terms="net 45",
+            facts=admission.Facts(years_in_business=12, report_score=77, references="Bank of Ningbo"),
+            by=user.login, user=user, actor=user.login, now=NOW, kind="increase",
+        )  # fmt: skip
+    yield from _serve(sqlite_engine)
+
+
+def test_a_manager_approves_a_credit_application(server: Server, browser: Browser, tmp_path: Path) -> None:
+    errors: list[str] = []
+    shots = _screenshots(tmp_path)
+    page = _page(browser, errors)
+    _sign_in(page, server.url, "wang")
+    page.click("form.langs button[value=en]")
+    page.wait_for_selector("html[lang='en']")
+    page.click("nav a[href='/credit-applications']")
+    page.wait_for_selector("#application-rows")
+    assert "net 45" in page.inner_text("#application-rows")
+    page.click("#application-rows a[href^='/credit-applications/']")
+    page.wait_for_selector("#application-facts")
+    assert "Bank of Ningbo" in page.inner_text("#application-facts")
+    assert page.is_visible("#reject-form")
+    page.screenshot(path=str(shots / "web-credit-application-en.png"), full_page=True)
+    page.click("#approve-form button[type=submit]")
+    page.wait_for_selector("#application-status")
+    assert page.inner_text("#application-status") == "Approved"
+    assert not page.is_visible("#approve-form")
+    assert errors == []
