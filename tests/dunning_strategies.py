@@ -242,8 +242,6 @@ def item(draw: st.DrawFn, item_id: int, customer_id: int, as_of: date) -> Item:
     )
 
 
-
-
 def promised_until(draw: st.DrawFn, as_of: date) -> date | None:
     """The last day of a promise's pause: none mostly, else around D (yesterday, today, tomorrow)."""
     return None if draw(MOSTLY_NOT) else as_of + timedelta(days=draw(NEAR))

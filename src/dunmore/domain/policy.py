@@ -278,7 +278,9 @@ def _interest(r: Reader, node: Node | None) -> tuple[Decimal | None, Decimal | N
     """`interest: {annual_rate: "0.08", contract_cap: "0.1488"}`: the policy's rate, and the annual
     rate a contract's interest clause is cut to (a legal cap such as 4 × LPR, R-CN-6; optional)."""
     found = r.fields(node, "interest", required=("annual_rate",), optional=("contract_cap",)) or {}
-    return r.rate(found.get("annual_rate"), example="0.08"), r.rate(found.get("contract_cap"), example="0.1488")
+    return r.rate(found.get("annual_rate"), example="0.08"), r.rate(
+        found.get("contract_cap"), example="0.1488"
+    )
 
 
 # ---------------------------------------------------------------------------------------------------

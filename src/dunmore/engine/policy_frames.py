@@ -205,13 +205,17 @@ class PolicyCodes:
         for code, policy in enumerate(self.ladders):
             if policy.interest_rate is None or policy.interest_rate == 0:
                 continue
-            interest = pl.when(pl.col("policy") == code).then(_accrued(minor_days, policy.interest_rate)).otherwise(
-                interest
+            interest = (
+                pl.when(pl.col("policy") == code)
+                .then(_accrued(minor_days, policy.interest_rate))
+                .otherwise(interest)
             )
         if contract_rates:
-            interest = pl.when(pl.col("contract_rate").is_not_null()).then(
-                self._contract_accrued(minor_days, contract_rates)
-            ).otherwise(interest)
+            interest = (
+                pl.when(pl.col("contract_rate").is_not_null())
+                .then(self._contract_accrued(minor_days, contract_rates))
+                .otherwise(interest)
+            )
         owed = pl.max_horizontal(interest - pl.col("interest_charged_minor"), 0)
         return pl.when(pl.col("is_invoice")).then(owed).otherwise(0)
 
