@@ -100,7 +100,8 @@ def test_a_collector_adds_a_contract_changes_it_and_finds_it_on_the_customer_pag
     page.click(f"{form} button[type=submit]")
     page.wait_for_url(f"{server.url}/contracts/K-8")
     terms = page.inner_text("#contract-terms")
-    assert "0.05% per day" in terms and "net 30" in terms
+    assert "0.05% per day" in terms
+    assert "net 30" in terms
     assert page.inner_text("#contract-status") == "草稿"
     page.click("#contract-change summary")
     change = "#contract-change-form"
@@ -112,7 +113,8 @@ def test_a_collector_adds_a_contract_changes_it_and_finds_it_on_the_customer_pag
     assert "12,000.00" in page.inner_text("#contract-terms")
     page.goto(f"{server.url}/customers/{customer}")
     listed = page.inner_text("#customer-contracts")
-    assert "K-7" in listed and "K-8" in listed
+    assert "K-7" in listed
+    assert "K-8" in listed
     page.click("#customer-contracts a:has-text('K-8')")
     page.wait_for_url(f"{server.url}/contracts/K-8")
     page.screenshot(path=str(_screenshots(tmp_path) / "contract-added.png"), full_page=True)
