@@ -41,6 +41,9 @@ LEVEL_NAMES: Final = ("first-overdue", "second-overdue", "final-notice", "legal-
 GRADES: Final = ("A", "B", "C")
 TAGS: Final = ("strategic", "public", "vip")
 RATES: Final = (Decimal("0.0365"), Decimal("0.08"), Decimal("0.1"), Decimal("0.125"))
+# Contract clauses as annual rates: 0.05 % a day, 1.5 % a month, 6 % a year, a rate of nothing.
+CONTRACT_RATES: Final = (Decimal("0.1825"), Decimal("0.18"), Decimal("0.06"), Decimal("0"))
+CONTRACT_CAPS: Final = (Decimal("0.1488"), Decimal("0.2"), Decimal("0"))
 ITEM_KINDS: Final[tuple[ItemKind, ...]] = ("invoice", "invoice", "invoice", "fee", "interest")
 
 
@@ -87,6 +90,8 @@ FEE_RATES: Final = st.sampled_from(FEE_RATE_MENU)
 FEE_CAPS: Final = st.sampled_from(({}, {"CNY": 500_00, "JPY": 2_000}, {"KWD": 1}, {"CNY": 0}))
 MINIMUMS: Final = st.dictionaries(st.sampled_from(POLICY_CURRENCIES), st.integers(0, 200_000), max_size=3)
 RATE_OR_NONE: Final = st.none() | st.sampled_from(RATES)
+CONTRACT_RATE_OR_NONE: Final = st.none() | st.none() | st.sampled_from(CONTRACT_RATES)
+CONTRACT_CAP_OR_NONE: Final = st.none() | st.sampled_from(CONTRACT_CAPS)
 GRADE_OR_NONE: Final = st.none() | st.sampled_from(GRADES)
 TAG_SETS: Final = subsets(TAGS)
 GRADE_CONDITION: Final = st.none() | subsets(GRADES, min_size=1)
@@ -160,6 +165,7 @@ def policy(draw: st.DrawFn, name: str) -> Policy:
         allow_skip=draw(st.booleans()),
         minimum_overdue=draw(MINIMUMS),
         interest_rate=rate,
+        contract_interest_cap=draw(CONTRACT_CAP_OR_NONE),
         reminders=reminders(draw),
         levels=levels(draw, has_interest=rate is not None),
         next_steps=next_steps(draw),
@@ -214,6 +220,7 @@ def item(draw: st.DrawFn, item_id: int, customer_id: int, as_of: date) -> Item:
     invoice = kind == "invoice"
     level, level_date = level_history(draw, as_of) if invoice else (0, None)
     paid_late_days = share(draw, dpd + 1) - 1 if dpd > 0 else 0
+    contract_rate = draw(CONTRACT_RATE_OR_NONE)  # on any kind: only invoices accrue
     return Item(
         item_id=item_id,
         customer_id=customer_id,
@@ -230,6 +237,8 @@ def item(draw: st.DrawFn, item_id: int, customer_id: int, as_of: date) -> Item:
         interest_charged_minor=draw(INTEREST_CHARGED) if invoice else 0,
         promised_until=promised_until(draw, as_of),
         plan_until=promised_until(draw, as_of),
+        contract_rate=contract_rate,
+        contract_clause=None if contract_rate is None else f"K-{contract_rate}: {contract_rate} a year",
     )
 
 

@@ -213,6 +213,12 @@ def test_minimal_policy_gets_defaults() -> None:
     assert policy.minimum_overdue == {}
 
 
+def test_a_policy_caps_a_contract_interest_clause_at_an_annual_rate() -> None:
+    policy = load(doc(LEVEL, "interest: {annual_rate: '0.0365', contract_cap: '0.1488'}")).policies["p"]
+    assert (policy.interest_rate, policy.contract_interest_cap) == (Decimal("0.0365"), Decimal("0.1488"))
+    assert load(doc(LEVEL, "interest: {annual_rate: '0.0365'}")).policies["p"].contract_interest_cap is None
+
+
 def test_a_step_sets_its_sms_budget_in_segments() -> None:
     text = doc("levels: [{name: first, at: 3, channels: [sms], template: overdue-1, sms_segments: 1}]")
     assert load(text).policies["p"].levels[0].sms_segments == 1
@@ -488,6 +494,12 @@ REJECTIONS = {
         doc(LEVEL, "interest: {annual_rate: '1'}"),
         4,
         "policies.p.interest.annual_rate",
+        '"1" is not in [0, 1)',
+    ),
+    "contract cap of 100 %": (
+        doc(LEVEL, "interest: {annual_rate: '0.08', contract_cap: '1'}"),
+        4,
+        "policies.p.interest.contract_cap",
         '"1" is not in [0, 1)',
     ),
     "negative annual rate": (

@@ -121,7 +121,7 @@ def _path_values(operation: Operation, demo: Demo, role: Role) -> dict[str, str]
     return {n: known[n] for n in names}
 
 
-def _body(operation: Operation) -> Any:
+def _body(operation: Operation, demo: Demo) -> Any:
     """A real body where the fuzzer would hardly find one the rules accept: a run for today (the
     demo's run is today's; a second one is allowed; one run is committed per case that sends it), a
     promise within the policy's limits (the first one recorded is the promise the cancellation's path
@@ -139,7 +139,24 @@ def _body(operation: Operation) -> Any:
         "PUT /api/v1/playbook/{reason}/{language}": PLAYBOOK_ANSWER,
         "POST /api/v1/contracts/{contract}/events": {"event": "delivery", "on": AS_OF.isoformat()},
         "POST /api/v1/credit-signals": SIGNAL,
+        "POST /api/v1/contracts": CONTRACT_SAYS | {"customer": _contract_customer(demo), "number": "API-1"},
+        "POST /api/v1/contracts/{contract}/versions": CONTRACT_SAYS,
     }.get(operation.label, NOT_SET)
+
+
+CONTRACT_SAYS = {
+    "title": "Press",
+    "signed_on": "2026-03-02",
+    "amount": "100.00",
+    "currency": "CNY",
+    "terms": "net 30",
+}
+
+
+def _contract_customer(demo: Demo) -> str:
+    """The customer of the demo's contract (east, owned by the sales user): every role that may
+    manage contracts reaches it."""
+    return next(code for code in demo.owned if code in demo.east)
 
 
 def _allowed(role: Role, method: str, path: str) -> bool:
@@ -175,7 +192,7 @@ def _schemathesis(engine: Engine, role: Role) -> None:
             _fuzz(operation, call)
             if operation.path_parameters:
                 _fuzz(operation, call, _path_values(operation, demo, role))
-            if (body := _body(operation)) is not NOT_SET:
+            if (body := _body(operation, demo)) is not NOT_SET:
                 path = _path_values(operation, demo, role) if operation.path_parameters else None
                 _fuzz(operation, call, path, body=body)
     # The token is sent: an operation the role may use answered 2xx at least once, one it may not

@@ -79,3 +79,43 @@ def test_the_drafter_cannot_approve_a_manager_approves_and_records_the_delivery(
     page.screenshot(path=str(shots / "contract.png"), full_page=True)
     # the one error the console saw: Li's refused approval, shown again with its problem (400)
     assert errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]
+
+
+def test_a_collector_adds_a_contract_changes_it_and_finds_it_on_the_customer_page(
+    server: Server, browser: Browser, tmp_path: Path
+) -> None:
+    errors: list[str] = []
+    page = _page(browser, errors)
+    _sign_in(page, server.url, "li")
+    page.goto(f"{server.url}/contracts/K-7")
+    customer = page.inner_text(".crumbs a.mono")
+    page.goto(f"{server.url}/contracts")
+    form = "#contract-add-form"
+    page.fill(f"{form} input[name=customer]", customer)
+    page.fill(f"{form} input[name=number]", "K-8")
+    page.fill(f"{form} input[name=title]", "Spare parts")
+    page.fill(f"{form} input[name=amount]", "10000.00")
+    page.fill(f"{form} input[name=terms]", "net 30")
+    page.fill(f"{form} input[name=interest_terms]", "0.05 % per day")
+    page.click(f"{form} button[type=submit]")
+    page.wait_for_url(f"{server.url}/contracts/K-8")
+    terms = page.inner_text("#contract-terms")
+    assert "0.05% per day" in terms
+    assert "net 30" in terms
+    assert page.inner_text("#contract-status") == "草稿"
+    page.click("#contract-change summary")
+    change = "#contract-change-form"
+    assert page.input_value(f"{change} input[name=amount]") == "10000.00"
+    assert page.input_value(f"{change} input[name=interest_terms]") == "0.05% per day"
+    page.fill(f"{change} input[name=amount]", "12000.00")
+    page.click(f"{change} button[type=submit]")
+    page.wait_for_selector("#contract-terms h2:has-text('2')")
+    assert "12,000.00" in page.inner_text("#contract-terms")
+    page.goto(f"{server.url}/customers/{customer}")
+    listed = page.inner_text("#customer-contracts")
+    assert "K-7" in listed
+    assert "K-8" in listed
+    page.click("#customer-contracts a:has-text('K-8')")
+    page.wait_for_url(f"{server.url}/contracts/K-8")
+    page.screenshot(path=str(_screenshots(tmp_path) / "contract-added.png"), full_page=True)
+    assert errors == []

@@ -182,6 +182,8 @@ CREDIT_LINES = [
 
 NO_CONTRACT = {"number": "NO-SUCH-CONTRACT"}  # past the permission, the contract is not found
 NO_API_CONTRACT = {"contract": "NO-SUCH-CONTRACT"}
+SAYS = {"title": "Press", "signed_on": "2026-03-02", "amount": "100.00", "currency": "CNY", "terms": "net 30"}
+NEW_CONTRACT = SAYS | {"customer": "NO-SUCH-CUSTOMER", "number": "NK-1"}  # past the permission: not found
 CONTRACT_LINES = [
     Line(Permission.LEDGER_READ, "GET", "/contracts"),
     Line(
@@ -216,7 +218,25 @@ CONTRACT_LINES = [
         past_the_gate,
         at=lambda demo: dict(NO_CONTRACT) | {"file_id": 1},
     ),
+    Line(Permission.CONTRACT_MANAGE, "POST", "/contracts", past_the_gate, body=NEW_CONTRACT),
+    Line(
+        Permission.CONTRACT_MANAGE,
+        "POST",
+        "/contracts/{number}/versions",
+        past_the_gate,
+        body=SAYS,
+        at=lambda demo: dict(NO_CONTRACT),
+    ),
     Line(Permission.LEDGER_READ, "GET", "/api/v1/contracts"),
+    Line(Permission.CONTRACT_MANAGE, "POST", "/api/v1/contracts", past_the_gate, body=NEW_CONTRACT),
+    Line(
+        Permission.CONTRACT_MANAGE,
+        "POST",
+        "/api/v1/contracts/{contract}/versions",
+        past_the_gate,
+        body=SAYS,
+        at=lambda demo: dict(NO_API_CONTRACT),
+    ),
     Line(
         Permission.LEDGER_READ,
         "GET",

@@ -92,6 +92,8 @@ class Policy:
     allow_skip: bool = False
     minimum_overdue: Mapping[str, int] = field(default_factory=dict)  # currency → minor units
     interest_rate: Decimal | None = None  # annual, e.g. Decimal("0.0365")
+    # The highest annual rate a contract's interest clause may charge (a legal cap; None: none).
+    contract_interest_cap: Decimal | None = None
     reminders: tuple[Step, ...] = ()
     levels: tuple[Step, ...] = ()
     promises: PromiseLimits = PromiseLimits()
@@ -261,12 +263,14 @@ def _policy(r: Reader, name: str, node: Node) -> Policy | None:
         _check_no_interest_charged(r, levels)
     if all(found.get(key) is None or found[key].empty for key in ("reminders", "levels")):
         r.report(node, f"policy {name!r} is empty: give it reminders, levels or both")
+    rate, cap = _interest(r, found.get("interest"))
     return Policy(
         name=name,
         min_days_between_notices=_or(r.days(found.get("min_days_between_notices"), minimum=0), 0),
         allow_skip=_or(r.boolean(found.get("allow_skip")), False),
         minimum_overdue=_or(r.amounts(found.get("minimum_overdue")), {}),
-        interest_rate=_interest_rate(r, found.get("interest")),
+        interest_rate=rate,
+        contract_interest_cap=cap,
         reminders=tuple(placed.step for placed in reminders),
         levels=tuple(placed.step for placed in levels),
         promises=_promise_limits(r, found.get("promises")),
@@ -293,9 +297,13 @@ def _or(value: T | None, default: T) -> T:
     return default if value is None else value
 
 
-def _interest_rate(r: Reader, node: Node | None) -> Decimal | None:
-    found = r.fields(node, "interest", required=("annual_rate",))
-    return r.rate(found.get("annual_rate") if found else None, example="0.08")
+def _interest(r: Reader, node: Node | None) -> tuple[Decimal | None, Decimal | None]:
+    """`interest: {annual_rate: "0.08", contract_cap: "0.1488"}`: the policy's rate, and the annual
+    rate a contract's interest clause is cut to (a legal cap such as 4 × LPR, R-CN-6; optional)."""
+    found = r.fields(node, "interest", required=("annual_rate",), optional=("contract_cap",)) or {}
+    return r.rate(found.get("annual_rate"), example="0.08"), r.rate(
+        found.get("contract_cap"), example="0.1488"
+    )
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ ITEM_COLUMNS += [
     "past_due",
     "promised_until",
     "plan_until",
+    "contract_rate",
 ]
 
 

@@ -55,6 +55,8 @@ ITEMS = _schema(
         "interest_charged_minor": pl.Int64,
         "promised_until": pl.Date,
         "plan_until": pl.Date,
+        "contract_rate": pl.String,  # the Decimal's exact text: a rate is never a float
+        "contract_clause": pl.String,
     }
 )
 CUSTOMERS = _schema(
@@ -173,7 +175,8 @@ def snapshot_frames(snapshot: Snapshot) -> SnapshotFrames:
     items = [
         (i.item_id, i.customer_id, i.currency, i.kind, i.due_date, i.open_minor, i.disputed_minor, i.on_hold,
          i.level, i.level_date, sorted(i.reminders_had), i.paid_minor_days, i.interest_charged_minor,
-         i.promised_until, i.plan_until)
+         i.promised_until, i.plan_until, None if i.contract_rate is None else str(i.contract_rate),
+         i.contract_clause)
         for i in snapshot.items
     ]  # fmt: skip
     customers = [(c.customer_id, c.grade, sorted(c.tags), c.on_hold) for c in snapshot.customers]

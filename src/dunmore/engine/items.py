@@ -75,6 +75,7 @@ class Coding:
     customers: pl.DataFrame  # customer_id, policy (code), customer_not_on_hold; row = customer rank
     item_rows: pl.Series
     item_currencies: pl.Series
+    contract_rates: tuple[str, ...] = ()  # the distinct interest rates of contract clauses
 
     @classmethod
     def of(cls, snapshot: SnapshotFrames, policies: PolicySet, known: set[str]) -> Coding:
@@ -85,7 +86,8 @@ class Coding:
         codes = PolicyCodes.of(policies, currencies)
         customers, item_rows = _customers_named(snapshot)
         coded = customers.select("customer_id", policy=codes.route(), customer_not_on_hold=~pl.col("on_hold"))
-        return cls(codes, coded, item_rows, item_currencies)
+        rates = snapshot.items["contract_rate"].drop_nulls().unique().sort().to_list()
+        return cls(codes, coded, item_rows, item_currencies, tuple(rates))
 
     @property
     def width(self) -> int:
@@ -184,7 +186,7 @@ def with_level_rules(items: pl.LazyFrame, coding: Coding, as_of: date) -> pl.Laz
     )
     would_rise = pl.col("past_due") & pl.col("is_invoice") & (pl.col("new_level") > pl.col("level"))
     would_rise = would_rise & pl.col("not_risen_today") & pl.col("not_promised") & pl.col("not_in_plan")
-    return items.with_columns(would_rise=would_rise, interest=codes.interest())
+    return items.with_columns(would_rise=would_rise, interest=codes.interest(coding.contract_rates))
 
 
 def evaluate_items(snapshot: SnapshotFrames, coding: Coding) -> pl.LazyFrame:

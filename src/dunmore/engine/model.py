@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Literal
 
 ItemKind = Literal["invoice", "fee", "interest"]
@@ -32,6 +33,8 @@ class Item:
     (its due date plus grace; the latest if several): the item does not rise while D ≤ it.
     `plan_until` is the same for an instalment plan that covers the item and is not broken on D
     (its last instalment's date plus grace).
+    `contract_rate` is the annual interest rate of the contract clause that made the invoice (None:
+    the policy's rate applies), `contract_clause` names that clause (e.g. `K-7 v2: 0.05% per day`).
     """
 
     item_id: int
@@ -49,6 +52,8 @@ class Item:
     interest_charged_minor: int = 0
     promised_until: date | None = None
     plan_until: date | None = None
+    contract_rate: Decimal | None = None
+    contract_clause: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -193,19 +193,43 @@ class PolicyCodes:
             target = pl.when(pl.col("policy") == code).then(reached).otherwise(target)
         return target
 
-    def interest(self) -> pl.Expr:
-        """Accrued to D, rounded half-up once per item, less what earlier notices charged (invoices)."""
+    def interest(self, contract_rates: Sequence[str] = ()) -> pl.Expr:
+        """Accrued to D, rounded half-up once per item, less what earlier notices charged (invoices).
+
+        An item with a `contract_rate` (one of `contract_rates`, the run's distinct ones) accrues at
+        that rate instead of its policy's, cut to the policy's `contract_interest_cap`: accrual only
+        grows with the rate, so the lesser of the two accruals is the accrual at the lesser rate."""
         owed_days = pl.max_horizontal(pl.col("undisputed"), 0) * pl.max_horizontal(pl.col("dpd"), 0)
         minor_days = pl.col("paid_minor_days") + owed_days
         interest: pl.Expr = pl.lit(0, dtype=pl.Int64)
         for code, policy in enumerate(self.ladders):
             if policy.interest_rate is None or policy.interest_rate == 0:
                 continue
-            owed = pl.max_horizontal(
-                _accrued(minor_days, policy.interest_rate) - pl.col("interest_charged_minor"), 0
+            interest = (
+                pl.when(pl.col("policy") == code)
+                .then(_accrued(minor_days, policy.interest_rate))
+                .otherwise(interest)
             )
-            interest = pl.when(pl.col("policy") == code).then(owed).otherwise(interest)
-        return pl.when(pl.col("is_invoice")).then(interest).otherwise(0)
+        if contract_rates:
+            interest = (
+                pl.when(pl.col("contract_rate").is_not_null())
+                .then(self._contract_accrued(minor_days, contract_rates))
+                .otherwise(interest)
+            )
+        owed = pl.max_horizontal(interest - pl.col("interest_charged_minor"), 0)
+        return pl.when(pl.col("is_invoice")).then(owed).otherwise(0)
+
+    def _contract_accrued(self, minor_days: pl.Expr, contract_rates: Sequence[str]) -> pl.Expr:
+        """Accrued at each row's contract rate, at most what its policy's cap would accrue."""
+        accrued: pl.Expr = pl.lit(0, dtype=pl.Int64)
+        for text in contract_rates:
+            at_rate = _accrued(minor_days, Decimal(text))
+            accrued = pl.when(pl.col("contract_rate") == text).then(at_rate).otherwise(accrued)
+        for code, policy in enumerate(self.ladders):
+            if policy.contract_interest_cap is not None:
+                capped = pl.min_horizontal(accrued, _accrued(minor_days, policy.contract_interest_cap))
+                accrued = pl.when(pl.col("policy") == code).then(capped).otherwise(accrued)
+        return accrued
 
     def reminders(self) -> pl.DataFrame:
         """One row per (policy code, reminder): its step code and `at`."""

@@ -345,12 +345,21 @@ def round_minor_half_up(minor: Decimal) -> int:
     return int(minor.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def interest_rate_for(item: Item, policy: Policy) -> Decimal | None:
+    """The item's contract clause's rate, at most the policy's cap for contracts; else the policy's."""
+    if item.contract_rate is None:
+        return policy.interest_rate
+    cap = policy.contract_interest_cap
+    return item.contract_rate if cap is None else min(item.contract_rate, cap)
+
+
 def interest_for(item: Item, policy: Policy, as_of: date) -> int:
-    """Simple ACT/365 interest accrued to D and not charged before; invoices of an interest policy only."""
-    if policy.interest_rate is None or not is_invoice(item):
+    """Simple ACT/365 interest accrued to D and not charged before; invoices with a rate only."""
+    rate = interest_rate_for(item, policy)
+    if rate is None or not is_invoice(item):
         return 0
     minor_days = item.paid_minor_days + max(0, undisputed(item)) * max(0, days_past_due(item, as_of))
-    accrued = round_minor_half_up(Decimal(minor_days) * policy.interest_rate / DAYS_PER_YEAR)
+    accrued = round_minor_half_up(Decimal(minor_days) * rate / DAYS_PER_YEAR)
     return max(0, accrued - item.interest_charged_minor)
 
 

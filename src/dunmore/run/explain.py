@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
@@ -20,6 +21,7 @@ from dunmore.engine.frames import SnapshotFrames
 from dunmore.errors import NotFound
 from dunmore.i18n import _m
 from dunmore.ledger.models import CUSTOMERS, INVOICES
+from dunmore.run.explain_contract import applied_rate, contract_reason
 from dunmore.run.explain_next_steps import pause_reason
 from dunmore.run.explain_text import say
 from dunmore.run.models import NOTICES
@@ -206,6 +208,7 @@ def _story(item: dict[str, Any], group: dict[str, Any], ctx: dict[str, Any]) -> 
         nxt = _next(item, group, policy, ctx)
         reasons.append(nxt)
         reasons += ctx["next_steps"].get(item["currency"], []) if item["dpd"] > 0 else []
+        reasons += contract_reason(item, policy, ctx["lang"])
     facts = {
         "kind": item["kind"],
         "currency": item["currency"],
@@ -218,11 +221,17 @@ def _story(item: dict[str, Any], group: dict[str, Any], ctx: dict[str, Any]) -> 
         "target_level": item["target"],
         "rises_today": rising,
         "interest": format_minor(item["interest"], item["currency"]),
+        "interest_clause": item.get("contract_clause"),
+        "interest_annual_rate": _rate_text(applied_rate(item, policy)),
         "next_step": _next_fact(nxt),
     }
     codes = [code for code, _ in reasons]
     words = [say(code, ctx["lang"], **values) for code, values in reasons]
     return ItemStory(item["invoice_id"], codes, words, facts)
+
+
+def _rate_text(rate: Decimal | None) -> str | None:
+    return None if rate is None else f"{rate.normalize():f}"
 
 
 def _next_fact(nxt: Reason | None) -> dict[str, object] | None:

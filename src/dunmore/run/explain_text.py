@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from dunmore.run.explain_contract import TEXTS as CONTRACT_TEXTS
 from dunmore.run.explain_next_steps import TEXTS as NEXT_STEP_TEXTS
 
 Language = str
@@ -127,6 +128,7 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
 }
 
 TEXTS.update(NEXT_STEP_TEXTS)  # the next steps' words live beside their rules (run.explain_next_steps)
+TEXTS.update(CONTRACT_TEXTS)  # and the contract interest clause's (run.explain_contract)
 
 
 def say(code: str, language: Language, **values: object) -> str:

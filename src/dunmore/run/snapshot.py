@@ -15,6 +15,8 @@ import polars as pl
 from sqlalchemy import Connection, Select, and_, func, select, true
 from sqlalchemy.sql.elements import True_
 
+from dunmore.credit.contract_interest import read_clauses
+from dunmore.credit.contract_models import CONTRACTS
 from dunmore.engine import plans, promises
 from dunmore.engine.frames import CUSTOMERS, GROUPS, ITEMS, REJECTIONS, SnapshotFrames
 from dunmore.engine.partition import Part
@@ -108,6 +110,8 @@ def read_items(
     items = _open_items(conn, as_of, part, only)
     items = items.join(_late_payments(conn, as_of, part, only), on="item_id", how="left")
     items = items.join(_reminders_had(conn, part, only), on="item_id", how="left")
+    clauses = read_clauses(conn, _in(part, only, CONTRACTS.c.customer_id))
+    items = items.join(clauses, on="item_id", how="left")
     return items.with_columns(
         paid_minor_days=pl.col("paid_minor_days").fill_null(0),
         reminders_had=pl.col("reminders_had").fill_null(pl.lit([], dtype=pl.List(pl.String))),

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
@@ -59,6 +60,47 @@ class Contract(ContractSummary):
     approved_by: str | None
     events: dict[str, date] = Field(description="signing, delivery, acceptance: the days recorded.")
     schedule: list[ScheduleLine]
+
+
+class ContractSays(BaseModel):
+    """What a version of a contract says (the rules: `credit.contracts.checked`)."""
+
+    title: str = Field(min_length=1, max_length=200)
+    signed_on: date = Field(description="The day it was signed (1900 to 2999).")
+    ends_on: date | None = Field(default=None, description="The day it ends, if it says one.")
+    amount: str = Field(
+        pattern=r"^\d{1,15}(\.\d{1,3})?$", description="In major units of `currency`, e.g. `10000.00`."
+    )
+    currency: str = Field(pattern=r"^[A-Za-z]{3}$", description="ISO 4217, e.g. `CNY`.")
+    terms: str = Field(
+        min_length=1, max_length=500, description="Payment terms, e.g. `30% signing; 70% delivery+30d`."
+    )
+    interest_terms: str | None = Field(
+        default=None, max_length=40, description="Late-payment interest clause, e.g. `0.05% per day`."
+    )
+    fee_terms: str | None = Field(default=None, max_length=200, description="Fee clause, as written.")
+
+    def says(self) -> contracts.Says:
+        return contracts.Says(
+            title=self.title,
+            signed_on=self.signed_on,
+            amount=Decimal(self.amount),
+            currency=self.currency,
+            terms=self.terms,
+            ends_on=self.ends_on,
+            interest_terms=self.interest_terms,
+            fee_terms=self.fee_terms,
+        )
+
+
+class NewContract(ContractSays):
+    customer: str = Field(min_length=1, max_length=64, description="The customer's code.")
+    number: str = Field(
+        min_length=1,
+        max_length=40,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+        description="The contract number.",
+    )
 
 
 class NewEvent(BaseModel):
@@ -128,6 +170,36 @@ def get_contract(site: Site, conn: Conn, user: ApiUser, contract: Number) -> Con
     return _contract(
         contract_reads.show(conn, number=contract, country=site.settings.creditor.country, user=user)
     )
+
+
+@router.post("/contracts", response_model=Contract, status_code=201, responses=REFUSED)
+def add_contract(site: Site, conn: Conn, user: ApiUser, body: NewContract) -> Contract:
+    """Record a contract of one of the user's customers: version 1, a draft waiting for approval by
+    someone else (`contract.manage`)."""
+    number = contracts.add_contract(
+        conn,
+        customer=body.customer,
+        number=body.number,
+        says=body.says(),
+        by=user.login,
+        user=user,
+        actor=user.login,
+        now=site.now(),
+    )
+    return _contract(
+        contract_reads.show(conn, number=number, country=site.settings.creditor.country, user=user)
+    )
+
+
+@router.post("/contracts/{contract}/versions", response_model=Contract, status_code=201, responses=REFUSED)
+def change_contract(site: Site, conn: Conn, user: ApiUser, contract: Number, body: ContractSays) -> Contract:
+    """Change the contract: a new version, a draft that needs approval again; the approved version
+    stays in force until then (`contract.manage`)."""
+    contracts.change_contract(
+        conn, number=contract, says=body.says(), by=user.login, user=user, actor=user.login, now=site.now()
+    )
+    country = site.settings.creditor.country
+    return _contract(contract_reads.show(conn, number=contract, country=country, user=user))
 
 
 @router.post("/contracts/{contract}/approve", response_model=Contract, responses=REFUSED)

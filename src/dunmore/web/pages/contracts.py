@@ -5,15 +5,17 @@ event and approve the draft version. Out of reach is 404; the rules are `credit.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dunmore.access.permissions import Permission, allows, require
 from dunmore.access.values import User
 from dunmore.credit import contract_approval, contract_reads, contracts
+from dunmore.domain.money import Money
 from dunmore.errors import AmountError, BadArgument, PermissionDenied
 from dunmore.i18n import _m
 from dunmore.store.db import ID_MAX
@@ -36,15 +38,115 @@ def contract_list(
     customer: Annotated[str, Query(max_length=64)] = "",
     status: Status = "",
 ) -> HTMLResponse:
-    found = contract_reads.list_contracts(conn, user=user, customer=customer or None, status=status or None)
+    return _list(request, site, conn, user, {"customer": customer, "status": status})
+
+
+def _list(
+    request: Request,
+    site: Site,
+    conn: Any,
+    user: User,
+    filters: dict[str, str],
+    *,
+    status: int = 200,
+    problem: str | None = None,
+    entered: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    found = contract_reads.list_contracts(
+        conn, user=user, customer=filters["customer"] or None, status=filters["status"] or None
+    )
     return site.templates.render(
         request,
         "contracts.html",
         language=user.language.value,
         user=user,
+        status=status,
         contracts=found,
-        filters={"customer": customer, "status": status},
+        filters=filters,
+        problem=problem,
+        entered=entered or {},
+        amount=str(entered["says"].amount) if entered else "",
+        may_manage=allows(user, Permission.CONTRACT_MANAGE),
+        today=site.today(),
     )
+
+
+def says_form(
+    title: Annotated[str, Form(min_length=1, max_length=200)],
+    signed_on: Annotated[date, Form()],
+    amount: Annotated[str, Form(max_length=20, pattern=r"^\s*\d{1,15}(\.\d{1,3})?\s*$")],
+    currency: Annotated[str, Form(min_length=3, max_length=3)],
+    terms: Annotated[str, Form(min_length=1, max_length=500)],
+    ends_on: Annotated[str, Form(max_length=10)] = "",
+    interest_terms: Annotated[str, Form(max_length=40)] = "",
+    fee_terms: Annotated[str, Form(max_length=200)] = "",
+) -> contracts.Says:
+    """The fields of the contract forms (the add form and the change form)."""
+    try:
+        ends = date.fromisoformat(ends_on) if ends_on.strip() else None
+    except ValueError:
+        raise BadArgument(_m("write the end date as YYYY-MM-DD, or leave it empty")) from None
+    return contracts.Says(
+        title=title,
+        signed_on=signed_on,
+        amount=Decimal(amount.strip()),
+        currency=currency,
+        terms=terms,
+        ends_on=ends,
+        interest_terms=interest_terms or None,
+        fee_terms=fee_terms or None,
+    )
+
+
+Says = Annotated[contracts.Says, Depends(says_form)]
+
+
+@router.post("/contracts", response_model=None)
+def add_contract(
+    request: Request,
+    site: Site,
+    conn: Conn,
+    user: PageUser,
+    says: Says,
+    customer: Annotated[str, Form(min_length=1, max_length=64)],
+    number: Annotated[str, Form(min_length=1, max_length=40)],
+) -> Response:
+    """Record a contract (version 1, a draft); a refused one is shown again with its problem."""
+    require(user, Permission.CONTRACT_MANAGE)
+    try:
+        with conn.begin_nested():
+            contracts.add_contract(
+                conn,
+                customer=customer,
+                number=number,
+                says=says,
+                by=user.login,
+                user=user,
+                actor=user.login,
+                now=site.now(),
+            )
+    except REFUSED as exc:  # an unknown customer is out of reach: 404, as on every page
+        entered = {"customer": customer, "number": number, "says": says}
+        problem = exc.render(user.language.value)
+        filters = {"customer": "", "status": ""}
+        return _list(request, site, conn, user, filters, status=400, problem=problem, entered=entered)
+    return RedirectResponse(f"/contracts/{quote(number)}", status_code=303)
+
+
+@router.post("/contracts/{number}/versions", response_model=None)
+def change_contract(
+    request: Request, site: Site, conn: Conn, user: PageUser, number: Number, says: Says
+) -> Response:
+    """Change the contract: a new version, a draft that needs approval again."""
+    require(user, Permission.CONTRACT_MANAGE)
+    try:
+        with conn.begin_nested():
+            contracts.change_contract(
+                conn, number=number, says=says, by=user.login, user=user, actor=user.login, now=site.now()
+            )
+    except REFUSED as exc:
+        return _page(request, site, conn, user, number, status=400, problem=exc.render(user.language.value))
+    return RedirectResponse(f"/contracts/{number}", status_code=303)
 
 
 def _page(
@@ -66,6 +168,7 @@ def _page(
         user=user,
         status=status,
         contract=view,
+        amount=str(Money(view.latest.amount_minor, view.latest.currency).amount),
         problem=problem,
         issued=done or [],
         may_manage=allows(user, Permission.CONTRACT_MANAGE),

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
+from dunmore.credit import contract_reads
 from dunmore.delivery.history import customer_notices
 from dunmore.errors import DunmoreError
 from dunmore.ledger.browse import LEVEL_MAX, AccountFilter, get_customer, list_accounts, portfolios
@@ -74,6 +75,7 @@ def customer(
     return site.templates.render(
         request, "customer.html", language=user.language.value, user=user, customer=found,
         notices=notices, more_notices=more_notices, stories=stories, today=today, zone=site.settings.timezone,
+        contracts=contract_reads.list_contracts(conn, user=user, customer=found.code),
         **story.section(conn, user=user, code=found.code, language=user.language.value,
                         wanted=story.Wanted(kind, since, until, after)),
     )  # fmt: skip
