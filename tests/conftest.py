@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from hypothesis import settings
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
@@ -30,6 +31,11 @@ from dunmore.access import credentials
 from dunmore.store.db import make_engine, normalize_url, upgrade
 
 POSTGRES_URL = os.environ.get("DUNMORE_TEST_POSTGRES_URL")
+
+# No test asserts a duration (speed is measured in benchmarks/): Hypothesis' per-example deadline of
+# 200 ms failed property tests whenever the machine was busy, so it is off for every test.
+settings.register_profile("dunmore", deadline=None)
+settings.load_profile("dunmore")
 BACKENDS = ["sqlite", "postgresql"]
 
 

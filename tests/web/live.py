@@ -24,6 +24,7 @@ from decimal import Decimal
 
 import uvicorn
 from fastapi import FastAPI
+from playwright.sync_api import Page
 from sqlalchemy import Connection, Engine, and_, select, update
 
 from dunmore.access import service as access
@@ -320,3 +321,9 @@ def serving(app: FastAPI) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=15)
         sock.close()
+
+
+def follow_menu(page: Page, href: str) -> None:
+    """Open a page from a menu of the top bar as a person does: point at the menu, click the link."""
+    page.hover(f"nav.mainnav .navmenu:has(a[href='{href}']) > button")
+    page.click(f"nav.mainnav a[href='{href}']")

@@ -186,7 +186,9 @@ def _schemathesis(engine: Engine, role: Role) -> None:
         answered: dict[str, set[int]] = {o.label: set() for o in operations}
 
         def call(case: Case[Any]) -> None:
-            answered[case.operation.label].add(case.call_and_validate(base_url=base_url).status_code)
+            answered[case.operation.label].add(
+                case.call_and_validate(base_url=base_url, timeout=120).status_code
+            )
 
         for operation in operations:
             _fuzz(operation, call)

@@ -28,7 +28,7 @@ from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.run import service as runs
 from dunmore.web.app import create_app
 from tests.web.conftest import PASSWORD, set_level, settings
-from tests.web.live import serving
+from tests.web.live import follow_menu, serving
 
 AS_OF = date(2026, 3, 16)
 NOW = datetime(2026, 3, 16, 2, 0, tzinfo=UTC)
@@ -212,7 +212,7 @@ def test_a_zh_cn_manager_proposes_commits_and_approves_the_days_run(
     errors: list[str] = []
     page = _page(browser, errors)
     _sign_in(page, url, "wang")
-    page.click("nav.mainnav a[href='/runs']")
+    follow_menu(page, "/runs")
     assert page.inner_text("h1") == "催收批次"
     assert page.input_value("input[name=as_of]") == "2026-03-16"  # the business date
     page.click("#propose button[type=submit]")

@@ -18,7 +18,7 @@ from dunmore.credit import contracts
 from dunmore.ledger.models import CUSTOMERS
 from dunmore.web.app import create_app
 from tests.web.conftest import settings
-from tests.web.live import serving
+from tests.web.live import follow_menu, serving
 from tests.web.test_browser import AS_OF, NOW, Server, _page, _screenshots, _sign_in, browser, demo_ledger
 
 __all__ = ["browser"]  # the fixture, shared with tests/web/test_browser.py
@@ -46,7 +46,7 @@ def test_the_drafter_cannot_approve_a_manager_approves_and_records_the_delivery(
     errors: list[str] = []
     page = _page(browser, errors)
     _sign_in(page, server.url, "li")
-    page.click("nav.mainnav a[href='/contracts']")
+    follow_menu(page, "/contracts")
     page.click("#contract-rows a:has-text('K-7')")
     page.wait_for_selector("#approve-form")
     page.click("#approve-form button[type=submit]")

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from dunmore.delivery import outbox
 from dunmore.store.db import transaction
+from tests.web.live import follow_menu
 from tests.web.test_browser import NOW, Server, _page, _screenshots, _sign_in, browser, server
 
 __all__ = ["browser", "server"]  # the fixtures, shared with the dashboard's browser test
@@ -63,7 +64,7 @@ def test_a_manager_retries_a_dead_letter_in_three_languages(
     shots = _screenshots(tmp_path)
     page = _page(browser, errors)
     _sign_in(page, server.url, "wang")
-    page.click("nav.mainnav a[href='/deliveries']")
+    follow_menu(page, "/deliveries")
     assert page.locator("#deliveries tbody tr").count() >= 20
     for language, title in (("zh-CN", "发送队列"), ("zh-TW", "寄送佇列"), ("en", "Deliveries")):
         page.goto(f"{server.url}/deliveries")

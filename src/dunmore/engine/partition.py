@@ -21,6 +21,7 @@ from datetime import date
 from typing import Any
 
 import polars as pl
+from sqlalchemy import BigInteger, ColumnElement, cast
 
 from dunmore.domain.policy import PolicySet
 from dunmore.engine.frames import CUSTOMERS, GROUPS, ITEMS, REJECTIONS, DecisionFrames, SnapshotFrames
@@ -51,7 +52,10 @@ class Part:
 
 def partition_key(customer_id: Any, count: int) -> Any:
     """The partition of a customer id among `count`: works on a Polars expression or series, a SQL
-    column, or an int."""
+    column, or an int. A SQL column is widened to BIGINT first: the product of an INTEGER column
+    overflows in PostgreSQL."""
+    if isinstance(customer_id, ColumnElement):
+        customer_id = cast(customer_id, BigInteger)
     return (customer_id * MULTIPLIER) % MODULUS % count
 
 

@@ -90,7 +90,6 @@ def events(conn: Connection, *, user: User, today: date) -> list[Event]:
     language = user.language.value
     found = _follow_ups(conn, user, start, end, language) + _promises(conn, user, start, end, language)
     found += _tasks(conn, user, start, end, language) + _instalments(conn, user, start, end, language)
-    found += _tasks(conn, user, start, end, language)
     found += _contracts(conn, user, start, end)
     return sorted(found, key=lambda e: (e.on, e.kind, e.uid))[:LIMIT]
 
