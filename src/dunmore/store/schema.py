@@ -10,6 +10,7 @@ from dunmore.ledger import models as ledger_models
 from dunmore.run import models as run_models
 from dunmore.run import next_step_models
 from dunmore.store import meta as meta_models
+from dunmore.statements import models as statement_models
 from dunmore.store.base import Base
 from dunmore.webhooks import models as webhook_models
 from dunmore.workspace import mail_models as workspace_mail_models
@@ -29,6 +30,7 @@ __all__ = [
     "metadata",
     "next_step_models",
     "run_models",
+    "statement_models",
     "webhook_models",
     "workspace_mail_models",
     "workspace_models",
