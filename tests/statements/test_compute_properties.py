@@ -22,7 +22,9 @@ charges = st.lists(
     max_size=8,
 )  # fmt: skip
 settlements = st.lists(
-    st.tuples(st.integers(0, 120), st.integers(1, 60_000), st.sampled_from(list(SourceKind)), st.integers(-1, 7)),
+    st.tuples(
+        st.integers(0, 120), st.integers(1, 60_000), st.sampled_from(list(SourceKind)), st.integers(-1, 7)
+    ),
     max_size=8,
 )
 
@@ -42,7 +44,10 @@ def _ledger(
         sources.append(Source(kind, n, START + timedelta(days=paid), amount, named))
         docs.append(Document(_KIND[kind], n, f"S{n}", START + timedelta(days=paid), amount))
     result = allocate_group(items, sources)
-    applied = [Applied(a.invoice_id, (_KIND[a.kind], a.source_id), a.date, a.amount_minor) for a in result.allocations]
+    applied = [
+        Applied(a.invoice_id, (_KIND[a.kind], a.source_id), a.date, a.amount_minor)
+        for a in result.allocations
+    ]
     return docs, applied
 
 
@@ -55,17 +60,24 @@ def test_opening_plus_movements_is_closing_and_closing_is_what_is_open(
 ) -> None:
     docs, applied = _ledger(charge_rows, settle_rows)
     period_from = START + timedelta(days=first)
-    statement = compute("CNY", docs, applied, period_from=period_from, period_to=period_from + timedelta(days=length))
+    statement = compute(
+        "CNY", docs, applied, period_from=period_from, period_to=period_from + timedelta(days=length)
+    )
     assert statement.opening_minor + statement.movements_minor == statement.closing_minor
     assert statement.closing_minor == sum(item.open_minor for item in statement.open_items)
     assert all(statement.period_from <= line.on <= statement.period_to for line in statement.lines)
 
 
 def test_an_overpayment_is_a_negative_open_item_and_the_ages_are_counted_from_the_due_date() -> None:
-    docs, applied = _ledger([(0, 30, 10_000, 0, "invoice"), (40, 10, 5_000, 0, "invoice")], [(45, 12_000, SourceKind.PAYMENT, -1)])
+    docs, applied = _ledger(
+        [(0, 30, 10_000, 0, "invoice"), (40, 10, 5_000, 0, "invoice")], [(45, 12_000, SourceKind.PAYMENT, -1)]
+    )
     statement = compute("CNY", docs, applied, period_from=date(2026, 10, 1), period_to=date(2026, 10, 31))
     assert statement.opening_minor == 10_000
-    assert [(line.kind, line.amount_minor) for line in statement.lines] == [("invoice", 5_000), ("payment", -12_000)]
+    assert [(line.kind, line.amount_minor) for line in statement.lines] == [
+        ("invoice", 5_000),
+        ("payment", -12_000),
+    ]
     assert [(item.reference, item.open_minor, item.days_past_due) for item in statement.open_items] == [
         ("I2", 3_000, 10)
     ]
