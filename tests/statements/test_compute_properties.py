@@ -16,11 +16,14 @@ _KIND = {SourceKind.PAYMENT: "payment", SourceKind.CREDIT_NOTE: "credit_note"}
 
 charges = st.lists(
     st.tuples(
-        st.integers(0, 120), st.integers(0, 60), st.integers(1, 50_000), st.integers(0, 50_000),
+        st.integers(0, 120),
+        st.integers(0, 60),
+        st.integers(1, 50_000),
+        st.integers(0, 50_000),
         st.sampled_from(["invoice", "fee", "interest"]),
     ),
     max_size=8,
-)  # fmt: skip
+)
 settlements = st.lists(
     st.tuples(
         st.integers(0, 120), st.integers(1, 60_000), st.sampled_from(list(SourceKind)), st.integers(-1, 7)
@@ -39,10 +42,10 @@ def _ledger(
         items.append(OpenItem(n, on, on + timedelta(days=terms), start))
         docs.append(Document(kind, n, f"I{n}", on, amount, on + timedelta(days=terms), start))
     sources = []
-    for n, (paid, amount, kind, names) in enumerate(settle_rows, start=1):
+    for n, (paid, amount, source_kind, names) in enumerate(settle_rows, start=1):
         named = names if 1 <= names <= len(items) else None
-        sources.append(Source(kind, n, START + timedelta(days=paid), amount, named))
-        docs.append(Document(_KIND[kind], n, f"S{n}", START + timedelta(days=paid), amount))
+        sources.append(Source(source_kind, n, START + timedelta(days=paid), amount, named))
+        docs.append(Document(_KIND[source_kind], n, f"S{n}", START + timedelta(days=paid), amount))
     result = allocate_group(items, sources)
     applied = [
         Applied(a.invoice_id, (_KIND[a.kind], a.source_id), a.date, a.amount_minor)
@@ -81,4 +84,6 @@ def test_an_overpayment_is_a_negative_open_item_and_the_ages_are_counted_from_th
     assert [(item.reference, item.open_minor, item.days_past_due) for item in statement.open_items] == [
         ("I2", 3_000, 10)
     ]
-    assert band_of(0) == "current" and band_of(31) == "31-60" and band_of(400) == "180+"
+    assert band_of(0) == "current"
+    assert band_of(31) == "31-60"
+    assert band_of(400) == "180+"

@@ -44,8 +44,11 @@ def _story(engine: Engine) -> Story:
     with transaction(engine) as conn:
         conn.execute(update(CUSTOMERS).values(portfolio="north", name="星河电子"))
         customer_id = conn.execute(select(CUSTOMERS.c.id)).scalar_one()
-        conn.execute(insert(CONTACTS).values(customer_id=customer_id, name="李娜", email="li@example.com",
-                                             is_primary=True))  # fmt: skip
+        conn.execute(
+            insert(CONTACTS).values(
+                customer_id=customer_id, name="李娜", email="li@example.com", is_primary=True
+            )
+        )
         at = datetime(2026, 1, 1, tzinfo=UTC)
         add_user(conn, login="boss", role=Role.MANAGER, password=PASSWORD, actor="t", at=at)
         add_user(
@@ -66,8 +69,14 @@ def _story(engine: Engine) -> Story:
 
 def _issue(engine: Engine, on: str = "2026-12-01") -> list[issuing.Issued]:
     with transaction(engine) as conn:
-        return issuing.issue(conn, user=_user(engine, "boss"), period=NOVEMBER, as_of=day(on), now=morning(on),
-                             creditor=CREDITOR)  # fmt: skip
+        return issuing.issue(
+            conn,
+            user=_user(engine, "boss"),
+            period=NOVEMBER,
+            as_of=day(on),
+            now=morning(on),
+            creditor=CREDITOR,
+        )
 
 
 def test_the_november_statement_adds_up_and_goes_out_by_email(engine: Engine) -> None:
@@ -86,19 +95,27 @@ def test_the_november_statement_adds_up_and_goes_out_by_email(engine: Engine) ->
     content = shown["content"]
     assert content["opening_minor"] == 1_200_000
     assert [(line["kind"], line["reference"], line["amount_minor"]) for line in content["lines"]] == [
-        ("payment", "PAY-1", -150_000), ("invoice", "INV-2", 300_000), ("credit_note", "CN-1", -20_000),
+        ("payment", "PAY-1", -150_000),
+        ("invoice", "INV-2", 300_000),
+        ("credit_note", "CN-1", -20_000),
         ("fee", "FEE-2", 5_000),
-    ]  # fmt: skip
-    assert [(item["reference"], item["open_minor"], item["days_past_due"]) for item in content["open_items"]] == [
-        ("INV-0", 50_000, 51), ("INV-1", 1_000_000, 25), ("FEE-2", 5_000, 5), ("INV-2", 280_000, 0),
-    ]  # fmt: skip
-    assert shown["status"] == "sent" and shown["mails"] == [{"kind": "statement", "address": "li@example.com",
-                                                             "status": "pending"}]  # fmt: skip
+    ]
+    assert [
+        (item["reference"], item["open_minor"], item["days_past_due"]) for item in content["open_items"]
+    ] == [
+        ("INV-0", 50_000, 51),
+        ("INV-1", 1_000_000, 25),
+        ("FEE-2", 5_000, 5),
+        ("INV-2", 280_000, 0),
+    ]
+    assert shown["status"] == "sent"
+    assert shown["mails"] == [{"kind": "statement", "address": "li@example.com", "status": "pending"}]
     assert [address for address, _ in mails] == ["li@example.com"]
     with engine.connect() as conn:
         name, pdf = views.pdf(conn, user=_user(engine, "boss"), statement_id=issued.statement_id)
         assert views.listing(conn, user=_user(engine, "zhao")) == []  # another portfolio's collector
-    assert pdf.startswith(b"%PDF") and name == "statement-C1-2026-11-01-CNY-v1.pdf"
+    assert pdf.startswith(b"%PDF")
+    assert name == "statement-C1-2026-11-01-CNY-v1.pdf"
 
 
 def test_a_reissue_is_a_new_version_and_only_the_newest_is_answered(engine: Engine) -> None:
@@ -107,7 +124,8 @@ def test_a_reissue_is_a_new_version_and_only_the_newest_is_answered(engine: Engi
     with transaction(engine) as conn:
         assert service.mark_viewed(conn, first.statement_id, morning("2026-12-02")) == "viewed"
     [second] = _issue(engine, "2026-12-03")
-    assert second.version == 2 and second.sha256 != first.sha256  # the issue date is part of the content
+    assert second.version == 2
+    assert second.sha256 != first.sha256
     with transaction(engine) as conn, pytest.raises(service.StatementRefused, match="replaced by version 2"):
         service.dispute_lines(conn, first.statement_id, [(1, 100, "quality", "")], morning("2026-12-04"))
     with engine.connect() as conn:
@@ -125,8 +143,9 @@ def test_disputing_a_line_opens_a_dispute_as_a_collector_would(engine: Engine) -
         content = json.loads(conn.execute(select(STATEMENTS.c.content)).scalar_one())
     inv1 = next(item["item_id"] for item in content["open_items"] if item["reference"] == "INV-1")
     with transaction(engine) as conn:
-        opened = service.dispute_lines(conn, issued.statement_id, [(inv1, 300_000, "quality", "3 boxes broken")],
-                                       morning("2026-12-04"))  # fmt: skip
+        opened = service.dispute_lines(
+            conn, issued.statement_id, [(inv1, 300_000, "quality", "3 boxes broken")], morning("2026-12-04")
+        )
     with engine.connect() as conn:
         dispute = conn.execute(select(DISPUTES).where(DISPUTES.c.id == opened[0])).one()
         disputed = conn.execute(select(INVOICES.c.disputed_minor).where(INVOICES.c.id == inv1)).scalar_one()
@@ -140,8 +159,16 @@ def test_disputing_a_line_opens_a_dispute_as_a_collector_would(engine: Engine) -
         300_000,
     )
     with transaction(engine) as conn, pytest.raises(service.StatementRefused, match="already disputed"):
-        service.confirm(conn, issued.statement_id, name="李娜", title="财务", ip="203.0.113.9", user_agent="UA",
-                        code_verified_at=morning("2026-12-05"), at=morning("2026-12-05"))  # fmt: skip
+        service.confirm(
+            conn,
+            issued.statement_id,
+            name="李娜",
+            title="财务",
+            ip="203.0.113.9",
+            user_agent="UA",
+            code_verified_at=morning("2026-12-05"),
+            at=morning("2026-12-05"),
+        )
 
 
 def test_one_reminder_then_confirmed_with_a_receipt_and_an_unanswered_one_lapses(engine: Engine) -> None:
@@ -162,9 +189,16 @@ def test_one_reminder_then_confirmed_with_a_receipt_and_an_unanswered_one_lapses
         assert (
             issuing.remind(conn, user=boss, as_of=day("2026-12-09"), now=morning("2026-12-09")).reminded == 0
         )
-        receipt = service.confirm(conn, c1.statement_id, name="李娜", title="财务经理", ip="203.0.113.9",
-                                  user_agent="Mozilla/5.0", code_verified_at=morning("2026-12-10"),
-                                  at=morning("2026-12-10"))  # fmt: skip
+        receipt = service.confirm(
+            conn,
+            c1.statement_id,
+            name="李娜",
+            title="财务经理",
+            ip="203.0.113.9",
+            user_agent="Mozilla/5.0",
+            code_verified_at=morning("2026-12-10"),
+            at=morning("2026-12-10"),
+        )
         assert issuing.remind(conn, user=boss, as_of=day("2026-12-16"), now=morning("2026-12-16")).lapsed == 1
     assert receipt.startswith(b"%PDF")
     with engine.connect() as conn:

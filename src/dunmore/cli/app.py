@@ -55,6 +55,7 @@ def _register() -> None:
     import dunmore.cli.disputes
     import dunmore.cli.plans
     import dunmore.cli.playbook
+    import dunmore.cli.statements
     import dunmore.cli.webhooks
     import dunmore.cli.worklist
     from dunmore.cli import (
@@ -99,6 +100,7 @@ def _register() -> None:
     dunmore.cli.contacts.register(app)
     dunmore.cli.playbook.register(app)
     dunmore.cli.contracts.register(app)
+    dunmore.cli.statements.register(app)
 
 
 _register()

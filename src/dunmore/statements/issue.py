@@ -10,7 +10,7 @@ reached; every statement issued, reminded or lapsed is audited in the caller's t
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -24,6 +24,7 @@ from dunmore.delivery.languages import LANGUAGES
 from dunmore.errors import BadArgument, NotFound
 from dunmore.i18n import _m
 from dunmore.ledger.models import CUSTOMERS
+from dunmore.progress import Progress, quiet
 from dunmore.statements import mail
 from dunmore.statements.compute import Statement, compute
 from dunmore.statements.ledger_read import read_ledger
@@ -116,10 +117,10 @@ def issue(
     creditor: Any,
     confirm_days: int = 14,
     customers: Sequence[str] | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress = quiet,
 ) -> list[Issued]:
     """Issue the period's statements of the customers (None: every customer in the user's scope),
-    computed from the ledger as of `as_of`, and queue each one's e-mail; `progress(done, total)`."""
+    computed from the ledger as of `as_of`, and queue each one's e-mail, reporting per customer."""
     require(user, Permission.CUSTOMER_ACT)
     if as_of < period[1]:
         raise BadArgument(
@@ -149,8 +150,7 @@ def issue(
                         actor=user.login,
                     )
                 )
-        if progress is not None:
-            progress(done, len(rows))
+        progress("statements", done, len(rows))
     return issued
 
 

@@ -9,8 +9,8 @@ from dunmore.delivery import models as delivery_models
 from dunmore.ledger import models as ledger_models
 from dunmore.run import models as run_models
 from dunmore.run import next_step_models
-from dunmore.store import meta as meta_models
 from dunmore.statements import models as statement_models
+from dunmore.store import meta as meta_models
 from dunmore.store.base import Base
 from dunmore.webhooks import models as webhook_models
 from dunmore.workspace import mail_models as workspace_mail_models
