@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, and_, insert, select, update
 from dunmore import i18n
 from dunmore.delivery import queue
 from dunmore.delivery.channels.base import SendError
+from dunmore.i18n import N_
 from dunmore.ledger.models import CONTACTS
 from dunmore.statements.models import STATEMENT_MAILS, STATEMENTS
 from dunmore.store.db import as_utc, transaction
@@ -46,14 +47,16 @@ def _texts(kind: str, language: str, statement: Any, customer_name: str) -> tupl
     period = f"{statement.period_from.isoformat()} – {statement.period_to.isoformat()}"
     if kind == "reminder":
         subject = i18n.translate(
-            language, "Reminder: your statement of account for %(period)s", period=period
+            language, N_("Reminder: your statement of account for %(period)s"), period=period
         )
     else:
-        subject = i18n.translate(language, "Your statement of account for %(period)s", period=period)
+        subject = i18n.translate(language, N_("Your statement of account for %(period)s"), period=period)
     body = i18n.translate(
         language,
-        "Dear %(name)s,\n\nattached is your statement of account for %(period)s in %(currency)s (version "
-        "%(version)s). Please check it and confirm it, or tell us which lines you dispute, by %(by)s.",
+        N_(
+            "Dear %(name)s,\n\nattached is your statement of account for %(period)s in %(currency)s (version "
+            "%(version)s). Please check it and confirm it, or tell us which lines you dispute, by %(by)s."
+        ),
         name=customer_name,
         period=period,
         currency=statement.currency,

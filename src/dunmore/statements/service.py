@@ -119,10 +119,16 @@ def mark_viewed(conn: Connection, statement_id: int, at: datetime) -> str:
     return "viewed"
 
 
-def _bounded(text: str, limit: int, what: str) -> str:
+def _bounded(text: str, limit: int) -> str:
     value = text.strip()
     if not value or len(value) > limit or "\x00" in value:
-        raise StatementRefused(_m("give the %(what)s, at most %(limit)s characters", what=what, limit=limit))
+        raise StatementRefused(
+            _m(
+                "the name, title, IP address and browser of a confirmation are each given, at most %(limit)s "
+                "characters",
+                limit=limit,
+            )
+        )
     return value
 
 
@@ -143,12 +149,12 @@ def confirm(
     row = _statement(conn, statement_id)
     _answerable(conn, row)
     receipt = Receipt(
-        _bounded(name, TEXT_MAX, "name"),
-        _bounded(title, TEXT_MAX, "title"),
+        _bounded(name, TEXT_MAX),
+        _bounded(title, TEXT_MAX),
         at.isoformat(),
         code_verified_at.isoformat(),
-        _bounded(ip, 64, "IP address"),
-        _bounded(user_agent, AGENT_MAX, "user agent"),
+        _bounded(ip, 64),
+        _bounded(user_agent, AGENT_MAX),
     )
     content = json.loads(row.content)
     html = statement_html(content, row.content_sha256, language=row.language, receipt=receipt)
