@@ -104,6 +104,17 @@ def listing(
     return [StatementView(*row) for row in rows]
 
 
+def customer_statements(conn: Connection, *, user: User, customer: str) -> list[StatementView]:
+    """A customer's statements, newest first; a customer out of the user's reach is not found."""
+    require(user, Permission.LEDGER_READ)
+    c = CUSTOMERS.c
+    if conn.execute(select(c.id).where(c.external_id == customer, customer_scope(user))).first() is None:
+        raise NotFound(
+            _m("no customer %(customer)s among yours: check the customer code", customer=repr(customer))
+        )
+    return listing(conn, user=user, customer=customer, limit=50)
+
+
 def get(conn: Connection, *, user: User, statement_id: int) -> StatementView:
     require(user, Permission.LEDGER_READ)
     row = conn.execute(_query().where(STATEMENTS.c.id == statement_id, customer_scope(user))).first()

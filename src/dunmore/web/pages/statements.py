@@ -54,7 +54,7 @@ def statement_list(
 
 @router.get("/customers/{code}/statements", response_class=HTMLResponse)
 def customer_section(request: Request, site: Site, conn: Conn, user: PageUser, code: Code) -> HTMLResponse:
-    found = views.listing(conn, user=user, customer=code, limit=50)
+    found = views.customer_statements(conn, user=user, customer=code)
     return _render(request, site, user, statements=found, customer=code)
 
 
