@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, exists, func, insert, select, update
 
 from dunmore.access import audit
 from dunmore.access.permissions import Permission, customer_scope, require
@@ -192,6 +192,7 @@ def _store(
         "content_sha256": sha256,
         "html": html,
         "pdf": statement_pdf(html),
+        "issued_on": as_of,
         "issued_at": now,
         "issued_by": actor,
         "confirm_by": heading.confirm_by,
@@ -240,12 +241,20 @@ def remind_day(issued_on: date, confirm_by: date) -> date:
 
 
 def remind(conn: Connection, *, user: User, as_of: date, now: datetime) -> Reminded:
-    """Send the one reminder of each statement still unanswered half-way through its window, and lapse
-    those whose window ended before `as_of` without an answer."""
+    """Send the one reminder of each statement still unanswered half-way through its window (never of
+    a version a newer one replaced), and lapse those whose window ended before `as_of` unanswered."""
     require(user, Permission.CUSTOMER_ACT)
     s, c = STATEMENTS.c, CUSTOMERS.c
+    newer = STATEMENTS.alias("newer")
+    replaced = exists().where(
+        newer.c.customer_id == s.customer_id,
+        newer.c.currency == s.currency,
+        newer.c.period_from == s.period_from,
+        newer.c.period_to == s.period_to,
+        newer.c.version > s.version,
+    )
     waiting = conn.execute(
-        select(STATEMENTS, c.name.label("customer_name"))
+        select(STATEMENTS, c.name.label("customer_name"), replaced.label("replaced"))
         .join(CUSTOMERS, c.id == s.customer_id)
         .where(s.status.in_(OPEN), customer_scope(user))
         .order_by(s.id)
@@ -264,7 +273,11 @@ def remind(conn: Connection, *, user: User, as_of: date, now: datetime) -> Remin
                 after={"status": "lapsed"},
             )
             lapsed += 1
-        elif row.reminded_on is None and as_of >= remind_day(row.issued_at.date(), row.confirm_by):
+        elif (
+            not row.replaced
+            and row.reminded_on is None
+            and as_of >= remind_day(row.issued_on, row.confirm_by)
+        ):
             mailed = mail.queue_mail(conn, row, kind="reminder", customer_name=row.customer_name, at=now)
             conn.execute(update(STATEMENTS).where(s.id == row.id).values(reminded_on=as_of))
             audit.record(

@@ -55,6 +55,7 @@ class StatementVersion(Base):
     content_sha256: Mapped[str] = mapped_column(String(64))
     html: Mapped[str] = mapped_column(Text)
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    issued_on: Mapped[date] = mapped_column(Date)  # the business day it was issued as of
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     issued_by: Mapped[str] = mapped_column(String(100))
     confirm_by: Mapped[date] = mapped_column(Date)

@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("content_sha256", sa.String(length=64), nullable=False),
         sa.Column("html", sa.Text(), nullable=False),
         sa.Column("pdf", sa.LargeBinary(), nullable=False),
+        sa.Column("issued_on", sa.Date(), nullable=False),
         sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("issued_by", sa.String(length=100), nullable=False),
         sa.Column("confirm_by", sa.Date(), nullable=False),
