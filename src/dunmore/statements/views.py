@@ -17,6 +17,7 @@ from dunmore.errors import NotFound
 from dunmore.i18n import _m
 from dunmore.ledger.models import CUSTOMERS
 from dunmore.statements.models import CONFIRMATIONS, STATEMENT_DISPUTES, STATEMENT_MAILS, STATEMENTS
+from dunmore.store.db import as_utc
 
 PAGE: Final = 200
 
@@ -53,7 +54,7 @@ class StatementView:
             "language": self.language,
             "closing": self.closing,
             "status": self.status,
-            "issued_at": self.issued_at.isoformat(),
+            "issued_at": as_utc(self.issued_at).isoformat(),
             "confirm_by": self.confirm_by.isoformat(),
             "reminded_on": self.reminded_on.isoformat() if self.reminded_on else None,
             "sha256": self.sha256,
@@ -145,10 +146,10 @@ def detail(conn: Connection, *, user: User, statement_id: int) -> dict[str, Any]
         else {
             "name": signed.name,
             "title": signed.title,
-            "at": signed.at.isoformat(),
+            "at": as_utc(signed.at).isoformat(),
             "ip": signed.ip,
             "user_agent": signed.user_agent,
-            "code_verified_at": signed.code_verified_at.isoformat(),
+            "code_verified_at": as_utc(signed.code_verified_at).isoformat(),
             "sha256": signed.statement_sha256,
         },
         "disputes": disputes,
