@@ -280,6 +280,12 @@ class WorkspaceSettings(BaseModel):
     dispute_sla_days: int = Field(
         default=14, ge=1, le=365, description="Days an open dispute may stay open before it is overdue."
     )
+    statement_confirm_days: int = Field(
+        default=14,
+        ge=1,
+        le=365,
+        description="Days a customer has to confirm or dispute a statement of account.",
+    )
     waiver_approval_minor: dict[str, int] = Field(
         default_factory=lambda: {"CNY": 50000},
         description="Per currency, the waived amount (minor units) above which a waiver waits for a "

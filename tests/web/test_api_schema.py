@@ -114,6 +114,7 @@ def _path_values(operation: Operation, demo: Demo, role: Role) -> dict[str, str]
         "promise_id": "1",  # none yet at first: not found; once one is recorded, its cancellation
         "reason": "forgot",
         "language": "en",
+        "statement_id": "1",  # the demo issues none: not found, as documented
     }
     names = [p.name for p in operation.path_parameters]
     missing = [n for n in names if n not in known]
@@ -170,8 +171,32 @@ def _allowed(role: Role, method: str, path: str) -> bool:
     return all(line.permission is None or line.permission in ROLES[role].permissions for line in lines)
 
 
+def _statement(engine: Engine, code: str) -> None:
+    """Statement 1, of the customer the role's `{code}` names, for `GET /api/v1/statements/{id}`."""
+    from datetime import date
+
+    from dunmore.access.values import Language, User
+    from dunmore.settings import CreditorSettings
+    from dunmore.statements.issue import issue
+    from dunmore.store.db import transaction
+
+    operator = User(0, "cli:ops", Role.ADMIN, Language.EN, frozenset(), False, NOW)
+    with transaction(engine) as conn:
+        issued = issue(
+            conn,
+            user=operator,
+            period=(date(2026, 1, 1), AS_OF),
+            as_of=AS_OF,
+            now=NOW,
+            creditor=CreditorSettings(),
+            customers=[code],
+        )
+    assert [one.statement_id for one in issued][:1] == [1]
+
+
 def _schemathesis(engine: Engine, role: Role) -> None:
     demo = demo_ledger(engine)
+    _statement(engine, (demo.owned if role is Role.SALES else demo.east)[0])
     app = create_app(engine, web_settings(), clock=lambda: NOW)
     with serving(app) as base_url:
         # Reads first, then the changes in path order: a notice is rejected before its run's approval

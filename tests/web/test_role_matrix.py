@@ -292,6 +292,27 @@ ADMISSION_LINES = [
     ),
 ]
 
+NO_STATEMENT = {"statement_id": 999_999}  # past the permission, the statement is not found
+STATEMENT_LINES = [
+    Line(Permission.LEDGER_READ, "GET", "/api/v1/statements"),
+    Line(
+        Permission.LEDGER_READ,
+        "GET",
+        "/api/v1/statements/{statement_id}",
+        past_the_gate,
+        at=lambda demo: dict(NO_STATEMENT),
+    ),
+    Line(Permission.LEDGER_READ, "GET", "/statements"),
+    Line(Permission.LEDGER_READ, "GET", "/customers/{code}/statements"),
+    Line(
+        Permission.LEDGER_READ,
+        "GET",
+        "/statements/{statement_id}/pdf",
+        past_the_gate,
+        at=lambda demo: dict(NO_STATEMENT),
+    ),
+]
+
 MATRIX = [
     Line(None, "GET", "/api/v1/me"),
     Line(Permission.LEDGER_READ, "GET", "/api/v1/customers"),
@@ -425,6 +446,7 @@ MATRIX = [
     *CREDIT_LINES,
     *CONTRACT_LINES,
     *ADMISSION_LINES,
+    *STATEMENT_LINES,
     Line(Permission.ALERT_READ, "GET", "/api/v1/alerts"),
     Line(Permission.ALERT_READ, "POST", "/api/v1/alerts/read", body={"ids": [1]}),
     Line(Permission.ALERT_READ, "GET", "/alerts"),

@@ -56,6 +56,7 @@ def _register() -> None:
     import dunmore.cli.plans
     import dunmore.cli.playbook
     import dunmore.cli.portal
+    import dunmore.cli.statements
     import dunmore.cli.webhooks
     import dunmore.cli.worklist
     from dunmore.cli import (
@@ -101,6 +102,7 @@ def _register() -> None:
     dunmore.cli.playbook.register(app)
     dunmore.cli.contracts.register(app)
     dunmore.cli.portal.register(app)
+    dunmore.cli.statements.register(app)
 
 
 _register()

@@ -11,6 +11,7 @@ from dunmore.ledger import models as ledger_models
 from dunmore.portal import models as portal_models
 from dunmore.run import instalment_notice_models, next_step_models
 from dunmore.run import models as run_models
+from dunmore.statements import models as statement_models
 from dunmore.store import meta as meta_models
 from dunmore.store.base import Base
 from dunmore.webhooks import models as webhook_models
@@ -34,6 +35,7 @@ __all__ = [
     "next_step_models",
     "portal_models",
     "run_models",
+    "statement_models",
     "webhook_models",
     "workspace_mail_models",
     "workspace_models",

@@ -11,6 +11,7 @@ from dunmore.web.api import credit as credit_routes
 from dunmore.web.api import disputes as dispute_routes
 from dunmore.web.api import plans as plan_routes
 from dunmore.web.api import playbook as playbook_routes
+from dunmore.web.api import statements as statement_routes
 from dunmore.web.api.errors import UNAUTHORIZED
 from dunmore.web.auth import api_user
 
@@ -29,3 +30,4 @@ router.include_router(credit_routes.router)
 router.include_router(playbook_routes.router)
 router.include_router(contract_routes.router)
 router.include_router(admission_routes.router)
+router.include_router(statement_routes.router)

@@ -23,6 +23,7 @@ from dunmore.web.pages import contracts as contract_pages
 from dunmore.web.pages import credit as credit_pages
 from dunmore.web.pages import disputes as dispute_pages
 from dunmore.web.pages import plans as plan_pages
+from dunmore.web.pages import statements as statement_pages
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 router.include_router(session.router)
@@ -41,3 +42,4 @@ router.include_router(credit_pages.router)
 router.include_router(playbook.router)
 router.include_router(contract_pages.router)
 router.include_router(admission_pages.router)
+router.include_router(statement_pages.router)

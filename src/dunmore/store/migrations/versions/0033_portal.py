@@ -1,7 +1,7 @@
 """The debtor's portal: revoked links and one-time codes
 
 Revision ID: 0033
-Revises: 0030
+Revises: 0032
 Create Date: 2026-12-07 02:30:00
 
 Two new tables (see dunmore.portal.models); nothing existing changes meaning.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0033"
-down_revision = "0030"
+down_revision = "0032"
 branch_labels = None
 depends_on = None
 
