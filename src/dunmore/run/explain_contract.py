@@ -6,10 +6,10 @@ The words live here, beside the one reason they give, in the three languages of 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from dunmore.credit.contract_interest import Clause
-from dunmore.domain.policy import Policy
+if TYPE_CHECKING:  # `explain_text`, and so the command line's start-up, loads no policy model
+    from dunmore.domain.policy import Policy
 
 PER: Final = {
     "en": {"day": "{rate} %/day", "month": "{rate} %/month", "year": "{rate} %/year"},
@@ -34,6 +34,9 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
 
 def contract_reason(item: dict[str, Any], policy: Policy, lang: str) -> list[tuple[str, dict[str, Any]]]:
     """The reason naming the invoice's contract interest clause (none for an invoice without one)."""
+    # imported here: `explain_text`, and so the command line's start-up, must not load SQLAlchemy
+    from dunmore.credit.contract_interest import Clause
+
     clause = Clause.parse(item.get("contract_clause") or "")
     if clause is None or item["kind"] != "invoice":
         return []
