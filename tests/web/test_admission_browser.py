@@ -16,6 +16,7 @@ from sqlalchemy import Engine, select
 from dunmore.access.service import get_user
 from dunmore.credit import admission
 from dunmore.ledger.models import CUSTOMERS
+from tests.web.live import follow_menu
 from tests.web.test_browser import NOW, Server, _page, _screenshots, _serve, _sign_in, browser, demo_ledger
 
 __all__ = ["browser"]  # the fixture, imported to be used here
@@ -43,7 +44,7 @@ def test_a_manager_approves_a_credit_application(server: Server, browser: Browse
     _sign_in(page, server.url, "wang")
     page.click("form.langs button[value=en]")
     page.wait_for_selector("html[lang='en']")
-    page.click("nav a[href='/credit-applications']")
+    follow_menu(page, "/credit-applications")
     page.wait_for_selector("#application-rows")
     assert "net 45" in page.inner_text("#application-rows")
     page.click("#application-rows a[href^='/credit-applications/']")
