@@ -25,8 +25,8 @@ from dunmore.credit.terms import parse_terms
 from dunmore.domain.money import check_currency, parse_decimal
 from dunmore.errors import DunmoreError, ImportProblem, ImportRejected, InputFileError
 from dunmore.i18n import N_, _m
-from dunmore.imports.columns import normalize_header
-from dunmore.imports.reading import LINE, column_name, read_table
+from dunmore.imports.columns import header_fields
+from dunmore.imports.reading import LINE, read_table
 from dunmore.ledger.models import CUSTOMERS
 
 ROWS_MAX: Final = 10_000
@@ -67,11 +67,7 @@ class _Row:
 
 def _columns(headers: list[str], name: str) -> dict[str, str]:
     """Field → frame column of the file's header; `InputFileError` naming the missing ones."""
-    found = {}
-    for position, header in enumerate(headers):
-        field = HEADERS.get(normalize_header(header))
-        if field is not None and field not in found:
-            found[field] = column_name(position)
+    found = header_fields(headers, HEADERS)
     missing = [field for field in REQUIRED if field not in found]
     if missing:
         raise InputFileError(

@@ -22,8 +22,8 @@ from dunmore.credit.admission_models import OPEN_ORDERS
 from dunmore.domain.money import check_currency, parse_decimal, to_minor
 from dunmore.errors import DunmoreError, ImportProblem, ImportRejected, InputFileError
 from dunmore.i18n import N_, _m
-from dunmore.imports.columns import normalize_header
-from dunmore.imports.reading import LINE, column_name, read_table
+from dunmore.imports.columns import header_fields
+from dunmore.imports.reading import LINE, read_table
 from dunmore.ledger.models import CUSTOMERS
 
 ROWS_MAX: Final = 200_000
@@ -51,11 +51,7 @@ class OrdersImport:
 
 
 def _columns(headers: list[str], name: str) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for position, header in enumerate(headers):
-        field = HEADERS.get(normalize_header(header))
-        if field is not None and field not in found:
-            found[field] = column_name(position)
+    found = header_fields(headers, HEADERS)
     missing = [field for field in REQUIRED if field not in found]
     if missing:
         raise InputFileError(

@@ -8,6 +8,7 @@ file before any row is read.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -116,6 +117,20 @@ def normalize_header(text: str) -> str:
     """Fold a header cell for matching: trimmed, case-folded, spaces and hyphens as underscores."""
     words = text.replace("\ufeff", "").replace("-", " ").replace("_", " ").split()
     return "_".join(words).casefold()
+
+
+def header_fields(headers: list[str], names: Mapping[str, str]) -> dict[str, str]:
+    """For the smaller files read row by row (contracts, orders): field → frame column of the first
+    header cell whose folded text `names` (folded header → field) knows; the caller names the fields
+    it lacks in its own words."""
+    from dunmore.imports.reading import column_name
+
+    found: dict[str, str] = {}
+    for position, header in enumerate(headers):
+        field = names.get(normalize_header(header))
+        if field is not None and field not in found:
+            found[field] = column_name(position)
+    return found
 
 
 def _lookup(spec: FileSpec) -> dict[str, str]:
