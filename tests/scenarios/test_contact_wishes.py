@@ -56,3 +56,38 @@ def test_every_combination_of_wishes_follows_the_rule(engine: Engine, tmp_path: 
             for c in ("email", "call")
         ]  # fmt: skip
         assert found[ids[f"C{number}"]] == wanted, (prefer, no_call, no_email)
+
+
+def test_only_the_primary_contacts_wishes_count(engine: Engine, tmp_path: Path) -> None:
+    """S's first contact asks for neither e-mail nor calls, but S's primary contact (added later) has
+    no wish: nothing changes. T's first contact has no wish and T's primary contact asks for no calls:
+    T's call is cancelled. U has no primary contact: its first contact's wish (SMS) counts."""
+    story = Story(engine, policy_file(tmp_path, POLICY))
+    for code in ("S", "T", "U"):
+        story.customer(code)
+        story.invoice(f"INV-{code}", code, issued="2026-08-01", due="2026-09-01", amount="100.00")
+    with transaction(engine) as conn:
+        ids = {
+            str(code): int(id_) for code, id_ in conn.execute(select(CUSTOMERS.c.external_id, CUSTOMERS.c.id))
+        }
+        no = {"preferred_channel": None, "do_not_call": False, "do_not_email": False}
+        for row in (
+            {"customer_id": ids["S"], "name": "S1", "is_primary": False, **no,
+             "do_not_call": True, "do_not_email": True},
+            {"customer_id": ids["S"], "name": "S2", "is_primary": True, **no},
+            {"customer_id": ids["T"], "name": "T1", "is_primary": False, **no},
+            {"customer_id": ids["T"], "name": "T2", "is_primary": True, **no, "do_not_call": True},
+            {"customer_id": ids["U"], "name": "U1", "is_primary": False, **no, "preferred_channel": "sms"},
+            {"customer_id": ids["U"], "name": "U2", "is_primary": False, **no, "do_not_call": True},
+        ):  # fmt: skip
+            conn.execute(insert(CONTACTS).values(row))  # one by one: the ids give the order
+    story.run("2026-09-04")
+    d, k = DELIVERIES.c, NOTICES.c
+    query = select(k.customer_id, d.channel, d.status).join(NOTICES, k.id == d.notice_id).order_by(d.id)
+    with engine.connect() as conn:
+        found: dict[int, list[tuple[str, str]]] = {}
+        for customer_id, channel, status in conn.execute(query):
+            found.setdefault(customer_id, []).append((channel, status))
+    assert found[ids["S"]] == [("email", "pending"), ("call", "pending")]
+    assert found[ids["T"]] == [("email", "pending"), ("call", "cancelled")]
+    assert found[ids["U"]] == [("sms", "pending"), ("call", "pending")]

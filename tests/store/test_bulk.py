@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import polars as pl
 import pytest
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Connection, Engine, inspect, select, text
 
 from dunmore.ledger.models import INVOICES
 from dunmore.run.models import POLICY_VERSIONS
@@ -83,3 +83,25 @@ def test_dates_and_aware_times_round_trip(engine: Engine) -> None:
     with engine.connect() as conn:
         stored = conn.execute(select(POLICY_VERSIONS.c.loaded_at)).scalar_one()
     assert (stored if stored.tzinfo else stored.replace(tzinfo=UTC)) == loaded  # SQLite keeps UTC, naive
+
+
+def test_a_large_write_refreshes_postgresql_statistics_inside_its_own_transaction(
+    postgres_engine: Engine,
+) -> None:
+    """The run's statements after its bulk writes are planned on statistics that count the rows the
+    run itself wrote, before any commit; a small write leaves them alone."""
+    rows = bulk.ANALYZE_FROM
+
+    def estimate(conn: Connection) -> float:
+        return float(
+            conn.execute(text("SELECT reltuples FROM pg_class WHERE oid = 'invoices'::regclass")).scalar_one()
+        )
+
+    with postgres_engine.begin() as conn:
+        customer = add_customer(conn, "C1")
+        bulk.insert_frame(conn, INVOICES, invoices(customer, rows))
+        before = estimate(conn)
+        bulk.refresh_statistics(conn, rows - 1, INVOICES)
+        assert estimate(conn) == before < rows
+        bulk.refresh_statistics(conn, rows, INVOICES)
+        assert estimate(conn) == rows

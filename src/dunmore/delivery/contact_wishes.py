@@ -46,19 +46,36 @@ def choose(
     return channel, None
 
 
+def _wished() -> Any:
+    """A contact person with any wish: the only ones that can change a delivery."""
+    k = CONTACTS.c
+    return or_(k.preferred_channel.is_not(None), k.do_not_call, k.do_not_email)
+
+
 def _primary() -> Any:
-    """Each customer's primary contact (or first) with its wishes."""
+    """The primary contact (or first) of each customer that has a contact with a wish, with its
+    wishes — only those whose primary contact has one. A small set on most ledgers, computed once
+    per statement (materialized): ranked inside the join instead, PostgreSQL re-sorted every
+    customer's contacts for each delivery of a large run when its statistics were stale (a 1M-item
+    run did not finish in 30 minutes)."""
     k = CONTACTS.c
     rank = func.row_number().over(partition_by=k.customer_id, order_by=(k.is_primary.desc(), k.id))
-    ranked = select(
-        k.customer_id, k.preferred_channel, k.do_not_call, k.do_not_email, rank.label("rank")
-    ).subquery()
-    return select(ranked).where(ranked.c["rank"] == 1).subquery("wishes")
+    ranked = (
+        select(k.customer_id, k.preferred_channel, k.do_not_call, k.do_not_email, rank.label("rank"))
+        .where(k.customer_id.in_(select(k.customer_id).where(_wished())))
+        .subquery()
+    )
+    r = ranked.c
+    wished = or_(r.preferred_channel.is_not(None), r.do_not_call, r.do_not_email)
+    primary = select(ranked).where(r["rank"] == 1, wished)
+    return primary.cte("wishes").prefix_with("MATERIALIZED", dialect="postgresql")
 
 
 def respect_contact_wishes(conn: Connection, which: Any, *, now: datetime) -> None:
     """Apply the contact's wishes to the pending deliveries that `which` (over deliveries and their
-    notices) selects."""
+    notices) selects. Nothing to do, and nothing read but one row, when no contact has a wish."""
+    if conn.execute(select(CONTACTS.c.id).where(_wished()).limit(1)).first() is None:
+        return
     d, n, wishes = DELIVERIES.c, NOTICES.c, _primary()
     base = (
         select(d.id, d.attempts, d.channel, wishes.c.preferred_channel)

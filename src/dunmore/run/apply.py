@@ -44,7 +44,7 @@ from dunmore.run.models import (
     NOTICES,
     REMINDER_RECORDS,
 )
-from dunmore.store.bulk import insert_frame, read_frame, upsert_frame, upsert_insert
+from dunmore.store.bulk import insert_frame, read_frame, refresh_statistics, upsert_frame, upsert_insert
 
 GROUP = ["customer_id", "currency"]
 APPLIED = ("committed", "approved")
@@ -115,7 +115,9 @@ def insert_deliveries(conn: Connection, which: Any, policies: PolicySet, now: da
         .order_by(n.id, c.position)
     )
     columns = ["notice_id", "channel", "status", "created_at"]
-    conn.execute(insert(DELIVERIES).from_select(columns, query))
+    statement = insert(DELIVERIES).from_select(columns, query)
+    added = conn.execute(statement.execution_options(preserve_rowcount=True)).rowcount
+    refresh_statistics(conn, added, NOTICES, DELIVERIES)
     respect_contact_wishes(conn, and_(which, DELIVERIES.c.created_at == now), now=now)
 
 
