@@ -117,7 +117,7 @@ def insert_deliveries(conn: Connection, which: Any, policies: PolicySet, now: da
     columns = ["notice_id", "channel", "status", "created_at"]
     statement = insert(DELIVERIES).from_select(columns, query)
     added = conn.execute(statement.execution_options(preserve_rowcount=True)).rowcount
-    refresh_statistics(conn, added, NOTICES, DELIVERIES)
+    refresh_statistics(conn, added, DELIVERIES)
     respect_contact_wishes(conn, and_(which, DELIVERIES.c.created_at == now), now=now)
 
 

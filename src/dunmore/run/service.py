@@ -36,13 +36,13 @@ from dunmore.run.apply import (
     write_group_state,
 )
 from dunmore.run.instalment_notices import remind_customers
-from dunmore.run.models import NOTICES, POLICY_VERSIONS, RUNS
+from dunmore.run.models import NOTICE_ITEMS, NOTICES, POLICY_VERSIONS, RUNS
 from dunmore.run.next_steps import write_next_steps
 from dunmore.run.partitioned import joined_decisions, kept
 from dunmore.run.plans import remind_instalments, write_plan_changes
 from dunmore.run.promises import write_promise_changes
 from dunmore.run.snapshot import read_snapshot
-from dunmore.store.bulk import write_cache
+from dunmore.store.bulk import refresh_statistics, write_cache
 from dunmore.webhooks import emit as webhooks
 from dunmore.workspace.run_alerts import AlertRules, raise_run_alerts
 
@@ -356,6 +356,9 @@ def _write(
     progress("write", 1, 5)
     insert_notice_items(conn, decisions.notice_items, keyed)
     insert_reminder_records(conn, decisions.reminders, run_id=run_id)
+    # What follows joins these rows: plan it on statistics that count them (a stale "no notices"
+    # made PostgreSQL raise the levels by a nested loop that did not finish in 9 minutes).
+    refresh_statistics(conn, keyed.height + decisions.notice_items.height, NOTICES, NOTICE_ITEMS)
     progress("write", 2, 5)
     if keyed.height:
         ours = and_(NOTICES.c.run_id == run_id, NOTICES.c.id >= keyed["notice_id"].min())
