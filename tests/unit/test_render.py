@@ -131,6 +131,24 @@ def test_an_override_comes_first_and_the_rest_falls_back(tmp_path: Path) -> None
     assert "overdue-1" in templates.step_templates()
 
 
+def test_a_file_edited_in_place_renders_its_new_text_in_a_new_template_set(tmp_path: Path) -> None:
+    """Compiled templates are kept for the process (one compile per file, not per set), but never
+    for a file whose text changed: the same path edited renders the edit, in both flavours."""
+    first = _override(tmp_path, {"overdue-1/en.jinja": BLOCKS})
+    assert first.render("overdue-1", sample_view("en")).subject == "S"
+    edited = BLOCKS.replace("{% block subject %}S", "{% block subject %}Edited").replace(
+        "<p>H</p>", "<p>E</p>"
+    )
+    second = _override(tmp_path, {"overdue-1/en.jinja": edited})
+    message = second.render("overdue-1", sample_view("en"))
+    assert message.subject == "Edited"
+    assert "<p>E</p>" in message.html
+    assert (
+        _override(tmp_path, {"overdue-1/en.jinja": BLOCKS}).render("overdue-1", sample_view("en")).subject
+        == "S"
+    )
+
+
 def test_an_override_can_extend_a_default_file(tmp_path: Path) -> None:
     templates = _override(
         tmp_path,
