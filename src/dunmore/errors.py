@@ -98,6 +98,13 @@ class BadArgument(DunmoreError):
     exit_code = 2
 
 
+def refuse_nul(*texts: str | None) -> None:
+    """PostgreSQL stores no NUL character in text, nor compares one: a request with one is refused
+    before any query, on every database alike."""
+    if any(text and "\x00" in text for text in texts):
+        raise BadArgument(_m("a text contains a NUL character (\\x00): remove it"))
+
+
 class ConfigError(DunmoreError):
     """Settings (environment, dunmore.toml) that are invalid."""
 

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, select, text
 from dunmore.access.models import AUDIT_LOG
 from dunmore.access.permissions import Permission, require
 from dunmore.access.values import User
-from dunmore.errors import BadArgument
+from dunmore.errors import BadArgument, refuse_nul
 from dunmore.i18n import Text, _m
 from dunmore.store.db import as_utc
 
@@ -270,6 +270,7 @@ def browse(conn: Connection, *, user: User, object: str = "", actor: str = "", a
                     count=len(value),
                 )
             )
+    refuse_nul(object, actor, action)
     rows = list_rows(conn, object=object.strip() or None, actor=actor.strip() or None,
                      action=action.strip() or None, limit=limit + 1, before_id=before_id)  # fmt: skip
     page = tuple(rows[:limit])

@@ -29,7 +29,7 @@ from dunmore.access.permissions import Permission, customer_scope, require
 from dunmore.access.values import User
 from dunmore.delivery import outbox
 from dunmore.domain.money import Money
-from dunmore.errors import AmountError, BadArgument, NotFound
+from dunmore.errors import AmountError, BadArgument, NotFound, refuse_nul
 from dunmore.i18n import _m
 from dunmore.ledger import balances
 from dunmore.ledger.models import CREDIT_NOTES, CUSTOMERS, INVOICES
@@ -119,13 +119,6 @@ def _owner(conn: Connection, owner: str | None, default: str | None) -> str | No
             _m("no active user %(login)s to own the dispute: see `dunmore users list`", login=repr(owner))
         )
     return str(found)
-
-
-def refuse_nul(*texts: str | None) -> None:
-    """PostgreSQL stores no NUL character in text, nor compares one: a request with one is refused
-    before any query, on every database alike."""
-    if any(text and "\x00" in text for text in texts):
-        raise BadArgument(_m("a text contains a NUL character (\\x00): remove it"))
 
 
 def _checked_note(note: str) -> str:

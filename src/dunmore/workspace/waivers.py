@@ -26,11 +26,11 @@ from dunmore.access.models import USERS
 from dunmore.access.permissions import ROLES, Permission, require
 from dunmore.access.values import User
 from dunmore.domain.money import Money
-from dunmore.errors import AmountError, BadArgument, NotFound, PermissionDenied
+from dunmore.errors import AmountError, BadArgument, NotFound, PermissionDenied, refuse_nul
 from dunmore.i18n import _m
 from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.store.db import as_utc
-from dunmore.workspace.disputes import credit_to, reach, refuse_nul
+from dunmore.workspace.disputes import credit_to, reach
 from dunmore.workspace.models import WAIVERS
 
 CREDIT_NOTE_PREFIX: Final = "CN-WVR-"

@@ -174,7 +174,7 @@ def resolve_dispute(
     return _one(site, conn, user, dispute_id)
 
 
-@router.get("/disputes", response_model=DisputePage, responses=errors.FORBIDDEN)
+@router.get("/disputes", response_model=DisputePage, responses=errors.BAD_REQUEST | errors.FORBIDDEN)
 def list_disputes(
     site: Site,
     conn: Conn,

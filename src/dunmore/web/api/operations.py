@@ -227,7 +227,9 @@ def policy_version(conn: Conn, user: ApiUser, version: Version) -> PolicyVersion
     )
 
 
-@router.get("/audit", response_model=AuditPage, responses=errors.FORBIDDEN, tags=["audit"])
+@router.get(
+    "/audit", response_model=AuditPage, responses=errors.BAD_REQUEST | errors.FORBIDDEN, tags=["audit"]
+)
 def audit_log(
     conn: Conn,
     user: ApiUser,
