@@ -63,7 +63,7 @@ def test_a_collector_counts_the_waiting_deliveries_of_their_portfolio_only(engin
 def test_a_portfolio_s_waiting_deliveries_are_counted_from_the_index_alone(sqlite_engine: Engine) -> None:
     _after_a_run(sqlite_engine)
     with sqlite_engine.connect() as conn:
-        query = deliveries_count(get_user(conn, login="ann"), WAITING, many=True)
+        query = deliveries_count(get_user(conn, login="ann"), WAITING, many=True, dialect="sqlite")
         compiled = query.compile(conn, compile_kwargs={"literal_binds": True})
         plan = " | ".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
     assert "deliveries USING COVERING INDEX ix_deliveries_notice_status" in plan, plan

@@ -104,16 +104,19 @@ def _pending_approvals(conn: Connection, user: User) -> int:
 
 
 def _deliveries(conn: Connection, user: User, statuses: tuple[str, ...], *, many: bool) -> int:
-    return int(conn.execute(deliveries_count(user, statuses, many=many)).scalar_one())
+    query = deliveries_count(user, statuses, many=many, dialect=conn.dialect.name)
+    return int(conn.execute(query).scalar_one())
 
 
-def deliveries_count(user: User, statuses: tuple[str, ...], *, many: bool) -> Select[int]:
+def deliveries_count(user: User, statuses: tuple[str, ...], *, many: bool, dialect: str) -> Select[int]:
     """How many deliveries in `statuses` the user reaches. Every customer: the status index alone. A
     narrower scope and statuses that `many` deliveries hold (those waiting: ≈345k after a 1M-item run):
     from its customers' notices to their deliveries through `ix_deliveries_notice_status`, which holds
-    the status, so no delivery row is read — the status compared as `status || ''` so that SQLite,
-    without statistics, does not walk every waiting delivery of the ledger instead. Few (dead
-    letters): from the status index."""
+    the status, so no delivery row is read — on SQLite the status compared as `status || ''` so that,
+    without statistics, it does not walk every waiting delivery of the ledger instead. PostgreSQL
+    keeps the plain comparison: hidden in an expression, its estimate of the waiting deliveries fell
+    from 344k to 1.4k and it hashed all of them (455 ms against 267 ms plain, on the 1M ledger at load
+    8). Few (dead letters): from the status index."""
     scope = customer_scope(user)
     if not many:
         return (
@@ -126,11 +129,12 @@ def deliveries_count(user: User, statuses: tuple[str, ...], *, many: bool) -> Se
     if isinstance(scope, True_):
         return select(func.count()).select_from(Delivery).where(Delivery.status.in_(statuses))
     reached = select(CUSTOMERS.c.id).where(scope)
+    status = Delivery.status + "" if dialect == "sqlite" else Delivery.status
     return (
         select(func.count())
         .select_from(Notice)
         .join(Delivery, Delivery.notice_id == Notice.id)
-        .where(Notice.customer_id.in_(reached), (Delivery.status + "").in_(statuses))
+        .where(Notice.customer_id.in_(reached), status.in_(statuses))
     )
 
 
