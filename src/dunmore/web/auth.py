@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine
 from dunmore import i18n
 from dunmore.access.service import authenticate_token, get_user
 from dunmore.access.values import User
-from dunmore.errors import ConfigError, DunmoreError, NotFound
+from dunmore.errors import ConfigError, DunmoreError, NotFound, refuse_nul
 from dunmore.i18n import _m
 from dunmore.settings import Settings
 from dunmore.store.db import transaction
@@ -93,6 +93,12 @@ def csrf_token(request: Request) -> str:
         token = secrets.token_urlsafe(32)
         request.session["csrf"] = token
     return token
+
+
+def refuse_nul_in_url(request: Request) -> None:
+    """A NUL character anywhere in the path or the query is refused (400) before any route reads
+    it: PostgreSQL neither stores nor compares one, and a filter holding one answered 500 there."""
+    refuse_nul(request.url.path, *(text for pair in request.query_params.multi_items() for text in pair))
 
 
 async def check_csrf(request: Request) -> None:

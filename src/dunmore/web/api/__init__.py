@@ -12,10 +12,13 @@ from dunmore.web.api import disputes as dispute_routes
 from dunmore.web.api import plans as plan_routes
 from dunmore.web.api import playbook as playbook_routes
 from dunmore.web.api import statements as statement_routes
-from dunmore.web.api.errors import UNAUTHORIZED
-from dunmore.web.auth import api_user
+from dunmore.web.api.errors import BAD_REQUEST, UNAUTHORIZED
+from dunmore.web.auth import api_user, refuse_nul_in_url
 
-router = APIRouter(dependencies=[Depends(api_user)], responses=UNAUTHORIZED)
+# Every operation may refuse a NUL character in its path or query (400), after the token is read.
+router = APIRouter(
+    dependencies=[Depends(api_user), Depends(refuse_nul_in_url)], responses=UNAUTHORIZED | BAD_REQUEST
+)
 router.include_router(routes.router)
 router.include_router(runs.router)
 router.include_router(operations.router)
