@@ -55,6 +55,8 @@ def test_a_manager_approves_a_collectors_application_through_the_api(sqlite_engi
             number, "approved", LOGINS[Role.MANAGER]
         )  # fmt: skip
         assert decided["reason"] == APPROVE["reason"]
+        stamp = NOW.isoformat().replace("+00:00", "Z")  # moments are aware UTC, on SQLite too
+        assert (decided["drafted_at"], decided["decided_at"]) == (stamp, stamp)
         again = client.post(_path(number), json=APPROVE, headers=demo.auth(Role.MANAGER))
         assert again.status_code == 400
         assert client.post(_path(999_999), json=APPROVE, headers=demo.auth(Role.MANAGER)).status_code == 404

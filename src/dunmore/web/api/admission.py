@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from dunmore.credit import admission, signals
-from dunmore.store.db import ID_MAX
+from dunmore.store.db import ID_MAX, as_utc
 from dunmore.web.api import errors
 from dunmore.web.auth import ApiUser, Conn, Site
 
@@ -105,9 +105,9 @@ def _shown(a: admission.ApplicationView) -> Application:
         report_score=a.facts["report_score"],
         files=len(a.files),
         drafted_by=a.drafted_by,
-        drafted_at=a.drafted_at,
+        drafted_at=as_utc(a.drafted_at),  # SQLite gives the stored UTC moment back naive
         decided_by=a.decided_by,
-        decided_at=a.decided_at,
+        decided_at=None if a.decided_at is None else as_utc(a.decided_at),
         reason=a.reason,
     )
 
