@@ -44,6 +44,8 @@ RATES: Final = (Decimal("0.0365"), Decimal("0.08"), Decimal("0.1"), Decimal("0.1
 # Contract clauses as annual rates: 0.05 % a day, 1.5 % a month, 6 % a year, a rate of nothing.
 CONTRACT_RATES: Final = (Decimal("0.1825"), Decimal("0.18"), Decimal("0.06"), Decimal("0"))
 CONTRACT_CAPS: Final = (Decimal("0.1488"), Decimal("0.2"), Decimal("0"))
+# Contract fee clauses per notice, in minor units: nothing, a cent, 200.00, 50.00.
+CONTRACT_FEES: Final = (0, 1, 200_00, 50_00)
 ITEM_KINDS: Final[tuple[ItemKind, ...]] = ("invoice", "invoice", "invoice", "fee", "interest")
 
 
@@ -92,6 +94,7 @@ MINIMUMS: Final = st.dictionaries(st.sampled_from(POLICY_CURRENCIES), st.integer
 RATE_OR_NONE: Final = st.none() | st.sampled_from(RATES)
 CONTRACT_RATE_OR_NONE: Final = st.none() | st.none() | st.sampled_from(CONTRACT_RATES)
 CONTRACT_CAP_OR_NONE: Final = st.none() | st.sampled_from(CONTRACT_CAPS)
+CONTRACT_FEE_OR_NONE: Final = st.none() | st.none() | st.sampled_from(CONTRACT_FEES)
 GRADE_OR_NONE: Final = st.none() | st.sampled_from(GRADES)
 TAG_SETS: Final = subsets(TAGS)
 GRADE_CONDITION: Final = st.none() | subsets(GRADES, min_size=1)
@@ -221,6 +224,7 @@ def item(draw: st.DrawFn, item_id: int, customer_id: int, as_of: date) -> Item:
     level, level_date = level_history(draw, as_of) if invoice else (0, None)
     paid_late_days = share(draw, dpd + 1) - 1 if dpd > 0 else 0
     contract_rate = draw(CONTRACT_RATE_OR_NONE)  # on any kind: only invoices accrue
+    contract_fee = draw(CONTRACT_FEE_OR_NONE)  # on any kind: only invoices' clauses count
     return Item(
         item_id=item_id,
         customer_id=customer_id,
@@ -239,6 +243,8 @@ def item(draw: st.DrawFn, item_id: int, customer_id: int, as_of: date) -> Item:
         plan_until=promised_until(draw, as_of),
         contract_rate=contract_rate,
         contract_clause=None if contract_rate is None else f"K-{contract_rate}: {contract_rate} a year",
+        contract_fee_minor=contract_fee,
+        contract_fee_clause=None if contract_fee is None else f"K-{contract_fee}: {contract_fee} per notice",
     )
 
 

@@ -324,13 +324,15 @@ def test_the_demo_is_audited_and_a_reset_leaves_the_log_whole(
     assert [(r["actor"], r["action"], r["object"]) for r in rows] == [
         ("cli:ops", "demo.build", "demo"),
         ("cli:ops", "policy.load", "policy:1"),
+        ("cli:ops", "grades.compute", "grades:2026-11-23"),  # graded before the run routes them
         ("cli:ops", "run.commit", "run:1"),
         ("cli:ops", "user.add", "user:demo"),  # the demo manager the web application signs in with
         ("cli:ops", "demo.build", "demo"),
+        ("cli:ops", "grades.compute", "grades:2026-11-23"),
         ("cli:ops", "run.commit", "run:1"),  # SQLite gives the new run the id of the deleted one
         ("cli:ops", "user.set_password", "user:demo"),  # a new password at every demo
     ]
-    assert rows[4]["after"] == {
+    assert rows[5]["after"] == {
         "customers": 6,
         "invoices": rows[0]["after"]["invoices"],
         "seed": 3,

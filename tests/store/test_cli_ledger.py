@@ -5,14 +5,20 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from dunmore.access.models import AUDIT_LOG
 from dunmore.cli.app import app
+from dunmore.credit.grades_models import GRADE_HISTORY
+from dunmore.ledger.models import CUSTOMERS
+from dunmore.store.db import make_engine
 
 AS_OF = "2026-11-23"
 
@@ -38,6 +44,27 @@ def test_demo_prints_a_summary_and_runs_the_days_dunning(db: str) -> None:
     assert "40 customers" in out
     assert "Overdue total" in out
     assert "Dunning run for 2026-11-23" in out
+
+
+def test_demo_grades_every_customer_before_the_run(db: str) -> None:
+    """The demo's customers have a grade earned from their history as of the demo's day (the
+    customer page's grade panel and `grades explain` read it), computed before the run routes them."""
+    code, out = run("--db", db, "grades", "explain", "C000001", "--json")
+    assert code == 0, out
+    explained = json.loads(out)
+    assert explained["graded_on"] == AS_OF
+    assert explained["grade"] in {"A", "B", "C", "D", "N"}
+    with make_engine(db).connect() as conn:
+        graded = conn.execute(select(func.count()).where(GRADE_HISTORY.c.as_of == date(2026, 11, 23)))
+        customers = conn.execute(select(func.count()).select_from(CUSTOMERS))
+        assert graded.scalar_one() == customers.scalar_one() == 40
+        computed = conn.execute(
+            select(AUDIT_LOG.c.id).where(AUDIT_LOG.c.action == "grades.compute")
+        ).scalar_one()
+        run_audit = conn.execute(
+            select(func.min(AUDIT_LOG.c.id)).where(AUDIT_LOG.c.action == "run.commit")
+        ).scalar_one()
+    assert computed < run_audit  # graded first: the run's routes read the grades
 
 
 def test_demo_refuses_to_mix_with_an_existing_ledger(db: str) -> None:

@@ -30,6 +30,7 @@ from sqlalchemy import Connection, Engine, and_, select, update
 from dunmore.access import service as access
 from dunmore.access.values import Role
 from dunmore.cli.demo_run import EXAMPLE_POLICY
+from dunmore.credit.admission import Facts, apply
 from dunmore.credit.contracts import Says, add_contract
 from dunmore.delivery import outbox
 from dunmore.delivery.models import DELIVERIES
@@ -84,6 +85,7 @@ class Demo:
     disputes: DisputeFixtures | None = None  # see `_disputes`
     task: int = 0  # an open call task of an east customer (the worklist's)
     contract: str = ""  # a draft contract of an east customer the sales user owns, drafted by "t"
+    application: int = 0  # a draft credit application of the next such customer, drafted by "t"
 
     def auth(self, role: Role) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
@@ -130,9 +132,9 @@ def demo_ledger(engine: Engine, *, customers: int = 30) -> Demo:
         _fail_for_good(conn, [east_emails[0][0], east_emails[1][0], west_emails[0][0]])
         dispute_fixtures = _disputes(conn)
         task = _call_task(conn, *east_emails[3][:2])
-        contract = _contract(
-            conn, next(code for code, portfolio, owner in rows if portfolio == "east" and owner == sales)
-        )
+        east_owned = [code for code, portfolio, owner in rows if portfolio == "east" and owner == sales]
+        contract = _contract(conn, east_owned[0])
+        application = _application(conn, east_owned[1])
     return Demo(
         tokens=tokens,
         east=[code for code, portfolio, _ in rows if portfolio == "east"],
@@ -150,7 +152,17 @@ def demo_ledger(engine: Engine, *, customers: int = 30) -> Demo:
         disputes=dispute_fixtures,
         task=task,
         contract=contract,
+        application=application,
     )
+
+
+def _application(conn: Connection, customer: str) -> int:
+    """A draft credit application: a limit of 50,000.00 CNY on net 30 (not C000003, which the
+    admission tests give an application of their own: one draft per customer at a time)."""
+    return apply(
+        conn, customer=customer, limit=Decimal("50000.00"), currency="CNY", terms="net 30",
+        facts=Facts(years_in_business=8), by="t", actor="t", now=NOW,
+    )  # fmt: skip
 
 
 def _contract(conn: Connection, customer: str) -> str:

@@ -111,6 +111,7 @@ def _path_values(operation: Operation, demo: Demo, role: Role) -> dict[str, str]
         "version": "1",
         "plan_id": "1",  # likewise: the first plan agreed
         "contract": demo.contract,
+        "application": str(demo.application),  # a draft: decided once, then refused (400)
         "promise_id": "1",  # none yet at first: not found; once one is recorded, its cancellation
         "reason": "forgot",
         "language": "en",
@@ -140,6 +141,7 @@ def _body(operation: Operation, demo: Demo) -> Any:
         "PUT /api/v1/playbook/{reason}/{language}": PLAYBOOK_ANSWER,
         "POST /api/v1/contracts/{contract}/events": {"event": "delivery", "on": AS_OF.isoformat()},
         "POST /api/v1/credit-signals": SIGNAL,
+        "POST /api/v1/credit-applications/{application}/decision": {"decision": "approve", "reason": "ok"},
         "POST /api/v1/contracts": CONTRACT_SAYS | {"customer": _contract_customer(demo), "number": "API-1"},
         "POST /api/v1/contracts/{contract}/versions": CONTRACT_SAYS,
     }.get(operation.label, NOT_SET)

@@ -285,6 +285,14 @@ ADMISSION_LINES = [
     Line(
         Permission.CREDIT_MANAGE,
         "POST",
+        "/api/v1/credit-applications/{application}/decision",
+        past_the_gate,
+        body={"decision": "reject"} | REASON,
+        at=lambda demo: {"application": 999_999},
+    ),
+    Line(
+        Permission.CREDIT_MANAGE,
+        "POST",
         "/credit-applications/{number}/reject",
         past_the_gate,
         body=REASON,

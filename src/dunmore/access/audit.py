@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,7 +46,8 @@ class AuditRow:
     hash: str
 
 
-_COLUMNS = [AUDIT_LOG.c[f.name] for f in fields(AuditRow)]
+ROW_FIELDS = tuple(f.name for f in fields(AuditRow))
+_COLUMNS = [AUDIT_LOG.c[name] for name in ROW_FIELDS]
 
 
 @dataclass(frozen=True)
@@ -141,8 +142,15 @@ def record_many(conn: Connection, events: Sequence[Event]) -> list[AuditRow]:
     rows: list[AuditRow] = []
     for offset, event in enumerate(events):
         rows.append(_chained(event, next_id + offset, rows[-1].hash if rows else prev_hash))
-    conn.execute(AUDIT_LOG.insert(), [asdict(row) for row in rows])
+    conn.execute(AUDIT_LOG.insert(), [_values(row) for row in rows])
     return rows
+
+
+def _values(row: AuditRow) -> dict[str, Any]:
+    """The row's columns. Not `dataclasses.asdict`, which deep-copies every field: its fields are
+    already flat (the JSON is text), and for the 194,727 rows of a grading that set as many credit
+    holds the copies took 40 % of `grades compute` (benchmarks/grades.py, cProfile)."""
+    return {name: getattr(row, name) for name in ROW_FIELDS}
 
 
 def record(conn: Connection, *, at: datetime, actor: str, action: str, object: str,

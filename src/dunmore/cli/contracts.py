@@ -54,7 +54,7 @@ Interest = Annotated[
     str | None, typer.Option("--interest", help="Its late-payment interest clause, e.g. `0.05% per day`.")
 ]
 Fee = Annotated[
-    str | None, typer.Option("--fee", help="Its fee clause, as written (at most 200 characters).")
+    str | None, typer.Option("--fee", help="Its fee clause: an amount per notice, e.g. `200.00 per notice`.")
 ]
 
 

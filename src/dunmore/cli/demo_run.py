@@ -14,9 +14,11 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy import Connection, Engine, func, select
 
 from dunmore.access import service as access
-from dunmore.access.values import Role
+from dunmore.access.values import Language, Role, User
 from dunmore.cli.context import AppState, cli_actor, console, parse_as_of, reported
 from dunmore.cli.reports import show_aging
+from dunmore.credit import grades
+from dunmore.credit.grades import Grading
 from dunmore.delivery.models import DELIVERIES
 from dunmore.delivery.worker import Outlets, Tally, Worker
 from dunmore.demo.generator import generate
@@ -51,6 +53,22 @@ def _summary(conn: Connection, as_of: date) -> None:
     overdue = report.totals.select("currency", overdue=pl.col("total") - pl.col("not due"))
     console.print(rich_table(overdue, title="Overdue total per currency", money=["overdue"]))
     show_aging(report, limit=20)
+
+
+def _grade(conn: Connection, day: date, now: datetime, actor: str) -> Grading:
+    """Grade every customer as `dunmore grades compute` does, before the run: the routes read the
+    grades, and the customer pages show them."""
+    operator = User(0, actor, Role.ADMIN, Language.EN, frozenset(), False, now)
+    return grades.compute(conn, user=operator, as_of=day, now=now)
+
+
+def _grades_summary(graded: Grading) -> None:
+    counts = ", ".join(f"{grade} {count}" for grade, count in graded.counts.items()) or "none"
+    console.print(
+        f"credit grades as of {graded.as_of.isoformat()}: {counts} "
+        f"({len(graded.changed)} changed, {graded.holds_set} credit holds, {graded.alerts} alerts)",
+        highlight=False,
+    )
 
 
 def _run_summary(outcome: service.RunOutcome) -> None:
@@ -106,6 +124,9 @@ def run_demo(app: AppState, *, customers: int, seed: int, as_of: str | None, res
                 build_demo(conn, portfolio, reset=reset, where=where, seed=seed, as_of=day.isoformat(),
                            actor=actor, at=now)  # fmt: skip
                 _ensure_policy(conn, now, actor)
+            progress.update(task, description="grading the customers from their payment history")
+            with transaction(engine) as conn:
+                graded = _grade(conn, day, now, actor)
             progress.update(task, description="running the day's dunning")
             with transaction(engine, snapshot=True) as conn:
                 outcome = service.commit(conn, as_of=day, today=day, now=now, actor=actor,
@@ -117,6 +138,7 @@ def run_demo(app: AppState, *, customers: int, seed: int, as_of: str | None, res
         )
         with engine.connect() as conn:
             _summary(conn, day)
+        _grades_summary(graded)
         _run_summary(outcome)
         _delivery_summary(tally)
         url = engine.url.render_as_string(hide_password=True)

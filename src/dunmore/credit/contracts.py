@@ -19,7 +19,7 @@ from sqlalchemy import Connection, insert, select, update
 from dunmore.access import audit
 from dunmore.access.permissions import Permission, customer_scope, require
 from dunmore.access.values import User
-from dunmore.credit import contract_approval
+from dunmore.credit import contract_approval, contract_fee
 from dunmore.credit.contract_models import CONTRACT_ATTACHMENTS, CONTRACT_EVENTS, CONTRACT_VERSIONS, CONTRACTS
 from dunmore.credit.contract_reads import FileView, contract_row, recorded_events, version_rows
 from dunmore.credit.terms import Event, parse_terms
@@ -92,7 +92,7 @@ def checked(says: Says) -> dict[str, Any]:
         "amount_minor": minor,
         "terms": parse_terms(says.terms).text,
         "interest_terms": interest_clause(says.interest_terms),
-        "fee_terms": fee_clause(says.fee_terms),
+        "fee_terms": fee_clause(says.fee_terms, currency),
     }
 
 
@@ -110,13 +110,19 @@ def interest_clause(text: str | None) -> str | None:
     return f"{Decimal(found[1]).normalize():f}% per {found[2]}"
 
 
-def fee_clause(text: str | None) -> str | None:
+def fee_clause(text: str | None, currency: str | None = None) -> str | None:
+    """`AMOUNT per notice` (`credit.contract_fee`), with the currency's places once it is known."""
     if text is None or not text.strip():
         return None
-    cleaned = " ".join(text.split())
-    if len(cleaned) > FEE_MAX or "\x00" in cleaned:
-        raise BadArgument(_m("fee terms have at most %(most)s characters", most=FEE_MAX))
-    return cleaned
+    found = contract_fee.TERMS.match(" ".join(text.strip().lower().split())[:FEE_MAX])
+    if found is None:
+        raise BadArgument(
+            _m(
+                "fee terms %(text)s: write an amount per notice, e.g. `200.00 per notice`",
+                text=repr(text[:60]),
+            )
+        )
+    return contract_fee.canonical(Decimal(found[1]), currency)
 
 
 def _customer_id(conn: Connection, code: str, user: User | None) -> int:

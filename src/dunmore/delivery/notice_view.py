@@ -11,10 +11,13 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from dunmore.credit.contract_interest import read_clauses
+from dunmore.credit.contract_models import CONTRACTS
 from dunmore.delivery.instalment_view import instalment_lines
 from dunmore.delivery.view import (
     LANGUAGES,
@@ -91,6 +94,11 @@ def load_notices(conn: Connection, ids: Collection[int], settings: Settings) -> 
             _m("no notice %(ids)s: `dunmore deliveries list` shows notices", ids=", ".join(map(str, missing)))
         )
     items = _item_rows(conn, ids)
+    rates = contract_rates(conn, {row["customer_id"] for row in notices.values()})
+    items = {
+        notice_id: [{**row, "contract_rate": rates.get(row["item_id"])} for row in rows]
+        for notice_id, rows in items.items()
+    }
     contacts = _primary_contacts(conn, {row["customer_id"] for row in notices.values()})
     policies = {
         run_id: policy_of_run(conn, run_id).policies for run_id in {r["run_id"] for r in notices.values()}
@@ -145,7 +153,7 @@ def _item_rows(conn: Connection, ids: Collection[int]) -> Mapping[int, list[Mapp
     i, v = NOTICE_ITEMS.c, INVOICES.c
     query = (
         select(
-            i.notice_id, i.kind, i.level, i.days_past_due, i.open_minor, i.interest_minor,
+            i.notice_id, i.item_id, i.kind, i.level, i.days_past_due, i.open_minor, i.interest_minor,
             v.external_id, v.issue_date, v.due_date, v.on_hold, v.disputed_at,
         )
         .join(INVOICES, v.id == i.item_id)
@@ -213,7 +221,7 @@ def _view(
     address: tuple[str, ...],
 ) -> NoticeView:
     currency = row["currency"]
-    lines = tuple(_line(item, currency) for item in items)
+    lines = tuple(_line(item, currency, policy) for item in items)
     fee = _money(row["fee_minor"], currency)
     charge = _money(row["interest_charge_minor"], currency)
     total_open, total_interest, total_due = totals(lines, fee, charge, currency)
@@ -237,7 +245,7 @@ def _view(
         fee=fee,
         interest_charge=charge,
         total_due=total_due,
-        interest_rate=policy.interest_rate,
+        interest_rate=notice_rate(lines),
         deadline=(
             business_deadline(as_of, step.deadline_days, settings.creditor.country)
             if step.deadline_days is not None
@@ -254,7 +262,30 @@ def in_language(view: NoticeView, code: str, settings: Settings) -> NoticeView:
     return replace(view, language=language, creditor=creditor(settings, language))
 
 
-def _line(item: Mapping[str, Any], currency: str) -> Line:
+def contract_rates(conn: Connection, customers: Collection[int]) -> dict[int, Decimal]:
+    """item_id → the annual rate of the contract clause that made the invoice (`credit.contract_interest`)."""
+    clauses = read_clauses(conn, CONTRACTS.c.customer_id.in_(list(customers)))
+    return {
+        item_id: Decimal(rate) for item_id, rate in clauses.select("item_id", "contract_rate").iter_rows()
+    }
+
+
+def applied_rate(contract_rate: Decimal | None, policy: Policy) -> Decimal | None:
+    """The rate an invoice accrues at: its contract clause's, cut to the policy's cap; else the policy's."""
+    if contract_rate is None:
+        return policy.interest_rate
+    cap = policy.contract_interest_cap
+    return contract_rate if cap is None else min(contract_rate, cap)
+
+
+def notice_rate(lines: tuple[Line, ...]) -> Decimal | None:
+    """The one rate the notice's invoices accrue at (None: none, or several)."""
+    rates = {line.interest_rate for line in lines if line.kind == "invoice"}
+    return rates.pop() if len(rates) == 1 else None
+
+
+def _line(item: Mapping[str, Any], currency: str, policy: Policy) -> Line:
+    invoice = item["kind"] == "invoice"
     return Line(
         reference=item["external_id"],
         kind=item["kind"],
@@ -264,6 +295,7 @@ def _line(item: Mapping[str, Any], currency: str) -> Line:
         level=item["level"],
         open_amount=Money(item["open_minor"], currency),
         interest=Money(item["interest_minor"], currency),
+        interest_rate=applied_rate(item["contract_rate"], policy) if invoice else None,
     )
 
 

@@ -60,6 +60,9 @@ class Line:
     level: int
     open_amount: Money  # the undisputed open amount on the notice date
     interest: Money  # interest accrued to the notice date that no earlier notice charged
+    # The annual rate an invoice accrues at: its contract clause's (capped by the policy), else the
+    # policy's; None for fee and interest items and where nothing accrues.
+    interest_rate: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +106,10 @@ class NoticeView:
     fee: Money | None  # the fee this notice adds, if its level has one
     interest_charge: Money | None  # the interest item this notice adds, if its level charges interest
     total_due: Money  # total_open + fee + interest_charge
-    interest_rate: Decimal | None  # annual rate of the debtor's policy, e.g. Decimal("0.0365")
+    # The annual rate the notice's invoices accrue at, e.g. Decimal("0.0365"): the policy's, or the
+    # contract clause's where a contract made them. None when nothing accrues, or when the invoices
+    # accrue at different rates (each line then carries its own `interest_rate`).
+    interest_rate: Decimal | None
     deadline: dt.date | None  # a business day, for levels with deadline_days
     next_step: NextStep | None
     portal_link: str  # where the debtor confirms or disputes the statement; "" while no portal is set

@@ -31,6 +31,7 @@ ITEM_COLUMNS += [
     "promised_until",
     "plan_until",
     "contract_rate",
+    "contract_fee_minor",
 ]
 
 

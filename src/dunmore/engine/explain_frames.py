@@ -17,11 +17,18 @@ def explain_frames(snapshot: SnapshotFrames, coding: Coding) -> tuple[pl.DataFra
     """(every item with its rule columns, every group of an item or a state with its group rules)."""
     items = evaluate_items(snapshot, coding).collect()
     past = pl.col("past_due")
+    clause = past & pl.col("is_invoice") & pl.col("contract_fee_minor").is_not_null()
+    by_fee = pl.struct("contract_fee_minor", "item_id")  # the lowest clause, the first item's if tied
     totals = items.group_by("gkey").agg(
         balance=pl.col("undisputed").filter(past).sum(),
         interest_sum=pl.col("interest").filter(past).sum(),
         rise_level=pl.col("new_level").filter(pl.col("would_rise")).max().fill_null(0),
         has_past_due=past.any(),
+        contract_fee=pl.col("contract_fee_minor").filter(clause).min(),
+        contract_fee_clause=pl.col("contract_fee_clause")
+        .filter(clause)
+        .sort_by(by_fee.filter(clause))
+        .first(),
     )
     state, rejections = group_state(snapshot, coding), group_rejections(snapshot, coding)
     groups = with_facts(evaluate_groups(totals, state, rejections, coding, snapshot.as_of), snapshot, coding)

@@ -57,6 +57,8 @@ ITEMS = _schema(
         "plan_until": pl.Date,
         "contract_rate": pl.String,  # the Decimal's exact text: a rate is never a float
         "contract_clause": pl.String,
+        "contract_fee_minor": pl.Int64,
+        "contract_fee_clause": pl.String,
     }
 )
 CUSTOMERS = _schema(
@@ -176,7 +178,7 @@ def snapshot_frames(snapshot: Snapshot) -> SnapshotFrames:
         (i.item_id, i.customer_id, i.currency, i.kind, i.due_date, i.open_minor, i.disputed_minor, i.on_hold,
          i.level, i.level_date, sorted(i.reminders_had), i.paid_minor_days, i.interest_charged_minor,
          i.promised_until, i.plan_until, None if i.contract_rate is None else str(i.contract_rate),
-         i.contract_clause)
+         i.contract_clause, i.contract_fee_minor, i.contract_fee_clause)
         for i in snapshot.items
     ]  # fmt: skip
     customers = [(c.customer_id, c.grade, sorted(c.tags), c.on_hold) for c in snapshot.customers]

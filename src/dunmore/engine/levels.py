@@ -17,7 +17,7 @@ from dunmore.engine.frames import GROUPS, SnapshotFrames
 from dunmore.engine.items import Coding, with_level_rules
 from dunmore.engine.policy_frames import codes_of
 
-TOTAL_COLUMNS = ["gkey", "undisputed", "interest", "rise_to"]
+TOTAL_COLUMNS = ["gkey", "undisputed", "interest", "rise_to", "contract_fee"]
 NO_LEVELS = pl.lit([], dtype=pl.List(pl.Int64))
 STATE = {
     name: GROUPS[name]
@@ -38,6 +38,7 @@ def past_due_items(items: pl.LazyFrame, coding: Coding, as_of: date) -> pl.LazyF
     rises = pl.col("would_rise")
     return with_level_rules(items.filter("past_due"), coding, as_of).select(
         "gkey", "item_id", "kind_code", "dpd", "undisputed", "interest",
+        contract_fee=pl.when("is_invoice").then(pl.col("contract_fee_minor")),
         level_after=pl.when(rises).then(pl.col("new_level")).otherwise(pl.col("level")),
         rise_to=pl.when(rises).then(pl.col("new_level")).otherwise(0),
     )  # fmt: skip
@@ -60,11 +61,21 @@ def _run_total(column: str) -> pl.Expr:
 
 
 def group_totals(past_due: pl.DataFrame, stride: int) -> pl.DataFrame:
-    """Per group with a past-due item: its balance, its items' interest, the highest level risen to.
+    """Per group with a past-due item: its balance, its items' interest, the highest level risen to,
+    and the lowest fee of its invoices' contract fee clauses (`contract_fee`, null: none).
 
     The highest level is a running maximum of `gkey × stride + rise_to` (rise_to < stride): the
     group keys grow down the rows, so at a run's end the maximum comes from that run alone.
     """
+    totals = _group_sums(past_due, stride)
+    clauses = past_due.filter(pl.col("contract_fee").is_not_null())
+    if clauses.is_empty():  # the common case: no contract fee clause among the past-due items
+        return totals.with_columns(contract_fee=pl.lit(None, dtype=pl.Int64))
+    lowest = clauses.group_by("gkey").agg(pl.col("contract_fee").min())
+    return totals.join(lowest, on="gkey", how="left", maintain_order="left")
+
+
+def _group_sums(past_due: pl.DataFrame, stride: int) -> pl.DataFrame:
     gkey = pl.col("gkey")
     return (
         past_due.lazy()

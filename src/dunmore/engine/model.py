@@ -35,6 +35,8 @@ class Item:
     (its last instalment's date plus grace).
     `contract_rate` is the annual interest rate of the contract clause that made the invoice (None:
     the policy's rate applies), `contract_clause` names that clause (e.g. `K-7 v2: 0.05% per day`).
+    `contract_fee_minor` is the fee per notice of the contract's fee clause (None: the policy's fee
+    applies), `contract_fee_clause` names it (e.g. `K-7 v2: 200.00 per notice`).
     """
 
     item_id: int
@@ -54,6 +56,8 @@ class Item:
     plan_until: date | None = None
     contract_rate: Decimal | None = None
     contract_clause: str | None = None
+    contract_fee_minor: int | None = None
+    contract_fee_clause: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

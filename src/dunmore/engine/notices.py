@@ -44,6 +44,10 @@ def with_level_notices(groups: pl.LazyFrame, coding: Coding) -> pl.DataFrame:
         charge_interest=codes.per_level(lambda p, n: p.levels[n - 1].charge_interest, pl.Boolean),
         pending_approval=codes.per_level(lambda p, n: p.levels[n - 1].requires_approval, pl.Boolean),
     )
+    # Where the level charges a fee, a contract's fee clause says how much (`contract_fee_applies`).
+    notices = notices.with_columns(
+        fee=pl.when(pl.col("fee").is_not_null()).then(pl.coalesce("contract_fee", "fee"))
+    )
     fee_due = pl.col("fee").is_not_null() & ~fee_levels_now().list.contains(pl.col("level"))
     charge = pl.col("charge_interest") & (pl.col("interest_sum") > 0)
     return notices.with_columns(

@@ -377,6 +377,20 @@ def fee_for(step: Step, level: int, currency: str, fee_levels: frozenset[int], d
     return step.fee.get(currency)
 
 
+def contract_fee_of(past_due: Iterable[Item]) -> int | None:
+    """The lowest fee of the contract fee clauses of the past-due invoices (None: no clause)."""
+    fees = [item.contract_fee_minor for item in past_due if is_invoice(item)]
+    named = [fee for fee in fees if fee is not None]
+    return min(named) if named else None
+
+
+def notice_fee(policy_fee: int | None, past_due: Iterable[Item]) -> int | None:
+    """`contract_fee_applies`: where the level charges a fee, a contract fee clause of a past-due
+    invoice says how much instead of the policy (the lowest clause when several contracts are dunned)."""
+    contract_fee = contract_fee_of(past_due)
+    return policy_fee if policy_fee is None or contract_fee is None else contract_fee
+
+
 def interest_charge_for(step: Step, notice_items: Iterable[NoticeItem]) -> int | None:
     """The interest item a `charge_interest` level adds: the items' interest, when positive."""
     total = sum(notice_item.interest_minor for notice_item in notice_items)
@@ -414,7 +428,9 @@ def level_notice(group: Group, past_due: Sequence[Item], risen: dict[int, int], 
         step=step.name,
         policy=group.policy.name,
         level=level,
-        fee_minor=fee_for(step, level, group.currency, episode.fee_levels, dunned_amount(past_due)),
+        fee_minor=notice_fee(
+            fee_for(step, level, group.currency, episode.fee_levels, dunned_amount(past_due)), past_due
+        ),
         interest_charge_minor=interest_charge_for(step, items),
         pending_approval=step.requires_approval,
         items=items,

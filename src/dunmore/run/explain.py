@@ -21,7 +21,7 @@ from dunmore.engine.frames import SnapshotFrames
 from dunmore.errors import NotFound
 from dunmore.i18n import _m
 from dunmore.ledger.models import CUSTOMERS, INVOICES
-from dunmore.run.explain_contract import applied_rate, contract_reason
+from dunmore.run.explain_contract import applied_rate, contract_reason, fee_reason
 from dunmore.run.explain_next_steps import pause_reason
 from dunmore.run.explain_text import say
 from dunmore.run.models import NOTICES
@@ -209,6 +209,7 @@ def _story(item: dict[str, Any], group: dict[str, Any], ctx: dict[str, Any]) -> 
         reasons.append(nxt)
         reasons += ctx["next_steps"].get(item["currency"], []) if item["dpd"] > 0 else []
         reasons += contract_reason(item, policy, ctx["lang"])
+        reasons += fee_reason(item, group, ctx["lang"])
     facts = {
         "kind": item["kind"],
         "currency": item["currency"],
@@ -223,6 +224,7 @@ def _story(item: dict[str, Any], group: dict[str, Any], ctx: dict[str, Any]) -> 
         "interest": format_minor(item["interest"], item["currency"]),
         "interest_clause": item.get("contract_clause"),
         "interest_annual_rate": _rate_text(applied_rate(item, policy)),
+        "fee_clause": group.get("contract_fee_clause") if item["past_due"] else None,
         "next_step": _next_fact(nxt),
     }
     codes = [code for code, _ in reasons]

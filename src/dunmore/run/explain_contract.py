@@ -29,7 +29,26 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "zh-CN": "利息按合同 {contract} 第 {version} 版的利息条款（{rate}）计，以策略上限每年 {cap}% 为限",
         "zh-TW": "利息依合約 {contract} 第 {version} 版的利息條款（{rate}）計，以策略上限每年 {cap}% 為限",
     },
+    "contract_fee": {
+        "en": "a level that charges a fee charges {fee} per contract {contract}, fee clause of version "
+        "{version}, instead of the policy's fee",
+        "zh-CN": "收费的催款级别按合同 {contract} 第 {version} 版的费用条款收取 {fee}，不按策略的费用",
+        "zh-TW": "收費的催款級別依合約 {contract} 第 {version} 版的費用條款收取 {fee}，不依策略的費用",
+    },
 }
+
+
+def fee_reason(item: dict[str, Any], group: dict[str, Any], lang: str) -> list[tuple[str, dict[str, Any]]]:
+    """The reason naming the fee clause the group's notices charge by (`contract_fee_applies`): on
+    each past-due invoice of a group that duns an invoice with a contract fee clause."""
+    from dunmore.credit.contract_fee import FeeClause
+    from dunmore.domain.money import format_minor
+
+    clause = FeeClause.parse(group.get("contract_fee_clause") or "")
+    if clause is None or item["kind"] != "invoice" or not item["past_due"]:
+        return []
+    fee = f"{format_minor(group['contract_fee'], item['currency'])} {item['currency']}"
+    return [("contract_fee", {"fee": fee, "contract": clause.contract, "version": clause.version})]
 
 
 def contract_reason(item: dict[str, Any], policy: Policy, lang: str) -> list[tuple[str, dict[str, Any]]]:

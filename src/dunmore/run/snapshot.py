@@ -15,6 +15,7 @@ import polars as pl
 from sqlalchemy import Connection, Select, and_, func, select, true
 from sqlalchemy.sql.elements import True_
 
+from dunmore.credit.contract_fee import read_fee_clauses
 from dunmore.credit.contract_interest import read_clauses
 from dunmore.credit.contract_models import CONTRACTS
 from dunmore.engine import plans, promises
@@ -112,6 +113,8 @@ def read_items(
     items = items.join(_reminders_had(conn, part, only), on="item_id", how="left")
     clauses = read_clauses(conn, _in(part, only, CONTRACTS.c.customer_id))
     items = items.join(clauses, on="item_id", how="left")
+    fee_clauses = read_fee_clauses(conn, _in(part, only, CONTRACTS.c.customer_id))
+    items = items.join(fee_clauses, on="item_id", how="left")
     return items.with_columns(
         paid_minor_days=pl.col("paid_minor_days").fill_null(0),
         reminders_had=pl.col("reminders_had").fill_null(pl.lit([], dtype=pl.List(pl.String))),

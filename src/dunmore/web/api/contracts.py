@@ -78,7 +78,9 @@ class ContractSays(BaseModel):
     interest_terms: str | None = Field(
         default=None, max_length=40, description="Late-payment interest clause, e.g. `0.05% per day`."
     )
-    fee_terms: str | None = Field(default=None, max_length=200, description="Fee clause, as written.")
+    fee_terms: str | None = Field(
+        default=None, max_length=200, description="Fee clause: an amount per notice, e.g. `200.00 per notice`"
+    )
 
     def says(self) -> contracts.Says:
         return contracts.Says(
