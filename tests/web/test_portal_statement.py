@@ -155,7 +155,8 @@ def test_disputing_a_line_with_a_pdf(client: TestClient, ledger: Engine) -> None
     where = f"/portal/statements/{february}/dispute"
     form = client.get(where).text
     item = re.search(
-        r'data-item="INV-E2">\s*<legend><label class="p-check"><input type="checkbox" name="line" value="(\d+)"',
+        r'data-item="INV-E2">\s*<legend><label class="p-check">'
+        r'<input type="checkbox" name="line" value="(\d+)"',
         form,
     )
     assert item is not None

@@ -209,6 +209,7 @@ def dispute(
     ]
     opened = statements.dispute_lines(conn, statement_id, wanted, now)
     references = {item["item_id"]: item["reference"] for item in json.loads(row.content)["open_items"]}
+    disputes = ", ".join(map(str, opened))
     told = "; ".join(
         f"{references.get(line.item_id, line.item_id)} {line.amount} ({line.reason}) {line.comment.strip()}"
         for line in lines
@@ -216,7 +217,7 @@ def dispute(
     note(
         conn,
         access,
-        note=f"[portal] disputes lines of statement {row.id}: {told} (disputes {', '.join(map(str, opened))})",
+        note=f"[portal] disputes lines of statement {row.id}: {told} (disputes {disputes})",
         now=now,
         today=today,
         upload=upload,
