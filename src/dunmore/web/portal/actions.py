@@ -30,7 +30,7 @@ Code = Annotated[str, Form(max_length=12)]
 Text = Annotated[str, Form(max_length=1000)]
 
 
-BACK = r"^/portal(/statements/[0-9]{1,18}(/dispute)?)?$"  # the pages a form may return to
+BACK = r"^/portal(/statements/[0-9]{1,18}(/dispute|/receipt)?)?$"  # the pages a form may return to
 
 
 def _back(done: str = "", problem: str = "", where: str = "/portal") -> RedirectResponse:

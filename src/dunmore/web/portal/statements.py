@@ -123,7 +123,7 @@ def receipt(request: Request, site: Site, statement_id: StatementId) -> Response
         return _refused(request, exc)
     except NotFound:
         return _not_yours(request, access, statement_id)
-    back = f"/portal/statements/{statement_id}"
+    back = f"/portal/statements/{statement_id}/receipt"
     zone = site.settings.timezone
     return session.render(request, "portal_receipt.html", access=access, signed=signed, back=back, zone=zone)
 
