@@ -68,7 +68,8 @@ def issue(
     as_of: AsOf = None,
 ) -> None:
     """Issue the period's statements (a new version per customer and currency) from the ledger as of
-    the day, and queue each one's e-mail with its PDF (sent by `dunmore statements send`)."""
+    the day, and queue each one's e-mail with its PDF (sent by `dunmore worker`, or at once by
+    `dunmore statements send`)."""
     from dunmore.statements import issue as issuing
 
     app = state(ctx)
@@ -119,7 +120,8 @@ def remind(ctx: typer.Context, as_of: AsOf = None) -> None:
 
 @statements_app.command("send")
 def send(ctx: typer.Context) -> None:
-    """Send the statements and reminders queued for e-mail; failures are retried later."""
+    """Send at once the statements and reminders queued for e-mail (`dunmore worker` sends them
+    too, beside the notices); failures are retried later."""
     from dunmore.delivery.wiring import outlets
     from dunmore.statements.mail import send_due
     from dunmore.workspace.staff_mail import From as Sender
@@ -133,7 +135,13 @@ def send(ctx: typer.Context) -> None:
         settings.creditor.email or "dunmore@localhost", settings.smtp.from_name or settings.creditor.name
     )
     with reported():
-        tally = send_due(state(ctx).engine(), channel=channel, sender=sender, now=lambda: datetime.now(UTC))
+        tally = send_due(
+            state(ctx).engine(),
+            channel=channel,
+            sender=sender,
+            now=lambda: datetime.now(UTC),
+            settings=settings,
+        )
     console.print(
         _(
             "statement e-mails: %(sent)s sent, %(retried)s to retry, %(failed)s failed",

@@ -85,6 +85,7 @@ class Tally:
     by_channel: dict[str, int] = field(default_factory=dict)
     webhooks: WebhookTally = field(default_factory=WebhookTally)
     staff_mail: StaffMailTally = field(default_factory=StaffMailTally)
+    statement_mail: StaffMailTally = field(default_factory=StaffMailTally)
 
     @property
     def handled(self) -> int:
@@ -155,7 +156,26 @@ class Worker:
         notices = self._notices(retake_all=retake_all)
         if self.stopping.is_set():
             return notices
-        return notices + self.webhooks.batch(retake_all=retake_all) + self._staff_mail(retake_all=retake_all)
+        return (
+            notices
+            + self.webhooks.batch(retake_all=retake_all)
+            + self._staff_mail(retake_all=retake_all)
+            + self._statement_mail(retake_all=retake_all)
+        )
+
+    def _statement_mail(self, *, retake_all: bool) -> int:
+        """One batch of statements and their reminders (`statements.mail`), when e-mail is set up."""
+        if self.outlets.email is None or self._stack is None:
+            return 0
+        from dunmore.statements.mail import send_batch
+        from dunmore.workspace.staff_mail import From
+
+        creditor, smtp = self.settings.creditor, self.settings.smtp
+        sender = From(creditor.email or "dunmore@localhost", smtp.from_name or creditor.name)
+        return send_batch(self.engine, outlet=self._email_channel(), sender=sender, now=self.clock,
+                          worker=self.name, limit=self.settings.delivery.batch_size,
+                          tally=self.tally.statement_mail, retake_all=retake_all,
+                          settings=self.settings)  # fmt: skip
 
     def _staff_mail(self, *, retake_all: bool) -> int:
         """One batch of staff mail (alerts, digests: `workspace.staff_mail`), when e-mail is set up."""
