@@ -66,7 +66,7 @@ def overview(
         return session.refused(request, exc.code, customer=_customer_of(exc))
     with transaction(site.engine) as conn:
         seen = service.overview(conn, access=access, settings=site.settings)
-        address = codes.contact_address(conn, access.customer_id)
+        address = codes.contact_on_file(conn, access.customer_id)
         listed = statement.statements_of(conn, access)
     return session.render(
         request,

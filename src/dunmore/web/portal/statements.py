@@ -55,7 +55,7 @@ def _page(request: Request, site: Site, statement_id: int, name: str, **context:
         access = session.current(request)
         with transaction(site.engine, write=True) as conn:
             seen = statement.view(conn, access=access, statement_id=statement_id, now=site.now())
-            address = codes.contact_address(conn, access.customer_id)
+            address = codes.contact_on_file(conn, access.customer_id)
     except LinkRefused as exc:
         return _refused(request, exc)
     except NotFound:
