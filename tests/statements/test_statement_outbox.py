@@ -1,22 +1,29 @@
 """Statements go out through the delivery worker, beside the notices: on 2026-03-16 the manager issues
 E002's November 2025 statement (queued in the issuing transaction); the worker's run sends it to the
 primary contact with the PDF attached and, with `delivery.portal_url` set, the link that opens the
-portal on that very statement — until 30 days past its confirmation day, not after."""
+portal on that very statement — until 30 days past its confirmation day, not after. A customer with
+only a mobile number gets that link by SMS, and its one reminder too."""
 
 # The fixture is imported from tests.support and named as a test parameter, which F811 reports.
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
+from dunmore.access.service import get_user
 from dunmore.delivery.channels.email import SmtpChannel
+from dunmore.delivery.channels.fake import FakeSmsGateway
 from dunmore.delivery.worker import Outlets, Worker
+from dunmore.ledger.models import CONTACTS, CUSTOMERS
 from dunmore.portal import links
 from dunmore.portal.links import LinkRefused
+from dunmore.portal.models import PORTAL_TEXTS
+from dunmore.settings import CreditorSettings
+from dunmore.statements import issue as issuing
 from dunmore.statements.models import STATEMENT_MAILS, STATEMENTS
 from dunmore.store.db import transaction
 from tests.delivery.test_worker import TEMPLATES
@@ -75,3 +82,47 @@ def test_without_a_portal_address_the_mail_has_no_link(
         text = sent.message.get_body(preferencelist=("plain",))
         assert text is not None
         assert "/portal/l/" not in str(text.get_content())
+
+
+def test_a_customer_with_only_a_mobile_gets_the_link_by_sms_and_one_reminder(engine: Engine) -> None:
+    """E002's contact has no e-mail, only a mobile number: the November statement's portal link goes
+    by SMS (the worker sends it through the gateway), and so does the one reminder on 2026-03-23."""
+    fill_ledger(engine)
+    configured = settings()
+    configured.delivery.portal_url = BASE + "{token}"
+    with transaction(engine, write=True) as conn:
+        customer = conn.execute(select(CUSTOMERS.c.id).where(CUSTOMERS.c.external_id == "E002")).scalar_one()
+        conn.execute(
+            update(CONTACTS)
+            .where(CONTACTS.c.customer_id == customer)
+            .values(email=None, phone="138-0013-8000")
+        )
+        boss = get_user(conn, login="boss")
+        [issued] = issuing.issue(
+            conn,
+            user=boss,
+            period=NOVEMBER,
+            as_of=NOW.date(),
+            now=NOW,
+            creditor=CreditorSettings(name="华东贸易有限公司", address=[]),
+            customers=["E002"],
+            settings=configured,
+        )
+    assert (issued.mailed, issued.texted) == (False, True)
+    gateway = FakeSmsGateway()
+    worker = Worker(engine, configured, templates=TEMPLATES, outlets=Outlets(sms=gateway), clock=lambda: NOW)
+    assert worker.run(drain=True).portal_texts.sent == 1
+    [sms] = gateway.sent
+    assert (sms.to, sms.reference) == ("+8613800138000", f"statement:{issued.statement_id}")
+    found = re.search(re.escape(BASE) + r"(\S+)", sms.text)
+    assert found is not None
+    with transaction(engine) as conn:
+        access = links.open_link(conn, settings=configured, token=found.group(1), now=NOW)
+        assert access.statement == issued.statement_id
+    with transaction(engine, write=True) as conn:
+        done = issuing.remind(
+            conn, user=boss, as_of=date(2026, 3, 23), now=NOW + timedelta(days=7), settings=configured
+        )
+        assert done.reminded == 1
+        keys = list(conn.execute(select(PORTAL_TEXTS.c.key).order_by(PORTAL_TEXTS.c.id)).scalars())
+    assert keys == [f"statement:{issued.statement_id}", f"reminder:{issued.statement_id}"]

@@ -89,6 +89,7 @@ def issue(
                 confirm_days=wait,
                 customers=codes,
                 progress=progress,
+                settings=app.settings,
             )
     mailed = sum(1 for one in issued if one.mailed)
     console.print(
@@ -112,7 +113,9 @@ def remind(ctx: typer.Context, as_of: AsOf = None) -> None:
     with reported():
         today = parse_as_of(as_of, app.settings)
         with transaction(app.engine()) as conn:
-            done = issuing.remind(conn, user=_operator(), as_of=today, now=datetime.now(UTC))
+            done = issuing.remind(
+                conn, user=_operator(), as_of=today, now=datetime.now(UTC), settings=app.settings
+            )
     console.print(
         _("%(reminded)s statements reminded, %(lapsed)s lapsed", reminded=done.reminded, lapsed=done.lapsed)
     )

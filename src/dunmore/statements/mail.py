@@ -93,6 +93,50 @@ def queue_mail(conn: Connection, statement: Any, *, kind: str, customer_name: st
     return True
 
 
+def queue_text(
+    conn: Connection,
+    statement: Any,
+    *,
+    kind: str,
+    customer_code: str,
+    at: datetime,
+    settings: Settings | None,
+) -> bool:
+    """Queue a text message with the portal link of the statement (`kind` statement or reminder) to
+    the customer's mobile number, for a customer the e-mail does not reach; False when there is no
+    mobile number, or no portal address (`delivery.portal_url`) to send."""
+    from dunmore.portal import codes, links, texts
+
+    base = settings.delivery.portal_url if settings is not None else None
+    if settings is None or not base or "{token}" not in base:
+        return False
+    phone = codes.contact_phone(conn, statement.customer_id)
+    key = links.signing_key(conn, settings)
+    if phone is None or key is None:
+        return False
+    days = max(1, min(links.MAX_DAYS, (statement.confirm_by - at.date()).days + 30))
+    token = links.sign_token(key, customer=customer_code, issued=at, days=days, statement=statement.id)
+    reminder = N_(
+        "Reminder: please confirm your statement of account for %(period)s, or dispute its lines, by "
+        "%(by)s: %(url)s"
+    )
+    first = N_(
+        "Your statement of account for %(period)s is ready. Please confirm it, or dispute its lines, by "
+        "%(by)s: %(url)s"
+    )
+    said = reminder if kind == "reminder" else first
+    text = i18n.translate(
+        statement.language,
+        said,
+        period=f"{statement.period_from.isoformat()} – {statement.period_to.isoformat()}",
+        by=statement.confirm_by.isoformat(),
+        url=links.url_of(settings, token),
+    )
+    texts.queue_text(conn, key=f"{kind}:{statement.id}", customer_id=statement.customer_id, phone=phone,
+                     language=statement.language, text=text, at=at)  # fmt: skip
+    return True
+
+
 def send_due(
     engine: Engine,
     *,
