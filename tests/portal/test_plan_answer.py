@@ -3,20 +3,25 @@
 On 2026-03-16 E002 asks in the portal for 3 monthly instalments from 2026-03-26; the manager accepts
 it: an e-mail in the customer's language (zh-CN) with the schedule is queued to the contact on file
 (the outbox the codes use, which the worker sends). Another request the manager refuses:
-the customer is told an account manager will call, never the manager's reason. A plan the collector
-made himself is told to nobody.
+the customer is told an account manager will call, never the manager's reason. A third the manager
+counters with 4 instalments from 2026-04-01 (also from the command line): the customer is told the
+other schedule. A plan the collector made himself is told to nobody.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import Connection, Engine, select
+from typer.testing import CliRunner
 
 from dunmore.access import audit
 from dunmore.access.service import get_user
-from dunmore.portal import codes, links, service
+from dunmore.cli.app import app
+from dunmore.errors import PlanRefused
+from dunmore.portal import answers, codes, links, service
 from dunmore.portal.links import Access
 from dunmore.store.db import transaction
 from dunmore.workspace import plans
@@ -108,3 +113,60 @@ def test_a_plan_the_collector_made_is_told_to_nobody(engine: Engine) -> None:
         )
         plans.activate(conn, user=boss, plan_id=made.id, now=NOW)
         assert _answers(conn) == []
+
+
+def test_a_countered_request_tells_the_customer_the_other_schedule(engine: Engine) -> None:
+    """The manager counters E002's request of 3 instalments with 4 from 2026-04-01: the request is
+    cancelled, the counter-proposal proposed, and one e-mail says the new schedule (not "refused")."""
+    fill_ledger(engine)
+    with transaction(engine) as conn:
+        token = links.make_token(conn, settings=SETTINGS, customer="E002", now=NOW, days=14)
+        access = links.open_link(conn, settings=SETTINGS, token=token, now=NOW)
+        asked = _ask(conn, access)
+    with transaction(engine) as conn:
+        boss = get_user(conn, login="boss")
+        offered = answers.counter_plan(
+            conn,
+            user=boss,
+            plan_id=asked,
+            instalments=4,
+            first=date(2026, 4, 1),
+            country="CN",
+            now=NOW + timedelta(hours=1),
+            today=TODAY,
+        )
+    with transaction(engine) as conn:
+        assert plans.get(conn, user=boss, plan_id=asked).status == "cancelled"
+        assert (offered.status, len(offered.instalments), offered.created_by) == ("proposed", 4, "boss")
+        [(key, _address, _subject, body)] = _answers(conn)
+    assert key == f"plan-answer:{asked}"
+    assert "4 期" in body
+    assert "2026-04-01" in body
+    with transaction(engine) as conn, pytest.raises(PlanRefused):
+        answers.counter_plan(
+            conn,
+            user=boss,
+            plan_id=offered.id,
+            instalments=2,
+            first=TODAY,
+            country="CN",
+            now=NOW,
+            today=TODAY,
+        )  # the collector's own plan is no request to counter
+    with transaction(engine) as conn:
+        plans.activate(conn, user=boss, plan_id=offered.id, now=NOW + timedelta(days=1))
+        assert len(_answers(conn)) == 1  # the customer agreed: nothing more to tell
+
+
+def test_plan_counter_from_the_command_line(sqlite_engine: Engine) -> None:
+    fill_ledger(sqlite_engine)
+    with transaction(sqlite_engine) as conn:
+        token = links.make_token(conn, settings=SETTINGS, customer="E002", now=NOW, days=14)
+        asked = _ask(conn, links.open_link(conn, settings=SETTINGS, token=token, now=NOW))
+    env = {"DUNMORE_TIMEZONE": "Asia/Shanghai", "DUNMORE_LANGUAGE": "en"}
+    args = ["--db", str(sqlite_engine.url), "plan", "counter", str(asked), "--instalments", "4"]
+    result = CliRunner().invoke(app, [*args, "--first", "2026-04-01", "--as-of", "2026-03-16"], env=env)
+    assert result.exit_code == 0, result.output
+    assert f"plan {asked} countered with plan" in result.output
+    again = CliRunner().invoke(app, [*args, "--first", "2026-04-01", "--as-of", "2026-03-16"], env=env)
+    assert again.exit_code != 0

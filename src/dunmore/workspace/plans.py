@@ -227,7 +227,8 @@ def _change(
     if plan.status == "proposed":  # asked for in the portal: the customer is told the answer
         from dunmore.portal.answers import tell_plan_answer
 
-        tell_plan_answer(conn, plan=plan, answer="accepted" if to == "active" else "refused", now=now)
+        answer = "accepted" if to == "active" else "refused"
+        tell_plan_answer(conn, plan=plan, answer=answer, now=now, reason=reason)
     after = {"status": to} | ({"reason": reason} if reason else {})
     audit.record(
         conn,
