@@ -31,6 +31,17 @@ PUBLIC = {
     ("POST", "/portal/promise"): "the debtor's portal: the link's session, its CSRF token, a one-time code",
     ("POST", "/portal/plan"): "the debtor's portal: the link's session, its CSRF token, a one-time code",
     ("POST", "/portal/language"): "the debtor's portal: the link's session and its own CSRF token",
+    ("GET", "/portal/statements"): "the debtor's portal: the signed link's session",
+    ("GET", "/portal/statements/{statement_id}"): "the debtor's portal: the signed link's session",
+    ("GET", "/portal/statements/{statement_id}/dispute"): "the debtor's portal: the signed link's session",
+    ("GET", "/portal/statements/{statement_id}/receipt"): "the debtor's portal: the signed link's session",
+    ("GET", "/portal/statements/{statement_id}/pdf"): "the debtor's portal: the signed link's session",
+    ("POST", "/portal/statements/{statement_id}/confirm"): (
+        "the debtor's portal: the link's session, its CSRF token, a one-time code"
+    ),
+    ("POST", "/portal/statements/{statement_id}/dispute"): (
+        "the debtor's portal: the link's session, its CSRF token, a one-time code"
+    ),
 }
 # A value for each path parameter a route may have; any other parameter gets "1". The values exist in
 # tests/web/conftest.py's ledger (the guards answer before any lookup, so any value would do there).

@@ -151,6 +151,40 @@ def activate(ctx: typer.Context, plan_id: PlanId) -> None:
     console.print(_("plan %(id)s active", id=plan_id))
 
 
+@plan_app.command("counter")
+def counter(
+    ctx: typer.Context,
+    plan_id: PlanId,
+    instalments: Annotated[
+        int, typer.Option("--instalments", min=2, max=120, help="How many even instalments.")
+    ],
+    first: Annotated[str, typer.Option("--first", help="The first instalment's date (YYYY-MM-DD).")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="The business day (YYYY-MM-DD; default: today).")
+    ] = None,
+) -> None:
+    """Answer a plan the customer asked for in the portal with another schedule: the request is
+    cancelled, yours proposed, and the customer told it by e-mail."""
+    from dunmore.portal.answers import counter_plan
+
+    app = state(ctx)
+    with reported():
+        today = parse_as_of(as_of, app.settings)
+        day = _date(first, "--first") or today
+        with transaction(app.engine()) as conn:
+            offered = counter_plan(
+                conn,
+                user=_operator(),
+                plan_id=plan_id,
+                instalments=instalments,
+                first=day,
+                country=app.settings.creditor.country,
+                now=datetime.now(UTC),
+                today=today,
+            )
+    console.print(_("plan %(id)s countered with plan %(new)s", id=plan_id, new=offered.id))
+
+
 @plan_app.command("cancel")
 def cancel(
     ctx: typer.Context,

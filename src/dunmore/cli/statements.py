@@ -68,7 +68,8 @@ def issue(
     as_of: AsOf = None,
 ) -> None:
     """Issue the period's statements (a new version per customer and currency) from the ledger as of
-    the day, and queue each one's e-mail with its PDF (sent by `dunmore statements send`)."""
+    the day, and queue each one's e-mail with its PDF (sent by `dunmore worker`, or at once by
+    `dunmore statements send`)."""
     from dunmore.statements import issue as issuing
 
     app = state(ctx)
@@ -88,6 +89,7 @@ def issue(
                 confirm_days=wait,
                 customers=codes,
                 progress=progress,
+                settings=app.settings,
             )
     mailed = sum(1 for one in issued if one.mailed)
     console.print(
@@ -111,7 +113,9 @@ def remind(ctx: typer.Context, as_of: AsOf = None) -> None:
     with reported():
         today = parse_as_of(as_of, app.settings)
         with transaction(app.engine()) as conn:
-            done = issuing.remind(conn, user=_operator(), as_of=today, now=datetime.now(UTC))
+            done = issuing.remind(
+                conn, user=_operator(), as_of=today, now=datetime.now(UTC), settings=app.settings
+            )
     console.print(
         _("%(reminded)s statements reminded, %(lapsed)s lapsed", reminded=done.reminded, lapsed=done.lapsed)
     )
@@ -119,7 +123,8 @@ def remind(ctx: typer.Context, as_of: AsOf = None) -> None:
 
 @statements_app.command("send")
 def send(ctx: typer.Context) -> None:
-    """Send the statements and reminders queued for e-mail; failures are retried later."""
+    """Send at once the statements and reminders queued for e-mail (`dunmore worker` sends them
+    too, beside the notices); failures are retried later."""
     from dunmore.delivery.wiring import outlets
     from dunmore.statements.mail import send_due
     from dunmore.workspace.staff_mail import From as Sender
@@ -133,7 +138,13 @@ def send(ctx: typer.Context) -> None:
         settings.creditor.email or "dunmore@localhost", settings.smtp.from_name or settings.creditor.name
     )
     with reported():
-        tally = send_due(state(ctx).engine(), channel=channel, sender=sender, now=lambda: datetime.now(UTC))
+        tally = send_due(
+            state(ctx).engine(),
+            channel=channel,
+            sender=sender,
+            now=lambda: datetime.now(UTC),
+            settings=settings,
+        )
     console.print(
         _(
             "statement e-mails: %(sent)s sent, %(retried)s to retry, %(failed)s failed",

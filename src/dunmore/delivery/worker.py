@@ -32,6 +32,7 @@ from dunmore.delivery.notice_view import StoredNotice, load_notices
 from dunmore.delivery.outbox import Claimed, Sent
 from dunmore.errors import DeliveryError, DunmoreError, RunConflict
 from dunmore.i18n import _m
+from dunmore.portal.texts import Texted as PortalTexted
 from dunmore.settings import Settings, parse_window
 from dunmore.store.db import transaction
 from dunmore.webhooks.dispatch import WebhookPoster, WebhookTally
@@ -85,6 +86,8 @@ class Tally:
     by_channel: dict[str, int] = field(default_factory=dict)
     webhooks: WebhookTally = field(default_factory=WebhookTally)
     staff_mail: StaffMailTally = field(default_factory=StaffMailTally)
+    statement_mail: StaffMailTally = field(default_factory=StaffMailTally)
+    portal_texts: PortalTexted = field(default_factory=PortalTexted)
 
     @property
     def handled(self) -> int:
@@ -155,7 +158,37 @@ class Worker:
         notices = self._notices(retake_all=retake_all)
         if self.stopping.is_set():
             return notices
-        return notices + self.webhooks.batch(retake_all=retake_all) + self._staff_mail(retake_all=retake_all)
+        return (
+            notices
+            + self.webhooks.batch(retake_all=retake_all)
+            + self._staff_mail(retake_all=retake_all)
+            + self._statement_mail(retake_all=retake_all)
+            + self._portal_texts(retake_all=retake_all)
+        )
+
+    def _portal_texts(self, *, retake_all: bool) -> int:
+        """One batch of the portal's text messages (one-time codes: `portal.texts`), when SMS is set up."""
+        if self.outlets.sms is None:
+            return 0
+        from dunmore.portal.texts import send_batch
+
+        return send_batch(self.engine, gateway=self.outlets.sms, now=self.clock, worker=self.name,
+                          limit=self.settings.delivery.batch_size, tally=self.tally.portal_texts,
+                          retake_all=retake_all)  # fmt: skip
+
+    def _statement_mail(self, *, retake_all: bool) -> int:
+        """One batch of statements and their reminders (`statements.mail`), when e-mail is set up."""
+        if self.outlets.email is None or self._stack is None:
+            return 0
+        from dunmore.statements.mail import send_batch
+        from dunmore.workspace.staff_mail import From
+
+        creditor, smtp = self.settings.creditor, self.settings.smtp
+        sender = From(creditor.email or "dunmore@localhost", smtp.from_name or creditor.name)
+        return send_batch(self.engine, outlet=self._email_channel(), sender=sender, now=self.clock,
+                          worker=self.name, limit=self.settings.delivery.batch_size,
+                          tally=self.tally.statement_mail, retake_all=retake_all,
+                          settings=self.settings)  # fmt: skip
 
     def _staff_mail(self, *, retake_all: bool) -> int:
         """One batch of staff mail (alerts, digests: `workspace.staff_mail`), when e-mail is set up."""

@@ -1,7 +1,9 @@
 """One-time codes: anything binding the customer does in the portal first asks for one.
 
 A code is six digits, sent by e-mail to the customer's primary contact on file through the staff
-mail outbox (`alert_mails`: transactional, not a dunning notice, so the guard's caps do not apply).
+mail outbox (`alert_mails`: transactional, not a dunning notice, so the guard's caps do not apply),
+or, when no contact has an e-mail address, by SMS to the first mobile number on file (`portal_texts`,
+sent by the worker through the SMS gateway, outside the caps too).
 It is kept only as an HMAC under the web secret, opens for ten minutes, serves once (a replay is
 refused), and five wrong entries on a link withdraw the link (`locked`); every refusal is audited
 and the owner alerted of a lock-out.
@@ -22,7 +24,7 @@ from dunmore.access import audit
 from dunmore.errors import DunmoreError
 from dunmore.i18n import _m
 from dunmore.ledger.models import CONTACTS
-from dunmore.portal import links
+from dunmore.portal import links, texts
 from dunmore.portal.links import Access
 from dunmore.portal.models import PORTAL_CODES
 from dunmore.store.db import as_utc
@@ -57,15 +59,34 @@ def contact_address(conn: Connection, customer_id: int) -> str | None:
     return conn.execute(query).scalar()
 
 
+def contact_phone(conn: Connection, customer_id: int) -> str | None:
+    """The mobile number a code goes to when there is no e-mail address: the primary contact's
+    first, among contacts who did not ask not to be called."""
+    k = CONTACTS.c
+    query = (
+        select(k.phone)
+        .where(k.customer_id == customer_id, k.phone.is_not(None), k.phone != "", ~k.do_not_call)
+        .order_by(k.is_primary.desc(), k.id)
+    )
+    return next((number for phone in conn.execute(query).scalars() if (number := texts.mobile(phone))), None)
+
+
 def masked(address: str) -> str:
-    """An address as the page may show it: `z***@example.cn`."""
+    """An address as the page may show it: `z***@example.cn` (a phone number: `138****5678`)."""
+    if "@" not in address:
+        return texts.masked(address)
     name, _, domain = address.partition("@")
     return f"{name[:1]}***@{domain}"
 
 
+def contact_on_file(conn: Connection, customer_id: int) -> str | None:
+    """Where a code goes: the e-mail address, else the mobile number; None when neither."""
+    return contact_address(conn, customer_id) or contact_phone(conn, customer_id)
+
+
 def send_code(conn: Connection, *, access: Access, key: str, now: datetime) -> str:
     """Queue a fresh code to the customer's contact on file; the masked address it goes to."""
-    address = contact_address(conn, access.customer_id)
+    address = contact_on_file(conn, access.customer_id)
     if address is None:
         raise CodeRefused(_m("we have no e-mail address for you: please call us"), code="no_contact")
     code = "".join(secrets.choice("0123456789") for _ in range(DIGITS))
@@ -96,6 +117,15 @@ def send_code(conn: Connection, *, access: Access, key: str, now: datetime) -> s
 
 def _mail(conn: Connection, access: Access, address: str, code: str, code_id: int, now: datetime) -> None:
     language = access.language if access.language in i18n.LANGUAGES else "zh-CN"
+    if "@" not in address:  # a mobile number: the code by SMS
+        text = i18n.translate(
+            language,
+            "Your confirmation code is %(code)s. It is valid for 10 minutes. Do not share it.",
+            code=code,
+        )
+        texts.queue_text(conn, key=f"portal-code:{code_id}", customer_id=access.customer_id, phone=address,
+                         language=language, text=text, at=now)  # fmt: skip
+        return
     subject = i18n.translate(language, "Your confirmation code: %(code)s", code=code)
     body = i18n.translate(
         language,

@@ -149,7 +149,7 @@ def checked_upload(filename: str, content: bytes) -> activities.Upload:
     return activities.Upload(filename, content)
 
 
-def _note(
+def note(
     conn: Connection,
     access: Access,
     *,
@@ -169,7 +169,7 @@ def _note(
     )
 
 
-def _alert(conn: Connection, access: Access, what: str, ref: str, now: datetime, **params: Any) -> None:
+def alert(conn: Connection, access: Access, what: str, ref: str, now: datetime, **params: Any) -> None:
     raise_alert(
         conn,
         kind="portal_request",
@@ -202,7 +202,7 @@ def dispute(
     opened = open_dispute(
         conn, invoice=invoice, amount=amount, reason=reason, note=comment, now=now, actor=access.actor
     )
-    _note(
+    note(
         conn,
         access,
         note=f"[portal] dispute {opened.dispute_id} of {invoice} ({reason}): {comment}",
@@ -249,7 +249,7 @@ def promise(
             currency=currency,
         ).id
     else:
-        _note(
+        note(
             conn,
             access,
             note=f"[portal] asks to pay {amount} {currency or ''} by {by.isoformat()} "
@@ -257,7 +257,7 @@ def promise(
             now=now,
             today=today,
         )
-    _alert(conn, access, "promise", str(made or code_id), now, amount=str(amount), due_on=by.isoformat())
+    alert(conn, access, "promise", str(made or code_id), now, amount=str(amount), due_on=by.isoformat())
     return made
 
 
@@ -291,12 +291,12 @@ def ask_plan(
         proposed=True,
         note="asked for in the portal",
     )
-    _note(
+    note(
         conn,
         access,
         now=now,
         today=today,
         note=f"[portal] asks for {instalments} instalments from {first.isoformat()} (plan {plan.id})",
     )
-    _alert(conn, access, "plan", str(plan.id), now, plan=plan.id)
+    alert(conn, access, "plan", str(plan.id), now, plan=plan.id)
     return plan.id

@@ -25,6 +25,7 @@ from dunmore.errors import BadArgument, NotFound
 from dunmore.i18n import _m
 from dunmore.ledger.models import CUSTOMERS
 from dunmore.progress import Progress, quiet
+from dunmore.settings import Settings
 from dunmore.statements import mail
 from dunmore.statements.compute import Statement, compute
 from dunmore.statements.ledger_read import read_ledger
@@ -46,6 +47,7 @@ class Issued:
     closing_minor: int
     sha256: str
     mailed: bool
+    texted: bool = False  # no e-mail address: the portal link by SMS instead
 
 
 def period_of(month: str | None, start: date | None, end: date | None) -> tuple[date, date]:
@@ -118,6 +120,7 @@ def issue(
     confirm_days: int = 14,
     customers: Sequence[str] | None = None,
     progress: Progress = quiet,
+    settings: Settings | None = None,
 ) -> list[Issued]:
     """Issue the period's statements of the customers (None: every customer in the user's scope),
     computed from the ledger as of `as_of`, and queue each one's e-mail, reporting per customer."""
@@ -148,6 +151,7 @@ def issue(
                         creditor=creditor,
                         confirm_days=confirm_days,
                         actor=user.login,
+                        settings=settings,
                     )
                 )
         progress("statements", done, len(rows))
@@ -164,6 +168,7 @@ def _store(
     creditor: Any,
     confirm_days: int,
     actor: str,
+    settings: Settings | None = None,
 ) -> Issued:
     language = customer.language if customer.language in LANGUAGES else "zh-CN"
     version = _next_version(conn, customer.id, statement)
@@ -203,6 +208,9 @@ def _store(
     )
     row = conn.execute(select(STATEMENTS).where(STATEMENTS.c.id == statement_id)).one()
     mailed = mail.queue_mail(conn, row, kind="statement", customer_name=customer.name, at=now)
+    texted = not mailed and mail.queue_text(
+        conn, row, kind="statement", customer_code=customer.external_id, at=now, settings=settings
+    )
     audit.record(
         conn,
         at=now,
@@ -216,6 +224,7 @@ def _store(
             "period": f"{statement.period_from.isoformat()}/{statement.period_to.isoformat()}",
             "sha256": sha256,
             "mailed": mailed,
+            "texted": texted,
         },
     )
     return Issued(
@@ -226,6 +235,7 @@ def _store(
         statement.closing_minor,
         sha256,
         mailed,
+        texted,
     )
 
 
@@ -240,7 +250,9 @@ def remind_day(issued_on: date, confirm_by: date) -> date:
     return issued_on + timedelta(days=(confirm_by - issued_on).days // 2)
 
 
-def remind(conn: Connection, *, user: User, as_of: date, now: datetime) -> Reminded:
+def remind(
+    conn: Connection, *, user: User, as_of: date, now: datetime, settings: Settings | None = None
+) -> Reminded:
     """Send the one reminder of each statement still unanswered half-way through its window (never of
     a version a newer one replaced), and lapse those whose window ended before `as_of` unanswered."""
     require(user, Permission.CUSTOMER_ACT)
@@ -254,7 +266,12 @@ def remind(conn: Connection, *, user: User, as_of: date, now: datetime) -> Remin
         newer.c.version > s.version,
     )
     waiting = conn.execute(
-        select(STATEMENTS, c.name.label("customer_name"), replaced.label("replaced"))
+        select(
+            STATEMENTS,
+            c.name.label("customer_name"),
+            c.external_id.label("customer_code"),
+            replaced.label("replaced"),
+        )
         .join(CUSTOMERS, c.id == s.customer_id)
         .where(s.status.in_(OPEN), customer_scope(user))
         .order_by(s.id)
@@ -279,6 +296,9 @@ def remind(conn: Connection, *, user: User, as_of: date, now: datetime) -> Remin
             and as_of >= remind_day(row.issued_on, row.confirm_by)
         ):
             mailed = mail.queue_mail(conn, row, kind="reminder", customer_name=row.customer_name, at=now)
+            texted = not mailed and mail.queue_text(
+                conn, row, kind="reminder", customer_code=row.customer_code, at=now, settings=settings
+            )
             conn.execute(update(STATEMENTS).where(s.id == row.id).values(reminded_on=as_of))
             audit.record(
                 conn,
@@ -286,7 +306,7 @@ def remind(conn: Connection, *, user: User, as_of: date, now: datetime) -> Remin
                 actor=user.login,
                 action="statement.remind",
                 object=f"statement:{row.id}",
-                after={"mailed": mailed, "confirm_by": row.confirm_by.isoformat()},
+                after={"mailed": mailed, "texted": texted, "confirm_by": row.confirm_by.isoformat()},
             )
             reminded += 1
     return Reminded(reminded, lapsed)

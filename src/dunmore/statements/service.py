@@ -94,6 +94,15 @@ def _answerable(conn: Connection, row: Any) -> None:
         )
 
 
+def answerable(conn: Connection, statement_id: int) -> bool:
+    """Whether the statement can still be confirmed or disputed (not answered, not replaced)."""
+    try:
+        _answerable(conn, _statement(conn, statement_id))
+    except StatementRefused:
+        return False
+    return True
+
+
 def _audit(conn: Connection, row: Any, action: str, at: datetime, before: Any, after: Any) -> None:
     audit.record(
         conn,

@@ -224,6 +224,11 @@ def _change(
         values |= {"reason": "plan_cancelled", "decided_on": now.date()}
     p = PLANS.c
     conn.execute(update(PLANS).where(p.id == plan_id, p.status == plan.status).values(values))
+    if plan.status == "proposed":  # asked for in the portal: the customer is told the answer
+        from dunmore.portal.answers import tell_plan_answer
+
+        answer = "accepted" if to == "active" else "refused"
+        tell_plan_answer(conn, plan=plan, answer=answer, now=now, reason=reason)
     after = {"status": to} | ({"reason": reason} if reason else {})
     audit.record(
         conn,

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from dunmore.web.portal import actions, pages
+from dunmore.web.portal import actions, pages, statements
 
 router = APIRouter(include_in_schema=False)
 router.include_router(pages.router, prefix="/portal")
 router.include_router(actions.router, prefix="/portal")
+router.include_router(statements.router, prefix="/portal")

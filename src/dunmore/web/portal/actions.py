@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Connection
+from starlette.datastructures import UploadFile as BaseUploadFile
 
 from dunmore.errors import BadArgument, DunmoreError, NotFound
 from dunmore.i18n import _m
@@ -29,9 +30,12 @@ Code = Annotated[str, Form(max_length=12)]
 Text = Annotated[str, Form(max_length=1000)]
 
 
-def _back(done: str = "", problem: str = "") -> RedirectResponse:
+BACK = r"^/portal(/statements/[0-9]{1,18}(/dispute|/receipt)?)?$"  # the pages a form may return to
+
+
+def _back(done: str = "", problem: str = "", where: str = "/portal") -> RedirectResponse:
     query = f"?done={done}" if done else f"?problem={problem}"
-    return RedirectResponse(f"/portal{query}", status_code=303)
+    return RedirectResponse(f"{where}{query}", status_code=303)
 
 
 def _guard(request: Request, csrf_token: str) -> Access | Response:
@@ -54,8 +58,13 @@ def _key(site: Site, conn: Connection) -> str:
 
 
 @router.post("/code")
-def send_code(request: Request, site: Site, csrf_token: Csrf = "") -> Response:
-    """Send a one-time code to the customer's contact on file."""
+def send_code(
+    request: Request,
+    site: Site,
+    csrf_token: Csrf = "",
+    back: Annotated[str, Form(max_length=60, pattern=BACK)] = "/portal",
+) -> Response:
+    """Send a one-time code to the customer's contact on file (then back to the page asking)."""
     access = _guard(request, csrf_token)
     if isinstance(access, Response):
         return access
@@ -63,14 +72,20 @@ def send_code(request: Request, site: Site, csrf_token: Csrf = "") -> Response:
         with transaction(site.engine, write=True) as conn:
             codes.send_code(conn, access=access, key=_key(site, conn), now=site.now())
     except codes.CodeRefused:
-        return _back(problem="no_contact")
-    return _back(done="code")
+        return _back(problem="no_contact", where=back)
+    return _back(done="code", where=back)
 
 
 def _act(
-    request: Request, site: Site, csrf_token: str, code: str, act: Callable[[Connection, Access, int], str]
+    request: Request,
+    site: Site,
+    csrf_token: str,
+    code: str,
+    act: Callable[[Connection, Access, int], str],
+    where: str = "/portal",
 ) -> Response:
-    """Verify the code (committed), then act (its own transaction); where to go next."""
+    """Verify the code (committed), then act (its own transaction); where to go next (`where`, or
+    the page `act` names as `done@page`)."""
     access = _guard(request, csrf_token)
     if isinstance(access, Response):
         return access
@@ -81,15 +96,17 @@ def _act(
             session.current(request)
         except LinkRefused as exc:
             return session.refused(request, exc.code, customer=access.customer)
-        return _back(problem=f"code_{verdict.why}")
+        return _back(problem=f"code_{verdict.why}", where=where)
     try:
         with transaction(site.engine, write=True) as conn:
             done = act(conn, access, verdict.code_id)
     except NotFound:
         return session.refused(request, "not_found", customer=access.customer)
     except DunmoreError as exc:
-        return _back(problem=exc.code if exc.code in ("upload_size", "upload_type") else "refused")
-    return _back(done=done)
+        shown = exc.code if exc.code in ("upload_size", "upload_type", "no_lines") else "refused"
+        return _back(problem=shown, where=where)
+    done, _, page = done.partition("@")
+    return _back(done=done, where=page or where)
 
 
 def _decimal(text: str) -> Decimal:
@@ -107,7 +124,7 @@ def _day(text: str) -> date:
         raise BadArgument(_m("give a date as YYYY-MM-DD")) from None
 
 
-async def _upload(file: UploadFile | None) -> Upload | None:
+async def _upload(file: BaseUploadFile | None) -> Upload | None:
     if file is None or not file.filename:
         return None
     content = await file.read(service.UPLOAD_MAX_BYTES + 1)

@@ -10,15 +10,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dunmore import i18n
 from dunmore.errors import NotFound
-from dunmore.portal import codes, links, service
+from dunmore.portal import codes, links, service, statement
 from dunmore.portal.links import LinkRefused
 from dunmore.store.db import ID_MAX, transaction
 from dunmore.web.auth import Site
 from dunmore.web.portal import session
+from dunmore.web.portal.actions import BACK
 from dunmore.workspace.disputes import REASONS
 
 router = APIRouter()
-DONE = ("code", "dispute", "promise", "request", "plan")
+DONE = ("code", "dispute", "promise", "request", "plan", "confirm")
 PROBLEMS = (
     "code_wrong",
     "code_expired",
@@ -27,6 +28,7 @@ PROBLEMS = (
     "refused",
     "upload_size",
     "upload_type",
+    "no_lines",
 )
 
 
@@ -46,7 +48,8 @@ def landing(
     except LinkRefused as exc:
         return session.refused(request, exc.code, customer=_customer_of(exc))
     session.start(request, token, access)
-    return RedirectResponse("/portal", status_code=303)
+    where = f"/portal/statements/{access.statement}" if access.statement is not None else "/portal"
+    return RedirectResponse(where, status_code=303)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -63,11 +66,13 @@ def overview(
         return session.refused(request, exc.code, customer=_customer_of(exc))
     with transaction(site.engine) as conn:
         seen = service.overview(conn, access=access, settings=site.settings)
-        address = codes.contact_address(conn, access.customer_id)
+        address = codes.contact_on_file(conn, access.customer_id)
+        listed = statement.statements_of(conn, access)
     return session.render(
         request,
         "portal.html",
         seen=seen,
+        statements=listed,
         today=site.today(),
         reasons=REASONS,
         done=done if done in DONE else "",
@@ -108,10 +113,11 @@ def switch_language(
     request: Request,
     to: Annotated[str, Form(max_length=5)] = "",
     csrf_token: Annotated[str, Form(max_length=100)] = "",
+    back: Annotated[str, Form(max_length=60, pattern=BACK)] = "/portal",
 ) -> Response:
     """Read the portal in another of the three languages."""
     if not session.csrf_ok(request, csrf_token):
         return session.refused(request, "csrf")
     if to in i18n.LANGUAGES:
         request.session[session.LANGUAGE] = to
-    return RedirectResponse("/portal", status_code=303)
+    return RedirectResponse(back, status_code=303)
