@@ -13,7 +13,9 @@
 from __future__ import annotations
 
 import hmac
+import json
 import secrets
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -95,10 +97,34 @@ def csrf_token(request: Request) -> str:
     return token
 
 
-def refuse_nul_in_url(request: Request) -> None:
-    """A NUL character anywhere in the path or the query is refused (400) before any route reads
-    it: PostgreSQL neither stores nor compares one, and a filter holding one answered 500 there."""
+async def refuse_nul_in_request(request: Request) -> None:
+    """A NUL character anywhere in the path, the query, a JSON body or a form's fields is refused
+    (400) before any route reads it: PostgreSQL neither stores nor compares one, and texts holding
+    one answered 500 there (found by schemathesis). The body was already read and parsed by then."""
     refuse_nul(request.url.path, *(text for pair in request.query_params.multi_items() for text in pair))
+    kind = request.headers.get("content-type", "")
+    if request.method in SAFE_METHODS or not kind:
+        return
+    if kind.startswith("application/json"):
+        body = await request.body()
+        if b"\\u0000" in body:  # a NUL can only come escaped: parse to be sure it is one
+            refuse_nul(*_texts(json.loads(body)))
+    elif kind.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        form = await request.form()
+        refuse_nul(*(text for pair in form.multi_items() for text in pair if isinstance(text, str)))
+
+
+def _texts(value: object) -> Iterator[str]:
+    """Every text of a parsed JSON value, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _texts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts(item)
 
 
 async def check_csrf(request: Request) -> None:

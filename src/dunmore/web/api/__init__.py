@@ -13,11 +13,11 @@ from dunmore.web.api import plans as plan_routes
 from dunmore.web.api import playbook as playbook_routes
 from dunmore.web.api import statements as statement_routes
 from dunmore.web.api.errors import BAD_REQUEST, UNAUTHORIZED
-from dunmore.web.auth import api_user, refuse_nul_in_url
+from dunmore.web.auth import api_user, refuse_nul_in_request
 
 # Every operation may refuse a NUL character in its path or query (400), after the token is read.
 router = APIRouter(
-    dependencies=[Depends(api_user), Depends(refuse_nul_in_url)], responses=UNAUTHORIZED | BAD_REQUEST
+    dependencies=[Depends(api_user), Depends(refuse_nul_in_request)], responses=UNAUTHORIZED | BAD_REQUEST
 )
 router.include_router(routes.router)
 router.include_router(runs.router)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from dunmore.web.auth import check_csrf, refuse_nul_in_url
+from dunmore.web.auth import check_csrf, refuse_nul_in_request
 from dunmore.web.pages import (
     activities,
     alerts,
@@ -25,7 +25,9 @@ from dunmore.web.pages import disputes as dispute_pages
 from dunmore.web.pages import plans as plan_pages
 from dunmore.web.pages import statements as statement_pages
 
-router = APIRouter(dependencies=[Depends(refuse_nul_in_url), Depends(check_csrf)], include_in_schema=False)
+router = APIRouter(
+    dependencies=[Depends(refuse_nul_in_request), Depends(check_csrf)], include_in_schema=False
+)
 router.include_router(session.router)
 router.include_router(dashboard.router)
 router.include_router(customers.router)
