@@ -20,8 +20,8 @@ from dunmore.domain.plans import Instalment, allocate
 from dunmore.ledger.models import ALLOCATIONS, CUSTOMERS, INVOICES
 from dunmore.workspace.plan_models import PLAN_INSTALMENTS, PLAN_ITEMS, PLANS
 
-STATUSES = ("proposed", "active", "kept", "broken", "cancelled")
-OPEN = ("proposed", "active")
+STATUSES = ("proposed", "waiting", "active", "kept", "broken", "cancelled")
+OPEN = ("proposed", "waiting", "active")  # waiting: for the approval of its waivers
 PAGE = 50
 
 
