@@ -34,7 +34,9 @@ def story(engine: Engine) -> Story:
     with transaction(engine) as conn:
         conn.execute(update(CUSTOMERS).values(owner="wang", portfolio="north"))
         at = datetime(2026, 1, 1, tzinfo=UTC)
-        add_user(conn, login="wang", role=Role.COLLECTOR, password=PASSWORD, portfolios=["north"], actor="t", at=at)
+        add_user(
+            conn, login="wang", role=Role.COLLECTOR, password=PASSWORD, portfolios=["north"], actor="t", at=at
+        )
         for login in ("boss", "chief"):
             add_user(conn, login=login, role=Role.MANAGER, password=PASSWORD, actor="t", at=at)
     found.invoice("INV-1", "C1", issued="2026-08-01", due="2026-09-01", amount="10000.00")
@@ -53,8 +55,9 @@ def agree(engine: Engine, *, login: str, limit: int, **more: Any) -> PlanView:
     owes in CNY, waiving the covered fees; waivers above `limit` (minor units) wait for approval."""
     with transaction(engine) as conn:
         return plans.add(
-            conn, user=_user(engine, login), customer="C1", today=day("2026-09-18"), now=morning("2026-09-18"),
-            country="CN", instalments=3, first=day("2026-10-08"), waive=REASON, thresholds={"CNY": limit},
+            conn, user=_user(engine, login), customer="C1", today=day("2026-09-18"),
+            now=morning("2026-09-18"), country="CN", instalments=3, first=day("2026-10-08"), waive=REASON,
+            thresholds={"CNY": limit},
             **more,
         )  # fmt: skip
 
@@ -68,13 +71,14 @@ def decide(engine: Engine, plan_id: int, *, approve: bool, login: str, on: str =
 
 
 def fees(story: Story) -> list[str]:
-    return [text.split("open ")[1] for name, text in sorted(story.charges().items()) if name.startswith("FEE-")]
+    charges = sorted(story.charges().items())
+    return [text.split("open ")[1] for name, text in charges if name.startswith("FEE-")]
 
 
 def credit_notes(engine: Engine) -> list[tuple[str, int]]:
     c = CREDIT_NOTES.c
     with engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(select(c.external_id, c.amount_minor).order_by(c.id))]  # type: ignore[misc]
+        return [tuple(row) for row in conn.execute(select(c.external_id, c.amount_minor).order_by(c.id))]
 
 
 def test_a_fee_under_the_threshold_is_waived_at_once_and_the_plan_covers_the_rest(
@@ -140,7 +144,9 @@ def test_a_rejected_plan_is_cancelled_and_waives_nothing(engine: Engine, story: 
     assert agree(engine, login="wang", limit=6000).status == "active"
 
 
-def test_a_waiver_is_asked_only_when_the_plan_is_agreed_and_covers_a_fee(engine: Engine, story: Story) -> None:
+def test_a_waiver_is_asked_only_when_the_plan_is_agreed_and_covers_a_fee(
+    engine: Engine, story: Story
+) -> None:
     with pytest.raises(PlanRefused, match="not when it is proposed"):
         agree(engine, login="wang", limit=6000, proposed=True)
     with pytest.raises(PlanRefused, match="nothing to waive"):

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from dunmore.access import audit
+from dunmore.access.permissions import Permission, require
 from dunmore.access.values import User
 from dunmore.errors import NotFound, PlanRefused
 from dunmore.i18n import _m
@@ -95,6 +96,8 @@ def decide_plan(
     """Approve (its waivers are applied, the plan becomes active) or reject (its waivers are
     rejected, the plan is cancelled) a plan waiting for the approval of its waivers. The checker is
     a manager other than the person who asked (`waivers.decide_waiver` holds both rules)."""
+    if user is not None:
+        require(user, Permission.RUN_APPROVE)
     _plan(conn, plan_id, user)
     w = WAIVERS.c
     pending = conn.execute(
