@@ -25,7 +25,7 @@ from dunmore.engine import plans as rule
 from dunmore.engine.partition import Part
 from dunmore.ledger.models import ALLOCATIONS
 from dunmore.store.bulk import read_frame
-from dunmore.workspace.alerts import raise_alert
+from dunmore.workspace.alerts import NewAlert, raise_alerts
 from dunmore.workspace.plan_models import PLAN_INSTALMENTS, PLAN_ITEMS, PLANS
 
 REMIND_DAYS = 3  # an instalment is announced this many days ahead
@@ -125,6 +125,7 @@ def write_plan_changes(
         statement, [{"b_id": r["plan_id"], "b_status": r["status"], "b_reason": r["reason"]} for r in rows]
     )
     _write_instalments(conn, changes)
+    alerts = []
     for row in changes.filter(pl.col("status") == "broken").iter_rows(named=True):
         params: dict[str, str | int] = {
             "plan": row["plan_id"],
@@ -132,14 +133,8 @@ def write_plan_changes(
             "currency": row["currency"],
             "due_on": row["missed_due_on"].isoformat(),
         }
-        raise_alert(
-            conn,
-            kind="plan_broken",
-            customer_id=row["customer_id"],
-            key=f"plan-broken:{row['plan_id']}",
-            params=params,
-            at=now,
-        )
+        alerts.append(NewAlert("plan_broken", f"plan-broken:{row['plan_id']}", row["customer_id"], params))
+    raise_alerts(conn, alerts, at=now)
 
 
 def _write_instalments(conn: Connection, changes: pl.DataFrame) -> None:
@@ -250,8 +245,9 @@ def _paid_by_plan(conn: Connection, plan_ids: list[int], as_of: date) -> dict[in
 def remind_instalments(conn: Connection, *, as_of: date, now: datetime, part: Part | None = None) -> int:
     """Remind the owner and the managers of each instalment of an active plan not yet paid in full:
     once in the `REMIND_DAYS` before its date, once from its date to its last day of grace (the
-    alert's key makes each said once, whichever run day it falls on). The number raised."""
-    raised = 0
+    alert's key makes each said once, whichever run day it falls on). The alerts are raised
+    together; the number raised."""
+    alerts = []
     for due in unpaid_instalments(conn, as_of=as_of, ahead=REMIND_DAYS, part=part):
         one = due.instalment
         when = moment_of(one.due_on, as_of, days_before=REMIND_DAYS, grace_days=due.grace_days)
@@ -263,15 +259,9 @@ def remind_instalments(conn: Connection, *, as_of: date, now: datetime, part: Pa
             "currency": due.currency,
             "due_on": one.due_on.isoformat(),
         }
-        raised += raise_alert(
-            conn,
-            kind="instalment_due",
-            customer_id=due.customer_id,
-            key=f"instalment-due:{due.plan_id}:{one.number}:{when}",
-            params=params,
-            at=now,
-        )
-    return raised
+        key = f"instalment-due:{due.plan_id}:{one.number}:{when}"
+        alerts.append(NewAlert("instalment_due", key, due.customer_id, params))
+    return raise_alerts(conn, alerts, at=now)
 
 
 def planned_items(
