@@ -1,7 +1,7 @@
 """Benchmark of the daily run on 1,000,000 open items of 200,000 customers (SQLite by default).
 
     .venv/bin/python -m benchmarks.dunning_run [--customers 200000] [--items 1000000] [--runs 3] [--db URL]
-        [--partitions N] [--skip-decide] [--promises N]
+        [--partitions N] [--skip-decide] [--promises N] [--plans N]
 
 The portfolio comes from the demo generator (seeded); its latest `--items` invoices are loaded
 without their payments so that every one is open. Timed separately: the gather (snapshot read),
@@ -16,7 +16,10 @@ afresh from it before each run (so the user must be allowed to create databases)
 `--skip-decide` leaves out the separate gather and decision timings (they hold a whole snapshot in
 memory, which a partitioned run is there to avoid). `--promises N` adds N pending promises to pay
 to as many (customer, currency) groups (half over one named invoice, half over the whole balance;
-about a third past their grace on D, so the run decides them broken and alerts). Peak memory is
+about a third past their grace on D, so the run decides them broken and alerts). `--plans N` adds N
+active instalment plans over the open invoices of as many (customer, currency) groups drawn with a
+fixed seed (three instalments each; about a third with the first instalment past its grace on D,
+broken by the run since the ledger holds no payment; the rest pause their items). Peak memory is
 the process's maximum resident set; generating the portfolio is timed apart and its frames are
 freed before the run.
 """
@@ -27,6 +30,7 @@ import argparse
 import gc
 import inspect
 import multiprocessing
+import random
 import shutil
 import time
 from collections.abc import Callable
@@ -49,8 +53,10 @@ from dunmore.run import service
 from dunmore.run.snapshot import read_snapshot
 from dunmore.store.db import open_database, transaction
 from dunmore.workspace.models import PROMISE_ITEMS, PROMISES
+from dunmore.workspace.plan_models import PLAN_INSTALMENTS, PLAN_ITEMS, PLANS
 
 AS_OF = date(2026, 11, 23)
+PLAN_SEED = 12  # the plans' groups are drawn with this seed: the same plans on every run
 POLICY = Path(__file__).resolve().parents[1] / "examples" / "dunning.yaml"
 
 
@@ -87,6 +93,7 @@ def main() -> None:
     parser.add_argument("--partitions", type=int, default=1, help="commit the run in N partitions")
     parser.add_argument("--skip-decide", action="store_true", help="no separate gather and decision")
     parser.add_argument("--promises", type=int, default=0, help="pending promises to pay to add")
+    parser.add_argument("--plans", type=int, default=0, help="active instalment plans to add")
     args = parser.parse_args()
     results: dict[str, float] = {}
     DATA.mkdir(exist_ok=True)
@@ -101,6 +108,9 @@ def main() -> None:
     if args.promises:
         with timed("add promises", results), transaction(engine) as conn:
             _add_promises(conn, args.promises)
+    if args.plans:
+        with timed("add plans", results), transaction(engine) as conn:
+            _add_plans(conn, args.plans)
     del portfolio  # a daily run's process holds no generated portfolio: measure the run without it
     gc.collect()
     memory_before_run = peak_memory_mb()
@@ -125,6 +135,7 @@ def main() -> None:
     )
     payload = {"database": engine.dialect.name, "customers": args.customers, "items": args.items}
     payload["promises"] = args.promises
+    payload["plans"] = args.plans
     payload |= {
         "partitions": args.partitions,
         "notices": notices,
@@ -136,6 +147,7 @@ def main() -> None:
     }
     suffix = f"_{args.items}_items_{args.partitions}_partitions" if args.partitions > 1 else ""
     suffix += f"_{args.promises}_promises" if args.promises else ""
+    suffix += f"_{args.plans}_plans" if args.plans else ""
     save(f"dunning_run_{engine.dialect.name}{suffix}", payload)
 
 
@@ -169,6 +181,54 @@ def _add_promises(conn: Connection, count: int) -> None:
         if n % 2 == 0
     ]
     conn.execute(insert(PROMISE_ITEMS), named)
+
+
+def _add_plans(conn: Connection, count: int) -> None:
+    """`count` active plans, each over every open invoice of one (customer, currency) group drawn
+    with `PLAN_SEED`: three instalments 30 days apart adding up to the covered amount (the last takes
+    the rounding); every third plan's first instalment fell due 10 days before D (broken on D), the
+    others' first falls due from D + 1 to D + 20."""
+    i = INVOICES.c
+    open_items = conn.execute(
+        select(i.customer_id, i.currency, i.id, i.open_minor).where(i.open_minor > 0).order_by(i.id)
+    ).all()
+    groups: dict[tuple[int, str], list[tuple[int, int]]] = {}
+    for customer, currency, item, minor in open_items:
+        groups.setdefault((customer, currency), []).append((item, minor))
+    picked = random.Random(PLAN_SEED).sample(sorted(groups), min(count, len(groups)))
+    now = datetime.now(UTC)
+    plans, items, instalments = [], [], []
+    for n, (customer, currency) in enumerate(picked, start=1):
+        covered = groups[(customer, currency)]
+        total = sum(minor for _, minor in covered)
+        first = AS_OF - timedelta(days=10) if n % 3 == 0 else AS_OF + timedelta(days=n % 20 + 1)
+        plans.append(
+            {
+                "id": n,
+                "customer_id": customer,
+                "currency": currency,
+                "total_minor": total,
+                "down_payment_minor": 0,
+                "grace_days": 2,
+                "start_on": AS_OF - timedelta(days=30),
+                "status": "active",
+                "note": "",
+                "created_by": "bench",
+                "created_at": now,
+            }
+        )
+        items += [{"plan_id": n, "invoice_id": item} for item, _ in covered]
+        share = total // 3
+        for number in (1, 2, 3):
+            amount = total - 2 * share if number == 3 else share
+            due = first + timedelta(days=30 * (number - 1))
+            instalments.append(
+                {"plan_id": n, "number": number, "due_on": due, "amount_minor": amount, "paid_minor": 0}
+                | {"status": "pending"}
+            )
+    conn.execute(insert(PLANS), plans)
+    conn.execute(insert(PLAN_ITEMS), items)
+    conn.execute(insert(PLAN_INSTALMENTS), instalments)
 
 
 def _gather_and_decide(engine: Engine, results: dict[str, float]) -> float:

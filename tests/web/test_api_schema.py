@@ -12,6 +12,7 @@ the whole suite's time with 25 each.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
@@ -26,7 +27,7 @@ from dunmore.access.permissions import ROLES
 from dunmore.access.values import Role
 from dunmore.web.app import create_app
 from tests.web.conftest import settings as web_settings
-from tests.web.live import AS_OF, NOW, Demo, demo_ledger, serving
+from tests.web.live import AS_OF, LOGINS, NOW, Demo, demo_ledger, serving
 from tests.web.routes import endpoints
 from tests.web.test_role_matrix import (
     ASSIGN_DRY,
@@ -114,7 +115,9 @@ def _path_values(operation: Operation, demo: Demo, role: Role) -> dict[str, str]
         "notice_id": str(demo.rejected[0] if reopen else demo.pending[0]),
         "delivery_id": str(demo.dead_letters[0]),
         "version": "1",
-        "plan_id": "1",  # likewise: the first plan agreed
+        # plans 1 and 2 wait for their waivers (`_waiting_plans`): one to approve, one to reject;
+        # the other operations act on plan 3, the first plan the API agrees
+        "plan_id": {"/approve": "1", "/reject": "2"}.get(operation.path[operation.path.rfind("/") :], "3"),
         "contract": demo.contract,
         "application": str(demo.application),  # a draft: decided once, then refused (400)
         "promise_id": "1",  # none yet at first: not found; once one is recorded, its cancellation
@@ -201,8 +204,26 @@ def _statement(engine: Engine, code: str) -> None:
     assert [one.statement_id for one in issued][:1] == [1]
 
 
+def _waiting_plans(engine: Engine) -> None:
+    """Plans 1 and 2, agreed by the collector with the fees of C000023 (CNY) and C000013 (EUR)
+    waived above a threshold of zero: both wait for a manager."""
+    from dunmore.access.service import get_user
+    from dunmore.store.db import transaction
+    from dunmore.workspace import plans
+
+    with transaction(engine) as conn:
+        collector = get_user(conn, login=LOGINS[Role.COLLECTOR])
+        for code, currency in (("C000023", "CNY"), ("C000013", "EUR")):
+            made = plans.add(
+                conn, user=collector, customer=code, today=AS_OF, now=NOW, country="CN", instalments=2,
+                first=date(2026, 4, 15), currency=currency, waive="goodwill", thresholds={currency: 0},
+            )  # fmt: skip
+            assert made.status == "waiting"
+
+
 def _schemathesis(engine: Engine, role: Role, examples: int) -> None:
     demo = demo_ledger(engine)
+    _waiting_plans(engine)
     _statement(engine, (demo.owned if role is Role.SALES else demo.east)[0])
     app = create_app(engine, web_settings(), clock=lambda: NOW)
     with serving(app) as base_url:

@@ -126,6 +126,9 @@ PROMISE_LINES = [
 ]
 
 PLAN = {"instalments": 2, "first": "2026-04-15", "currency": "CNY"}
+
+NO_PLAN = {"plan_id": 999_999}  # past the permission, the plan is not found
+
 PAGE_PLAN = {"instalments": "2", "first": "2026-04-15", "currency": "CNY"}
 
 
@@ -157,6 +160,18 @@ PLAN_LINES = [
         found_or_gone,
         body=REASON,
         at=lambda demo: {"plan_id": 2},
+    ),
+    # no plan of the demo waits for its waivers: past the permission, there is nothing to decide
+    *(
+        Line(
+            Permission.RUN_APPROVE,
+            "POST",
+            f"{prefix}/plans/{{plan_id}}/{verb}",
+            past_the_gate,
+            at=lambda demo: dict(NO_PLAN),
+        )
+        for prefix in ("/api/v1", "")
+        for verb in ("approve", "reject")
     ),
 ]
 

@@ -1,5 +1,6 @@
-"""`dunmore plan add|show|activate|cancel` and `dunmore plans list`: instalment plans, agreed by a
-person and decided by the run. The command line acts as an operator who reaches every customer."""
+"""`dunmore plan add|show|activate|approve|reject|cancel` and `dunmore plans list`: instalment
+plans, agreed by a person and decided by the run. The command line acts as an operator who reaches
+every customer."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from dunmore.cli.context import console, parse_as_of, reported, state, transaction
+from dunmore.cli.context import cli_actor, console, os_user, parse_as_of, reported, state, transaction
 from dunmore.cli.language import _
 from dunmore.cli.promises import _date, _operator
 from dunmore.errors import BadArgument
 from dunmore.i18n import _m
 
-plan_app = typer.Typer(help="Agree, show or cancel a customer's instalment plan.", no_args_is_help=True)
+plan_app = typer.Typer(
+    help="Agree, show, approve or cancel a customer's instalment plan.", no_args_is_help=True
+)
 plans_app = typer.Typer(help="List instalment plans.", no_args_is_help=True)
 
 PlanId = Annotated[int, typer.Argument(min=1, help="The plan's number.")]
@@ -90,6 +93,18 @@ def add(
         bool, typer.Option("--proposed", help="Only propose it: it takes effect after `plan activate`.")
     ] = False,
     note: Annotated[str, typer.Option("--note", help="A note kept with the plan.")] = "",
+    waive: Annotated[
+        str,
+        typer.Option(
+            "--waive",
+            help="Waive the covered fee and interest items, for this reason (at most 500 characters); "
+            "above the approval threshold the plan waits for a manager.",
+        ),
+    ] = "",
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="Who asks for the waivers, as recorded (default: your login name)."),
+    ] = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="The day the plan is agreed (YYYY-MM-DD; default: today).")
     ] = None,
@@ -120,8 +135,19 @@ def add(
                 currency=currency,
                 proposed=proposed,
                 note=note[:2000],
+                waive=waive,
+                by=by or os_user(),
+                thresholds=app.settings.workspace.waiver_approval_minor,
             )
     _print(made)
+    if made.status == "waiting":
+        console.print(
+            _(
+                "plan %(id)s waits for a manager to approve its waivers: "
+                "dunmore plan approve %(id)s --by LOGIN",
+                id=made.id,
+            )
+        )
 
 
 @plan_app.command("show")
@@ -199,12 +225,50 @@ def cancel(
     console.print(_("plan %(id)s cancelled", id=plan_id))
 
 
+def _decide(ctx: typer.Context, plan_id: int, *, approve: bool, by: str | None, as_of: str | None) -> None:
+    from dunmore.workspace import plan_waivers
+
+    app = state(ctx)
+    with reported(), transaction(app.engine()) as conn:
+        done = plan_waivers.decide_plan(
+            conn,
+            plan_id=plan_id,
+            approve=approve,
+            checker=by or os_user(),
+            on=parse_as_of(as_of, app.settings),
+            now=datetime.now(UTC),
+            actor=cli_actor(),
+        )
+    console.print(_("plan %(id)s: %(status)s", id=done.id, status=done.status))
+
+
+By = Annotated[
+    str | None,
+    typer.Option(
+        "--by", help="The manager deciding (a login; default: your login name); not the one who asked."
+    ),
+]
+AsOf = Annotated[str | None, typer.Option("--as-of", help="The business date (YYYY-MM-DD); default: today.")]
+
+
+@plan_app.command("approve")
+def approve(ctx: typer.Context, plan_id: PlanId, by: By = None, as_of: AsOf = None) -> None:
+    """Approve a plan waiting for its waivers: they are applied and the plan takes effect."""
+    _decide(ctx, plan_id, approve=True, by=by, as_of=as_of)
+
+
+@plan_app.command("reject")
+def reject(ctx: typer.Context, plan_id: PlanId, by: By = None, as_of: AsOf = None) -> None:
+    """Reject a plan waiting for its waivers: nothing is waived and the plan is cancelled."""
+    _decide(ctx, plan_id, approve=False, by=by, as_of=as_of)
+
+
 @plans_app.command("list")
 def list_(
     ctx: typer.Context,
     customer: Annotated[str | None, typer.Option("--customer", help="Only this customer's.")] = None,
     status: Annotated[
-        str | None, typer.Option("--status", help="proposed, active, kept, broken or cancelled.")
+        str | None, typer.Option("--status", help="proposed, waiting, active, kept, broken or cancelled.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON for machines.")] = False,
 ) -> None:
@@ -215,7 +279,7 @@ def list_(
         if status is not None and status not in plan_views.STATUSES:
             raise BadArgument(
                 _m(
-                    "--status %(status)s: give proposed, active, kept, broken or cancelled",
+                    "--status %(status)s: give proposed, waiting, active, kept, broken or cancelled",
                     status=repr(status),
                 )
             )

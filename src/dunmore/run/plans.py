@@ -3,9 +3,10 @@ toward them, decide each one's state on D with the pure rule (`domain.plans.plan
 day's decisions with an alert for each broken plan, and put them back to active when the run is
 reverted.
 
-Set-based reads (a bounded number of statements whatever the number of plans); the state of each
-plan is then decided in Python with the domain's own function, one call per active plan, so the run
-and the pages can never disagree on it.
+Set-based reads (a bounded number of statements whatever the number of plans); the states are then
+decided for all plans at once in Polars (`engine.plans.decide_plans`), held equal by a property test
+to the domain's own function called plan by plan (`engine.plan_reference`), so the run and the
+pages can never disagree on them.
 """
 
 from __future__ import annotations
@@ -19,17 +20,16 @@ import polars as pl
 from sqlalchemy import Connection, and_, bindparam, func, select, update
 
 from dunmore.domain.plan_reminders import moment_of
-from dunmore.domain.plans import Instalment, Payment, allocate, paused_until, plan_state
+from dunmore.domain.plans import Instalment, allocate
 from dunmore.engine import plans as rule
 from dunmore.engine.partition import Part
 from dunmore.ledger.models import ALLOCATIONS
 from dunmore.store.bulk import read_frame
-from dunmore.workspace.alerts import raise_alert
+from dunmore.workspace.alerts import NewAlert, raise_alerts
 from dunmore.workspace.plan_models import PLAN_INSTALMENTS, PLAN_ITEMS, PLANS
 
 REMIND_DAYS = 3  # an instalment is announced this many days ahead
 MAX_GRACE = 60  # instalments due this long ago are not looked at again (their "on" reminder is out)
-INSTALMENTS = {"plan_id": pl.Int64, "number": pl.Int64, "due_on": pl.Date, "amount_minor": pl.Int64}
 
 
 @dataclass(frozen=True)
@@ -61,14 +61,14 @@ def _read(conn: Connection, as_of: date, part: Part | None, only: int | None) ->
     plans = read_frame(
         conn,
         select(p.id, p.customer_id, p.currency, p.grace_days).where(active),
-        {"plan_id": pl.Int64, "customer_id": pl.Int64, "currency": pl.String, "grace_days": pl.Int64},
+        dict(rule.PLANS),
     )
     schedule = read_frame(
         conn,
         select(n.plan_id, n.number, n.due_on, n.amount_minor)
         .join_from(PLAN_INSTALMENTS, PLANS)
         .where(active),
-        INSTALMENTS,
+        dict(rule.SCHEDULE),
     )
     paid = (
         select(p.id, a.date, func.sum(a.amount_minor))
@@ -78,7 +78,7 @@ def _read(conn: Connection, as_of: date, part: Part | None, only: int | None) ->
         .where(and_(active, a.payment_id.is_not(None), a.date >= p.start_on, a.date <= as_of))
         .group_by(p.id, a.date)
     )
-    payments = read_frame(conn, paid, {"plan_id": pl.Int64, "on": pl.Date, "amount_minor": pl.Int64})
+    payments = read_frame(conn, paid, dict(rule.PAYMENTS))
     covered = read_frame(
         conn, select(pi.plan_id, pi.invoice_id).join_from(PLAN_ITEMS, PLANS).where(active), dict(rule.COVERED)
     )
@@ -93,54 +93,13 @@ def _broken(conn: Connection, part: Part | None, only: int | None) -> pl.DataFra
     return read_frame(conn, query.group_by(p.customer_id, p.currency), dict(rule.BROKEN))
 
 
-def _decide(
-    plans: pl.DataFrame, schedule: pl.DataFrame, payments: pl.DataFrame, as_of: date
-) -> tuple[list[Any], ...]:
-    """(the states, the changes) of every active plan on D, as rows of `rule.STATES`/`rule.CHANGES`."""
-    steps: dict[int, list[Instalment]] = defaultdict(list)
-    for row in schedule.iter_rows(named=True):
-        steps[row["plan_id"]].append(Instalment(row["number"], row["due_on"], row["amount_minor"]))
-    paid: dict[int, list[Payment]] = defaultdict(list)
-    for row in payments.iter_rows(named=True):
-        paid[row["plan_id"]].append(Payment(row["on"], row["amount_minor"]))
-    states, changes = [], []
-    for plan in plans.iter_rows(named=True):
-        schedule_of, paid_of = steps[plan["plan_id"]], paid[plan["plan_id"]]
-        if not schedule_of:
-            continue
-        found = plan_state(schedule_of, paid_of, grace_days=plan["grace_days"], as_of=as_of)
-        until = paused_until(schedule_of, grace_days=plan["grace_days"])
-        keys = (plan["plan_id"], plan["customer_id"], plan["currency"])
-        states.append((*keys, found.status, until))
-        if found.status != "pending":
-            missed = found.missed
-            total = sum(p.amount_minor for p in paid_of)
-            changes.append(
-                (
-                    *keys,
-                    found.status,
-                    found.reason,
-                    missed and missed.number,
-                    missed and missed.due_on,
-                    missed and missed.amount_minor,
-                    total,
-                )
-            )
-    return states, changes
-
-
 def read_plans(
     conn: Connection, as_of: date, part: Part | None = None, *, only: int | None = None
 ) -> PlanInputs:
     """The active plans' states on D, with the invoices they cover and the groups' broken days."""
     plans, schedule, payments, covered = _read(conn, as_of, part, only)
-    states, changes = _decide(plans, schedule, payments, as_of)
-    return PlanInputs(
-        pl.DataFrame(states, schema=rule.STATES, orient="row"),
-        covered,
-        _broken(conn, part, only),
-        pl.DataFrame(changes, schema=rule.CHANGES, orient="row"),
-    )
+    states, changes = rule.decide_plans(plans, schedule, payments, as_of)
+    return PlanInputs(states, covered, _broken(conn, part, only), changes)
 
 
 def write_plan_changes(
@@ -166,6 +125,7 @@ def write_plan_changes(
         statement, [{"b_id": r["plan_id"], "b_status": r["status"], "b_reason": r["reason"]} for r in rows]
     )
     _write_instalments(conn, changes)
+    alerts = []
     for row in changes.filter(pl.col("status") == "broken").iter_rows(named=True):
         params: dict[str, str | int] = {
             "plan": row["plan_id"],
@@ -173,14 +133,8 @@ def write_plan_changes(
             "currency": row["currency"],
             "due_on": row["missed_due_on"].isoformat(),
         }
-        raise_alert(
-            conn,
-            kind="plan_broken",
-            customer_id=row["customer_id"],
-            key=f"plan-broken:{row['plan_id']}",
-            params=params,
-            at=now,
-        )
+        alerts.append(NewAlert("plan_broken", f"plan-broken:{row['plan_id']}", row["customer_id"], params))
+    raise_alerts(conn, alerts, at=now)
 
 
 def _write_instalments(conn: Connection, changes: pl.DataFrame) -> None:
@@ -291,8 +245,9 @@ def _paid_by_plan(conn: Connection, plan_ids: list[int], as_of: date) -> dict[in
 def remind_instalments(conn: Connection, *, as_of: date, now: datetime, part: Part | None = None) -> int:
     """Remind the owner and the managers of each instalment of an active plan not yet paid in full:
     once in the `REMIND_DAYS` before its date, once from its date to its last day of grace (the
-    alert's key makes each said once, whichever run day it falls on). The number raised."""
-    raised = 0
+    alert's key makes each said once, whichever run day it falls on). The alerts are raised
+    together; the number raised."""
+    alerts = []
     for due in unpaid_instalments(conn, as_of=as_of, ahead=REMIND_DAYS, part=part):
         one = due.instalment
         when = moment_of(one.due_on, as_of, days_before=REMIND_DAYS, grace_days=due.grace_days)
@@ -304,15 +259,9 @@ def remind_instalments(conn: Connection, *, as_of: date, now: datetime, part: Pa
             "currency": due.currency,
             "due_on": one.due_on.isoformat(),
         }
-        raised += raise_alert(
-            conn,
-            kind="instalment_due",
-            customer_id=due.customer_id,
-            key=f"instalment-due:{due.plan_id}:{one.number}:{when}",
-            params=params,
-            at=now,
-        )
-    return raised
+        key = f"instalment-due:{due.plan_id}:{one.number}:{when}"
+        alerts.append(NewAlert("instalment_due", key, due.customer_id, params))
+    return raise_alerts(conn, alerts, at=now)
 
 
 def planned_items(

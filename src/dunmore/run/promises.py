@@ -18,7 +18,7 @@ from dunmore.engine import promises as rule
 from dunmore.engine.partition import Part
 from dunmore.ledger.models import ALLOCATIONS, INVOICES
 from dunmore.store.bulk import read_frame
-from dunmore.workspace.alerts import raise_alert
+from dunmore.workspace.alerts import NewAlert, raise_alerts
 from dunmore.workspace.models import PROMISE_ITEMS, PROMISES
 
 
@@ -175,6 +175,9 @@ def write_promise_changes(
 
 
 def _alert_broken(conn: Connection, failed: pl.DataFrame, *, now: datetime) -> None:
+    """One alert per broken or partly kept promise, raised together (a bounded number of statements
+    whatever their number)."""
+    alerts = []
     for row in failed.iter_rows(named=True):
         currency = row["currency"]
         params: dict[str, str | int] = {
@@ -183,14 +186,9 @@ def _alert_broken(conn: Connection, failed: pl.DataFrame, *, now: datetime) -> N
             "paid": f"{format_minor(row['paid_minor'], currency)} {currency}",
             "due_on": row["due_on"].isoformat(),
         }
-        raise_alert(
-            conn,
-            kind="promise_broken",
-            customer_id=row["customer_id"],
-            key=f"promise-broken:{row['promise_id']}",
-            params=params,
-            at=now,
-        )
+        key = f"promise-broken:{row['promise_id']}"
+        alerts.append(NewAlert("promise_broken", key, row["customer_id"], params))
+    raise_alerts(conn, alerts, at=now)
 
 
 def undo_promise_changes(conn: Connection, run_id: int) -> int:

@@ -181,7 +181,8 @@ class Alert(Base):
 class Waiver(Base):
     """A fee or interest item of a run, waived in whole or in part (migration 0019). `status`:
     pending (above the approval threshold, waiting for a manager) | applied | rejected; an applied
-    waiver names the credit note that reversed the amount in the ledger."""
+    waiver names the credit note that reversed the amount in the ledger. `plan_id` (migration 0036)
+    names the instalment plan it was asked with: decided with that plan, not on its own."""
 
     __tablename__ = "waivers"
     __table_args__ = (Index("ix_waivers_status_requested_at", "status", "requested_at"),)
@@ -198,6 +199,7 @@ class Waiver(Base):
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     decided_by: Mapped[str | None] = mapped_column(String(100))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="SET NULL"), index=True)
 
 
 WORKSPACE_CODES = cast(Table, WorkspaceCode.__table__)

@@ -17,11 +17,12 @@ from dunmore.access.permissions import Permission, customer_scope, require
 from dunmore.access.values import User
 from dunmore.domain.money import format_minor
 from dunmore.domain.plans import Instalment, allocate
-from dunmore.ledger.models import ALLOCATIONS, CUSTOMERS, INVOICES
+from dunmore.ledger.models import ALLOCATIONS, CUSTOMERS
 from dunmore.workspace.plan_models import PLAN_INSTALMENTS, PLAN_ITEMS, PLANS
+from dunmore.workspace.record_pages import covered_numbers, newest_first
 
-STATUSES = ("proposed", "active", "kept", "broken", "cancelled")
-OPEN = ("proposed", "active")
+STATUSES = ("proposed", "waiting", "active", "kept", "broken", "cancelled")
+OPEN = ("proposed", "waiting", "active")  # waiting: for the approval of its waivers
 PAGE = 50
 
 
@@ -146,37 +147,12 @@ def _instalments(conn: Connection, rows: Sequence[Any]) -> dict[int, tuple[Insta
     return found
 
 
-def _invoice_numbers(conn: Connection, plan_ids: list[int]) -> dict[int, tuple[str, ...]]:
-    pi = PLAN_ITEMS.c
-    query = (
-        select(pi.plan_id, INVOICES.c.external_id)
-        .join_from(PLAN_ITEMS, INVOICES, INVOICES.c.id == pi.invoice_id)
-        .where(pi.plan_id.in_(plan_ids))
-        .order_by(pi.plan_id, INVOICES.c.external_id)
-    )
-    found: dict[int, list[str]] = defaultdict(list)
-    for plan_id, number in conn.execute(query):
-        found[plan_id].append(number)
-    return {key: tuple(value) for key, value in found.items()}
-
-
 def views(
     conn: Connection, condition: Any, *, limit: int | None = None, after_id: int | None = None
 ) -> list[PlanView]:
     """The plans that meet `condition` (already scoped by the caller), newest first."""
-    p, c = PLANS.c, CUSTOMERS.c
-    query = (
-        select(PLANS, c.external_id.label("customer"), c.name.label("customer_name"))
-        .join_from(PLANS, CUSTOMERS, c.id == p.customer_id)
-        .where(condition)
-        .order_by(p.id.desc())
-    )
-    if after_id is not None:
-        query = query.where(p.id < after_id)
-    if limit is not None:
-        query = query.limit(limit)
-    rows = conn.execute(query).all()
-    numbers = _invoice_numbers(conn, [row.id for row in rows]) if rows else {}
+    rows = newest_first(conn, PLANS, condition, limit=limit, after_id=after_id)
+    numbers = covered_numbers(conn, PLAN_ITEMS.c.plan_id, [row.id for row in rows])
     schedules = _instalments(conn, rows)
     return [
         PlanView(

@@ -8,7 +8,7 @@ audited in the caller's transaction. The grace days come from the customer's pol
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -24,7 +24,8 @@ from dunmore.errors import NotFound, PlanRefused
 from dunmore.i18n import Text, _m
 from dunmore.ledger.models import INVOICES
 from dunmore.workspace.plan_models import PLAN_INSTALMENTS, PLAN_ITEMS, PLANS
-from dunmore.workspace.plan_views import PlanView, list_plans, views
+from dunmore.workspace.plan_views import OPEN, PlanView, list_plans, views
+from dunmore.workspace.plan_waivers import WAIVABLE, waive_covered
 from dunmore.workspace.promises import _currency, _customer, limits_of
 
 PROBLEMS: dict[str, Text] = {
@@ -42,7 +43,7 @@ def _covered(conn: Connection, customer_id: int, currency: str, numbers: Sequenc
     """The covered invoices (id, number, open amount): the named ones, each the customer's, open, in
     the currency and in no other active plan; none named: every open invoice in the currency."""
     i = INVOICES.c
-    query = select(i.id, i.external_id, i.currency, i.open_minor).where(i.customer_id == customer_id)
+    query = select(i.id, i.external_id, i.currency, i.open_minor, i.kind).where(i.customer_id == customer_id)
     query = (
         query.where(i.external_id.in_(list(numbers)))
         if numbers
@@ -65,12 +66,24 @@ def _covered(conn: Connection, customer_id: int, currency: str, numbers: Sequenc
     p, pi = PLANS.c, PLAN_ITEMS.c
     ids = [row.id for row in rows.values()]
     taken = select(func.count()).select_from(PLAN_ITEMS.join(PLANS, p.id == pi.plan_id))
-    taken = taken.where(pi.invoice_id.in_(ids), p.status.in_(["proposed", "active"]))
+    taken = taken.where(pi.invoice_id.in_(ids), p.status.in_(OPEN))
     if conn.execute(taken).scalar_one():
         raise PlanRefused(
             _m("an invoice of these is already in a plan: cancel that plan first, or name other invoices")
         )
     return sorted(rows.values(), key=lambda row: row.id)
+
+
+def _to_waive(covered: Sequence[Any], reason: str, *, proposed: bool) -> list[Any]:
+    """The covered fee and interest items to waive with the plan (none when no reason is given)."""
+    if not reason.strip():
+        return []
+    if proposed:
+        raise PlanRefused(_m("fees and interest are waived when a plan is agreed, not when it is proposed"))
+    found = [item for item in covered if item.kind in WAIVABLE]
+    if not found:
+        raise PlanRefused(_m("the plan covers no fee or interest item: there is nothing to waive"))
+    return found
 
 
 def _schedule(
@@ -130,15 +143,23 @@ def add(
     currency: str | None = None,
     proposed: bool = False,
     note: str = "",
+    waive: str = "",
+    by: str | None = None,
+    thresholds: Mapping[str, int] | None = None,
 ) -> PlanView:
     """Agree a plan over `invoices` (none: every open invoice in the currency): `instalments` even
     instalments from `first` on business days of `country` (or the `typed` ones), after an optional
-    down payment; they must add up to the covered open amount. Active at once unless `proposed`."""
+    down payment; they must add up to the covered open amount. Active at once unless `proposed`.
+
+    `waive` (a reason): the covered fee and interest items are waived in full and the instalments add
+    up to the rest (`workspace.plan_waivers`); a waiver above its currency's threshold (`thresholds`)
+    makes the plan wait for a manager's approval. `by` names who asks (default: the user)."""
     require(user, Permission.CUSTOMER_ACT)
     row = _customer(conn, user, customer)
     code = _currency(conn, row.id, customer, currency)
     covered = _covered(conn, row.id, code, invoices)
-    total = sum(int(item.open_minor) for item in covered)
+    waived = _to_waive(covered, waive, proposed=proposed)
+    total = sum(int(item.open_minor) for item in covered) - sum(int(item.open_minor) for item in waived)
     down = to_minor(down_payment, code) if down_payment is not None else 0
     schedule = _schedule(
         today=today,
@@ -177,6 +198,20 @@ def add(
     }
     plan_id = int(conn.execute(insert(PLANS).values(values).returning(PLANS.c.id)).scalar_one())
     conn.execute(insert(PLAN_ITEMS), [{"plan_id": plan_id, "invoice_id": item.id} for item in covered])
+    asked = waive_covered(
+        conn,
+        plan_id=plan_id,
+        items=waived,
+        reason=waive,
+        on=today,
+        now=now,
+        by=by or user.login,
+        thresholds=thresholds or {},
+        user=user,
+    )
+    if any(one.status == "pending" for one in asked):
+        values["status"] = "waiting"
+        conn.execute(update(PLANS).where(PLANS.c.id == plan_id).values(status="waiting"))
     conn.execute(
         insert(PLAN_INSTALMENTS),
         [
@@ -198,7 +233,7 @@ def add(
         "status": values["status"],
         "invoices": sorted(item.external_id for item in covered),
         "instalments": [[one.due_on.isoformat(), format_minor(one.amount_minor, code)] for one in schedule],
-    }
+    } | ({"waivers": [one.id for one in asked]} if asked else {})
     audit.record(conn, at=now, actor=user.login, action="plan.add", object=f"plan:{plan_id}", after=after)
     return get(conn, user=user, plan_id=plan_id)
 

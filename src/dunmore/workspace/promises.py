@@ -26,6 +26,7 @@ from dunmore.i18n import _m
 from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.run.service import current_policy
 from dunmore.workspace.models import ACTIVITIES, PROMISE_ITEMS, PROMISES
+from dunmore.workspace.record_pages import covered_numbers, newest_first
 
 STATUSES = ("pending", "kept", "partial", "broken", "cancelled")
 FAILED = ("partial", "broken")
@@ -299,19 +300,8 @@ def cancel(conn: Connection, *, user: User, promise_id: int, reason: str, now: d
 def _views(
     conn: Connection, condition: Any, *, limit: int | None = None, after_id: int | None = None
 ) -> list[PromiseView]:
-    p, c = PROMISES.c, CUSTOMERS.c
-    query = (
-        select(PROMISES, c.external_id.label("customer"), c.name.label("customer_name"))
-        .join_from(PROMISES, CUSTOMERS, c.id == p.customer_id)
-        .where(condition)
-        .order_by(p.id.desc())
-    )
-    if after_id is not None:
-        query = query.where(p.id < after_id)
-    if limit is not None:
-        query = query.limit(limit)
-    rows = conn.execute(query).all()
-    numbers = _invoice_numbers(conn, [row.id for row in rows])
+    rows = newest_first(conn, PROMISES, condition, limit=limit, after_id=after_id)
+    numbers = covered_numbers(conn, PROMISE_ITEMS.c.promise_id, [row.id for row in rows])
     return [
         PromiseView(
             id=row.id,
@@ -331,22 +321,6 @@ def _views(
         )
         for row in rows
     ]
-
-
-def _invoice_numbers(conn: Connection, promise_ids: list[int]) -> dict[int, tuple[str, ...]]:
-    if not promise_ids:
-        return {}
-    pi = PROMISE_ITEMS.c
-    query = (
-        select(pi.promise_id, INVOICES.c.external_id)
-        .join_from(PROMISE_ITEMS, INVOICES, INVOICES.c.id == pi.invoice_id)
-        .where(pi.promise_id.in_(promise_ids))
-        .order_by(pi.promise_id, INVOICES.c.external_id)
-    )
-    found: dict[int, list[str]] = {}
-    for promise_id, number in conn.execute(query):
-        found.setdefault(promise_id, []).append(number)
-    return {key: tuple(value) for key, value in found.items()}
 
 
 def get(conn: Connection, *, user: User, promise_id: int) -> PromiseView:

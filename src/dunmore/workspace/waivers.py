@@ -107,9 +107,11 @@ def request_waiver(
     thresholds: Mapping[str, int],
     amount: Decimal | None = None,
     user: User | None = None,
+    plan_id: int | None = None,
 ) -> WaiverView:
     """Waive `amount` (default: all that is open) of a fee or interest item: applied at once, or
-    pending a manager's approval when above the currency's threshold."""
+    pending a manager's approval when above the currency's threshold. `plan_id`: asked with that
+    instalment plan, and decided with it (`workspace.plan_waivers`)."""
     if user is not None:
         require(user, Permission.DISPUTE_SET)
     refuse_nul(item, reason, by)
@@ -143,6 +145,7 @@ def request_waiver(
                 status=status,
                 requested_by=by,
                 requested_at=now,
+                plan_id=plan_id,
             )
             .returning(WAIVERS.c.id)
         ).scalar_one()
@@ -157,7 +160,7 @@ def request_waiver(
         "reason": text,
         "status": status,
         "by": by,
-    }
+    } | ({"plan": plan_id} if plan_id is not None else {})
     audit.record(conn, at=now, actor=actor, action="waiver.request", object=f"invoice:{item}", after=after)
     return WaiverView(waiver_id, item, row.customer, Money(minor, row.currency), text, status, by, now, None)
 
@@ -200,9 +203,11 @@ def decide_waiver(
     now: datetime,
     actor: str,
     user: User | None = None,
+    with_plan: bool = False,
 ) -> WaiverView:
     """Approve (the amount is credited to the item) or reject a pending waiver; the checker is a
-    manager other than the person who asked."""
+    manager other than the person who asked. A waiver asked with a plan is decided only with it
+    (`with_plan`, from `workspace.plan_waivers`)."""
     refuse_nul(checker)
     name = _checker(conn, checker, user)
     w, i, c = WAIVERS.c, INVOICES.c, CUSTOMERS.c
@@ -217,6 +222,7 @@ def decide_waiver(
             w.status,
             w.requested_by,
             w.requested_at,
+            w.plan_id,
             i.external_id.label("item"),
             i.open_minor,
             c.external_id.label("customer"),
@@ -233,6 +239,15 @@ def decide_waiver(
                 "waiver %(id)s is not waiting for approval: it is %(status)s",
                 id=str(waiver_id),
                 status=row.status,
+            )
+        )
+    if row.plan_id is not None and not with_plan:
+        raise BadArgument(
+            _m(
+                "waiver %(id)s was asked with plan %(plan)s: approve or reject the plan "
+                "(`dunmore plan approve %(plan)s`)",
+                id=str(waiver_id),
+                plan=str(row.plan_id),
             )
         )
     if name.lower() == str(row.requested_by).lower():

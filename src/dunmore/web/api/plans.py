@@ -12,13 +12,13 @@ from pydantic import BaseModel, Field
 from dunmore.store.db import ID_MAX
 from dunmore.web.api import errors
 from dunmore.web.auth import ApiUser, Conn, Site
-from dunmore.workspace import plans
+from dunmore.workspace import plan_waivers, plans
 from dunmore.workspace.plan_views import PlanView
 
 router = APIRouter(tags=["plans"])
 Code = Annotated[str, Path(min_length=1, max_length=64, description="The customer's code in your ERP.")]
 PlanId = Annotated[int, Path(ge=1, le=ID_MAX, description="The plan's id.")]
-Status = Literal["proposed", "active", "kept", "broken", "cancelled"]
+Status = Literal["proposed", "waiting", "active", "kept", "broken", "cancelled"]
 REFUSED: errors.Responses = errors.BAD_REQUEST | errors.FORBIDDEN | errors.NOT_FOUND
 AMOUNT = r"^[0-9]{1,15}(\.[0-9]{1,3})?$"
 
@@ -39,9 +39,13 @@ class Plan(BaseModel):
     down_payment_minor: int
     grace_days: int
     start_on: date
-    status: str = Field(description="proposed, active, kept, broken or cancelled.")
+    status: str = Field(
+        description="proposed, waiting (for the approval of its waivers), active, kept, broken or cancelled."
+    )
     decided_on: date | None
-    reason: str | None = Field(description="plan_kept, plan_instalment_missed, plan_cancelled.")
+    reason: str | None = Field(
+        description="plan_kept, plan_instalment_missed, plan_cancelled, plan_waiver_rejected."
+    )
     invoices: list[str]
     instalments: list[Instalment]
     created_by: str
@@ -67,6 +71,12 @@ class NewPlan(BaseModel):
     currency: str | None = Field(default=None, min_length=3, max_length=3, pattern="^[A-Za-z]{3}$")
     proposed: bool = False
     note: str = Field(default="", max_length=2000)
+    waive_reason: str = Field(
+        default="",
+        max_length=500,
+        description="Waive the covered fee and interest items, for this reason (empty: nothing is waived); "
+        "above the approval threshold the plan waits for a manager.",
+    )
 
 
 class Cancellation(BaseModel):
@@ -127,6 +137,8 @@ def add_plan(site: Site, conn: Conn, user: ApiUser, code: Code, body: NewPlan) -
         currency=body.currency,
         proposed=body.proposed,
         note=body.note,
+        waive=body.waive_reason,
+        thresholds=site.settings.workspace.waiver_approval_minor,
     )
     return _plan(made)
 
@@ -135,6 +147,32 @@ def add_plan(site: Site, conn: Conn, user: ApiUser, code: Code, body: NewPlan) -
 def cancel_plan(site: Site, conn: Conn, user: ApiUser, plan_id: PlanId, body: Cancellation) -> Plan:
     """Cancel a proposed or active plan: its invoices escalate again at the next run."""
     return _plan(plans.cancel(conn, user=user, plan_id=plan_id, reason=body.reason, now=site.now()))
+
+
+def _decide(site: Site, conn: Conn, user: ApiUser, plan_id: int, *, approve: bool) -> Plan:
+    decided = plan_waivers.decide_plan(
+        conn,
+        plan_id=plan_id,
+        approve=approve,
+        checker=user.login,
+        on=site.today(),
+        now=site.now(),
+        actor=user.login,
+        user=user,
+    )
+    return _plan(decided)
+
+
+@router.post("/plans/{plan_id}/approve", response_model=Plan, responses=REFUSED)
+def approve_plan(site: Site, conn: Conn, user: ApiUser, plan_id: PlanId) -> Plan:
+    """A manager other than the one who asked approves a waiting plan's waivers: the plan is active."""
+    return _decide(site, conn, user, plan_id, approve=True)
+
+
+@router.post("/plans/{plan_id}/reject", response_model=Plan, responses=REFUSED)
+def reject_plan(site: Site, conn: Conn, user: ApiUser, plan_id: PlanId) -> Plan:
+    """A manager other than the one who asked rejects a waiting plan's waivers: the plan is cancelled."""
+    return _decide(site, conn, user, plan_id, approve=False)
 
 
 @router.get("/plans", response_model=list[Plan], responses=errors.BAD_REQUEST)

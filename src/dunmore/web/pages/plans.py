@@ -1,5 +1,6 @@
 """Pages of instalment plans: the `/plans` list (filters) and a customer's section (loaded by the
-customer page with htmx), with the forms that agree and cancel one. A customer out of reach is 404."""
+customer page with htmx), with the forms that agree and cancel one, and those with which a manager
+approves or rejects a plan waiting for its waivers. A customer out of reach is 404."""
 
 from __future__ import annotations
 
@@ -12,16 +13,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dunmore.access.permissions import Permission, allows, require
 from dunmore.access.values import User
-from dunmore.errors import AmountError, CurrencyError, PlanRefused
+from dunmore.errors import AmountError, BadArgument, CurrencyError, PermissionDenied, PlanRefused
 from dunmore.i18n import _m
 from dunmore.store.db import ID_MAX
 from dunmore.web.auth import Conn, PageUser, Site
-from dunmore.workspace import plans
+from dunmore.workspace import plan_waivers, plans
 
 router = APIRouter()
 Code = Annotated[str, Path(min_length=1, max_length=64)]
-REFUSED = (PlanRefused, AmountError, CurrencyError)
-Status = Annotated[str, Query(max_length=12, pattern=r"^(proposed|active|kept|broken|cancelled)?$")]
+REFUSED = (PlanRefused, AmountError, CurrencyError, BadArgument)
+Status = Annotated[str, Query(max_length=12, pattern=r"^(proposed|waiting|active|kept|broken|cancelled)?$")]
 
 
 def _render(request: Request, site: Site, user: User, *, status: int = 200, **context: Any) -> HTMLResponse:
@@ -35,6 +36,7 @@ def _render(request: Request, site: Site, user: User, *, status: int = 200, **co
         fragment="section",
         status=200 if htmx else status,
         may_act=allows(user, Permission.CUSTOMER_ACT),
+        may_approve=allows(user, Permission.RUN_APPROVE),
         **values,
     )
 
@@ -83,6 +85,7 @@ def add_plan(
     invoices: Annotated[str, Form(max_length=2000)] = "",
     down_payment: Annotated[str, Form(max_length=24)] = "",
     down_on: Annotated[date | None, Form()] = None,
+    waive: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     numbers = [n.strip() for n in invoices.split(",") if n.strip()][:200]
     try:
@@ -101,6 +104,8 @@ def add_plan(
                 down_payment=_amount(down_payment),
                 down_on=down_on,
                 currency=currency or None,
+                waive=waive,
+                thresholds=site.settings.workspace.waiver_approval_minor,
             )
     except REFUSED as exc:
         found = plans.customer_plans(conn, user=user, customer=code)
@@ -142,3 +147,41 @@ def cancel_plan(
             problem=exc.render(user.language.value),
         )
     return RedirectResponse(f"/customers/{shown.customer}/plans", status_code=303)
+
+
+def _decide(request: Request, site: Site, conn: Conn, user: User, plan_id: int, *, approve: bool) -> Response:
+    require(user, Permission.RUN_APPROVE)
+    shown = plans.get(conn, user=user, plan_id=plan_id)
+    try:
+        with conn.begin_nested():
+            plan_waivers.decide_plan(
+                conn,
+                plan_id=plan_id,
+                approve=approve,
+                checker=user.login,
+                on=site.today(),
+                now=site.now(),
+                actor=user.login,
+                user=user,
+            )
+    except (*REFUSED, PermissionDenied) as exc:
+        found = plans.customer_plans(conn, user=user, customer=shown.customer)
+        problem = exc.render(user.language.value)
+        return _render(request, site, user, status=400, plans=found, customer=shown.customer, problem=problem)
+    return RedirectResponse(f"/customers/{shown.customer}/plans", status_code=303)
+
+
+@router.post("/plans/{plan_id}/approve", response_model=None)
+def approve_plan(
+    request: Request, site: Site, conn: Conn, user: PageUser, plan_id: Annotated[int, Path(ge=1, le=ID_MAX)]
+) -> Response:
+    """A manager other than the one who asked approves the plan's waivers: the plan takes effect."""
+    return _decide(request, site, conn, user, plan_id, approve=True)
+
+
+@router.post("/plans/{plan_id}/reject", response_model=None)
+def reject_plan(
+    request: Request, site: Site, conn: Conn, user: PageUser, plan_id: Annotated[int, Path(ge=1, le=ID_MAX)]
+) -> Response:
+    """A manager other than the one who asked rejects the plan's waivers: the plan is cancelled."""
+    return _decide(request, site, conn, user, plan_id, approve=False)
