@@ -105,7 +105,10 @@ def load_notices(conn: Connection, ids: Collection[int], settings: Settings) -> 
     }
     instalments = instalment_lines(conn, ids)
     stored = {
-        notice_id: _stored(row, items[notice_id], contacts.get(row["customer_id"], {}), policies, settings)
+        # a notice may list no items (an instalment reminder names the plan's instalment instead)
+        notice_id: _stored(
+            row, items.get(notice_id, []), contacts.get(row["customer_id"], {}), policies, settings
+        )
         for notice_id, row in notices.items()
     }
     stored = {
