@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import Connection, Engine, select, update
 
 from dunmore.access import audit
+from dunmore.access.service import get_user
 from dunmore.errors import NotFound
 from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.portal import codes, links, service
@@ -27,6 +28,7 @@ from dunmore.store.db import transaction
 from dunmore.workspace.mail_models import ALERT_MAILS
 from dunmore.workspace.models import ACTIVITIES, ALERTS, DISPUTES, PROMISES
 from dunmore.workspace.plan_models import PLANS
+from dunmore.workspace.worklist import worklist
 from tests.web.conftest import fill_ledger, settings
 
 NOW = datetime(2026, 3, 16, 2, 0, tzinfo=UTC)
@@ -153,6 +155,11 @@ def test_the_customer_disputes_promises_and_asks_for_instalments(story: tuple[En
         actions = {row.action for row in audit.list_rows(conn, actor="portal:E002")}
         assert {"dispute.open", "promise.add", "plan.add", "activity.add", "portal.code"} <= actions
         assert audit.verify(conn).broken is None
+        # the requests a collector must answer (a promise beyond the limits, a plan) are due today:
+        # the owner finds the customer first on the worklist, among the follow-ups
+        page = worklist(conn, user=get_user(conn, login="ann"), as_of=TODAY, timezone="Asia/Shanghai")
+        first = page.lines[0]
+        assert (first.customer.code, first.section.name) == ("E002", "FOLLOW_UP")
 
 
 def test_five_wrong_codes_withdraw_the_link(story: tuple[Engine, str]) -> None:

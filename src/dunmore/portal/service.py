@@ -157,12 +157,16 @@ def note(
     now: datetime,
     today: date,
     upload: activities.Upload | None = None,
+    follow_up: bool = False,
 ) -> None:
+    """The customer's action as a note on their timeline; with `follow_up`, a request a collector
+    must answer: due today, it puts the customer first on the owner's worklist (follow-ups due)."""
     new = activities.NewActivity(
         kind=ActivityKind.NOTE,
         channel=Channel.OTHER,
         note=note[: activities.NOTE_MAX],
         attachments=(upload,) if upload else (),
+        follow_up_on=today if follow_up else None,
     )
     activities.log_activity(
         conn, user=actor(access, now), customer=access.customer, new=new, now=now, today=today
@@ -256,6 +260,7 @@ def promise(
             "(outside the policy's promise limits: a collector decides)",
             now=now,
             today=today,
+            follow_up=True,
         )
     alert(conn, access, "promise", str(made or code_id), now, amount=str(amount), due_on=by.isoformat())
     return made
@@ -297,6 +302,7 @@ def ask_plan(
         now=now,
         today=today,
         note=f"[portal] asks for {instalments} instalments from {first.isoformat()} (plan {plan.id})",
+        follow_up=True,
     )
     alert(conn, access, "plan", str(plan.id), now, plan=plan.id)
     return plan.id
