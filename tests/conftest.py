@@ -48,31 +48,6 @@ settings.load_profile("dunmore")
 BACKENDS = ["sqlite", "postgresql"]
 
 
-# The longest tests (a profile of the whole suite), started first: `.ci/checks` runs two workers that
-# steal each other's queued tests (`--dist worksteal`), so a long test started last no longer keeps one
-# worker busy after the other has run out. Only the order changes: each test has its own database.
-LONGEST_FIRST = (
-    "tests/web/test_api_schema.py",
-    "tests/delivery/test_worker_crash.py",
-    "tests/unit/test_engine_matches_reference.py",
-    "tests/unit/test_partitioned_decide.py",
-    "tests/delivery/test_worker_processes.py",
-    "tests/delivery/test_template_gate.py",
-    "tests/scenarios/test_run_cli.py",
-    "tests/access/test_audited_commands.py",
-    "tests/web/test_role_matrix.py",
-    "tests/unit/test_engine_paths.py",
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        path = item.nodeid.split("::", 1)[0]
-        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
-
-    items.sort(key=rank)  # stable: the rest keep their order
-
-
 @pytest.fixture(autouse=True)
 def fast_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Cheap argon2 parameters: a password costs ≈0.5 s of CPU with the real ones, which was most of
