@@ -355,6 +355,9 @@ def test_a_nul_character_in_any_url_or_body_is_refused_before_a_route_reads_it(d
     answer = client.post("/api/v1/customers/E002/activities", json=note, headers=bearer)
     assert (answer.status_code, answer.json()["code"]) == (400, "bad_argument")
     assert "NUL" in answer.json()["detail"]
+    broken = {"content-type": "application/json"} | bearer
+    answer = client.post("/api/v1/customers/E002/activities", content=b'{"note": "\\u0000', headers=broken)
+    assert answer.status_code == 422, answer.text  # not JSON: refused as the route refuses any broken body
     clean = client.post("/api/v1/customers/E002/activities", json=note | {"note": "paid"}, headers=bearer)
     assert clean.status_code == 201, clean.text
     sign_in(client, "boss")
