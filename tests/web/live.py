@@ -339,3 +339,7 @@ def follow_menu(page: Page, href: str) -> None:
     """Open a page from a menu of the top bar as a person does: point at the menu, click the link."""
     page.hover(f"nav.mainnav .navmenu:has(a[href='{href}']) > button")
     page.click(f"nav.mainnav a[href='{href}']")
+    # the click only starts the navigation: read nothing before the new page has loaded (a count of
+    # rows taken at once read the old page's, 0, in one CI run)
+    page.wait_for_url(f"**{href}")
+    page.wait_for_load_state()
