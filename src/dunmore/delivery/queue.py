@@ -9,11 +9,14 @@ their lease) in one UPDATE, oldest first, counting the attempt; on PostgreSQL wi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, Table, and_, or_, select, update
+
+from dunmore.delivery.channels.base import SendError
 
 
 def claim(
@@ -57,3 +60,35 @@ def after_error(
     if attempt >= max_attempts:
         return "dead", "transient", None
     return "pending", "transient", now + retry * 2 ** (attempt - 1)
+
+
+@dataclass
+class Tally:
+    """What one drain of a side outbox (staff alert mails, statement mails, portal texts) did."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def settled(
+    attempt: int,
+    error: SendError | None,
+    *,
+    at: datetime,
+    max_attempts: int,
+    retry: timedelta,
+    tally: Tally,
+    sent: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The columns a side outbox's row takes after one try, counted in `tally`: sent (with `sent`,
+    what the gateway answered), or after `error` pending again, failed or dead (`after_error`)."""
+    if error is None:
+        tally.sent += 1
+        return {"status": "sent", "sent_at": at, "last_error": None, **sent}
+    status, _outcome, when = after_error(
+        attempt, transient=error.transient, now=at, max_attempts=max_attempts, retry=retry
+    )
+    tally.retried += status == "pending"
+    tally.failed += status != "pending"
+    return {"status": status, "next_attempt_at": when, "last_error": error.detail}

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
@@ -34,11 +33,7 @@ MOBILES: Final = (
 )
 
 
-@dataclass
-class Texted:
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
+Texted = queue.Tally
 
 
 def mobile(phone: str | None) -> str | None:
@@ -96,14 +91,11 @@ def _send_one(engine: Engine, gateway: SmsGateway, text: Any, at: datetime, tall
     try:
         receipt = gateway.send(to=text.phone, text=text.text, reference=text.key)
     except SendError as exc:
-        status, _outcome, when = queue.after_error(text.attempts, transient=exc.transient, now=at,
-                                                   max_attempts=MAX_ATTEMPTS, retry=RETRY)  # fmt: skip
-        tally.retried += status == "pending"
-        tally.failed += status != "pending"
-        values: dict[str, Any] = {"status": status, "next_attempt_at": when, "last_error": exc.detail}
+        values = queue.settled(text.attempts, exc, at=at, max_attempts=MAX_ATTEMPTS, retry=RETRY,
+                               tally=tally, sent={})  # fmt: skip
     else:
-        tally.sent += 1
-        values = {"status": "sent", "sent_at": at, "provider_id": receipt.provider_id, "last_error": None}
+        values = queue.settled(text.attempts, None, at=at, max_attempts=MAX_ATTEMPTS, retry=RETRY,
+                               tally=tally, sent={"provider_id": receipt.provider_id})  # fmt: skip
     with transaction(engine) as conn:
         t = PORTAL_TEXTS.c
         conn.execute(

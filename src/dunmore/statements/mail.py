@@ -255,15 +255,11 @@ def _send_one(
         )
         receipt = outlet.send(message)
     except SendError as exc:
-        status, _outcome, when = queue.after_error(
-            mail.attempts, transient=exc.transient, now=at, max_attempts=MAX_ATTEMPTS, retry=RETRY
-        )
-        tally.retried += status == "pending"
-        tally.failed += status != "pending"
-        values: dict[str, Any] = {"status": status, "next_attempt_at": when, "last_error": exc.detail}
+        values = queue.settled(mail.attempts, exc, at=at, max_attempts=MAX_ATTEMPTS, retry=RETRY,
+                               tally=tally, sent={})  # fmt: skip
     else:
-        tally.sent += 1
-        values = {"status": "sent", "sent_at": at, "reply": receipt.reply, "last_error": None}
+        values = queue.settled(mail.attempts, None, at=at, max_attempts=MAX_ATTEMPTS, retry=RETRY,
+                               tally=tally, sent={"reply": receipt.reply})  # fmt: skip
     with transaction(engine) as conn:
         m = STATEMENT_MAILS.c
         conn.execute(

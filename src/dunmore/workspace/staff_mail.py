@@ -55,11 +55,7 @@ class From:
     name: str = "Dunmore"
 
 
-@dataclass
-class Sent:
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
+Sent = queue.Tally
 
 
 def set_email(
@@ -247,14 +243,11 @@ def _send_one(engine: Engine, outlet: MailSender, sender: From, mail: Any, at: d
         )  # fmt: skip
         receipt = outlet.send(message)
     except SendError as exc:
-        status, _outcome, when = queue.after_error(mail.attempts, transient=exc.transient, now=at,
-                                                   max_attempts=MAX_ATTEMPTS, retry=RETRY)  # fmt: skip
-        tally.retried += status == "pending"
-        tally.failed += status != "pending"
-        values: dict[str, Any] = {"status": status, "next_attempt_at": when, "last_error": exc.detail}
+        values = queue.settled(mail.attempts, exc, at=at, max_attempts=MAX_ATTEMPTS, retry=RETRY,
+                               tally=tally, sent={})  # fmt: skip
     else:
-        tally.sent += 1
-        values = {"status": "sent", "sent_at": at, "reply": receipt.reply, "last_error": None}
+        values = queue.settled(mail.attempts, None, at=at, max_attempts=MAX_ATTEMPTS, retry=RETRY,
+                               tally=tally, sent={"reply": receipt.reply})  # fmt: skip
     with transaction(engine) as conn:
         conn.execute(
             update(ALERT_MAILS).where(ALERT_MAILS.c.id == mail.id).values(claimed_until=None, **values)
