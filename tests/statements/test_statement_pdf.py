@@ -38,7 +38,10 @@ def _text(pdf: bytes, folder: Path) -> str:
     path = folder / "statement.pdf"
     path.write_bytes(pdf)
     return subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True
+        ["pdftotext", "-enc", "UTF-8", "-layout", str(path), "-"],
+        capture_output=True,
+        check=True,
+        encoding="utf-8",
     ).stdout
 
 

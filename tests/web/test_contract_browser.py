@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, FilePayload
 from sqlalchemy import Engine, select
 
 from dunmore.access.service import get_user
@@ -68,14 +68,17 @@ def test_the_drafter_cannot_approve_a_manager_approves_and_records_the_delivery(
     rows = page.locator("#contract-schedule tbody tr")
     assert rows.count() == 3
     assert "CT-K-7" not in rows.nth(2).inner_text()  # retention waits for the acceptance
-    pdf = tmp_path / "K-7 签字版.pdf"
-    pdf.write_bytes(b"%PDF-1.7\n% signed by both parties\n")
-    page.set_input_files("#file-form input[name=file]", str(pdf))
+    # Given as a payload, not a path: the file's Chinese name would reach Playwright's driver in the
+    # locale's encoding (GB18030 in CI's moved-clock pass), which it reads as UTF-8.
+    signed = FilePayload(
+        name="K-7 签字版.pdf", mimeType="application/pdf", buffer=b"%PDF-1.7\n% signed by both parties\n"
+    )
+    page.set_input_files("#file-form input[name=file]", files=signed)
     page.click("#file-form button[type=submit]")
     page.wait_for_selector("#contract-files a:has-text('K-7 签字版.pdf')")
-    assert hashlib.sha256(pdf.read_bytes()).hexdigest() in page.inner_text("#contract-files")
+    assert hashlib.sha256(signed["buffer"]).hexdigest() in page.inner_text("#contract-files")
     kept = page.request.get(f"{server.url}{page.get_attribute('#contract-files a', 'href')}")
-    assert (kept.status, kept.body()) == (200, pdf.read_bytes())
+    assert (kept.status, kept.body()) == (200, signed["buffer"])
     page.screenshot(path=str(shots / "contract.png"), full_page=True)
     # the one error the console saw: Li's refused approval, shown again with its problem (400)
     assert errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]

@@ -54,11 +54,12 @@ def test_show_set_reset_and_load_the_playbook(dunmore: object, tmp_path: Path) -
     assert "arrest" in refused
     file = tmp_path / "playbook.yaml"
     file.write_text(
-        "forgot:\n  zh-TW: 詢問付款日期。\n  en: Ask for the date.\nrefuses:\n  en: We will sue.\n"
+        "forgot:\n  zh-TW: 詢問付款日期。\n  en: Ask for the date.\nrefuses:\n  en: We will sue.\n",
+        encoding="utf-8",
     )
     assert "legal_action" in run("playbook", "load", str(file), ok=False)
     assert json.loads(run("playbook", "show", "--reason", "forgot", "--lang", "en", "--json"))[0]["shipped"]
-    file.write_text("forgot:\n  zh-TW: 詢問付款日期。\n  en: Ask for the date.\n")
+    file.write_text("forgot:\n  zh-TW: 詢問付款日期。\n  en: Ask for the date.\n", encoding="utf-8")
     assert "2 answers written" in run("playbook", "load", str(file))
     assert "詢問付款日期。" in run("playbook", "show", "--reason", "forgot", "--lang", "zh-TW")
     run("playbook", "reset", "cash_flow", "--lang", "en")
