@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, Page
 from sqlalchemy import Connection, Engine, select, update
 
 from dunmore import i18n
+from dunmore.access import audit
 from dunmore.cli.demo_run import EXAMPLE_POLICY
 from dunmore.delivery.channels.email import SmtpChannel
 from dunmore.delivery.channels.fake import FakeSmsGateway
@@ -122,6 +123,23 @@ def _code(page: Page, portal: Portal, server: SmtpServer) -> str:
     return found.group(1)
 
 
+def _only_its_own_notices(page: Page, portal: Portal) -> None:
+    """The customer downloads its notice; W001's, its number put in the URL, is not found (recorded)."""
+    n, c = NOTICES.c, CUSTOMERS.c
+    with transaction(portal.engine) as conn:
+        found = dict(conn.execute(select(c.external_id, n.id).join(CUSTOMERS, c.id == n.customer_id)).all())
+    own = page.request.get(f"{portal.url}/portal/notices/{found['E002']}")
+    assert own.status == 200
+    assert "INV-E2" in own.text()
+    theirs = page.request.get(f"{portal.url}/portal/notices/{found['W001']}")
+    assert theirs.status == 404
+    assert "INV-W1" not in theirs.text()
+    assert "西部" not in theirs.text()
+    with transaction(portal.engine) as conn:
+        refused = [row.after or "" for row in audit.list_rows(conn) if row.action == "portal.refused"]
+    assert any(f"notice {found['W001']}" in row for row in refused)
+
+
 def _ann_sees_each_event(browser: Browser, portal: Portal) -> None:
     """The worklist lists E002, the alerts say the dispute and the promise, the timeline each event."""
     staff = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
@@ -184,6 +202,7 @@ def test_a_customer_disputes_with_a_pdf_and_promises_on_a_phone(
         assert conn.execute(select(DISPUTES.c.opened_by)).scalar_one() == "portal:E002"
         assert conn.execute(select(PROMISES.c.due_on)).scalar_one().isoformat() == "2026-03-31"
     assert errors == []
+    _only_its_own_notices(page, portal)
 
     _ann_sees_each_event(browser, portal)
 
