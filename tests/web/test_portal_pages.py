@@ -153,6 +153,7 @@ def test_six_wrong_codes_lock_the_link(client: TestClient, ledger: Engine) -> No
     assert 'data-why="csrf"' in pages[5]  # the withdrawn link's session is gone
     assert _disputes(ledger) == 0
     assert _refusals(ledger).count("code_wrong") == 5
+    assert "locked" in _refusals(ledger)
     assert "INV-E2" not in pages[4] + pages[5]
 
 
@@ -196,7 +197,7 @@ def test_the_language_switch(client: TestClient, ledger: Engine) -> None:
 def test_a_50_mb_upload_is_refused_unread(client: TestClient, ledger: Engine) -> None:
     """Both dispute forms refuse a body announcing 50 MB before reading any of it: the client's
     body is a generator that counts what the server pulled."""
-    csrf = _enter(client, ledger)
+    _enter(client, ledger)  # the customer's session: the refusals are recorded as E002's
     pulled: list[int] = []
     chunk = b"0" * (1024 * 1024)
 
@@ -212,9 +213,10 @@ def test_a_50_mb_upload_is_refused_unread(client: TestClient, ledger: Engine) ->
         assert page.status_code == 303
         assert page.headers["location"].endswith("?problem=upload_size")
     assert pulled == []
-    assert _refusals(ledger).count("upload_size") == 2
+    with transaction(ledger) as conn:
+        rows = [row for row in audit.list_rows(conn) if row.action == "portal.refused"]
+    assert [row.actor for row in rows if "upload_size" in (row.after or "")] == ["portal:E002"] * 2
     assert _disputes(ledger) == 0
-    assert csrf  # the session was the customer's: the refusals are recorded as theirs
 
 
 def test_every_form_refuses_a_cross_site_post(client: TestClient, ledger: Engine) -> None:
