@@ -133,23 +133,12 @@ def cancel_plan(
     plan_id: Annotated[int, Path(ge=1, le=ID_MAX)],
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    require(user, Permission.CUSTOMER_ACT)
-    shown = plans.get(conn, user=user, plan_id=plan_id)
-    try:
-        with conn.begin_nested():
-            plans.cancel(conn, user=user, plan_id=plan_id, reason=reason, now=site.now())
-    except REFUSED as exc:
-        found = plans.customer_plans(conn, user=user, customer=shown.customer)
-        return _render(
-            request,
-            site,
-            user,
-            status=400,
-            plans=found,
-            customer=shown.customer,
-            problem=exc.render(user.language.value),
-        )
-    return RedirectResponse(f"/customers/{shown.customer}/plans", status_code=303)
+    """Cancel a plan (refuse a proposed one: asked for in the portal, the customer is told)."""
+
+    def cancel() -> object:
+        return plans.cancel(conn, user=user, plan_id=plan_id, reason=reason, now=site.now())
+
+    return _answer(request, site, conn, user, plan_id, cancel)
 
 
 def _answer(
