@@ -24,7 +24,6 @@ from dunmore.workspace.activities import Upload
 
 Csrf = Annotated[str, Form(max_length=100)]
 Code = Annotated[str, Form(max_length=12)]
-Text = Annotated[str, Form(max_length=1000)]
 
 BACK = r"^/portal(/statements/[0-9]{1,18}(/dispute|/receipt)?)?$"  # the pages a form may return to
 SHOWN = ("upload_size", "upload_type", "no_lines")  # refusals the page explains; the rest is "refused"
