@@ -14,6 +14,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, select
 from typer.testing import CliRunner
 
@@ -24,9 +25,10 @@ from dunmore.errors import PlanRefused
 from dunmore.portal import answers, codes, links, service
 from dunmore.portal.links import Access
 from dunmore.store.db import transaction
+from dunmore.web.app import create_app
 from dunmore.workspace import plans
 from dunmore.workspace.mail_models import ALERT_MAILS
-from tests.web.conftest import fill_ledger, settings
+from tests.web.conftest import csrf_of, fill_ledger, settings, sign_in
 
 NOW = datetime(2026, 3, 16, 2, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -170,3 +172,65 @@ def test_plan_counter_from_the_command_line(sqlite_engine: Engine) -> None:
     assert f"plan {asked} countered with plan" in result.output
     again = CliRunner().invoke(app, [*args, "--first", "2026-04-01", "--as-of", "2026-03-16"], env=env)
     assert again.exit_code != 0
+
+
+def test_the_collector_accepts_counters_and_refuses_requests_on_the_web(sqlite_engine: Engine) -> None:
+    """E002 asks three times in the portal; collector ann (zh-CN) answers each on the customer's plans
+    section: refuses the first, counters the second with 4 instalments from 2026-04-01 (then drops
+    her counter-proposal, which the customer did not take), accepts the third. Each answer is told to
+    the customer and audited as ann's; a post without the CSRF token and a counter of her own plan
+    are refused."""
+    fill_ledger(sqlite_engine)
+    with transaction(sqlite_engine) as conn:
+        token = links.make_token(conn, settings=SETTINGS, customer="E002", now=NOW, days=14)
+        access = links.open_link(conn, settings=SETTINGS, token=token, now=NOW)
+
+    def ask() -> int:
+        with transaction(sqlite_engine) as conn:
+            return _ask(conn, access)
+
+    with TestClient(create_app(sqlite_engine, SETTINGS, clock=lambda: NOW)) as client:
+        sign_in(client, "ann")
+        csrf = csrf_of(client.get("/").text)
+
+        def post(path: str, **form: str) -> int:
+            data = {"csrf_token": csrf} | form
+            return client.post(path, data=data, follow_redirects=False).status_code
+
+        refused = ask()
+        section = client.get("/customers/E002/plans").text
+        assert f'action="/plans/{refused}/counter"' in section
+        for word in ("接受", "另提方案", "拒绝"):
+            assert word in section
+        assert client.post(f"/plans/{refused}/activate", data={}).status_code == 403  # cross-site
+        assert post(f"/plans/{refused}/cancel", reason="no") == 303
+        countered = ask()
+        assert post(f"/plans/{countered}/counter", instalments="4", first="2026-04-01") == 303
+        with transaction(sqlite_engine) as conn:
+            ann = get_user(conn, login="ann")
+            [offered] = [
+                p for p in plans.customer_plans(conn, user=ann, customer="E002") if p.created_by == "ann"
+            ]
+        assert f'action="/plans/{offered.id}/counter"' not in client.get("/customers/E002/plans").text
+        again = client.post(
+            f"/plans/{offered.id}/counter",
+            data={"csrf_token": csrf, "instalments": "2", "first": "2026-04-01"},
+        )
+        assert again.status_code == 400  # her own plan is no request to counter: the reason, in zh-CN
+        assert "不能" in again.text
+        assert post(f"/plans/{offered.id}/cancel", reason="the customer did not agree") == 303
+        accepted = ask()
+        assert post(f"/plans/{accepted}/activate") == 303
+    with transaction(sqlite_engine) as conn:
+        status = {p: plans.get(conn, user=ann, plan_id=p).status for p in (refused, countered, accepted)}
+        told = [(key, body) for key, _address, _subject, body in _answers(conn)]
+        rows = [(row.action, row.object) for row in audit.list_rows(conn) if row.actor == "ann"]
+    assert status == {refused: "cancelled", countered: "cancelled", accepted: "active"}
+    assert [(len(offered.instalments), offered.status, offered.instalments[0].due_on)] == [
+        (4, "proposed", date(2026, 4, 1))
+    ]
+    assert [key for key, _ in told] == [f"plan-answer:{p}" for p in (refused, countered, accepted)]
+    assert "2026-04-01" in told[1][1]
+    assert ("plan.cancel", f"plan:{refused}") in rows
+    assert ("plan.add", f"plan:{offered.id}") in rows
+    assert ("plan.activate", f"plan:{accepted}") in rows

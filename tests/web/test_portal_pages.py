@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -152,6 +153,7 @@ def test_six_wrong_codes_lock_the_link(client: TestClient, ledger: Engine) -> No
     assert 'data-why="csrf"' in pages[5]  # the withdrawn link's session is gone
     assert _disputes(ledger) == 0
     assert _refusals(ledger).count("code_wrong") == 5
+    assert "locked" in _refusals(ledger)
     assert "INV-E2" not in pages[4] + pages[5]
 
 
@@ -190,3 +192,41 @@ def test_the_language_switch(client: TestClient, ledger: Engine) -> None:
     assert "Open items" in page
     page = client.post("/portal/language", data={"csrf_token": csrf, "to": "zh-TW"}).text
     assert '<html lang="zh-TW">' in page
+
+
+def test_a_50_mb_upload_is_refused_unread(client: TestClient, ledger: Engine) -> None:
+    """Both dispute forms refuse a body announcing 50 MB before reading any of it: the client's
+    body is a generator that counts what the server pulled."""
+    _enter(client, ledger)  # the customer's session: the refusals are recorded as E002's
+    pulled: list[int] = []
+    chunk = b"0" * (1024 * 1024)
+
+    def body() -> Iterator[bytes]:
+        for _ in range(50):
+            pulled.append(len(chunk))
+            yield chunk
+
+    size = str(50 * len(chunk))
+    headers = {"Content-Type": "multipart/form-data; boundary=x", "Content-Length": size}
+    for path in ("/portal/dispute", "/portal/statements/1/dispute"):
+        page = client.post(path, content=body(), headers=headers, follow_redirects=False)
+        assert page.status_code == 303
+        assert page.headers["location"].endswith("?problem=upload_size")
+    assert pulled == []
+    with transaction(ledger) as conn:
+        rows = [row for row in audit.list_rows(conn) if row.action == "portal.refused"]
+    assert [row.actor for row in rows if "upload_size" in (row.after or "")] == ["portal:E002"] * 2
+    assert _disputes(ledger) == 0
+
+
+def test_every_form_refuses_a_cross_site_post(client: TestClient, ledger: Engine) -> None:
+    """A post without the session's CSRF token, to any form of the portal, is refused (403) and
+    recorded, and says nothing of the customer."""
+    _enter(client, ledger)
+    forms = ["code", "dispute", "promise", "plan", "language", "statements/1/confirm", "statements/1/dispute"]
+    for form in forms:
+        page = client.post(f"/portal/{form}", data={"csrf_token": "forged", "code": "123456"})
+        assert page.status_code == 403, form
+        assert 'data-why="csrf"' in page.text
+        assert "华东" not in page.text
+    assert _refusals(ledger).count("csrf") == len(forms)

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 
 from dunmore.access import audit
 from dunmore.access.service import get_user
-from dunmore.ledger.models import CUSTOMERS
+from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.portal import links
 from dunmore.settings import CreditorSettings
 from dunmore.statements import issue as issuing
@@ -229,6 +229,20 @@ def test_another_customers_statement_is_refused_and_recorded(client: TestClient,
     found = re.search(r"\b(\d{6})\b", body)
     assert found is not None
     assert 'data-done="confirm"' in _confirm(client, mine, csrf, found.group(1))
+    # W001's item named as a line of E002's February statement: refused, recorded, nothing disputed.
+    february = ids[("E002", FEBRUARY[0])]
+    with transaction(ledger) as conn:
+        w1 = conn.execute(select(INVOICES.c.id).where(INVOICES.c.external_id == "INV-W1")).scalar_one()
+    where = f"/portal/statements/{february}/dispute"
+    data = {"csrf_token": csrf, "code": code(client, ledger, csrf, where), "line": str(w1)}
+    page = client.post(where, data=data | {f"amount-{w1}": "1.00", f"reason-{w1}": "price"})
+    assert 'data-problem="refused"' in page.text
+    assert "西部" not in page.text
+    assert "INV-W1" not in page.text
+    with transaction(ledger) as conn:
+        assert conn.execute(select(DISPUTES.c.id)).first() is None
+    refused = _audited(ledger, "portal.refused")
+    assert any(f"item {w1} is not an open item" in str(row["detail"]) for row in refused)
 
 
 def test_a_replayed_code_and_no_code_are_refused(client: TestClient, ledger: Engine) -> None:

@@ -161,6 +161,22 @@ PLAN_LINES = [
         body=REASON,
         at=lambda demo: {"plan_id": 2},
     ),
+    # no such plan: past the permission, there is no request to accept or counter
+    Line(
+        Permission.CUSTOMER_ACT,
+        "POST",
+        "/plans/{plan_id}/activate",
+        past_the_gate,
+        at=lambda demo: dict(NO_PLAN),
+    ),
+    Line(
+        Permission.CUSTOMER_ACT,
+        "POST",
+        "/plans/{plan_id}/counter",
+        past_the_gate,
+        body={"instalments": "2", "first": "2026-04-15"},
+        at=lambda demo: dict(NO_PLAN),
+    ),
     # no plan of the demo waits for its waivers: past the permission, there is nothing to decide
     *(
         Line(

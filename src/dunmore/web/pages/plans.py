@@ -1,9 +1,11 @@
 """Pages of instalment plans: the `/plans` list (filters) and a customer's section (loaded by the
-customer page with htmx), with the forms that agree and cancel one, and those with which a manager
+customer page with htmx), with the forms that agree and cancel one, accept or counter a proposed one
+(asked for in the portal: the customer is told the answer), and those with which a manager
 approves or rejects a plan waiting for its waivers. A customer out of reach is 404."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -15,6 +17,7 @@ from dunmore.access.permissions import Permission, allows, require
 from dunmore.access.values import User
 from dunmore.errors import AmountError, BadArgument, CurrencyError, PermissionDenied, PlanRefused
 from dunmore.i18n import _m
+from dunmore.portal import answers
 from dunmore.store.db import ID_MAX
 from dunmore.web.auth import Conn, PageUser, Site
 from dunmore.workspace import plan_waivers, plans
@@ -130,23 +133,72 @@ def cancel_plan(
     plan_id: Annotated[int, Path(ge=1, le=ID_MAX)],
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
+    """Cancel a plan (refuse a proposed one: asked for in the portal, the customer is told)."""
+
+    def cancel() -> object:
+        return plans.cancel(conn, user=user, plan_id=plan_id, reason=reason, now=site.now())
+
+    return _answer(request, site, conn, user, plan_id, cancel)
+
+
+def _answer(
+    request: Request, site: Site, conn: Conn, user: User, plan_id: int, answer: Callable[[], object]
+) -> Response:
+    """Run `answer` on a plan the user may see; back to its customer's section, or the section
+    with the reason when it is refused."""
     require(user, Permission.CUSTOMER_ACT)
     shown = plans.get(conn, user=user, plan_id=plan_id)
     try:
         with conn.begin_nested():
-            plans.cancel(conn, user=user, plan_id=plan_id, reason=reason, now=site.now())
+            answer()
     except REFUSED as exc:
         found = plans.customer_plans(conn, user=user, customer=shown.customer)
-        return _render(
-            request,
-            site,
-            user,
-            status=400,
-            plans=found,
-            customer=shown.customer,
-            problem=exc.render(user.language.value),
-        )
+        problem = exc.render(user.language.value)
+        return _render(request, site, user, status=400, plans=found, customer=shown.customer, problem=problem)
     return RedirectResponse(f"/customers/{shown.customer}/plans", status_code=303)
+
+
+@router.post("/plans/{plan_id}/activate", response_model=None)
+def activate_plan(
+    request: Request, site: Site, conn: Conn, user: PageUser, plan_id: Annotated[int, Path(ge=1, le=ID_MAX)]
+) -> Response:
+    """The customer agreed a proposed plan (asked for in the portal: they are told so): it is active."""
+    return _answer(
+        request,
+        site,
+        conn,
+        user,
+        plan_id,
+        lambda: plans.activate(conn, user=user, plan_id=plan_id, now=site.now()),
+    )
+
+
+@router.post("/plans/{plan_id}/counter", response_model=None)
+def counter_plan(
+    request: Request,
+    site: Site,
+    conn: Conn,
+    user: PageUser,
+    plan_id: Annotated[int, Path(ge=1, le=ID_MAX)],
+    instalments: Annotated[int, Form(ge=2, le=120)],
+    first: Annotated[date, Form()],
+) -> Response:
+    """Answer a plan the customer asked for in the portal with another schedule (`dunmore plan
+    counter`): the request is cancelled, this one proposed, and the customer told it by e-mail."""
+
+    def counter() -> object:
+        return answers.counter_plan(
+            conn,
+            user=user,
+            plan_id=plan_id,
+            instalments=instalments,
+            first=first,
+            country=site.settings.creditor.country,
+            now=site.now(),
+            today=site.today(),
+        )
+
+    return _answer(request, site, conn, user, plan_id, counter)
 
 
 def _decide(request: Request, site: Site, conn: Conn, user: User, plan_id: int, *, approve: bool) -> Response:

@@ -1,112 +1,43 @@
 """The portal's binding actions: ask for a one-time code, dispute an item, promise to pay, ask for
-a plan. Each form carries the portal's CSRF token; each action first verifies the code in its own
-committed transaction (so a wrong code is counted even though the action is refused), then acts in
-another that spends the code — a refused action writes nothing."""
+a plan. Each form carries the portal's CSRF token; each action first verifies the code, then acts
+(`binding.act`) — a refused action writes nothing but its refusal in the audit log."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
 from sqlalchemy import Connection
-from starlette.datastructures import UploadFile as BaseUploadFile
+from starlette.datastructures import UploadFile
 
-from dunmore.errors import BadArgument, DunmoreError, NotFound
+from dunmore.errors import BadArgument, DunmoreError
 from dunmore.i18n import _m
-from dunmore.portal import codes, links, service
-from dunmore.portal.links import Access, LinkRefused
-from dunmore.store.db import transaction
+from dunmore.portal import service
+from dunmore.portal.links import Access
 from dunmore.web.auth import Site
-from dunmore.web.portal import session
-from dunmore.workspace.activities import Upload
+from dunmore.web.portal import binding
 
 router = APIRouter()
-Csrf = Annotated[str, Form(max_length=100)]
-Code = Annotated[str, Form(max_length=12)]
-Text = Annotated[str, Form(max_length=1000)]
-
-
-BACK = r"^/portal(/statements/[0-9]{1,18}(/dispute|/receipt)?)?$"  # the pages a form may return to
-
-
-def _back(done: str = "", problem: str = "", where: str = "/portal") -> RedirectResponse:
-    query = f"?done={done}" if done else f"?problem={problem}"
-    return RedirectResponse(f"{where}{query}", status_code=303)
-
-
-def _guard(request: Request, csrf_token: str) -> Access | Response:
-    """The session's access when the form is the portal's own (checked first: a forged post learns
-    nothing of the session); the refusal page else."""
-    if not session.csrf_ok(request, csrf_token):
-        return session.refused(request, "csrf")
-    try:
-        return session.current(request)
-    except LinkRefused as exc:
-        found = exc.values.get("customer")
-        return session.refused(request, exc.code, customer=found if isinstance(found, str) else None)
-
-
-def _key(site: Site, conn: Connection) -> str:
-    key = links.signing_key(conn, site.settings)
-    if key is None:
-        raise LinkRefused(code="tampered")
-    return key
+FIELDS_MAX = 10  # the dispute form's fields
 
 
 @router.post("/code")
 def send_code(
     request: Request,
     site: Site,
-    csrf_token: Csrf = "",
-    back: Annotated[str, Form(max_length=60, pattern=BACK)] = "/portal",
+    csrf_token: binding.Csrf = "",
+    back: Annotated[str, Form(max_length=60, pattern=binding.BACK)] = "/portal",
 ) -> Response:
     """Send a one-time code to the customer's contact on file (then back to the page asking)."""
-    access = _guard(request, csrf_token)
+    access = binding.guard(request, csrf_token)
     if isinstance(access, Response):
         return access
-    try:
-        with transaction(site.engine, write=True) as conn:
-            codes.send_code(conn, access=access, key=_key(site, conn), now=site.now())
-    except codes.CodeRefused:
-        return _back(problem="no_contact", where=back)
-    return _back(done="code", where=back)
-
-
-def _act(
-    request: Request,
-    site: Site,
-    csrf_token: str,
-    code: str,
-    act: Callable[[Connection, Access, int], str],
-    where: str = "/portal",
-) -> Response:
-    """Verify the code (committed), then act (its own transaction); where to go next (`where`, or
-    the page `act` names as `done@page`)."""
-    access = _guard(request, csrf_token)
-    if isinstance(access, Response):
-        return access
-    with transaction(site.engine, write=True) as conn:
-        verdict = codes.verify(conn, access=access, key=_key(site, conn), code=code, now=site.now())
-    if verdict.code_id is None:
-        try:
-            session.current(request)
-        except LinkRefused as exc:
-            return session.refused(request, exc.code, customer=access.customer)
-        return _back(problem=f"code_{verdict.why}", where=where)
-    try:
-        with transaction(site.engine, write=True) as conn:
-            done = act(conn, access, verdict.code_id)
-    except NotFound:
-        return session.refused(request, "not_found", customer=access.customer)
-    except DunmoreError as exc:
-        shown = exc.code if exc.code in ("upload_size", "upload_type", "no_lines") else "refused"
-        return _back(problem=shown, where=where)
-    done, _, page = done.partition("@")
-    return _back(done=done, where=page or where)
+    if not binding.send_code(site, access):
+        return binding.back(problem="no_contact", where=back)
+    return binding.back(done="code", where=back)
 
 
 def _decimal(text: str) -> Decimal:
@@ -124,35 +55,35 @@ def _day(text: str) -> date:
         raise BadArgument(_m("give a date as YYYY-MM-DD")) from None
 
 
-async def _upload(file: BaseUploadFile | None) -> Upload | None:
-    if file is None or not file.filename:
-        return None
-    content = await file.read(service.UPLOAD_MAX_BYTES + 1)
-    return service.checked_upload(file.filename, content)
+def _field(form: Any, key: str, limit: int) -> str:
+    """A text field of a form read by hand: empty when missing, refused when longer than `limit`."""
+    value = form.get(key, "")
+    if not isinstance(value, str) or len(value) > limit:
+        raise BadArgument(_m("%(field)s is too long", field=key))
+    return value
 
 
 @router.post("/dispute")
-async def dispute(
-    request: Request,
-    site: Site,
-    invoice: Annotated[str, Form(max_length=64)] = "",
-    amount: Annotated[str, Form(max_length=24)] = "",
-    reason: Annotated[str, Form(max_length=20)] = "",
-    code: Code = "",
-    comment: Text = "",
-    csrf_token: Csrf = "",
-    file: Annotated[UploadFile | None, File()] = None,
-) -> Response:
-    """Dispute one open item (with an optional PDF or image)."""
-    access = _guard(request, csrf_token)
-    if isinstance(access, Response):
-        return access
-    try:
-        upload = await _upload(file)
-    except DunmoreError as exc:
-        with transaction(site.engine, write=True) as conn:
-            links.record_refusal(conn, why=exc.code, now=site.now(), customer=access.customer)
-        return _back(problem=exc.code)
+async def dispute(request: Request, site: Site) -> Response:
+    """Dispute one open item (with an optional PDF or image). The form is read by hand so that a
+    body announcing more than a file may hold is refused before a byte of it is read."""
+    if binding.too_big(request):
+        return binding.refuse_too_big(request, site, "/portal")
+    async with request.form(max_files=1, max_fields=FIELDS_MAX) as form:
+        sent = form.get("csrf_token")
+        csrf_token = sent if isinstance(sent, str) and len(sent) <= 100 else ""
+        access = binding.guard(request, csrf_token)
+        if isinstance(access, Response):
+            return access
+        file = form.get("file")
+        try:
+            upload = await binding.upload(file if isinstance(file, UploadFile) else None)
+            invoice, amount = _field(form, "invoice", 64), _field(form, "amount", 24)
+            reason, comment = _field(form, "reason", 20), _field(form, "comment", 1000)
+            code = _field(form, "code", 12)
+        except DunmoreError as exc:
+            binding.refuse(site, access.customer, exc)
+            return binding.back(problem=exc.code if exc.code in binding.SHOWN else "refused")
 
     def act(conn: Connection, access: Access, code_id: int) -> str:
         service.dispute(
@@ -169,7 +100,7 @@ async def dispute(
         )
         return "dispute"
 
-    return _act(request, site, csrf_token, code, act)
+    return binding.act(request, site, csrf_token, code, act)
 
 
 @router.post("/promise")
@@ -178,9 +109,9 @@ def promise(
     site: Site,
     amount: Annotated[str, Form(max_length=24)] = "",
     by: Annotated[str, Form(max_length=10)] = "",
-    code: Code = "",
+    code: binding.Code = "",
     currency: Annotated[str, Form(max_length=3)] = "",
-    csrf_token: Csrf = "",
+    csrf_token: binding.Csrf = "",
 ) -> Response:
     """Promise to pay an amount by a date (outside the policy's limits: a request)."""
 
@@ -197,7 +128,7 @@ def promise(
         )
         return "promise" if made is not None else "request"
 
-    return _act(request, site, csrf_token, code, act)
+    return binding.act(request, site, csrf_token, code, act)
 
 
 @router.post("/plan")
@@ -206,9 +137,9 @@ def plan(
     site: Site,
     instalments: Annotated[str, Form(max_length=2)] = "",
     first: Annotated[str, Form(max_length=10)] = "",
-    code: Code = "",
+    code: binding.Code = "",
     currency: Annotated[str, Form(max_length=3)] = "",
-    csrf_token: Csrf = "",
+    csrf_token: binding.Csrf = "",
 ) -> Response:
     """Ask for an instalment plan (a proposal the collector accepts or refuses)."""
 
@@ -226,4 +157,4 @@ def plan(
         )
         return "plan"
 
-    return _act(request, site, csrf_token, code, act)
+    return binding.act(request, site, csrf_token, code, act)

@@ -15,7 +15,7 @@ from dunmore.portal.links import LinkRefused
 from dunmore.store.db import ID_MAX, transaction
 from dunmore.web.auth import Site
 from dunmore.web.portal import session
-from dunmore.web.portal.actions import BACK
+from dunmore.web.portal.binding import BACK
 from dunmore.workspace.disputes import REASONS
 
 router = APIRouter()

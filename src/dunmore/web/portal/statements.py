@@ -15,12 +15,12 @@ from starlette.datastructures import UploadFile
 
 from dunmore.errors import BadArgument, DunmoreError, NotFound
 from dunmore.i18n import _m
-from dunmore.portal import codes, links, statement
+from dunmore.portal import codes, statement
 from dunmore.portal.links import Access, LinkRefused
 from dunmore.statements.service import COMMENT_MAX, TEXT_MAX
 from dunmore.store.db import ID_MAX, transaction
 from dunmore.web.auth import Site
-from dunmore.web.portal import actions, session
+from dunmore.web.portal import binding, session
 from dunmore.web.portal.pages import DONE, PROBLEMS
 from dunmore.workspace.disputes import REASONS
 
@@ -155,8 +155,8 @@ def confirm(
     statement_id: StatementId,
     name: Annotated[str, Form(max_length=TEXT_MAX)] = "",
     title: Annotated[str, Form(max_length=TEXT_MAX)] = "",
-    code: actions.Code = "",
-    csrf_token: actions.Csrf = "",
+    code: binding.Code = "",
+    csrf_token: binding.Csrf = "",
 ) -> Response:
     """Confirm the statement as a whole: the code, then the typed name and title; the receipt."""
     client = request.client.host if request.client else ""
@@ -177,7 +177,7 @@ def confirm(
         )
         return f"confirm@/portal/statements/{statement_id}/receipt"
 
-    return actions._act(request, site, csrf_token, code, act, where=f"/portal/statements/{statement_id}")
+    return binding.act(request, site, csrf_token, code, act, where=f"/portal/statements/{statement_id}")
 
 
 def _field(form: Any, key: str, limit: int) -> str:
@@ -219,24 +219,26 @@ def _lines(form: Any) -> list[statement.Line]:
 
 @router.post("/statements/{statement_id}/dispute")
 async def dispute(request: Request, site: Site, statement_id: StatementId) -> Response:
-    """Dispute lines of the statement, with one optional file (PDF or image, checked by content)."""
+    """Dispute lines of the statement, with one optional file (PDF or image, checked by content); a
+    body announcing more than that may hold is refused unread."""
     where = f"/portal/statements/{statement_id}/dispute"
+    if binding.too_big(request):
+        return binding.refuse_too_big(request, site, where)
     async with request.form(max_files=1, max_fields=FIELDS_MAX) as form:
         sent = form.get("csrf_token")
         csrf_token = sent if isinstance(sent, str) and len(sent) <= 100 else ""
-        access = actions._guard(request, csrf_token)
+        access = binding.guard(request, csrf_token)
         if isinstance(access, Response):
             return access
         file = form.get("file")
         try:
-            upload = await actions._upload(file if isinstance(file, UploadFile) else None)
+            upload = await binding.upload(file if isinstance(file, UploadFile) else None)
             lines = _lines(form)
             code = _field(form, "code", 12)
         except DunmoreError as exc:
-            with transaction(site.engine, write=True) as conn:
-                links.record_refusal(conn, why=exc.code, now=site.now(), customer=access.customer)
+            binding.refuse(site, access.customer, exc)
             shown = exc.code if exc.code in PROBLEMS else "refused"
-            return actions._back(problem=shown, where=where)
+            return binding.back(problem=shown, where=where)
 
     def act(conn: Connection, access: Access, code_id: int) -> str:
         statement.dispute(
@@ -251,4 +253,4 @@ async def dispute(request: Request, site: Site, statement_id: StatementId) -> Re
         )
         return f"dispute@/portal/statements/{statement_id}"
 
-    return actions._act(request, site, csrf_token, code, act, where=where)
+    return binding.act(request, site, csrf_token, code, act, where=where)
