@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from itertools import product
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, event, insert, select
 
 from dunmore.delivery.contact_wishes import choose
 from dunmore.delivery.models import DELIVERIES
@@ -91,3 +92,39 @@ def test_only_the_primary_contacts_wishes_count(engine: Engine, tmp_path: Path) 
     assert found[ids["S"]] == [("email", "pending"), ("call", "pending")]
     assert found[ids["T"]] == [("email", "pending"), ("call", "cancelled")]
     assert found[ids["U"]] == [("sms", "pending"), ("call", "pending")]
+
+
+def test_on_sqlite_the_wishes_are_looked_up_per_delivery_never_scanned_per_wish(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    """SQLite keeps no statistics here, so a plan does not depend on the rows: the plan of this small
+    run is the plan of a 1M-item run. The statements that read the run's deliveries with their
+    contact's wishes reach the wishes by their key, per delivery — never the other way round (every
+    wish as the outer loop, the run's deliveries scanned once for each: a 1M-item run stalled there)."""
+    story = Story(sqlite_engine, policy_file(tmp_path, POLICY))
+    story.customer("C1")
+    story.invoice("INV-1", "C1", issued="2026-08-01", due="2026-09-01", amount="100.00")
+    with transaction(sqlite_engine) as conn:
+        customer = conn.execute(select(CUSTOMERS.c.id)).scalar_one()
+        conn.execute(
+            insert(CONTACTS).values(customer_id=customer, name="A", is_primary=True, do_not_call=True)
+        )
+    seen: list[tuple[str, Any]] = []
+
+    def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        if statement.lstrip().startswith(("SELECT", "WITH")) and " wishes" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(sqlite_engine, "before_cursor_execute", keep)
+    try:
+        story.run("2026-09-04")
+    finally:
+        event.remove(sqlite_engine, "before_cursor_execute", keep)
+    assert len(seen) == 2  # the e-mails that may switch channel, the deliveries a wish cancels
+    with sqlite_engine.connect() as conn:
+        for statement, parameters in seen:
+            plan = [
+                str(row[3]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            ]
+            on_wishes = [step for step in plan if " wishes" in step]
+            assert on_wishes == ["SEARCH wishes USING INTEGER PRIMARY KEY (rowid=?)"], plan

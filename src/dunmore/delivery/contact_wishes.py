@@ -25,6 +25,8 @@ from dunmore.ledger.models import CONTACTS
 from dunmore.run.models import NOTICES
 
 SWITCHABLE: Final = ("sms", "letter")  # the written channels an e-mail may give way to
+# Ids per UPDATE: under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters a statement may hold.
+CHUNK: Final = 10_000
 
 
 def choose(
@@ -53,11 +55,11 @@ def _wished() -> Any:
 
 
 def _primary() -> Any:
-    """The primary contact (or first) of each customer that has a contact with a wish, with its
-    wishes — only those whose primary contact has one. A small set on most ledgers, computed once
-    per statement (materialized): ranked inside the join instead, PostgreSQL re-sorted every
-    customer's contacts for each delivery of a large run when its statistics were stale (a 1M-item
-    run did not finish in 30 minutes)."""
+    """PostgreSQL: the primary contact (or first) of each customer that has a contact with a wish, with
+    its wishes — only those whose primary contact has one. A small set on most ledgers, computed once
+    per statement (materialized) and joined by hash on fresh statistics (`refresh_statistics`): ranked
+    inside the join instead, PostgreSQL re-sorted every customer's contacts for each delivery of a
+    large run when its statistics were stale (a 1M-item run did not finish in 30 minutes)."""
     k = CONTACTS.c
     rank = func.row_number().over(partition_by=k.customer_id, order_by=(k.is_primary.desc(), k.id))
     ranked = (
@@ -71,16 +73,41 @@ def _primary() -> Any:
     return primary.cte("wishes").prefix_with("MATERIALIZED", dialect="postgresql")
 
 
+def _wishes_of(conn: Connection, customer_id: Any) -> tuple[Any, Any]:
+    """What to join for the wishes of the primary contact of `customer_id` (a column of the
+    statement's notices), and the join's condition. PostgreSQL: the set above, by customer. SQLite:
+    the customer's primary contact looked up per delivery (its customer's contacts by their index, the
+    first by `is_primary` and id) — its planner, with no statistics, took every equality for a few
+    rows and walked the set of wishes as the outer loop, scanning the run's 345k deliveries once per
+    wish (a 1M-item run stalled there for more than 30 minutes); a lookup per delivery leaves it no
+    such plan."""
+    if conn.dialect.name == "postgresql":
+        wishes = _primary()
+        return wishes, wishes.c.customer_id == customer_id
+    k = CONTACTS.c
+    first = (
+        select(k.id)
+        .where(k.customer_id == customer_id)
+        .order_by(k.is_primary.desc(), k.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    contact = aliased(CONTACTS, name="wishes")
+    w = contact.c
+    return contact, and_(w.id == first, or_(w.preferred_channel.is_not(None), w.do_not_call, w.do_not_email))
+
+
 def respect_contact_wishes(conn: Connection, which: Any, *, now: datetime) -> None:
     """Apply the contact's wishes to the pending deliveries that `which` (over deliveries and their
     notices) selects. Nothing to do, and nothing read but one row, when no contact has a wish."""
     if conn.execute(select(CONTACTS.c.id).where(_wished()).limit(1)).first() is None:
         return
-    d, n, wishes = DELIVERIES.c, NOTICES.c, _primary()
+    d, n = DELIVERIES.c, NOTICES.c
+    wishes, joined = _wishes_of(conn, n.customer_id)
     base = (
         select(d.id, d.attempts, d.channel, wishes.c.preferred_channel)
         .join(NOTICES, n.id == d.notice_id)
-        .join(wishes, wishes.c.customer_id == n.customer_id)
+        .join(wishes, joined)
         .where(d.status == "pending", which)
     )
     other = aliased(DELIVERIES)
@@ -89,8 +116,9 @@ def respect_contact_wishes(conn: Connection, which: Any, *, now: datetime) -> No
     switched = conn.execute(switch).all()
     for channel in SWITCHABLE:
         ids = [row.id for row in switched if row.preferred_channel == channel]
-        if ids:
-            conn.execute(update(DELIVERIES).where(d.id.in_(ids)).values(channel=channel))
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            conn.execute(update(DELIVERIES).where(d.id.in_(chunk)).values(channel=channel))
     said = str(_m("the contact prefers another channel"))
     events: list[tuple[int, int, str, str, str | None]] = [
         (row.id, row.attempts, "status", "preferred_channel", f"email → {row.preferred_channel}: {said}")
@@ -100,12 +128,10 @@ def respect_contact_wishes(conn: Connection, which: Any, *, now: datetime) -> No
         and_(d.channel == "call", wishes.c.do_not_call), and_(d.channel == "email", wishes.c.do_not_email)
     )
     cancelled = conn.execute(base.where(unwanted)).all()
-    if cancelled:
-        conn.execute(
-            update(DELIVERIES)
-            .where(d.id.in_([row.id for row in cancelled]))
-            .values(status="cancelled", last_error=str(_m("the contact asked not to be reached this way")))
-        )
+    unreached = str(_m("the contact asked not to be reached this way"))
+    for start in range(0, len(cancelled), CHUNK):
+        ids = [row.id for row in cancelled[start : start + CHUNK]]
+        conn.execute(update(DELIVERIES).where(d.id.in_(ids)).values(status="cancelled", last_error=unreached))
     events += [(row.id, row.attempts, "cancelled", f"do_not_{row.channel}", None) for row in cancelled]
     if events:
         keys = ("delivery_id", "attempt", "outcome", "reason", "detail")
