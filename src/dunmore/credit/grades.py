@@ -37,7 +37,7 @@ from dunmore.credit.scorecard import (
 from dunmore.errors import BadArgument, NotFound
 from dunmore.i18n import _m
 from dunmore.ledger.models import CUSTOMERS
-from dunmore.store.bulk import insert_frame, read_frame, staged, update_frame
+from dunmore.store.bulk import insert_frame, read_columns, staged, update_frame
 from dunmore.workspace.alerts import raise_alerts
 
 REASON_MAX = 500
@@ -157,7 +157,7 @@ def _with_previous(conn: Connection, graded: pl.DataFrame) -> pl.DataFrame:
     """The grade each customer has now (`before`: imported or graded earlier) and its code."""
     c = CUSTOMERS.c
     schema = {"customer_id": pl.Int64, "customer": pl.String, "before": pl.String}
-    before = read_frame(conn, select(c.id, c.external_id, c.grade), schema)
+    before = read_columns(conn, select(c.id, c.external_id, c.grade), schema)
     return graded.join(before, on="customer_id", how="left")
 
 
@@ -210,10 +210,8 @@ def _set_grades(conn: Connection, graded: pl.DataFrame) -> list[dict[str, Any]]:
             conn.exec_driver_sql(
                 f"UPDATE customers SET grade = s.grade FROM {name} s WHERE customers.id = s.id"  # noqa: S608
             )
-    return [
-        {"customer": row["customer"], "before": row["before"], "after": row["in_force"]}
-        for row in moved.sort("customer").iter_rows(named=True)
-    ]
+    shown = moved.select("customer", "before", pl.col("in_force").alias("after")).sort("customer")
+    return shown.to_dicts()
 
 
 # --- overrides -------------------------------------------------------------------------------------
