@@ -195,12 +195,24 @@ def set_holds(conn: Connection, holds: pl.DataFrame, *, audit_id: int, as_of: da
 
 
 def grading_holds_intact(conn: Connection, audit_id: int) -> bool:
-    """Whether the holds stored under a grading's audit row are the ones it recorded (its digest)."""
+    """Whether the holds stored under a grading's audit row are the ones it recorded (its digest).
+    A grading audited before migration 0038 records no digest (its holds have audit rows of their
+    own): nothing to compare, intact."""
     row = conn.execute(select(AUDIT_LOG.c.after).where(AUDIT_LOG.c.id == audit_id)).scalar_one()
+    recorded = json.loads(row or "{}").get("holds_digest")
+    if recorded is None:
+        return True
     h = CREDIT_HOLDS.c
     schema = {"customer_id": pl.Int64, "rule": pl.String, "detail": pl.String}
     stored = read_frame(conn, select(h.customer_id, h.rule, h.detail).where(h.audit_id == audit_id), schema)
-    return bool(json.loads(row or "{}").get("holds_digest") == holds_digest(stored))
+    return bool(recorded == holds_digest(stored))
+
+
+def gradings_with_changed_holds(conn: Connection) -> list[int]:
+    """The audit rows of the gradings whose holds no longer match their digest (`audit verify`)."""
+    log = AUDIT_LOG.c
+    gradings = conn.execute(select(log.id).where(log.action == "grades.compute").order_by(log.id)).scalars()
+    return [int(row) for row in gradings if not grading_holds_intact(conn, int(row))]
 
 
 def _held_or_released(conn: Connection, as_of: date) -> pl.DataFrame:
