@@ -6,7 +6,10 @@
 Timed apart: reading the frames (`grades_inputs.read_inputs`), the pure vectorized pass
 (`grades_frames.grade_frame`), and the whole `grades.compute` (history written, grades set, holds,
 early warnings) in one transaction, rolled back so that each repetition starts from the same ledger.
-The database is its own (benchmarks/.data/grades-<items>.db): grading changes customers' grades.
+The database is its own (benchmarks/.data/grades-<items>.db, or `--db`, e.g.
+postgresql+psycopg://postgres@127.0.0.1:5432/bench_grades): grading changes customers' grades. On
+PostgreSQL the tables grading writes are vacuumed first: each rolled-back repetition leaves ~800,000
+dead rows behind, which slowed the next one by half.
 """
 
 from __future__ import annotations
@@ -34,6 +37,10 @@ def main() -> None:
     DATA.mkdir(exist_ok=True)
     engine = open_database(args.db or f"sqlite:///{DATA / f'grades-{args.items}.db'}", create=True)
     items = _ledger(engine, 200_000, args.items, AS_OF)
+    if engine.dialect.name == "postgresql":  # each repetition from tables as a live database has them,
+        # not bloated by the rows of the repetitions rolled back before (14.6 s against 23.2 s)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE customers, credit_holds, grade_history, audit_log")
     seconds: dict[str, float] = {}
     with engine.connect() as conn:
         started = time.perf_counter()

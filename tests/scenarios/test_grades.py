@@ -12,18 +12,21 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import polars as pl
 import pytest
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from dunmore.access import audit
 from dunmore.access.service import add_user, get_user
 from dunmore.access.values import Role, User
 from dunmore.credit import grades, limits
 from dunmore.credit.grades_explain import Explanation, explain
-from dunmore.credit.grades_models import GRADE_HISTORY
+from dunmore.credit.grades_models import CREDIT_HOLDS, GRADE_HISTORY
 from dunmore.errors import BadArgument, PermissionDenied
 from dunmore.ledger.models import CUSTOMERS
 from dunmore.store.db import transaction
 from dunmore.workspace.models import ALERTS, PROMISES
+from dunmore.workspace.timeline import Filter, timeline
 from tests.scenarios.story import Story, day, digest, morning
 
 PASSWORD = "a long enough password"
@@ -209,6 +212,75 @@ def test_a_d_customer_is_refused_credit_until_a_manager_releases_it(engine: Engi
     assert verdict.status == "over_limit"
     assert verdict.over_minor == verdict.exposure_minor + 50000
     assert compute(engine, "2026-03-05").holds_set == 0  # the release lasts 30 days
+
+
+def test_a_grading_is_one_audit_row_that_the_holds_it_set_name(engine: Engine) -> None:
+    """C1 and C2 both stop paying: one grading holds both with ONE audit row (who, as of, counts and
+    the holds' SHA-256), each hold naming it; the customer's page and timeline still say when, why
+    and by which grading; a hold row edited afterwards no longer matches the digest."""
+    story = _story(engine)
+    story.customer("C2", grade="A")
+    for code in ("C1", "C2"):
+        _monthly(story, code, first="2025-01-01", months=14, late_from=9, until="2025-10-01")
+    assert compute(engine, "2026-03-01").holds_set == 2
+    with engine.connect() as conn:
+        rows = audit.list_rows(conn, limit=200)
+        assert [r.action for r in rows if r.action.startswith("customer.")] == []
+        (row,) = [r for r in rows if r.action == "grades.compute"]
+        after = json.loads(row.after or "{}")
+        assert (row.actor, row.object, after["holds_set"], after["holds"]) == (
+            "boss",
+            "grades:2026-03-01",
+            2,
+            {"grade": 2},
+        )
+        assert (
+            conn.execute(select(CREDIT_HOLDS.c.audit_id, CREDIT_HOLDS.c.rule)).all()
+            == [(row.id, "grade")] * 2
+        )
+        assert limits.grading_holds_intact(conn, row.id)
+        assert audit.verify(conn).broken is None
+        found = grades_explain(conn, engine)
+        page = timeline(conn, user=_user(engine, "wang"), customer="C1", which=Filter(frozenset({"change"})))
+    assert [(h.rule, h.audit_id, h.set_by) for h in found.holds] == [("grade", row.id, "boss")]
+    (event,) = page.events
+    assert (event.what, event.status, event.reason, event.on, event.actor, event.note) == (
+        "customer.credit_hold",
+        "grade",
+        "grades:2026-03-01",
+        day("2026-03-01"),
+        "boss",
+        '{"grade": "D"}',
+    )
+    c1 = CUSTOMERS.c.external_id == "C1"
+    with transaction(engine) as conn:
+        held = select(CUSTOMERS.c.id).where(c1).scalar_subquery()
+        conn.execute(update(CREDIT_HOLDS).where(CREDIT_HOLDS.c.customer_id == held).values(rule="overdue"))
+        assert not limits.grading_holds_intact(conn, row.id)
+
+
+def test_the_hold_rules_pick_grade_d_or_overdue_beyond_the_limit_once(engine: Engine) -> None:
+    """Grade D wins over overdue; "more than 90 days" holds at 91, not at 90; a customer already on
+    hold is not held again. The details are the JSON the hold rows always held."""
+    story = _story(engine)
+    _monthly(story, "C1", first="2025-01-01", months=14, late_from=9, until="2025-10-01")
+    compute(engine, "2026-03-01")  # C1 on hold
+    with engine.connect() as conn:
+        c1 = conn.execute(select(CUSTOMERS.c.id).where(CUSTOMERS.c.external_id == "C1")).scalar_one()
+        scorecard = grades.current_scorecard(conn).scorecard
+        graded = pl.DataFrame(
+            {
+                "customer_id": [c1, 100, 101, 102],
+                "in_force": ["D", "B", "B", "D"],
+                "overdue_days": [500, 91, 90, 95],
+            }
+        )
+        wanted = limits.hold_candidates(conn, graded, scorecard, as_of=day("2026-03-02"))
+    assert scorecard.hold_overdue_days == 90
+    assert wanted.rows() == [
+        (100, "overdue", json.dumps({"days": 91})),
+        (102, "grade", json.dumps({"grade": "D"})),
+    ]
 
 
 def test_an_override_sets_the_grade_until_it_expires(engine: Engine) -> None:

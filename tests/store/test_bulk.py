@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import polars as pl
 import pytest
-from sqlalchemy import Connection, Engine, inspect, select, text
+from sqlalchemy import Connection, Engine, column, inspect, select, table, text
 
 from dunmore.ledger.models import INVOICES
 from dunmore.run.models import POLICY_VERSIONS
@@ -105,3 +105,37 @@ def test_a_large_write_refreshes_postgresql_statistics_inside_its_own_transactio
         assert estimate(conn) == before < rows
         bulk.refresh_statistics(conn, rows, INVOICES)
         assert estimate(conn) == rows
+
+
+def test_reading_columns_as_text_gives_what_reading_rows_gives(engine: Engine) -> None:
+    """`read_columns` (CSV written by the database, parsed by Polars) reads back exactly what
+    `read_frame` does: NULLs, the empty text, quotes, commas, line breaks and backslashes in text,
+    big and negative integers, dates."""
+    texts = ["plain", "", "it's", 'say "hi", then', "two\nlines", "back\\slash", "NULL", None]
+    frame = pl.DataFrame(
+        {
+            "n": range(len(texts)),
+            "word": texts,
+            "amount": [2**62, -5, 0, None, 8, 9, 10, 11],
+            "day": [date(1999, 12, 31), None, *[date(2026, 2, n) for n in range(1, 7)]],
+        },
+        schema={"n": pl.Int64, "word": pl.String, "amount": pl.Int64, "day": pl.Date},
+    )
+    t = table("_read_columns", column("n"), column("word"), column("amount"), column("day"))
+    query = select(t.c.n, t.c.word, t.c.amount, t.c.day)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TEMPORARY TABLE _read_columns (n BIGINT, word TEXT, amount BIGINT, day DATE)"
+        )
+        bulk.insert_frame(conn, "_read_columns", frame)
+        as_rows = bulk.read_frame(conn, query, frame.schema).sort("n")
+        as_text = bulk.read_columns(conn, query, frame.schema).sort("n")
+        empty = bulk.read_columns(conn, query.where(t.c.n < 0), frame.schema)
+        clash = frame.head(2).with_columns(n=pl.Series([98, 99]), word=pl.Series(["a\x1eb", "\x1f"]))
+        bulk.insert_frame(conn, "_read_columns", clash)  # SQLite's separator and NULL mark: row by row
+        with_clash = bulk.read_columns(conn, query, frame.schema).sort("n")
+    assert as_rows.equals(frame)
+    assert as_text.equals(frame)
+    assert with_clash.equals(pl.concat([frame, clash]))
+    assert empty.is_empty()
+    assert empty.schema == frame.schema

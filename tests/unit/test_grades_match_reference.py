@@ -1,6 +1,7 @@
 """The vectorized grading pass equals the plain per-customer reference on random ledgers: same factor
 values, same points, same grade, for every customer — in several currencies, with partial and late
-payments, amounts settled outside Dunmore, promises and disputes around the 12-month window."""
+payments, amounts settled outside Dunmore, promises and disputes around the 12-month window; and so
+does the days the oldest open item is overdue, which the credit-hold rule reads."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dunmore.credit import grades_frames as gf
-from dunmore.credit.grades_reference import CustomerHistory, InvoiceFact, PaymentFact, grade
+from dunmore.credit.grades_reference import CustomerHistory, InvoiceFact, PaymentFact, grade, overdue_days
 from dunmore.credit.scorecard import FACTORS, default_text, load_scorecard_text
 
 AS_OF = date(2026, 6, 30)
@@ -84,6 +85,7 @@ def test_fast_grades_equal_the_reference(ledgers: tuple[CustomerHistory, ...]) -
         values, total, expected = grade(ledger, SCORECARD, AS_OF)
         assert {f: row[f] for f in FACTORS} == values
         assert (row["points"], row["grade"]) == (total, expected)
+        assert row["overdue_days"] == overdue_days(ledger, AS_OF)  # the hold rule's "overdue N days"
 
 
 def test_a_prompt_payer_of_two_years_earns_every_point() -> None:

@@ -1,5 +1,6 @@
 """Credit in a real browser (Chromium): after grading, a manager opens a held customer's page, whose
-grade panel loads with htmx (factors, points, the hold); the credit-check form refuses its order;
+grade panel loads with htmx (factors, points, the hold and the grading that set it, also on the
+timeline); the credit-check form refuses its order;
 the manager releases the hold with a reason and the form then answers from the limit. No page logs
 an error (a CSP violation would)."""
 
@@ -49,6 +50,9 @@ def test_a_manager_checks_credit_and_releases_a_hold(
     page.wait_for_selector("#grade-factors")
     assert page.is_visible("#credit-hold")
     assert "average days beyond terms" in page.inner_text("#grade-factors")
+    # one audit row for the whole grading: the hold names it, and the timeline reads the hold
+    assert "(set by the grading run by wang, audit row " in page.inner_text("#grade")
+    assert "Credit hold set by the grading as of " in page.inner_text("table.timeline")
     page.screenshot(path=str(shots / "web-customer-grade-en.png"), full_page=True)
     page.goto(f"{server.url}/credit-check")
     page.fill("#credit-check-form input[name=customer]", held)

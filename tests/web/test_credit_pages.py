@@ -57,7 +57,9 @@ def test_grade_on_the_customer_page_and_the_credit_check_form(sqlite_engine: Eng
         assert "不是金额" in bad.text
         api = client.post("/api/v1/credit-checks", json=check, headers=demo.auth(Role.COLLECTOR))
         assert api.json()["status"] == "on_hold"
-        assert api.json()["holds"]
+        (hold,) = api.json()["holds"]
+        assert hold["set_by"] == LOGINS[Role.MANAGER]  # the grading's one audit row, which the hold names
+        assert isinstance(hold["audit_row"], int)
     with TestClient(create_app(sqlite_engine, web_settings(), clock=lambda: NOW)) as client:
         sign_in(client, LOGINS[Role.MANAGER])
         section = client.get(f"/customers/{held}/grade")

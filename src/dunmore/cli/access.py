@@ -203,10 +203,12 @@ def tokens(ctx: typer.Context, login: Login) -> None:
 def verify(ctx: typer.Context) -> None:
     """Walk the audit log's hash chain; exit non-zero naming the first row that breaks it."""
     from dunmore.access import audit
+    from dunmore.credit.limits import gradings_with_changed_holds
 
     with reported():
         with transaction(state(ctx).engine()) as conn:
             result = audit.verify(conn)
+            changed = gradings_with_changed_holds(conn) if result.broken is None else []
         if result.broken is not None:
             held = (
                 _m("the 1 row before it holds")
@@ -220,6 +222,15 @@ def verify(ctx: typer.Context) -> None:
                     row=result.broken.row_id,
                     reason=result.broken.reason,
                     held=held,
+                )
+            )
+        if changed:  # a grading is one row: the holds it set are checked against the digest it holds
+            raise AuditChainBroken(
+                _m(
+                    "the credit holds of the grading at audit row %(rows)s no longer match the digest "
+                    "that row holds: holds were added, removed or changed in the database. Restore "
+                    "them from a backup and find out who changed the database",
+                    rows=", ".join(map(str, changed)),
                 )
             )
     console.print(f"the audit log holds: {result.rows} rows, head hash {result.head_hash}", soft_wrap=True)

@@ -105,7 +105,16 @@ def _json(found: Any, said: str) -> dict[str, Any]:
             "until": found.override.until.isoformat(),
             "reason": found.override.reason,
         },
-        "holds": [{"rule": h.rule, "set_on": h.set_on.isoformat(), **h.detail} for h in found.holds],
+        "holds": [
+            {
+                "rule": h.rule,
+                "set_on": h.set_on.isoformat(),
+                **h.detail,
+                "audit_row": h.audit_id,
+                "set_by": h.set_by,
+            }
+            for h in found.holds
+        ],
     }
 
 

@@ -37,7 +37,7 @@ from dunmore.credit.scorecard import (
 from dunmore.errors import BadArgument, NotFound
 from dunmore.i18n import _m
 from dunmore.ledger.models import CUSTOMERS
-from dunmore.store.bulk import insert_frame, read_frame, staged, update_frame
+from dunmore.store.bulk import insert_frame, read_columns, staged, update_frame
 from dunmore.workspace.alerts import raise_alerts
 
 REASON_MAX = 500
@@ -118,7 +118,8 @@ def active_overrides(conn: Connection, as_of: date) -> pl.DataFrame:
 def compute(conn: Connection, *, user: User, as_of: date, now: datetime) -> Grading:
     """Grade every customer as of `as_of`: store the history (replacing that date's), set each
     customer's grade in force (an override's while it lasts), set credit holds by the scorecard's
-    rules and raise the early warnings. Audited as `grades.compute`."""
+    rules and raise the early warnings. Audited as one `grades.compute` row, which the holds it set
+    name (`limits.set_holds`)."""
     from dunmore.credit import limits
 
     require(user, Permission.CREDIT_MANAGE)
@@ -130,20 +131,25 @@ def compute(conn: Connection, *, user: User, as_of: date, now: datetime) -> Grad
     warnings = early_warnings(conn, graded, loaded.scorecard, as_of)
     _store_history(conn, graded, loaded.version, as_of, now)
     changed = _set_grades(conn, graded)
-    holds_set = limits.apply_hold_rules(conn, graded, loaded.scorecard, as_of=as_of, now=now)
+    holds = limits.hold_candidates(conn, graded, loaded.scorecard, as_of=as_of)
     alerts = raise_alerts(conn, warnings, at=now)
     counts = {g: int(n) for g, n in graded.group_by("in_force").len().iter_rows()}
+    by_rule = {str(rule): int(n) for rule, n in holds.group_by("rule").len().sort("rule").iter_rows()}
     after = {
         "as_of": as_of.isoformat(),
         "scorecard": loaded.version,
         "customers": graded.height,
         "changed": len(changed),
         "alerts": alerts,
-        "holds_set": holds_set,
+        "holds_set": holds.height,
+        "holds": by_rule,
+        "holds_digest": limits.holds_digest(holds),
     }
-    audit.record(
+    # One action, one row: the holds it sets name this row (`credit_holds.audit_id`) and its digest.
+    row = audit.record(
         conn, at=now, actor=user.login, action="grades.compute", object=f"grades:{as_of}", after=after
     )
+    holds_set = limits.set_holds(conn, holds, audit_id=row.id, as_of=as_of, now=now)
     return Grading(as_of, loaded.version, dict(sorted(counts.items())), changed, alerts, holds_set)
 
 
@@ -151,7 +157,7 @@ def _with_previous(conn: Connection, graded: pl.DataFrame) -> pl.DataFrame:
     """The grade each customer has now (`before`: imported or graded earlier) and its code."""
     c = CUSTOMERS.c
     schema = {"customer_id": pl.Int64, "customer": pl.String, "before": pl.String}
-    before = read_frame(conn, select(c.id, c.external_id, c.grade), schema)
+    before = read_columns(conn, select(c.id, c.external_id, c.grade), schema)
     return graded.join(before, on="customer_id", how="left")
 
 
@@ -204,10 +210,8 @@ def _set_grades(conn: Connection, graded: pl.DataFrame) -> list[dict[str, Any]]:
             conn.exec_driver_sql(
                 f"UPDATE customers SET grade = s.grade FROM {name} s WHERE customers.id = s.id"  # noqa: S608
             )
-    return [
-        {"customer": row["customer"], "before": row["before"], "after": row["in_force"]}
-        for row in moved.sort("customer").iter_rows(named=True)
-    ]
+    shown = moved.select("customer", "before", pl.col("in_force").alias("after")).sort("customer")
+    return shown.to_dicts()
 
 
 # --- overrides -------------------------------------------------------------------------------------

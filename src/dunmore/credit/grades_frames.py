@@ -15,6 +15,9 @@ The factors (docs/credit.md; `grades_reference` says the same for one customer, 
 - `broken_promises` (broken or partly kept, decided in the 365 days), `disputes_rejected` (resolved
   as rejected in the 365 days), `months_history` (whole months since the first invoice's issue date).
 
+Beside the factors, for the hold rules (`limits.hold_candidates`): `overdue_days`, the days the oldest
+item still open on the date is past its due date (0 when none is overdue).
+
 Ratios are integers rounded half up, computed in 128-bit integers: the fast pass and the reference
 agree to the unit, always.
 """
@@ -113,9 +116,12 @@ def _terms(items: pl.DataFrame, as_of: date) -> pl.DataFrame:
 
 
 def _exposure(items: pl.DataFrame, as_of: date) -> pl.DataFrame:
-    overdue = pl.when(pl.col("due_date") < as_of).then(pl.col("open_weight")).otherwise(0)
+    past_due = pl.col("due_date") < as_of
+    overdue = pl.when(past_due).then(pl.col("open_weight")).otherwise(0)
+    late = (pl.lit(as_of) - pl.col("due_date")).dt.total_days()
     return items.group_by("customer_id").agg(
-        _half_up(overdue.sum() * 100, pl.col("open_weight").sum()).alias("overdue_share")
+        _half_up(overdue.sum() * 100, pl.col("open_weight").sum()).alias("overdue_share"),
+        pl.when(past_due & (pl.col("open") > 0)).then(late).max().alias("overdue_days"),
     )
 
 
@@ -142,13 +148,15 @@ def _counts(inputs: GradeInputs, as_of: date) -> list[pl.DataFrame]:
 
 
 def factor_values(inputs: GradeInputs, as_of: date) -> pl.DataFrame:
-    """One row per customer: `customer_id` and each factor's value (0 when it has nothing to count)."""
+    """One row per customer: `customer_id`, each factor's value and `overdue_days` (0 when it has
+    nothing to count)."""
     items = _items(inputs, as_of)
     parts = [_terms(items, as_of), _exposure(items, as_of), _history(items, as_of), *_counts(inputs, as_of)]
     frame = inputs.customers.select(pl.col("customer_id").cast(pl.Int64))
     for part in parts:
         frame = frame.join(part, on="customer_id", how="left")
-    return frame.select("customer_id", *(pl.col(f).fill_null(0).cast(pl.Int64) for f in FACTORS))
+    counted = (*FACTORS, "overdue_days")
+    return frame.select("customer_id", *(pl.col(f).fill_null(0).cast(pl.Int64) for f in counted))
 
 
 def _points(scorecard: Scorecard, factor: str) -> pl.Expr:

@@ -1,4 +1,5 @@
-"""What grading reads from the store: the frames of `grades_frames.GradeInputs`, one SELECT each."""
+"""What grading reads from the store: the frames of `grades_frames.GradeInputs`, one SELECT each,
+read as CSV text that Polars parses (`store.bulk.read_columns`: no Python object per row)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from dunmore.credit.grades_frames import (
     GradeInputs,
 )
 from dunmore.ledger.models import ALLOCATIONS, CUSTOMERS, INVOICES
-from dunmore.store.bulk import read_frame
+from dunmore.store.bulk import read_columns
 from dunmore.workspace.models import DISPUTES, PROMISES
 
 
@@ -27,15 +28,15 @@ def read_inputs(conn: Connection) -> GradeInputs:
     )
     resolved_on = func.date(d.resolved_at) if conn.dialect.name == "sqlite" else cast(d.resolved_at, Date)
     return GradeInputs(
-        customers=read_frame(conn, select(CUSTOMERS.c.id), {"customer_id": pl.Int64}),
-        invoices=read_frame(conn, invoices, INVOICE_SCHEMA),
-        allocations=read_frame(conn, select(a.invoice_id, a.date, a.amount_minor), ALLOCATION_SCHEMA),
-        promises=read_frame(
+        customers=read_columns(conn, select(CUSTOMERS.c.id), {"customer_id": pl.Int64}),
+        invoices=read_columns(conn, invoices, INVOICE_SCHEMA),
+        allocations=read_columns(conn, select(a.invoice_id, a.date, a.amount_minor), ALLOCATION_SCHEMA),
+        promises=read_columns(
             conn,
             select(p.customer_id, p.status, p.decided_on).where(p.decided_on.is_not(None)),
             PROMISE_SCHEMA,
         ),
-        disputes=read_frame(
+        disputes=read_columns(
             conn,
             select(d.customer_id, d.outcome, resolved_on).where(d.resolved_at.is_not(None)),
             DISPUTE_SCHEMA,

@@ -7,7 +7,9 @@
 - `grade_overrides`: a manager's grade for a customer, with a reason, until an expiry date.
 - `credit_holds`: a customer may not get new credit (orders refused by `credit check`): set by the
   grading rules, released by a manager with a reason. Not the dunning hold (`customers.on_hold`),
-  which stops reminders: a customer on credit hold is still dunned.
+  which stops reminders: a customer on credit hold is still dunned. `audit_id` (migration 0038)
+  names the audit row of the action that set it: for all the holds of a grading, its one
+  `grades.compute` row.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import cast
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dunmore.store.base import Base
@@ -81,6 +83,9 @@ class CreditHold(Base):
     released_by: Mapped[str | None] = mapped_column(String(100))
     released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     release_reason: Mapped[str | None] = mapped_column(String(500))
+    # the audit row of the action that set the hold (null: set before migration 0038, which audited
+    # each hold on its own row)
+    audit_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("audit_log.id"), index=True)
 
 
 SCORECARD_VERSIONS = cast(Table, ScorecardVersion.__table__)

@@ -80,6 +80,18 @@ def factors(history: CustomerHistory, as_of: date) -> dict[str, int]:
     }
 
 
+def overdue_days(history: CustomerHistory, as_of: date) -> int:
+    """How many days the oldest item still open on the date is past its due date (0: none is)."""
+    days = [
+        (as_of - invoice.due_date).days
+        for invoice in history.invoices
+        if invoice.issue_date <= as_of
+        and invoice.due_date < as_of
+        and _open_and_days(invoice, history, as_of)[0] > 0
+    ]
+    return max(days, default=0)
+
+
 def _months(first: date, as_of: date) -> int:
     return (as_of.year - first.year) * 12 + as_of.month - first.month - (first.day > as_of.day)
 

@@ -101,17 +101,22 @@ def record(
     held = kind in HOLDING
     if held:
         detail = {"kind": kind, "signal": signal_id}
-        conn.execute(
-            insert(CREDIT_HOLDS).values(
-                customer_id=row.id, rule="signal", detail=json.dumps(detail), set_on=today, set_at=now
-            )
-        )
-        audit.record(
+        row_id = audit.record(
             conn,
             at=now,
             actor=actor,
             action="customer.credit_hold",
             object=f"customer:{customer}",
             after={"rule": "signal", **detail},
+        ).id
+        conn.execute(
+            insert(CREDIT_HOLDS).values(
+                customer_id=row.id,
+                rule="signal",
+                detail=json.dumps(detail),
+                set_on=today,
+                set_at=now,
+                audit_id=row_id,
+            )
         )
     return Recorded(signal_id, customer, kind, alerts, held)

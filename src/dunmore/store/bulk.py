@@ -8,13 +8,15 @@ from our own table definitions (never from user input) and are quoted by the dia
 
 from __future__ import annotations
 
+import io
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Executable, Table, func, select, text
+from sqlalchemy import Connection, Executable, Select, Table, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
 
 AFFECTED = "_dunmore_affected"
@@ -208,6 +210,60 @@ def read_frame(conn: Connection, statement: Executable, schema: Mapping[str, Any
     if on_sqlite and dates:
         frame = frame.with_columns(pl.col(dates).str.to_date("%Y-%m-%d"))
     return frame
+
+
+# What `read_columns` reads as text in bulk: integers, text and dates (the rest goes as `read_frame`).
+_TEXT_READ = (pl.Int64, pl.Int32, pl.String, pl.Date)
+_SEPARATOR = "\x1e"  # between the values of a column read from SQLite (the ASCII record separator)
+_NULL_TEXT = "\x1f"  # a NULL text read from SQLite (a NULL number or date is the empty string)
+
+
+def read_columns(conn: Connection, statement: Select[Any], schema: Mapping[str, Any]) -> pl.DataFrame:
+    """`read_frame` for many rows of integers, text and dates, without a Python object per row: the
+    database writes the values as text and Polars parses it (in Rust).
+
+    PostgreSQL: `COPY (SELECT …) TO STDOUT (FORMAT csv)`, parsed as CSV. SQLite: one scan with one
+    `group_concat` per column (the aggregates of one query see the rows in the same order), values
+    split on the record separator U+001E; a NULL is the empty string, in a text column U+001F (the
+    empty text stays apart). Rows come in no promised order. Other column types, other databases,
+    a text holding U+001E or equal to U+001F (found by counting), and a column longer than SQLite's
+    longest string go through `read_frame`."""
+    dialect = conn.dialect.name
+    if dialect not in ("postgresql", "sqlite") or any(t not in _TEXT_READ for t in schema.values()):
+        return read_frame(conn, statement, schema)
+    if dialect == "postgresql":
+        buffer, sql = io.BytesIO(), f"COPY ({_sql(conn, statement)}) TO STDOUT (FORMAT csv)"
+        with _raw(conn).cursor() as cursor, cursor.copy(sql) as copy:
+            for data in copy:
+                buffer.write(data)
+        if not buffer.getvalue():
+            return pl.DataFrame(schema=dict(schema))
+        return pl.read_csv(buffer.getvalue(), has_header=False, schema=dict(schema))
+    inner = statement.subquery()
+    texts = [n for n, dtype in enumerate(schema.values()) if dtype == pl.String]
+    sent = [func.ifnull(c, _NULL_TEXT if n in texts else "") for n, c in enumerate(inner.c)]
+    counts = [func.count(inner.c[n]) for n in texts]
+    query = select(*(func.group_concat(v, _SEPARATOR) for v in sent), func.count(), *counts)
+    try:
+        found = conn.execute(query.select_from(inner)).one()
+    except DBAPIError:  # a column longer than SQLite's longest string: row by row
+        return read_frame(conn, statement, schema)
+    rows, present = found[len(sent)], dict(zip(texts, found[len(sent) + 1 :], strict=True))
+    if not rows:
+        return pl.DataFrame(schema=dict(schema))
+    columns = []
+    for n, (name, dtype) in enumerate(schema.items()):
+        values = pl.Series(name, [found[n]]).str.split(_SEPARATOR).explode()
+        if n in texts:
+            # a text holding the separator splits into more values, one equal to the NULL mark
+            # makes more NULLs than the database counted: either way, read row by row
+            if values.len() != rows or int((values != _NULL_TEXT).sum()) != present[n]:
+                return read_frame(conn, statement, schema)
+            columns.append(values.replace(_NULL_TEXT, None))
+            continue
+        column = values.replace("", None)
+        columns.append(column.str.to_date("%Y-%m-%d") if dtype == pl.Date else column.cast(dtype))
+    return pl.DataFrame(columns)
 
 
 @contextmanager

@@ -1,5 +1,6 @@
 """A customer's one timeline, newest first: notices and their deliveries, contacts, payments and
-credit notes, promises, disputes, holds and other changes from the audit log, and the run's tasks.
+credit notes, promises, disputes, holds and other changes from the audit log (and the credit holds
+a grading set, which its one audit row names), and the run's tasks.
 
 Paginated by keyset in the database: each source is asked for the events before the cursor (moment,
 source, row id), at most a page plus one, through its own index; the page is the newest of those.
@@ -22,6 +23,7 @@ from sqlalchemy import ColumnElement, Connection, Select, and_, false, func, lit
 from dunmore.access.models import AUDIT_LOG
 from dunmore.access.permissions import Permission, require
 from dunmore.access.values import User
+from dunmore.credit.grades_models import CREDIT_HOLDS
 from dunmore.delivery.models import DELIVERIES, TASKS
 from dunmore.errors import BadArgument
 from dunmore.i18n import _m
@@ -44,7 +46,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "payment": ("payment", "credit_note"),
     "promise": ("promise", "promise_end"),
     "dispute": ("dispute", "dispute_end"),
-    "change": ("change",),
+    "change": ("change", "credit_hold"),
     "task": ("task",),
     "plan": ("plan", "plan_end"),
 }
@@ -330,6 +332,27 @@ def _changes(customer_id: int) -> Select[Any]:
     ).where(on_it, changes)
 
 
+def _grading_holds(customer_id: int) -> Select[Any]:
+    """Credit holds a grading set: one audit row for the whole grading (`grades.compute`, the object
+    `grades:<as of>`, who ran it), the hold itself in `credit_holds` naming that row. Other holds
+    have an audit row on the customer of their own (`_changes`)."""
+    h, log = CREDIT_HOLDS.c, AUDIT_LOG.c
+    return (
+        select(
+            h.set_at.label("at"),
+            h.id.label("ref"),
+            literal("customer.credit_hold").label("what"),
+            h.rule.label("status"),
+            log.object.label("reason"),
+            h.set_on.label("on"),
+            log.actor,
+            h.detail.label("note"),
+        )
+        .join(AUDIT_LOG, log.id == h.audit_id)
+        .where(h.customer_id == customer_id, log.action == "grades.compute")
+    )
+
+
 def _tasks(customer_id: int) -> Select[Any]:
     t = TASKS.c
     return select(
@@ -347,6 +370,9 @@ def _tasks(customer_id: int) -> Select[Any]:
 SOURCES: dict[str, Source] = {
     "activity": Source(_activities, lambda: ACTIVITIES.c.at, lambda: ACTIVITIES.c.id, dated=False),
     "change": Source(_changes, lambda: AUDIT_LOG.c.at, lambda: AUDIT_LOG.c.id, dated=False),
+    "credit_hold": Source(
+        _grading_holds, lambda: CREDIT_HOLDS.c.set_at, lambda: CREDIT_HOLDS.c.id, dated=False
+    ),
     "credit_note": Source(
         _settlements(CREDIT_NOTES), lambda: CREDIT_NOTES.c.date, lambda: CREDIT_NOTES.c.id, dated=True
     ),

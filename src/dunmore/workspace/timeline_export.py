@@ -107,6 +107,8 @@ def _sentence(event: Event, labels: Labels) -> Text:
             )
         case "change":
             return _m("Change %(action)s on %(object)s", action=e.what or "", object=e.reason or "")
+        case "credit_hold":
+            return _m("Credit hold set by the grading as of %(day)s", day=e.on.isoformat() if e.on else "")
         case _:
             return _m("Task %(title)s: %(status)s", title=e.what or "", status=e.status or "")
 

@@ -46,6 +46,12 @@ class Hold(BaseModel):
     grade: str | None = None
     days: int | None = Field(default=None, description="Days overdue, for the rule `overdue`.")
     kind: str | None = Field(default=None, description="The risk signal's kind, for the rule `signal`.")
+    audit_row: int | None = Field(
+        default=None,
+        description="The audit row of the action that set it: for the rules `grade` and `overdue`, "
+        "the grading's one `grades.compute` row (null: set before such rows).",
+    )
+    set_by: str | None = Field(default=None, description="Who did that action (who ran the grading).")
 
 
 class CreditCheck(BaseModel):
@@ -92,6 +98,8 @@ def credit_check(conn: Conn, user: ApiUser, body: CreditCheckRequest) -> CreditC
             grade=h.detail.get("grade"),
             days=h.detail.get("days"),
             kind=h.detail.get("kind"),
+            audit_row=h.audit_id,
+            set_by=h.set_by,
         )
         for h in v.holds
     ]
