@@ -23,9 +23,11 @@ from dunmore.credit import grades, limits
 from dunmore.credit.grades_explain import Explanation, explain
 from dunmore.credit.grades_models import CREDIT_HOLDS, GRADE_HISTORY
 from dunmore.errors import BadArgument, PermissionDenied
-from dunmore.ledger.models import CUSTOMERS
+from dunmore.ledger import balances
+from dunmore.ledger.models import BALANCES, CUSTOMERS
 from dunmore.store.db import transaction
 from dunmore.workspace.models import ALERTS, PROMISES
+from dunmore.workspace.priority import OVER_YEAR_DAYS, Account, expected_value
 from dunmore.workspace.timeline import Filter, timeline
 from tests.scenarios.story import Story, day, digest, morning
 
@@ -283,11 +285,35 @@ def test_the_hold_rules_pick_grade_d_or_overdue_beyond_the_limit_once(engine: En
     ]
 
 
+def ranking_key(engine: Engine, customer: str) -> tuple[str, int, int]:
+    """The customer's grade, its stored worklist ranking key (its summary row's `expected_minor`)
+    and the key that grade gives the row's amounts (`priority.expected_value`)."""
+    b, c = BALANCES.c, CUSTOMERS.c
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(BALANCES, c.grade)
+            .join(CUSTOMERS, c.id == b.customer_id)
+            .where(c.external_id == customer, b.expected_minor.is_not(None))
+        ).one()
+    over_year = row.last_overdue_due + timedelta(days=OVER_YEAR_DAYS) <= row.as_of
+    aged = (row.aged_1_minor, row.aged_2_minor, row.aged_3_minor, row.aged_4_minor, row.aged_5_minor)
+    return row.grade, row.expected_minor, expected_value(Account(row.currency, aged, over_year), row.grade)
+
+
 def test_an_override_sets_the_grade_until_it_expires(engine: Engine) -> None:
     story = _story(engine)
     _monthly(story, "C1", first="2025-01-01", months=18, late_from=12)
+    story.customer("C9", grade="B")  # owes an overdue invoice: a line of the worklist, ranked by grade
+    story.invoice("C9-1", "C9", issued="2026-03-01", due="2026-04-01", amount="5000.00")
     boss = _user(engine, "boss")
     with transaction(engine) as conn:
+        balances.refresh(conn, as_of=day("2026-05-01"))  # the summary as a run of the day leaves it
+    assert ranking_key(engine, "C9")[0] == "B"
+    with transaction(engine) as conn:
+        grades.override(
+            conn, user=boss, customer="C9", grade="A", reason="x", until=day("2026-06-30"),
+            today=day("2026-05-01"), now=morning("2026-05-01"),
+        )  # fmt: skip
         grades.override(
             conn,
             user=boss,
@@ -298,10 +324,16 @@ def test_an_override_sets_the_grade_until_it_expires(engine: Engine) -> None:
             today=day("2026-05-01"),
             now=morning("2026-05-01"),
         )
+    overridden = ranking_key(engine, "C9")  # the override re-ranks C9's account in the worklist
+    assert overridden[0] == "A"
+    assert overridden[1] == overridden[2]
     compute(engine, "2026-05-20")
     assert grade_of(engine) == "B"
     compute(engine, "2026-07-01")
     assert grade_of(engine) == "C"
+    graded = ranking_key(engine, "C9")  # and so does the grading, when the override expired
+    assert graded[0] == "D"  # over 90 days overdue
+    assert graded[1] == graded[2] < overridden[1]
     with transaction(engine) as conn, pytest.raises(BadArgument):
         grades.override(
             conn,

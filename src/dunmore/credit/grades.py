@@ -36,6 +36,7 @@ from dunmore.credit.scorecard import (
 )
 from dunmore.errors import BadArgument, NotFound
 from dunmore.i18n import _m
+from dunmore.ledger import balances
 from dunmore.ledger.models import CUSTOMERS
 from dunmore.store.bulk import insert_frame, read_columns, staged, update_frame
 from dunmore.workspace.alerts import raise_alerts
@@ -210,6 +211,8 @@ def _set_grades(conn: Connection, graded: pl.DataFrame) -> list[dict[str, Any]]:
             conn.exec_driver_sql(
                 f"UPDATE customers SET grade = s.grade FROM {name} s WHERE customers.id = s.id"  # noqa: S608
             )
+    # the worklist's ranking key follows the grade
+    balances.follow(conn, customer_ids=changes.get_column("id").to_list())
     shown = moved.select("customer", "before", pl.col("in_force").alias("after")).sort("customer")
     return shown.to_dicts()
 
@@ -243,6 +246,7 @@ def override(
         )
     )
     conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == row.id).values(grade=grade))
+    balances.follow(conn, customer_ids=[row.id])  # the worklist's ranking key follows the grade
     audit.record(
         conn,
         at=now,

@@ -14,6 +14,13 @@ Holds and disputes change neither the open amount nor the level, so they touch n
 Each row also carries its customer's portfolio and owner (lower-cased), for the scoping rule to apply
 to the rows directly; what changes a customer's portfolio or owner (the customer import, the
 portfolio commands of `access.portfolios`) calls `follow` for those customers.
+
+And the worklist's ranking key of the account (`expected_minor`, see `workspace.priority`): its
+overdue amount times the chance of recovering it at its age and the customer's grade, so that a
+collector's worklist reads the top of an index. It depends on the aged amounts (exact until
+`next_move`), on whether the newest overdue item is over a year past due (the recovery table's last
+band: that day, `last_overdue_due` + 366, counts as a move too) and on the grade: what changes a
+grade (grading, an override, the customer import) calls `follow`.
 """
 
 from __future__ import annotations
@@ -53,13 +60,16 @@ from sqlalchemy.sql.functions import FunctionElement
 from dunmore.domain.aging import DEFAULT_BOUNDS, Bucket, buckets
 from dunmore.ledger.models import BALANCES, CUSTOMERS, INVOICES, ITEM_LEVELS
 from dunmore.store.bulk import affected_customers
+from dunmore.workspace.priority import OVER_YEAR_DAYS, PERCENT
 
 NO_CURRENCY = ""  # the row of a customer with nothing open
 BUCKETS = buckets(DEFAULT_BOUNDS)  # the dashboard's buckets, stored per row: "not due", then AGED
 AGED = [f"aged_{n}_minor" for n in range(1, len(BUCKETS))]
 
 _COLUMNS = ["customer_id", "currency", "as_of", "open_minor", "overdue_minor", "max_level", "next_due",
-            "last_overdue_due", *AGED, "next_move", "last_move", "portfolio", "owner"]  # fmt: skip
+            "last_overdue_due", *AGED, "next_move", "last_move", "portfolio", "owner",
+            "expected_minor"]  # fmt: skip
+_SPACES = " \t\n\r\x0b\x0c"  # what `str.strip` takes off a grade before its first letter
 
 
 class _PlusDays(FunctionElement[date]):
@@ -109,12 +119,56 @@ def _last_move(due: Any, as_of: date) -> Any:
     return case(*[(due <= as_of - timedelta(days=n), _plus(due, n)) for n in reversed(_entries())])
 
 
+def _year_mark(last_overdue_due: Any) -> Any:
+    """The day the newest overdue item (and so every one) is over a year past due."""
+    return _plus(last_overdue_due, OVER_YEAR_DAYS)
+
+
+def _with_year_mark(next_move: Any, last_move: Any, last_overdue_due: Any, as_of: Any) -> tuple[Any, Any]:
+    """`next_move` and `last_move` with the year mark counted as a move (the recovery table's last
+    band starts that day)."""
+    mark = _year_mark(last_overdue_due)
+    later = case((and_(mark > as_of, or_(next_move.is_(None), mark < next_move)), mark), else_=next_move)
+    earlier = case((and_(mark <= as_of, or_(last_move.is_(None), mark > last_move)), mark), else_=last_move)
+    return later, earlier
+
+
+def expected_sql(
+    aged: list[Any], grade: Any, last_overdue_due: Any, as_of: Any, overdue: Any, currency: Any
+) -> Any:
+    """`workspace.priority.expected_value` in SQL, for the stored ranking key: integer products over
+    the table in percents, rounded half up (the amounts are never negative, so SQL's integer
+    division, which truncates, floors as Python's does); null for an account with nothing overdue."""
+    over_year = _year_mark(last_overdue_due) <= as_of
+    amounts = [func.coalesce(amount, 0) for amount in aged]
+
+    def value(row: tuple[int, ...]) -> Any:
+        last = case((over_year, row[5]), else_=row[4])
+        total = sum((a * p for a, p in zip(amounts[:4], row[:4], strict=True)), amounts[4] * last)
+        return cast((total + 50) // 100, BigInteger)
+
+    letter = func.substr(func.ltrim(func.coalesce(grade, ""), _SPACES), 1, 1)
+    graded = [(letter.in_([name, name.lower()]), value(PERCENT[name])) for name in PERCENT if name != "none"]
+    expected = case(*graded, else_=value(PERCENT["none"]))
+    return case((and_(overdue > 0, currency != NO_CURRENCY), expected), else_=None)
+
+
 def stale_aging(as_of: date) -> ColumnElement[bool]:
     """The rows whose stored bucket amounts are not the ones on `as_of`: an open item moved to
     another bucket between the row's date and `as_of` (either way). Every row `stale` on `as_of` is
     also stale here (falling due is a move), so rolling these rolls both."""
     b = BALANCES.c
     return or_(b.next_move <= as_of, b.last_move > as_of)
+
+
+def fresh_aging(as_of: date) -> ColumnElement[bool]:
+    """The rows whose stored bucket amounts are the ones on `as_of`: not `stale_aging`, said so that
+    a row with no move ahead or behind (a null `next_move` or `last_move`) is fresh rather than
+    unknown (`~stale_aging` would leave out every account whose items are all past the last move)."""
+    b = BALANCES.c
+    return and_(
+        or_(b.next_move.is_(None), b.next_move > as_of), or_(b.last_move.is_(None), b.last_move <= as_of)
+    )
 
 
 def stale(as_of: date) -> ColumnElement[bool]:
@@ -133,8 +187,9 @@ def overdue_on(as_of: date) -> ColumnElement[int]:
     return cast(select(due).where(mine).scalar_subquery(), BigInteger)
 
 
-def _computed(customers: Select[Any] | None, as_of: date) -> Select[Any]:
-    """The rows of these customers' accounts as of `as_of`, from their open invoices."""
+def _computed(customers: Select[Any] | None, as_of: date, *, keyed: bool = True) -> Select[Any]:
+    """The rows of these customers' accounts as of `as_of`, from their open invoices (`keyed=False`:
+    without the ranking key, nor the year mark among the moves, for a reader of the amounts)."""
     i = INVOICES.c
     overdue = case((i.due_date < as_of, i.open_minor), else_=0)
     query = select(
@@ -159,10 +214,18 @@ def _computed(customers: Select[Any] | None, as_of: date) -> Select[Any]:
     if customers is not None:
         query = query.where(i.customer_id.in_(customers))
     sums = query.group_by(i.customer_id, i.currency).subquery()
-    # the customer's portfolio and owner joined once per account, after the sums
-    c = CUSTOMERS.c
-    whose = select(sums, c.portfolio, func.lower(c.owner))
-    return whose.select_from(sums.join(CUSTOMERS, c.id == sums.c.customer_id))
+    # the customer's portfolio, owner and grade joined once per account, after the sums
+    c, s = CUSTOMERS.c, sums.c
+    if not keyed:
+        return select(sums, c.portfolio, func.lower(c.owner)).select_from(
+            sums.join(CUSTOMERS, c.id == s.customer_id)
+        )
+    day = literal(as_of, Date)
+    moves = _with_year_mark(s.next_move, s.last_move, s.last_overdue_due, day)
+    expected = expected_sql([s[name] for name in AGED], c.grade, s.last_overdue_due, day, s.overdue_minor,
+                            s.currency)  # fmt: skip
+    whose = select(*[s[name] for name in _COLUMNS[:-5]], *moves, c.portfolio, func.lower(c.owner), expected)
+    return whose.select_from(sums.join(CUSTOMERS, c.id == s.customer_id))
 
 
 def _empty(customers: Select[Any] | None, as_of: date) -> Select[Any]:
@@ -171,7 +234,7 @@ def _empty(customers: Select[Any] | None, as_of: date) -> Select[Any]:
     query = select(
         c.id, literal(NO_CURRENCY), literal(as_of), literal(0), literal(0), literal(0),
         literal(None), literal(None), *[literal(0) for _ in AGED], literal(None), literal(None),
-        c.portfolio, func.lower(c.owner),
+        c.portfolio, func.lower(c.owner), literal(None, BigInteger),
     ).where(~exists().where(i.customer_id == c.id, i.open_minor > 0))  # fmt: skip
     return query if customers is None else query.where(c.id.in_(customers))
 
@@ -198,13 +261,18 @@ def refresh(conn: Connection, *, customer_ids: Any = None, as_of: date) -> None:
 
 
 def follow(conn: Connection, *, customer_ids: Collection[int] | None) -> None:
-    """Copy these customers' portfolio and owner (lower-cased) to their rows (None: every customer's),
-    after a change of either: one statement whatever their number."""
+    """Copy these customers' portfolio and owner (lower-cased) to their rows (None: every customer's)
+    and rank them by their grade, after a change of any of the three: one statement whatever their
+    number."""
     c, b = CUSTOMERS.c, BALANCES.c
     mine = c.id == b.customer_id
+    grade = select(c.grade).where(mine).scalar_subquery()
     copied = {
         "portfolio": select(c.portfolio).where(mine).scalar_subquery(),
         "owner": select(func.lower(c.owner)).where(mine).scalar_subquery(),
+        "expected_minor": expected_sql(
+            [b[name] for name in AGED], grade, b.last_overdue_due, b.as_of, b.overdue_minor, b.currency
+        ),
     }
     if customer_ids is None:
         conn.execute(update(BALANCES).values(copied))

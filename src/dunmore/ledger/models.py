@@ -179,6 +179,12 @@ class CustomerBalance(Base):
     (`access.permissions.customer_scope(user, on=BALANCES)`) applies to these rows without a join to
     `customers`: a collector's dashboard sums one portfolio through `ix_customer_balances_portfolio`.
     Whatever changes a customer's portfolio or owner calls `ledger.balances.follow` in its transaction.
+
+    `expected_minor` is the worklist's ranking key (`workspace.priority.expected_value` of the aged
+    amounts on `as_of` under the customer's grade; null with nothing overdue), kept with the row and
+    by `follow` when the grade changes. The day the newest overdue item passes a year past due counts
+    as a move (it changes the key), so the key is exact on D whenever the aged amounts are. Read in
+    order within a portfolio or an owner by `ix_customer_balances_rank_*`.
     """
 
     __tablename__ = "customer_balances"
@@ -220,6 +226,7 @@ class CustomerBalance(Base):
     last_move: Mapped[date | None] = mapped_column(Date)
     portfolio: Mapped[str] = mapped_column(String(64), default="default", server_default="default")
     owner: Mapped[str | None] = mapped_column(String(100))  # lower-cased, as the scope compares it
+    expected_minor: Mapped[int | None] = mapped_column(BigInteger)
 
 
 # Core handles on the tables, for set-based statements (the ORM classes type them loosely).
@@ -231,3 +238,7 @@ PAYMENTS = cast(Table, Payment.__table__)
 CREDIT_NOTES = cast(Table, CreditNote.__table__)
 ALLOCATIONS = cast(Table, Allocation.__table__)
 BALANCES = cast(Table, CustomerBalance.__table__)
+# the worklist's value lines in order within a portfolio or an owner (most expected first)
+for _scope in ("portfolio", "owner"):
+    Index(f"ix_customer_balances_rank_{_scope}", BALANCES.c[_scope], BALANCES.c.currency,
+          BALANCES.c.expected_minor.desc(), BALANCES.c.customer_id)  # fmt: skip

@@ -25,6 +25,7 @@ from typing import NamedTuple
 from dunmore.domain.money import format_minor
 from dunmore.i18n import Text, _m
 
+OVER_YEAR_DAYS = 366  # an account's last band is over 365 days when its newest overdue item is this old
 BANDS = ("1-30", "31-60", "61-90", "91-180", "181-365", ">365")
 GRADES = ("A", "B", "C", "D", "none")
 # The chance of recovering an overdue amount, by grade and days-past-due band (BANDS, in order).
@@ -320,7 +321,8 @@ def _candidates(facts: Facts) -> Iterator[Ranked]:
                          partial(task_line, customer, task))  # fmt: skip
 
 
-def _row_line(row: AccountRow) -> Line:
+def row_line(row: AccountRow) -> Line:
+    """The line of an overdue account given as a row of the summary."""
     customer = Customer(row.customer_id, row.code, row.name, row.grade)
     return value_line(customer, Account(row.currency, row.aged, row.over_year))
 
@@ -344,27 +346,41 @@ def _valued(facts: Facts) -> list[tuple[int, str, int, Callable[[], Line]]]:
         last = percent[5] if row.over_year else percent[4]
         total = a1 * percent[0] + a2 * percent[1] + a3 * percent[2] + a4 * percent[3] + a5 * last
         if a1 or a2 or a3 or a4 or a5:
-            found.append((row.customer_id, row.currency, (total + 50) // 100, partial(_row_line, row)))
+            found.append((row.customer_id, row.currency, (total + 50) // 100, partial(row_line, row)))
     return found
 
 
-def _value_candidates(facts: Facts) -> Iterator[Ranked]:
-    """The value lines, each with its currency's rank (most expected value first, then by code)."""
+def currency_ranks(totals: Mapping[str, int]) -> dict[str, int]:
+    """The place of each currency in the value section (0 first) from the expected value of all its
+    accounts: the most first, then by code."""
+    return {currency: n for n, currency in enumerate(sorted(totals, key=lambda c: (-totals[c], c)))}
+
+
+def value_order(rank: int, expected: int, customer_id: int) -> tuple[int, int, int, int, int]:
+    """The place of a value line: its currency's rank, then the most expected value first."""
+    return (Section.VALUE, rank, -expected, 0, customer_id)
+
+
+def _value_candidates(facts: Facts, ranks: Mapping[str, int] | None) -> Iterator[Ranked]:
+    """The value lines, each with its currency's rank (most expected value first, then by code;
+    `ranks` when the caller knows them from more accounts than these)."""
     valued = _valued(facts)
-    totals: dict[str, int] = {}
-    for _cid, currency, expected, _make in valued:
-        totals[currency] = totals.get(currency, 0) + expected
-    rank = {currency: n for n, currency in enumerate(sorted(totals, key=lambda c: (-totals[c], c)))}
+    if ranks is None:
+        totals: dict[str, int] = {}
+        for _cid, currency, expected, _make in valued:
+            totals[currency] = totals.get(currency, 0) + expected
+        ranks = currency_ranks(totals)
     for cid, currency, expected, make in valued:
-        yield Ranked((Section.VALUE, rank[currency], -expected, 0, cid), cid, make)
+        yield Ranked(value_order(ranks[currency], expected, cid), cid, make)
 
 
-def rank(facts: Facts) -> list[Ranked]:
+def rank(facts: Facts, *, ranks: Mapping[str, int] | None = None) -> list[Ranked]:
     """The worklist, unsaid: each customer not worked today once, on its most urgent candidate, in
-    order. A customer owing in several currencies stands on its account of the highest-ranked one."""
+    order. A customer owing in several currencies stands on its account of the highest-ranked one.
+    `ranks`: the currencies' places, when `facts` hold only part of the accounts (the indexed read)."""
     worked = facts.worked | {cid for cid, customer in facts.customers.items() if customer.worked_today}
     best: dict[int, Ranked] = {}
-    for candidate in (*_candidates(facts), *_value_candidates(facts)):
+    for candidate in (*_candidates(facts), *_value_candidates(facts, ranks)):
         cid = candidate.customer_id
         if cid not in worked and (cid not in best or candidate.order < best[cid].order):
             best[cid] = candidate

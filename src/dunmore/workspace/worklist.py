@@ -12,23 +12,26 @@ from __future__ import annotations
 
 import base64
 import gc
+import heapq
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from functools import partial
+from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, and_, exists, func, or_, select, tuple_
 
-from dunmore.access.permissions import Permission, customer_scope, require
+from dunmore.access.permissions import ROLES, Permission, Scope, customer_scope, require
 from dunmore.access.values import User
 from dunmore.delivery.models import TASKS
 from dunmore.errors import BadArgument
 from dunmore.i18n import _m
 from dunmore.ledger import balances
-from dunmore.ledger.balances import AGED, NO_CURRENCY, stale_aging
+from dunmore.ledger.balances import AGED, NO_CURRENCY, fresh_aging, stale_aging
 from dunmore.ledger.models import BALANCES, CUSTOMERS, INVOICES
 from dunmore.workspace import priority
 from dunmore.workspace.models import ACTIVITIES, PROMISES
@@ -42,9 +45,11 @@ from dunmore.workspace.priority import (
     Line,
     MissedInstalment,
     OpenTask,
+    Section,
 )
 
 PAGE_MAX = 200
+Order = tuple[int, int, int, int, int]  # a line's place (`priority.Line.order`)
 BROKEN_PROMISE_DAYS = 14  # a broken promise stays on the list this many days unless worked (default)
 
 
@@ -67,11 +72,12 @@ def _cursor(order: tuple[int, ...]) -> str:
     return base64.urlsafe_b64encode(json.dumps(list(order)).encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str) -> tuple[int, ...]:
+def _decode(cursor: str) -> Order:
     try:
         found = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
         if isinstance(found, list) and len(found) == 5 and all(type(n) is int for n in found):
-            return tuple(found)
+            first, second, third, fourth, fifth = found
+            return first, second, third, fourth, fifth
     except (ValueError, TypeError):
         pass
     raise BadArgument(
@@ -92,7 +98,7 @@ def _columns() -> list[Any]:
 def _account_columns(k: Any, as_of: date) -> list[Any]:
     """The customer, the currency, the aged amounts, and whether the last overdue item is over a
     year past due (then the whole over-180 bucket is)."""
-    old = (k.last_overdue_due <= as_of - timedelta(days=366)).label("old")
+    old = (k.last_overdue_due <= as_of - timedelta(days=priority.OVER_YEAR_DAYS)).label("old")
     return [*_columns(), k.currency, *[k[name] for name in AGED], old]
 
 
@@ -102,14 +108,15 @@ def _fresh_accounts(conn: Connection, scope: ColumnElement[bool], as_of: date) -
     query = (
         select(*_account_columns(b, as_of))
         .select_from(BALANCES.join(CUSTOMERS, CUSTOMERS.c.id == b.customer_id))
-        .where(scope, b.overdue_minor > 0, b.currency != NO_CURRENCY, ~stale_aging(as_of))
+        .where(scope, b.overdue_minor > 0, b.currency != NO_CURRENCY, fresh_aging(as_of))
     )  # fmt: skip
     return list(conn.execute(query))
 
 
 def _stale_accounts(conn: Connection, scope: ColumnElement[bool], as_of: date) -> list[Any]:
-    """The accounts of the customers in scope with a stale summary row, recomputed from their
-    invoices (few after the daily run rolled the summary forward)."""
+    """The stale summary rows of the customers in scope, recomputed from their invoices (few after
+    the daily run rolled the summary forward): only those accounts, a customer's fresh rows in other
+    currencies being read as stored."""
     b = BALANCES.c
     # found by the stale indexes (no DISTINCT: SQLite would walk the whole summary to apply it)
     stale_ones = (
@@ -117,12 +124,13 @@ def _stale_accounts(conn: Connection, scope: ColumnElement[bool], as_of: date) -
         .join(CUSTOMERS, CUSTOMERS.c.id == b.customer_id)
         .where(stale_aging(as_of), scope)
     )
-    computed = balances._computed(stale_ones, as_of).subquery()  # the summary's own rule
+    stale_rows = select(b.customer_id, b.currency).where(stale_aging(as_of))
+    computed = balances._computed(stale_ones, as_of, keyed=False).subquery()  # the summary's own rule
     k = computed.c
     query = (
         select(*_account_columns(k, as_of))
         .select_from(computed.join(CUSTOMERS, CUSTOMERS.c.id == k.customer_id))
-        .where(k.overdue_minor > 0)
+        .where(k.overdue_minor > 0, tuple_(k.customer_id, k.currency).in_(stale_rows))
     )  # fmt: skip
     return list(conn.execute(query))
 
@@ -315,6 +323,190 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+@dataclass(frozen=True)
+class _Ask:
+    """What a page is asked for: whose list, which day, from where, how many lines."""
+
+    user: User
+    as_of: date
+    timezone: str
+    broken_days: int
+    key: Order | None  # the order of the line before the page (None: the first page)
+    limit: int
+
+    def after(self, order: Order) -> bool:
+        return self.key is None or order > self.key
+
+
+def _ranked_page(conn: Connection, ask: _Ask) -> tuple[list[priority.Ranked], int, bool]:
+    """The reference: the whole reach ranked in Python (`priority.rank`), then the page cut out:
+    the page's candidates, the lines of the whole list, and whether more follow."""
+    facts = gather(conn, user=ask.user, as_of=ask.as_of, timezone=ask.timezone, broken_days=ask.broken_days)
+    ranked = priority.rank(facts)
+    rest = [candidate for candidate in ranked if ask.after(candidate.order)]
+    return rest[: ask.limit], len(ranked), len(rest) > ask.limit
+
+
+def _rank_parts(user: User) -> list[ColumnElement[bool]] | None:
+    """The parts of the user's reach that an index of the ranking key lists in order: each of a
+    collector's portfolios, or a salesperson's own customers; None for the roles that reach every
+    customer (or none), whose list is ranked whole (`_ranked_page`)."""
+    scope = ROLES[user.role].scope
+    if user.disabled or scope is Scope.ALL or (scope is Scope.PORTFOLIOS and not user.portfolios):
+        return None
+    if scope is Scope.PORTFOLIOS:
+        return [BALANCES.c.portfolio == portfolio for portfolio in sorted(user.portfolios)]
+    return [customer_scope(user, on=BALANCES)]
+
+
+_BATCH = 200  # value lines read from a rank index at a time
+_CHUNK = 1000  # customer ids bound in one statement
+
+
+def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), _CHUNK):
+        yield ordered[start : start + _CHUNK]
+
+
+@dataclass(frozen=True)
+class _Special:
+    """The customers the rank index cannot place alone, and their lines said exactly: those with a
+    follow-up, a broken promise or plan, or a task, those worked today, and those with a stale
+    summary row (recomputed)."""
+
+    ids: frozenset[int]
+    best: list[priority.Ranked]  # their lines, in order (worked ones left out)
+    stored_value: frozenset[int]  # those with a value line as the summary stores it
+
+
+def _special(
+    conn: Connection, ask: _Ask, parts: list[ColumnElement[bool]]
+) -> tuple[_Special, dict[str, int]]:
+    """The special customers' lines and the currencies' places: the stored keys summed per currency
+    by the rank index, the stale rows' stored keys taken out and their recomputed ones put in."""
+    user, as_of, tz = ask.user, ask.as_of, ask.timezone
+    b = BALANCES.c
+    scope, found = customer_scope(user, on=BALANCES), customer_scope(user, by_index=False)
+    unindexed = customer_scope(user, on=BALANCES, by_index=False)
+    follow_ups = _follow_ups(conn, found, as_of, tz)
+    broken = _broken(conn, found, as_of, tz, ask.broken_days)
+    tasks = _tasks(conn, user, found, tz)
+    missed = _missed(conn, found, as_of, tz, ask.broken_days)
+    worked = frozenset(worked_today(conn, user=user, as_of=as_of, timezone=tz))
+    stale_rows = list(
+        conn.execute(select(b.customer_id, b.currency, b.expected_minor).where(stale_aging(as_of), unindexed))
+    )
+    customers: dict[int, Customer] = {}
+    for row, _found in (*follow_ups, *broken, *tasks, *missed):
+        customers.setdefault(row.id, _customer(row))
+    ids = frozenset(customers) | worked | {int(row.customer_id) for row in stale_rows}
+    # their accounts: the fresh stored rows, the stale ones recomputed
+    fresh: list[Any] = []
+    stored_value: set[int] = set()
+    fresh_ones = select(*_account_columns(b, as_of), b.expected_minor, stale_aging(as_of).label("stale"))
+    fresh_ones = fresh_ones.select_from(BALANCES.join(CUSTOMERS, CUSTOMERS.c.id == b.customer_id))
+    for chunk in _chunks(ids):
+        for row in conn.execute(
+            fresh_ones.where(b.customer_id.in_(chunk), scope, b.expected_minor.is_not(None))
+        ):
+            stored_value.add(int(row.id))
+            if not row.stale:
+                fresh.append(row)
+    recomputed = _account_rows(_stale_accounts(conn, found, as_of))
+    totals: dict[str, list[int]] = {}
+    summed = select(b.currency, func.sum(b.expected_minor), func.count(b.expected_minor))
+    for part in parts:
+        for currency, total, count in conn.execute(
+            summed.where(part, b.expected_minor.is_not(None)).group_by(b.currency)
+        ):
+            into = totals.setdefault(currency, [0, 0])
+            into[0] += int(total or 0)
+            into[1] += int(count)
+    for row in stale_rows:
+        if row.expected_minor is not None:
+            into = totals.setdefault(row.currency, [0, 0])
+            into[0] -= int(row.expected_minor)
+            into[1] -= 1
+    for account in recomputed:
+        into = totals.setdefault(account.currency, [0, 0])
+        into[0] += priority.expected_value(
+            priority.Account(account.currency, account.aged, account.over_year), account.grade
+        )
+        into[1] += 1
+    ranks = priority.currency_ranks(
+        {currency: total for currency, (total, count) in totals.items() if count > 0}
+    )
+    facts = Facts(
+        customers,
+        [f for _r, f in follow_ups],
+        [p for _r, p in broken],
+        [t for _r, t in tasks],
+        [*_account_rows(fresh), *recomputed],
+        worked,
+        [m for _r, m in missed],
+    )
+    best = priority.rank(facts, ranks=ranks)
+    return _Special(ids, best, frozenset(stored_value)), ranks
+
+
+def _value_stream(
+    conn: Connection, ask: _Ask, part: ColumnElement[bool], ranks: dict[str, int], skip: frozenset[int]
+) -> Iterator[priority.Ranked]:
+    """The value lines of one part of the reach after `ask.key`, in order, read from its rank index:
+    currency by currency in their places, each by its stored key (exact for every customer not in
+    `skip`, whose rows are all fresh); a customer owing in several currencies stands on the first."""
+    b = BALANCES.c
+    key = ask.key
+    first = 0 if key is None or key[0] < Section.VALUE else key[1]
+    currencies = sorted(ranks, key=lambda currency: ranks[currency])
+    columns = select(*_account_columns(b, ask.as_of), b.expected_minor)
+    columns = columns.select_from(BALANCES.join(CUSTOMERS, CUSTOMERS.c.id == b.customer_id))
+    for place in range(first, len(currencies)):
+        currency, better = currencies[place], currencies[:place]
+        bound = (-key[2], key[4]) if key is not None and key[0] == Section.VALUE and key[1] == place else None
+        while True:
+            query = columns.where(part, b.currency == currency, b.expected_minor.is_not(None))
+            if bound is not None:
+                query = query.where(
+                    b.expected_minor <= bound[0], or_(b.expected_minor < bound[0], b.customer_id > bound[1])
+                )
+            rows = list(conn.execute(query.order_by(b.expected_minor.desc(), b.customer_id).limit(_BATCH)))
+            elsewhere: set[int] = set()
+            if better and rows:
+                owing = select(b.customer_id).where(
+                    b.customer_id.in_([row.id for row in rows]),
+                    b.currency.in_(better),
+                    b.expected_minor.is_not(None),
+                )
+                elsewhere = {int(cid) for cid in conn.execute(owing).scalars()}
+            for row, account in zip(rows, _account_rows(rows), strict=True):
+                if row.id not in skip and row.id not in elsewhere:
+                    order = priority.value_order(place, int(row.expected_minor), int(row.id))
+                    yield priority.Ranked(order, int(row.id), partial(priority.row_line, account))
+            if len(rows) < _BATCH:
+                break
+            bound = (int(rows[-1].expected_minor), int(rows[-1].id))
+
+
+def _indexed_page(
+    conn: Connection, ask: _Ask, parts: list[ColumnElement[bool]]
+) -> tuple[list[priority.Ranked], int, bool]:
+    """The same page as `_ranked_page`, read from the rank indexes: the few special customers'
+    lines said exactly, merged with the plain value lines read in order from the top of the index,
+    as many as the page needs; the number of lines counted by the index."""
+    special, ranks = _special(conn, ask, parts)
+    b = BALANCES.c
+    valued = select(func.count(func.distinct(b.customer_id))).where(b.expected_minor.is_not(None))
+    plain = sum(int(conn.execute(valued.where(part)).scalar_one()) for part in parts)
+    total = plain - len(special.stored_value) + len(special.best)
+    streams = [_value_stream(conn, ask, part, ranks, special.ids) for part in parts]
+    mine = [candidate for candidate in special.best if ask.after(candidate.order)]
+    merged = heapq.merge(mine, *streams, key=lambda candidate: candidate.order)
+    page = list(islice(merged, ask.limit + 1))
+    return page[: ask.limit], total, len(page) > ask.limit
+
+
 def worklist(
     conn: Connection,
     *,
@@ -324,19 +516,20 @@ def worklist(
     after: str | None = None,
     limit: int = 50,
     broken_days: int = BROKEN_PROMISE_DAYS,
+    indexed: bool = True,
 ) -> WorklistPage:
-    """One page of what `user` should do on `as_of`, most urgent first (`workspace.priority`)."""
+    """One page of what `user` should do on `as_of`, most urgent first (`workspace.priority`).
+
+    A collector's or a salesperson's list is read from the rank indexes of the summary
+    (`_indexed_page`); `indexed=False`, and the roles that reach every customer, rank the whole
+    reach in Python (`_ranked_page`, the reference the tests hold the indexed read equal to)."""
     require(user, Permission.LEDGER_READ)
     if not 1 <= limit <= PAGE_MAX:
         raise BadArgument(_m("a page holds 1 to %(most)s rows, not %(limit)s", most=PAGE_MAX, limit=limit))
-    key = _decode(after) if after else None
+    ask = _Ask(user, as_of, timezone, broken_days, _decode(after) if after else None, limit)
+    parts = _rank_parts(user) if indexed else None
     with _collector_paused():
-        ranked = priority.rank(
-            gather(conn, user=user, as_of=as_of, timezone=timezone, broken_days=broken_days)
-        )
-    rest = [candidate for candidate in ranked if key is None or candidate.order > key]
-    page = rest[:limit]
+        page, total, more = _ranked_page(conn, ask) if parts is None else _indexed_page(conn, ask, parts)
     shown = _with_days(conn, [candidate.make() for candidate in page], as_of)
     shown = [replace(line, order=candidate.order) for line, candidate in zip(shown, page, strict=True)]
-    more = len(rest) > limit
-    return WorklistPage(as_of, tuple(shown), len(ranked), _cursor(page[-1].order) if more and page else None)
+    return WorklistPage(as_of, tuple(shown), total, _cursor(page[-1].order) if more and page else None)

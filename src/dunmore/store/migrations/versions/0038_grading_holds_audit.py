@@ -1,7 +1,7 @@
 """Credit holds name the audit row of the action that set them
 
 Revision ID: 0038
-Revises: 0036
+Revises: 0037
 Create Date: 2026-12-07 08:00:00
 
 `credit_holds.audit_id`: the audit row of the action that set the hold. A grading is one action: its
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0038"
-down_revision = "0036"
+down_revision = "0037"
 branch_labels = None
 depends_on = None
 
