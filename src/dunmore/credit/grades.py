@@ -212,7 +212,7 @@ def _set_grades(conn: Connection, graded: pl.DataFrame) -> list[dict[str, Any]]:
                 f"UPDATE customers SET grade = s.grade FROM {name} s WHERE customers.id = s.id"  # noqa: S608
             )
     # the worklist's ranking key follows the grade
-    balances.follow(conn, customer_ids=changes.get_column("id").to_list())
+    balances.follow(conn, customer_ids=changes.get_column("id").to_list(), grade_only=True)
     shown = moved.select("customer", "before", pl.col("in_force").alias("after")).sort("customer")
     return shown.to_dicts()
 
@@ -246,7 +246,7 @@ def override(
         )
     )
     conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == row.id).values(grade=grade))
-    balances.follow(conn, customer_ids=[row.id])  # the worklist's ranking key follows the grade
+    balances.follow(conn, customer_ids=[row.id], grade_only=True)  # the ranking key follows the grade
     audit.record(
         conn,
         at=now,

@@ -260,28 +260,30 @@ def refresh(conn: Connection, *, customer_ids: Any = None, as_of: date) -> None:
         _refresh(conn, select(column("customer_id")).select_from(table(scope)), as_of)
 
 
-def follow(conn: Connection, *, customer_ids: Collection[int] | None) -> None:
+def follow(conn: Connection, *, customer_ids: Collection[int] | None, grade_only: bool = False) -> None:
     """Copy these customers' portfolio and owner (lower-cased) to their rows (None: every customer's)
-    and rank them by their grade, after a change of any of the three: one statement whatever their
-    number."""
+    and rank them by their grade, after a change of any of the three; `grade_only` (a grading) leaves
+    the portfolio and owner, whose indexes would be rewritten for nothing. One statement whatever
+    their number, joined to `customers` (UPDATE … FROM) so that each row reads its customer once — as
+    scalar subqueries, the grade was looked up again in every branch of the ranking key's CASE. On
+    the 1M-item SQLite ledger, the 194,726 customers a worst-case grading changes: 3.2 s before, of
+    which rewriting the two rank indexes is ≈1.2 s."""
     c, b = CUSTOMERS.c, BALANCES.c
+    key = expected_sql(
+        [b[name] for name in AGED], c.grade, b.last_overdue_due, b.as_of, b.overdue_minor, b.currency
+    )
+    copied = {"expected_minor": key} if grade_only else {
+        "portfolio": c.portfolio, "owner": func.lower(c.owner), "expected_minor": key
+    }  # fmt: skip
     mine = c.id == b.customer_id
-    grade = select(c.grade).where(mine).scalar_subquery()
-    copied = {
-        "portfolio": select(c.portfolio).where(mine).scalar_subquery(),
-        "owner": select(func.lower(c.owner)).where(mine).scalar_subquery(),
-        "expected_minor": expected_sql(
-            [b[name] for name in AGED], grade, b.last_overdue_due, b.as_of, b.overdue_minor, b.currency
-        ),
-    }
     if customer_ids is None:
-        conn.execute(update(BALANCES).values(copied))
+        conn.execute(update(BALANCES).where(mine).values(copied))
         return
     if not customer_ids:
         return
     with affected_customers(conn, customer_ids) as scope:
         wanted: Select[Any] = select(column("customer_id")).select_from(table(scope))
-        conn.execute(update(BALANCES).where(b.customer_id.in_(wanted)).values(copied))
+        conn.execute(update(BALANCES).where(mine, b.customer_id.in_(wanted)).values(copied))
 
 
 def without_row() -> Select[Any]:
