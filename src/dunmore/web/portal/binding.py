@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Connection
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from dunmore.errors import DunmoreError, NotFound
 from dunmore.portal import codes, links, service
@@ -48,6 +48,19 @@ def guard(request: Request, csrf_token: str) -> Access | Response:
     except LinkRefused as exc:
         found = exc.values.get("customer")
         return session.refused(request, exc.code, customer=found if isinstance(found, str) else None)
+
+
+def form_token(form: FormData) -> str:
+    """The CSRF token of a form read by hand (the dispute forms, read so that an oversize body is
+    refused unread), bounded."""
+    sent = form.get("csrf_token")
+    return sent if isinstance(sent, str) and len(sent) <= 100 else ""
+
+
+async def form_upload(form: FormData) -> Upload | None:
+    """The form's one optional file, checked as `upload` checks it."""
+    file = form.get("file")
+    return await upload(file if isinstance(file, UploadFile) else None)
 
 
 def _key(site: Site, conn: Connection) -> str:

@@ -11,7 +11,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Connection
-from starlette.datastructures import UploadFile
 
 from dunmore.errors import BadArgument, DunmoreError, NotFound
 from dunmore.i18n import _m
@@ -225,14 +224,12 @@ async def dispute(request: Request, site: Site, statement_id: StatementId) -> Re
     if binding.too_big(request):
         return binding.refuse_too_big(request, site, where)
     async with request.form(max_files=1, max_fields=FIELDS_MAX) as form:
-        sent = form.get("csrf_token")
-        csrf_token = sent if isinstance(sent, str) and len(sent) <= 100 else ""
+        csrf_token = binding.form_token(form)
         access = binding.guard(request, csrf_token)
         if isinstance(access, Response):
             return access
-        file = form.get("file")
         try:
-            upload = await binding.upload(file if isinstance(file, UploadFile) else None)
+            upload = await binding.form_upload(form)
             lines = _lines(form)
             code = _field(form, "code", 12)
         except DunmoreError as exc:
