@@ -1,11 +1,12 @@
-"""The portal in a real browser on a phone's screen (375 × 812), as the customer meets it: on 2026-03-16
-the run sends E002 (who reads zh-TW; collector ann owns it) its first overdue notice for INV-E2; the
-customer opens the portal link of that e-mail (read from the test SMTP server, where the delivery
-worker sent it), asks for a one-time code (read from there too: the staff mail outbox sends it),
-disputes 20,000.00 of INV-E2 with a PDF attached, then promises to pay 100,000.00 by 2026-03-31.
-Ann then finds E002 on her worklist, both requests in her alerts, and each event on the customer's
-timeline. The promise is not kept: the run of 2026-04-10 raises INV-E2 to the second level for the
-100,000.00 not in dispute only, and INV-E3 (due 2026-04-01) to the first."""
+"""The portal in a real browser on a phone's screen (375 × 812), as the customer meets it, once in
+zh-TW and once in English (E002's language in turn): on 2026-03-16 the run sends E002 (collector ann
+owns it) its first overdue notice for INV-E2; the customer opens the portal link of that e-mail (read
+from the test SMTP server, where the delivery worker sent it), asks for a one-time code (read from
+there too: the staff mail outbox sends it), disputes 20,000.00 of INV-E2 with a PDF attached, then
+promises to pay 100,000.00 by 2026-03-31. Ann then finds E002 on her worklist, both requests in her
+alerts, and each event on the customer's timeline. The promise is not kept: the run of 2026-04-10
+raises INV-E2 to the second level for the 100,000.00 not in dispute only, and INV-E3 (due
+2026-04-01) to the first."""
 
 # The fixtures are imported from their modules and named as test parameters, which F811 reports.
 
@@ -42,7 +43,7 @@ from tests.web.test_browser import _screenshots, _sign_in, browser
 
 __all__ = ["browser", "smtp_server"]
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
-LANGUAGE = "zh-TW"  # E002's: the notice, the portal and the code's mail are in it
+LANGUAGES = ["zh-TW", "en"]  # E002's, in turn: the notice, the portal and the code's mail are in it
 NEXT_RUN = date(2026, 4, 10)
 
 
@@ -50,20 +51,22 @@ NEXT_RUN = date(2026, 4, 10)
 class Portal:
     url: str
     engine: Engine
+    language: str
 
 
-@pytest.fixture
-def portal(sqlite_engine: Engine) -> Iterator[Portal]:
-    """The tests' ledger with the example policy, E002 owned by ann and read in zh-TW, and the run
-    of 2026-03-16 committed (its notices in the outbox); the application served."""
+@pytest.fixture(params=LANGUAGES)
+def portal(sqlite_engine: Engine, request: pytest.FixtureRequest) -> Iterator[Portal]:
+    """The tests' ledger with the example policy, E002 owned by ann and read in zh-TW (or English),
+    and the run of 2026-03-16 committed (its notices in the outbox); the application served."""
+    language = str(request.param)
     fill_ledger(sqlite_engine)
     with transaction(sqlite_engine, write=True) as conn:
         runs.load_policy(conn, EXAMPLE_POLICY, now=NOW, actor="t")
         c = CUSTOMERS.c
-        conn.execute(update(CUSTOMERS).where(c.external_id == "E002").values(owner="ann", language=LANGUAGE))
+        conn.execute(update(CUSTOMERS).where(c.external_id == "E002").values(owner="ann", language=language))
         _run(conn, NOW.date(), NOW)
     with serving(create_app(sqlite_engine, settings(), clock=lambda: NOW)) as url:
-        yield Portal(url, sqlite_engine)
+        yield Portal(url, sqlite_engine, language)
 
 
 def _run(conn: Connection, as_of: date, now: datetime) -> int:
@@ -95,8 +98,8 @@ def _notice_link(portal: Portal, server: SmtpServer) -> str:
     return found.group(0)
 
 
-def _phone(browser: Browser, errors: list[str]) -> Page:
-    page = browser.new_page(viewport={"width": 375, "height": 812}, locale=LANGUAGE, device_scale_factor=2)
+def _phone(browser: Browser, errors: list[str], language: str) -> Page:
+    page = browser.new_page(viewport={"width": 375, "height": 812}, locale=language, device_scale_factor=2)
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
     return page
@@ -105,7 +108,7 @@ def _phone(browser: Browser, errors: list[str]) -> Page:
 def _code(page: Page, portal: Portal, server: SmtpServer) -> str:
     """Ask for a code, let the outbox send it, read it from the mail that arrived."""
     before = len(server.messages)
-    page.get_by_role("button", name=i18n.translate(LANGUAGE, "Send me a code")).click()
+    page.get_by_role("button", name=i18n.translate(portal.language, "Send me a code")).click()
     page.wait_for_selector('[data-done="code"]')
     send_due(
         portal.engine,
@@ -169,12 +172,12 @@ def test_a_customer_disputes_with_a_pdf_and_promises_on_a_phone(
     errors: list[str] = []
     shots = _screenshots(tmp_path)
     link = _notice_link(portal, smtp_server)
-    page = _phone(browser, errors)
+    page = _phone(browser, errors, portal.language)
     page.goto(link)
     assert page.url.endswith("/portal")
-    page.wait_for_selector(f'html[lang="{LANGUAGE}"]')
+    page.wait_for_selector(f'html[lang="{portal.language}"]')
     assert page.evaluate("document.documentElement.scrollWidth") <= 375  # nothing wider than the phone
-    page.screenshot(path=str(shots / f"portal-phone-{LANGUAGE}.png"), full_page=True)
+    page.screenshot(path=str(shots / f"portal-phone-{portal.language}.png"), full_page=True)
 
     code = _code(page, portal, smtp_server)
     note = tmp_path / "delivery-note.pdf"
@@ -197,7 +200,7 @@ def test_a_customer_disputes_with_a_pdf_and_promises_on_a_phone(
     form.locator("input[name=code]").fill(code)
     form.locator("button[type=submit]").click()
     page.wait_for_selector('[data-done="promise"]')
-    page.screenshot(path=str(shots / f"portal-phone-done-{LANGUAGE}.png"), full_page=True)
+    page.screenshot(path=str(shots / f"portal-phone-done-{portal.language}.png"), full_page=True)
     with transaction(portal.engine) as conn:
         assert conn.execute(select(DISPUTES.c.opened_by)).scalar_one() == "portal:E002"
         assert conn.execute(select(PROMISES.c.due_on)).scalar_one().isoformat() == "2026-03-31"
