@@ -22,8 +22,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, func, select, update
+from sqlalchemy import Connection, Engine, Table, func, select, update
 
+from dunmore.credit import contract_approval, contracts
 from dunmore.delivery.models import DELIVERIES
 from dunmore.domain.money import Money, format_minor
 from dunmore.ledger.models import INVOICES, ITEM_LEVELS
@@ -51,6 +52,34 @@ def day(text: str) -> date:
 def morning(text: str) -> datetime:
     """08:00 UTC on an ISO date: the injected clock of a story."""
     return datetime.combine(day(text), time(8), tzinfo=UTC)
+
+
+def signed_contract(
+    conn: Connection,
+    customer: str,
+    number: str,
+    *,
+    interest_terms: str | None = None,
+    fee_terms: str | None = None,
+) -> list[str]:
+    """A contract of 10,000.00 CNY due on signing, Monday 2026-08-03, with these clauses: drafted by
+    wang, approved by boss (a manager the story added) the same day; its invoices' numbers."""
+    says = contracts.Says(
+        "Spare parts",
+        day("2026-08-03"),
+        Decimal("10000.00"),
+        "CNY",
+        "100% signing",
+        interest_terms=interest_terms,
+        fee_terms=fee_terms,
+    )
+    contracts.add_contract(
+        conn, customer=customer, number=number, says=says, by="wang", actor=ACTOR, now=morning("2026-08-03")
+    )
+    return contract_approval.approve(
+        conn, number=number, checker="boss", thresholds={}, country="CN", on=day("2026-08-03"),
+        now=morning("2026-08-03"), actor=ACTOR,
+    )  # fmt: skip
 
 
 def policy_file(folder: Path, text: str) -> Path:

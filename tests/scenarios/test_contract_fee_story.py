@@ -12,18 +12,17 @@ notice charges the policy's 50.00, C1's notice — which duns the contract's inv
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine
 
 from dunmore.access.service import add_user
 from dunmore.access.values import Role
-from dunmore.credit import contract_approval, contracts
+from dunmore.credit import contracts
 from dunmore.errors import BadArgument
 from dunmore.run.explain import explain
 from dunmore.store.db import transaction
-from tests.scenarios.story import ACTOR, Story, day, digest, morning
+from tests.scenarios.story import Story, day, digest, signed_contract
 
 
 def _story(engine: Engine) -> Story:
@@ -37,17 +36,7 @@ def _story(engine: Engine) -> Story:
             conn, login="boss", role=Role.MANAGER, password="a long enough password", actor="t",
             at=datetime(2026, 1, 1, tzinfo=UTC),
         )  # fmt: skip
-        says = contracts.Says(
-            "Spare parts", day("2026-08-03"), Decimal("10000.00"), "CNY", "100% signing",
-            fee_terms=" 200  PER notice",
-        )  # fmt: skip
-        contracts.add_contract(
-            conn, customer="C1", number="K-7", says=says, by="wang", actor=ACTOR, now=morning("2026-08-03")
-        )
-        made = contract_approval.approve(
-            conn, number="K-7", checker="boss", thresholds={}, country="CN", on=day("2026-08-03"),
-            now=morning("2026-08-03"), actor=ACTOR,
-        )  # fmt: skip
+        made = signed_contract(conn, "C1", "K-7", fee_terms=" 200  PER notice")
     assert made == ["CT-K-7-1"]
     return story
 

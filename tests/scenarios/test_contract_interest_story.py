@@ -11,17 +11,15 @@ clause: 10,000.00 × 10 % × 4 / 365 = 10.96.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from dunmore.access.service import add_user
 from dunmore.access.values import Role
-from dunmore.credit import contract_approval, contracts
 from dunmore.run.explain import explain
 from dunmore.store.db import transaction
-from tests.scenarios.story import ACTOR, EXAMPLE, Story, day, digest, morning, policy_file
+from tests.scenarios.story import EXAMPLE, Story, day, digest, policy_file, signed_contract
 
 
 def _story(engine: Engine, policy: Path = EXAMPLE) -> Story:
@@ -33,17 +31,7 @@ def _story(engine: Engine, policy: Path = EXAMPLE) -> Story:
             conn, login="boss", role=Role.MANAGER, password="a long enough password", actor="t",
             at=datetime(2026, 1, 1, tzinfo=UTC),
         )  # fmt: skip
-        says = contracts.Says(
-            "Spare parts", day("2026-08-03"), Decimal("10000.00"), "CNY", "100% signing",
-            interest_terms="0.05% per day",
-        )  # fmt: skip
-        contracts.add_contract(
-            conn, customer="C1", number="K-7", says=says, by="wang", actor=ACTOR, now=morning("2026-08-03")
-        )
-        made = contract_approval.approve(
-            conn, number="K-7", checker="boss", thresholds={}, country="CN", on=day("2026-08-03"),
-            now=morning("2026-08-03"), actor=ACTOR,
-        )  # fmt: skip
+        made = signed_contract(conn, "C1", "K-7", interest_terms="0.05% per day")
     assert made == ["CT-K-7-1"]
     return story
 

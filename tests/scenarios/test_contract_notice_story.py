@@ -15,11 +15,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Engine, select
 
 from dunmore.access.service import add_user
 from dunmore.access.values import Role
-from dunmore.credit import contract_approval, contracts
 from dunmore.delivery.notice_view import load_notices
 from dunmore.delivery.render import Templates
 from dunmore.delivery.view import LANGUAGES, Language, NoticeView
@@ -27,24 +26,10 @@ from dunmore.ledger.models import CUSTOMERS
 from dunmore.run.models import NOTICES
 from dunmore.settings import Settings
 from dunmore.store.db import transaction
-from tests.scenarios.story import ACTOR, Story, day, morning
+from tests.scenarios.story import Story, signed_contract
 
 RATE = {"en": "18.25%", "zh-CN": "18.25%", "zh-TW": "18.25%"}
 POLICY_RATE = "3.65%"
-
-
-def _contract(conn: Connection, customer: str, number: str) -> None:
-    says = contracts.Says(
-        "Spare parts", day("2026-08-03"), Decimal("10000.00"), "CNY", "100% signing",
-        interest_terms="0.05% per day", fee_terms="200 per notice",
-    )  # fmt: skip
-    contracts.add_contract(
-        conn, customer=customer, number=number, says=says, by="wang", actor=ACTOR, now=morning("2026-08-03")
-    )
-    contract_approval.approve(
-        conn, number=number, checker="boss", thresholds={}, country="CN", on=day("2026-08-03"),
-        now=morning("2026-08-03"), actor=ACTOR,
-    )  # fmt: skip
 
 
 def _story(engine: Engine, language: str) -> Story:
@@ -58,8 +43,10 @@ def _story(engine: Engine, language: str) -> Story:
             conn, login="boss", role=Role.MANAGER, password="a long enough password", actor="t",
             at=datetime(2026, 1, 1, tzinfo=UTC),
         )  # fmt: skip
-        _contract(conn, "C1", "K-7")
-        _contract(conn, "C2", "K-8")
+        for customer, number in (("C1", "K-7"), ("C2", "K-8")):
+            signed_contract(
+                conn, customer, number, interest_terms="0.05% per day", fee_terms="200 per notice"
+            )
     story.run("2026-08-07")
     story.run("2026-08-18")
     return story
