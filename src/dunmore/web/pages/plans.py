@@ -15,7 +15,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dunmore.access.permissions import Permission, allows, require
 from dunmore.access.values import User
-from dunmore.errors import AmountError, BadArgument, CurrencyError, PermissionDenied, PlanRefused
+from dunmore.errors import (
+    AmountError,
+    BadArgument,
+    CurrencyError,
+    DunmoreError,
+    PermissionDenied,
+    PlanRefused,
+)
 from dunmore.i18n import _m
 from dunmore.portal import answers
 from dunmore.store.db import ID_MAX
@@ -142,16 +149,24 @@ def cancel_plan(
 
 
 def _answer(
-    request: Request, site: Site, conn: Conn, user: User, plan_id: int, answer: Callable[[], object]
+    request: Request,
+    site: Site,
+    conn: Conn,
+    user: User,
+    plan_id: int,
+    answer: Callable[[], object],
+    *,
+    permission: Permission = Permission.CUSTOMER_ACT,
+    refused: tuple[type[DunmoreError], ...] = REFUSED,
 ) -> Response:
-    """Run `answer` on a plan the user may see; back to its customer's section, or the section
-    with the reason when it is refused."""
-    require(user, Permission.CUSTOMER_ACT)
+    """Run `answer` on a plan the user may see, with `permission`; back to its customer's section,
+    or the section with the reason when it is `refused`."""
+    require(user, permission)
     shown = plans.get(conn, user=user, plan_id=plan_id)
     try:
         with conn.begin_nested():
             answer()
-    except REFUSED as exc:
+    except refused as exc:
         found = plans.customer_plans(conn, user=user, customer=shown.customer)
         problem = exc.render(user.language.value)
         return _render(request, site, user, status=400, plans=found, customer=shown.customer, problem=problem)
@@ -202,25 +217,23 @@ def counter_plan(
 
 
 def _decide(request: Request, site: Site, conn: Conn, user: User, plan_id: int, *, approve: bool) -> Response:
-    require(user, Permission.RUN_APPROVE)
-    shown = plans.get(conn, user=user, plan_id=plan_id)
-    try:
-        with conn.begin_nested():
-            plan_waivers.decide_plan(
-                conn,
-                plan_id=plan_id,
-                approve=approve,
-                checker=user.login,
-                on=site.today(),
-                now=site.now(),
-                actor=user.login,
-                user=user,
-            )
-    except (*REFUSED, PermissionDenied) as exc:
-        found = plans.customer_plans(conn, user=user, customer=shown.customer)
-        problem = exc.render(user.language.value)
-        return _render(request, site, user, status=400, plans=found, customer=shown.customer, problem=problem)
-    return RedirectResponse(f"/customers/{shown.customer}/plans", status_code=303)
+    def decide() -> object:
+        return plan_waivers.decide_plan(
+            conn,
+            plan_id=plan_id,
+            approve=approve,
+            checker=user.login,
+            on=site.today(),
+            now=site.now(),
+            actor=user.login,
+            user=user,
+        )
+
+    # the asker deciding their own waivers (a PermissionDenied) is refused in the section, not by a 403
+    return _answer(
+        request, site, conn, user, plan_id, decide, permission=Permission.RUN_APPROVE,
+        refused=(*REFUSED, PermissionDenied),
+    )  # fmt: skip
 
 
 @router.post("/plans/{plan_id}/approve", response_model=None)
