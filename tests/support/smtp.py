@@ -174,6 +174,7 @@ class SmtpServer:
         tls: TlsMode = "none",
         tls_files: TlsFiles | None = None,
         users: Mapping[str, str] | None = None,
+        smtputf8: bool = False,
     ) -> None:
         if tls != "none" and tls_files is None:
             raise ValueError("a TLS mode needs tls_files (see make_tls_files)")
@@ -182,6 +183,7 @@ class SmtpServer:
         self.tls = tls
         self.tls_files = tls_files
         self.users = dict(users) if users is not None else None
+        self.smtputf8 = smtputf8  # offer SMTPUTF8 (RFC 6531): addresses that are not ASCII
         self._lock = threading.Condition()
         self._messages: list[ReceivedMessage] = []
         self._refusal: _Refusal | None = None
@@ -199,6 +201,7 @@ class SmtpServer:
     def start(self) -> None:
         handler = _Handler(self)
         options: dict[str, Any] = {"hostname": self.host, "port": self.port, "server_hostname": "mx.test"}
+        options["enable_SMTPUTF8"] = self.smtputf8
         if self.tls_files is not None and self.tls == "ssl":
             options["ssl_context"] = self.tls_files.server_context()
         if self.tls_files is not None and self.tls == "starttls":

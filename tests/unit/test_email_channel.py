@@ -6,7 +6,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from email.message import EmailMessage
+from email import message_from_string, policy
+from email.message import Message
 
 import pytest
 
@@ -20,7 +21,7 @@ SENDER = EmailSender(address="ar@dunmore.test", name="华东贸易 催款部", r
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n.\r\n..\x00\xff" * 50  # dots and binary
 
 
-def notice(delivery_id: int = 7, *, to_address: str = "li.si@example.cn") -> EmailMessage:
+def notice(delivery_id: int = 7, *, to_address: str = "li.si@example.cn") -> Message:
     return build_email(
         sender=SENDER,
         to_address=to_address,
@@ -35,7 +36,7 @@ def notice(delivery_id: int = 7, *, to_address: str = "li.si@example.cn") -> Ema
     )
 
 
-def send(server: SmtpServer, message: EmailMessage, **config: object) -> str:
+def send(server: SmtpServer, message: Message, **config: object) -> str:
     with SmtpChannel(server.config(**config)) as channel:
         return channel.send(message).reply
 
@@ -212,6 +213,31 @@ def test_an_invalid_recipient_address_is_permanent_before_any_connection() -> No
 
     assert not raised.value.transient
     assert "'li.si at example.cn'" in raised.value.detail
+
+
+def test_a_domain_that_is_not_ascii_goes_as_utf8_to_a_server_that_offers_smtputf8() -> None:
+    with SmtpServer(smtputf8=True) as server:
+        send(server, notice(to_address="li.si@例子.中国"))
+
+        [received] = server.messages
+    assert received.rcpt_tos == ("li.si@例子.中国",)
+    message = message_from_string(received.raw.decode(), policy=policy.default)  # raw UTF-8 headers
+    assert message["To"].addresses[0].addr_spec == "li.si@例子.中国"
+    assert message["To"].addresses[0].display_name == "李四（财务部）"
+    assert message["Subject"] == "付款提醒：发票 INV-2026-031 已逾期 15 天"
+    text = message.get_body(preferencelist=("plain",))
+    assert text is not None
+    assert "已于 2026-03-01 到期" in text.get_content()
+
+
+def test_a_domain_that_is_not_ascii_is_refused_by_a_server_without_smtputf8(
+    smtp_server: SmtpServer,
+) -> None:
+    with pytest.raises(SendError, match="SMTPUTF8") as refused:
+        send(smtp_server, notice(to_address="li.si@例子.中国"))
+
+    assert not refused.value.transient
+    assert smtp_server.messages == []
 
 
 def test_a_message_without_recipient_is_refused_before_sending() -> None:

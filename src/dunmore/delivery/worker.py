@@ -39,7 +39,7 @@ from dunmore.webhooks.dispatch import WebhookPoster, WebhookTally
 from dunmore.workspace.staff_mail import Sent as StaffMailTally
 
 if TYPE_CHECKING:
-    from email.message import EmailMessage
+    from email.message import Message as MimeMessage
 
     from dunmore.delivery.channels.base import Receipt
     from dunmore.delivery.channels.sms import SmsGateway
@@ -64,7 +64,7 @@ class StopSignal(Protocol):
 class EmailSender(Protocol):
     """What the worker needs of an email channel (`SmtpChannel`, or the fake one)."""
 
-    def send(self, message: EmailMessage) -> Receipt: ...
+    def send(self, message: MimeMessage) -> Receipt: ...
 
 
 @dataclass(frozen=True)

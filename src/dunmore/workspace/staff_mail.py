@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from email.message import EmailMessage
+from email.message import Message
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -44,7 +44,7 @@ RETRY = timedelta(minutes=1)
 class MailSender(Protocol):
     """What sending needs of an e-mail channel (`SmtpChannel`, or the fake one)."""
 
-    def send(self, message: EmailMessage) -> Receipt: ...
+    def send(self, message: Message) -> Receipt: ...
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import Message
 from types import TracebackType
 from typing import Self
 
@@ -45,7 +45,7 @@ class FakeEmailChannel:
     """Keeps every message it is given in `sent`, in order; a context manager like `SmtpChannel`."""
 
     def __init__(self) -> None:
-        self.sent: list[EmailMessage] = []
+        self.sent: list[Message] = []
         self.attempts = 0
         self.closed = False
         self._failures = _Failures()
@@ -67,7 +67,7 @@ class FakeEmailChannel:
         """Make the next `times` sends raise `SendError(detail, transient=transient)`."""
         self._failures.arm(times, transient=transient, detail=detail)
 
-    def send(self, message: EmailMessage) -> Receipt:
+    def send(self, message: Message) -> Receipt:
         self.attempts += 1
         envelope(message)
         self._failures.check()
