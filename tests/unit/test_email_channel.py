@@ -279,6 +279,27 @@ def test_a_connection_the_server_dropped_is_replaced_unseen(smtp_server: SmtpSer
     assert len({received.peer for received in smtp_server.messages}) == 3
 
 
+def test_a_kept_connection_the_server_is_closing_421_is_replaced_unseen(smtp_server: SmtpServer) -> None:
+    with SmtpChannel(smtp_server.config()) as channel:
+        channel.send(notice(1))
+        smtp_server.refuse(421, at="MAIL", times=1, text="4.4.2 idle too long, closing")
+        channel.send(notice(2))
+
+    assert smtp_server.message_ids() == ["<dunmore.delivery.1@dunmore.test>", "<dunmore.delivery.2@dunmore.test>"]
+    assert len({received.peer for received in smtp_server.messages}) == 2
+
+
+def test_421_on_a_new_connection_is_a_transient_refusal(smtp_server: SmtpServer) -> None:
+    smtp_server.refuse(421, at="MAIL", times=1)
+
+    with pytest.raises(SendError) as raised:
+        send(smtp_server, notice())
+
+    assert raised.value.transient
+    assert "421" in raised.value.detail
+    assert smtp_server.messages == []
+
+
 def test_a_resend_keeps_the_message_id_so_duplicates_can_be_counted(smtp_server: SmtpServer) -> None:
     send(smtp_server, notice(5))
     send(smtp_server, notice(5))

@@ -243,6 +243,10 @@ class Worker:
     def _handle(
         self, delivery: Claimed, notice: StoredNotice, recent: dict[tuple[int, str], list[datetime]]
     ) -> None:
+        """Judge, send and mark one delivery. Its mark is not flushed to disk before the next message
+        on PostgreSQL (`transaction(durable=False)`): a mark lost to a crash of the database server
+        sends the message again with the same Message-ID, as a crash of the worker between its send
+        and its mark always could (docs/design/delivery.md, "Sending speed")."""
         now = self.clock()
         sends = recent.setdefault((notice.customer_id, delivery.channel), [])
         situation = Situation(
@@ -251,7 +255,7 @@ class Worker:
         )  # fmt: skip
         verdict = judge(situation, self.rules, now)
         if verdict.action != "send":
-            with transaction(self.engine) as conn:
+            with transaction(self.engine, durable=False) as conn:
                 if verdict.action == "defer" and verdict.until is not None:
                     outbox.defer(
                         conn,
@@ -279,7 +283,7 @@ class Worker:
             said = _m("unexpected error, please report it: %(error)s", error=repr(error))
             self._failed(delivery, str(said), transient=False)
             return
-        with transaction(self.engine) as conn:
+        with transaction(self.engine, durable=False) as conn:
             if delivery.channel in TASK_CHANNELS:
                 task = outbox.create_task(
                     conn,
@@ -299,7 +303,7 @@ class Worker:
 
     def _failed(self, delivery: Claimed, detail: str, *, transient: bool) -> None:
         d = self.settings.delivery
-        with transaction(self.engine) as conn:
+        with transaction(self.engine, durable=False) as conn:
             status = outbox.mark_error(
                 conn, delivery, detail, transient=transient, now=self.clock(), max_attempts=d.max_attempts,
                 retry=timedelta(seconds=d.retry_seconds),
