@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import dunmore
+from dunmore.cli import commands
 
 SRC = str(Path(dunmore.__file__).resolve().parents[1])
 HEAVY = (
@@ -25,6 +26,7 @@ HEAVY = (
     "dunmore.demo.generator",
     "dunmore.access.service",
 )
+COMMAND_MODULES = commands.MODULES  # each imported only when one of its commands is used
 
 
 def _loaded_after(
@@ -49,26 +51,29 @@ def _loaded_after(
     return done.stdout, set(last.split()[1:])
 
 
-def test_help_imports_none_of_the_heavy_modules(tmp_path: Path) -> None:
-    output, loaded = _loaded_after(["--help"], tmp_path)
+def test_help_imports_none_of_the_heavy_modules_nor_the_commands(tmp_path: Path) -> None:
+    output, loaded = _loaded_after(["--help"], tmp_path, watched=HEAVY + COMMAND_MODULES)
     assert "aging" in output  # the whole help: every command listed
     assert "templates" in output
     assert loaded == set()
 
 
-def test_a_sub_command_help_loads_only_the_settings(tmp_path: Path) -> None:
-    output, loaded = _loaded_after(["run", "--help"], tmp_path)
+def test_a_sub_command_help_loads_the_settings_and_its_own_module(tmp_path: Path) -> None:
+    output, loaded = _loaded_after(["run", "--help"], tmp_path, watched=HEAVY + COMMAND_MODULES)
     assert "--approve" in output
-    assert loaded == {"pydantic_settings"}  # the root command reads the settings before any sub-command
+    # the root command reads the settings before any sub-command
+    assert loaded == {"pydantic_settings", "dunmore.cli.dunning"}
 
 
-def test_aging_on_a_current_database_loads_neither_alembic_nor_the_delivery_and_demo(tmp_path: Path) -> None:
+def test_aging_on_a_current_database_loads_no_alembic_orm_delivery_or_demo(tmp_path: Path) -> None:
     from dunmore.store.db import open_database
 
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     open_database(url).dispose()
-    output, loaded = _loaded_after(["--db", url, "aging", "--as-of", "2026-11-23"], tmp_path)
+    watched = (*HEAVY, "sqlalchemy.orm", "sqlalchemy.dialects.postgresql", "dunmore.ledger.models")
+    output, loaded = _loaded_after(["--db", url, "aging", "--as-of", "2026-11-23"], tmp_path, watched=watched)
     assert "no open items as of 2026-11-23" in output
+    # a read-only report on SQLite: Core tables, no ORM, and no PostgreSQL dialect
     assert loaded <= {"polars", "sqlalchemy", "pydantic_settings"}
 
 

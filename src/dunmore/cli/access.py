@@ -281,5 +281,8 @@ def list_rows(
 
 
 def register(app: typer.Typer) -> None:
+    from dunmore.cli.alerts import set_email  # the address alerts go to: written beside them
+
+    users_app.command("set-email")(set_email)
     app.add_typer(users_app, name="users")
     app.add_typer(audit_app, name="audit")

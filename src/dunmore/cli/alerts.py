@@ -185,8 +185,6 @@ def calendar_revoke(ctx: typer.Context, login: FeedLogin) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    from dunmore.cli.access import users_app
-
+    """`alerts` and `calendar` (`users set-email` joins `users`, in `dunmore.cli.access`)."""
     app.add_typer(alerts_app, name="alerts")
     app.add_typer(calendar_app, name="calendar")
-    users_app.command("set-email")(set_email)

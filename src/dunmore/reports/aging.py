@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Connection, and_, case, func, literal, sel
 from sqlalchemy.sql.elements import True_
 
 from dunmore.domain.aging import Bucket
-from dunmore.ledger.models import ALLOCATIONS, CUSTOMERS, INVOICES
+from dunmore.ledger.tables import ALLOCATIONS, CUSTOMERS, INVOICES
 from dunmore.store.bulk import read_frame
 
 GroupBy = Literal["currency", "customer"]

@@ -1,27 +1,13 @@
-"""The declarative base every table of Dunmore hangs from, with stable constraint names."""
+"""The declarative base every ORM-declared table of Dunmore hangs from (on `METADATA`)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import MetaData, text
 from sqlalchemy.orm import DeclarativeBase
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from dunmore.store.metadata import METADATA, partial
+
+__all__ = ["Base", "partial"]
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-
-
-def partial(condition: str) -> dict[str, Any]:
-    """The keyword arguments of an `Index` that holds only the rows where `condition` (SQL) is true,
-    on both backends."""
-    where = text(condition)
-    return {"sqlite_where": where, "postgresql_where": where}
+    metadata = METADATA
