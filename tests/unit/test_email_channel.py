@@ -285,7 +285,10 @@ def test_a_kept_connection_the_server_is_closing_421_is_replaced_unseen(smtp_ser
         smtp_server.refuse(421, at="MAIL", times=1, text="4.4.2 idle too long, closing")
         channel.send(notice(2))
 
-    assert smtp_server.message_ids() == ["<dunmore.delivery.1@dunmore.test>", "<dunmore.delivery.2@dunmore.test>"]
+    assert smtp_server.message_ids() == [
+        "<dunmore.delivery.1@dunmore.test>",
+        "<dunmore.delivery.2@dunmore.test>",
+    ]
     assert len({received.peer for received in smtp_server.messages}) == 2
 
 
