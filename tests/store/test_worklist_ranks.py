@@ -10,13 +10,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, select
+import pytest
+from sqlalchemy import Connection, Engine, inspect, select
 
 from dunmore.access import portfolios
 from dunmore.access.service import add_user
 from dunmore.access.values import Role, User
 from dunmore.credit import grades
 from dunmore.imports import Kind, import_file
+from dunmore.ledger import balances
 from dunmore.ledger.models import BALANCES, CUSTOMERS, RANKS
 from dunmore.run import service
 from dunmore.run.models import RUNS
@@ -93,7 +95,13 @@ class _Keys:
         self.before = stored
 
 
-def test_the_ranking_keys_follow_every_write_path(engine: Engine, tmp_path: Path) -> None:
+@pytest.mark.parametrize("mass", [False, True])
+def test_the_ranking_keys_follow_every_write_path(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mass: bool
+) -> None:
+    """`mass`: every re-rank taken for a mass one (the rank indexes dropped and built again after)."""
+    if mass:
+        monkeypatch.setattr(balances, "DEFER_INDEXES_FROM", 1)
     keys = _Keys()
     with transaction(engine) as conn:
         boss = add_user(conn, login="boss", role=Role.MANAGER, password="a long enough password",
@@ -117,7 +125,9 @@ def test_the_ranking_keys_follow_every_write_path(engine: Engine, tmp_path: Path
         keys.check(conn, "customer import")
         revert(conn, _newest_run(conn), now=AT, actor="test")
         keys.check(conn, "run revert", changes=False)  # as its refresh leaves them: unchanged here
+        indexes = {index["name"] for index in inspect(conn).get_indexes("worklist_ranks")}
     assert len(keys.before) >= 4
+    assert indexes >= {"ix_worklist_ranks_portfolio", "ix_worklist_ranks_owner"}
 
 
 def _graded(conn: Connection, boss: User, keys: _Keys) -> None:
