@@ -393,8 +393,7 @@ def _special(
     by the rank index, the stale rows' stored keys taken out and their recomputed ones put in."""
     user, as_of, tz = ask.user, ask.as_of, ask.timezone
     b, r = BALANCES.c, RANKS.c
-    scope, found = customer_scope(user, on=BALANCES), customer_scope(user, by_index=False)
-    unindexed = customer_scope(user, on=BALANCES, by_index=False)
+    found, unindexed = customer_scope(user, by_index=False), customer_scope(user, on=BALANCES, by_index=False)
     follow_ups = _follow_ups(conn, found, as_of, tz)
     broken = _broken(conn, found, as_of, tz, ask.broken_days)
     tasks = _tasks(conn, user, found, tz)
@@ -414,7 +413,8 @@ def _special(
         BALANCES.join(CUSTOMERS, CUSTOMERS.c.id == b.customer_id).join(RANKS, _ranked())
     )
     for chunk in _chunks(ids):
-        for row in conn.execute(fresh_ones.where(b.customer_id.in_(chunk), scope)):
+        # found by their keys: scoped by the portfolio index, SQLite walked the whole portfolio per chunk
+        for row in conn.execute(fresh_ones.where(b.customer_id.in_(chunk), unindexed)):
             stored_value.add(int(row.id))
             if not row.stale:
                 fresh.append(row)
