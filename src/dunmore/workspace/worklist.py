@@ -399,14 +399,14 @@ def _special(
     tasks = _tasks(conn, user, found, tz)
     missed = _missed(conn, found, as_of, tz, ask.broken_days)
     worked = frozenset(worked_today(conn, user=user, as_of=as_of, timezone=tz))
-    stale_ones = select(b.customer_id, b.currency, r.expected_minor).where(stale_aging(as_of), unindexed)
-    stale_rows = list(conn.execute(stale_ones.select_from(BALANCES.outerjoin(RANKS, _ranked()))))
+    stale_ones = conn.execute(select(b.customer_id).where(stale_aging(as_of), unindexed)).scalars()
     customers: dict[int, Customer] = {}
     for row, _found in (*follow_ups, *broken, *tasks, *missed):
         customers.setdefault(row.id, _customer(row))
-    ids = frozenset(customers) | worked | {int(row.customer_id) for row in stale_rows}
-    # their accounts: the fresh stored rows, the stale ones recomputed
+    ids = frozenset(customers) | worked | {int(cid) for cid in stale_ones}
+    # their accounts: the fresh stored rows, the stale ones recomputed (and their stored keys kept)
     fresh: list[Any] = []
+    stale_keys: list[Any] = []
     stored_value: set[int] = set()
     fresh_ones = select(*_account_columns(b, as_of), r.expected_minor, stale_aging(as_of).label("stale"))
     fresh_ones = fresh_ones.select_from(
@@ -416,8 +416,7 @@ def _special(
         # found by their keys: scoped by the portfolio index, SQLite walked the whole portfolio per chunk
         for row in conn.execute(fresh_ones.where(b.customer_id.in_(chunk), unindexed)):
             stored_value.add(int(row.id))
-            if not row.stale:
-                fresh.append(row)
+            (stale_keys if row.stale else fresh).append(row)
     recomputed = _account_rows(_stale_accounts(conn, found, as_of))
     totals: dict[str, list[int]] = {}
     summed = select(r.currency, func.sum(r.expected_minor), func.count())
@@ -426,11 +425,10 @@ def _special(
             into = totals.setdefault(currency, [0, 0])
             into[0] += int(total or 0)
             into[1] += int(count)
-    for row in stale_rows:
-        if row.expected_minor is not None:
-            into = totals.setdefault(row.currency, [0, 0])
-            into[0] -= int(row.expected_minor)
-            into[1] -= 1
+    for row in stale_keys:
+        into = totals.setdefault(row.currency, [0, 0])
+        into[0] -= int(row.expected_minor)
+        into[1] -= 1
     for account in recomputed:
         into = totals.setdefault(account.currency, [0, 0])
         into[0] += priority.expected_value(
