@@ -9,7 +9,7 @@ added once: for the collector's customers, 2,000 logged contacts (500 with a fol
 broken promises and 1,000 open call tasks; 500 contacts logged by the collector on the day (worked
 lines). Timed on the run's date (every summary row exact) and the day after (the rows whose items
 moved to another aging bucket overnight are recomputed from their invoices). The collector's list is
-read from the rank index (`expected_minor`); `--reference` times the reference instead (the whole
+read from the rank index (`worklist_ranks`); `--reference` times the reference instead (the whole
 portfolio ranked in Python), and each day's first page is checked equal to the reference's first.
 """
 

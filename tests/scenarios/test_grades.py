@@ -24,7 +24,7 @@ from dunmore.credit.grades_explain import Explanation, explain
 from dunmore.credit.grades_models import CREDIT_HOLDS, GRADE_HISTORY
 from dunmore.errors import BadArgument, PermissionDenied
 from dunmore.ledger import balances
-from dunmore.ledger.models import BALANCES, CUSTOMERS
+from dunmore.ledger.models import BALANCES, CUSTOMERS, RANKS
 from dunmore.store.db import transaction
 from dunmore.workspace.models import ALERTS, PROMISES
 from dunmore.workspace.priority import OVER_YEAR_DAYS, Account, expected_value
@@ -286,14 +286,15 @@ def test_the_hold_rules_pick_grade_d_or_overdue_beyond_the_limit_once(engine: En
 
 
 def ranking_key(engine: Engine, customer: str) -> tuple[str, int, int]:
-    """The customer's grade, its stored worklist ranking key (its summary row's `expected_minor`)
-    and the key that grade gives the row's amounts (`priority.expected_value`)."""
-    b, c = BALANCES.c, CUSTOMERS.c
+    """The customer's grade, its stored worklist ranking key (its account's `worklist_ranks` row)
+    and the key that grade gives the summary row's amounts (`priority.expected_value`)."""
+    b, c, r = BALANCES.c, CUSTOMERS.c, RANKS.c
     with engine.connect() as conn:
         row = conn.execute(
-            select(BALANCES, c.grade)
+            select(BALANCES, c.grade, r.expected_minor)
             .join(CUSTOMERS, c.id == b.customer_id)
-            .where(c.external_id == customer, b.expected_minor.is_not(None))
+            .join(RANKS, (r.customer_id == b.customer_id) & (r.currency == b.currency))
+            .where(c.external_id == customer)
         ).one()
     over_year = row.last_overdue_due + timedelta(days=OVER_YEAR_DAYS) <= row.as_of
     aged = (row.aged_1_minor, row.aged_2_minor, row.aged_3_minor, row.aged_4_minor, row.aged_5_minor)

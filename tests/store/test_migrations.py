@@ -72,3 +72,42 @@ _ONE_NOTICE_OF_TWO_ITEMS = [
     "INSERT INTO notice_items (id, notice_id, item_id, kind, level, days_past_due, open_minor,"
     " interest_minor) VALUES (7, 1, 1, 'invoice', 1, 28, 1000, 0), (8, 1, 2, 'invoice', 1, 27, 500, 0)",
 ]
+
+
+def test_the_ranking_keys_move_to_their_own_table_and_back(engine: Engine) -> None:
+    """Migration 0039 moves the keys stored in the summary rows (0037's `expected_minor`) to
+    `worklist_ranks`, a row per key with the row's portfolio and owner; its downgrade puts them back."""
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0038")
+    with engine.begin() as conn:
+        for statement in _TWO_SUMMARY_ROWS_AND_ONE_KEY:
+            conn.execute(text(statement))
+    assert upgrade(engine)
+    with engine.connect() as conn:
+        ranks = conn.execute(
+            text("SELECT customer_id, currency, portfolio, owner, expected_minor FROM worklist_ranks")
+        ).all()
+        columns = {column["name"] for column in inspect(conn).get_columns("customer_balances")}
+    assert [tuple(row) for row in ranks] == [(1, "CNY", "east", "wang", 970)]
+    assert "expected_minor" not in columns
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0038")
+    with engine.connect() as conn:
+        keys = conn.execute(
+            text("SELECT customer_id, currency, expected_minor FROM customer_balances ORDER BY customer_id")
+        ).all()
+        tables = inspect(conn).get_table_names()
+    assert [tuple(row) for row in keys] == [(1, "CNY", 970), (2, "USD", None)]
+    assert "worklist_ranks" not in tables
+    assert upgrade(engine)
+
+
+_TWO_SUMMARY_ROWS_AND_ONE_KEY = [
+    "INSERT INTO customers (id, external_id, name, language, timezone, country, tags, on_hold, portfolio)"
+    " VALUES (1, 'C1', 'A', 'en', 'UTC', 'CN', '', false, 'east'),"
+    " (2, 'C2', 'B', 'en', 'UTC', 'CN', '', false, 'default')",
+    "INSERT INTO customer_balances (customer_id, currency, as_of, open_minor, overdue_minor, max_level,"
+    " aged_1_minor, aged_2_minor, aged_3_minor, aged_4_minor, aged_5_minor, portfolio, owner, expected_minor)"
+    " VALUES (1, 'CNY', '2026-03-01', 1000, 1000, 0, 1000, 0, 0, 0, 0, 'east', 'wang', 970),"
+    " (2, 'USD', '2026-03-01', 500, 0, 0, 0, 0, 0, 0, 0, 'default', NULL, NULL)",
+]

@@ -1,4 +1,4 @@
-"""The worklist read from the rank indexes (`expected_minor` kept in the summary) is the list the
+"""The worklist read from the rank indexes (`expected_minor` kept in `worklist_ranks`) is the list the
 reference ranks in Python, line for line and page by page, on generated ledgers (SQLite and
 PostgreSQL): several currencies, grades spelled loosely, equal amounts (ties), items about to change
 aging bucket or to pass a year past due, read on the summary's day, before it and after it;

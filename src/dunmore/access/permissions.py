@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Table, false, func, true
 from dunmore.access.values import Role, User
 from dunmore.errors import PermissionDenied
 from dunmore.i18n import N_, _m
-from dunmore.ledger.models import BALANCES, CUSTOMERS
+from dunmore.ledger.models import BALANCES, CUSTOMERS, RANKS
 
 
 class Permission(StrEnum):
@@ -151,7 +151,8 @@ def customer_scope(user: User, *, by_index: bool = True, on: Table = CUSTOMERS) 
     list), where SQLite without statistics would otherwise read and sort a whole portfolio.
 
     `on=BALANCES` says the same rule over `customer_balances`, whose rows carry their customer's
-    portfolio and lower-cased owner: a sum over the summary then needs no join to `customers`.
+    portfolio and lower-cased owner: a sum over the summary then needs no join to `customers`;
+    `on=RANKS` over the worklist's ranking keys (`worklist_ranks`), which carry them too.
     """
     scope = ROLES[user.role].scope
     if user.disabled:
@@ -167,12 +168,15 @@ def customer_scope(user: User, *, by_index: bool = True, on: Table = CUSTOMERS) 
 
 
 def _lower_owner(on: Table) -> ColumnElement[str]:
-    """The owner of the rows of `on` without case: `customer_balances` stores it lower-cased."""
-    if on is BALANCES:
+    """The owner of the rows of `on` without case: `customer_balances` and `worklist_ranks` store it
+    lower-cased."""
+    if on is BALANCES or on is RANKS:
         return on.c.owner
     if on is CUSTOMERS:
         return func.lower(on.c.owner)
-    raise ValueError(f"the scoping rule applies to customers or customer_balances, not {on.name}")
+    raise ValueError(
+        f"the scoping rule applies to customers, customer_balances or worklist_ranks, not {on.name}"
+    )
 
 
 def role_table_markdown() -> str:

@@ -38,7 +38,7 @@ from dunmore.errors import BadArgument, NotFound
 from dunmore.i18n import _m
 from dunmore.ledger import balances
 from dunmore.ledger.models import CUSTOMERS
-from dunmore.store.bulk import insert_frame, read_columns, staged, update_frame
+from dunmore.store.bulk import deferred_indexes, insert_frame, read_columns, staged, update_frame
 from dunmore.workspace.alerts import raise_alerts
 
 REASON_MAX = 500
@@ -184,6 +184,10 @@ def _factors_json(graded: pl.DataFrame) -> pl.Expr:
 
 
 def _store_history(conn: Connection, graded: pl.DataFrame, version: int, as_of: date, now: datetime) -> None:
+    """One history row per customer graded (that date's rows replaced). A large insert into a history
+    not much larger (the first gradings of a ledger) checks its foreign key once after the COPY
+    rather than by PostgreSQL's trigger per row (`deferred_indexes`): 200,000 rows of the 1M-item
+    ledger, 2026-12-07 at load 1.5, alternating, 1.98–2.16 s against 1.12–1.19 s."""
     conn.execute(delete(GRADE_HISTORY).where(GRADE_HISTORY.c.as_of == as_of))
     rows = graded.select(
         "customer_id",
@@ -198,7 +202,8 @@ def _store_history(conn: Connection, graded: pl.DataFrame, version: int, as_of: 
         pl.lit(version).alias("scorecard_version"),
         pl.lit(now).alias("computed_at"),
     )
-    insert_frame(conn, GRADE_HISTORY, rows)
+    with deferred_indexes(conn, GRADE_HISTORY, rows.height):
+        insert_frame(conn, GRADE_HISTORY, rows)
 
 
 def _set_grades(conn: Connection, graded: pl.DataFrame) -> list[dict[str, Any]]:

@@ -13,7 +13,16 @@ from dunmore.demo.generator import DemoPortfolio
 from dunmore.errors import DunmoreError
 from dunmore.i18n import _m
 from dunmore.ledger import balances
-from dunmore.ledger.models import ALLOCATIONS, BALANCES, CONTACTS, CREDIT_NOTES, CUSTOMERS, INVOICES, PAYMENTS
+from dunmore.ledger.models import (
+    ALLOCATIONS,
+    BALANCES,
+    CONTACTS,
+    CREDIT_NOTES,
+    CUSTOMERS,
+    INVOICES,
+    PAYMENTS,
+    RANKS,
+)
 from dunmore.ledger.service import reallocate
 from dunmore.run.models import (
     DUNNING_GROUPS,
@@ -31,7 +40,7 @@ from dunmore.store.meta import is_demo_database, mark_demo
 LEDGER_TABLES = (
     LEVELS_BEFORE, GROUPS_BEFORE, TASKS, DELIVERY_EVENTS, DELIVERIES, NOTICE_ITEMS, NOTICES,
     REMINDER_RECORDS, RUNS, DUNNING_GROUPS,
-    BALANCES, ALLOCATIONS, PAYMENTS, CREDIT_NOTES, INVOICES, CONTACTS, CUSTOMERS,
+    RANKS, BALANCES, ALLOCATIONS, PAYMENTS, CREDIT_NOTES, INVOICES, CONTACTS, CUSTOMERS,
 )  # fmt: skip
 
 

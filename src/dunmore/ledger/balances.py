@@ -15,7 +15,8 @@ Each row also carries its customer's portfolio and owner (lower-cased), for the 
 to the rows directly; what changes a customer's portfolio or owner (the customer import, the
 portfolio commands of `access.portfolios`) calls `follow` for those customers.
 
-And the worklist's ranking key of the account (`expected_minor`, see `workspace.priority`): its
+And the worklist's ranking key of each account with something overdue, in `worklist_ranks`
+(`RANKS`, see `workspace.priority`), written in the same transaction as the summary rows: its
 overdue amount times the chance of recovering it at its age and the customer's grade, so that a
 collector's worklist reads the top of an index. It depends on the aged amounts (exact until
 `next_move`), on whether the newest overdue item is over a year past due (the recovery table's last
@@ -25,7 +26,8 @@ grade (grading, an override, the customer import) calls `follow`.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
@@ -58,8 +60,8 @@ from sqlalchemy.sql.elements import True_
 from sqlalchemy.sql.functions import FunctionElement
 
 from dunmore.domain.aging import DEFAULT_BOUNDS, Bucket, buckets
-from dunmore.ledger.models import BALANCES, CUSTOMERS, INVOICES, ITEM_LEVELS
-from dunmore.store.bulk import affected_customers
+from dunmore.ledger.models import BALANCES, CUSTOMERS, INVOICES, ITEM_LEVELS, RANKS
+from dunmore.store.bulk import DEFER_INDEXES_FROM, affected_customers, write_cache
 from dunmore.workspace.priority import OVER_YEAR_DAYS, PERCENT
 
 NO_CURRENCY = ""  # the row of a customer with nothing open
@@ -67,8 +69,8 @@ BUCKETS = buckets(DEFAULT_BOUNDS)  # the dashboard's buckets, stored per row: "n
 AGED = [f"aged_{n}_minor" for n in range(1, len(BUCKETS))]
 
 _COLUMNS = ["customer_id", "currency", "as_of", "open_minor", "overdue_minor", "max_level", "next_due",
-            "last_overdue_due", *AGED, "next_move", "last_move", "portfolio", "owner",
-            "expected_minor"]  # fmt: skip
+            "last_overdue_due", *AGED, "next_move", "last_move", "portfolio", "owner"]  # fmt: skip
+_RANKED = ["customer_id", "currency", "portfolio", "owner", "expected_minor"]
 _SPACES = " \t\n\r\x0b\x0c"  # what `str.strip` takes off a grade before its first letter
 
 
@@ -133,12 +135,10 @@ def _with_year_mark(next_move: Any, last_move: Any, last_overdue_due: Any, as_of
     return later, earlier
 
 
-def expected_sql(
-    aged: list[Any], grade: Any, last_overdue_due: Any, as_of: Any, overdue: Any, currency: Any
-) -> Any:
-    """`workspace.priority.expected_value` in SQL, for the stored ranking key: integer products over
-    the table in percents, rounded half up (the amounts are never negative, so SQL's integer
-    division, which truncates, floors as Python's does); null for an account with nothing overdue."""
+def expected_sql(aged: list[Any], grade: Any, last_overdue_due: Any, as_of: Any) -> Any:
+    """`workspace.priority.expected_value` in SQL, for the stored ranking key of an account with
+    something overdue: integer products over the table in percents, rounded half up (the amounts are
+    never negative, so SQL's integer division, which truncates, floors as Python's does)."""
     over_year = _year_mark(last_overdue_due) <= as_of
     amounts = [func.coalesce(amount, 0) for amount in aged]
 
@@ -149,8 +149,23 @@ def expected_sql(
 
     letter = func.substr(func.ltrim(func.coalesce(grade, ""), _SPACES), 1, 1)
     graded = [(letter.in_([name, name.lower()]), value(PERCENT[name])) for name in PERCENT if name != "none"]
-    expected = case(*graded, else_=value(PERCENT["none"]))
-    return case((and_(overdue > 0, currency != NO_CURRENCY), expected), else_=None)
+    return case(*graded, else_=value(PERCENT["none"]))
+
+
+def _key() -> Any:
+    """The ranking key of the summary row under its customer's grade (over BALANCES ⋈ CUSTOMERS)."""
+    b = BALANCES.c
+    return expected_sql([b[name] for name in AGED], CUSTOMERS.c.grade, b.last_overdue_due, b.as_of)
+
+
+def _ranked(customers: Select[Any] | None) -> Select[Any]:
+    """The `worklist_ranks` rows of these customers' summary rows (None: every customer's): one per
+    account with something overdue, keyed under its customer's grade."""
+    b, c = BALANCES.c, CUSTOMERS.c
+    query = select(b.customer_id, b.currency, b.portfolio, b.owner, _key())
+    query = query.select_from(BALANCES.join(CUSTOMERS, c.id == b.customer_id))
+    query = query.where(b.overdue_minor > 0, b.currency != NO_CURRENCY)
+    return query if customers is None else query.where(b.customer_id.in_(customers))
 
 
 def stale_aging(as_of: date) -> ColumnElement[bool]:
@@ -189,7 +204,8 @@ def overdue_on(as_of: date) -> ColumnElement[int]:
 
 def _computed(customers: Select[Any] | None, as_of: date, *, keyed: bool = True) -> Select[Any]:
     """The rows of these customers' accounts as of `as_of`, from their open invoices (`keyed=False`:
-    without the ranking key, nor the year mark among the moves, for a reader of the amounts)."""
+    without the year mark among the moves, which only the ranking key needs, for a reader of the
+    amounts)."""
     i = INVOICES.c
     overdue = case((i.due_date < as_of, i.open_minor), else_=0)
     query = select(
@@ -220,11 +236,8 @@ def _computed(customers: Select[Any] | None, as_of: date, *, keyed: bool = True)
         return select(sums, c.portfolio, func.lower(c.owner)).select_from(
             sums.join(CUSTOMERS, c.id == s.customer_id)
         )
-    day = literal(as_of, Date)
-    moves = _with_year_mark(s.next_move, s.last_move, s.last_overdue_due, day)
-    expected = expected_sql([s[name] for name in AGED], c.grade, s.last_overdue_due, day, s.overdue_minor,
-                            s.currency)  # fmt: skip
-    whose = select(*[s[name] for name in _COLUMNS[:-5]], *moves, c.portfolio, func.lower(c.owner), expected)
+    moves = _with_year_mark(s.next_move, s.last_move, s.last_overdue_due, literal(as_of, Date))
+    whose = select(*[s[name] for name in _COLUMNS[:-4]], *moves, c.portfolio, func.lower(c.owner))
     return whose.select_from(sums.join(CUSTOMERS, c.id == s.customer_id))
 
 
@@ -234,56 +247,87 @@ def _empty(customers: Select[Any] | None, as_of: date) -> Select[Any]:
     query = select(
         c.id, literal(NO_CURRENCY), literal(as_of), literal(0), literal(0), literal(0),
         literal(None), literal(None), *[literal(0) for _ in AGED], literal(None), literal(None),
-        c.portfolio, func.lower(c.owner), literal(None, BigInteger),
+        c.portfolio, func.lower(c.owner),
     ).where(~exists().where(i.customer_id == c.id, i.open_minor > 0))  # fmt: skip
     return query if customers is None else query.where(c.id.in_(customers))
 
 
 def _refresh(conn: Connection, customers: Select[Any] | None, as_of: date) -> None:
-    doomed = delete(BALANCES)
-    if customers is not None:
-        doomed = doomed.where(BALANCES.c.customer_id.in_(customers))
-    conn.execute(doomed)
+    """The summary rows and ranking keys of these customers (a select that the writes here do not
+    change, or None for every customer) recomputed: deleted, then inserted."""
+    for doomed in (RANKS, BALANCES):
+        statement = delete(doomed)
+        conn.execute(statement if customers is None else statement.where(doomed.c.customer_id.in_(customers)))
     conn.execute(insert(BALANCES).from_select(_COLUMNS, _computed(customers, as_of)))
     conn.execute(insert(BALANCES).from_select(_COLUMNS, _empty(customers, as_of)))
+    conn.execute(insert(RANKS).from_select(_RANKED, _ranked(customers)))
 
 
 def refresh(conn: Connection, *, customer_ids: Any = None, as_of: date) -> None:
     """Recompute the rows of these customers as of `as_of`: a collection of ids, a select of ids, or
-    None for every customer. Three statements whatever the number of customers."""
-    if customer_ids is None or isinstance(customer_ids, Select):
-        _refresh(conn, customer_ids, as_of)
+    None for every customer. Six statements whatever the number of customers. A select is taken
+    into a temporary table first, as it may read the summary (`without_row`), which they rewrite."""
+    if customer_ids is None:
+        _refresh(conn, None, as_of)
         return
-    if not customer_ids:
+    if not isinstance(customer_ids, Select) and not customer_ids:
         return
     with affected_customers(conn, customer_ids) as scope:
         _refresh(conn, select(column("customer_id")).select_from(table(scope)), as_of)
 
 
 def follow(conn: Connection, *, customer_ids: Collection[int] | None, grade_only: bool = False) -> None:
-    """Copy these customers' portfolio and owner (lower-cased) to their rows (None: every customer's)
-    and rank them by their grade, after a change of any of the three; `grade_only` (a grading) leaves
-    the portfolio and owner, whose indexes would be rewritten for nothing. One statement whatever
-    their number, joined to `customers` (UPDATE … FROM) so that each row reads its customer once — as
-    scalar subqueries, the grade was looked up again in every branch of the ranking key's CASE. On
-    the 1M-item SQLite ledger, the 194,726 customers a worst-case grading changes: 3.2 s before, of
-    which rewriting the two rank indexes is ≈1.2 s."""
-    c, b = CUSTOMERS.c, BALANCES.c
-    key = expected_sql(
-        [b[name] for name in AGED], c.grade, b.last_overdue_due, b.as_of, b.overdue_minor, b.currency
-    )
-    copied = {"expected_minor": key} if grade_only else {
-        "portfolio": c.portfolio, "owner": func.lower(c.owner), "expected_minor": key
-    }  # fmt: skip
-    mine = c.id == b.customer_id
+    """Copy these customers' portfolio and owner (lower-cased) to their summary rows and ranking
+    keys (None: every customer's) and re-rank their accounts by their grade, after a change of any of
+    the three; `grade_only` (a grading) sets the keys alone. One or two statements whatever their
+    number, joined to `customers` (UPDATE … FROM) so that each row reads its customer once."""
     if customer_ids is None:
-        conn.execute(update(BALANCES).where(mine).values(copied))
+        with _ranks_rewritten(conn, None):
+            _follow(conn, None, grade_only=grade_only)
         return
     if not customer_ids:
         return
-    with affected_customers(conn, customer_ids) as scope:
-        wanted: Select[Any] = select(column("customer_id")).select_from(table(scope))
-        conn.execute(update(BALANCES).where(mine, b.customer_id.in_(wanted)).values(copied))
+    with affected_customers(conn, customer_ids) as scope, _ranks_rewritten(conn, len(customer_ids)):
+        _follow(conn, select(column("customer_id")).select_from(table(scope)), grade_only=grade_only)
+
+
+@contextmanager
+def _ranks_rewritten(conn: Connection, customers: int | None) -> Iterator[None]:
+    """Around a re-rank of these many customers (None: all): SQLite's large page cache, and for a
+    mass re-rank (from `DEFER_INDEXES_FROM` customers and at least half the ranked accounts, as a
+    first grading changes most grades) the two rank indexes dropped and built again after, rather
+    than updated entry by entry. On the 1M-item ledger, the 186,093 customers a first grading
+    changes, 2026-12-07 (load 4–6): SQLite 4.5 s of CPU as updated, 2.4 s with the large cache, 1.2 s
+    with the cache and the indexes built again; PostgreSQL 3.4–7.2 s against 3.1–5.9 s, alternating
+    (every UPDATE of the key gives the row version an entry in each index; built again, the UPDATE
+    alone took 1.1 s). On PostgreSQL the dropped indexes lock `worklist_ranks` against other
+    sessions until the transaction ends, as an import's `deferred_indexes` does its table."""
+    with write_cache(conn):
+        if customers is not None and customers < DEFER_INDEXES_FROM:
+            yield
+            return
+        ranked = int(conn.execute(select(func.count()).select_from(RANKS)).scalar_one())
+        if ranked < DEFER_INDEXES_FROM or (customers is not None and customers * 2 < ranked):
+            yield
+            return
+        for index in RANKS.indexes:
+            index.drop(conn)
+        yield
+        for index in RANKS.indexes:
+            index.create(conn)
+
+
+def _follow(conn: Connection, customers: Select[Any] | None, *, grade_only: bool) -> None:
+    c, b, r = CUSTOMERS.c, BALANCES.c, RANKS.c
+    copied = {"portfolio": c.portfolio, "owner": func.lower(c.owner)}
+    if not grade_only:
+        moved = update(BALANCES).where(c.id == b.customer_id).values(copied)
+        conn.execute(moved if customers is None else moved.where(b.customer_id.in_(customers)))
+    keyed = update(RANKS).where(
+        r.customer_id == b.customer_id, r.currency == b.currency, c.id == b.customer_id
+    )
+    keyed = keyed.values(expected_minor=_key(), **({} if grade_only else copied))
+    conn.execute(keyed if customers is None else keyed.where(r.customer_id.in_(customers)))
 
 
 def without_row() -> Select[Any]:

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Executable, Select, Table, func, select, text
+from sqlalchemy import Connection, Executable, Select, Table, column, func, insert, select, table, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
 
@@ -290,11 +290,19 @@ def staged(conn: Connection, table: Table, frame: pl.DataFrame) -> Iterator[str]
 
 
 @contextmanager
-def affected_customers(conn: Connection, customer_ids: Collection[int]) -> Iterator[str]:
-    """A temporary table of customer ids to join against; yields its name."""
+def affected_customers(conn: Connection, customer_ids: Collection[int] | Select[Any]) -> Iterator[str]:
+    """A temporary table of customer ids to join against (a collection, or a select of one column of
+    ids, run once into the table); yields its name."""
     conn.execute(text(f"DROP TABLE IF EXISTS {AFFECTED}"))
     conn.execute(text(f"CREATE TEMPORARY TABLE {AFFECTED} (customer_id INTEGER PRIMARY KEY)"))
-    insert_frame(conn, AFFECTED, pl.DataFrame({"customer_id": sorted(set(customer_ids))}))
+    if isinstance(customer_ids, Select):
+        conn.execute(
+            insert(table(AFFECTED, column("customer_id"))).from_select(
+                ["customer_id"], customer_ids.distinct()
+            )
+        )
+    else:
+        insert_frame(conn, AFFECTED, pl.DataFrame({"customer_id": sorted(set(customer_ids))}))
     try:
         yield AFFECTED
     finally:

@@ -32,7 +32,7 @@ from dunmore.errors import BadArgument
 from dunmore.i18n import _m
 from dunmore.ledger import balances
 from dunmore.ledger.balances import AGED, NO_CURRENCY, fresh_aging, stale_aging
-from dunmore.ledger.models import BALANCES, CUSTOMERS, INVOICES
+from dunmore.ledger.models import BALANCES, CUSTOMERS, INVOICES, RANKS
 from dunmore.workspace import priority
 from dunmore.workspace.models import ACTIVITIES, PROMISES
 from dunmore.workspace.plan_models import PLAN_INSTALMENTS, PLANS
@@ -133,6 +133,11 @@ def _stale_accounts(conn: Connection, scope: ColumnElement[bool], as_of: date) -
         .where(k.overdue_minor > 0, tuple_(k.customer_id, k.currency).in_(stale_rows))
     )  # fmt: skip
     return list(conn.execute(query))
+
+
+def _ranked() -> ColumnElement[bool]:
+    """The `worklist_ranks` row of a summary row: the same account."""
+    return and_(RANKS.c.customer_id == BALANCES.c.customer_id, RANKS.c.currency == BALANCES.c.currency)
 
 
 def _account_rows(rows: Iterable[Any]) -> list[AccountRow]:
@@ -348,15 +353,16 @@ def _ranked_page(conn: Connection, ask: _Ask) -> tuple[list[priority.Ranked], in
 
 
 def _rank_parts(user: User) -> list[ColumnElement[bool]] | None:
-    """The parts of the user's reach that an index of the ranking key lists in order: each of a
+    """The parts of the user's reach (conditions over `worklist_ranks`) that an index of the ranking
+    key lists in order: each of a
     collector's portfolios, or a salesperson's own customers; None for the roles that reach every
     customer (or none), whose list is ranked whole (`_ranked_page`)."""
     scope = ROLES[user.role].scope
     if user.disabled or scope is Scope.ALL or (scope is Scope.PORTFOLIOS and not user.portfolios):
         return None
     if scope is Scope.PORTFOLIOS:
-        return [BALANCES.c.portfolio == portfolio for portfolio in sorted(user.portfolios)]
-    return [customer_scope(user, on=BALANCES)]
+        return [RANKS.c.portfolio == portfolio for portfolio in sorted(user.portfolios)]
+    return [customer_scope(user, on=RANKS)]
 
 
 _BATCH = 200  # value lines read from a rank index at a time
@@ -386,48 +392,43 @@ def _special(
     """The special customers' lines and the currencies' places: the stored keys summed per currency
     by the rank index, the stale rows' stored keys taken out and their recomputed ones put in."""
     user, as_of, tz = ask.user, ask.as_of, ask.timezone
-    b = BALANCES.c
-    scope, found = customer_scope(user, on=BALANCES), customer_scope(user, by_index=False)
-    unindexed = customer_scope(user, on=BALANCES, by_index=False)
+    b, r = BALANCES.c, RANKS.c
+    found, unindexed = customer_scope(user, by_index=False), customer_scope(user, on=BALANCES, by_index=False)
     follow_ups = _follow_ups(conn, found, as_of, tz)
     broken = _broken(conn, found, as_of, tz, ask.broken_days)
     tasks = _tasks(conn, user, found, tz)
     missed = _missed(conn, found, as_of, tz, ask.broken_days)
     worked = frozenset(worked_today(conn, user=user, as_of=as_of, timezone=tz))
-    stale_rows = list(
-        conn.execute(select(b.customer_id, b.currency, b.expected_minor).where(stale_aging(as_of), unindexed))
-    )
+    stale_ones = conn.execute(select(b.customer_id).where(stale_aging(as_of), unindexed)).scalars()
     customers: dict[int, Customer] = {}
     for row, _found in (*follow_ups, *broken, *tasks, *missed):
         customers.setdefault(row.id, _customer(row))
-    ids = frozenset(customers) | worked | {int(row.customer_id) for row in stale_rows}
-    # their accounts: the fresh stored rows, the stale ones recomputed
+    ids = frozenset(customers) | worked | {int(cid) for cid in stale_ones}
+    # their accounts: the fresh stored rows, the stale ones recomputed (and their stored keys kept)
     fresh: list[Any] = []
+    stale_keys: list[Any] = []
     stored_value: set[int] = set()
-    fresh_ones = select(*_account_columns(b, as_of), b.expected_minor, stale_aging(as_of).label("stale"))
-    fresh_ones = fresh_ones.select_from(BALANCES.join(CUSTOMERS, CUSTOMERS.c.id == b.customer_id))
+    fresh_ones = select(*_account_columns(b, as_of), r.expected_minor, stale_aging(as_of).label("stale"))
+    fresh_ones = fresh_ones.select_from(
+        BALANCES.join(CUSTOMERS, CUSTOMERS.c.id == b.customer_id).join(RANKS, _ranked())
+    )
     for chunk in _chunks(ids):
-        for row in conn.execute(
-            fresh_ones.where(b.customer_id.in_(chunk), scope, b.expected_minor.is_not(None))
-        ):
+        # found by their keys: scoped by the portfolio index, SQLite walked the whole portfolio per chunk
+        for row in conn.execute(fresh_ones.where(b.customer_id.in_(chunk), unindexed)):
             stored_value.add(int(row.id))
-            if not row.stale:
-                fresh.append(row)
+            (stale_keys if row.stale else fresh).append(row)
     recomputed = _account_rows(_stale_accounts(conn, found, as_of))
     totals: dict[str, list[int]] = {}
-    summed = select(b.currency, func.sum(b.expected_minor), func.count(b.expected_minor))
+    summed = select(r.currency, func.sum(r.expected_minor), func.count())
     for part in parts:
-        for currency, total, count in conn.execute(
-            summed.where(part, b.expected_minor.is_not(None)).group_by(b.currency)
-        ):
+        for currency, total, count in conn.execute(summed.where(part).group_by(r.currency)):
             into = totals.setdefault(currency, [0, 0])
             into[0] += int(total or 0)
             into[1] += int(count)
-    for row in stale_rows:
-        if row.expected_minor is not None:
-            into = totals.setdefault(row.currency, [0, 0])
-            into[0] -= int(row.expected_minor)
-            into[1] -= 1
+    for row in stale_keys:
+        into = totals.setdefault(row.currency, [0, 0])
+        into[0] -= int(row.expected_minor)
+        into[1] -= 1
     for account in recomputed:
         into = totals.setdefault(account.currency, [0, 0])
         into[0] += priority.expected_value(
@@ -456,28 +457,28 @@ def _value_stream(
     """The value lines of one part of the reach after `ask.key`, in order, read from its rank index:
     currency by currency in their places, each by its stored key (exact for every customer not in
     `skip`, whose rows are all fresh); a customer owing in several currencies stands on the first."""
-    b = BALANCES.c
+    b, r = BALANCES.c, RANKS.c
     key = ask.key
     first = 0 if key is None or key[0] < Section.VALUE else key[1]
     currencies = sorted(ranks, key=lambda currency: ranks[currency])
-    columns = select(*_account_columns(b, ask.as_of), b.expected_minor)
-    columns = columns.select_from(BALANCES.join(CUSTOMERS, CUSTOMERS.c.id == b.customer_id))
+    columns = select(*_account_columns(b, ask.as_of), r.expected_minor)
+    columns = columns.select_from(
+        RANKS.join(BALANCES, _ranked()).join(CUSTOMERS, CUSTOMERS.c.id == r.customer_id)
+    )
     for place in range(first, len(currencies)):
         currency, better = currencies[place], currencies[:place]
         bound = (-key[2], key[4]) if key is not None and key[0] == Section.VALUE and key[1] == place else None
         while True:
-            query = columns.where(part, b.currency == currency, b.expected_minor.is_not(None))
+            query = columns.where(part, r.currency == currency)
             if bound is not None:
                 query = query.where(
-                    b.expected_minor <= bound[0], or_(b.expected_minor < bound[0], b.customer_id > bound[1])
+                    r.expected_minor <= bound[0], or_(r.expected_minor < bound[0], r.customer_id > bound[1])
                 )
-            rows = list(conn.execute(query.order_by(b.expected_minor.desc(), b.customer_id).limit(_BATCH)))
+            rows = list(conn.execute(query.order_by(r.expected_minor.desc(), r.customer_id).limit(_BATCH)))
             elsewhere: set[int] = set()
             if better and rows:
-                owing = select(b.customer_id).where(
-                    b.customer_id.in_([row.id for row in rows]),
-                    b.currency.in_(better),
-                    b.expected_minor.is_not(None),
+                owing = select(r.customer_id).where(
+                    r.customer_id.in_([row.id for row in rows]), r.currency.in_(better)
                 )
                 elsewhere = {int(cid) for cid in conn.execute(owing).scalars()}
             for row, account in zip(rows, _account_rows(rows), strict=True):
@@ -496,8 +497,7 @@ def _indexed_page(
     lines said exactly, merged with the plain value lines read in order from the top of the index,
     as many as the page needs; the number of lines counted by the index."""
     special, ranks = _special(conn, ask, parts)
-    b = BALANCES.c
-    valued = select(func.count(func.distinct(b.customer_id))).where(b.expected_minor.is_not(None))
+    valued = select(func.count(func.distinct(RANKS.c.customer_id)))
     plain = sum(int(conn.execute(valued.where(part)).scalar_one()) for part in parts)
     total = plain - len(special.stored_value) + len(special.best)
     streams = [_value_stream(conn, ask, part, ranks, special.ids) for part in parts]
@@ -520,7 +520,7 @@ def worklist(
 ) -> WorklistPage:
     """One page of what `user` should do on `as_of`, most urgent first (`workspace.priority`).
 
-    A collector's or a salesperson's list is read from the rank indexes of the summary
+    A collector's or a salesperson's list is read from the rank indexes of `worklist_ranks`
     (`_indexed_page`); `indexed=False`, and the roles that reach every customer, rank the whole
     reach in Python (`_ranked_page`, the reference the tests hold the indexed read equal to)."""
     require(user, Permission.LEDGER_READ)
