@@ -61,7 +61,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from dunmore.domain.aging import DEFAULT_BOUNDS, Bucket, buckets
 from dunmore.ledger.models import BALANCES, CUSTOMERS, INVOICES, ITEM_LEVELS, RANKS
-from dunmore.store.bulk import DEFER_INDEXES_FROM, affected_customers, write_cache
+from dunmore.store.bulk import DEFER_INDEXES_FROM, affected_customers, deferred_indexes, write_cache
 from dunmore.workspace.priority import OVER_YEAR_DAYS, PERCENT
 
 NO_CURRENCY = ""  # the row of a customer with nothing open
@@ -254,13 +254,20 @@ def _empty(customers: Select[Any] | None, as_of: date) -> Select[Any]:
 
 def _refresh(conn: Connection, customers: Select[Any] | None, as_of: date) -> None:
     """The summary rows and ranking keys of these customers (a select that the writes here do not
-    change, or None for every customer) recomputed: deleted, then inserted."""
+    change, or None for every customer) recomputed: deleted, then inserted. When they are many and
+    at least half of the summary (a first import, a run's roll on a day every account moved), the two
+    tables' plain indexes — and on PostgreSQL their foreign keys — are built again after the inserts
+    (`store.bulk.deferred_indexes`, as imports do): on PostgreSQL each inserted row otherwise fires
+    a key check and goes into nine indexes one by one."""
     for doomed in (RANKS, BALANCES):
         statement = delete(doomed)
         conn.execute(statement if customers is None else statement.where(doomed.c.customer_id.in_(customers)))
-    conn.execute(insert(BALANCES).from_select(_COLUMNS, _computed(customers, as_of)))
-    conn.execute(insert(BALANCES).from_select(_COLUMNS, _empty(customers, as_of)))
-    conn.execute(insert(RANKS).from_select(_RANKED, _ranked(customers)))
+    whose = select(func.count()).select_from(CUSTOMERS if customers is None else customers.subquery())
+    rows = int(conn.execute(whose).scalar_one())
+    with deferred_indexes(conn, BALANCES, rows), deferred_indexes(conn, RANKS, rows):
+        conn.execute(insert(BALANCES).from_select(_COLUMNS, _computed(customers, as_of)))
+        conn.execute(insert(BALANCES).from_select(_COLUMNS, _empty(customers, as_of)))
+        conn.execute(insert(RANKS).from_select(_RANKED, _ranked(customers)))
 
 
 def refresh(conn: Connection, *, customer_ids: Any = None, as_of: date) -> None:
