@@ -240,6 +240,20 @@ def test_a_domain_that_is_not_ascii_is_refused_by_a_server_without_smtputf8(
     assert smtp_server.messages == []
 
 
+def test_a_line_break_in_the_subject_cannot_start_a_header_of_its_own(smtp_server: SmtpServer) -> None:
+    for n, subject in enumerate(["Reminder\r\nBcc: evil@example.com", "提醒\nBcc: evil@example.com"]):
+        message = build_email(
+            sender=SENDER, to_address="a@example.cn", to_name="", subject=subject, text="Hi",
+            html="<p>Hi</p>", message_id=message_id(n, "dunmore.test"),
+        )  # fmt: skip
+        send(smtp_server, message)
+
+    for received, said in zip(smtp_server.messages, ["Reminder Bcc:", "提醒 Bcc:"], strict=True):
+        assert received.message["Subject"] == f"{said} evil@example.com"
+        assert received.message["Bcc"] is None
+        assert received.rcpt_tos == ("a@example.cn",)
+
+
 def test_a_message_without_recipient_is_refused_before_sending() -> None:
     message = notice()
     del message["To"]

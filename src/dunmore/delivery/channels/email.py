@@ -188,6 +188,9 @@ def _header_address(address: Address, raw: bool) -> str:
 
 
 def _header_text(value: str, name: str, raw: bool) -> str:
+    """A header's text as written: on one line (a line break in a subject made of a customer's name
+    would otherwise start a header of its own), then encoded words unless ASCII or `raw`."""
+    value = " ".join(value.splitlines())
     if raw or value.isascii():
         return value
     return Header(value, "utf-8", header_name=name).encode()  # encoded words, folded
