@@ -336,8 +336,10 @@ def deferred_indexes(conn: Connection, table: Table, rows: int) -> Iterator[None
     transaction (DDL is transactional on both), so a failed import leaves indexes and keys as they
     were; on PostgreSQL the table is locked against other sessions until the import commits.
     """
-    existing = conn.execute(select(func.count()).select_from(table)).scalar_one() if rows else 0
-    if rows < DEFER_INDEXES_FROM or rows * 2 < existing:
+    if rows < DEFER_INDEXES_FROM:  # before counting the table: a small refresh must not scan it
+        yield
+        return
+    if rows * 2 < conn.execute(select(func.count()).select_from(table)).scalar_one():
         yield
         return
     if conn.dialect.name == "postgresql":
