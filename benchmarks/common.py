@@ -16,11 +16,15 @@ from pathlib import Path
 DATA = Path(__file__).parent / ".data"
 RESULTS = Path(__file__).parent / "results"
 
-# The console script, as `[project.scripts]` installs it, with the program name it shows in help.
+# The console script, as `[project.scripts]` installs it, with the program name it shows in help
+# (a checkout older than `dunmore.cli.entry` started at `dunmore.cli.app`).
 DUNMORE = [
     sys.executable,
     "-c",
-    "import sys; sys.argv[0] = 'dunmore'; from dunmore.cli.app import main; main()",
+    "import sys; sys.argv[0] = 'dunmore'\n"
+    "try:\n    from dunmore.cli.entry import main\n"
+    "except ImportError:\n    from dunmore.cli.app import main\n"
+    "main()",
 ]
 
 

@@ -171,12 +171,13 @@ def gettext_for(language: str) -> gettext.GNUTranslations:
         data = cached.read_bytes()
     except OSError:
         data = compiled(language)
-        _keep(cached, data)
+        keep(cached, data)
     return gettext.GNUTranslations(BytesIO(data))
 
 
-def _keep(path: Path, data: bytes) -> None:
-    """Write the compiled catalog atomically; a cache that cannot be written is only slower."""
+def keep(path: Path, data: bytes) -> None:
+    """Write a cached file (a compiled catalog, a kept help page) whole or not at all; a cache that
+    cannot be written is only slower."""
     import tempfile  # only when compiling: it imports `random`, a start-up cost
 
     try:
