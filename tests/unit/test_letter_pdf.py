@@ -231,7 +231,9 @@ def test_letters_are_typeset_by_typst(
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_a_letter_with_a_character_no_font_can_draw_is_refused(templates: Templates, language: Language) -> None:
+def test_a_letter_with_a_character_no_font_can_draw_is_refused(
+    templates: Templates, language: Language
+) -> None:
     view = sample_view(language)
     view = replace(view, debtor=replace(view.debtor, name=view.debtor.name + "\U000f0001"))
     letter = templates.render("final-notice", view).letter

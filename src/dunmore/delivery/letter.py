@@ -7,11 +7,11 @@ the subset of `dunmore.delivery.letter_body`) is printed from its HTML by WeasyP
 letter was before, at ≈0.23 s of CPU; so are the other documents printed from HTML (statements,
 timeline exports) through `render_pdf`.
 
-For WeasyPrint: the HTML comes from `dunmore.delivery.render` (a step's body inside `layouts/letter.html.jinja`); its
-stylesheet `layouts/letter.css` is found next to the layout. Fonts are the Noto CJK faces of Debian's
-fonts-noto-cjk, embedded as subsets, so a letter prints the same on any machine. A letter in which a
-character has no glyph in any installed font would print an empty box ("tofu"): it is refused with a
-`DeliveryError` rather than sent to print.
+For WeasyPrint: the HTML comes from `dunmore.delivery.render` (a step's body inside
+`layouts/letter.html.jinja`); its stylesheet `layouts/letter.css` is found next to the layout.
+Fonts are the Noto CJK faces of Debian's fonts-noto-cjk, embedded as subsets, so a letter prints
+the same on any machine. A letter in which a character has no glyph in any installed font would
+print an empty box ("tofu"): it is refused with a `DeliveryError` rather than sent to print.
 
 WeasyPrint takes about a second to import, so it is imported inside the functions: importing this
 module stays cheap for the CLI and the API. It needs the system library HarfBuzz-Subset

@@ -126,7 +126,9 @@ def _texts(value: object) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, dict):
-        return "".join(_texts(item) for key, item in value.items() if key not in ("tag", "language", "align", "printed"))
+        return "".join(
+            _texts(item) for key, item in value.items() if key not in ("tag", "language", "align", "printed")
+        )
     if isinstance(value, list):
         return "".join(_texts(item) for item in value)
     return ""

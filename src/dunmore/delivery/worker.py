@@ -391,7 +391,7 @@ class Worker:
         wanted = sorted({c.notice_id for c in claimed if "letter" in notices[c.notice_id].channels})
         if processes <= 1 or len(wanted) < 2 or self._stack is None:
             return
-        from dunmore.delivery.letter import Letter, LetterPrinter
+        from dunmore.delivery.letter import LetterPrinter
 
         if self._printer is None:
             self._printer = self._stack.enter_context(LetterPrinter(processes))
