@@ -102,6 +102,11 @@ def test_the_subset_becomes_a_tree_of_texts() -> None:
         "<p><strong>a</p></strong>",  # unbalanced: a browser's repair is not guessed
         "<p>a",
         "<h1>title</h1>",
+        "<table><td>a cell without its row</td></table>",
+        "<table>text the browser moves out<tr><td>a</td></tr></table>",
+        "<ul><p>not an item</p></ul>",
+        "<p><li>an item without its list</li></p>",
+        "<table><caption>c</caption><tr><td>a</td></tr></table>",
     ],
 )
 def test_html_outside_the_subset_gives_no_tree(html: str) -> None:

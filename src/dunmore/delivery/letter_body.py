@@ -34,8 +34,27 @@ _SPACES: Final = re.compile(r"[ \t\n\r\f]+")
 _RIGHT: Final = re.compile(r"text-align\s*:\s*right")
 _BOLD: Final = re.compile(r"font-weight\s*:\s*(bold|[6-9]00)")
 _NOWRAP: Final = re.compile(r"white-space\s*:\s*nowrap")
-# Where white space between elements means nothing (HTML drops it from the table's layout).
+# Where white space between elements means nothing (HTML drops it from the table's layout), and
+# text is not allowed; and the only parents some elements may have (a browser would repair the rest).
 _STRUCTURE: Final = frozenset({"ul", "ol", "table", "thead", "tbody", "tfoot", "tr"})
+_PARENTS: Final = {
+    "li": {"ul", "ol"},
+    "thead": {"table"},
+    "tbody": {"table"},
+    "tfoot": {"table"},
+    "tr": {"table", "thead", "tbody", "tfoot"},
+    "td": {"tr"},
+    "th": {"tr"},
+}
+_CHILDREN: Final = {
+    "ul": {"li"},
+    "ol": {"li"},
+    "table": {"thead", "tbody", "tfoot", "tr"},
+    "thead": {"tr"},
+    "tbody": {"tr"},
+    "tfoot": {"tr"},
+    "tr": {"td", "th"},
+}
 
 
 class _Unknown(Exception):
@@ -50,10 +69,17 @@ class _Builder(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _VOID:
+            if self.stack[-1]["tag"] in _STRUCTURE:
+                raise _Unknown(f"{tag} in {self.stack[-1]['tag']}")
             self._children().append({"tag": tag, "children": []})
             return
         if tag not in _INLINE and tag not in _BLOCK:
             raise _Unknown(tag)
+        parent = str(self.stack[-1]["tag"])
+        if parent in _CHILDREN and tag not in _CHILDREN[parent]:
+            raise _Unknown(f"{tag} in {parent}")
+        if tag in _PARENTS and parent not in _PARENTS[tag]:
+            raise _Unknown(f"{tag} in {parent}")
         node: dict[str, object] = {"tag": tag, "children": []}
         values = {name: value or "" for name, value in attrs}
         if tag in ("td", "th"):
@@ -84,7 +110,11 @@ class _Builder(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         text = _SPACES.sub(" ", data)
-        if text.strip() or (text and self.stack[-1]["tag"] not in _STRUCTURE):
+        if self.stack[-1]["tag"] in _STRUCTURE:
+            if text.strip():
+                raise _Unknown(f"text in {self.stack[-1]['tag']}")  # a browser moves it out
+            return
+        if text:
             self._children().append(text)
 
     def handle_comment(self, data: str) -> None:
