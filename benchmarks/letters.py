@@ -62,9 +62,11 @@ def main() -> None:
         rate = round(args.count / results[f"print each letter to PDF, {processes} process(es)"], 2)
         load = round(os.getloadavg()[0], 2)
         rates[f"{processes}p"] = {"letters_per_second": rate, "load_average": load}
+        cpu_note = ""
         if processes == 1:
             rates["1p"]["letters_per_cpu_second"] = round(args.count / cpu_seconds, 2)
-        print(f"  {processes} process(es): {rate} letters/s (load average {load})", flush=True)
+            cpu_note = f", {1000 * cpu_seconds / args.count:.1f} ms of CPU a letter"
+        print(f"  {processes} process(es): {rate} letters/s (load average {load}{cpu_note})", flush=True)
     with timed("join them into one print file", results):
         joined = print_file(pdfs)
     average_kb = round(sum(map(len, pdfs)) / len(pdfs) / 1024, 1)

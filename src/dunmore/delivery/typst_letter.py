@@ -138,12 +138,12 @@ def _refuse_missing_glyphs(language: Language, text: str) -> None:
     drawable = _drawable(*_FACES[language])
     missing = sorted({c for c in text if c not in _NOT_DRAWN and ord(c) not in drawable})
     if missing:
-        first = missing[0]
+        first = "U+%04X %r" % (ord(missing[0]), missing[0])  # noqa: UP031 (not a message to translate)
         raise DeliveryError(
             _m(
                 "the letter has %(count)s character(s) that no installed font can draw, first: "
                 "%(first)s (are Debian's fonts-noto-cjk installed?)",
                 count=len(missing),
-                first=f"U+{ord(first):04X} {first!r}",
+                first=first,
             )
         )
