@@ -1,7 +1,7 @@
 """Printed letters: a notice's letter turned into an A4 PDF.
 
 A notice's letter (`Letter`, from `Message.letter`) is printed by Typst from `layouts/letter.typ` and
-the notice's data (`dunmore.delivery.typst_letter`): ≈10 ms of CPU a letter. A letter Typst cannot
+the notice's data (`dunmore.delivery.typst_letter`): ≈30 ms of CPU a letter. A letter Typst cannot
 print as its HTML would look (an override folder's own letter layout, or a body with HTML outside
 the subset of `dunmore.delivery.letter_body`) is printed from its HTML by WeasyPrint, as every
 letter was before, at ≈0.23 s of CPU; so are the other documents printed from HTML (statements,
@@ -20,9 +20,8 @@ seconds and WeasyPrint warns on import.
 
 A run's letters are joined, as stored, into one print file by `dunmore.delivery.print_file`.
 
-Laying a letter out is WeasyPrint's Python work on one core (≈0.1 s of CPU, and as much again to
-subset the fonts and write the PDF), so many letters are printed in a pool of processes
-(`LetterPrinter`), each of which imports WeasyPrint and loads the fonts once.
+Many letters are printed in a pool of processes (`LetterPrinter`), each of which keeps its own
+Typst compiler with the fonts loaded (and imports WeasyPrint only for a letter that needs it).
 """
 
 from __future__ import annotations
