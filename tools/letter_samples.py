@@ -3,8 +3,8 @@
     .venv/bin/python tools/letter_samples.py [--step final-notice] [--dpi 100]
 
 Each step template is rendered with the sample notice of each language (`dunmore.delivery.samples`)
-through the real templates and letter layout, printed to PDF by `dunmore.delivery.letter`, and its
-first page turned into `docs/samples/letter-{step}-{language}.png` with poppler's pdftoppm. The PDFs
+through the real templates and letter layout, printed to PDF by `dunmore.delivery.letter` (Typst),
+and its first page turned into `docs/samples/letter-{step}-{language}.png` with poppler's pdftoppm. The PDFs
 stay in a temporary folder: only the images are kept.
 """
 
@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from dunmore.delivery.letter import render_pdf
+from dunmore.delivery.letter import print_letter
 from dunmore.delivery.render import Templates
 from dunmore.delivery.samples import sample_view
 from dunmore.delivery.view import LANGUAGES, Language
@@ -26,7 +26,7 @@ SAMPLES = Path(__file__).resolve().parent.parent / "docs" / "samples"
 def write_sample(templates: Templates, step: str, language: Language, folder: Path, dpi: int) -> Path:
     view = sample_view(language, step=step)
     pdf = folder / f"letter-{step}-{language}.pdf"
-    pdf.write_bytes(render_pdf(templates.render(step, view).letter_html))
+    pdf.write_bytes(print_letter(templates.render(step, view).letter))
     target = SAMPLES / pdf.with_suffix("").name
     command = ["pdftoppm", "-r", str(dpi), "-png", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(target)]
     subprocess.run(command, check=True)

@@ -1,12 +1,17 @@
 """Printed letters in every notice language: real Chinese text in an embedded Noto CJK font, the
 recipient's address inside the envelope window, the totals printed, a print file of many letters.
 
+The letters are typeset by Typst (`layouts/letter.typ`, `dunmore.delivery.typst_letter`); WeasyPrint
+still prints a letter Typst cannot (a layout or body of the user's own) and the other HTML documents,
+so its refusal of tofu is tested here too.
+
 The PDFs are read back with poppler (`pdffonts`, `pdftotext -bbox`, `pdftoppm`), which `./dev`
 installs. Why text extraction alone is not enough: WeasyPrint maps a character that no font can draw
 to an empty box (a .notdef glyph, "tofu") but still writes its Unicode value, so `pdftotext` returns
 the right text for a letter that prints boxes (see `test_pdftotext_alone_cannot_see_tofu`). Real
-glyphs are proven by `render_pdf` refusing any .notdef glyph, by the embedded fonts being exactly the
-Noto CJK faces the stylesheet names (a font-family without them would embed a Latin fallback font, or
+glyphs are proven by `print_letter` refusing any character the letter's font has no glyph for (and
+`render_pdf` any .notdef glyph), by the embedded fonts being exactly the Noto CJK faces the layout
+names (a font-family without them would embed a Latin fallback font, or
 on a machine without fonts-noto-cjk, tofu) and by dark pixels where the text's bounding boxes are.
 """
 
@@ -23,7 +28,7 @@ from typing import NamedTuple
 import pytest
 from PIL import Image
 
-from dunmore.delivery.letter import render_pdf
+from dunmore.delivery.letter import Letter, print_letter, render_pdf
 from dunmore.delivery.print_file import print_file
 from dunmore.delivery.render import Templates
 from dunmore.delivery.samples import sample_view
@@ -36,10 +41,10 @@ DPI = 60
 # show that any step's body fits the letter layout (no fee and no deadline on overdue-2's view, no
 # charges at all on a reminder).
 STEPS = ("final-notice", "overdue-2", "reminder-due")
-FONTS: dict[Language, set[str]] = {
-    "zh-CN": {"Noto-Sans-CJK-SC", "Noto-Sans-CJK-SC-Bold"},
-    "zh-TW": {"Noto-Sans-CJK-TC", "Noto-Sans-CJK-TC-Bold"},
-    "en": {"Noto-Sans-CJK-SC", "Noto-Sans-CJK-SC-Bold"},
+FONTS: dict[Language, set[str]] = {  # as Typst names them: PostScript name and CMap
+    "zh-CN": {"NotoSansCJKsc-Regular-Identity-H", "NotoSansCJKsc-Bold-Identity-H"},
+    "zh-TW": {"NotoSansCJKtc-Regular-Identity-H", "NotoSansCJKtc-Bold-Identity-H"},
+    "en": {"NotoSansCJKsc-Regular-Identity-H", "NotoSansCJKsc-Bold-Identity-H"},
 }
 CREDITOR = {"zh-CN": "上海明远精密机械有限公司", "zh-TW": "台灣宏達精密工業股份有限公司", "en": "Mingyuan"}
 DEBTOR = {"zh-CN": "杭州瑞丰贸易有限公司", "zh-TW": "高雄長興實業有限公司", "en": "Northwind"}
@@ -85,11 +90,11 @@ def words(pdf: Path) -> list[Word]:
     return [Word(text, float(x0), float(y0), float(x1), float(y1)) for x0, y0, x1, y1, text in found]
 
 
-def print_letter(html: str, path: Path) -> Printed:
+def print_to(letter: Letter, path: Path) -> Printed:
     collect = _Collect()
     logging.getLogger("weasyprint").addHandler(collect)
     try:
-        path.write_bytes(render_pdf(html))
+        path.write_bytes(print_letter(letter))
     finally:
         logging.getLogger("weasyprint").removeHandler(collect)
     run("pdftoppm", "-r", str(DPI), "-png", "-f", "1", "-l", "1", "-singlefile", path, path.with_suffix(""))
@@ -114,11 +119,11 @@ def templates() -> Templates:
 def printed(
     templates: Templates, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[tuple[Language, str], Printed]:
-    """Every language and step printed once for the whole module (WeasyPrint takes ~0.5 s a letter)."""
+    """Every language and step printed once for the whole module."""
     folder = tmp_path_factory.mktemp("letters")
     return {
-        (language, step): print_letter(
-            templates.render(step, view_for(language, step)).letter_html, folder / f"{step}-{language}.pdf"
+        (language, step): print_to(
+            templates.render(step, view_for(language, step)).letter, folder / f"{step}-{language}.pdf"
         )
         for language in LANGUAGES
         for step in STEPS
@@ -217,6 +222,26 @@ def test_text_areas_are_printed(
         assert mean > 200, "the page is mostly white"
 
 
+@pytest.mark.parametrize(("language", "step"), CASES)
+def test_letters_are_typeset_by_typst(
+    printed: dict[tuple[Language, str], Printed], language: Language, step: str
+) -> None:
+    # what the other tests here check is Typst's print: no step of the default set falls back
+    assert re.search(r"^Creator:\s+Typst ", run("pdfinfo", printed[language, step].pdf), re.MULTILINE)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_letter_with_a_character_no_font_can_draw_is_refused(
+    templates: Templates, language: Language
+) -> None:
+    view = sample_view(language)
+    view = replace(view, debtor=replace(view.debtor, name=view.debtor.name + "\U000f0001"))
+    letter = templates.render("final-notice", view).letter
+    assert letter.data  # typeset by Typst, which would draw an empty box without a word
+    with pytest.raises(DeliveryError, match="no installed font can draw"):
+        print_letter(letter)
+
+
 def test_a_character_no_font_can_draw_is_refused() -> None:
     with pytest.raises(DeliveryError, match="no installed font can draw"):
         render_pdf('<p lang="zh-CN">上海 \U000f0001</p>')
@@ -247,8 +272,8 @@ def test_print_file_keeps_each_letter_text_and_fonts(
 ) -> None:
     references = ["DN-000101", "DN-000102", "DN-000103"]
     letters = [
-        render_pdf(
-            templates.render("final-notice", replace(sample_view(language), reference=reference)).letter_html
+        print_letter(
+            templates.render("final-notice", replace(sample_view(language), reference=reference)).letter
         )
         for language, reference in zip(LANGUAGES, references, strict=True)
     ]

@@ -7,32 +7,40 @@ import dataclasses
 
 import pytest
 
-from dunmore.delivery.letter import LetterPrinter, render_pdf
+from dunmore.delivery.letter import Letter, LetterPrinter, print_letter
 from dunmore.delivery.render import Templates
 from dunmore.delivery.samples import sample_view
 from dunmore.delivery.view import LANGUAGES
 from dunmore.errors import DeliveryError
 
 
-def letters(count: int) -> list[str]:
+def letters(count: int) -> list[Letter]:
     templates = Templates()
     views = [
         dataclasses.replace(sample_view(LANGUAGES[n % len(LANGUAGES)]), reference=f"DN-{n + 1:06d}")
         for n in range(count)
     ]
-    return [templates.render("final-notice", view).letter_html for view in views]
+    return [templates.render("final-notice", view).letter for view in views]
 
 
 def test_a_pool_prints_the_same_letters_in_the_same_order_as_one_process() -> None:
-    htmls = letters(4)
+    printed = letters(4)
     with LetterPrinter(2) as printer:
-        pooled = printer.print_all(htmls)
-        again = printer.print_all(htmls[:2])  # the pool serves batch after batch
-    assert pooled == [render_pdf(html) for html in htmls]
+        pooled = printer.print_all(printed)
+        again = printer.print_all(printed[:2])  # the pool serves batch after batch
+    assert pooled == [print_letter(letter) for letter in printed]
     assert again == pooled[:2]
     assert len(set(pooled)) == 4  # each letter its own (its reference differs)
 
 
-def test_a_letter_no_font_can_draw_is_refused_from_the_pool() -> None:
+@pytest.mark.parametrize(
+    "tofu",
+    [
+        Letter('<p lang="zh-CN">上海 \U000f0001</p>'),  # printed by WeasyPrint
+        dataclasses.replace(letters(1)[0], data=letters(1)[0].data.replace("DN-000001", "DN-\U000f0001")),
+    ],
+    ids=["weasyprint", "typst"],
+)
+def test_a_letter_no_font_can_draw_is_refused_from_the_pool(tofu: Letter) -> None:
     with LetterPrinter(2) as printer, pytest.raises(DeliveryError, match="no installed font can draw"):
-        printer.print_all([letters(1)[0], '<p lang="zh-CN">上海 \U000f0001</p>'])
+        printer.print_all([letters(1)[0], tofu])

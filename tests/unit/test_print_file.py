@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from pypdf import PdfReader
 
-from dunmore.delivery.letter import render_pdf
+from dunmore.delivery.letter import print_letter
 from dunmore.delivery.print_file import print_file
 from dunmore.delivery.render import Templates
 from dunmore.delivery.samples import sample_view
@@ -15,7 +15,7 @@ from dunmore.delivery.samples import sample_view
 
 def letter(reference: str, language: str = "en") -> bytes:
     view = replace(sample_view("en" if language == "en" else "zh-CN"), reference=reference)
-    return render_pdf(Templates().render("final-notice", view).letter_html)
+    return print_letter(Templates().render("final-notice", view).letter)
 
 
 def pages(pdf: bytes) -> list[str]:

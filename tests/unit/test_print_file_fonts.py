@@ -1,5 +1,6 @@
 """A print file holds each font face once: the letters' subsets merged into one program per face,
-the pages drawn pixel for pixel as with each letter's own subset."""
+the pages drawn pixel for pixel as with each letter's own subset. The merge is of WeasyPrint's subsets
+(letters printed from their HTML); Typst's are small and renumbered, and stay one per letter."""
 
 from __future__ import annotations
 

@@ -311,11 +311,11 @@ def notice_preview(
 
 def _write_preview(message: Any, channel: str, output: Path | None) -> None:
     if channel == "letter":
-        from dunmore.delivery.letter import render_pdf
+        from dunmore.delivery.letter import print_letter
 
         if output is None:
             raise BadArgument(_m("a letter is a PDF: give --output FILE.pdf"))
-        output.write_bytes(render_pdf(message.letter_html))
+        output.write_bytes(print_letter(message.letter))
         console.print(f"letter written to {output}")
         return
     texts = {

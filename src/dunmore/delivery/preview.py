@@ -33,6 +33,6 @@ def preview(conn: Connection, *, user: User, notice_id: int, settings: Settings)
 
 def letter_pdf(conn: Connection, *, user: User, notice_id: int, settings: Settings) -> bytes:
     """The notice's letter as the print channel would print it (PDF)."""
-    from dunmore.delivery.letter import render_pdf
+    from dunmore.delivery.letter import print_letter
 
-    return render_pdf(preview(conn, user=user, notice_id=notice_id, settings=settings).message.letter_html)
+    return print_letter(preview(conn, user=user, notice_id=notice_id, settings=settings).message.letter)

@@ -50,6 +50,7 @@ from jinja2.utils import concat
 from markupsafe import Markup
 
 from dunmore.delivery import formatting
+from dunmore.delivery.letter import Letter
 from dunmore.delivery.view import Language, NoticeView
 from dunmore.domain.money import Money
 from dunmore.errors import InputFileError
@@ -107,6 +108,15 @@ class Message:
     sms: str  # one line, spaces collapsed
     letter_html: str  # the whole letter document, "" while no letter layout exists
     brief: str = ""  # internal note for staff (task channel), "" when the template has none
+    # The letter as layouts/letter.typ prints it (JSON, see dunmore.delivery.typst_letter); "" when
+    # the letter is printed from `letter_html` by WeasyPrint: a letter layout of the override
+    # folder's own, or a body with HTML the Typst letter does not know (dunmore.delivery.letter_body).
+    letter_data: str = ""
+
+    @property
+    def letter(self) -> Letter:
+        """What `dunmore.delivery.letter.print_letter` prints."""
+        return Letter(self.letter_html, self.letter_data)
 
 
 def template_file(template: str, language: Language) -> str:
@@ -203,6 +213,7 @@ class Templates:
         self.loader = loader
         self.html_env = _environment(loader, autoescape=True)
         self.plain_env = _environment(loader, autoescape=False)
+        self._own_letter_layout: bool | None = None  # found on the first letter
 
     # -- finding files -------------------------------------------------------------------------
 
@@ -260,6 +271,7 @@ class Templates:
             wrapped = {**variables, "body": body, "subject": subject}
             html = self._document(EMAIL_LAYOUT, wrapped, required=True)
             letter_html = self._document(LETTER_LAYOUT, wrapped, required=False) if letter else ""
+            letter_data = self._letter_data(view, subject, body) if letter_html else ""
         return Message(
             subject=subject,
             text=plain["text"].strip() + "\n",
@@ -267,7 +279,22 @@ class Templates:
             sms=_SPACES.sub(" ", plain["sms"]).strip(),
             letter_html=letter_html,
             brief=plain.get("brief", "").strip(),
+            letter_data=letter_data,
         )
+
+    def _letter_data(self, view: NoticeView, subject: str, body: str) -> str:
+        """The Typst letter's data, or "" when the letter must be printed from its HTML."""
+        from dunmore.delivery.letter_body import body_tree
+        from dunmore.delivery.typst_letter import letter_data
+
+        if self._own_letter_layout is None:
+            _, found = self.source(LETTER_LAYOUT)
+            own = self.override_dir is not None and Path(found).resolve().is_relative_to(
+                self.override_dir.resolve()
+            )
+            self._own_letter_layout = own
+        tree = None if self._own_letter_layout else body_tree(body)
+        return "" if tree is None else letter_data(view, subject, tree)
 
     def _blocks(
         self, env: SandboxedEnvironment, name: str, variables: Mapping[str, Any], wanted: tuple[str, ...]

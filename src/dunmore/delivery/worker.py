@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
     from dunmore.delivery.channels.base import Receipt
     from dunmore.delivery.channels.sms import SmsGateway
-    from dunmore.delivery.letter import LetterPrinter
+    from dunmore.delivery.letter import Letter, LetterPrinter
     from dunmore.delivery.render import Message, Templates
 
 TASK_CHANNELS = ("call", "visit", "task")
@@ -395,24 +395,24 @@ class Worker:
 
         if self._printer is None:
             self._printer = self._stack.enter_context(LetterPrinter(processes))
-        htmls: dict[int, str] = {}
+        letters: dict[int, Letter] = {}
         for notice_id in wanted:
             notice = notices[notice_id]
             try:
-                htmls[notice_id] = self.templates.render(notice.template, notice.view).letter_html
+                letters[notice_id] = self.templates.render(notice.template, notice.view).letter
             except DunmoreError:
                 continue  # its deliveries fail one by one, each with the reason
         try:
-            pdfs = self._printer.print_all(list(htmls.values()))
+            pdfs = self._printer.print_all(list(letters.values()))
         except DunmoreError:
             return  # printed one by one instead, so that only the letter at fault fails
-        self._pdfs.update(zip(htmls, pdfs, strict=True))
+        self._pdfs.update(zip(letters, pdfs, strict=True))
 
     def _letter_pdf(self, notice_id: int, message: Message) -> bytes:
-        from dunmore.delivery.letter import render_pdf
+        from dunmore.delivery.letter import print_letter
 
         if notice_id not in self._pdfs:
-            self._pdfs[notice_id] = render_pdf(message.letter_html)
+            self._pdfs[notice_id] = print_letter(message.letter)
         return self._pdfs[notice_id]
 
     def _send_letter(self, delivery: Claimed, notice: StoredNotice, message: Message) -> Sent:

@@ -98,9 +98,9 @@ def notice(
     except NotFound:
         return session.refused(request, "not_found", customer=access.customer, detail=f"notice {notice_id}")
     if form == "pdf":
-        from dunmore.delivery.letter import render_pdf
+        from dunmore.delivery.letter import print_letter
 
-        pdf = render_pdf(message.letter_html)
+        pdf = print_letter(message.letter)
         headers = {"Content-Disposition": f'attachment; filename="notice-{notice_id}.pdf"'}
         return Response(pdf, media_type="application/pdf", headers=headers)
     # The e-mail's own inline styles, and nothing else: no script, no outside asset.
