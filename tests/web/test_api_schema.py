@@ -62,7 +62,9 @@ bearer = "%(token)s"
 
 def _operations(base_url: str, token: str) -> list[Operation]:
     config = schemathesis.Config.from_str(CONFIG % {"token": token})
-    schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json", config=config)
+    # The document is built on its first request: wait as long as for any call (a loaded CI machine
+    # took longer than the library's default to answer it)
+    schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json", config=config, timeout=120)
     return [result.ok() for result in schema.get_all_operations()]  # type: ignore[union-attr]
 
 
