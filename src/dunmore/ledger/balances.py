@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
+import polars as pl
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
@@ -150,6 +151,17 @@ def expected_sql(aged: list[Any], grade: Any, last_overdue_due: Any, as_of: Any)
     letter = func.substr(func.ltrim(func.coalesce(grade, ""), _SPACES), 1, 1)
     graded = [(letter.in_([name, name.lower()]), value(PERCENT[name])) for name in PERCENT if name != "none"]
     return case(*graded, else_=value(PERCENT["none"]))
+
+
+def chances_row(grade: pl.Expr) -> pl.Expr:
+    """The row of the recovery table (`PERCENT`) that `expected_sql` keys a grade by, in Polars: its
+    first letter after leading spaces when that is A–D (either case), else "none". A change of grade
+    changes a ranking key only when it changes this row (None → N does not, N → D does)."""
+    letter = grade.fill_null("").str.strip_chars_start(_SPACES).str.slice(0, 1)
+    row: pl.Expr = pl.lit("none")
+    for name in reversed([name for name in PERCENT if name != "none"]):
+        row = pl.when(letter.is_in([name, name.lower()])).then(pl.lit(name)).otherwise(row)
+    return row
 
 
 def _key() -> Any:
