@@ -159,10 +159,8 @@ def chances_row(grade: pl.Expr) -> pl.Expr:
     first letter after leading spaces when that is A–D (either case), else "none". A change of grade
     changes a ranking key only when it changes this row (None → N does not, N → D does)."""
     letter = grade.fill_null("").str.strip_chars_start(_SPACES).str.slice(0, 1)
-    row: pl.Expr = pl.lit("none")
-    for name in reversed([name for name in PERCENT if name != "none"]):
-        row = pl.when(letter.is_in([name, name.lower()])).then(pl.lit(name)).otherwise(row)
-    return row
+    rows = {case: name for name in PERCENT if name != "none" for case in (name, name.lower())}
+    return letter.replace_strict(rows, default="none", return_dtype=pl.String)
 
 
 def _key() -> Any:
