@@ -341,8 +341,8 @@ def _hash_joined(conn: Connection) -> Iterator[None]:
     """PostgreSQL plans a mass re-rank without nested loops: it estimates the join of the ranking
     keys to their summary rows on (customer, currency) at 1,000 rows where there are 196,872, and
     then looked each row's customer (and its place in the affected set) up by index, one at a time
-    (on the 1M-item ledger, load 6–7: 6.5 s of the statement's 11.4 s; hash joins, 2.7 s). For the
-    transaction's statements until the end of the block, then as it was."""
+    (on the 1M-item ledger, load 6–7: 6.5 s of the statement's 11.4 s; hash joins, 2.7 s). Set for
+    the statements of the block only (`set_config(…, true)`), then put back as it was."""
     if conn.dialect.name != "postgresql":
         yield
         return

@@ -383,7 +383,7 @@ def _deferred_postgresql(conn: Connection, table: Table, *, unique: bool = False
     name = quote(table.name)
     indexes = conn.execute(_PG_INDEXES, {"table": name}).all()
     keys = conn.execute(_PG_FOREIGN_KEYS, {"table": name}).all()
-    if unique:  # put back as constraints, after the foreign keys are dropped and before they return
+    if unique:  # dropped with the foreign keys, and added back just before them
         keys = [*conn.execute(_PG_UNIQUE, {"table": name}).all(), *keys]
     for key, _ in keys:
         conn.exec_driver_sql(f"ALTER TABLE {name} DROP CONSTRAINT {quote(key)}")
