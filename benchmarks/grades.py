@@ -6,7 +6,10 @@
 Timed apart: reading the frames (`grades_inputs.read_inputs`), the pure vectorized pass
 (`grades_frames.grade_frame`), and the whole `grades.compute` (history written, grades set, holds,
 early warnings) in one transaction, rolled back so that each repetition starts from the same ledger.
-The database is its own (benchmarks/.data/grades-<items>.db, or `--db`, e.g.
+`--steps` also times the steps of that `grades.compute` (the functions it calls, wrapped here): the
+read, the pure pass, the history insert, setting the changed grades, re-ranking their accounts
+(`balances.follow`), the holds and the rest. The database is its own
+(benchmarks/.data/grades-<items>.db, or `--db`, e.g.
 postgresql+psycopg://postgres@127.0.0.1:5432/bench_grades): grading changes customers' grades. On
 PostgreSQL the tables grading writes are vacuumed first: each rolled-back repetition leaves ~800,000
 dead rows behind, which slowed the next one by half.
@@ -15,24 +18,64 @@ dead rows behind, which slowed the next one by half.
 from __future__ import annotations
 
 import argparse
+import functools
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from typing import Any
 
 from benchmarks.common import DATA, save
 from benchmarks.dunning_run import AS_OF
 from benchmarks.web_pages import AT, _ledger
 from dunmore.access.values import Language, Role, User
-from dunmore.credit import grades
+from dunmore.credit import grades, limits
 from dunmore.credit.grades_frames import grade_frame
 from dunmore.credit.grades_inputs import read_inputs
+from dunmore.ledger import balances
 from dunmore.store.db import open_database
 
 MANAGER = User(1, "max", Role.MANAGER, Language.ZH_CN, frozenset(), False, AT)
+# the functions `grades.compute` calls, by the step they time ("set grades" includes the re-rank)
+STEPS: list[tuple[Any, str, str]] = [
+    (grades, "read_inputs", "read"),
+    (grades, "grade_frame", "pure"),
+    (grades, "_store_history", "history"),
+    (grades, "_set_grades", "set grades"),
+    (balances, "follow", "re-rank"),
+    (limits, "set_holds", "holds"),
+]
+
+
+@contextmanager
+def timed_steps(seconds: dict[str, float]) -> Iterator[None]:
+    """Each step's functions wrapped to add their time to `seconds`, put back afterwards."""
+
+    def wrapped(function: Callable[..., Any], label: str) -> Callable[..., Any]:
+        @functools.wraps(function)
+        def timing(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                seconds[label] = seconds.get(label, 0.0) + time.perf_counter() - started
+
+        return timing
+
+    originals = [(module, name, getattr(module, name)) for module, name, _ in STEPS]
+    for (module, name, label), (_, _, function) in zip(STEPS, originals, strict=True):
+        setattr(module, name, wrapped(function, label))
+    try:
+        yield
+    finally:
+        for module, name, function in originals:
+            setattr(module, name, function)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=1_000_000, help="open items of the ledger")
     parser.add_argument("--db", help="default: a SQLite file of its own in benchmarks/.data")
+    parser.add_argument("--steps", action="store_true", help="also time the steps of `grades.compute`")
     args = parser.parse_args()
     DATA.mkdir(exist_ok=True)
     engine = open_database(args.db or f"sqlite:///{DATA / f'grades-{args.items}.db'}", create=True)
@@ -52,14 +95,20 @@ def main() -> None:
         started = time.perf_counter()
         graded = grade_frame(inputs, scorecard, AS_OF)
         seconds["decide"] = time.perf_counter() - started
-    with engine.connect() as conn:
+    steps: dict[str, float] = {}
+    with engine.connect() as conn, timed_steps(steps) if args.steps else nullcontext():
         transaction = conn.begin()
         started = time.perf_counter()
         done = grades.compute(conn, user=MANAGER, as_of=AS_OF, now=AT)
         seconds["compute"] = time.perf_counter() - started
         transaction.rollback()
-    print(f"{items} invoices, {graded.height} customers: {done.counts}")
+    print(f"{items} invoices, {graded.height} customers: {done.counts}, {len(done.changed)} changed")
     print({label: round(value, 3) for label, value in seconds.items()})
+    if args.steps:
+        steps["set grades"] -= steps.get("re-rank", 0.0)
+        steps["the rest"] = seconds["compute"] - sum(steps.values())
+        print("steps of compute:", {label: round(value, 3) for label, value in steps.items()})
+        seconds |= {f"compute: {label}": value for label, value in steps.items()}
     save(f"grades_{engine.dialect.name}_{items}", {"customers": graded.height, "seconds": seconds})
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, date, datetime
 
 import polars as pl
 import pytest
-from sqlalchemy import Connection, Engine, column, inspect, select, table, text
+from sqlalchemy import Connection, Engine, column, delete, func, inspect, select, table, text
+from sqlalchemy.exc import IntegrityError
 
+from dunmore.credit.grades_models import GRADE_HISTORY
 from dunmore.ledger.models import INVOICES
 from dunmore.run.models import POLICY_VERSIONS
 from dunmore.store import bulk
@@ -71,6 +74,49 @@ def test_a_failed_large_insert_leaves_rows_and_indexes_as_they_were(
     assert index_names(engine) == before
     with engine.connect() as conn:
         assert conn.execute(select(INVOICES.c.id)).first() is None
+
+
+def _history(customers: list[int], as_of: date) -> pl.DataFrame:
+    n = len(customers)
+    at = datetime(2026, 5, 20, 9, tzinfo=UTC)
+    return pl.DataFrame(
+        {"customer_id": customers, "as_of": [as_of] * n, "computed": ["D"] * n, "grade": ["D"] * n,
+         "points": [0] * n, "factors": ["{}"] * n, "days_beyond_terms": [0] * n,
+         "broken_promises": [0] * n, "scorecard_version": [0] * n, "computed_at": [at] * n}
+    )  # fmt: skip
+
+
+def _unique_constraints(engine: Engine) -> list[str]:
+    return sorted(str(found["name"]) for found in inspect(engine).get_unique_constraints("grade_history"))
+
+
+def test_a_large_insert_can_defer_its_unique_constraint_and_still_refuses_a_duplicate(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`unique=True` (a first grading's history): on PostgreSQL the one row per customer and date is
+    checked once when the constraint comes back after the insert; a duplicate fails the insert as
+    the row-by-row check would, and the constraint is there after either way."""
+    monkeypatch.setattr(bulk, "DEFER_INDEXES_FROM", 10)
+    before = _unique_constraints(engine)
+    assert before == ["uq_grade_history_customer_as_of"]
+    with engine.begin() as conn:
+        customers = [add_customer(conn, f"C{n}") for n in range(12)]
+    day = date(2026, 5, 20)
+    with engine.begin() as conn, bulk.deferred_indexes(conn, GRADE_HISTORY, 12, unique=True):
+        bulk.insert_frame(conn, GRADE_HISTORY, _history(customers, day))
+    assert _unique_constraints(engine) == before
+
+    def insert_twice() -> None:
+        with engine.begin() as conn:
+            conn.execute(delete(GRADE_HISTORY))
+            with bulk.deferred_indexes(conn, GRADE_HISTORY, 13, unique=True):
+                bulk.insert_frame(conn, GRADE_HISTORY, _history([*customers, customers[0]], day))
+
+    with pytest.raises((IntegrityError, sqlite3.IntegrityError)):  # SQLite's own, from the bulk insert
+        insert_twice()
+    assert _unique_constraints(engine) == before
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(GRADE_HISTORY)).scalar_one() == 12
 
 
 def test_dates_and_aware_times_round_trip(engine: Engine) -> None:

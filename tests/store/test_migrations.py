@@ -111,3 +111,55 @@ _TWO_SUMMARY_ROWS_AND_ONE_KEY = [
     " VALUES (1, 'CNY', '2026-03-01', 1000, 1000, 0, 1000, 0, 0, 0, 0, 'east', 'wang', 970),"
     " (2, 'USD', '2026-03-01', 500, 0, 0, 0, 0, 0, 0, 0, 'default', NULL, NULL)",
 ]
+
+
+def _fillfactors(engine: Engine) -> dict[str, list[str] | None]:
+    """The storage options of the two tables a grading updates (PostgreSQL; SQLite has none)."""
+    if engine.dialect.name != "postgresql":
+        return {}
+    query = text("SELECT reloptions FROM pg_class WHERE oid = CAST(:name AS regclass)")
+    with engine.connect() as conn:
+        return {name: conn.execute(query, {"name": name}).scalar_one() for name in _TABLES}
+
+
+def _rows(engine: Engine) -> list[tuple[object, ...]]:
+    with engine.connect() as conn:
+        customers = conn.execute(text("SELECT id, external_id, grade FROM customers ORDER BY id")).all()
+        ranks = conn.execute(text("SELECT customer_id, currency, expected_minor FROM worklist_ranks")).all()
+    return [tuple(row) for row in [*customers, *ranks]]
+
+
+def test_customers_and_ranking_keys_get_room_for_a_gradings_updates_and_back(engine: Engine) -> None:
+    """Migration 0040 leaves half of each page of `customers` and `worklist_ranks` free on PostgreSQL
+    (the rows rewritten as they were), so that a grading's UPDATEs are heap-only; its downgrade takes
+    the setting back. On SQLite, which has no such setting, both ways leave the tables as they are."""
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0039")
+    with engine.begin() as conn:
+        for statement in _TWO_CUSTOMERS_AND_ONE_KEY:
+            conn.execute(text(statement))
+    rows = _rows(engine)
+    assert rows == [(1, "C1", "A"), (2, "C2", None), (1, "CNY", 970)]
+    assert all(options is None for options in _fillfactors(engine).values())
+    assert upgrade(engine)
+    assert _rows(engine) == rows
+    if engine.dialect.name == "postgresql":
+        assert _fillfactors(engine) == {"customers": ["fillfactor=50"], "worklist_ranks": ["fillfactor=50"]}
+        with engine.connect() as conn:  # rewritten in key order, and not left marked as clustered
+            marked = "SELECT count(*) FROM pg_index WHERE indisclustered AND indrelid = CAST(:t AS regclass)"
+            assert [conn.execute(text(marked), {"t": t}).scalar_one() for t in _TABLES] == [0, 0]
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0039")
+    assert _rows(engine) == rows
+    assert all(options is None for options in _fillfactors(engine).values())
+    assert upgrade(engine)
+
+
+_TABLES = ("customers", "worklist_ranks")
+_TWO_CUSTOMERS_AND_ONE_KEY = [
+    "INSERT INTO customers (id, external_id, name, language, timezone, country, grade, tags, on_hold,"
+    " portfolio) VALUES (1, 'C1', 'A', 'en', 'UTC', 'CN', 'A', '', false, 'east'),"
+    " (2, 'C2', 'B', 'en', 'UTC', 'CN', NULL, '', false, 'default')",
+    "INSERT INTO worklist_ranks (customer_id, currency, portfolio, owner, expected_minor)"
+    " VALUES (1, 'CNY', 'east', 'wang', 970)",
+]

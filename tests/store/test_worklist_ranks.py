@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import polars as pl
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import BigInteger, Connection, Date, Engine, String, literal, select
 
 from dunmore.access import portfolios
 from dunmore.access.service import add_user
@@ -28,7 +29,7 @@ from dunmore.run.revert import revert
 from dunmore.store import bulk
 from dunmore.store.db import transaction
 from dunmore.store.schema import metadata
-from dunmore.workspace.priority import OVER_YEAR_DAYS, Account, expected_value
+from dunmore.workspace.priority import OVER_YEAR_DAYS, PERCENT, Account, expected_value
 
 POLICY = Path(__file__).resolve().parents[2] / "examples" / "dunning.yaml"
 BASE = date(2026, 3, 1)
@@ -141,6 +142,8 @@ def _graded(conn: Connection, boss: User, keys: _Keys) -> None:
     now = datetime(2026, 4, 15, 9, tzinfo=UTC)
     assert grades.compute(conn, user=boss, as_of=on, now=now).changed
     keys.check(conn, "grading")
+    if conn.dialect.name == "postgresql":  # a mass re-rank plans without nested loops, then as before
+        assert conn.exec_driver_sql("SHOW enable_nestloop").scalar_one() == "on"
     grades.override(
         conn, user=boss, customer="C3", grade="A", reason="new guarantee", until=on + timedelta(days=30),
         today=on, now=now,
@@ -150,3 +153,28 @@ def _graded(conn: Connection, boss: User, keys: _Keys) -> None:
 
 def _newest_run(conn: Connection) -> int:
     return int(conn.execute(select(RUNS.c.id).order_by(RUNS.c.sequence.desc()).limit(1)).scalar_one())
+
+
+# grades as imported can be anything: either case, spaces before, a sign after, not a grade at all
+ODD_GRADES = [None, "", "A", "a", " b", "\tC+", "d-", "N", "n", "x", "AB", "  ", "\u3000A", "\uff24"]
+
+
+def test_the_chances_row_of_a_grade_is_the_one_its_stored_key_takes(engine: Engine) -> None:
+    """A grading re-ranks only the customers whose grade change changes the row of chances their keys
+    take (`balances.chances_row`, in Polars); for any grade that row is the one the database takes
+    (`balances.expected_sql`): the key of an account with a different amount in each band, one day
+    short of the year mark and over it, is the row's key."""
+    rows = pl.DataFrame({"grade": ODD_GRADES}, schema={"grade": pl.String})
+    rows = rows.with_columns(balances.chances_row(pl.col("grade")).alias("row"))
+    assert set(rows.get_column("row")) == set(PERCENT)  # every row taken by some grade
+    aged = (1, 1_000, 1_000_000, 1_000_000_000, 1_000_000_000_000)
+    as_of = date(2026, 4, 15)
+    with engine.connect() as conn:
+        for grade, row in rows.iter_rows():
+            for over_year in (False, True):
+                newest = as_of - timedelta(days=OVER_YEAR_DAYS + (0 if over_year else -1))
+                amounts = [literal(a, BigInteger) for a in aged]
+                day, newest_due = literal(as_of, Date), literal(newest, Date)
+                key = balances.expected_sql(amounts, literal(grade, String), newest_due, day)
+                expected = expected_value(Account("CNY", aged, over_year), None if row == "none" else row)
+                assert conn.execute(select(key)).scalar_one() == expected, (grade, over_year)

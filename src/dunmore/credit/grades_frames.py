@@ -36,6 +36,8 @@ WINDOW = timedelta(days=365)
 FAILED_PROMISES = ("broken", "partial")
 BIG = pl.Int128
 
+# the customer's code and the grade it has now (imported or graded earlier) ride along for `grades`
+CUSTOMER_SCHEMA = {"customer_id": pl.Int64, "customer": pl.String, "before": pl.String}
 INVOICE_SCHEMA = {
     "invoice_id": pl.Int64,
     "customer_id": pl.Int64,
@@ -53,10 +55,10 @@ DISPUTE_SCHEMA = {"customer_id": pl.Int64, "outcome": pl.String, "resolved_on": 
 
 @dataclass(frozen=True)
 class GradeInputs:
-    """What grading reads: every customer id, its invoices, their allocations, promises and disputes
-    (frames of the schemas above)."""
+    """What grading reads: every customer, its invoices, their allocations, promises and disputes
+    (frames of the schemas above; the pass reads the customers' ids only)."""
 
-    customers: pl.DataFrame  # customer_id
+    customers: pl.DataFrame  # customer_id (and, as read, customer and before)
     invoices: pl.DataFrame
     allocations: pl.DataFrame
     promises: pl.DataFrame

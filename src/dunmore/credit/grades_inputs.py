@@ -3,12 +3,12 @@ read as CSV text that Polars parses (`store.bulk.read_columns`: no Python object
 
 from __future__ import annotations
 
-import polars as pl
 from sqlalchemy import Connection, cast, func, select
 from sqlalchemy.types import Date
 
 from dunmore.credit.grades_frames import (
     ALLOCATION_SCHEMA,
+    CUSTOMER_SCHEMA,
     DISPUTE_SCHEMA,
     INVOICE_SCHEMA,
     PROMISE_SCHEMA,
@@ -20,15 +20,16 @@ from dunmore.workspace.models import DISPUTES, PROMISES
 
 
 def read_inputs(conn: Connection) -> GradeInputs:
-    """Every customer with its invoices, allocations, decided promises and resolved disputes."""
-    i, a, p, d = INVOICES.c, ALLOCATIONS.c, PROMISES.c, DISPUTES.c
+    """Every customer (id, code and the grade it has now) with its invoices, allocations, decided
+    promises and resolved disputes."""
+    c, i, a, p, d = CUSTOMERS.c, INVOICES.c, ALLOCATIONS.c, PROMISES.c, DISPUTES.c
     outside = i.amount_minor - func.coalesce(i.snapshot_open_minor, i.amount_minor)
     invoices = select(
         i.id, i.customer_id, i.kind, i.issue_date, i.due_date, i.currency, i.amount_minor, outside
     )
     resolved_on = func.date(d.resolved_at) if conn.dialect.name == "sqlite" else cast(d.resolved_at, Date)
     return GradeInputs(
-        customers=read_columns(conn, select(CUSTOMERS.c.id), {"customer_id": pl.Int64}),
+        customers=read_columns(conn, select(c.id, c.external_id, c.grade), CUSTOMER_SCHEMA),
         invoices=read_columns(conn, invoices, INVOICE_SCHEMA),
         allocations=read_columns(conn, select(a.invoice_id, a.date, a.amount_minor), ALLOCATION_SCHEMA),
         promises=read_columns(
