@@ -172,8 +172,8 @@ class WorklistRank(Base):
     """
 
     __tablename__ = "worklist_ranks"
-    # half of each page free: a mass re-rank, its rank indexes dropped, updates in place (migration 0040)
-    __table_args__ = ({"postgresql_with": {"fillfactor": 50}},)
+    # On PostgreSQL half of each page is free, so that a mass re-rank (its rank indexes dropped)
+    # updates in place: set by migration 0040 alone, like the customers' (see ledger/tables.py).
 
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
     currency: Mapped[str] = mapped_column(String(3), primary_key=True)

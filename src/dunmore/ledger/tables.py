@@ -46,9 +46,10 @@ CUSTOMERS = Table(
     Column("on_hold", Boolean, nullable=False, default=False),
     # The debtor asked not to be contacted: only the channels settings allow (letters) still go out.
     Column("cease_contact", Boolean, nullable=False, default=False, server_default=false()),
-    # half of each page free, so that a grading's new grades are heap-only updates (migration 0040)
-    postgresql_with={"fillfactor": 50},
 )
+# On PostgreSQL the table keeps half of each page free, so that a grading's new grades are heap-only
+# updates: set by migration 0040 alone (the schema is made by the migrations), not declared here, where
+# a `postgresql_with` would load SQLAlchemy's PostgreSQL dialect into every command, SQLite's too.
 
 INVOICES = Table(
     "invoices",
