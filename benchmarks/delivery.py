@@ -24,7 +24,6 @@ import argparse
 import os
 import resource
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -34,10 +33,8 @@ from pathlib import Path
 from tests.delivery.portfolio import CREDITOR_ENV, Debtor, overdue_portfolio
 from tests.support.smtp import SmtpServer
 
-from benchmarks.common import postgres_schema, save
+from benchmarks.common import DUNMORE, postgres_schema, save
 from dunmore.store.db import make_engine, upgrade
-
-DUNMORE = str(Path(sys.executable).with_name("dunmore"))
 
 
 @contextmanager
@@ -72,7 +69,7 @@ def measure(count: int, channels: str, postgres: str | None = None, processes: i
         server_cpu = _cpu(resource.RUSAGE_SELF)  # the SMTP server's thread; the main one only waits
         worker_cpu = _cpu(resource.RUSAGE_CHILDREN)
         worker = subprocess.Popen(
-            [DUNMORE, "--db", url, "worker", "--drain", "--processes", str(processes)],
+            [*DUNMORE, "--db", url, "worker", "--drain", "--processes", str(processes)],
             env=env,
             stdout=subprocess.DEVNULL,
         )
