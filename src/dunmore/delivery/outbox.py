@@ -14,9 +14,23 @@ import hashlib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, exists, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 
 from dunmore.access import audit
 from dunmore.delivery import queue
@@ -79,7 +93,13 @@ def _events(
 
 
 def mark_sent(conn: Connection, claimed: Claimed, sent: Sent, *, now: datetime) -> None:
-    values = {
+    _set(conn, claimed, _sent_values(sent, now))
+    _events(conn, [(claimed.id, claimed.attempt, "sent", None, sent.reply)], now)
+    webhooks.delivery_ended(conn, claimed.id, status="sent", now=now)
+
+
+def _sent_values(sent: Sent, now: datetime) -> dict[str, object]:
+    return {
         "status": "sent",
         "recipient": sent.recipient,
         "language": sent.language,
@@ -93,9 +113,61 @@ def mark_sent(conn: Connection, claimed: Claimed, sent: Sent, *, now: datetime) 
         "claimed_until": None,
         "last_error": None,
     }
-    _set(conn, claimed, values)
-    _events(conn, [(claimed.id, claimed.attempt, "sent", None, sent.reply)], now)
-    webhooks.delivery_ended(conn, claimed.id, status="sent", now=now)
+
+
+@cache
+def _mark_sent_statement() -> Select[tuple[Any, ...]]:
+    """`mark_sent` as one PostgreSQL statement (see `mark_sent_at_once`), built once: the UPDATE,
+    its `sent` event and the look-up of subscribers to `delivery.sent` in CTEs, and
+    `synchronous_commit` off for the transaction the statement is."""
+    d, e = DELIVERIES.c, DELIVERY_EVENTS.c
+    subscribed = webhooks.subscribed("delivery.sent")
+    marked = (
+        update(DELIVERIES)
+        .where(d.id == bindparam("delivery_id"), ~subscribed)
+        .values({name: bindparam(f"v_{name}", type_=d[name].type) for name in _SENT_COLUMNS})
+        .returning(d.id)
+        .cte("marked")
+    )
+    event = (
+        insert(DELIVERY_EVENTS)
+        .from_select(
+            ["delivery_id", "attempt", "outcome", "detail", "at"],
+            select(
+                marked.c.id,
+                bindparam("attempt", type_=e.attempt.type),
+                literal("sent", e.outcome.type),
+                bindparam("v_reply", type_=e.detail.type),
+                bindparam("v_sent_at", type_=e.at.type),
+            ),
+        )
+        .cte("event")
+    )
+    return select(
+        func.set_config("synchronous_commit", "off", True),
+        select(func.count()).select_from(marked).scalar_subquery(),
+    ).add_cte(event)
+
+
+_SENT_COLUMNS = (
+    "status", "recipient", "language", "message_id", "content", "content_sha256", "reply", "provider_id",
+    "print_batch", "sent_at", "claimed_until", "last_error",
+)  # fmt: skip  # what `_sent_values` sets
+
+
+def mark_sent_at_once(conn: Connection, claimed: Claimed, sent: Sent, *, now: datetime) -> bool:
+    """PostgreSQL: `mark_sent` in one statement, for `conn` in autocommit, where a statement is a
+    transaction of its own; returns False, having changed nothing, when someone subscribed to
+    `delivery.sent` (call `mark_sent` in a transaction then, which stores the webhook event too).
+
+    One round trip instead of six (BEGIN, SET LOCAL, UPDATE, INSERT, the subscribers' SELECT,
+    COMMIT), and the same commit: the delivery sent and its event, or neither, not flushed to disk
+    before the answer (`synchronous_commit` off for this transaction only, as `transaction(durable=
+    False)` sets it; docs/design/delivery.md, "Sending speed")."""
+    values = {f"v_{name}": value for name, value in _sent_values(sent, now).items()}
+    values |= {"delivery_id": claimed.id, "attempt": claimed.attempt}
+    row = conn.execute(_mark_sent_statement(), values).one()
+    return bool(row[1])
 
 
 def mark_error(

@@ -19,7 +19,7 @@ an undefined name raises. Every problem raises `TemplateError` naming the file, 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, fields
@@ -45,6 +45,7 @@ from jinja2 import (
 from jinja2 import TemplateError as JinjaError
 from jinja2.bccache import Bucket
 from jinja2.exceptions import SecurityError
+from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import concat
 from markupsafe import Markup
@@ -75,6 +76,8 @@ LAYOUT_VARIABLES: Final = NOTICE_VARIABLES | {"body", "subject"}
 EMAIL_LAYOUT: Final = "layouts/email.html.jinja"
 LETTER_LAYOUT: Final = "layouts/letter.html.jinja"
 _LANGUAGE: ContextVar[Language] = ContextVar("notice_language")
+# What the money and date filters wrote for the notice being rendered, by value (see `_once`).
+_FORMATTED: ContextVar[dict[tuple[str, Money | date], str]] = ContextVar("notice_formatted")
 _SPACES = re.compile(r"\s+")
 
 
@@ -127,11 +130,25 @@ def template_file(template: str, language: Language) -> str:
 # Filters read the language of the notice being rendered, so that macros imported without context
 # format amounts the same way as the file that calls them.
 def _money(value: Money) -> str:
-    return formatting.money(value, _LANGUAGE.get())
+    if not isinstance(value, Money):
+        return formatting.money(value, _LANGUAGE.get())
+    return _once(("money", value), lambda language: formatting.money(value, language))
 
 
 def _date(value: date) -> str:
-    return formatting.long_date(value, _LANGUAGE.get())
+    if not isinstance(value, date):
+        return formatting.long_date(value, _LANGUAGE.get())
+    return _once(("date", value), lambda language: formatting.long_date(value, language))
+
+
+def _once(key: tuple[str, Money | date], format_in: Callable[[Language], str]) -> str:
+    """A value formatted once per notice rendered: a notice writes its total and each amount in the
+    subject, the text, the HTML and the SMS, and Babel takes ≈0.1 ms for each."""
+    formatted = _FORMATTED.get()
+    text = formatted.get(key)
+    if text is None:
+        text = formatted[key] = format_in(_LANGUAGE.get())
+    return text
 
 
 def _number(value: int | Decimal) -> str:
@@ -147,10 +164,11 @@ FILTERS: Final = {"money": _money, "date": _date, "number": _number, "percent": 
 
 @contextmanager
 def _language(language: Language) -> Iterator[None]:
-    token = _LANGUAGE.set(language)
+    token, formatted = _LANGUAGE.set(language), _FORMATTED.set({})
     try:
         yield
     finally:
+        _FORMATTED.reset(formatted)
         _LANGUAGE.reset(token)
 
 
@@ -299,12 +317,23 @@ class Templates:
     def _blocks(
         self, env: SandboxedEnvironment, name: str, variables: Mapping[str, Any], wanted: tuple[str, ...]
     ) -> dict[str, str]:
-        """The named blocks of one file; the file's top level runs first (imports, sets, extends)."""
+        """The named blocks of one file; the file's top level runs first (imports, sets, extends).
+
+        The top level yields every block where it stands, and this runs it only for the names it
+        sets: each block is stood in for by one that writes nothing, then rendered once below by the
+        environment whose escaping it needs. Run as a whole, the top level rendered every block of
+        the file in both environments, each but once for nothing (two thirds of a notice's
+        rendering). A block only a parent file (`extends`) defines is still rendered there."""
         with self._reported(name):
             template = env.get_template(name)
             context = template.new_context(dict(variables))
+            for chain in context.blocks.values():
+                chain.insert(0, _nothing)
             for _ in template.root_render_func(context):
                 pass
+            for chain in context.blocks.values():
+                if chain and chain[0] is _nothing:
+                    del chain[0]
             missing = [block for block in wanted if block in BLOCKS and block not in context.blocks]
             if missing:
                 raise TemplateError(
@@ -378,6 +407,11 @@ class Templates:
                 file=file,
                 line=line,
             ) from None
+
+
+def _nothing(_context: Context) -> Iterator[str]:
+    """A block that writes nothing: what the top level renders in place of each block (`_blocks`)."""
+    return iter(())
 
 
 def _template_frame(tb: TracebackType | None, fallback: str) -> tuple[str, int | None]:

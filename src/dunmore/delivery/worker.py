@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from dunmore.delivery import outbox
 from dunmore.delivery.channels.base import SendError
@@ -133,6 +133,7 @@ class Worker:
         self._pdfs: dict[int, bytes] = {}  # letters of this batch's notices: e-mail and letter share one
         self._stack: contextlib.ExitStack | None = None  # what `run` closes: the e-mail connection
         self._printer: LetterPrinter | None = None  # the letter processes, with letter_processes > 1
+        self._marks: Connection | None = None  # PostgreSQL: the batch's connection for marks (`_marking`)
 
     def run(
         self, *, drain: bool = False, poll: float = 2.0, on_batch: Callable[[Tally], None] | None = None
@@ -223,14 +224,31 @@ class Worker:
         # Stop before the claims run out: past its lease another worker may take a delivery over,
         # and it would be sent twice. What is left is taken again once the lease has passed.
         keep_until = now + lease * 0.8
-        for done, delivery in enumerate(claimed):
-            if self.stopping.is_set():
-                self._release(claimed[done:])
-                break
-            if self.clock() >= keep_until:
-                break
-            self._handle(delivery, notices[delivery.notice_id], recent)
+        with self._marking():
+            for done, delivery in enumerate(claimed):
+                if self.stopping.is_set():
+                    self._release(claimed[done:])
+                    break
+                if self.clock() >= keep_until:
+                    break
+                self._handle(delivery, notices[delivery.notice_id], recent)
         return len(claimed)
+
+    @contextlib.contextmanager
+    def _marking(self) -> Iterator[None]:
+        """On PostgreSQL, one connection in autocommit for the marks of a batch's sent messages, each
+        one statement and so a transaction of its own (`outbox.mark_sent_at_once`): no check-out
+        and ping of a pooled connection and no BEGIN and COMMIT for each message. A database
+        server that restarts during the batch stops the worker at the next mark; that message is
+        sent again with the same Message-ID, as after any mark lost to a crash of the server."""
+        if self.engine.dialect.name != "postgresql":
+            yield
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as self._marks:
+            try:
+                yield
+            finally:
+                self._marks = None
 
     def stop(self) -> None:
         """Stop after the message being sent (safe to call from a signal handler or another thread)."""
@@ -283,23 +301,31 @@ class Worker:
             said = _m("unexpected error, please report it: %(error)s", error=repr(error))
             self._failed(delivery, str(said), transient=False)
             return
-        with transaction(self.engine, durable=False) as conn:
-            if delivery.channel in TASK_CHANNELS:
-                task = outbox.create_task(
-                    conn,
-                    delivery,
-                    customer_id=notice.customer_id,
-                    title=message.subject,
-                    brief=message.brief or message.text,  # legal review: the staff brief, never sent out
-                    now=now,
-                )
-                sent = Sent(
-                    sent.recipient, sent.language, sent.message_id, sent.content, f"task {task} opened"
-                )
-            outbox.mark_sent(conn, delivery, sent, now=self.clock())
+        if delivery.channel in TASK_CHANNELS or not self._marked_at_once(delivery, sent):
+            with transaction(self.engine, durable=False) as conn:
+                if delivery.channel in TASK_CHANNELS:
+                    task = outbox.create_task(
+                        conn,
+                        delivery,
+                        customer_id=notice.customer_id,
+                        title=message.subject,
+                        brief=message.brief or message.text,  # legal review: the staff brief, never sent out
+                        now=now,
+                    )
+                    sent = Sent(
+                        sent.recipient, sent.language, sent.message_id, sent.content, f"task {task} opened"
+                    )
+                outbox.mark_sent(conn, delivery, sent, now=self.clock())
         sends.append(now)
         self.tally.sent += 1
         self.tally.by_channel[delivery.channel] = self.tally.by_channel.get(delivery.channel, 0) + 1
+
+    def _marked_at_once(self, delivery: Claimed, sent: Sent) -> bool:
+        """The mark in one statement on the batch's connection (PostgreSQL); False when it must be
+        made in a transaction instead: on SQLite, or when webhooks want `delivery.sent`."""
+        if self._marks is None:
+            return False
+        return outbox.mark_sent_at_once(self._marks, delivery, sent, now=self.clock())
 
     def _failed(self, delivery: Claimed, detail: str, *, transient: bool) -> None:
         d = self.settings.delivery

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, exists, insert, literal, select
+from sqlalchemy import Connection, Exists, exists, insert, literal, select
 
 from dunmore.access.audit import canonical_json
 from dunmore.delivery.models import DELIVERIES
@@ -39,6 +39,13 @@ def subscribers(conn: Connection, event_type: str) -> list[int]:
         .order_by(e.subscription_id)
     )
     return list(conn.execute(query).scalars())
+
+
+def subscribed(event_type: str) -> Exists:
+    """Whether an active subscription wants `event_type`, as a condition for a statement of the
+    caller's (the outbox's one-statement mark)."""
+    e, s = WEBHOOK_SUBSCRIPTION_EVENTS.c, WEBHOOK_SUBSCRIPTIONS.c
+    return exists().where(e.event_type == event_type, s.id == e.subscription_id, s.active)
 
 
 def emit(conn: Connection, event_type: str, payloads: Payloads, *, now: datetime) -> int:

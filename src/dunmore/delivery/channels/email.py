@@ -23,6 +23,7 @@ from email.headerregistry import Address
 from email.message import Message
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
+from functools import lru_cache
 from types import TracebackType
 from typing import Final, Literal, Self
 
@@ -127,9 +128,9 @@ def build_email(
     worker (see docs/design/delivery.md, "Sending speed"). What the server receives is the same
     message, which the tests read back with the default policy.
     """
-    sender_address = _address(sender.name, sender.address, role="sender")
+    sender_address = _known_address(sender.name, sender.address, role="sender")
     recipient = _address(to_name, to_address, role="recipient")
-    reply_to = _address("", sender.reply_to, role="reply-to") if sender.reply_to else None
+    reply_to = _known_address("", sender.reply_to, role="reply-to") if sender.reply_to else None
     raw = not all(a.addr_spec.isascii() for a in (sender_address, recipient, reply_to) if a is not None)
     body = MIMEMultipart("alternative", _subparts=[_text(text, "plain"), _text(html, "html")])
     message = body
@@ -447,6 +448,13 @@ def _address(name: str, address: str, *, role: str) -> Address:
                   role=role, address=repr(address))  # fmt: skip
         raise SendError(str(said), transient=False)
     return parsed
+
+
+@lru_cache(maxsize=64)
+def _known_address(name: str, address: str, *, role: str) -> Address:
+    """`_address` of the creditor's own addresses, the same on every message of a worker: parsed
+    once (an invalid one raises each time, as nothing is kept of a call that raised)."""
+    return _address(name, address, role=role)
 
 
 def _addresses(header: object) -> list[str]:
