@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import sys
 import zlib
+from collections.abc import Mapping
 from importlib.util import find_spec
 from pathlib import Path
 from typing import IO, Any, Final
@@ -77,7 +78,7 @@ def main() -> None:
     run()
 
 
-def page_key(environ: dict[str, str] | os._Environ[str], program: str, out: IO[str]) -> str:
+def page_key(environ: Mapping[str, str], program: str, out: IO[str]) -> str:
     """The key of the root's help page as it would be printed now to `out` (see the module's
     docstring for what it covers)."""
     language = i18n.from_environment(environ)

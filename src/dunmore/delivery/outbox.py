@@ -116,16 +116,16 @@ def _sent_values(sent: Sent, now: datetime) -> dict[str, object]:
 
 
 @cache
-def _mark_sent_statement() -> Select[tuple[Any, ...]]:
-    """`mark_sent` as one PostgreSQL statement (see `mark_sent_at_once`), built once: the UPDATE,
-    its `sent` event and the look-up of subscribers to `delivery.sent` in CTEs, and
-    `synchronous_commit` off for the transaction the statement is."""
+def _mark_sent_statement(columns: tuple[str, ...]) -> Select[tuple[Any, ...]]:
+    """`mark_sent` as one PostgreSQL statement setting `columns` (those of `_sent_values`; see
+    `mark_sent_at_once`), built once: the UPDATE, its `sent` event and the look-up of subscribers to
+    `delivery.sent` in CTEs, and `synchronous_commit` off for the transaction the statement is."""
     d, e = DELIVERIES.c, DELIVERY_EVENTS.c
     subscribed = webhooks.subscribed("delivery.sent")
     marked = (
         update(DELIVERIES)
         .where(d.id == bindparam("delivery_id"), ~subscribed)
-        .values({name: bindparam(f"v_{name}", type_=d[name].type) for name in _SENT_COLUMNS})
+        .values({name: bindparam(f"v_{name}", type_=d[name].type) for name in columns})
         .returning(d.id)
         .cte("marked")
     )
@@ -149,12 +149,6 @@ def _mark_sent_statement() -> Select[tuple[Any, ...]]:
     ).add_cte(event)
 
 
-_SENT_COLUMNS = (
-    "status", "recipient", "language", "message_id", "content", "content_sha256", "reply", "provider_id",
-    "print_batch", "sent_at", "claimed_until", "last_error",
-)  # fmt: skip  # what `_sent_values` sets
-
-
 def mark_sent_at_once(conn: Connection, claimed: Claimed, sent: Sent, *, now: datetime) -> bool:
     """PostgreSQL: `mark_sent` in one statement, for `conn` in autocommit, where a statement is a
     transaction of its own; returns False, having changed nothing, when someone subscribed to
@@ -164,9 +158,10 @@ def mark_sent_at_once(conn: Connection, claimed: Claimed, sent: Sent, *, now: da
     COMMIT), and the same commit: the delivery sent and its event, or neither, not flushed to disk
     before the answer (`synchronous_commit` off for this transaction only, as `transaction(durable=
     False)` sets it; docs/design/delivery.md, "Sending speed")."""
-    values = {f"v_{name}": value for name, value in _sent_values(sent, now).items()}
+    sent_values = _sent_values(sent, now)
+    values = {f"v_{name}": value for name, value in sent_values.items()}
     values |= {"delivery_id": claimed.id, "attempt": claimed.attempt}
-    row = conn.execute(_mark_sent_statement(), values).one()
+    row = conn.execute(_mark_sent_statement(tuple(sent_values)), values).one()
     return bool(row[1])
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Exists, exists, insert, literal, select
+from sqlalchemy import ColumnElement, Connection, Exists, exists, insert, literal, select
 
 from dunmore.access.audit import canonical_json
 from dunmore.delivery.models import DELIVERIES
@@ -29,23 +29,23 @@ from dunmore.webhooks.models import (
 Payloads = Callable[[], Sequence[Mapping[str, Any]]]
 
 
+def _wanting(event_type: str) -> tuple[ColumnElement[bool], ...]:
+    """The conditions on a subscription's event row and its subscription: active, wants `event_type`."""
+    e, s = WEBHOOK_SUBSCRIPTION_EVENTS.c, WEBHOOK_SUBSCRIPTIONS.c
+    return (e.event_type == event_type, s.id == e.subscription_id, s.active)
+
+
 def subscribers(conn: Connection, event_type: str) -> list[int]:
     """The active subscriptions that want `event_type`, by id."""
-    e, s = WEBHOOK_SUBSCRIPTION_EVENTS.c, WEBHOOK_SUBSCRIPTIONS.c
-    query = (
-        select(e.subscription_id)
-        .join(WEBHOOK_SUBSCRIPTIONS, s.id == e.subscription_id)
-        .where(e.event_type == event_type, s.active)
-        .order_by(e.subscription_id)
-    )
+    e = WEBHOOK_SUBSCRIPTION_EVENTS.c
+    query = select(e.subscription_id).where(*_wanting(event_type)).order_by(e.subscription_id)
     return list(conn.execute(query).scalars())
 
 
 def subscribed(event_type: str) -> Exists:
     """Whether an active subscription wants `event_type`, as a condition for a statement of the
     caller's (the outbox's one-statement mark)."""
-    e, s = WEBHOOK_SUBSCRIPTION_EVENTS.c, WEBHOOK_SUBSCRIPTIONS.c
-    return exists().where(e.event_type == event_type, s.id == e.subscription_id, s.active)
+    return exists().where(*_wanting(event_type))
 
 
 def emit(conn: Connection, event_type: str, payloads: Payloads, *, now: datetime) -> int:
