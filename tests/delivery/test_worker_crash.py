@@ -1,4 +1,4 @@
-"""A worker process killed with SIGKILL at random moments while it sends 800 e-mails, twelve times,
+"""A worker process killed with SIGKILL at random moments while it sends 400 e-mails, six times,
 then left to finish: every delivery arrives, each under its own Message-ID, and the only duplicates
 are the sends a kill cut off between the server's acceptance and the worker's mark (at most one
 per kill)."""
@@ -21,12 +21,14 @@ from dunmore.store.db import make_engine, upgrade
 from tests.delivery.portfolio import CREDITOR_ENV, Debtor, overdue_portfolio
 from tests.support.smtp import SmtpServer
 
-DELIVERIES_SENT = 800  # more than the kills can reach (at most 60 each): the last worker finishes
-KILLS = 12
+DELIVERIES_SENT = 400  # more than the kills can reach (at most 60 each): the last worker finishes
+# Six, not twelve (until 2026-12-07): each kill costs a worker's start, and twelve took 54 s of a slow
+# CI machine; six still land at random moments in claim, render, send and mark
+KILLS = 6
 DUNMORE = str(Path(sys.executable).with_name("dunmore"))
 
 
-def test_a_worker_killed_twelve_times_loses_nothing_and_duplicates_at_most_once_per_kill(
+def test_a_worker_killed_six_times_loses_nothing_and_duplicates_at_most_once_per_kill(
     tmp_path: Path, smtp_server: SmtpServer, record_property: Callable[[str, object], None]
 ) -> None:
     database = tmp_path / "crash.db"

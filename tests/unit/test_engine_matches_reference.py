@@ -28,6 +28,7 @@ from dunmore.engine.model import (
     Snapshot,
 )
 from dunmore.engine.reference import decide_reference
+from tests.depth import examples
 from tests.dunning_strategies import acted_on, policy_sets, snapshots
 
 
@@ -38,7 +39,7 @@ def both(snapshot: Snapshot, policies: PolicySet) -> Decisions:
     return expected
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(snapshots(), policy_sets())
 def test_engine_equals_reference_on_random_portfolios(snapshot: Snapshot, policies: PolicySet) -> None:
     both(snapshot, policies)
@@ -135,7 +136,7 @@ def _pay(items: list[Item], payments: list[int], as_of: date) -> list[Item]:
     return [i for i in paid if i.open_minor > 0]
 
 
-@settings(max_examples=250, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(snapshots(), policy_sets(), st.lists(st.integers(1, 20), min_size=2, max_size=5), st.data())
 def test_engine_equals_reference_over_a_sequence_of_runs(
     snapshot: Snapshot, policies: PolicySet, gaps: list[int], data: st.DataObject

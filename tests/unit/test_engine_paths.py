@@ -21,6 +21,7 @@ from dunmore.engine.frames import snapshot_frames
 from dunmore.engine.items import _row_of
 from dunmore.engine.model import Snapshot
 from dunmore.engine.reference import decide_reference
+from tests.depth import examples
 from tests.dunning_strategies import policy_sets, snapshots
 
 SPARSE = 10**12  # customer ids this far apart need a join, not a lookup table
@@ -30,7 +31,7 @@ def same(snapshot: Snapshot, policies: PolicySet) -> None:
     assert decide(snapshot_frames(snapshot), policies).to_decisions() == decide_reference(snapshot, policies)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(snapshots(), policy_sets(), st.randoms(use_true_random=False))
 def test_items_in_any_order_and_sparse_customer_ids(
     snapshot: Snapshot, policies: PolicySet, shuffler: Random
@@ -42,14 +43,14 @@ def test_items_in_any_order_and_sparse_customer_ids(
     same(replace(snapshot, items=tuple(items), customers=customers, groups=groups), policies)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(snapshots(), policy_sets())
 def test_customers_without_a_row(snapshot: Snapshot, policies: PolicySet) -> None:
     """An item's or a group's customer missing from the customers: no grade, no tag, no hold."""
     same(replace(snapshot, customers=snapshot.customers[1:]), policies)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(snapshots(), policy_sets())
 def test_many_currencies(snapshot: Snapshot, policies: PolicySet) -> None:
     """More currencies than a chain of comparisons is worth; a third keep the policies' ones."""
@@ -61,7 +62,7 @@ def test_many_currencies(snapshot: Snapshot, policies: PolicySet) -> None:
     same(replace(snapshot, items=items, groups=groups), policies)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(snapshots(), policy_sets())
 def test_interest_rates_too_fine_for_int64(snapshot: Snapshot, policies: PolicySet) -> None:
     fine = Decimal("0.036512345678901234567")
@@ -79,7 +80,7 @@ ID_SETS = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(ID_SETS, st.data())
 def test_customer_rows_agree_with_a_dictionary_on_every_path(ids: set[int], data: st.DataObject) -> None:
     """`_row_of` (contiguous ids: arithmetic; dense: a lookup table; sparse: a join) is the row of

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from dunmore.credit import grades_frames as gf
 from dunmore.credit.grades_reference import CustomerHistory, InvoiceFact, PaymentFact, grade, overdue_days
 from dunmore.credit.scorecard import FACTORS, default_text, load_scorecard_text
+from tests.depth import examples
 
 AS_OF = date(2026, 6, 30)
 SCORECARD = load_scorecard_text(default_text(), source="default")
@@ -73,7 +74,7 @@ def _inputs(ledgers: list[CustomerHistory]) -> gf.GradeInputs:
     )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     st.lists(st.integers(0, 0), min_size=1, max_size=6).flatmap(
         lambda seats: st.tuples(*(history(100 * n) for n in range(len(seats))))

@@ -18,6 +18,7 @@ from dunmore.engine.frames import SnapshotFrames, snapshot_frames
 from dunmore.engine.model import Decisions, Snapshot
 from dunmore.engine.partition import Part, decide_partition, partition_key, split
 from dunmore.run.partitioned import joined_decisions, kept
+from tests.depth import examples
 from tests.dunning_strategies import policy_sets, snapshots
 
 
@@ -55,7 +56,7 @@ def written(decisions: list[tuple[SnapshotFrames, PolicySet]]) -> Decisions:
     return joined.to_decisions()
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(snapshots(), policy_sets(), st.integers(min_value=2, max_value=7))
 def test_a_partitioned_decision_equals_the_whole_one(
     snapshot: Snapshot, policies: PolicySet, count: int
@@ -66,7 +67,7 @@ def test_a_partitioned_decision_equals_the_whole_one(
     assert canonical(written(pieces)) == canonical(expected)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(snapshots(), policy_sets(), st.integers(min_value=2, max_value=5))
 def test_the_arrow_partition_function_decides_as_the_engine(
     snapshot: Snapshot, policies: PolicySet, count: int

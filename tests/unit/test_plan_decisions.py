@@ -13,6 +13,7 @@ from polars.testing import assert_frame_equal
 
 from dunmore.engine.plan_reference import decide_plans_one_by_one
 from dunmore.engine.plans import PAYMENTS, PLANS, SCHEDULE, decide_plans
+from tests.depth import examples
 
 EPOCH = date(2026, 9, 1)
 Frames = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, date]
@@ -42,7 +43,7 @@ def plan_books(draw: st.DrawFn) -> Frames:
     )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(plan_books())
 def test_the_vectorised_decision_says_what_the_rule_says_plan_by_plan(book: Frames) -> None:
     fast_states, fast_changes = decide_plans(*book)

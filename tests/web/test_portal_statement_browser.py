@@ -109,6 +109,9 @@ def _shoot(page: Page, shots: Path | None, name: str) -> None:
     for language in ("zh-TW", "en", "zh-CN"):
         page.get_by_role("button", name=SWITCH[language]).click()
         page.wait_for_selector(f'html[lang="{language}"]')
+        # the new page's element is there before its style sheet: measured then, unstyled, it was
+        # 574 px wide in one run
+        page.wait_for_load_state()
         assert page.evaluate("document.documentElement.scrollWidth") <= 375  # nothing wider than the phone
         page.screenshot(path=str(shots / f"portal-{name}-phone-{language}.png"), full_page=True)
 
