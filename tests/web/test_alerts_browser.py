@@ -14,9 +14,7 @@ from sqlalchemy import Engine, select
 
 from dunmore.ledger.models import CUSTOMERS
 from dunmore.workspace.alerts import raise_alert
-from tests.web.test_browser import NOW, Server, _page, _screenshots, _serve, _sign_in, browser, demo_ledger
-
-__all__ = ["browser"]  # the fixture, imported to be used here
+from tests.web.test_browser import NOW, Server, _page, _screenshots, _serve, _sign_in, demo_ledger
 
 
 def _alerts(engine: Engine) -> None:

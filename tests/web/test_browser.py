@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from sqlalchemy import Engine, and_, update
 
 from dunmore.access import service as access
@@ -32,9 +32,6 @@ from tests.web.live import follow_menu, serving
 
 AS_OF = date(2026, 3, 16)
 NOW = datetime(2026, 3, 16, 2, 0, tzinfo=UTC)
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 
 
 def demo_ledger(engine: Engine, *, run: bool = True) -> None:
@@ -80,14 +77,6 @@ def server_before_the_run(sqlite_engine: Engine) -> Iterator[Server]:
 def _serve(engine: Engine) -> Iterator[Server]:
     with serving(create_app(engine, settings(), clock=lambda: NOW)) as url:
         yield Server(url)
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _page(browser: Browser, errors: list[str]) -> Page:

@@ -19,9 +19,7 @@ from dunmore.web.app import create_app
 from dunmore.workspace.models import PROMISES
 from tests.web.conftest import settings
 from tests.web.live import serving
-from tests.web.test_browser import AS_OF, NOW, Server, _page, _screenshots, _sign_in, browser, demo_ledger
-
-__all__ = ["browser"]  # the fixture, shared with tests/web/test_browser.py
+from tests.web.test_browser import AS_OF, NOW, Server, _page, _screenshots, _sign_in, demo_ledger
 
 LATER = NOW + timedelta(days=6)  # the promise is due on day 3; its grace of 2 days ends on day 5
 

@@ -19,9 +19,8 @@ from dunmore.ledger.models import CUSTOMERS
 from dunmore.web.app import create_app
 from tests.web.conftest import settings
 from tests.web.live import follow_menu, serving
-from tests.web.test_browser import AS_OF, NOW, Server, _page, _screenshots, _sign_in, browser, demo_ledger
+from tests.web.test_browser import AS_OF, NOW, Server, _page, _screenshots, _sign_in, demo_ledger
 
-__all__ = ["browser"]  # the fixture, shared with tests/web/test_browser.py
 TERMS = "30% signing; 60% delivery+30d; 10% acceptance+12m"
 
 

@@ -17,9 +17,7 @@ from dunmore.access.service import get_user
 from dunmore.credit import grades
 from dunmore.credit.grades_models import CREDIT_HOLDS
 from dunmore.ledger.models import CUSTOMERS
-from tests.web.test_browser import NOW, Server, _page, _screenshots, _serve, _sign_in, browser, demo_ledger
-
-__all__ = ["browser"]  # the fixture, imported to be used here
+from tests.web.test_browser import NOW, Server, _page, _screenshots, _serve, _sign_in, demo_ledger
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ from sqlalchemy import Engine
 from dunmore.delivery import outbox
 from dunmore.store.db import transaction
 from tests.web.live import follow_menu
-from tests.web.test_browser import NOW, Server, _page, _screenshots, _sign_in, browser, server
+from tests.web.test_browser import NOW, Server, _page, _screenshots, _sign_in, server
 
-__all__ = ["browser", "server"]  # the fixtures, shared with the dashboard's browser test
+__all__ = ["server"]  # the fixture, shared with the dashboard's browser test
 
 REFUSED = "550 5.1.1 <ap@{host}>: Recipient address rejected: user unknown in virtual mailbox table"
 BUSY = "421 4.7.0 smtp.partner.example: too many connections from your IP; try again later"

@@ -14,9 +14,7 @@ from sqlalchemy import Engine
 from dunmore.web.app import create_app
 from tests.web.conftest import settings
 from tests.web.live import serving
-from tests.web.test_browser import NOW, Server, _page, _screenshots, _sign_in, browser, demo_ledger
-
-__all__ = ["browser"]  # the fixture, shared with tests/web/test_browser.py
+from tests.web.test_browser import NOW, Server, _page, _screenshots, _sign_in, demo_ledger
 
 
 @pytest.fixture

@@ -13,9 +13,7 @@ import pytest
 from playwright.sync_api import Browser
 from sqlalchemy import Engine
 
-from tests.web.test_browser import Server, _page, _screenshots, _serve, _sign_in, browser, demo_ledger
-
-__all__ = ["browser"]  # the fixture, shared with tests/web/test_browser.py
+from tests.web.test_browser import Server, _page, _screenshots, _serve, _sign_in, demo_ledger
 
 LATEST = "#playbook .playbook-answer.latest"
 

@@ -39,9 +39,9 @@ from dunmore.workspace.staff_mail import From, send_due
 from tests.support.smtp import SmtpServer, smtp_server
 from tests.web.conftest import NOW, fill_ledger, settings
 from tests.web.live import serving
-from tests.web.test_browser import _screenshots, _sign_in, browser
+from tests.web.test_browser import _screenshots, _sign_in
 
-__all__ = ["browser", "smtp_server"]
+__all__ = ["smtp_server"]
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 LANGUAGES = ["zh-TW", "en"]  # E002's, in turn: the notice, the portal and the code's mail are in it
 NEXT_RUN = date(2026, 4, 10)

@@ -33,10 +33,10 @@ from dunmore.workspace.staff_mail import From, send_due
 from tests.support.smtp import SmtpServer, smtp_server
 from tests.web.conftest import NOW, PASSWORD, fill_ledger, settings
 from tests.web.live import serving
-from tests.web.test_browser import _screenshots, browser
+from tests.web.test_browser import _screenshots
 from tests.web.test_portal_statement import FEBRUARY, NOVEMBER, issue_statements
 
-__all__ = ["browser", "smtp_server"]
+__all__ = ["smtp_server"]
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 SCREENS = {"phone": {"width": 375, "height": 812}, "desktop": {"width": 1280, "height": 900}}
 SWITCH = {"zh-CN": "简体", "zh-TW": "繁體", "en": "EN"}

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, FilePayload
 
-from tests.web.test_browser import Server, _page, _screenshots, _sign_in, browser, server
+from tests.web.test_browser import Server, _page, _screenshots, _sign_in, server
 
-__all__ = ["browser", "server"]  # the fixtures, used by name
+__all__ = ["server"]  # the fixture, used by name
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 HEADINGS = {"zh-CN": "联系记录与时间线", "zh-TW": "聯絡紀錄與時間軸", "en": "Contacts and timeline"}
 REASONS = {"zh-CN": "资金周转困难", "zh-TW": "資金周轉困難", "en": "Cash-flow difficulty"}

@@ -16,10 +16,8 @@ from dunmore.delivery.models import TASKS
 from dunmore.web.app import create_app
 from tests.web.conftest import settings
 from tests.web.live import serving
-from tests.web.test_browser import NOW, Server, _page, _screenshots, _sign_in, browser, demo_ledger
+from tests.web.test_browser import NOW, Server, _page, _screenshots, _sign_in, demo_ledger
 from tests.workspace.worklist_rows import add_broken_promise, add_run_task, log_contact
-
-__all__ = ["browser"]  # the fixture, shared with tests/web/test_browser.py
 
 
 @pytest.fixture
