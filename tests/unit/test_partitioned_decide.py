@@ -56,7 +56,7 @@ def written(decisions: list[tuple[SnapshotFrames, PolicySet]]) -> Decisions:
     return joined.to_decisions()
 
 
-@settings(max_examples=examples(100), deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(snapshots(), policy_sets(), st.integers(min_value=2, max_value=7))
 def test_a_partitioned_decision_equals_the_whole_one(
     snapshot: Snapshot, policies: PolicySet, count: int

@@ -46,7 +46,7 @@ from tests.web.test_role_matrix import (
     succeeded,
 )
 
-EXAMPLES = 10
+EXAMPLES = 8
 FEWER = 3
 Operation = APIOperation[Any, Any, Any, Any]
 # Given here, so that no schemathesis.toml of the working folder changes the test. A request that
