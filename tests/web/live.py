@@ -13,7 +13,9 @@ so that no check depends on another having run first.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
+import shutil
 import socket
 import sqlite3
 import tempfile
@@ -120,7 +122,9 @@ def demo_ledger(engine: Engine, *, customers: int = 30) -> Demo:
         return deepcopy(demo)
     demo = _build(engine, customers)
     engine.dispose()
-    kept = Path(tempfile.mkdtemp(prefix="dunmore-demo-")) / "demo.db"
+    folder = tempfile.mkdtemp(prefix="dunmore-demo-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    kept = Path(folder) / "demo.db"
     _copy(Path(path), kept)
     _BUILT[key] = (kept, deepcopy(demo))
     return demo
