@@ -9,6 +9,9 @@ from typing import Any
 from dunmore.access.permissions import Permission
 from tests.web.live import Demo, DisputeFixtures
 
+# a dispute of one yuan on the demo's invoice with room to dispute (the schema run sends it too)
+OPEN_DISPUTE = {"amount": "1.00", "reason": "quality", "note": "from the matrix"}
+
 
 def _of(demo: Demo) -> DisputeFixtures:
     assert demo.disputes is not None
@@ -23,7 +26,7 @@ def lines(line: Any) -> list[Any]:
             Permission.DISPUTE_SET,
             "POST",
             "/api/v1/invoices/{number}/disputes",
-            body={"amount": "1.00", "reason": "quality", "note": "from the matrix"},
+            body=OPEN_DISPUTE,
             at=lambda demo: {"number": _of(demo).invoice},
         ),
         line(

@@ -29,6 +29,7 @@ from dunmore.access.permissions import ROLES
 from dunmore.access.values import Role
 from dunmore.web.app import create_app
 from tests.web.conftest import settings as web_settings
+from tests.web.disputes_matrix import OPEN_DISPUTE
 from tests.web.live import AS_OF, LOGINS, NOW, Demo, demo_ledger, serving
 from tests.web.routes import endpoints
 from tests.web.test_role_matrix import (
@@ -142,7 +143,7 @@ def _body(operation: Operation, demo: Demo) -> Any:
     names), and the role matrix's portfolio changes that change nothing."""
     return {
         "POST /api/v1/runs": {"as_of": AS_OF.isoformat()},
-        "POST /api/v1/invoices/{number}/disputes": {"amount": "1.00", "reason": "quality", "note": "schema"},
+        "POST /api/v1/invoices/{number}/disputes": OPEN_DISPUTE,
         "POST /api/v1/customers/{code}/promises": PROMISE,
         "POST /api/v1/promises/{promise_id}/cancel": REASON,
         "POST /api/v1/customers/{code}/plans": PLAN,
