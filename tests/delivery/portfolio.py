@@ -45,6 +45,7 @@ class Debtor:
     email: str | None = "ap@debtor.example.com"
     phone: str | None = "+86 138 0013 8000"
     cease_contact: bool = False
+    preferred_channel: str | None = None  # the primary contact's wish (`delivery.contact_wishes`)
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -78,8 +79,9 @@ def overdue_portfolio(
             "phone": [d.phone for d in debtors],
             "address": ["浙江省杭州市西湖区文三路 90 号; 邮编 310012"] * count,
             "is_primary": [True] * count,
+            "preferred_channel": [d.preferred_channel for d in debtors],
         },
-        schema_overrides={"email": pl.String, "phone": pl.String},
+        schema_overrides={"email": pl.String, "phone": pl.String, "preferred_channel": pl.String},
     )
     due = as_of - timedelta(days=3)
     invoices = pl.DataFrame(

@@ -3,6 +3,7 @@ of deliveries from the run's commit to their proof, with the clock in the test's
 
 from __future__ import annotations
 
+import io
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -279,6 +280,29 @@ def test_letters_join_their_runs_print_batch_and_tasks_open_once(
     job.run(drain=True)
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(TASKS)).scalar_one() == 2
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_contact_who_prefers_letters_gets_a_printed_letter_not_a_blank_sheet(
+    engine: Engine, tmp_path: Path, smtp_server: SmtpServer, processes: int
+) -> None:
+    """The step only e-mails; the contacts' wish turns each e-mail into a letter. Printed without
+    the notice's letter (rendered for the step's channels alone), each was a blank page."""
+    from pypdf import PdfReader
+
+    debtors = [Debtor(preferred_channel="letter"), Debtor(preferred_channel="letter", language="en")]
+    overdue_portfolio(engine, tmp_path, debtors, channels="email")
+    tally = worker(engine, smtp_server, Clock(RUN_AT), letter_processes=processes).run(drain=True)
+    assert (tally.sent, tally.by_channel) == (2, {"letter": 2})
+    assert smtp_server.messages == []
+    with engine.connect() as conn:
+        query = select(DELIVERIES.c.content, DELIVERIES.c.print_batch).order_by(DELIVERIES.c.id)
+        printed = conn.execute(query).all()
+    for (content, batch), number in zip(printed, (1, 2), strict=True):
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+        assert batch == "run-1"
+        assert f"C{number:05d}" in text, text[:200]
+        assert f"王丽华 {number}" in text
 
 
 def test_workers_on_postgresql_share_the_queue_without_sending_twice(

@@ -242,6 +242,15 @@ def test_a_letter_with_a_character_no_font_can_draw_is_refused(
         print_letter(letter)
 
 
+def test_a_notice_rendered_without_a_letter_is_refused_not_printed_blank(templates: Templates) -> None:
+    letter = templates.render("overdue-1", sample_view("zh-CN"), letter=False).letter
+    assert (letter.html, letter.data) == ("", "")
+    with pytest.raises(DeliveryError, match="no letter to print"):
+        print_letter(letter)
+    with pytest.raises(DeliveryError, match="no letter to print"):
+        print_letter(Letter(" \n"))
+
+
 def test_a_character_no_font_can_draw_is_refused() -> None:
     with pytest.raises(DeliveryError, match="no installed font can draw"):
         render_pdf('<p lang="zh-CN">上海 \U000f0001</p>')

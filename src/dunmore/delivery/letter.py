@@ -55,7 +55,13 @@ class Letter:
 
 
 def print_letter(letter: Letter) -> bytes:
-    """The A4 PDF of one letter: by Typst when it has its data, else by WeasyPrint from its HTML."""
+    """The A4 PDF of one letter: by Typst when it has its data, else by WeasyPrint from its HTML. A
+    letter with neither (its notice was rendered without one) is refused: printed, it would be a
+    blank sheet sent to the debtor."""
+    if not letter.data and not letter.html.strip():
+        raise DeliveryError(
+            _m("no letter to print: the template folder has no letter layout (layouts/letter.html.jinja)")
+        )
     if letter.data:
         from dunmore.delivery.typst_letter import compile_letter
 

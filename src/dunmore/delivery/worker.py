@@ -289,7 +289,7 @@ class Worker:
                     self.tally.cancelled += 1
             return
         try:
-            message = self.templates.render(notice.template, notice.view, letter="letter" in notice.channels)
+            message = self.templates.render(notice.template, notice.view, letter=_prints(delivery, notice))
             sent = self._send(delivery, notice, message)
         except SendError as error:
             self._failed(delivery, error.detail, transient=error.transient)
@@ -414,7 +414,7 @@ class Worker:
         """Print the batch's letters side by side in `letter_processes` processes, ahead of their
         sends (with one process, each letter is printed when its delivery is handled)."""
         processes = self.settings.delivery.letter_processes
-        wanted = sorted({c.notice_id for c in claimed if "letter" in notices[c.notice_id].channels})
+        wanted = sorted({c.notice_id for c in claimed if _prints(c, notices[c.notice_id])})
         if processes <= 1 or len(wanted) < 2 or self._stack is None:
             return
         from dunmore.delivery.letter import LetterPrinter
@@ -454,6 +454,13 @@ class Worker:
         return Sent(
             "collections team", notice.view.language, key, message.text.encode("utf-8"), "task opened"
         )
+
+
+def _prints(delivery: Claimed, notice: StoredNotice) -> bool:
+    """Whether handling this delivery prints the notice's letter: a letter, or an e-mail that carries
+    it (the step has a letter). A delivery the contact's wish turned into a letter
+    (`contact_wishes`) is a letter although its step has none."""
+    return delivery.channel == "letter" or "letter" in notice.channels
 
 
 def print_batch(run_id: int) -> str:
