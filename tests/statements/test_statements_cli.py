@@ -69,7 +69,7 @@ def test_statements_from_the_command_line(
     assert "1 statements reminded, 0 lapsed" in dunmore("statements", "remind", "--as-of", "2026-12-09")
     assert "0 statements reminded, 2 lapsed" in dunmore("statements", "remind", "--as-of", "2026-12-20")
     assert "lapsed" in dunmore("statements", "list", "--status", "lapsed")
-    dunmore("statement", "pdf", "2", "--out", str(tmp_path))
+    dunmore("statement", "pdf", "2", "-o", str(tmp_path))  # -o / --output, as `letters print`; --out too
     assert (tmp_path / "statement-C1-2026-11-01-CNY-v2.pdf").read_bytes().startswith(b"%PDF")
     assert "not confirmed" in dunmore("statement", "pdf", "2", "--receipt", "--out", str(tmp_path), ok=False)
     assert "no statement 9" in dunmore("statement", "show", "9", ok=False)

@@ -246,7 +246,8 @@ def pdf(
     ctx: typer.Context,
     statement_id: StatementId,
     out: Annotated[
-        Path, typer.Option("--out", help="The file to write (default: the statement's name).")
+        Path,
+        typer.Option("--output", "-o", "--out", help="The file to write (default: the statement's name)."),
     ] = Path(),
     receipt: Annotated[bool, typer.Option("--receipt", help="The confirmation receipt instead.")] = False,
 ) -> None:
