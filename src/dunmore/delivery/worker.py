@@ -457,9 +457,9 @@ class Worker:
 
 
 def _prints(delivery: Claimed, notice: StoredNotice) -> bool:
-    """Whether handling this delivery prints the notice's letter: a letter, or an e-mail that carries
-    it (the step has a letter). A delivery the contact's wish turned into a letter
-    (`contact_wishes`) is a letter although its step has none."""
+    """Whether this delivery's message is rendered with the notice's letter: a letter delivery, or
+    any delivery of a step that has a letter (its e-mail carries the letter). A delivery the
+    contact's wish turned into a letter (`contact_wishes`) is a letter although its step has none."""
     return delivery.channel == "letter" or "letter" in notice.channels
 
 
