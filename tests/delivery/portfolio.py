@@ -46,6 +46,7 @@ class Debtor:
     phone: str | None = "+86 138 0013 8000"
     cease_contact: bool = False
     preferred_channel: str | None = None  # the primary contact's wish (`delivery.contact_wishes`)
+    address: str | None = "浙江省杭州市西湖区文三路 90 号; 邮编 310012"
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -77,11 +78,16 @@ def overdue_portfolio(
                 d.email.replace("@", f"+{i}@") if d.email else None for i, d in zip(ids, debtors, strict=True)
             ],
             "phone": [d.phone for d in debtors],
-            "address": ["浙江省杭州市西湖区文三路 90 号; 邮编 310012"] * count,
+            "address": [d.address for d in debtors],
             "is_primary": [True] * count,
             "preferred_channel": [d.preferred_channel for d in debtors],
         },
-        schema_overrides={"email": pl.String, "phone": pl.String, "preferred_channel": pl.String},
+        schema_overrides={
+            "email": pl.String,
+            "phone": pl.String,
+            "address": pl.String,
+            "preferred_channel": pl.String,
+        },
     )
     due = as_of - timedelta(days=3)
     invoices = pl.DataFrame(

@@ -172,6 +172,22 @@ def test_a_missing_address_fails_for_good_with_a_reason(
     assert smtp_server.messages == []
 
 
+def test_a_letter_without_a_postal_address_fails_for_good_instead_of_going_to_print(
+    engine: Engine, tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    overdue_portfolio(engine, tmp_path, [Debtor(address=None), Debtor(address=" ; ")], channels="letter")
+    tally = worker(engine, smtp_server, Clock(RUN_AT)).run(drain=True)
+    assert (tally.failed, tally.sent) == (2, 0)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(DELIVERIES.c.last_error, DELIVERIES.c.print_batch).order_by(DELIVERIES.c.id)
+        )
+        found = [tuple(row) for row in rows]
+    assert [batch for _, batch in found] == [None, None]
+    assert "customer C00001 has no postal address" in found[0][0]
+    assert "customer C00002 has no postal address" in found[1][0]
+
+
 def test_shanghai_is_reached_in_its_morning_and_new_york_in_its_own(
     engine: Engine, tmp_path: Path, smtp_server: SmtpServer
 ) -> None:

@@ -443,6 +443,13 @@ class Worker:
 
     def _send_letter(self, delivery: Claimed, notice: StoredNotice, message: Message) -> Sent:
         view = notice.view
+        if not notice.address:  # a letter the print shop could not post
+            raise DeliveryError(
+                _m(
+                    "customer %(customer)s has no postal address: add one with `dunmore import customers`",
+                    customer=view.debtor.external_id,
+                )
+            )
         batch = print_batch(notice.run_id)
         recipient = "; ".join((view.debtor.name, *notice.address))
         pdf = self._letter_pdf(view.notice_id, message)
