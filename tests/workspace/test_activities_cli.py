@@ -33,10 +33,10 @@ def dunmore(sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> object:
     monkeypatch.setattr(cli, "_now", lambda: clock["now"])
     monkeypatch.setattr(cli, "business_today", lambda settings: clock["now"].date())
 
-    def run(*args: str, ok: bool = True, at: str | None = None) -> str:
+    def run(*args: str, ok: bool = True, at: str | None = None, lang: str = "en") -> str:
         if at is not None:
             clock["now"] = datetime.fromisoformat(at)
-        result = runner.invoke(app, ["--db", str(sqlite_engine.url), *args], env={"DUNMORE_LANG": "en"})
+        result = runner.invoke(app, ["--db", str(sqlite_engine.url), *args], env={"DUNMORE_LANG": lang})
         assert (result.exit_code == 0) is ok, result.output
         return result.output
 
@@ -73,9 +73,13 @@ def test_a_call_with_no_answer_and_a_call_back_two_days_later(dunmore: object, t
     assert "2 events written" in run("timeline", "C1", "--kind", "activity", "--csv", str(out))
     rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
     assert rows[0][:3] == ["Time", "Kind", "What happened"]
+    assert [row[1] for row in rows[1:]] == ["Contact records"] * 2  # the kind said, not its code
     assert rows[1][2] == "Call, outcome: Reached; Zhang Wei; reason: Cash-flow difficulty"
     assert rows[2][2] == "Call, outcome: Call back on a date; follow up on 2026-03-12"
     assert len(rows) == 3
+    printed = run("timeline", "C1", lang="zh-TW")  # every heading and kind in the reader's language
+    assert all(word in printed for word in ("時間", "類型", "發生了什麼", "聯絡紀錄", "收款與貸項"))
+    assert not any(word in printed for word in ("when", "what happened", "activity", "payment"))
 
 
 def test_an_operator_adds_and_disables_a_code_and_each_is_audited(

@@ -325,7 +325,7 @@ def _event_json(event: Any) -> dict[str, Any]:
 def _print_timeline(events: list[Any], lang: str, labels: Any, zone: str) -> None:
     from dunmore.workspace.timeline_export import rows
 
-    table = Table(*(_(name) for name in ("when", "kind", "what happened", "amount", "by", "note")))
+    table = Table(_("when"), _("kind"), _("what happened"), _("amount"), _("by"), _("note"))
     for row in rows(events, lang, labels, zone):
         table.add_row(
             *(escape(row[i]) for i in (0, 1, 2)),

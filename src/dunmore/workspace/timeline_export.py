@@ -25,6 +25,18 @@ KIND_NAMES = {
     "meeting": N_("Meeting"),
     "note": N_("Note"),
 }
+# The timeline's kinds of event (`timeline.KINDS`), as the reader filters and reads them.
+EVENT_NAMES = {
+    "notice": N_("Notices"),
+    "delivery": N_("Deliveries"),
+    "activity": N_("Contact records"),
+    "payment": N_("Payments and credit notes"),
+    "promise": N_("Promises"),
+    "dispute": N_("Disputes"),
+    "change": N_("Holds and changes"),
+    "task": N_("Tasks"),
+    "plan": N_("Instalment plans"),
+}
 # The notices' and deliveries' words, as the customer page already says them.
 STATUS_NAMES = {
     "committed": N_("Committed"),
@@ -148,13 +160,18 @@ def _header(language: str) -> list[str]:
     return [name.render(language) for name in names]
 
 
+def event_name(kind: str, language: str) -> str:
+    """A kind of event (`timeline.KINDS`) said in `language`."""
+    return _m(EVENT_NAMES[kind]).render(language) if kind in EVENT_NAMES else kind
+
+
 def rows(events: Sequence[Event], language: str, labels: Labels, zone: str) -> list[list[str]]:
     """One row per event, in the creditor's timezone, as text."""
     here = ZoneInfo(zone)
     return [
         [
             _moment(e, here),
-            e.kind,
+            event_name(e.kind, language),
             describe(e, language, labels),
             amount_of(e),
             e.currency or "",

@@ -76,6 +76,7 @@ def section(conn: Connection, *, user: User, code: str, language: str, wanted: W
         "code_labels": labels,
         "timeline": page,
         "event_kinds": list(KINDS),
+        "event_name": lambda kind: timeline_export.event_name(kind, language),
         "wanted": wanted,
         "describe": lambda event: timeline_export.describe(event, language, labels),
         "amount_of": timeline_export.amount_of,
