@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po, write_po
+from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from dunmore import i18n
@@ -16,6 +17,7 @@ from dunmore.errors import ImportProblem, NotFound
 from dunmore.i18n import _m
 from dunmore.i18n.check import check_area
 from dunmore.i18n.extract import cli_messages, error_messages
+from tests.scenarios.story import Story, policy_file
 
 runner = CliRunner()
 
@@ -173,3 +175,38 @@ def test_the_compiled_catalog_follows_its_po_files(tmp_path: Path, monkeypatch: 
         assert len(list((tmp_path / "cache" / "i18n").glob("zh_Hans-*.mo"))) == 2
     finally:
         i18n.forget()
+
+
+def test_the_aging_and_run_tables_are_headed_in_the_readers_language(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    """The column names of the printed tables too, not only the sentences around them."""
+    policy = (
+        "policies:\n  p:\n    levels:\n"
+        "      - {name: first-overdue, at: 3, channels: [email], template: overdue-1}\n"
+        "routes:\n  - {policy: p}\n"
+    )
+    story = Story(sqlite_engine, policy_file(tmp_path, policy))
+    story.customer("C1")
+    story.invoice("INV-1", "C1", issued="2026-08-01", due="2026-09-01", amount="100.00")
+    db = ["--db", str(sqlite_engine.url)]
+
+    def said(language: str, *args: str) -> str:
+        result = runner.invoke(app, [*db, *args], env={"DUNMORE_LANG": language, "COLUMNS": "200"})
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    aging = said("zh-TW", "aging", "--as-of", "2026-09-10")
+    assert all(word in aging for word in ("（依幣別）", "帳齡區間", "未到期", "總額")), aging
+    run = said("zh-TW", "run", "--as-of", "2026-09-10")
+    assert all(
+        word in run for word in ("編號", "客戶", "步驟", "項目數", "幣別", "未結金額", "利息", "費用")
+    ), run
+    run = said("zh-CN", "run", "--as-of", "2026-09-10")
+    assert all(
+        word in run for word in ("编号", "客户", "步骤", "项目数", "币种", "未结金额", "利息", "费用")
+    ), run
+    run = said("en", "run", "--as-of", "2026-09-10")
+    assert all(
+        word in run for word in ("customer", "step", "items", "currency", "open", "interest", "fee")
+    ), run

@@ -102,7 +102,7 @@ def list_users(ctx: typer.Context, as_json: AsJson = False) -> None:
     if as_json:
         console.print_json(json.dumps([_user_json(user) for user in users], ensure_ascii=False))
         return
-    table = Table("login", "role", "portfolios", "language", "status", "created")
+    table = Table(_("login"), _("role"), _("portfolios"), _("language"), _("status"), _("created"))
     for user in users:
         status = "disabled" if user.disabled else "active"
         table.add_row(user.login, user.role.value, ", ".join(sorted(user.portfolios)), user.language.value,

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from dunmore.cli.context import cli_actor, console, errors, reported, state, transaction
+from dunmore.cli.language import _
 from dunmore.delivery.statuses import STATUSES
 from dunmore.errors import BadArgument, SendingNotConfigured
 from dunmore.i18n import _m
@@ -151,8 +152,9 @@ def deliveries_list(
             )
             return
         table = Table(
-            "id", "notice", "customer", "step", "channel", "status", "tries", "to", "when", "last error"
-        )
+            _("id"), _("notice"), _("customer"), _("step"), _("channel"), _("status"), _("tries"),
+            _("recipient"), _("when"), _("last error"),
+        )  # fmt: skip
         for row in rows:
             when = row.sent_at or row.next_attempt_at
             table.add_row(

@@ -164,6 +164,7 @@ def run_command(
     """Decide today's reminders and level notices; show them, and with --approve commit them."""
     if ctx.invoked_subcommand is not None:
         return
+    from dunmore.cli.headings import heading
     from dunmore.reports.render import rich_table, to_json
     from dunmore.run import service
     from dunmore.run.views import notices_json, notices_table_rows
@@ -192,7 +193,7 @@ def run_command(
         if not outcome.committed:
             verb = _("Run for %(date)s with policy version %(version)s: %(count)s notices proposed")
         title = verb % {"date": day.isoformat(), "version": outcome.policy.version, "count": rows.height}
-        console.print(rich_table(rows.head(limit), title=title, money=money))
+        console.print(rich_table(rows.head(limit), title=title, money=money, heading=heading))
         if rows.height > limit:
             shown = _("showing %(limit)s of %(count)s; --json for all", limit=limit, count=rows.height)
             console.print(shown, style="dim", markup=False)

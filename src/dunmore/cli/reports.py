@@ -40,16 +40,17 @@ class OutputMissing(DunmoreError):
 
 def show_aging(report: AgingReport, *, limit: int) -> None:
     """Print the report as Rich tables: the rows (at most `limit`) and the totals per currency."""
+    from dunmore.cli.headings import heading
     from dunmore.reports.render import rich_buckets_table, rich_table
 
     if report.totals.is_empty():
         console.print(_("no open items as of %(date)s", date=report.as_of.isoformat()))
         return
     money = [*report.labels, "total"]
-    title = _("Aging as of %(date)s (by %(by)s)", date=report.as_of.isoformat(), by=report.by)
+    title = _("Aging as of %(date)s (by %(by)s)", date=report.as_of.isoformat(), by=heading(report.by))
     if report.by == "customer":
         shown = report.rows.sort("total", descending=True).head(limit)
-        console.print(rich_table(shown, title=title, money=money))
+        console.print(rich_table(shown, title=title, money=money, heading=heading))
         if report.rows.height > limit:
             shown_text = _(
                 "showing the %(limit)s largest of %(count)s rows; --format csv for all",
@@ -58,7 +59,7 @@ def show_aging(report: AgingReport, *, limit: int) -> None:
             )
             console.print(f"[dim]{shown_text}[/]")
         title = _("Totals per currency")
-    console.print(rich_buckets_table(report.totals, title=title, labels=report.labels))
+    console.print(rich_buckets_table(report.totals, title=title, labels=report.labels, heading=heading))
 
 
 def _json(report: AgingReport) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -29,13 +30,21 @@ def money_columns(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     return frame.with_columns(minor_to_text(column, "currency", currencies) for column in columns)
 
 
-def rich_table(frame: pl.DataFrame, *, title: str, money: list[str]) -> Table:
+def _as_is(name: str) -> str:
+    return name
+
+
+def rich_table(
+    frame: pl.DataFrame, *, title: str, money: list[str], heading: Callable[[str], str] = _as_is
+) -> Table:
+    """The frame as a Rich table; `heading` says each column's name (and each label) to the reader."""
     table = Table(title=title, title_justify="left")
     for column in frame.columns:
+        said = heading(column)
         if column in money:  # amounts fold onto a second line rather than lose digits
-            table.add_column(column, justify="right", overflow="fold", min_width=len(column))
+            table.add_column(said, justify="right", overflow="fold", min_width=len(said))
         else:
-            table.add_column(column, overflow="fold")
+            table.add_column(said, overflow="fold")
     for row in money_columns(frame, money).iter_rows():  # Text: a name's "[link=…]" is no Rich markup
         table.add_row(*(Text("" if value is None else str(value)) for value in row))
     return table
@@ -75,14 +84,16 @@ def write_xlsx(path: Path, sheets: dict[str, pl.DataFrame], *, money: list[str])
     workbook.save(path)
 
 
-def rich_buckets_table(totals: pl.DataFrame, *, title: str, labels: list[str]) -> Table:
+def rich_buckets_table(
+    totals: pl.DataFrame, *, title: str, labels: list[str], heading: Callable[[str], str] = _as_is
+) -> Table:
     """Totals per currency transposed: one row per bucket, one column per currency (fits 80 columns)."""
     table = Table(title=title, title_justify="left")
-    table.add_column("bucket")
+    table.add_column(heading("bucket"))
     currencies = totals["currency"].to_list()
     for currency in currencies:
         table.add_column(currency, justify="right", overflow="fold")
     text = money_columns(totals, [*labels, "total"])
     for label in [*labels, "total"]:
-        table.add_row(label, *text[label].to_list(), end_section=label == labels[-1])
+        table.add_row(heading(label), *text[label].to_list(), end_section=label == labels[-1])
     return table
