@@ -191,7 +191,7 @@ def tokens(ctx: typer.Context, login: Login) -> None:
 
     with reported(), transaction(state(ctx).engine()) as conn:
         found = service.list_tokens(conn, login=login)
-    table = Table("name", "created", "last used", "revoked")
+    table = Table(_("name"), _("created"), _("last used"), _("revoked"))
     for info in found:
         table.add_row(
             info.name, _moment(info.created_at), _moment(info.last_used_at), _moment(info.revoked_at)
@@ -271,7 +271,7 @@ def list_rows(
         console.print_json(json.dumps([_row_json(row) for row in rows], ensure_ascii=False))
         return
     table = Table()
-    for column in ("id", "at", "actor", "action", "object", "before", "after"):
+    for column in (_("id"), _("when"), _("by"), _("action"), _("object"), _("before"), _("after")):
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(

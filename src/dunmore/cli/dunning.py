@@ -102,7 +102,9 @@ def policy_check(ctx: typer.Context, path: PolicyFile) -> None:
 
     with reported():
         policies = load_policy_file(path)
-        table = Table("policy", "reminders", "levels", "min. days apart", "interest", title=str(path))
+        table = Table(
+            _("policy"), _("reminders"), _("levels"), _("min. days apart"), _("interest"), title=str(path)
+        )
         for name, policy in policies.policies.items():
             reminders = ", ".join(f"{s.name} ({s.at:+d})" for s in policy.reminders)
             levels = ", ".join(f"{s.name} (+{s.at})" for s in policy.levels)

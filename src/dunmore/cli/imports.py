@@ -169,9 +169,10 @@ def _print_settlements(report: ImportReport) -> None:
 
     from dunmore.domain.money import format_minor
 
-    table = Table(title="allocation")
-    for name in ("currency", "amount", "allocated", "unapplied"):
-        table.add_column(name, justify="left" if name == "currency" else "right")
+    table = Table(title=_("allocation"))
+    table.add_column(_("currency"))
+    for name in (_("amount"), _("allocated"), _("unapplied")):
+        table.add_column(name, justify="right")
     for total in report.settlements:
         amounts = (total.amount_minor, total.allocated_minor, total.unapplied_minor)
         table.add_row(total.currency, *(format_minor(minor, total.currency) for minor in amounts))

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Final
 import typer
 
 from dunmore.cli.context import AppState, console, reported
+from dunmore.cli.language import _
 from dunmore.delivery.languages import LANGUAGES, Language
 from dunmore.errors import BadArgument
 from dunmore.i18n import _m
@@ -82,7 +83,9 @@ def _problem_table(problems: list[TemplateProblem]) -> Table:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table("template", "language", "where", "code", "problem", title="Template problems")
+    table = Table(
+        _("template"), _("language"), _("where"), _("code"), _("problem"), title=_("Template problems")
+    )
     for problem in problems:
         where = _short(problem.file) + (f":{problem.line}" if problem.line else "")
         table.add_row(problem.template, problem.language or "-", where, problem.code, Text(problem.message))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from dunmore.cli.context import cli_actor, console, reported, state, transaction
+from dunmore.cli.language import _
 from dunmore.webhooks.events import EVENT_TYPES  # a plain table: no database, nothing heavy
 
 if TYPE_CHECKING:  # the database and the webhook modules load when a command runs, not for `--help`
@@ -93,9 +94,9 @@ def list_subscriptions(ctx: typer.Context, as_json: AsJson = False) -> None:
     if as_json:
         console.print_json(json.dumps([_json(s) for s in found], ensure_ascii=False))
         return
-    table = Table("id", "status", "waiting/sent/dead")  # creation: in --json
-    table.add_column("events", overflow="fold")
-    table.add_column("url", overflow="fold")  # folded on a narrow terminal, never cut short
+    table = Table(_("id"), _("status"), _("waiting/sent/dead"))  # creation: in --json
+    table.add_column(_("events"), overflow="fold")
+    table.add_column(_("URL"), overflow="fold")  # folded on a narrow terminal, never cut short
     for s in found:
         standing = "active" if s.active else "removed"
         table.add_row(str(s.id), standing, f"{s.pending}/{s.sent}/{s.dead}", "\n".join(s.events), s.url)
