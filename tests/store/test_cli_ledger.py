@@ -39,11 +39,16 @@ def run(*args: str) -> tuple[int, str]:
 
 
 def test_demo_prints_a_summary_and_runs_the_days_dunning(db: str) -> None:
-    code, out = run("--db", db, "demo", "--customers", "40", "--seed", "3", "--as-of", AS_OF, "--reset")
-    assert code == 0, out
-    assert "40 customers" in out
-    assert "Overdue total" in out
-    assert "Dunning run for 2026-11-23" in out
+    args = ["--db", db, "demo", "--customers", "40", "--seed", "3", "--as-of", AS_OF, "--reset"]
+    result = CliRunner().invoke(app, args, env={"DUNMORE_LANG": "en"})
+    assert result.exit_code == 0, result.output
+    assert "40 customers" in result.output
+    assert "Overdue total" in result.output
+    assert "Dunning run for 2026-11-23" in result.output
+    said = CliRunner().invoke(app, args, env={"DUNMORE_LANG": "zh-TW", "COLUMNS": "200"}).output
+    assert all(
+        words in said for words in ("40 個客戶", "各幣別逾期合計", "2026-11-23 的催收批次", "通知數")
+    ), said
 
 
 def test_demo_grades_every_customer_before_the_run(db: str) -> None:

@@ -43,7 +43,7 @@ def test_the_serve_command_module_imports_no_web_framework() -> None:
 def test_the_demo_prints_how_to_sign_in_to_the_web_application(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     args = ["--db", url, "demo", "--customers", "8", "--seed", "3", "--as-of", "2026-03-16"]
-    result = runner.invoke(app, args)
+    result = runner.invoke(app, args, env={"DUNMORE_LANG": "en"})
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
     assert f"web: dunmore --db {url} serve" in said

@@ -16,6 +16,8 @@ from sqlalchemy import Connection, Engine, func, select
 from dunmore.access import service as access
 from dunmore.access.values import Language, Role, User
 from dunmore.cli.context import AppState, cli_actor, console, parse_as_of, reported
+from dunmore.cli.headings import heading
+from dunmore.cli.language import _
 from dunmore.cli.reports import show_aging
 from dunmore.credit import grades
 from dunmore.credit.grades import Grading
@@ -48,10 +50,13 @@ def _ensure_policy(conn: Connection, now: datetime, actor: str) -> None:
 def _summary(conn: Connection, as_of: date) -> None:
     customers = conn.execute(select(func.count()).select_from(CUSTOMERS)).scalar_one()
     open_items = conn.execute(select(func.count()).where(INVOICES.c.open_minor > 0)).scalar_one()
-    console.print(f"[bold]{customers}[/] customers, [bold]{open_items}[/] open items")
+    bold_customers, bold_items = f"[bold]{customers}[/]", f"[bold]{open_items}[/]"
+    said = _("%(customers)s customers, %(items)s open items", customers=bold_customers, items=bold_items)
+    console.print(said)
     report = aging_report(conn, as_of=as_of, buckets=buckets(), by="currency")
     overdue = report.totals.select("currency", overdue=pl.col("total") - pl.col("not due"))
-    console.print(rich_table(overdue, title="Overdue total per currency", money=["overdue"]))
+    title = _("Overdue total per currency")
+    console.print(rich_table(overdue, title=title, money=["overdue"], heading=heading))
     show_aging(report, limit=20)
 
 
@@ -63,17 +68,23 @@ def _grade(conn: Connection, day: date, now: datetime, actor: str) -> Grading:
 
 
 def _grades_summary(graded: Grading) -> None:
-    counts = ", ".join(f"{grade} {count}" for grade, count in graded.counts.items()) or "none"
-    console.print(
-        f"credit grades as of {graded.as_of.isoformat()}: {counts} "
-        f"({len(graded.changed)} changed, {graded.holds_set} credit holds, {graded.alerts} alerts)",
-        highlight=False,
+    counts = ", ".join(f"{grade} {count}" for grade, count in graded.counts.items()) or _("none")
+    said = _(
+        "credit grades as of %(date)s: %(counts)s (%(changed)s changed, %(holds)s credit holds, "
+        "%(alerts)s alerts)",
+        date=graded.as_of.isoformat(),
+        counts=counts,
+        changed=len(graded.changed),
+        holds=graded.holds_set,
+        alerts=graded.alerts,
     )
+    console.print(said, highlight=False)
 
 
 def _run_summary(outcome: service.RunOutcome) -> None:
     counts = outcome.notices.group_by("kind", "step", "status").agg(notices=pl.len()).sort("kind", "step")
-    console.print(rich_table(counts, title=f"Dunning run for {outcome.as_of.isoformat()}", money=[]))
+    title = _("Dunning run for %(date)s", date=outcome.as_of.isoformat())
+    console.print(rich_table(counts, title=title, money=[], heading=heading))
 
 
 def _deliver(engine: Engine, settings: Settings, day: date) -> Tally:
@@ -90,13 +101,20 @@ def _deliver(engine: Engine, settings: Settings, day: date) -> Tally:
 
 
 def _delivery_summary(tally: Tally) -> None:
-    channels = ", ".join(f"{count} by {channel}" for channel, count in sorted(tally.by_channel.items()))
-    console.print(
-        f"delivered {tally.sent} messages to the demo's fake channels ({channels or 'none'}); "
-        f"{tally.deferred} wait (contact window or frequency cap), {tally.cancelled} cancelled, "
-        f"{tally.failed} failed",
-        highlight=False,
+    channels = ", ".join(
+        _("%(count)s by %(channel)s", count=count, channel=channel)
+        for channel, count in sorted(tally.by_channel.items())
     )
+    said = _(
+        "delivered %(sent)s messages to the demo's fake channels (%(channels)s); %(deferred)s wait "
+        "(contact window or frequency cap), %(cancelled)s cancelled, %(failed)s failed",
+        sent=tally.sent,
+        channels=channels or _("none"),
+        deferred=tally.deferred,
+        cancelled=tally.cancelled,
+        failed=tally.failed,
+    )
+    console.print(said, highlight=False)
 
 
 def _first_email(conn: Connection) -> int | None:
@@ -116,26 +134,26 @@ def run_demo(app: AppState, *, customers: int, seed: int, as_of: str | None, res
         with transaction(engine) as conn:
             refuse_foreign_ledger(conn, engine.url.render_as_string(hide_password=True))
         with _progress() as progress:
-            task = progress.add_task(f"generating {customers} customers", total=None)
+            task = progress.add_task(_("generating %(count)s customers", count=customers), total=None)
             portfolio = generate(customers=customers, seed=seed, as_of=day)
-            progress.update(task, description=f"writing {portfolio.invoices.height} invoices to the ledger")
+            writing = _("writing %(count)s invoices to the ledger", count=portfolio.invoices.height)
+            progress.update(task, description=writing)
             with transaction(engine) as conn:
                 where = engine.url.render_as_string(hide_password=True)
                 build_demo(conn, portfolio, reset=reset, where=where, seed=seed, as_of=day.isoformat(),
                            actor=actor, at=now)  # fmt: skip
                 _ensure_policy(conn, now, actor)
-            progress.update(task, description="grading the customers from their payment history")
+            progress.update(task, description=_("grading the customers from their payment history"))
             with transaction(engine) as conn:
                 graded = _grade(conn, day, now, actor)
-            progress.update(task, description="running the day's dunning")
+            progress.update(task, description=_("running the day's dunning"))
             with transaction(engine, snapshot=True) as conn:
                 outcome = service.commit(conn, as_of=day, today=day, now=now, actor=actor,
                                          templates_dir=app.settings.delivery.templates_dir)  # fmt: skip
-            progress.update(task, description="delivering the notices (letters are rendered to PDF)")
+            progress.update(task, description=_("delivering the notices (letters are rendered to PDF)"))
             tally = _deliver(engine, app.settings, day)
-        console.print(
-            f"demo ledger in {engine.url.render_as_string(hide_password=True)} as of {day.isoformat()}"
-        )
+        where = engine.url.render_as_string(hide_password=True)
+        console.print(_("demo ledger in %(where)s as of %(date)s", where=where, date=day.isoformat()))
         with engine.connect() as conn:
             _summary(conn, day)
         _grades_summary(graded)
@@ -145,7 +163,7 @@ def run_demo(app: AppState, *, customers: int, seed: int, as_of: str | None, res
         db = "" if url == Settings.model_fields["database_url"].default else f"--db {url} "
         with engine.connect() as conn:
             notice = _first_email(conn)
-        console.print(f"next: dunmore {db}explain C000016 --lang en", markup=False, highlight=False)
+        console.print(_("next:"), f"dunmore {db}explain C000016 --lang en", markup=False, highlight=False)
         console.print(f"      dunmore {db}aging --by customer", markup=False, highlight=False)
         if notice is not None:
             console.print(f"      dunmore {db}notice preview {notice}", markup=False, highlight=False)
@@ -155,14 +173,14 @@ def run_demo(app: AppState, *, customers: int, seed: int, as_of: str | None, res
             console.print(hint, markup=False, highlight=False)
         with transaction(engine) as conn:
             password = _demo_manager(conn, now, actor)
-        console.print(f"web:  dunmore {db}serve", markup=False, highlight=False, soft_wrap=True)
-        console.print(
-            f"      then open http://127.0.0.1:8000/ and sign in as {DEMO_LOGIN}, password {password} "
+        console.print(_("web:"), f" dunmore {db}serve", markup=False, highlight=False, soft_wrap=True)
+        signing_in = _(
+            "then open http://127.0.0.1:8000/ and sign in as %(login)s, password %(password)s "
             "(a manager; a new password at every demo)",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
+            login=DEMO_LOGIN,
+            password=password,
         )
+        console.print(f"      {signing_in}", markup=False, highlight=False, soft_wrap=True)
 
 
 DEMO_LOGIN = "demo"

@@ -22,6 +22,10 @@ HEADINGS: Final = {
     "bucket": N_("bucket"),
     "not due": N_("not due"),
     "total": N_("total"),
+    "overdue": N_("overdue"),
+    "kind": N_("kind"),
+    "status": N_("status"),
+    "notices": N_("number of notices"),
 }
 
 
