@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
+from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 
@@ -30,19 +31,15 @@ def money_columns(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     return frame.with_columns(minor_to_text(column, "currency", currencies) for column in columns)
 
 
-def _as_is(name: str) -> str:
-    return name
-
-
 def rich_table(
-    frame: pl.DataFrame, *, title: str, money: list[str], heading: Callable[[str], str] = _as_is
+    frame: pl.DataFrame, *, title: str, money: list[str], heading: Callable[[str], str] = str
 ) -> Table:
     """The frame as a Rich table; `heading` says each column's name (and each label) to the reader."""
     table = Table(title=title, title_justify="left")
     for column in frame.columns:
         said = heading(column)
         if column in money:  # amounts fold onto a second line rather than lose digits
-            table.add_column(said, justify="right", overflow="fold", min_width=len(said))
+            table.add_column(said, justify="right", overflow="fold", min_width=cell_len(said))
         else:
             table.add_column(said, overflow="fold")
     for row in money_columns(frame, money).iter_rows():  # Text: a name's "[link=…]" is no Rich markup
@@ -85,7 +82,7 @@ def write_xlsx(path: Path, sheets: dict[str, pl.DataFrame], *, money: list[str])
 
 
 def rich_buckets_table(
-    totals: pl.DataFrame, *, title: str, labels: list[str], heading: Callable[[str], str] = _as_is
+    totals: pl.DataFrame, *, title: str, labels: list[str], heading: Callable[[str], str] = str
 ) -> Table:
     """Totals per currency transposed: one row per bucket, one column per currency (fits 80 columns)."""
     table = Table(title=title, title_justify="left")
