@@ -31,7 +31,7 @@ from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 from sqlalchemy import Connection, Engine, and_, select, update
 
 from dunmore.access import service as access
@@ -389,11 +389,18 @@ def serving(app: FastAPI) -> Iterator[str]:
         sock.close()
 
 
+def click_and_load(page: Page, target: str | Locator) -> None:
+    """Click a link (or a button that submits a form without htmx) and wait for the page it opens to
+    have loaded: a click only starts the navigation, and a count of rows read at once reads the old
+    page's (0 in one CI run, when the link led to the page already open)."""
+    with page.expect_navigation():
+        if isinstance(target, str):
+            page.click(target)
+        else:
+            target.click()
+
+
 def follow_menu(page: Page, href: str) -> None:
     """Open a page from a menu of the top bar as a person does: point at the menu, click the link."""
     page.hover(f"nav.mainnav .navmenu:has(a[href='{href}']) > button")
-    page.click(f"nav.mainnav a[href='{href}']")
-    # the click only starts the navigation: read nothing before the new page has loaded (a count of
-    # rows taken at once read the old page's, 0, in one CI run)
-    page.wait_for_url(f"**{href}")
-    page.wait_for_load_state()
+    click_and_load(page, f"nav.mainnav a[href='{href}']")

@@ -28,7 +28,7 @@ from dunmore.ledger.models import CUSTOMERS, INVOICES
 from dunmore.run import service as runs
 from dunmore.web.app import create_app
 from tests.web.conftest import PASSWORD, set_level, settings
-from tests.web.live import follow_menu, serving
+from tests.web.live import click_and_load, follow_menu, serving
 
 AS_OF = date(2026, 3, 16)
 NOW = datetime(2026, 3, 16, 2, 0, tzinfo=UTC)
@@ -131,7 +131,7 @@ def test_a_manager_sees_the_dashboard_in_three_languages_and_a_collector_only_th
     page.goto(f"{server.url}/")
     page.screenshot(path=str(shots / "web-dashboard-phone-en.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.click("nav.mainnav a[href='/customers']")
+    click_and_load(page, "nav.mainnav a[href='/customers']")
     assert page.locator("#customers tbody tr").count() == 50  # one page of the 60 customers' accounts
     page.click("form[action='/sign-out'] button")
     page.wait_for_url(f"{server.url}/sign-in")
@@ -152,7 +152,7 @@ def test_a_manager_sees_the_dashboard_in_three_languages_and_a_collector_only_th
     )
     assert page.locator("header.topbar").count() == 1  # swapped in place, not nested
     first = page.locator("#customers tbody tr td.mono a").first
-    first.click()
+    click_and_load(page, first)
     assert page.locator("#items tbody tr").count() >= 1
     assert errors == []
     answer = page.goto(f"{server.url}/customers/C000002")  # an even id: portfolio west

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select
 from dunmore.delivery.models import TASKS
 from dunmore.web.app import create_app
 from tests.web.conftest import settings
-from tests.web.live import serving
+from tests.web.live import click_and_load, serving
 from tests.web.test_browser import NOW, Server, _page, _screenshots, _sign_in, demo_ledger
 from tests.workspace.worklist_rows import add_broken_promise, add_run_task, log_contact
 
@@ -43,7 +43,7 @@ def test_a_collector_works_the_worklist_in_three_languages(
     page = _page(browser, errors)
     _sign_in(page, server.url, "li")
     assert page.locator("nav.mainnav a").first.get_attribute("href") == "/worklist"
-    page.click("nav.mainnav a[href='/worklist']")
+    click_and_load(page, "nav.mainnav a[href='/worklist']")  # the page already open, again
     lines = page.locator("#worklist li.wl-line")
     assert lines.count() >= 4
     assert page.locator("#worklist li.wl-line.s1").count() == 1
