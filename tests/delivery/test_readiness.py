@@ -73,7 +73,7 @@ def test_the_demo_database_may_send_as_the_demo_and_says_where_e_mails_go() -> N
     out_of_the_box = settings()
     channels = {"email", "sms"}
     assert sending_problems(out_of_the_box, channels=channels, demo=True) == []
-    creditor, smtp, sms = start_notes(out_of_the_box, channels=channels, demo=True)
+    creditor, smtp, sms = map(str, start_notes(out_of_the_box, channels=channels, demo=True))
     assert "Dunmore Demo Trading Co., Ltd. <ar@example.com>" in creditor
     assert "e-mails go to 127.0.0.1:25; while nothing answers there each is retried" in smtp
     assert "DUNMORE_SMS__ADAPTER and __URL" in sms

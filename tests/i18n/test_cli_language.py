@@ -3,6 +3,8 @@ en), and the catalog check over all of them."""
 
 from __future__ import annotations
 
+import ast
+import re
 import shutil
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from dunmore.errors import ImportProblem, NotFound
 from dunmore.i18n import _m
 from dunmore.i18n.check import check_area
 from dunmore.i18n.extract import cli_messages, error_messages
-from tests.scenarios.story import Story, policy_file
+from tests.scenarios.story import EXAMPLE, Story, policy_file
 
 runner = CliRunner()
 
@@ -210,3 +212,77 @@ def test_the_aging_and_run_tables_are_headed_in_the_readers_language(
     assert all(
         word in run for word in ("customer", "step", "items", "currency", "open", "interest", "fee")
     ), run
+
+
+def test_what_a_command_says_when_it_is_done_is_in_the_readers_language(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    """Not only errors, help and tables: the warnings and the closing sentence of a command (a policy
+    check's currency gap, a template check, an explanation's item line, a revert, the database)."""
+    story = Story(sqlite_engine, EXAMPLE)
+    story.customer("C1")
+    story.invoice("INV-1", "C1", issued="2026-08-01", due="2026-09-01", amount="100.00")
+    story.invoice("INV-2", "C1", issued="2026-08-01", due="2026-09-01", amount="800.00", currency="HKD")
+    db = ["--db", str(sqlite_engine.url)]
+
+    def said(language: str, *args: str) -> str:
+        result = runner.invoke(app, [*db, *args], env={"DUNMORE_LANG": language, "COLUMNS": "200"})
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    check = said("zh-TW", "policy", "check", str(EXAMPLE))
+    assert "警告： 策略 standard 的等級 second-overdue：手續費未列出 HKD，但帳本的未結項目中有此幣別" in check
+    assert "warning:" not in check
+    assert "全部 7 个模板在 zh-CN, zh-TW, en 中通过检查（21 个文件）" in said("zh-CN", "templates", "check")
+    assert "INV-1 發票 100.00 CNY，到期日 2026-09-01（+9 天），級別" in said(
+        "en", "explain", "C1", "--as-of", "2026-09-10", "--lang", "zh-TW"
+    )  # the sentences' language, as --lang asks, whatever the terminal's
+    committed = said("en", "run", "--as-of", "2026-09-10", "--approve")
+    run = re.search(r"committed as run (\d+)", committed)
+    assert run is not None, committed
+    reverted = said("zh-CN", "run", "revert", run.group(1))
+    assert reverted.startswith(f"批次 {run.group(1)}（2026-09-10）已撤销：")
+    assert "数据库：sqlite:///" in said("zh-CN", "db", "status")
+    assert "資料庫：sqlite:///" in said("zh-TW", "db", "status")
+
+
+def _printed_english(path: Path) -> list[str]:
+    """The sentences `path` prints as written (a literal or an f-string as what is printed) rather
+    than through `_`: two English words in a row, once values and markup are set aside; a command
+    line shown to type (`dunmore …`) is not a sentence."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        if node.func.attr not in ("print", "echo", "secho") or not node.args:
+            continue
+        first = node.args[0]
+        if not isinstance(first, ast.Constant | ast.JoinedStr):
+            continue
+        text = re.sub(
+            r"\{[^}]*\}|\[[^\]]*\]",
+            "",
+            ast.unparse(first)[2:-1] if isinstance(first, ast.JoinedStr) else str(first.value),
+        )
+        if re.search(r"\b[a-z]{2,} [a-z]{2,}\b", text) and not text.strip().startswith("dunmore "):
+            found.append(f"{path.name}:{node.lineno}: {text.strip()}")
+    return found
+
+
+def test_the_command_line_prints_no_sentence_past_the_catalog() -> None:
+    """Every sentence a command prints goes through `_` (or `_m`): one written into an f-string stays
+    English for a reader in zh-CN or zh-TW (some thirty did, until they were found by reading the commands'
+    output in Chinese)."""
+    cli = Path(__file__).parents[2] / "src" / "dunmore" / "cli"
+    assert [line for path in sorted(cli.glob("*.py")) for line in _printed_english(path)] == []
+
+
+def test_the_check_for_english_sentences_finds_one(tmp_path: Path) -> None:
+    module = tmp_path / "said.py"
+    module.write_text(
+        'console.print(f"{count} letters written to {output}")\n'
+        'console.print(_("%(count)s letters written to %(file)s", count=1, file="x"))\n'
+        'console.print(f"      dunmore {db}aging --by customer")\n',
+        encoding="utf-8",
+    )
+    assert _printed_english(module) == ["said.py:1: letters written to"]

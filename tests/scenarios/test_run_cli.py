@@ -136,7 +136,7 @@ def test_policy_check_warns_of_a_ledger_currency_the_fee_and_minimum_maps_leave_
 
     code, out = dunmore("--db", url, "policy", "check", str(EXAMPLE))
     assert code == 0, out
-    assert "warning: policy standard, level second-overdue: fee lists no HKD, which the ledger has" in out
+    assert "warning: Policy standard, level second-overdue: its fee lists no HKD, which the ledger has" in out
     assert "4 currency gap(s) against the policy set's currencies and the ledger's" in out
 
     missing = tmp_path / "none.db"

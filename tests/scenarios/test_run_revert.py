@@ -156,8 +156,8 @@ def test_run_revert_from_the_command_line_keeps_run_with_options_working(tmp_pat
     assert "dunmore run revert 2" in committed.output
     assert reverted.exit_code == 0, reverted.output
     assert reverted.output == (
-        "run 2 (2026-09-14) reverted: 1 notice marked reverted, 2 deliveries cancelled, "
-        "2 fee or interest items removed, 1 invoice level put back\n"
+        "run 2 (2026-09-14) reverted: 1 notice(s) marked reverted, 2 delivery(ies) cancelled, "
+        "2 fee or interest item(s) removed, 1 invoice level(s) put back\n"
     )
     assert again.exit_code == 2
     assert "already reverted" in again.output

@@ -36,8 +36,8 @@ def test_a_fee_map_missing_a_currency_the_policy_set_names_is_reported() -> None
         CurrencyGap("other", "only", "USD", "the policy set"),
     ]
     assert str(gaps[3]) == (
-        "policy standard, level second: fee lists no USD, which the policy set has: "
-        'USD groups are charged no fee there; add USD ("0" if meant)'
+        "Policy standard, level second: its fee lists no USD, which the policy set has, so USD "
+        "accounts are charged no fee there. Add USD (0 if that is meant)."
     )
 
 
@@ -55,6 +55,6 @@ def test_a_currency_of_the_ledger_that_no_map_lists_is_reported_for_every_non_em
         ("gentle", None, "HKD", "the ledger"),
     ]
     assert str(gaps[0]) == (
-        "policy standard: minimum_overdue lists no HKD, which the ledger has: "
-        "HKD groups are dunned from any amount; add HKD to it"
+        "Policy standard: its minimum overdue lists no HKD, which the ledger has, so HKD accounts "
+        "are dunned from any amount. Add HKD to it."
     )

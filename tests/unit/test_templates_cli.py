@@ -57,7 +57,7 @@ def test_check_reports_a_broken_override_and_exits_1(
     assert result.exit_code == 1, result.output
     assert "syntax" in result.output
     assert "overdue-1" in result.output
-    assert "1 problem in 2 templates" in result.output  # overdue-1, and the instalment reminder
+    assert "1 problem(s) in 2 templates" in result.output  # overdue-1, and the instalment reminder
 
 
 def test_check_without_a_policy_covers_every_step_folder_with_every_channel(
@@ -88,7 +88,7 @@ def test_check_without_a_policy_covers_every_step_folder_with_every_channel(
     ]
     assert all(use.channels == CHANNELS for use in checked)
     assert "no [b]template[/b]" in result.output  # problems are shown as text, not as markup
-    assert "1 problem in 8 templates" in result.output
+    assert "1 problem(s) in 8 templates" in result.output
 
 
 def test_show_prints_each_channel(app: typer.Typer, runner: CliRunner) -> None:

@@ -141,7 +141,8 @@ def set_portfolios(ctx: typer.Context, login: Login, portfolio: Portfolios = Non
         user = service.set_portfolios(
             conn, login=login, portfolios=portfolio or [], actor=cli_actor(), at=_now()
         )
-    console.print(f"{user.login} works the portfolios {', '.join(sorted(user.portfolios))}")
+    portfolios = ", ".join(sorted(user.portfolios)) or "—"
+    console.print(_("%(login)s works the portfolios %(portfolios)s", login=user.login, portfolios=portfolios))
 
 
 @users_app.command("token")
@@ -233,7 +234,10 @@ def verify(ctx: typer.Context) -> None:
                     rows=", ".join(map(str, changed)),
                 )
             )
-    console.print(f"the audit log holds: {result.rows} rows, head hash {result.head_hash}", soft_wrap=True)
+    said = _(
+        "the audit log holds: %(rows)s rows, head hash %(hash)s", rows=result.rows, hash=result.head_hash
+    )
+    console.print(said, soft_wrap=True)
 
 
 def _row_json(row: AuditRow) -> dict[str, Any]:

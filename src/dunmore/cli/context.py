@@ -173,3 +173,11 @@ def stage_progress() -> Iterator[Progress]:
 
 def _error() -> str:
     return _("error:")
+
+
+def warn(said: str) -> None:
+    """A warning to the reader (a sentence already in their language): the command goes on."""
+    from rich.markup import escape
+
+    label = _("warning:")  # Babel reads no message inside an f-string
+    console.print(f"[yellow]{escape(label)}[/] {escape(said)}", highlight=False, soft_wrap=True)

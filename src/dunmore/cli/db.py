@@ -30,8 +30,11 @@ def status_command(ctx: typer.Context) -> None:
         engine = state(ctx).engine()
         with engine.connect() as conn:
             revision = current_revision(conn)
-        console.print(f"database: {engine.url.render_as_string(hide_password=True)}")
-        console.print(f"schema:   {revision} (newest: {head_revision()})")
+        url = engine.url.render_as_string(hide_password=True)
+        console.print(_("database: %(url)s", url=url), markup=False, highlight=False)
+        console.print(
+            _("schema: %(revision)s (newest: %(newest)s)", revision=revision, newest=head_revision())
+        )
 
 
 def register(app: typer.Typer) -> None:

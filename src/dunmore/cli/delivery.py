@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from dunmore.cli.context import cli_actor, console, errors, reported, state, transaction
-from dunmore.cli.language import _
+from dunmore.cli.headings import word
+from dunmore.cli.language import _, language
 from dunmore.delivery.statuses import STATUSES
 from dunmore.errors import BadArgument, SendingNotConfigured
 from dunmore.i18n import _m
@@ -72,7 +74,8 @@ def worker(
         if ready.missing:
             raise SendingNotConfigured([str(missing) for missing in ready.missing])
         for note in ready.notes:
-            console.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
+            label = _("note:")  # Babel reads no message inside an f-string
+            console.print(f"{label} {note.render(language())}", highlight=False, markup=False, soft_wrap=True)
         if processes > 1:
             _work_in_processes(settings, processes, demo=ready.demo, drain=drain, poll=poll)
             return
@@ -88,7 +91,7 @@ def worker(
                 tally = job.run(drain=drain, poll=poll, on_batch=report if console.is_terminal else None)
         except KeyboardInterrupt:
             tally = job.tally
-        console.print(f"worker done: {_tally_line(tally)}", highlight=False)
+        console.print(_("worker done: %(tally)s", tally=_tally_line(tally)), highlight=False)
 
 
 def _work_in_processes(settings: Any, processes: int, *, demo: bool, drain: bool, poll: float) -> None:
@@ -98,27 +101,37 @@ def _work_in_processes(settings: Any, processes: int, *, demo: bool, drain: bool
     for outcome in outcomes:
         console.print(f"{outcome.name}: {_tally_line(outcome.tally)}", highlight=False)
     tally = combined([outcome.tally for outcome in outcomes])
-    console.print(f"worker done ({processes} processes): {_tally_line(tally)}", highlight=False)
+    said = _(
+        "worker done (%(processes)s processes): %(tally)s", processes=processes, tally=_tally_line(tally)
+    )
+    console.print(said, highlight=False)
     failed = [outcome for outcome in outcomes if outcome.error]
     for outcome in failed:
-        errors.print(f"[bold red]error:[/] worker {outcome.name} stopped: {outcome.error}", highlight=False)
+        said = _("worker %(name)s stopped: %(error)s", name=outcome.name, error=outcome.error)
+        label = _("error:")
+        errors.print(f"[bold red]{escape(label)}[/] {escape(said)}", highlight=False)
     if failed:
         raise typer.Exit(1)
 
 
 def _tally_line(tally: Any) -> str:
     channels = ", ".join(f"{channel} {count}" for channel, count in sorted(tally.by_channel.items()))
-    return (
-        f"sent {tally.sent}" + (f" ({channels})" if channels else "") + f", retrying {tally.retried}, "
-        f"deferred {tally.deferred}, cancelled {tally.cancelled}, failed {tally.failed}, dead {tally.dead}"
-        + _webhook_part(tally.webhooks)
-    )
+    sent = f"{tally.sent} ({channels})" if channels else str(tally.sent)
+    return _(
+        "sent %(sent)s, retrying %(retried)s, deferred %(deferred)s, cancelled %(cancelled)s, "
+        "failed %(failed)s, dead %(dead)s",
+        sent=sent, retried=tally.retried, deferred=tally.deferred, cancelled=tally.cancelled,
+        failed=tally.failed, dead=tally.dead,
+    ) + _webhook_part(tally.webhooks)  # fmt: skip
 
 
 def _webhook_part(hooks: Any) -> str:
     if not (hooks.posted or hooks.retried or hooks.dead):
         return ""
-    return f"; webhooks posted {hooks.posted}, retrying {hooks.retried}, dead {hooks.dead}"
+    return _(
+        "; webhooks posted %(posted)s, retrying %(retried)s, dead %(dead)s",
+        posted=hooks.posted, retried=hooks.retried, dead=hooks.dead,
+    )  # fmt: skip
 
 
 @deliveries_app.command("list")
@@ -180,7 +193,7 @@ def deliveries_retry(
         with transaction(state(ctx).engine()) as conn:
             chosen = outbox.dead_letters(conn) if all_dead else list(ids or [])
             count = outbox.retry(conn, chosen, now=_now(), actor=cli_actor()) if chosen else 0
-        console.print(f"{count} deliveries back in the queue; `dunmore worker` sends them")
+        console.print(_("%(count)s deliveries back in the queue; `dunmore worker` sends them", count=count))
 
 
 @deliveries_app.command("track")
@@ -195,7 +208,8 @@ def deliveries_track(
     with reported():
         with transaction(state(ctx).engine()) as conn:
             outbox.track(conn, delivery_id, number, now=_now(), actor=cli_actor())
-        console.print(f"delivery {delivery_id}: tracking number {number} recorded")
+        said = _("delivery %(id)s: tracking number %(number)s recorded", id=delivery_id, number=number)
+        console.print(said, markup=False)
 
 
 @letters_app.command("print")
@@ -231,7 +245,7 @@ def letters_print(
                 )
             )
         output.write_bytes(print_file(pdfs, duplex=duplex, shared_fonts=shared_fonts))
-        console.print(f"{len(pdfs)} letters written to {output}")
+        console.print(_("%(count)s letters written to %(file)s", count=len(pdfs), file=output), markup=False)
 
 
 @notice_app.command("show")
@@ -256,15 +270,20 @@ def notice_show(
 
 def _print_proof(proof: dict[str, Any]) -> None:
     n = proof["notice"]
-    console.print(
-        f"[bold]notice {n['id']}[/] {n['kind']} {n['step']} for {n['customer']} ({n['currency']}), "
-        f"run {n['run_id']} of {n['as_of']}, {n['status']}",
-        highlight=False,
-    )
+    head = _("notice %(id)s", id=n["id"])
+    said = _(
+        "%(kind)s %(step)s for %(customer)s (%(currency)s), run %(run)s of %(date)s, %(status)s",
+        kind=word(n["kind"]), step=n["step"], customer=n["customer"], currency=n["currency"],
+        run=n["run_id"], date=n["as_of"], status=word(n["status"]),
+    )  # fmt: skip
+    console.print(f"[bold]{escape(head)}[/] {escape(said)}", highlight=False)
     for d in proof["deliveries"]:
-        console.print(
-            f"\n[bold]delivery {d['id']}[/] {d['channel']}: {d['status']}, attempts: {d['attempts']}"
-        )
+        head = _("delivery %(id)s", id=d["id"])
+        said = _(
+            "%(channel)s: %(status)s, attempts: %(attempts)s",
+            channel=word(d["channel"]), status=word(d["status"]), attempts=d["attempts"],
+        )  # fmt: skip
+        console.print(f"\n[bold]{escape(head)}[/] {escape(said)}")
         for label in _PROOF_LABELS:
             if d.get(label):
                 value = f"{d[label]:%Y-%m-%d %H:%M:%S} UTC" if label == "sent_at" else d[label]
@@ -318,7 +337,7 @@ def _write_preview(message: Any, channel: str, output: Path | None) -> None:
         if output is None:
             raise BadArgument(_m("a letter is a PDF: give --output FILE.pdf"))
         output.write_bytes(print_letter(message.letter))
-        console.print(f"letter written to {output}")
+        console.print(_("letter written to %(file)s", file=output), markup=False)
         return
     texts = {
         "text": f"{message.subject}\n\n{message.text}",
@@ -338,7 +357,9 @@ def _write_preview(message: Any, channel: str, output: Path | None) -> None:
         typer.echo(texts[channel])  # as it is, not re-wrapped to the terminal's width
     else:
         output.write_text(texts[channel], encoding="utf-8")
-        console.print(f"{channel} preview written to {output}")
+        console.print(
+            _("%(channel)s preview written to %(file)s", channel=channel, file=output), markup=False
+        )
 
 
 def sms_callbacks(
@@ -365,7 +386,8 @@ def sms_callbacks(
         verifier = callback_verifier(app.settings.sms)
         callbacks = StatusCallbacks(app.engine(), gateway, verifier, clock=_now)
         config = server_config(create_app(callbacks), host=host, port=port, log_level="warning")
-        console.print(f"recording SMS status callbacks posted to http://{host}:{port}{PATH}; Ctrl-C stops")
+        url = f"http://{host}:{port}{PATH}"
+        console.print(_("recording SMS status callbacks posted to %(url)s; Ctrl-C stops", url=url))
         uvicorn.Server(config).run()
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from dunmore.cli.context import (
     business_today,
@@ -17,9 +18,12 @@ from dunmore.cli.context import (
     reported,
     state,
     transaction,
+    warn,
 )
-from dunmore.cli.language import _
+from dunmore.cli.headings import word
+from dunmore.cli.language import _, language
 from dunmore.errors import DunmoreError
+from dunmore.i18n import _m
 from dunmore.run.explain_text import LANGUAGES
 
 if TYPE_CHECKING:  # the engine, Polars and the database load when a command runs, not for `--help`
@@ -60,7 +64,7 @@ def _warn_currency_gaps(policies: PolicySet, ledger: set[str] | None) -> None:
 
     gaps = currency_gaps(policies, ledger or ())
     for gap in gaps:
-        console.print(f"[yellow]warning:[/] {gap}", highlight=False, soft_wrap=True)
+        warn(gap.said.render(language()))
     checked = (
         _("%(count)s currency gap(s) against the policy set's currencies and the ledger's", count=len(gaps))
         if ledger is not None
@@ -83,13 +87,11 @@ def _warn_unknown_reasons(ctx: typer.Context, policies: PolicySet) -> None:
         return
     steps = [(name, policy.next_steps) for name, policy in policies.policies.items()]
     for policy, reason in unknown_reasons(steps, known):
-        said = _("policy %(policy)s: next_steps maps reason %(reason)s, which no reason code has yet",
-                 policy=policy, reason=reason)  # fmt: skip
-        console.print(f"[yellow]warning:[/] {said}", highlight=False, soft_wrap=True)
+        warn(_("policy %(policy)s: next_steps maps reason %(reason)s, which no reason code has yet",
+               policy=policy, reason=reason))  # fmt: skip
     for policy, outcome in unknown_outcomes(steps, outcomes):
-        said = _("policy %(policy)s: next_steps maps outcome %(outcome)s, which no outcome code has yet",
-                 policy=policy, outcome=outcome)  # fmt: skip
-        console.print(f"[yellow]warning:[/] {said}", highlight=False, soft_wrap=True)
+        warn(_("policy %(policy)s: next_steps maps outcome %(outcome)s, which no outcome code has yet",
+               policy=policy, outcome=outcome))  # fmt: skip
 
 
 @policy_app.command("check")
@@ -225,18 +227,14 @@ def revert_command(
 
     with reported(), transaction(state(ctx).engine()) as conn:
         done = revert(conn, run_id, now=_now(), actor=cli_actor())
-        console.print(
-            f"run {done.run_id} ({done.as_of.isoformat()}) reverted: {_count(done.notices, 'notice')} marked "
-            f"reverted, {_count(done.deliveries_cancelled, 'delivery', 'deliveries')} cancelled, "
-            f"{_count(done.charges_removed, 'fee or interest item')} removed, "
-            f"{_count(done.levels_restored, 'invoice level')} put back",
-            highlight=False,
-            soft_wrap=True,
-        )
-
-
-def _count(number: int, one: str, many: str | None = None) -> str:
-    return f"{number} {one if number == 1 else many or one + 's'}"
+        said = _(
+            "run %(run)s (%(date)s) reverted: %(notices)s notice(s) marked reverted, %(deliveries)s "
+            "delivery(ies) cancelled, %(charges)s fee or interest item(s) removed, %(levels)s invoice "
+            "level(s) put back",
+            run=done.run_id, date=done.as_of.isoformat(), notices=done.notices,
+            deliveries=done.deliveries_cancelled, charges=done.charges_removed, levels=done.levels_restored,
+        )  # fmt: skip
+        console.print(said, highlight=False, soft_wrap=True)
 
 
 NoticeId = Annotated[int, typer.Argument(help="The notice id shown by `dunmore run`.")]
@@ -332,10 +330,12 @@ def explain_command(
             )
         for story in stories:
             facts = story.facts
-            console.print(
-                f"[bold]{story.invoice_id}[/] {facts['kind']} {facts['open_amount']} {facts['currency']}, "
-                f"due {facts['due_date']} ({facts['days_past_due']:+d} days), level {facts['level']}"
-            )
+            said = _m(
+                "%(kind)s %(amount)s %(currency)s, due %(due)s (%(days)s days), level %(level)s",
+                kind=word(facts["kind"], lang), amount=facts["open_amount"], currency=facts["currency"],
+                due=facts["due_date"], days=format(facts["days_past_due"], "+d"), level=facts["level"],
+            ).render(lang)  # fmt: skip
+            console.print(f"[bold]{escape(story.invoice_id)}[/] {escape(said)}", highlight=False)
             for sentence in story.sentences:
                 console.print(f"  · {sentence}", highlight=False)
 

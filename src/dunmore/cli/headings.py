@@ -32,3 +32,19 @@ HEADINGS: Final = {
 def heading(name: str) -> str:
     """A column's heading in the reader's language."""
     return _(HEADINGS[name]) if name in HEADINGS else name
+
+
+ITEM_KINDS: Final = {"invoice": N_("Invoice"), "fee": N_("Fee"), "interest": N_("Interest")}
+NOTICE_KINDS: Final = {"level": N_("Level"), "reminder": N_("Reminder")}
+
+
+def word(code: str, language: str | None = None) -> str:
+    """A stored code a printed line names — an item's or a notice's kind, a notice's or a
+    delivery's status, a delivery's channel — in the reader's language (or `language`), as the
+    customer page says it; a code of no such word is shown as it is."""
+    from dunmore import i18n
+    from dunmore.cli.language import language as readers
+    from dunmore.workspace.timeline_export import SENT_BY, STATUS_NAMES
+
+    names = {**ITEM_KINDS, **NOTICE_KINDS, **STATUS_NAMES, **SENT_BY}
+    return i18n.translate(language or readers(), names[code]) if code in names else code

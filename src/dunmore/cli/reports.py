@@ -93,7 +93,7 @@ def _write(text: str, output: Path | None) -> None:
         typer.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
-        console.print(f"wrote {output}")
+        console.print(_("wrote %(file)s", file=output), markup=False)
 
 
 def aging_command(
@@ -135,7 +135,7 @@ def aging_command(
             if output is None:
                 raise OutputMissing(_m("--format xlsx needs --output FILE.xlsx"))
             write_xlsx(output, {"aging": report.rows, "totals": report.totals}, money=money)
-            console.print(f"wrote {output}")
+            console.print(_("wrote %(file)s", file=output), markup=False)
 
 
 def register(app: typer.Typer) -> None:

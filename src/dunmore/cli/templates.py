@@ -72,11 +72,15 @@ def check_command(
         problems = check_templates(templates, uses)
     if problems:
         console.print(_problem_table(problems))
-        count = f"{len(problems)} problem{'' if len(problems) == 1 else 's'}"
-        console.print(f"{count} in {len(uses)} templates", style="red", markup=False)
+        said = _("%(count)s problem(s) in %(templates)s templates", count=len(problems), templates=len(uses))
+        console.print(said, style="red", markup=False)
         raise typer.Exit(1)
     languages = ", ".join(LANGUAGES)
-    console.print(f"all {len(uses)} templates pass in {languages} ({len(uses) * len(LANGUAGES)} files)")
+    said = _(
+        "all %(count)s templates pass in %(languages)s (%(files)s files)",
+        count=len(uses), languages=languages, files=len(uses) * len(LANGUAGES),
+    )  # fmt: skip
+    console.print(said)
 
 
 def _problem_table(problems: list[TemplateProblem]) -> Table:
@@ -132,9 +136,11 @@ def show_command(
     if channel == "sms":
         typer.echo(message.sms)
         counted = count_segments(message.sms)
-        console.print(
-            f"{counted.encoding}, {counted.units} units, {counted.segments} SMS", style="dim", markup=False
-        )
+        said = _(
+            "%(encoding)s, %(units)s units, %(segments)s SMS",
+            encoding=counted.encoding, units=counted.units, segments=counted.segments,
+        )  # fmt: skip
+        console.print(said, style="dim", markup=False)
         return
     shown = {
         "email": message.html,

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from dunmore.cli.context import console, reported, state
+from dunmore.cli.language import _
 
 
 def _now() -> datetime:
@@ -39,9 +40,8 @@ def serve(
         if gateway is not None:
             callbacks = StatusCallbacks(engine, gateway, callback_verifier(app.settings.sms), clock=_now)
         web = create_app(engine, app.settings, clock=_now, callbacks=callbacks)
-        console.print(
-            f"Dunmore on http://{host}:{port}/ (API docs: http://{host}:{port}/api/docs); Ctrl-C stops"
-        )
+        base = f"http://{host}:{port}"
+        console.print(_("Dunmore on %(base)s/ (API docs: %(base)s/api/docs); Ctrl-C stops", base=base))
         uvicorn.run(web, host=host, port=port, log_level="warning", server_header=False, proxy_headers=False)
 
 

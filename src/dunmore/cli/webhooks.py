@@ -71,12 +71,20 @@ def add(
         console.print_json(json.dumps(_json(new.subscription) | {"secret": new.secret}, ensure_ascii=False))
         return
     added = new.subscription
-    console.print(f"webhook {added.id} added: {', '.join(added.events)} → {added.url}", markup=False,
-                  soft_wrap=True)  # fmt: skip
-    console.print(f"secret: {new.secret}", markup=False, highlight=False, soft_wrap=True)  # never cut
+    said = _(
+        "webhook %(id)s added: %(events)s → %(url)s",
+        id=added.id,
+        events=", ".join(added.events),
+        url=added.url,
+    )
+    console.print(said, markup=False, soft_wrap=True)
+    label = _("secret:")  # Babel reads no message inside an f-string
+    console.print(f"{label} {new.secret}", markup=False, highlight=False, soft_wrap=True)  # never cut
     console.print(
-        "keep the secret now: it is not shown again. The receiver checks X-Dunmore-Signature with it "
-        "(docs/webhooks.md).",
+        _(
+            "keep the secret now: it is not shown again. The receiver checks X-Dunmore-Signature with "
+            "it (docs/webhooks.md)."
+        ),
         style="dim",
         markup=False,
     )
@@ -110,7 +118,10 @@ def remove(ctx: typer.Context, subscription_id: SubscriptionId) -> None:
 
     with reported(), transaction(state(ctx).engine()) as conn:
         cancelled = service.remove(conn, subscription_id, now=_now(), actor=cli_actor())
-    console.print(f"webhook {subscription_id} removed; {cancelled} waiting deliveries cancelled")
+    said = _(
+        "webhook %(id)s removed; %(count)s waiting deliveries cancelled", id=subscription_id, count=cancelled
+    )
+    console.print(said)
 
 
 @webhooks_app.command("test")
@@ -127,7 +138,10 @@ def test(ctx: typer.Context, subscription_id: SubscriptionId) -> None:
             job = service.ping(conn, subscription_id, now=_now(), actor=cli_actor(), lease=lease)
         answer = WebhookPoster(app.engine(), app.settings, name=cli_actor()).attempt(job, final=True)
     console.print(
-        f"ping {job.event.id} to {job.url}: {answer}", markup=False, highlight=False, soft_wrap=True
+        _("ping %(event)s to %(url)s: %(answer)s", event=job.event.id, url=job.url, answer=answer),
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
     )
     if not answer.delivered:
         raise typer.Exit(1)

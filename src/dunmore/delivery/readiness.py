@@ -19,6 +19,7 @@ from sqlalchemy import Connection
 from dunmore.delivery.outbox import queued_channels
 from dunmore.domain.policy import sent_steps
 from dunmore.errors import RunError
+from dunmore.i18n import Text, _m
 from dunmore.run.service import current_policy
 from dunmore.settings import DEMO_CREDITOR_EMAIL, DEMO_CREDITOR_NAME, DEMO_SMTP_HOST, Settings, SmsSettings
 from dunmore.store.meta import is_demo_database
@@ -43,7 +44,7 @@ class Readiness:
 
     demo: bool  # the database is the demo's: demo values stand in for what is not set
     missing: tuple[MissingSetting, ...]  # refuse to start unless empty
-    notes: tuple[str, ...]  # said at start
+    notes: tuple[Text, ...]  # said at start, in the reader's language
 
 
 def missing_settings(settings: Settings, *, channels: Collection[str]) -> list[MissingSetting]:
@@ -56,27 +57,39 @@ def sending_problems(settings: Settings, *, channels: Collection[str], demo: boo
     return [] if demo else missing_settings(settings, channels=channels)
 
 
-def start_notes(settings: Settings, *, channels: Collection[str], demo: bool) -> list[str]:
+def start_notes(settings: Settings, *, channels: Collection[str], demo: bool) -> list[Text]:
     """What a worker on the demo database says when it starts: which demo values it uses."""
     if not demo:
         return []
     notes = []
     if {m.key for m in _creditor(settings)} & {"creditor.name", "creditor.email"}:
         notes.append(
-            f"demo database: notices go out as the demo creditor {settings.creditor.name} "
-            f"<{settings.creditor.email}>; set DUNMORE_CREDITOR__NAME and __EMAIL to send as yourself"
+            _m(
+                "demo database: notices go out as the demo creditor %(name)s <%(email)s>; set "
+                "DUNMORE_CREDITOR__NAME and __EMAIL to send as yourself",
+                name=settings.creditor.name,
+                email=settings.creditor.email,
+            )
         )
     attempts = settings.delivery.max_attempts
     if _email(settings, channels):
         notes.append(
-            f"no SMTP host is set (DUNMORE_SMTP__HOST or smtp.host): the demo's e-mails go to "
-            f"{DEMO_SMTP_HOST}:{settings.smtp.port}; while nothing answers there each is retried with "
-            f"backoff, {attempts} attempts in all, then waits in `dunmore deliveries list --status dead`"
+            _m(
+                "no SMTP host is set (DUNMORE_SMTP__HOST or smtp.host): the demo's e-mails go to "
+                "%(host)s:%(port)s; while nothing answers there each is retried with backoff, "
+                "%(attempts)s attempts in all, then waits in `dunmore deliveries list --status dead`",
+                host=DEMO_SMTP_HOST,
+                port=settings.smtp.port,
+                attempts=attempts,
+            )
         )
     if _sms(settings, channels):
         notes.append(
-            f"no SMS gateway is set (DUNMORE_SMS__ADAPTER and __URL): the demo's SMS are retried, "
-            f"{attempts} attempts in all, then wait in `dunmore deliveries list --status dead`"
+            _m(
+                "no SMS gateway is set (DUNMORE_SMS__ADAPTER and __URL): the demo's SMS are retried, "
+                "%(attempts)s attempts in all, then wait in `dunmore deliveries list --status dead`",
+                attempts=attempts,
+            )
         )
     return notes
 

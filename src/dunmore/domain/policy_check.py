@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from dunmore.domain.policy import PolicySet
+from dunmore.i18n import Text, _m
 
 __all__ = ["CurrencyGap", "currency_gaps", "policy_currencies"]
 
@@ -26,16 +27,25 @@ class CurrencyGap:
     currency: str
     named_by: str  # "the policy set" or "the ledger"
 
-    def __str__(self) -> str:
+    @property
+    def said(self) -> Text:
+        """The gap as a sentence of the catalog, said in the reader's language at the edge (the
+        command line's warning, the policy page's list, the API's message)."""
+        source = _m("the policy set") if self.named_by == "the policy set" else _m("the ledger")
         if self.step is None:
-            return (
-                f"policy {self.policy}: minimum_overdue lists no {self.currency}, which {self.named_by} "
-                f"has: {self.currency} groups are dunned from any amount; add {self.currency} to it"
-            )
-        return (
-            f"policy {self.policy}, level {self.step}: fee lists no {self.currency}, which {self.named_by} "
-            f'has: {self.currency} groups are charged no fee there; add {self.currency} ("0" if meant)'
-        )
+            return _m(
+                "Policy %(policy)s: its minimum overdue lists no %(currency)s, which %(source)s has, "
+                "so %(currency)s accounts are dunned from any amount. Add %(currency)s to it.",
+                policy=self.policy, currency=self.currency, source=source,
+            )  # fmt: skip
+        return _m(
+            "Policy %(policy)s, level %(step)s: its fee lists no %(currency)s, which %(source)s has, "
+            "so %(currency)s accounts are charged no fee there. Add %(currency)s (0 if that is meant).",
+            policy=self.policy, step=self.step, currency=self.currency, source=source,
+        )  # fmt: skip
+
+    def __str__(self) -> str:
+        return str(self.said)
 
 
 def policy_currencies(policies: PolicySet) -> set[str]:
