@@ -40,6 +40,10 @@ def test_a_collector_logs_a_call_with_a_receipt_and_reads_it_on_the_timeline(cli
     story = html[html.index('id="activities"') :]
     assert "资金周转困难" in story[: story.index('id="timeline"')]  # the latest reason, above the timeline
     assert "已联系上" in story
+    form = story[: story.index('id="timeline"')]
+    assert all(
+        f'value="{code}" >{word}</option>' in form for code, word in (("meeting", "会议"), ("wechat", "微信"))
+    )
     assert "receipt.pdf" in story
     assert hashlib.sha256(PDF).hexdigest() in story
     assert "下周付" in story

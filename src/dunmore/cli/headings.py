@@ -42,9 +42,7 @@ def word(code: str, language: str | None = None) -> str:
     """A stored code a printed line names — an item's or a notice's kind, a notice's or a
     delivery's status, a delivery's channel — in the reader's language (or `language`), as the
     customer page says it; a code of no such word is shown as it is."""
-    from dunmore import i18n
     from dunmore.cli.language import language as readers
-    from dunmore.workspace.timeline_export import SENT_BY, STATUS_NAMES
+    from dunmore.workspace.timeline_export import SENT_BY, STATUS_NAMES, named
 
-    names = {**ITEM_KINDS, **NOTICE_KINDS, **STATUS_NAMES, **SENT_BY}
-    return i18n.translate(language or readers(), names[code]) if code in names else code
+    return named({**ITEM_KINDS, **NOTICE_KINDS, **STATUS_NAMES, **SENT_BY}, code, language or readers())

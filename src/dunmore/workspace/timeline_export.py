@@ -160,9 +160,14 @@ def _header(language: str) -> list[str]:
     return [name.render(language) for name in names]
 
 
+def named(names: Mapping[str, str], code: str, language: str) -> str:
+    """A stored code said in `language` by its word in `names` (one of the maps above), else as it is."""
+    return _m(names[code]).render(language) if code in names else code
+
+
 def event_name(kind: str, language: str) -> str:
     """A kind of event (`timeline.KINDS`) said in `language`."""
-    return _m(EVENT_NAMES[kind]).render(language) if kind in EVENT_NAMES else kind
+    return named(EVENT_NAMES, kind, language)
 
 
 def rows(events: Sequence[Event], language: str, labels: Labels, zone: str) -> list[list[str]]:
