@@ -71,6 +71,15 @@ def test_a_usage_error_is_said_in_the_language(language: str, words: list[str], 
         assert _boxed(word) in _boxed(done.stderr)
 
 
+def test_a_mistyped_command_is_answered_with_its_near_names_in_the_language(tmp_path: Path) -> None:
+    done = dunmore_says("zh-CN", "contracts", tmp_path=tmp_path)
+    assert done.returncode == 2
+    assert "没有命令 'contracts'。你是不是要输入 'contract'" in done.stderr
+    assert "Did you mean" not in done.stderr
+    english = dunmore_says("en", "contracts", tmp_path=tmp_path)
+    assert "No such command 'contracts'. Did you mean 'contract'" in english.stderr
+
+
 def test_a_missing_argument_is_named_in_traditional_chinese(tmp_path: Path) -> None:
     done = dunmore_says("zh-TW", "users", "add", tmp_path=tmp_path)
     assert done.returncode == 2
@@ -103,7 +112,7 @@ def test_every_text_translated_is_still_one_typer_writes() -> None:
     assert "Usage: " in source
     assert framework.HELP_OPTION in source
     written = ("Got unexpected extra argument(s) (", "does not take a value.", "an argument.",
-               "Possible options: ", "Choose from:")  # fmt: skip
+               "Possible options: ", "Choose from:", "Did you mean {suggestions}?")  # fmt: skip
     assert [piece for piece in written if piece not in source + (TYPER / "core.py").read_text()] == []
 
 

@@ -79,6 +79,7 @@ SENTENCES = (
     "Argument %(name)s takes %(count)s values.",
     "%(value)s is not one of %(choices)s.",
     "Could not open file %(file)s: %(reason)s",
+    "%(error)s. Did you mean %(suggestions)s?",  # typer.core adds it to "No such command", said already
 )
 
 
