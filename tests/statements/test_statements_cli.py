@@ -66,6 +66,10 @@ def test_statements_from_the_command_line(
     shown = json.loads(dunmore("statement", "show", "1", "--json"))
     assert [line["reference"] for line in shown["content"]["lines"]] == ["PAY-1"]
     assert "opening balance" in dunmore("statement", "show", "1")
+    shown_in_chinese = runner.invoke(
+        app, ["--db", str(sqlite_engine.url), "statement", "show", "1"], env=env | {"DUNMORE_LANG": "zh-TW"}
+    ).output
+    assert all(word in shown_in_chinese for word in ("期初餘額", "付款", "PAY-1")), shown_in_chinese
     assert "1 statements reminded, 0 lapsed" in dunmore("statements", "remind", "--as-of", "2026-12-09")
     assert "0 statements reminded, 2 lapsed" in dunmore("statements", "remind", "--as-of", "2026-12-20")
     assert "lapsed" in dunmore("statements", "list", "--status", "lapsed")

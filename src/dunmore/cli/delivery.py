@@ -273,15 +273,17 @@ def _print_proof(proof: dict[str, Any]) -> None:
     head = _("notice %(id)s", id=n["id"])
     said = _(
         "%(kind)s %(step)s for %(customer)s (%(currency)s), run %(run)s of %(date)s, %(status)s",
-        kind=word(n["kind"]), step=n["step"], customer=n["customer"], currency=n["currency"],
-        run=n["run_id"], date=n["as_of"], status=word(n["status"]),
+        kind=word("notice_kind", n["kind"]), step=n["step"], customer=n["customer"], currency=n["currency"],
+        run=n["run_id"], date=n["as_of"], status=word("notice_status", n["status"]),
     )  # fmt: skip
     console.print(f"[bold]{escape(head)}[/] {escape(said)}", highlight=False)
     for d in proof["deliveries"]:
         head = _("delivery %(id)s", id=d["id"])
         said = _(
             "%(channel)s: %(status)s, attempts: %(attempts)s",
-            channel=word(d["channel"]), status=word(d["status"]), attempts=d["attempts"],
+            channel=word("sent_by", d["channel"]),
+            status=word("delivery_status", d["status"]),
+            attempts=d["attempts"],
         )  # fmt: skip
         console.print(f"\n[bold]{escape(head)}[/] {escape(said)}")
         for label in _PROOF_LABELS:

@@ -332,7 +332,8 @@ def explain_command(
             facts = story.facts
             said = _m(
                 "%(kind)s %(amount)s %(currency)s, due %(due)s (%(days)s days), level %(level)s",
-                kind=word(facts["kind"], lang), amount=facts["open_amount"], currency=facts["currency"],
+                kind=word("item_kind", facts["kind"], lang),
+                amount=facts["open_amount"], currency=facts["currency"],
                 due=facts["due_date"], days=format(facts["days_past_due"], "+d"), level=facts["level"],
             ).render(lang)  # fmt: skip
             console.print(f"[bold]{escape(story.invoice_id)}[/] {escape(said)}", highlight=False)

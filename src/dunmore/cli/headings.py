@@ -34,15 +34,10 @@ def heading(name: str) -> str:
     return _(HEADINGS[name]) if name in HEADINGS else name
 
 
-ITEM_KINDS: Final = {"invoice": N_("Invoice"), "fee": N_("Fee"), "interest": N_("Interest")}
-NOTICE_KINDS: Final = {"level": N_("Level"), "reminder": N_("Reminder")}
-
-
-def word(code: str, language: str | None = None) -> str:
-    """A stored code a printed line names — an item's or a notice's kind, a notice's or a
-    delivery's status, a delivery's channel — in the reader's language (or `language`), as the
-    customer page says it; a code of no such word is shown as it is."""
+def word(vocabulary: str, code: str, language: str | None = None) -> str:
+    """A stored code of `vocabulary` (`dunmore.i18n.words`) in the reader's language (or
+    `language`), as the web's pages say it; a code without a word as it is."""
     from dunmore.cli.language import language as readers
-    from dunmore.workspace.timeline_export import SENT_BY, STATUS_NAMES, named
+    from dunmore.i18n import words
 
-    return named({**ITEM_KINDS, **NOTICE_KINDS, **STATUS_NAMES, **SENT_BY}, code, language or readers())
+    return words.word(vocabulary, code, language or readers())

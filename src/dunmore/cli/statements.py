@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from dunmore.cli.context import cli_actor, console, parse_as_of, reported, stage_progress, state, transaction
+from dunmore.cli.headings import word
 from dunmore.cli.language import _
 from dunmore.errors import BadArgument
 from dunmore.i18n import _m
@@ -223,7 +224,7 @@ def show(ctx: typer.Context, statement_id: StatementId, as_json: AsJson = False)
             start=found["period_from"],
             end=found["period_to"],
             version=found["version"],
-            status=found["status"],
+            status=word("statement_status", found["status"]),
         )
     )
     table = Table(_("date"), _("kind"), _("document"), _("amount"))
@@ -232,7 +233,10 @@ def show(ctx: typer.Context, statement_id: StatementId, as_json: AsJson = False)
     )
     for line in content["lines"]:
         table.add_row(
-            line["on"], line["kind"], line["reference"], format_minor(line["amount_minor"], currency)
+            line["on"],
+            word("statement_line", line["kind"]),
+            line["reference"],
+            format_minor(line["amount_minor"], currency),
         )
     table.add_row(
         found["period_to"], _("closing balance"), "", format_minor(content["closing_minor"], currency)

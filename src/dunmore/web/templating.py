@@ -21,6 +21,7 @@ from dunmore.access.permissions import Permission, allows
 from dunmore.access.values import User
 from dunmore.delivery import wording
 from dunmore.domain.money import exponent
+from dunmore.i18n.words import word
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGE_NAMES = {"zh-CN": "简体中文", "zh-TW": "繁體中文", "en": "English"}
@@ -69,6 +70,7 @@ def _environment(language: str) -> Environment:
         format_date(value, "medium", locale=place) if isinstance(value, date) else ""
     )
     env.filters["moment"] = lambda value, zone: moment(value, zone, language)
+    env.filters["word"] = lambda code, vocabulary: word(vocabulary, code, language)  # i18n.words
     env.globals["language"] = language
     env.globals["allows"] = allows
     env.globals["Permission"] = Permission

@@ -13,55 +13,17 @@ from zoneinfo import ZoneInfo
 
 from dunmore.cells import escape_text
 from dunmore.domain.money import Money
-from dunmore.i18n import N_, Text, _m
+from dunmore.i18n import Text, _m
+from dunmore.i18n.words import WORDS, word
 from dunmore.workspace.timeline import SOURCES, Event
 
 Labels = Mapping[tuple[str, str], str]
-KIND_NAMES = {
-    "call": N_("Call"),
-    "visit": N_("Visit"),
-    "email": N_("E-mail"),
-    "chat": N_("Chat"),
-    "meeting": N_("Meeting"),
-    "note": N_("Note"),
-}
-# The timeline's kinds of event (`timeline.KINDS`), as the reader filters and reads them.
-EVENT_NAMES = {
-    "notice": N_("Notices"),
-    "delivery": N_("Deliveries"),
-    "activity": N_("Contact records"),
-    "payment": N_("Payments and credit notes"),
-    "promise": N_("Promises"),
-    "dispute": N_("Disputes"),
-    "change": N_("Holds and changes"),
-    "task": N_("Tasks"),
-    "plan": N_("Instalment plans"),
-}
-# The notices' and deliveries' words, as the customer page already says them.
-STATUS_NAMES = {
-    "committed": N_("Committed"),
-    "pending_approval": N_("Waiting for approval"),
-    "approved": N_("Approved"),
-    "rejected": N_("Rejected"),
-    "reverted": N_("Reverted"),
-    "pending": N_("Waiting"),
-    "sending": N_("Sending"),
-    "sent": N_("Sent"),
-    "failed": N_("Failed"),
-    "dead": N_("Gave up"),
-    "cancelled": N_("Cancelled"),
-}
-SENT_BY = {"email": N_("E-mail"), "sms": N_("SMS"), "letter": N_("Letter"), "call": N_("Call"),
-           "visit": N_("Visit"), "task": N_("Task")}  # fmt: skip
-CHANNEL_NAMES = {
-    "phone": N_("Phone"),
-    "wechat": N_("WeChat"),
-    "dingtalk": N_("DingTalk"),
-    "email": N_("E-mail"),
-    "sms": N_("SMS"),
-    "in_person": N_("In person"),
-    "other": N_("Other"),
-}
+# The timeline's words (`dunmore.i18n.words`): a contact's kind and channel, a notice's or a
+# delivery's status, a delivery's channel.
+KIND_NAMES = WORDS["activity_kind"]
+CHANNEL_NAMES = WORDS["activity_channel"]
+STATUS_NAMES = WORDS["status"]
+SENT_BY = WORDS["sent_by"]
 
 
 def _code(labels: Labels, kind: str, code: str | None) -> str:
@@ -129,7 +91,7 @@ def describe(event: Event, language: str, labels: Labels) -> str:
     """The event as one line in `language`: what happened, the reason given, the follow-up date."""
     parts = [_sentence(event, labels).render(language)]
     if event.source == "activity" and (event.channel or event.contact):
-        channel = _m(CHANNEL_NAMES[event.channel]).render(language) if event.channel in CHANNEL_NAMES else ""
+        channel = word("activity_channel", event.channel, language) if event.channel else ""
         parts.append(" · ".join(v for v in (channel, event.contact) if v))
     if event.source == "delivery" and event.reason:  # the provider's word, as it said it
         parts.append(event.reason)
@@ -160,14 +122,9 @@ def _header(language: str) -> list[str]:
     return [name.render(language) for name in names]
 
 
-def named(names: Mapping[str, str], code: str, language: str) -> str:
-    """A stored code said in `language` by its word in `names` (one of the maps above), else as it is."""
-    return _m(names[code]).render(language) if code in names else code
-
-
 def event_name(kind: str, language: str) -> str:
     """A kind of event (`timeline.KINDS`) said in `language`."""
-    return named(EVENT_NAMES, kind, language)
+    return word("timeline_event", kind, language)
 
 
 def rows(events: Sequence[Event], language: str, labels: Labels, zone: str) -> list[list[str]]:

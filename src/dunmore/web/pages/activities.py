@@ -77,8 +77,6 @@ def section(conn: Connection, *, user: User, code: str, language: str, wanted: W
         "timeline": page,
         "event_kinds": list(KINDS),
         "event_name": lambda kind: timeline_export.event_name(kind, language),
-        "kind_name": lambda kind: timeline_export.named(timeline_export.KIND_NAMES, kind, language),
-        "channel_name": lambda c: timeline_export.named(timeline_export.CHANNEL_NAMES, c, language),
         "wanted": wanted,
         "describe": lambda event: timeline_export.describe(event, language, labels),
         "amount_of": timeline_export.amount_of,
