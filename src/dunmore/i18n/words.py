@@ -33,8 +33,8 @@ _DELIVERY_STATUSES = {
     "pending": N_("Waiting"),
     "sending": N_("Sending"),
     "sent": N_("Sent"),
-    "failed": N_("Failed"),
-    "dead": N_("Gave up"),
+    "failed": N_("Failed for good"),
+    "dead": N_("Attempts used up"),
     "cancelled": N_("Cancelled"),
 }
 
@@ -87,6 +87,47 @@ WORDS: Final[Mapping[str, Mapping[str, str]]] = {
         "in_person": N_("In person"),
         "other": N_("Other"),
     },
+    # what happened to a delivery at one attempt (`delivery_events.outcome`)
+    "delivery_event": {
+        "claimed": N_("Taken by a worker"),
+        "sent": N_("Sent"),
+        "transient": N_("Error, will try again"),
+        "permanent": N_("Error, will not try again"),
+        "deferred": N_("Deferred"),
+        "cancelled": N_("Cancelled"),
+        "retried": N_("Put back in the queue"),
+        "status": N_("Gateway status"),
+        "tracked": N_("Tracking number recorded"),
+    },
+    # the deliveries page's filter: statuses, and what the gateway reported
+    "delivery_shown": {
+        "all": N_("All statuses"),
+        "waiting": N_("Waiting"),
+        "sent": N_("Sent"),
+        "delivered": N_("Delivered"),
+        "dead_letters": N_("Dead letters"),
+        "failed": N_("Failed for good"),
+        "dead": N_("Attempts used up"),
+        "cancelled": N_("Cancelled"),
+    },
+    "promise_status": {
+        "pending": N_("Pending"),
+        "kept": N_("Kept"),
+        "partial": N_("Partially kept"),
+        "broken": N_("Broken"),
+        "cancelled": N_("Cancelled"),
+    },
+    "plan_status": {
+        "proposed": N_("Proposed"),
+        "waiting": N_("Waiting for approval"),
+        "active": N_("Active"),
+        "kept": N_("Kept"),
+        "broken": N_("Broken"),
+        "cancelled": N_("Cancelled"),
+    },
+    "instalment_status": {"pending": N_("Pending"), "paid": N_("Paid"), "missed": N_("Missed")},
+    # where a credit check's limit comes from
+    "limit_source": {"customer": N_("the customer's own"), "grade": N_("its grade's")},
     "dispute_reason": _DISPUTE_REASONS,
     # a dispute's outcome, as typed (`credit-note`) and as stored (`credit_note`)
     "dispute_outcome": {
@@ -106,6 +147,14 @@ WORDS: Final[Mapping[str, Mapping[str, str]]] = {
         "confirmed": N_("Confirmed"),
         "disputed": N_("Disputed (statement status)"),
         "lapsed": N_("Lapsed"),
+    },
+    # a statement's status as the debtor reads it in the portal
+    "statement_status_for_debtor": {
+        "sent": N_("Waiting for your answer"),
+        "viewed": N_("Waiting for your answer"),
+        "confirmed": N_("Confirmed"),
+        "disputed": N_("Under dispute"),
+        "lapsed": N_("Not answered in time"),
     },
     # a statement's lines (`dunmore.statements`)
     "statement_line": {
