@@ -61,8 +61,9 @@ def test_a_word_is_said_in_the_language_asked_and_an_unknown_code_as_it_is() -> 
 
 
 def test_no_page_keeps_a_word_map_of_its_own() -> None:
-    """A status said on two pages is said by one map: templates kept their own copies
-    (`{% set x = {"code": _(…)} %}`: three of the contract statuses, four of the dispute reasons)."""
+    """A status said on two pages is said by one map: templates kept their own copies, as variables
+    (`{% set x = {"code": _(…)} %}`) or inline — four of the contract statuses, four of the dispute
+    reasons, and two wordings of a failed delivery."""
     own = re.compile(r'\{\s*"[\w-]+"\s*:\s*_\(')  # `{% set x = {"code": _(…)…} %}` or inline
     kept = [path.name for path in sorted(TEMPLATES.glob("*.html")) if own.search(path.read_text("utf-8"))]
     assert kept == []
