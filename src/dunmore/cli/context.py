@@ -16,7 +16,8 @@ from rich.console import Console
 
 from dunmore.cli.language import _, language
 from dunmore.errors import BadArgument, DunmoreError, ImportRejected
-from dunmore.i18n import N_, _m
+from dunmore.i18n import _m
+from dunmore.i18n.words import word
 
 if TYPE_CHECKING:  # the CLI imports the database and the settings only when a command needs them
     from rich.progress import TaskID
@@ -145,18 +146,6 @@ def parse_as_of(text: str | None, settings: Settings) -> date:
     return day
 
 
-# The stages long work reports (`progress(stage, done, total)` in imports, runs and statements), as
-# the progress bar names them.
-STAGES = {
-    "read": N_("read"),
-    "validate": N_("validate"),
-    "decide": N_("decide"),
-    "write": N_("write"),
-    "reallocate": N_("reallocate"),
-    "statements": N_("statements"),
-}
-
-
 @contextmanager
 def stage_progress() -> Iterator[Progress]:
     """A progress bar per stage of long work on a terminal; nothing when the output is redirected."""
@@ -176,7 +165,7 @@ def stage_progress() -> Iterator[Progress]:
 
     def advance(stage: str, done: int, total: int) -> None:
         if stage not in tasks:
-            tasks[stage] = bar.add_task(_(STAGES.get(stage, stage)), total=max(total, 1))
+            tasks[stage] = bar.add_task(word("progress_stage", stage, language()), total=max(total, 1))
         bar.update(tasks[stage], completed=done, total=max(total, 1))
 
     with bar:

@@ -184,6 +184,16 @@ WORDS: Final[Mapping[str, Mapping[str, str]]] = {
         "task": N_("Tasks"),
         "plan": N_("Instalment plans"),
     },
+    # the stages long work reports (`progress(stage, done, total)` in imports, runs and statements),
+    # as the command line's progress bar names them
+    "progress_stage": {
+        "read": N_("read"),
+        "validate": N_("validate"),
+        "decide": N_("decide"),
+        "write": N_("write"),
+        "reallocate": N_("reallocate"),
+        "statements": N_("statements"),
+    },
     "calendar_kind": {
         "follow_up": N_("Follow-up"),
         "promise": N_("Promise"),

@@ -18,23 +18,19 @@ from dunmore.i18n.words import WORDS, word
 from dunmore.workspace.timeline import SOURCES, Event
 
 Labels = Mapping[tuple[str, str], str]
-# The timeline's words (`dunmore.i18n.words`): a contact's kind and channel, a notice's or a
-# delivery's status, a delivery's channel.
-KIND_NAMES = WORDS["activity_kind"]
-CHANNEL_NAMES = WORDS["activity_channel"]
-STATUS_NAMES = WORDS["status"]
-SENT_BY = WORDS["sent_by"]
 
 
 def _code(labels: Labels, kind: str, code: str | None) -> str:
     return "" if code is None else labels.get((kind, code), code)
 
 
-def _word(names: Mapping[str, str], code: str | None) -> Text | str:
-    """A status or channel said in the reader's language when the catalog has it, else as stored."""
+def _word(vocabulary: str, code: str | None) -> Text | str:
+    """A code of `vocabulary` (`dunmore.i18n.words`) as a sentence's value, said in the sentence's
+    language; a code without a word as stored."""
     if code is None:
         return ""
-    return _m(names[code]) if code in names else code
+    said = WORDS[vocabulary].get(code)
+    return code if said is None else _m(said)
 
 
 def _sentence(event: Event, labels: Labels) -> Text:
@@ -42,18 +38,18 @@ def _sentence(event: Event, labels: Labels) -> Text:
     e = event
     match e.source:
         case "notice":
-            return _m("Notice %(step)s (%(status)s)", step=e.what or "", status=_word(STATUS_NAMES, e.status))
+            return _m("Notice %(step)s (%(status)s)", step=e.what or "", status=_word("status", e.status))
         case "delivery":
             return _m(
                 "%(channel)s delivery of %(step)s: %(status)s",
-                channel=_word(SENT_BY, e.channel),
+                channel=_word("sent_by", e.channel),
                 step=e.what or "",
-                status=_word(STATUS_NAMES, e.status),
+                status=_word("status", e.status),
             )
         case "activity":
             return _m(
                 "%(kind)s, outcome: %(outcome)s",
-                kind=_m(KIND_NAMES.get(e.what or "", e.what or "")),
+                kind=_word("activity_kind", e.what),
                 outcome=_code(labels, "outcome", e.status) or "—",
             )
         case "payment" | "credit_note":
