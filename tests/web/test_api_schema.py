@@ -63,6 +63,10 @@ bearer = "%(token)s"
 """
 
 
+# Headers that frame the HTTP message itself (RFC 9112), which the server reads before the API does.
+FRAMING = frozenset({"transfer-encoding", "content-length", "connection", "host", "upgrade", "te", "trailer"})
+
+
 def _operations(base_url: str, token: str) -> list[Operation]:
     config = schemathesis.Config.from_str(CONFIG % {"token": token})
     # The document is built on its first request: wait as long as for any call (a loaded CI machine
@@ -245,6 +249,11 @@ def _schemathesis(engine: Engine, role: Role, examples: int) -> None:
         answered: dict[str, set[int]] = {o.label: set() for o in operations}
 
         def call(case: Case[Any]) -> None:
+            # the HTTP layer's own headers: a made-up value is refused by uvicorn before the
+            # application sees the request (400, text/plain: "Invalid HTTP request received." for
+            # `transfer-encoding: p` in one CI run), which is no answer of the API
+            for name in FRAMING if case.headers else ():
+                case.headers.pop(name, None)  # a case-insensitive mapping
             answered[case.operation.label].add(
                 case.call_and_validate(base_url=base_url, timeout=120).status_code
             )
