@@ -267,15 +267,20 @@ def _refresh(conn: Connection, customers: Select[Any] | None, as_of: date) -> No
     """The summary rows and ranking keys of these customers (a select that the writes here do not
     change, or None for every customer) recomputed: deleted, then inserted. When they are many and
     at least half of the summary (a first import, a run's roll on a day every account moved), the two
-    tables' plain indexes — and on PostgreSQL their foreign keys — are built again after the inserts
-    (`store.bulk.deferred_indexes`, as imports do): on PostgreSQL each inserted row otherwise fires
-    a key check and goes into nine indexes one by one."""
-    for doomed in (RANKS, BALANCES):
-        statement = delete(doomed)
-        conn.execute(statement if customers is None else statement.where(doomed.c.customer_id.in_(customers)))
+    tables' plain indexes — and on PostgreSQL their foreign keys — are dropped before the deletes
+    and built again after the inserts (`store.bulk.deferred_indexes`, as imports do): each deleted
+    and inserted row otherwise goes through nine indexes one by one, and on PostgreSQL fires a key
+    check. On SQLite, the 1M-item ledger's 200,000 customers (2026-12-07, idle): 7.2–7.3 s with
+    the indexes kept through the deletes, 3.9 s dropped first."""
     whose = select(func.count()).select_from(CUSTOMERS if customers is None else customers.subquery())
     rows = int(conn.execute(whose).scalar_one())
-    with deferred_indexes(conn, BALANCES, rows), deferred_indexes(conn, RANKS, rows):
+    with (
+        deferred_indexes(conn, BALANCES, rows, every_index=True),
+        deferred_indexes(conn, RANKS, rows, every_index=True),
+    ):
+        for doomed in (RANKS, BALANCES):  # with the indexes gone, a mass delete touches no index
+            gone = delete(doomed)
+            conn.execute(gone if customers is None else gone.where(doomed.c.customer_id.in_(customers)))
         conn.execute(insert(BALANCES).from_select(_COLUMNS, _computed(customers, as_of)))
         conn.execute(insert(BALANCES).from_select(_COLUMNS, _empty(customers, as_of)))
         conn.execute(insert(RANKS).from_select(_RANKED, _ranked(customers)))
