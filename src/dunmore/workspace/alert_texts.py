@@ -32,6 +32,7 @@ from typing import Any
 from dunmore import i18n
 from dunmore.domain.money import exponent
 from dunmore.i18n import N_
+from dunmore.i18n.words import word
 
 MISSING = "—"
 
@@ -58,24 +59,6 @@ SENTENCES: dict[str, str] = {
     "signal_other": N_("Risk signal about %(customer)s (%(happened_on)s): %(note)s"),
 }
 UNKNOWN = N_("%(customer)s: an alert of kind %(kind)s")
-KIND_NAMES: dict[str, str] = {
-    "promise_broken": N_("Promise broken"),
-    "plan_broken": N_("Plan broken"),
-    "dispute_opened": N_("Dispute opened"),
-    "instalment_due": N_("Instalment due"),
-    "level_passed": N_("Level reached"),
-    "high_value_overdue": N_("High-value invoice overdue"),
-    "task_overdue": N_("Task overdue"),
-    "grade_downgraded": N_("Grade downgraded"),
-    "beyond_terms_worsening": N_("Paying later"),
-    "first_broken_promise": N_("First broken promise"),
-    "portal_request": N_("Portal request"),
-    "portal_locked": N_("Portal link locked"),
-    "signal_lawsuit": N_("Lawsuit"),
-    "signal_negative_news": N_("Negative news"),
-    "signal_insolvency": N_("Insolvency"),
-    "signal_other": N_("Risk signal"),
-}
 
 
 def money_text(minor: int, currency: str, language: str) -> str:
@@ -120,7 +103,7 @@ def said(kind: str, params: Mapping[str, Any], *, customer: str, language: str) 
 
 def kind_name(kind: str, language: str) -> str:
     """A short name of the kind (a column of the inbox, a digest's heading)."""
-    return i18n.gettext_for(language).gettext(KIND_NAMES.get(kind, kind))
+    return word("alert_kind", kind, language)
 
 
 class _Defaulting(dict[str, Any]):
