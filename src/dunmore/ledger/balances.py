@@ -271,7 +271,7 @@ def _refresh(conn: Connection, customers: Select[Any] | None, as_of: date) -> No
     and built again after the inserts (`store.bulk.deferred_indexes`, as imports do): each deleted
     and inserted row otherwise goes through nine indexes one by one, and on PostgreSQL fires a key
     check. On SQLite, the 1M-item ledger's 200,000 customers (2026-12-07, idle): 7.2–7.3 s with
-    the indexes kept through the deletes, 3.9 s dropped first."""
+    the indexes kept through the deletes, 5.0–5.1 s dropped first."""
     whose = select(func.count()).select_from(CUSTOMERS if customers is None else customers.subquery())
     rows = int(conn.execute(whose).scalar_one())
     with (
