@@ -17,6 +17,8 @@ from sqlalchemy import Engine, select, update
 
 from dunmore.access.service import add_user, get_user
 from dunmore.access.values import Role, User
+from dunmore.credit import grades
+from dunmore.credit.grades_models import GRADE_HISTORY
 from dunmore.errors import NotFound, PlanRefused
 from dunmore.ledger.models import CUSTOMERS
 from dunmore.store.db import transaction
@@ -221,3 +223,25 @@ def test_a_down_payment_comes_first_and_typed_instalments_must_add_up(engine: En
         cancelled = plans.cancel(conn, user=_user(engine, "wang"), plan_id=made.id, reason="withdrawn",
                                  now=morning("2026-09-06"))  # fmt: skip
     assert (cancelled.status, cancelled.reason) == ("cancelled", "plan_cancelled")
+
+
+def broken_promises(engine: Engine, on: str) -> int:
+    """C1's `broken_promises` factor in the grading of `on`, computed by the manager that morning."""
+    with transaction(engine) as conn:
+        grades.compute(conn, user=_user(engine, "boss"), as_of=day(on), now=morning(on))
+        h = GRADE_HISTORY.c
+        return int(conn.execute(select(h.broken_promises).where(h.as_of == day(on))).scalar_one())
+
+
+def test_a_plan_broken_by_a_missed_instalment_counts_as_a_broken_promise_in_the_grade(engine: Engine) -> None:
+    """A payment plan is a promise to pay in instalments: the grade's `broken_promises` counts the
+    plan from the run that finds its instalment missed, and the owner hears of a first one."""
+    story = _story(engine)
+    story.run("2026-09-04")
+    agree(engine, on="2026-09-05", instalments=3, first=day("2026-09-15"))
+    story.pay("PAY-1", "C1", on="2026-09-15", amount="3333.33", invoice="INV-1")
+    story.run("2026-10-17")  # the second instalment's last day of grace: the plan still holds
+    assert broken_promises(engine, "2026-10-17") == 0
+    story.run("2026-10-18")  # nothing came: the plan is broken
+    assert broken_promises(engine, "2026-10-18") == 1
+    assert [login for login, _ in alerted(engine, "first_broken_promise")] == ["boss", "wang"]

@@ -12,7 +12,8 @@ The factors (docs/credit.md; `grades_reference` says the same for one customer, 
   one currency, as most are, is weighted exactly);
 - `max_days_beyond_terms`, `late_share` (percent of the graded invoices with days beyond terms);
 - `overdue_share`: percent of the open amount of every item issued by the date that is overdue;
-- `broken_promises` (broken or partly kept, decided in the 365 days), `disputes_rejected` (resolved
+- `broken_promises` (promises broken or partly kept, and payment plans broken by a missed instalment,
+  decided in the 365 days: `grades_inputs` reads the plans with the promises), `disputes_rejected` (resolved
   as rejected in the 365 days), `months_history` (whole months since the first invoice's issue date).
 
 Beside the factors, for the hold rules (`limits.hold_candidates`): `overdue_days`, the days the oldest

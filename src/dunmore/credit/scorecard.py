@@ -26,7 +26,7 @@ FACTORS: dict[str, str] = {
     "max_days_beyond_terms": N_("most days beyond terms (12 months)"),
     "late_share": N_("share of invoices paid late, in percent (12 months)"),
     "overdue_share": N_("overdue share of what is open now, in percent"),
-    "broken_promises": N_("promises to pay broken (12 months)"),
+    "broken_promises": N_("promises to pay and payment plans broken (12 months)"),
     "disputes_rejected": N_("disputes rejected (12 months)"),
     "months_history": N_("months since the first invoice"),
 }
