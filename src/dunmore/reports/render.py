@@ -10,11 +10,13 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
 from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 from rich.text import Text
 
@@ -33,18 +35,46 @@ def money_columns(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
 
 def rich_table(
     frame: pl.DataFrame, *, title: str, money: list[str], heading: Callable[[str], str] = str
-) -> Table:
+) -> MoneyTable:
     """The frame as a Rich table; `heading` says each column's name (and each label) to the reader."""
-    table = Table(title=title, title_justify="left")
-    for column in frame.columns:
-        said = heading(column)
-        if column in money:  # amounts fold onto a second line rather than lose digits
-            table.add_column(said, justify="right", overflow="fold", min_width=cell_len(said))
-        else:
-            table.add_column(said, overflow="fold")
-    for row in money_columns(frame, money).iter_rows():  # Text: a name's "[link=…]" is no Rich markup
-        table.add_row(*(Text("" if value is None else str(value)) for value in row))
-    return table
+    names = [heading(column) for column in frame.columns]
+    rows = [
+        [Text("" if value is None else str(value)) for value in row]  # Text: "[link=…]" is no markup
+        for row in money_columns(frame, money).iter_rows()
+    ]
+    return MoneyTable(title, names, [column in money for column in frame.columns], rows)
+
+
+@dataclass(frozen=True)
+class MoneyTable:
+    """A table whose amounts are never broken across lines when the width allows: narrower than its
+    content, the text columns fold first and each amount stays whole on its line; only when the
+    amounts alone do not fit do they fold too (onto more lines, never losing a digit or a column)."""
+
+    title: str
+    names: list[str]
+    money: list[bool]
+    rows: list[list[Text]]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        widths = [
+            max([cell_len(name), *(cell_len(row[n].plain) for row in self.rows)])
+            for n, name in enumerate(self.names)
+        ]
+        # each column: its content, a space either side and a border; each text column at least 3 wide
+        amounts = sum(width + 3 for width, money in zip(widths, self.money, strict=True) if money)
+        whole = amounts + 6 * self.money.count(False) + 1 <= options.max_width
+        table = Table(title=self.title, title_justify="left")
+        for name, money in zip(self.names, self.money, strict=True):
+            if money:
+                # folded, a heading may fold too: kept whole it pushed the last columns off the edge
+                least = cell_len(name) if whole else None
+                table.add_column(name, justify="right", overflow="fold", no_wrap=whole, min_width=least)
+            else:
+                table.add_column(name, overflow="fold")
+        for row in self.rows:
+            table.add_row(*row)
+        yield table
 
 
 def to_csv(frame: pl.DataFrame, *, money: list[str]) -> str:
