@@ -77,3 +77,54 @@ def test_a_manager_approves_a_collectors_application_through_the_api(sqlite_engi
     assert limit == 88_888_800
     approvals = [row for row in rows if row.action == "credit_application.approve"]
     assert [row.actor for row in approvals] == [LOGINS[Role.MANAGER]]
+
+
+DRAFT = {
+    "customer": CUSTOMER,
+    "limit": "500000.00",
+    "currency": "CNY",
+    "terms": "eom 15",
+    "kind": "increase",
+    "registry_data": "91310000MA1K000000, legal representative Wang Jun",
+    "years_in_business": 12,
+    "registered_capital": "5000000.00",
+    "report_agency": "Dun & Bradstreet",
+    "report_score": 78,
+}
+
+
+def test_an_erp_drafts_an_application_that_a_manager_then_approves(sqlite_engine: Engine) -> None:
+    """The collector's ERP drafts an application through the API (201, as `dunmore credit apply`
+    would); a second draft for the customer waits for the first (400); a viewer may not draft (403),
+    an unknown customer is not found (404) and terms Dunmore cannot read are refused (400); the
+    manager approves the draft and the customer's limit becomes 500,000.00 CNY."""
+    demo = demo_ledger(sqlite_engine)
+    path = "/api/v1/credit-applications"
+    with TestClient(create_app(sqlite_engine, web_settings(), clock=lambda: NOW)) as client:
+        assert client.post(path, json=DRAFT, headers=demo.auth(Role.VIEWER)).status_code == 403
+        unknown = client.post(path, json=DRAFT | {"customer": "C999999"}, headers=demo.auth(Role.COLLECTOR))
+        assert unknown.status_code == 404
+        unreadable = client.post(path, json=DRAFT | {"terms": "soon"}, headers=demo.auth(Role.COLLECTOR))
+        assert unreadable.status_code == 400
+        drafted = client.post(path, json=DRAFT, headers=demo.auth(Role.COLLECTOR))
+        assert drafted.status_code == 201
+        shown = drafted.json()
+        assert (shown["customer"], shown["status"], shown["kind"], shown["terms"]) == (
+            CUSTOMER, "draft", "increase", "eom 15"
+        )  # fmt: skip
+        assert (shown["limit_minor"], shown["registered_capital_minor"]) == (50_000_000, 500_000_000)
+        assert (shown["years_in_business"], shown["report_score"]) == (12, 78)
+        assert shown["drafted_by"] == LOGINS[Role.COLLECTOR]
+        again = client.post(path, json=DRAFT, headers=demo.auth(Role.MANAGER))
+        assert again.status_code == 400
+        approved = client.post(_path(shown["number"]), json=APPROVE, headers=demo.auth(Role.MANAGER))
+        assert approved.json()["status"] == "approved"
+    with sqlite_engine.connect() as conn:
+        limit = conn.execute(
+            select(CUSTOMERS.c.credit_limit_minor).where(CUSTOMERS.c.external_id == CUSTOMER)
+        ).scalar_one()
+        drafts = [
+            r for r in audit.list_rows(conn, object=f"customer:{CUSTOMER}") if r.action.endswith(".draft")
+        ]
+    assert limit == 50_000_000
+    assert [row.actor for row in drafts] == [LOGINS[Role.COLLECTOR]]

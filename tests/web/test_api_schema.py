@@ -160,11 +160,14 @@ def _body(operation: Operation, demo: Demo) -> Any:
         "POST /api/v1/contracts/{contract}/events": {"event": "delivery", "on": AS_OF.isoformat()},
         "POST /api/v1/credit-signals": SIGNAL,
         "POST /api/v1/credit-applications/{application}/decision": {"decision": "approve", "reason": "ok"},
+        "POST /api/v1/credit-applications": APPLICATION,
         "POST /api/v1/contracts": CONTRACT_SAYS | {"customer": _contract_customer(demo), "number": "API-1"},
         "POST /api/v1/contracts/{contract}/versions": CONTRACT_SAYS,
     }.get(operation.label, NOT_SET)
 
 
+# the first case drafts it; the next ones are refused (one draft per customer at a time: 400)
+APPLICATION = {"customer": "C000003", "limit": "300000.00", "currency": "CNY", "terms": "net 30"}
 CONTRACT_SAYS = {
     "title": "Press",
     "signed_on": "2026-03-02",

@@ -295,8 +295,17 @@ CONTRACT_LINES = [
 NO_APPLICATION = {"number": 999_999}  # past the permission, the application is not found
 # a negative-news signal on C000003 (every role reaches it): alerts, no hold; may be recorded again
 SIGNAL = {"customer": "C000003", "kind": "negative-news", "on": "2026-03-16", "note": "press report"}
+# past the permission, the customer is not found: drafts nothing, so every role may try again
+NO_CUSTOMER_APPLICATION = {"customer": "C999999", "limit": "1.00", "terms": "net 30"}
 ADMISSION_LINES = [
     Line(Permission.LEDGER_READ, "GET", "/api/v1/credit-applications"),
+    Line(
+        Permission.CUSTOMER_ACT,
+        "POST",
+        "/api/v1/credit-applications",
+        past_the_gate,
+        body=NO_CUSTOMER_APPLICATION,
+    ),
     Line(Permission.CUSTOMER_ACT, "POST", "/api/v1/credit-signals", body=SIGNAL),
     Line(Permission.LEDGER_READ, "GET", "/credit-applications"),
     Line(

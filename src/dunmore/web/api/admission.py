@@ -1,11 +1,13 @@
-"""API routes of credit admission and risk signals: the credit applications the user reaches, and
-an external risk signal recorded from another system. Parse, call `credit.admission` /
-`credit.signals`, answer a schema. Deciding an application is a manager's (`credit.manage`), here,
-on its page or with `dunmore credit approve|reject`: never the person who drafted it."""
+"""API routes of credit admission and risk signals: the credit applications the user reaches, a
+new one drafted from another system, and an external risk signal recorded from another system.
+Parse, call `credit.admission` / `credit.signals`, answer a schema. Deciding an application is a
+manager's (`credit.manage`), here, on its page or with `dunmore credit approve|reject`: never the
+person who drafted it."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
@@ -38,6 +40,57 @@ class Application(BaseModel):
     decided_by: str | None
     decided_at: datetime | None
     reason: str | None
+
+
+AMOUNT = r"^[0-9]{1,15}(\.[0-9]{1,3})?$"
+
+
+class NewApplication(BaseModel):
+    customer: str = Field(min_length=1, max_length=64, description="The customer's code in your ERP.")
+    limit: str = Field(
+        min_length=1, max_length=20, pattern=AMOUNT, description="The credit limit proposed, e.g. 300000.00."
+    )
+    currency: str | None = Field(
+        default=None,
+        min_length=3,
+        max_length=3,
+        pattern="^[A-Za-z]{3}$",
+        description="The limit's currency (default: the customer's credit currency, else its only one).",
+    )
+    terms: str = Field(
+        min_length=1, max_length=200, description='The payment terms proposed, e.g. "net 30" or "eom 15".'
+    )
+    kind: Literal["new", "increase"] | None = Field(
+        default=None,
+        description="new (credit for a new customer: grade N until approved) or increase (a higher "
+        "limit); default: increase when the customer has a limit or invoices, else new.",
+    )
+    registry_data: str = Field(
+        default="",
+        max_length=admission.TEXT_MAX["registry_data"],
+        description="Company registry data: registration number, legal representative, address.",
+    )
+    years_in_business: int | None = Field(default=None, ge=0, le=admission.YEARS_MAX)
+    registered_capital: str | None = Field(
+        default=None, max_length=20, pattern=AMOUNT, description="In the limit's currency, e.g. 5000000.00."
+    )
+    references: str = Field(
+        default="", max_length=admission.TEXT_MAX["references"], description="Trade or bank references."
+    )
+    report_agency: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=admission.TEXT_MAX["report_agency"],
+        description="Who issued the external credit report.",
+    )
+    report_score: int | None = Field(
+        default=None, ge=0, le=admission.SCORE_MAX, description="The external credit report's score."
+    )
+    note: str = Field(
+        default="",
+        max_length=admission.TEXT_MAX["note"],
+        description="Anything else the manager should know.",
+    )
 
 
 class Decision(BaseModel):
@@ -75,6 +128,29 @@ def list_applications(
 ) -> list[Application]:
     """The credit applications of the user's customers, newest first, at most 500."""
     return [_shown(a) for a in admission.applications(conn, user=user, customer=customer, status=status)]
+
+
+@router.post("/credit-applications", response_model=Application, status_code=201, responses=REFUSED)
+def draft_application(site: Site, conn: Conn, user: ApiUser, body: NewApplication) -> Application:
+    """Draft a credit application for one of the user's customers (`customer.act`), as `dunmore credit
+    apply` does: the facts gathered, a proposed limit and terms. A manager other than the user decides
+    it; one draft per customer at a time. Answers the draft. Its papers (financial statements…) are
+    attached with `dunmore credit attach`."""
+    capital = body.registered_capital
+    facts = admission.Facts(
+        registry_data=body.registry_data,
+        years_in_business=body.years_in_business,
+        registered_capital=None if capital is None else Decimal(capital),
+        references=body.references,
+        report_agency=body.report_agency,
+        report_score=body.report_score,
+        note=body.note,
+    )
+    number = admission.apply(
+        conn, customer=body.customer, limit=Decimal(body.limit), currency=body.currency, terms=body.terms,
+        facts=facts, kind=body.kind, by=user.login, user=user, actor=user.login, now=site.now(),
+    )  # fmt: skip
+    return _shown(admission.application(conn, number=number, user=user))
 
 
 @router.post("/credit-applications/{application}/decision", response_model=Application, responses=REFUSED)
