@@ -10,13 +10,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, FilePayload
 from sqlalchemy import Engine, select
 
 from dunmore.access.service import get_user
 from dunmore.credit import admission
 from dunmore.ledger.models import CUSTOMERS
-from tests.web.live import follow_menu
+from tests.web.live import click_and_load, follow_menu
 from tests.web.test_browser import NOW, Server, _page, _screenshots, _serve, _sign_in, demo_ledger
 
 
@@ -54,4 +54,43 @@ def test_a_manager_approves_a_credit_application(server: Server, browser: Browse
     page.wait_for_selector("#application-status")
     assert page.inner_text("#application-status") == "Approved"
     assert not page.is_visible("#approve-form")
+    assert errors == []
+
+
+PAPER = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+
+
+def test_a_collector_drafts_an_application_with_a_paper_in_three_languages(
+    server: Server, browser: Browser, tmp_path: Path, sqlite_engine: Engine
+) -> None:
+    """The collector opens the form from the list in each language; in zh-CN she drafts an
+    increase for her second customer with a financial statement attached, and lands on its page."""
+    east = select(CUSTOMERS.c.external_id).where(CUSTOMERS.c.portfolio == "east").order_by(CUSTOMERS.c.id)
+    with sqlite_engine.connect() as conn:
+        customer = str(conn.execute(east.offset(1).limit(1)).scalar_one())  # the first has a draft
+    errors: list[str] = []
+    shots = _screenshots(tmp_path)
+    page = _page(browser, errors)
+    _sign_in(page, server.url, "li")
+    for language in ("en", "zh-TW", "zh-CN"):
+        page.click(f"form.langs button[value={language}]")
+        page.wait_for_selector(f"html[lang='{language}']")
+        follow_menu(page, "/credit-applications")
+        click_and_load(page, "#new-application")
+        page.wait_for_selector("#application-form")
+        page.screenshot(path=str(shots / f"web-credit-application-new-{language}.png"), full_page=True)
+    page.fill("input[name=customer]", customer)
+    page.select_option("select[name=kind]", "increase")
+    page.fill("input[name=limit]", "300,000.00")
+    page.fill("input[name=terms]", "net 60")
+    page.fill("input[name=years_in_business]", "8")
+    paper = FilePayload(name="2025年报.pdf", mimeType="application/pdf", buffer=PAPER)  # not a path: see
+    page.set_input_files("input[name=papers]", files=[paper])  # test_contract_browser on the name's encoding
+    click_and_load(page, "#application-form button[type=submit]")
+    page.wait_for_selector("#application-facts")
+    assert "net 60" in page.inner_text("#application-facts")
+    assert "2025年报.pdf" in page.inner_text("#application-files")
+    assert page.inner_text("#application-status") == "待审批"
+    assert not page.is_visible("#approve-form")  # she drafted it: a manager decides
+    page.screenshot(path=str(shots / "web-credit-application-drafted-zh-CN.png"), full_page=True)
     assert errors == []

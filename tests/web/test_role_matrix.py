@@ -308,6 +308,10 @@ ADMISSION_LINES = [
     ),
     Line(Permission.CUSTOMER_ACT, "POST", "/api/v1/credit-signals", body=SIGNAL),
     Line(Permission.LEDGER_READ, "GET", "/credit-applications"),
+    Line(Permission.CUSTOMER_ACT, "GET", "/credit-applications/new"),
+    Line(
+        Permission.CUSTOMER_ACT, "POST", "/credit-applications", past_the_gate, body=NO_CUSTOMER_APPLICATION
+    ),
     Line(
         Permission.LEDGER_READ,
         "GET",
