@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from dunmore.credit import admission, signals
 from dunmore.store.db import ID_MAX, as_utc
 from dunmore.web.api import errors
+from dunmore.web.api.schemas import AMOUNT
 from dunmore.web.auth import ApiUser, Conn, Site
 
 router = APIRouter(tags=["credit"])
@@ -40,9 +41,6 @@ class Application(BaseModel):
     decided_by: str | None
     decided_at: datetime | None
     reason: str | None
-
-
-AMOUNT = r"^[0-9]{1,15}(\.[0-9]{1,3})?$"
 
 
 class NewApplication(BaseModel):

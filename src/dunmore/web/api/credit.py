@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from dunmore.credit import limits
 from dunmore.credit.grades_explain import explain
 from dunmore.web.api import errors
+from dunmore.web.api.schemas import AMOUNT
 from dunmore.web.auth import ApiUser, Conn
 
 router = APIRouter(tags=["credit"])
@@ -25,7 +26,7 @@ class CreditCheckRequest(BaseModel):
     amount: str = Field(
         min_length=1,
         max_length=20,
-        pattern=r"^[0-9]{1,15}(\.[0-9]{1,3})?$",
+        pattern=AMOUNT,
         description="The new order's amount, e.g. 25000.00.",
     )
     currency: str | None = Field(

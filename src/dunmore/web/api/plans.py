@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from dunmore.store.db import ID_MAX
 from dunmore.web.api import errors
+from dunmore.web.api.schemas import AMOUNT
 from dunmore.web.auth import ApiUser, Conn, Site
 from dunmore.workspace import plan_waivers, plans
 from dunmore.workspace.plan_views import PlanView
@@ -20,7 +21,6 @@ Code = Annotated[str, Path(min_length=1, max_length=64, description="The custome
 PlanId = Annotated[int, Path(ge=1, le=ID_MAX, description="The plan's id.")]
 Status = Literal["proposed", "waiting", "active", "kept", "broken", "cancelled"]
 REFUSED: errors.Responses = errors.BAD_REQUEST | errors.FORBIDDEN | errors.NOT_FOUND
-AMOUNT = r"^[0-9]{1,15}(\.[0-9]{1,3})?$"
 
 
 class Instalment(BaseModel):

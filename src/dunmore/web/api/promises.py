@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from dunmore.store.db import ID_MAX
 from dunmore.web.api import errors
+from dunmore.web.api.schemas import AMOUNT
 from dunmore.web.auth import ApiUser, Conn, Site
 from dunmore.workspace import promises
 
@@ -43,7 +44,7 @@ class NewPromise(BaseModel):
     amount: str = Field(
         min_length=1,
         max_length=20,
-        pattern=r"^[0-9]{1,15}(\.[0-9]{1,3})?$",
+        pattern=AMOUNT,
         description="The promised amount, e.g. 5000.00.",
     )
     by: date = Field(description="The date the customer will pay by.")

@@ -6,6 +6,10 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
+# An amount as the API takes it: digits and at most three decimals (the currency's places are checked
+# by the service), without sign, grouping or exponent.
+AMOUNT = r"^[0-9]{1,15}(\.[0-9]{1,3})?$"
+
 
 class Me(BaseModel):
     login: str

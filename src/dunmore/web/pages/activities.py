@@ -19,13 +19,14 @@ from sqlalchemy import Connection
 
 from dunmore.access.values import User
 from dunmore.errors import BadArgument
-from dunmore.i18n import _m
+from dunmore.i18n import Text, _m
 from dunmore.store.db import ID_MAX
 from dunmore.web.auth import Conn, PageUser, Site
+from dunmore.web.uploads import read_uploads
 from dunmore.workspace import activities, playbook, timeline_export
 from dunmore.workspace.activities import ATTACHMENTS_MAX, NOTE_MAX
 from dunmore.workspace.codes import RECORD_NEXT, labels_of, list_codes
-from dunmore.workspace.kinds import ATTACHMENT_MAX_BYTES, ActivityKind, Channel, CodeKind
+from dunmore.workspace.kinds import ActivityKind, Channel, CodeKind
 from dunmore.workspace.timeline import KINDS, SOURCES, Filter, timeline, whole_timeline
 
 router = APIRouter()
@@ -126,7 +127,7 @@ async def log_contact(
             duration_minutes=duration,
             follow_up_on=follow_up,
             note=note,
-            attachments=await _uploads(files),
+            attachments=await read_uploads(files, most=ATTACHMENTS_MAX, too_many=_too_many),
         )
         logged = activities.log_activity(
             conn, user=user, customer=code, new=new, now=site.now(), today=site.today()
@@ -157,15 +158,8 @@ def _channel(text: str) -> Channel | None:
         raise BadArgument(_m("no channel %(channel)s", channel=repr(text[:20]))) from exc
 
 
-async def _uploads(files: list[UploadFile]) -> list[activities.Upload]:
-    """The files as sent, each read to one byte past the limit at most (a larger one is refused
-    whole by the service without being read further)."""
-    chosen = [f for f in files if f.filename]
-    if len(chosen) > ATTACHMENTS_MAX:
-        raise BadArgument(
-            _m("at most %(most)s files per contact, not %(count)s", most=ATTACHMENTS_MAX, count=len(chosen))
-        )
-    return [activities.Upload(f.filename or "file", await f.read(ATTACHMENT_MAX_BYTES + 1)) for f in chosen]
+def _too_many(count: int) -> Text:
+    return _m("at most %(most)s files per contact, not %(count)s", most=ATTACHMENTS_MAX, count=count)
 
 
 def _section(

@@ -16,11 +16,10 @@ from dunmore.access.values import User
 from dunmore.credit import admission
 from dunmore.domain.money import parse_decimal
 from dunmore.errors import AmountError, BadArgument, PermissionDenied
-from dunmore.i18n import _m
+from dunmore.i18n import Text, _m
 from dunmore.store.db import ID_MAX
 from dunmore.web.auth import Conn, PageUser, Site
-from dunmore.workspace.activities import Upload
-from dunmore.workspace.kinds import ATTACHMENT_MAX_BYTES
+from dunmore.web.uploads import read_uploads
 
 router = APIRouter()
 Number = Annotated[int, Path(ge=1, le=ID_MAX)]
@@ -148,7 +147,7 @@ async def draft_application(
                 currency=currency or None, terms=terms, facts=facts, kind=kind or None, by=user.login,
                 user=user, actor=user.login, now=site.now(),
             )  # fmt: skip
-            for upload in await _papers(papers):
+            for upload in await read_uploads(papers, most=PAPERS_MAX, too_many=_too_many):
                 admission.attach(
                     conn,
                     number=number,
@@ -167,15 +166,8 @@ def _amount(text: str) -> Decimal | None:
     return parse_decimal(text) if text.strip() else None
 
 
-async def _papers(files: list[UploadFile]) -> list[Upload]:
-    """The papers as sent, each read to one byte past the limit at most (a larger one is refused
-    whole by `admission.attach` without being read further)."""
-    chosen = [f for f in files if f.filename]
-    if len(chosen) > PAPERS_MAX:
-        raise BadArgument(
-            _m("at most %(most)s papers with a draft, not %(count)s", most=PAPERS_MAX, count=len(chosen))
-        )
-    return [Upload(f.filename or "file", await f.read(ATTACHMENT_MAX_BYTES + 1)) for f in chosen]
+def _too_many(count: int) -> Text:
+    return _m("at most %(most)s papers with a draft, not %(count)s", most=PAPERS_MAX, count=count)
 
 
 @router.get("/credit-applications/{number}", response_class=HTMLResponse)

@@ -20,8 +20,7 @@ from dunmore.errors import AmountError, BadArgument, PermissionDenied
 from dunmore.i18n import _m
 from dunmore.store.db import ID_MAX
 from dunmore.web.auth import Conn, PageUser, Site
-from dunmore.workspace.activities import Upload
-from dunmore.workspace.kinds import ATTACHMENT_MAX_BYTES
+from dunmore.web.uploads import read_upload
 
 router = APIRouter()
 Number = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
@@ -247,7 +246,7 @@ async def add_file(
     try:
         if file is None or not file.filename:
             raise BadArgument(_m("choose the signed contract's file"))
-        upload = Upload(file.filename, await file.read(ATTACHMENT_MAX_BYTES + 1))
+        upload = await read_upload(file)
         with conn.begin_nested():
             contracts.attach(
                 conn, number=number, upload=upload, by=user.login, user=user, actor=user.login, now=site.now()
