@@ -91,11 +91,18 @@ def _page(browser: Browser, errors: list[str]) -> Page:
 
 
 def _sign_in(page: Page, url: str, login: str) -> None:
+    """Sign in from the sign-in page the home page sends to. The click's navigation is waited for
+    as it happens (one CI run timed out waiting for the landing page after a sign-in right after
+    another user's form post); landing anywhere else says where and what the page said."""
     page.goto(f"{url}/")
+    page.wait_for_selector("form.stack input[name=login]")
     page.fill("input[name=login]", login)
     page.fill("input[name=password]", PASSWORD)
-    page.click("form.stack button[type=submit]")
-    page.wait_for_url(lambda at: at in (f"{url}/", f"{url}/worklist"))  # a collector lands on the worklist
+    with page.expect_navigation():
+        page.click("form.stack button[type=submit]")
+    landed = page.url  # a collector lands on the worklist
+    said = page.inner_text("body")[:300]
+    assert landed in (f"{url}/", f"{url}/worklist"), f"{login} landed on {landed}: {said}"
 
 
 def _screenshots(tmp_path: Path) -> Path:
