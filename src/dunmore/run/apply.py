@@ -45,6 +45,7 @@ from dunmore.run.models import (
     REMINDER_RECORDS,
 )
 from dunmore.store.bulk import insert_frame, read_frame, refresh_statistics, upsert_frame, upsert_insert
+from dunmore.store.partitions import run_partition
 
 GROUP = ["customer_id", "currency"]
 APPLIED = ("committed", "approved")
@@ -53,11 +54,11 @@ APPLIED = ("committed", "approved")
 def insert_notices(conn: Connection, notices: pl.DataFrame, *, run_id: int, as_of: date) -> pl.DataFrame:
     """Insert the notices; returns them with their database `notice_id` beside `notice_key`.
 
-    Ids are given here, after the highest one, so that a million notices need no round trip each;
-    only a committing run inserts notices, and of two committing runs only one gets past the
-    unique run sequence, so the ids cannot collide.
+    Ids are given here, from `next_id`, so that a million notices need no round trip each; only a
+    committing run inserts notices, and of two committing runs only one gets past the unique run
+    sequence, so the ids cannot collide.
     """
-    first = (conn.execute(select(func.max(NOTICES.c.id))).scalar() or 0) + 1
+    first = next_id(conn, NOTICES)
     status = (
         pl.when(pl.col("pending_approval")).then(pl.lit("pending_approval")).otherwise(pl.lit("committed"))
     )
@@ -71,20 +72,38 @@ def insert_notices(conn: Connection, notices: pl.DataFrame, *, run_id: int, as_o
     return keyed
 
 
+def next_id(conn: Connection, table: Table) -> int:
+    """The first id to give new rows of `table` by hand: past the highest, and on PostgreSQL past
+    every id its sequence has given, so that an id is never given twice, not even after the highest
+    rows were deleted (a demo reset): a run's notice items are partitioned by notice id there, and a
+    range of ids is one run's for good (`store.partitions`)."""
+    highest = conn.execute(select(func.max(table.c.id))).scalar() or 0
+    if conn.dialect.name != "postgresql":
+        return int(highest) + 1
+    sequence = conn.execute(text(f"SELECT pg_get_serial_sequence('{table.name}', 'id')")).scalar_one()
+    given = f"SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM {sequence}"  # noqa: S608
+    return max(int(highest), int(conn.execute(text(given)).scalar_one())) + 1
+
+
 def sync_id_sequence(conn: Connection, table: Table) -> None:
-    """After ids were given by hand, move PostgreSQL's id sequence past them (SQLite needs nothing)."""
-    if conn.dialect.name == "postgresql":
-        name = table.name
-        sequence = f"pg_get_serial_sequence('{name}', 'id')"  # our own table's name, never user input
-        conn.execute(text(f"SELECT setval({sequence}, COALESCE(MAX(id), 1)) FROM {name}"))  # noqa: S608
+    """After ids were given by hand, move PostgreSQL's id sequence past them, never back (SQLite
+    needs nothing)."""
+    if conn.dialect.name == "postgresql" and (given := next_id(conn, table) - 1) > 0:
+        sequence = f"pg_get_serial_sequence('{table.name}', 'id')"  # our own table's name, never user input
+        conn.execute(text(f"SELECT setval({sequence}, {given})"))
 
 
 def insert_notice_items(conn: Connection, items: pl.DataFrame, keyed: pl.DataFrame) -> None:
     """Insert what each notice lists, in the table's key order (notice, item): appended, not
-    scattered through the table's B-tree."""
+    scattered through the table's B-tree; on PostgreSQL into the partition of these notices' ids,
+    loaded bare and keyed after (`store.partitions`)."""
+    if keyed.is_empty():
+        return
     rows = items.join(keyed.select("notice_key", "notice_id"), on="notice_key").sort("notice_id", "item_id")
     columns = ["notice_id", "item_id", "kind", "level", "days_past_due", "open_minor", "interest_minor"]
-    insert_frame(conn, NOTICE_ITEMS, rows.select(columns))
+    ids = keyed["notice_id"]
+    with run_partition(conn, NOTICE_ITEMS, int(ids.min()), int(ids.max()) + 1) as target:  # type: ignore[arg-type]
+        insert_frame(conn, target, rows.select(columns))
 
 
 def insert_reminder_records(conn: Connection, records: pl.DataFrame, *, run_id: int) -> None:
@@ -246,11 +265,13 @@ def _rising(notices: Any, *columns: Any) -> Select[Any]:
     )
 
 
-def _remember_levels(conn: Connection, notices: Any) -> None:
-    """Keep the level and level date of each invoice the notices are about to raise, under their run."""
+def _remember_levels(conn: Connection, notices: Any, run_id: int) -> None:
+    """Keep the level and level date of each invoice the notices (of run `run_id`) are about to
+    raise, under their run: on PostgreSQL in the run's partition (`store.partitions`)."""
     lv, ni = ITEM_LEVELS.c, NOTICE_ITEMS.c
     query = _rising(notices, NOTICES.c.run_id, ni.item_id, func.coalesce(lv.level, 0), lv.level_date)
-    conn.execute(insert(LEVELS_BEFORE).from_select(["run_id", "invoice_id", "level", "level_date"], query))
+    with run_partition(conn, LEVELS_BEFORE, run_id, run_id + 1) as target:
+        conn.execute(insert(target).from_select(["run_id", "invoice_id", "level", "level_date"], query))
 
 
 def _raise_levels(conn: Connection, notices: Any) -> None:
@@ -289,14 +310,16 @@ def uncharge_interest(conn: Connection, notices: Any) -> None:
     conn.execute(update(INVOICES).where(charged).values(interest_charged_minor=total))
 
 
-def apply_level_effects(conn: Connection, notices: pl.DataFrame, *, which: Any, as_of: date) -> None:
+def apply_level_effects(
+    conn: Connection, notices: pl.DataFrame, *, which: Any, run_id: int, as_of: date
+) -> None:
     """What applied level notices change in the ledger: levels, interest charged, fee and interest items.
 
-    `which` selects the stored notices (a run's, or one approved notice); `notices` has their
+    `which` selects the stored notices (of run `run_id`: its own, or approved ones); `notices` has their
     notice_id, customer_id, currency, fee_minor and interest_charge_minor. Levels and interest are
     set from the stored notice items, so a run and a later approval apply exactly the same.
     """
-    _remember_levels(conn, which)
+    _remember_levels(conn, which, run_id)
     _raise_levels(conn, which)
     _charge_interest(conn, which)
     reallocate(conn, _charge_items(conn, notices, as_of=as_of))

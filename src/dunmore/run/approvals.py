@@ -142,7 +142,7 @@ def _approve_batch(
     values = {"status": "approved", "decided_at": now, "decided_by": by, "decision_reason": None}
     conn.execute(update(NOTICES).where(NOTICES.c.id.in_(ids)).values(values))
     as_of: date = batch["as_of"][0]  # one run: one date
-    apply_level_effects(conn, batch, which=NOTICES.c.id.in_(ids), as_of=as_of)
+    apply_level_effects(conn, batch, which=NOTICES.c.id.in_(ids), run_id=run_id, as_of=as_of)
     balances.refresh(conn, customer_ids=batch["customer_id"].unique().to_list(), as_of=as_of)
 
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Connection, delete, func, insert, select, tuple_
+from sqlalchemy import Connection, delete, insert, select, tuple_
 
 from dunmore.domain.plan_reminders import INSTALMENT_KIND, INSTALMENT_STEP, moment_of
 from dunmore.domain.policy import PolicySet
 from dunmore.engine.partition import Part
 from dunmore.ledger.models import CUSTOMERS
-from dunmore.run.apply import insert_deliveries, sync_id_sequence
+from dunmore.run.apply import insert_deliveries, next_id, sync_id_sequence
 from dunmore.run.instalment_notice_models import INSTALMENT_NOTICES
 from dunmore.run.models import NOTICES
 from dunmore.run.plans import Unpaid, unpaid_instalments
@@ -45,7 +45,7 @@ def remind_customers(
     wanted = _wanted(conn, policies, due, as_of)
     if not wanted:
         return 0
-    first = (conn.execute(select(func.max(NOTICES.c.id))).scalar() or 0) + 1
+    first = next_id(conn, NOTICES)
     ids = list(range(first, first + len(wanted)))
     conn.execute(
         insert(NOTICES),

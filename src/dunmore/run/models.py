@@ -72,10 +72,11 @@ class Notice(Base):
 
 class NoticeItem(Base):
     """What a notice listed: one row per (notice, item), stored in that key's order (on SQLite a
-    table without rowid, so a notice's items lie together and no separate index is written)."""
+    table without rowid, so a notice's items lie together and no separate index is written; on
+    PostgreSQL partitioned by notice id, a partition per run: `store.partitions`)."""
 
     __tablename__ = "notice_items"
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    __table_args__ = ({"sqlite_with_rowid": False, "postgresql_partition_by": "RANGE (notice_id)"},)
 
     notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"), primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), primary_key=True, index=True)
@@ -113,9 +114,11 @@ class DunningGroup(Base):
 
 class LevelBefore(Base):
     """An invoice's level before a run (or an approval of one of its notices) raised it: what a
-    revert of the run puts back."""
+    revert of the run puts back. On PostgreSQL partitioned by run, a partition per run:
+    `store.partitions`."""
 
     __tablename__ = "run_levels_before"
+    __table_args__ = ({"postgresql_partition_by": "RANGE (run_id)"},)
 
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), primary_key=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), primary_key=True)

@@ -36,7 +36,7 @@ from dunmore.run.apply import (
     write_group_state,
 )
 from dunmore.run.instalment_notices import remind_customers
-from dunmore.run.models import NOTICE_ITEMS, NOTICES, POLICY_VERSIONS, RUNS
+from dunmore.run.models import NOTICES, POLICY_VERSIONS, RUNS
 from dunmore.run.next_steps import write_next_steps
 from dunmore.run.partitioned import joined_decisions, kept
 from dunmore.run.plans import remind_instalments, write_plan_changes
@@ -357,13 +357,15 @@ def _write(
     insert_notice_items(conn, decisions.notice_items, keyed)
     insert_reminder_records(conn, decisions.reminders, run_id=run_id)
     # What follows joins these rows: plan it on statistics that count them (a stale "no notices"
-    # made PostgreSQL raise the levels by a nested loop that did not finish in 9 minutes).
-    refresh_statistics(conn, keyed.height + decisions.notice_items.height, NOTICES, NOTICE_ITEMS)
+    # made PostgreSQL raise the levels by a nested loop that did not finish in 9 minutes). The
+    # items' own partition is analyzed as it is attached; analyzing their partitioned table would
+    # analyze every run's partition again.
+    refresh_statistics(conn, keyed.height, NOTICES)
     progress("write", 2, 5)
     if keyed.height:
         ours = and_(NOTICES.c.run_id == run_id, NOTICES.c.id >= keyed["notice_id"].min())
         levels = keyed.filter(~pl.col("pending_approval") & (pl.col("kind") == "level"))
-        apply_level_effects(conn, levels, which=ours, as_of=as_of)
+        apply_level_effects(conn, levels, which=ours, run_id=run_id, as_of=as_of)
         progress("write", 3, 5)
         insert_deliveries(conn, and_(ours, NOTICES.c.status == "committed"), policies, now)
     write_group_state(conn, decisions.group_changes, run_id=run_id, part=part)

@@ -17,6 +17,7 @@ import polars as pl
 from sqlalchemy import Connection, Executable, Select, Table, column, func, insert, select, table, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.expression import TableClause
 
 AFFECTED = "_dunmore_affected"
 # Indexes whose order differs from the order documents arrive in (by number, by date).
@@ -61,13 +62,13 @@ def _raw(conn: Connection) -> Any:
     return raw
 
 
-def _names(conn: Connection, table: Table | str, columns: list[str]) -> tuple[str, list[str]]:
+def _names(conn: Connection, table: TableClause | str, columns: list[str]) -> tuple[str, list[str]]:
     quote = conn.dialect.identifier_preparer.quote
     name = table if isinstance(table, str) else table.name
     return quote(name), [quote(c) for c in columns]
 
 
-def insert_frame(conn: Connection, table: Table | str, frame: pl.DataFrame) -> int:
+def insert_frame(conn: Connection, table: TableClause | str, frame: pl.DataFrame) -> int:
     """Insert every row of `frame` (its columns named as the table's); returns the row count."""
     if frame.is_empty():
         return 0
