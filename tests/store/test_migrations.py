@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
 from dunmore.store.db import alembic_config, upgrade
-from dunmore.store.schema import metadata
+from tests.store.model_diff import differences
 
 
 def test_migrated_schema_matches_the_models(engine: Engine) -> None:
     with engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+        assert differences(conn) == []
 
 
 def test_a_growing_dispute_is_stamped_by_the_database(engine: Engine) -> None:

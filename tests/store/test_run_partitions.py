@@ -1,4 +1,4 @@
-"""Each run's notice items and levels before in a partition of their own on PostgreSQL, keyed once.
+"""Each run's notice items, levels and groups before in partitions of their own on PostgreSQL.
 
 The `plain` policy of tests/scenarios/test_run_revert.py: level 1 at +3 days, level 2 at +10. C1 owes
 INV-1 (due 2026-09-01) and INV-2 (due 2026-09-20). On SQLite the same stories write the tables
@@ -57,6 +57,10 @@ def test_each_run_writes_its_items_and_levels_before_into_partitions_of_its_own(
     assert _where(postgres_engine, "run_levels_before") == {
         f"run_levels_before_p{run_1}": 1,
         f"run_levels_before_p{run_2}": 2,
+    }
+    assert _where(postgres_engine, "run_groups_before") == {
+        f"run_groups_before_p{run_1}": 1,
+        f"run_groups_before_p{run_2}": 1,
     }
     with postgres_engine.connect() as conn:
         assert partitions(conn, NOTICE_ITEMS) == {
@@ -122,7 +126,7 @@ def test_after_the_ledger_is_cleared_the_next_run_takes_ids_never_given(
 def test_the_rows_from_before_partitioning_become_its_first_partition_and_go_back(
     postgres_engine: Engine, tmp_path: Path
 ) -> None:
-    """Migration 0041 turns the plain tables into partitioned ones, their rows kept in `_p0`; its
+    """Migration 0041 turns the three plain tables into partitioned ones, their rows kept in `_p0`; its
     downgrade puts every row, old and new, back into one plain table."""
     story = _story(postgres_engine, tmp_path)
     story.run("2026-09-04")
@@ -130,33 +134,34 @@ def test_the_rows_from_before_partitioning_become_its_first_partition_and_go_bac
         command.downgrade(alembic_config(conn), "0040")
     kinds = "SELECT relkind FROM pg_class WHERE oid = CAST(:t AS regclass)"
     with postgres_engine.connect() as conn:
-        assert [conn.execute(text(kinds), {"t": t}).scalar_one() for t in _TABLES] == ["r", "r"]
+        assert [conn.execute(text(kinds), {"t": t}).scalar_one() for t in _TABLES] == ["r", "r", "r"]
         before = {t: _rows(conn, t) for t in _TABLES}
-    assert [len(rows) for rows in before.values()] == [1, 1]
+    assert [len(rows) for rows in before.values()] == [1, 1, 1]
 
     assert upgrade(postgres_engine)
     assert _where(postgres_engine, "notice_items") == {"notice_items_p0": 1}
     assert _where(postgres_engine, "run_levels_before") == {"run_levels_before_p0": 1}
+    assert _where(postgres_engine, "run_groups_before") == {"run_groups_before_p0": 1}
     second = story.run("2026-09-24")  # the next run's rows in partitions of their own
     assert _where(postgres_engine, "notice_items") == {
         "notice_items_p0": 1, f"notice_items_p{second[0]['notice_id']}": 2
     }  # fmt: skip
     with postgres_engine.connect() as conn:
-        assert [conn.execute(text(kinds), {"t": t}).scalar_one() for t in _TABLES] == ["p", "p"]
+        assert [conn.execute(text(kinds), {"t": t}).scalar_one() for t in _TABLES] == ["p", "p", "p"]
         after = {t: _rows(conn, t) for t in _TABLES}
 
     with transaction(postgres_engine) as conn:
         command.downgrade(alembic_config(conn), "0040")
     with postgres_engine.connect() as conn:
-        assert [conn.execute(text(kinds), {"t": t}).scalar_one() for t in _TABLES] == ["r", "r"]
+        assert [conn.execute(text(kinds), {"t": t}).scalar_one() for t in _TABLES] == ["r", "r", "r"]
         assert {t: _rows(conn, t) for t in _TABLES} == after
         inherited = "SELECT count(*) FROM pg_inherits WHERE inhparent = CAST(:t AS regclass)"
-        assert [conn.execute(text(inherited), {"t": t}).scalar_one() for t in _TABLES] == [0, 0]
-    assert [len(rows) for rows in after.values()] == [3, 3]
+        assert [conn.execute(text(inherited), {"t": t}).scalar_one() for t in _TABLES] == [0, 0, 0]
+    assert [len(rows) for rows in after.values()] == [3, 3, 2]
     assert upgrade(postgres_engine)
 
 
-_TABLES = ("notice_items", "run_levels_before")
+_TABLES = ("notice_items", "run_levels_before", "run_groups_before")
 
 
 def _rows(conn: Connection, name: str) -> list[tuple[object, ...]]:

@@ -175,16 +175,14 @@ def _remember_groups(conn: Connection, changes: pl.DataFrame, *, run_id: int, pa
         .join(kept, on=GROUP, how="anti")
         .join(current.with_columns(existed=pl.lit(True)), on=GROUP, how="left")
     )
-    insert_frame(
-        conn,
-        GROUPS_BEFORE,
-        before.with_columns(
-            run_id=pl.lit(run_id, dtype=pl.Int64),
-            existed=pl.col("existed").fill_null(False),
-            fee_levels=pl.col("fee_levels").fill_null(""),
-            episode_open=pl.col("episode_open").fill_null(False),
-        ),
+    rows = before.with_columns(
+        run_id=pl.lit(run_id, dtype=pl.Int64),
+        existed=pl.col("existed").fill_null(False),
+        fee_levels=pl.col("fee_levels").fill_null(""),
+        episode_open=pl.col("episode_open").fill_null(False),
     )
+    with run_partition(conn, GROUPS_BEFORE, run_id, run_id + 1) as target:  # PostgreSQL: the run's own
+        insert_frame(conn, target, rows)
 
 
 def _charge_items(conn: Connection, notices: pl.DataFrame, *, as_of: date) -> list[int]:

@@ -128,9 +128,11 @@ class LevelBefore(Base):
 
 class GroupBefore(Base):
     """A group's state before a run (or an approval of one of its notices) changed it; `existed`
-    false when the group had no row yet (a revert deletes the row the run made)."""
+    false when the group had no row yet (a revert deletes the row the run made). On PostgreSQL
+    partitioned by run, a partition per run: `store.partitions`."""
 
     __tablename__ = "run_groups_before"
+    __table_args__ = ({"postgresql_partition_by": "RANGE (run_id)"},)
 
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)

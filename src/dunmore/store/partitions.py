@@ -1,14 +1,15 @@
-"""A run's own partition of the tables that take a row per item (PostgreSQL): keys checked once.
+"""A run's own partition of the tables a run fills row by row (PostgreSQL): keys checked once.
 
 On PostgreSQL a foreign key is checked by a trigger per inserted row (a lookup and a row lock in the
 referenced table): for the 827,617 notice items of the 1M-item run, most of their 11 s COPY, and the
-same for the levels a run keeps for its revert. PostgreSQL checks a key set-based, with one join,
-only when the key comes to a table. So `notice_items` (by notice id) and `run_levels_before` (by
-run id) are partitioned by range, and a run writes its rows into a partition of its own
-(`run_partition`): a new table without index or key, then attached as the partition of the run's
-range, when PostgreSQL gives it the table's keys, each checked by one join, and its indexes, each
-built in one sort. Rows written later into a range that has its partition already (an approval's
-levels, the second part of a partitioned run) go through the table, checked row by row.
+same for the levels and groups a run keeps for its revert. PostgreSQL checks a key set-based, with
+one join, only when the key comes to a table. So `notice_items` (by notice id), `run_levels_before`
+and `run_groups_before` (by run id) are partitioned by range, and a run writes its rows into a
+partition of its own (`run_partition`): a new table without index or key, then attached as the
+partition of the run's range, when PostgreSQL gives it the table's keys, each checked by one join,
+and its indexes, each built in one sort. Rows written later into a range that has its partition
+already (an approval's levels, the second part of a partitioned run) go through the table, checked
+row by row.
 
 All in the caller's transaction: a run that fails or is rolled back leaves no partition, and one
 that commits leaves its rows under the same keys and indexes as any other. Attaching locks the
@@ -38,11 +39,24 @@ _PARTITIONS = text(
     "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i "
     "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = CAST(:table AS regclass) ORDER BY c.relname"
 )
+_PARTITION = re.compile(r"(.+)_p\d+")
 _BOUND = re.compile(r"FROM \('?(MINVALUE|-?\d+)'?\) TO \('?(MAXVALUE|-?\d+)'?\)")
 
 
 def partition_name(table: Table, lower: int) -> str:
     return f"{table.name}_p{int(lower)}"
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's `include_name`: whether a name found in the database belongs to the schema the
+    models describe. A run's partitions (`notice_items_p1027`) are part of their table's rows, not
+    tables of their own; comparing the schema with the models leaves them out."""
+    if type_ != "table" or name is None or (found := _PARTITION.fullmatch(name)) is None:
+        return True
+    from dunmore.store.schema import metadata
+
+    table = metadata.tables.get(found.group(1))
+    return table is None or not table.dialect_options["postgresql"]["partition_by"]
 
 
 def partitions(conn: Connection, table: Table) -> dict[str, tuple[float, float]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from dunmore.store.partitions import include_name
 from dunmore.store.schema import metadata
 
 connection = context.config.attributes.get("connection")
@@ -15,6 +16,7 @@ context.configure(
     target_metadata=metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_name=include_name,  # a run's partitions are rows of their table, not tables
 )
 with context.begin_transaction():
     context.run_migrations()
