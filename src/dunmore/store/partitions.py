@@ -13,9 +13,9 @@ row by row.
 
 All in the caller's transaction: a run that fails or is rolled back leaves no partition, and one
 that commits leaves its rows under the same keys and indexes as any other. Attaching locks the
-referenced tables (`invoices`, `notices`, `runs`) against other sessions' writes until the run
-commits (readers go on), and the partitioned table against other DDL only. (Keys added to the bare
-table before attaching would be as quick, but attaching then drops their triggers from the
+referenced tables (`invoices`, `notices`, `runs`, `customers`) against other sessions' writes until
+the run commits (readers go on), and the partitioned table against other DDL only. (Keys added to
+the bare table before attaching would be as quick, but attaching then drops their triggers from the
 referenced tables, which locks out their readers too.) SQLite has no partitions and checks keys
 in-process, cheaply: there the table is written directly.
 
