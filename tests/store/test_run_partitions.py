@@ -19,7 +19,7 @@ from dunmore.demo.load import clear_ledger
 from dunmore.run.models import LEVELS_BEFORE, NOTICE_ITEMS, NOTICES
 from dunmore.store.bulk import insert_frame
 from dunmore.store.db import alembic_config, transaction, upgrade
-from dunmore.store.partitions import partitions, run_partition
+from dunmore.store.partitions import lock_for_partitions, partitions, run_partition
 from tests.scenarios.story import Story, digest, policy_file
 from tests.scenarios.test_run_revert import PLAIN
 
@@ -166,3 +166,20 @@ _TABLES = ("notice_items", "run_levels_before", "run_groups_before")
 
 def _rows(conn: Connection, name: str) -> list[tuple[object, ...]]:
     return sorted(tuple(row) for row in conn.execute(text(f"SELECT * FROM {name}")))
+
+
+def test_a_write_that_may_attach_partitions_takes_their_locks_at_once_in_one_order(
+    postgres_engine: Engine,
+) -> None:
+    """A run and an approval both lock, before writing, every table an attach locks: the second to
+    come waits for the first instead of holding half of what the first needs (a deadlock)."""
+    mine = (
+        "SELECT CAST(relation AS regclass) FROM pg_locks WHERE pid = pg_backend_pid()"
+        " AND locktype = 'relation' AND mode = 'ShareRowExclusiveLock'"
+    )
+    with transaction(postgres_engine) as conn:
+        lock_for_partitions(conn)
+        held = sorted(str(name) for name in conn.execute(text(mine)).scalars())
+    assert held == [
+        "customers", "invoices", "notice_items", "notices", "run_groups_before", "run_levels_before", "runs"
+    ]  # fmt: skip

@@ -25,6 +25,7 @@ from dunmore.ledger.models import CUSTOMERS
 from dunmore.run.apply import GROUP, apply_level_effects, insert_deliveries, write_group_state
 from dunmore.run.models import DUNNING_GROUPS, NOTICES, RUNS
 from dunmore.store.bulk import read_frame
+from dunmore.store.partitions import lock_for_partitions
 from dunmore.webhooks import emit as webhooks
 from dunmore.workspace.run_alerts import AlertRules, raise_approval_alerts
 
@@ -121,6 +122,8 @@ def approve_pending(
     policies = policy_of_run(conn, run_id).policies
     verdict = check_templates(conn, policies, templates_dir=templates_dir) if gate_templates else None
     pending = _pending_frame(conn, and_(NOTICES.c.run_id == run_id, which))
+    if not pending.is_empty():
+        lock_for_partitions(conn)  # before writing: a run writing meanwhile is waited for, not deadlocked
     for start in range(0, pending.height, BATCH):
         batch = pending.slice(start, BATCH)
         _approve_batch(conn, batch, run_id=run_id, now=now, by=by)

@@ -43,6 +43,7 @@ from dunmore.run.plans import remind_instalments, write_plan_changes
 from dunmore.run.promises import write_promise_changes
 from dunmore.run.snapshot import read_snapshot
 from dunmore.store.bulk import refresh_statistics, write_cache
+from dunmore.store.partitions import lock_for_partitions
 from dunmore.webhooks import emit as webhooks
 from dunmore.workspace.run_alerts import AlertRules, raise_run_alerts
 
@@ -323,6 +324,7 @@ def _apply(
 ) -> RunOutcome:
     as_of = proposal.as_of
     progress("write", 0, 5)
+    lock_for_partitions(conn)
     run_id = _insert_run(conn, sequence + 1, as_of, proposal.policy, now, proposal.decisions.notices.height)
     keyed = _write(conn, run_id, proposal.decisions, proposal.policy.policies, now, progress=progress)
     _roll_balances(conn, run_id, as_of)
@@ -388,6 +390,7 @@ def _apply_partitioned(
     progress: Progress,
 ) -> RunOutcome:
     """Read, decide and write each partition in turn; the outcome joins what each wrote."""
+    lock_for_partitions(conn)
     run_id = _insert_run(conn, sequence + 1, as_of, policy, now, 0)
     written: list[tuple[DecisionFrames, pl.DataFrame]] = []
     for part in partitions:

@@ -14,7 +14,8 @@ row by row.
 All in the caller's transaction: a run that fails or is rolled back leaves no partition, and one
 that commits leaves its rows under the same keys and indexes as any other. Attaching locks the
 referenced tables (`invoices`, `notices`, `runs`, `customers`) against other sessions' writes until
-the run commits (readers go on), and the partitioned table against other DDL only. (Keys added to
+the run commits (readers go on), and the partitioned table against other DDL only; a run and an approval
+take those locks at once, before they write (`lock_for_partitions`). (Keys added to
 the bare table before attaching would be as quick, but attaching then drops their triggers from the
 referenced tables, which locks out their readers too.) SQLite has no partitions and checks keys
 in-process, cheaply: there the table is written directly.
@@ -47,16 +48,42 @@ def partition_name(table: Table, lower: int) -> str:
     return f"{table.name}_p{int(lower)}"
 
 
+def partitioned_tables() -> list[str]:
+    """The tables PostgreSQL keeps in partitions (`postgresql_partition_by` in their model), by name."""
+    from dunmore.store.schema import metadata
+
+    return sorted(name for name, table in metadata.tables.items() if _partitioned(table))
+
+
+def lock_for_partitions(conn: Connection) -> None:
+    """Before a write that may attach partitions (a run's, an approval's), on PostgreSQL: take at once,
+    in one order, the locks attaching takes — on the partitioned tables and the tables their keys
+    refer to — so that two such writes wait for each other instead of deadlocking (an approval
+    updates `notices` and attaches levels that refer to `runs`; a run inserts into `runs` and
+    attaches items that refer to `notices`). Other sessions may still read all of them; writers
+    wait until this transaction ends. Nothing on SQLite, whose writers take turns anyway."""
+    if conn.dialect.name != "postgresql":
+        return
+    from dunmore.store.schema import metadata
+
+    partitioned = [table for table in metadata.tables.values() if _partitioned(table)]
+    referred = {key.referred_table.name for table in partitioned for key in table.foreign_key_constraints}
+    names = sorted({table.name for table in partitioned} | referred)
+    quote = conn.dialect.identifier_preparer.quote
+    conn.exec_driver_sql(f"LOCK TABLE {', '.join(quote(name) for name in names)} IN SHARE ROW EXCLUSIVE MODE")
+
+
+def _partitioned(table: Table) -> bool:
+    return bool(table.dialect_options["postgresql"]["partition_by"])
+
+
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:
     """Alembic's `include_name`: whether a name found in the database belongs to the schema the
     models describe. A run's partitions (`notice_items_p1027`) are part of their table's rows, not
     tables of their own; comparing the schema with the models leaves them out."""
     if type_ != "table" or name is None or (found := _PARTITION.fullmatch(name)) is None:
         return True
-    from dunmore.store.schema import metadata
-
-    table = metadata.tables.get(found.group(1))
-    return table is None or not table.dialect_options["postgresql"]["partition_by"]
+    return found.group(1) not in partitioned_tables()
 
 
 def partitions(conn: Connection, table: Table) -> dict[str, tuple[float, float]]:
