@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from dunmore.demo.load import clear_ledger
-from dunmore.run.models import LEVELS_BEFORE, NOTICE_ITEMS, NOTICES
+from dunmore.run.models import GROUPS_BEFORE, LEVELS_BEFORE, NOTICE_ITEMS, NOTICES
 from dunmore.store.bulk import insert_frame
 from dunmore.store.db import alembic_config, transaction, upgrade
 from dunmore.store.partitions import lock_for_partitions, partitions, run_partition
@@ -88,7 +88,10 @@ def test_a_partition_whose_rows_break_a_key_is_refused_and_leaves_nothing(postgr
     with postgres_engine.connect() as conn:
         assert partitions(conn, NOTICE_ITEMS) == {}
         assert conn.execute(select(func.count()).select_from(NOTICE_ITEMS)).scalar_one() == 0
-        leftover = "SELECT count(*) FROM pg_class WHERE relname = 'notice_items_p1'"
+        leftover = (  # in this test's schema: another test's may hold one meanwhile
+            "SELECT count(*) FROM pg_class WHERE relname = 'notice_items_p1'"
+            " AND relnamespace = CAST(current_schema() AS regnamespace)"
+        )
         assert conn.execute(text(leftover)).scalar_one() == 0
 
 
@@ -107,7 +110,8 @@ def test_on_sqlite_the_run_writes_the_table_itself(sqlite_engine: Engine) -> Non
 def test_after_the_ledger_is_cleared_the_next_run_takes_ids_never_given(
     postgres_engine: Engine, tmp_path: Path
 ) -> None:
-    """A demo reset deletes every notice; a notice id once given stays its run's range's."""
+    """A demo reset deletes every notice and the runs' partitions; a notice id once given stays
+    its run's range's all the same."""
     story = _story(postgres_engine, tmp_path)
     story.run("2026-09-04")
     story.run("2026-09-24")
@@ -121,6 +125,9 @@ def test_after_the_ledger_is_cleared_the_next_run_takes_ids_never_given(
     assert digest(again) == ["C1 CNY L1 first-overdue: INV-1 L1 +3d 10000.00 (interest 3.00)"]
     assert again[0]["notice_id"] == highest + 1
     assert _where(postgres_engine, "notice_items") == {f"notice_items_p{highest + 1}": 1}
+    with postgres_engine.connect() as conn:  # the cleared runs' partitions are gone, not left empty
+        assert list(partitions(conn, NOTICE_ITEMS)) == [f"notice_items_p{highest + 1}"]
+        assert len(partitions(conn, LEVELS_BEFORE)) == len(partitions(conn, GROUPS_BEFORE)) == 1
 
 
 def test_the_rows_from_before_partitioning_become_its_first_partition_and_go_back(

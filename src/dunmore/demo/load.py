@@ -35,6 +35,7 @@ from dunmore.run.models import (
 )
 from dunmore.store.bulk import insert_frame, read_frame
 from dunmore.store.meta import is_demo_database, mark_demo
+from dunmore.store.partitions import drop_partitions
 
 # Children before parents, so that deleting in this order never breaks a foreign key.
 LEDGER_TABLES = (
@@ -81,9 +82,11 @@ def refuse_foreign_ledger(conn: Connection, where: str) -> None:
 
 
 def clear_ledger(conn: Connection) -> None:
-    """Delete every ledger document and run (policy versions stay)."""
+    """Delete every ledger document and run (policy versions stay), and on PostgreSQL the runs'
+    partitions they leave empty."""
     for table in LEDGER_TABLES:
         conn.execute(delete(table))
+    drop_partitions(conn)
 
 
 def _ids(conn: Connection, table: Table, key: str) -> pl.DataFrame:

@@ -73,6 +73,19 @@ def lock_for_partitions(conn: Connection) -> None:
     conn.exec_driver_sql(f"LOCK TABLE {', '.join(quote(name) for name in names)} IN SHARE ROW EXCLUSIVE MODE")
 
 
+def drop_partitions(conn: Connection) -> None:
+    """Drop the partitions of every partitioned table (PostgreSQL), once their rows are deleted (a
+    demo reset): empty, they would only be more tables for each query by item to read."""
+    if conn.dialect.name != "postgresql":
+        return
+    from dunmore.store.schema import metadata
+
+    quote = conn.dialect.identifier_preparer.quote
+    for name in partitioned_tables():
+        for partition in partitions(conn, metadata.tables[name]):
+            conn.exec_driver_sql(f"DROP TABLE {quote(partition)}")
+
+
 def _partitioned(table: Table) -> bool:
     return bool(table.dialect_options["postgresql"]["partition_by"])
 
