@@ -12,14 +12,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 from alembic import command
-from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy import Connection, Engine, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from dunmore.demo.load import clear_ledger
 from dunmore.run.models import GROUPS_BEFORE, LEVELS_BEFORE, NOTICE_ITEMS, NOTICES
 from dunmore.store.bulk import insert_frame
 from dunmore.store.db import alembic_config, transaction, upgrade
-from dunmore.store.partitions import lock_for_partitions, partitions, run_partition
+from dunmore.store.partitions import lock_for_partitions, partitions, run_partition, staged_partitions
 from tests.scenarios.story import Story, digest, policy_file
 from tests.scenarios.test_run_revert import PLAIN
 
@@ -190,3 +190,35 @@ def test_a_write_that_may_attach_partitions_takes_their_locks_at_once_in_one_ord
     assert held == [
         "customers", "invoices", "notice_items", "notices", "run_groups_before", "run_levels_before", "runs"
     ]  # fmt: skip
+
+
+def test_the_parts_of_a_partitioned_run_fill_one_bare_table_attached_once_at_the_end(
+    postgres_engine: Engine, tmp_path: Path
+) -> None:
+    """Levels before are read by nothing until the run ends: inside `staged_partitions` every part
+    writes them into the run's one bare table, which is attached (and so keyed) once, as it ends."""
+    story = _story(postgres_engine, tmp_path)
+    story.run("2026-09-04")  # run 1, and a row in `runs` for the next run to refer to
+    with transaction(postgres_engine) as conn:
+        run_id = int(conn.execute(text(_NEXT_RUN)).scalar_one())
+        invoices = list(conn.execute(text("SELECT id FROM invoices ORDER BY id")).scalars())
+        name = f"run_levels_before_p{run_id}"
+        with staged_partitions(conn):
+            for invoice in invoices:  # the parts of the run, one invoice each
+                with run_partition(conn, LEVELS_BEFORE, run_id, run_id + 1, staged=True) as target:
+                    assert target.name == name
+                    conn.execute(insert(target), [{"run_id": run_id, "invoice_id": invoice, "level": 0}])
+                assert name not in partitions(conn, LEVELS_BEFORE)  # still bare, and open
+        assert name in partitions(conn, LEVELS_BEFORE)
+        found = select(LEVELS_BEFORE.c.invoice_id).where(LEVELS_BEFORE.c.run_id == run_id)
+        assert sorted(conn.execute(found).scalars()) == invoices
+    with transaction(postgres_engine) as conn:  # outside a run's staging: attached at once
+        with run_partition(conn, LEVELS_BEFORE, run_id + 1, run_id + 2, staged=True) as target:
+            assert target.name == f"run_levels_before_p{run_id + 1}"
+        assert f"run_levels_before_p{run_id + 1}" in partitions(conn, LEVELS_BEFORE)
+
+
+_NEXT_RUN = (
+    "INSERT INTO runs (sequence, as_of, policy_version_id, committed_at, notices)"
+    " SELECT sequence + 1, as_of, policy_version_id, committed_at, 0 FROM runs RETURNING id"
+)

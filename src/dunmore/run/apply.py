@@ -181,7 +181,7 @@ def _remember_groups(conn: Connection, changes: pl.DataFrame, *, run_id: int, pa
         fee_levels=pl.col("fee_levels").fill_null(""),
         episode_open=pl.col("episode_open").fill_null(False),
     )
-    with run_partition(conn, GROUPS_BEFORE, run_id, run_id + 1) as target:  # PostgreSQL: the run's own
+    with run_partition(conn, GROUPS_BEFORE, run_id, run_id + 1, staged=True) as target:
         insert_frame(conn, target, rows)
 
 
@@ -268,7 +268,7 @@ def _remember_levels(conn: Connection, notices: Any, run_id: int) -> None:
     raise, under their run: on PostgreSQL in the run's partition (`store.partitions`)."""
     lv, ni = ITEM_LEVELS.c, NOTICE_ITEMS.c
     query = _rising(notices, NOTICES.c.run_id, ni.item_id, func.coalesce(lv.level, 0), lv.level_date)
-    with run_partition(conn, LEVELS_BEFORE, run_id, run_id + 1) as target:
+    with run_partition(conn, LEVELS_BEFORE, run_id, run_id + 1, staged=True) as target:
         conn.execute(insert(target).from_select(["run_id", "invoice_id", "level", "level_date"], query))
 
 

@@ -43,7 +43,7 @@ from dunmore.run.plans import remind_instalments, write_plan_changes
 from dunmore.run.promises import write_promise_changes
 from dunmore.run.snapshot import read_snapshot
 from dunmore.store.bulk import refresh_statistics, write_cache
-from dunmore.store.partitions import lock_for_partitions
+from dunmore.store.partitions import lock_for_partitions, staged_partitions
 from dunmore.webhooks import emit as webhooks
 from dunmore.workspace.run_alerts import AlertRules, raise_run_alerts
 
@@ -326,7 +326,8 @@ def _apply(
     progress("write", 0, 5)
     lock_for_partitions(conn)
     run_id = _insert_run(conn, sequence + 1, as_of, proposal.policy, now, proposal.decisions.notices.height)
-    keyed = _write(conn, run_id, proposal.decisions, proposal.policy.policies, now, progress=progress)
+    with staged_partitions(conn):
+        keyed = _write(conn, run_id, proposal.decisions, proposal.policy.policies, now, progress=progress)
     _roll_balances(conn, run_id, as_of)
     notices = _with_status(proposal.decisions, committed=True).with_columns(notice_id=keyed["notice_id"])
     return RunOutcome(as_of, proposal.policy, proposal.decisions, notices, committed=True, run_id=run_id)
@@ -393,15 +394,16 @@ def _apply_partitioned(
     lock_for_partitions(conn)
     run_id = _insert_run(conn, sequence + 1, as_of, policy, now, 0)
     written: list[tuple[DecisionFrames, pl.DataFrame]] = []
-    for part in partitions:
-        progress("read", part.index, len(partitions))
-        snapshot = read_snapshot(conn, as_of, part)
-        progress("decide", part.index, len(partitions))
-        decisions = kept(decide(snapshot, policy.policies))
-        del snapshot  # the next partition's is read only after this one's is gone
-        progress("write", part.index, len(partitions))
-        keyed = _write(conn, run_id, decisions, policy.policies, now, part=part)
-        written.append((decisions, keyed))
+    with staged_partitions(conn):  # the levels and groups before of every part: one table, keyed once
+        for part in partitions:
+            progress("read", part.index, len(partitions))
+            snapshot = read_snapshot(conn, as_of, part)
+            progress("decide", part.index, len(partitions))
+            decisions = kept(decide(snapshot, policy.policies))
+            del snapshot  # the next partition's is read only after this one's is gone
+            progress("write", part.index, len(partitions))
+            keyed = _write(conn, run_id, decisions, policy.policies, now, part=part)
+            written.append((decisions, keyed))
     decisions, notice_ids = joined_decisions(as_of, written)
     _roll_balances(conn, run_id, as_of)
     conn.execute(update(RUNS).where(RUNS.c.id == run_id).values(notices=decisions.notices.height))

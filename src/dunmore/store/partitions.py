@@ -40,6 +40,7 @@ _PARTITIONS = text(
     "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i "
     "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = CAST(:table AS regclass) ORDER BY c.relname"
 )
+_STAGED = "dunmore.staged_partitions"  # key in `Connection.info`: the run's bare partitions still open
 _PARTITION = re.compile(r"(.+)_p\d+")
 _BOUND = re.compile(r"FROM \('?(MINVALUE|-?\d+)'?\) TO \('?(MAXVALUE|-?\d+)'?\)")
 
@@ -113,20 +114,56 @@ def partitions(conn: Connection, table: Table) -> dict[str, tuple[float, float]]
 
 
 @contextmanager
-def run_partition(conn: Connection, table: Table, lower: int, upper: int) -> Iterator[TableClause]:
+def run_partition(
+    conn: Connection, table: Table, lower: int, upper: int, *, staged: bool = False
+) -> Iterator[TableClause]:
     """What to write the rows whose partition key lies in [lower, upper) into: on PostgreSQL the
     range's new partition, bare, attached (and so keyed) on leaving — or `table` itself when a partition
     holds the range already (a run's earlier rows, or the rows from before partitioning: `_p0`),
-    and on SQLite."""
-    if conn.dialect.name != "postgresql" or any(
-        low <= lower < high for low, high in partitions(conn, table).values()
-    ):
+    and on SQLite. `staged`: rows nothing reads before the run ends (what a revert puts back);
+    inside `staged_partitions` their bare table stays open for the run's later parts to fill, and
+    is attached once, as the run's writes end."""
+    if conn.dialect.name != "postgresql":
+        yield table
+        return
+    name = partition_name(table, lower)
+    columns = [column(c.name, c.type) for c in table.columns]
+    open_ones: dict[str, tuple[Table, str]] | None = conn.info.get(_STAGED) if staged else None
+    if open_ones is not None and name in open_ones:
+        yield table_clause(name, *columns)
+        return
+    if any(low <= lower < high for low, high in partitions(conn, table).values()):
         yield table
         return
     quote = conn.dialect.identifier_preparer.quote
-    parent, child = quote(table.name), quote(partition_name(table, lower))
-    conn.exec_driver_sql(f"CREATE TABLE {child} (LIKE {parent} INCLUDING DEFAULTS)")
-    yield table_clause(partition_name(table, lower), *(column(c.name, c.type) for c in table.columns))
-    conn.exec_driver_sql(f"ANALYZE {child}")  # the keys' joins planned on what it holds
+    conn.exec_driver_sql(f"CREATE TABLE {quote(name)} (LIKE {quote(table.name)} INCLUDING DEFAULTS)")
+    yield table_clause(name, *columns)
     bounds = f"FOR VALUES FROM ({int(lower)}) TO ({int(upper)})"
-    conn.exec_driver_sql(f"ALTER TABLE {parent} ATTACH PARTITION {child} {bounds}")
+    if open_ones is not None:
+        open_ones[name] = (table, bounds)
+    else:
+        _attach(conn, table, name, bounds)
+
+
+@contextmanager
+def staged_partitions(conn: Connection) -> Iterator[None]:
+    """Around a run's writes: the partitions `run_partition(staged=True)` creates stay bare until
+    the end, then each is attached once — so that the parts of a partitioned run all load one bare
+    table, instead of the first loading it and the others going through the keys row by row."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    open_ones: dict[str, tuple[Table, str]] = {}
+    conn.info[_STAGED] = open_ones
+    try:
+        yield
+        for name, (table, bounds) in open_ones.items():
+            _attach(conn, table, name, bounds)
+    finally:
+        conn.info.pop(_STAGED, None)
+
+
+def _attach(conn: Connection, table: Table, name: str, bounds: str) -> None:
+    quote = conn.dialect.identifier_preparer.quote
+    conn.exec_driver_sql(f"ANALYZE {quote(name)}")  # the keys' joins planned on what it holds
+    conn.exec_driver_sql(f"ALTER TABLE {quote(table.name)} ATTACH PARTITION {quote(name)} {bounds}")
