@@ -8,8 +8,9 @@ and `run_groups_before` (by run id) are partitioned by range, and a run writes i
 partition of its own (`run_partition`): a new table without index or key, then attached as the
 partition of the run's range, when PostgreSQL gives it the table's keys, each checked by one join,
 and its indexes, each built in one sort. Rows written later into a range that has its partition
-already (an approval's levels, the second part of a partitioned run) go through the table, checked
-row by row.
+already (an approval's levels) go through the table, checked row by row; the parts of a partitioned
+run, inside `staged_partitions`, all fill the run's one bare table of levels and groups before,
+attached once at the end.
 
 All in the caller's transaction: a run that fails or is rolled back leaves no partition, and one
 that commits leaves its rows under the same keys and indexes as any other. Attaching locks the
