@@ -50,11 +50,15 @@ def partition_name(table: Table, lower: int) -> str:
     return f"{table.name}_p{int(lower)}"
 
 
-def partitioned_tables() -> list[str]:
-    """The tables PostgreSQL keeps in partitions (`postgresql_partition_by` in their model), by name."""
+def partitioned_tables() -> list[Table]:
+    """The tables PostgreSQL keeps in partitions (`postgresql_partition_by` in their model), in name
+    order."""
     from dunmore.store.schema import metadata
 
-    return sorted(name for name, table in metadata.tables.items() if _partitioned(table))
+    found = [
+        table for table in metadata.tables.values() if table.dialect_options["postgresql"]["partition_by"]
+    ]
+    return sorted(found, key=lambda table: table.name)
 
 
 def lock_for_partitions(conn: Connection) -> None:
@@ -66,9 +70,7 @@ def lock_for_partitions(conn: Connection) -> None:
     wait until this transaction ends. Nothing on SQLite, whose writers take turns anyway."""
     if conn.dialect.name != "postgresql":
         return
-    from dunmore.store.schema import metadata
-
-    partitioned = [table for table in metadata.tables.values() if _partitioned(table)]
+    partitioned = partitioned_tables()
     referred = {key.referred_table.name for table in partitioned for key in table.foreign_key_constraints}
     names = sorted({table.name for table in partitioned} | referred)
     quote = conn.dialect.identifier_preparer.quote
@@ -80,16 +82,10 @@ def drop_partitions(conn: Connection) -> None:
     demo reset): empty, they would only be more tables for each query by item to read."""
     if conn.dialect.name != "postgresql":
         return
-    from dunmore.store.schema import metadata
-
     quote = conn.dialect.identifier_preparer.quote
-    for name in partitioned_tables():
-        for partition in partitions(conn, metadata.tables[name]):
+    for table in partitioned_tables():
+        for partition in partitions(conn, table):
             conn.exec_driver_sql(f"DROP TABLE {quote(partition)}")
-
-
-def _partitioned(table: Table) -> bool:
-    return bool(table.dialect_options["postgresql"]["partition_by"])
 
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:
@@ -98,7 +94,7 @@ def include_name(name: str | None, type_: str, parent_names: object) -> bool:
     tables of their own; comparing the schema with the models leaves them out."""
     if type_ != "table" or name is None or (found := _PARTITION.fullmatch(name)) is None:
         return True
-    return found.group(1) not in partitioned_tables()
+    return found.group(1) not in {table.name for table in partitioned_tables()}
 
 
 def partitions(conn: Connection, table: Table) -> dict[str, tuple[float, float]]:
